@@ -13,7 +13,8 @@ import (
 // Records seeded without a TTL get 600 s, the product's default. An Alidns is safe for
 // concurrent use.
 type Alidns struct {
-	store *store
+	store       *store
+	maxPageSize int
 }
 
 // AddDomain creates a domain and returns it with its new ID.
@@ -54,5 +55,5 @@ func (a *Alidns) SetRecord(r dns.Record) error { return a.store.setRecord(r) }
 
 // NewAlidns returns an empty Alidns emulator.
 func NewAlidns() *Alidns {
-	return &Alidns{store: newStore("dom-", 900000, 600)}
+	return &Alidns{store: newStore("dom-", 900000, alidnsDefaultTTL), maxPageSize: 500}
 }

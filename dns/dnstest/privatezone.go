@@ -8,7 +8,8 @@ import "github.com/regdr/regdr/dns"
 //
 // Records seeded without a TTL get 60 s. A PrivateZone is safe for concurrent use.
 type PrivateZone struct {
-	store *store
+	store       *store
+	maxPageSize int
 }
 
 // PrivateZoneTTLs are the TTLs PrivateZone accepts, in seconds.
@@ -43,5 +44,5 @@ func (p *PrivateZone) SetRecord(r dns.Record) error { return p.store.setRecord(r
 
 // NewPrivateZone returns an empty PrivateZone emulator.
 func NewPrivateZone() *PrivateZone {
-	return &PrivateZone{store: newStore("zone-", 100000, 60)}
+	return &PrivateZone{store: newStore("zone-", 100000, pvtzDefaultTTL), maxPageSize: 100}
 }

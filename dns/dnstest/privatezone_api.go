@@ -1,0 +1,209 @@
+package dnstest
+
+import (
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/regdr/regdr/dns"
+)
+
+// PrivateZone error codes the emulator answers with.
+const (
+	pvtzZoneNotExists   = "Zone.NotExists"
+	pvtzRecordNotExists = "Record.Invalid.Id"
+	pvtzConflict        = "Record.Invalid.Conflict"
+	pvtzDuplicate       = "Record.Invalid.Duplicate"
+	pvtzInvalidTTL      = "Record.Invalid.Ttl"
+)
+
+// pvtzDefaultTTL is what AddZoneRecord and UpdateZoneRecord store when Ttl is omitted.
+const pvtzDefaultTTL = 60
+
+func (p *PrivateZone) actions() map[string]func(url.Values) (any, *apiError) {
+	return map[string]func(url.Values) (any, *apiError){
+		"DescribeZones":       p.describeZones,
+		"DescribeZoneInfo":    p.describeZoneInfo,
+		"DescribeZoneRecords": p.describeZoneRecords,
+		"AddZoneRecord":       p.addZoneRecord,
+		"UpdateZoneRecord":    p.updateZoneRecord,
+		"SetZoneRecordStatus": p.setZoneRecordStatus,
+	}
+}
+
+func (p *PrivateZone) describeZones(q url.Values) (any, *apiError) {
+	number, size, aerr := pageParams(q, 20, p.maxPageSize)
+	if aerr != nil {
+		return nil, aerr
+	}
+	kw, exact := strings.ToLower(q.Get("Keyword")), strings.EqualFold(q.Get("SearchMode"), "EXACT")
+	vpc := q.Get("QueryVpcId")
+	s := p.store
+	s.mu.Lock()
+	var zones []map[string]any
+	for _, z := range s.zones {
+		if kw != "" && (exact && z.name != kw || !exact && !strings.Contains(z.name, kw)) {
+			continue
+		}
+		if vpc != "" && !slices.Contains(z.vpcs, vpc) {
+			continue
+		}
+		zones = append(zones, map[string]any{
+			"ZoneId": z.id, "ZoneName": z.name, "RecordCount": len(z.records),
+			"ZoneType": "AUTH_ZONE", "ProxyPattern": "ZONE", "IsPtr": false,
+			"CreateTime": "2026-01-01T00:00Z", "UpdateTime": "2026-01-01T00:00Z",
+		})
+	}
+	s.mu.Unlock()
+	return map[string]any{
+		"PageNumber": number, "PageSize": size, "TotalItems": len(zones), "TotalPages": totalPages(len(zones), size),
+		"Zones": map[string]any{"Zone": orEmpty(page(zones, number, size))},
+	}, nil
+}
+
+func (p *PrivateZone) describeZoneInfo(q url.Values) (any, *apiError) {
+	if aerr := required(q, "ZoneId"); aerr != nil {
+		return nil, aerr
+	}
+	s := p.store
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	z := s.zoneLocked(q.Get("ZoneId"))
+	if z == nil {
+		return nil, badRequest(pvtzZoneNotExists, "The zone %s does not exist.", q.Get("ZoneId"))
+	}
+	vpcs := []map[string]any{}
+	for _, v := range z.vpcs {
+		vpcs = append(vpcs, map[string]any{"VpcId": v, "RegionId": "cn-hangzhou", "VpcName": v, "VpcType": "STANDARD"})
+	}
+	return map[string]any{
+		"ZoneId": z.id, "ZoneName": z.name, "RecordCount": len(z.records), "ZoneType": "AUTH_ZONE",
+		"ProxyPattern": "ZONE", "IsPtr": false, "SlaveDns": false,
+		"BindVpcs": map[string]any{"Vpc": vpcs},
+	}, nil
+}
+
+func pvtzRecordJSON(zoneID string, r dns.Record) map[string]any {
+	m := map[string]any{
+		"RecordId": mustInt64(r.ID), "Rr": r.Name, "Type": r.Type, "Value": r.Value, "Ttl": r.TTL,
+		"Status": r.Status, "Line": "default", "ZoneId": zoneID, "Weight": 1,
+	}
+	if r.Type == dns.TypeMX {
+		m["Priority"] = r.Priority
+	}
+	return m
+}
+
+func (p *PrivateZone) describeZoneRecords(q url.Values) (any, *apiError) {
+	if aerr := required(q, "ZoneId"); aerr != nil {
+		return nil, aerr
+	}
+	number, size, aerr := pageParams(q, 20, p.maxPageSize)
+	if aerr != nil {
+		return nil, aerr
+	}
+	kw, exact := strings.ToLower(q.Get("Keyword")), strings.EqualFold(q.Get("SearchMode"), "EXACT")
+	s := p.store
+	s.mu.Lock()
+	z := s.zoneLocked(q.Get("ZoneId"))
+	if z == nil {
+		s.mu.Unlock()
+		return nil, badRequest(pvtzZoneNotExists, "The zone %s does not exist.", q.Get("ZoneId"))
+	}
+	var recs []map[string]any
+	for _, r := range sortedRecords(z) {
+		name := strings.ToLower(r.Name)
+		if kw != "" && (exact && name != kw || !exact && !strings.Contains(name, kw)) {
+			continue
+		}
+		recs = append(recs, pvtzRecordJSON(z.id, r))
+	}
+	s.mu.Unlock()
+	return map[string]any{
+		"PageNumber": number, "PageSize": size, "TotalItems": len(recs), "TotalPages": totalPages(len(recs), size),
+		"Records": map[string]any{"Record": orEmpty(page(recs, number, size))},
+	}, nil
+}
+
+// recordFromQuery reads Rr/Type/Value/Ttl/Priority; Ttl defaults to 60, as the product's.
+func pvtzRecordFromQuery(q url.Values) (dns.Record, *apiError) {
+	if aerr := required(q, "Rr", "Type", "Value"); aerr != nil {
+		return dns.Record{}, aerr
+	}
+	ttl, aerr := intParam(q, "Ttl", pvtzDefaultTTL)
+	if aerr != nil {
+		return dns.Record{}, aerr
+	}
+	if !slices.Contains(PrivateZoneTTLs, ttl) {
+		return dns.Record{}, badRequest(pvtzInvalidTTL, "Ttl %d is not one of %v.", ttl, PrivateZoneTTLs)
+	}
+	prio, aerr := intParam(q, "Priority", 0)
+	if aerr != nil {
+		return dns.Record{}, aerr
+	}
+	return dns.Record{Name: q.Get("Rr"), Type: strings.ToUpper(q.Get("Type")), Value: q.Get("Value"), TTL: ttl, Priority: prio}, nil
+}
+
+func (p *PrivateZone) addZoneRecord(q url.Values) (any, *apiError) {
+	if aerr := required(q, "ZoneId"); aerr != nil {
+		return nil, aerr
+	}
+	r, aerr := pvtzRecordFromQuery(q)
+	if aerr != nil {
+		return nil, aerr
+	}
+	s := p.store
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	z := s.zoneLocked(q.Get("ZoneId"))
+	if z == nil {
+		return nil, badRequest(pvtzZoneNotExists, "The zone %s does not exist.", q.Get("ZoneId"))
+	}
+	if aerr := checkRecord(z, r, pvtzConflict, pvtzDuplicate); aerr != nil {
+		return nil, aerr
+	}
+	added := s.addRecordLocked(z, r)
+	return map[string]any{"RecordId": mustInt64(added.ID), "Success": true}, nil
+}
+
+func (p *PrivateZone) updateZoneRecord(q url.Values) (any, *apiError) {
+	if aerr := required(q, "RecordId"); aerr != nil {
+		return nil, aerr
+	}
+	r, aerr := pvtzRecordFromQuery(q)
+	if aerr != nil {
+		return nil, aerr
+	}
+	s := p.store
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	z, cur := s.recordLocked(q.Get("RecordId"))
+	if cur == nil {
+		return nil, badRequest(pvtzRecordNotExists, "The record %s does not exist.", q.Get("RecordId"))
+	}
+	r.ID, r.Status = cur.ID, cur.Status
+	if aerr := checkRecord(z, r, pvtzConflict, pvtzDuplicate); aerr != nil {
+		return nil, aerr
+	}
+	*cur = r
+	return map[string]any{"RecordId": mustInt64(r.ID)}, nil
+}
+
+func (p *PrivateZone) setZoneRecordStatus(q url.Values) (any, *apiError) {
+	if aerr := required(q, "RecordId", "Status"); aerr != nil {
+		return nil, aerr
+	}
+	status := strings.ToUpper(q.Get("Status"))
+	if status != dns.StatusEnabled && status != dns.StatusDisabled {
+		return nil, badRequest("InvalidParameter", "Status %q is neither ENABLE nor DISABLE.", q.Get("Status"))
+	}
+	s := p.store
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, cur := s.recordLocked(q.Get("RecordId"))
+	if cur == nil {
+		return nil, badRequest(pvtzRecordNotExists, "The record %s does not exist.", q.Get("RecordId"))
+	}
+	cur.Status = status
+	return map[string]any{"RecordId": mustInt64(cur.ID), "Status": status}, nil
+}
