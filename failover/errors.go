@@ -1,0 +1,30 @@
+package failover
+
+import "errors"
+
+// Sentinel errors. Every error this package returns wraps one of them, or a dns sentinel
+// (errors.Is works through every wrap).
+var (
+	// ErrInvalid: an endpoint, target, option or plan fails validation; nothing was sent.
+	ErrInvalid = errors.New("failover: invalid input")
+	// ErrSecondaryUnhealthy: the side being switched to is not healthy.
+	ErrSecondaryUnhealthy = errors.New("failover: secondary registry is not healthy")
+	// ErrPrimaryUnhealthy: failback was asked while the primary has not been healthy long enough.
+	ErrPrimaryUnhealthy = errors.New("failover: primary registry has not been healthy long enough")
+	// ErrDwell: failback was asked before the minimum dwell time since failover passed.
+	ErrDwell = errors.New("failover: minimum dwell time since failover has not passed")
+	// ErrLagExceedsRPO: the replication lag is larger than the caller's RPO budget.
+	ErrLagExceedsRPO = errors.New("failover: replication lag exceeds the RPO budget")
+	// ErrUnexpectedRecord: a record is not where a plan expects it (neither primary nor
+	// secondary, several records share the name, or it is disabled).
+	ErrUnexpectedRecord = errors.New("failover: record is not in an expected state")
+	// ErrStalePlan: the plan expired, or a record changed since the plan observed it.
+	ErrStalePlan = errors.New("failover: stale plan")
+	// ErrNotVerified: the change was written but the resolver did not show it before the
+	// verification deadline.
+	ErrNotVerified = errors.New("failover: change not visible through the resolver before the deadline")
+	// ErrNothingToFailBack: the journal holds no failover to undo for a target.
+	ErrNothingToFailBack = errors.New("failover: no failover in the journal to undo")
+	// ErrHoldDown: the monitor will not switch again before its hold-down ends.
+	ErrHoldDown = errors.New("failover: hold-down in effect")
+)
