@@ -1,0 +1,211 @@
+package failover
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/regdr/regdr/dns"
+)
+
+// Result reports what Apply did.
+type Result struct {
+	// PlanID and Kind name the applied plan.
+	PlanID string `json:"plan_id"`
+	Kind   Kind   `json:"kind"`
+	// Changes has one entry per planned change, in plan order.
+	Changes []ChangeResult `json:"changes"`
+}
+
+// Writes counts the records written.
+func (r *Result) Writes() int {
+	n := 0
+	for _, c := range r.Changes {
+		if c.Written {
+			n++
+		}
+	}
+	return n
+}
+
+// ChangeResult is the outcome of one planned change.
+type ChangeResult struct {
+	// Target and FQDN name the change.
+	Target string `json:"target"`
+	FQDN   string `json:"fqdn"`
+	// Written is true when this Apply wrote the record; false when it already was the
+	// target (a plan applied twice writes once) or the write failed.
+	Written   bool      `json:"written"`
+	WrittenAt time.Time `json:"written_at,omitzero"`
+	// Record is the record as written (or as found, when nothing was written).
+	Record dns.Record `json:"record"`
+	// Propagation is how long resolvers may keep answering the old value: its TTL.
+	Propagation time.Duration `json:"propagation"`
+	// Verified is true once the target's resolver answered the new value, at VerifiedAt.
+	Verified   bool      `json:"verified"`
+	VerifiedAt time.Time `json:"verified_at,omitzero"`
+	// Error says why the change failed or could not be verified.
+	Error string `json:"error,omitempty"`
+}
+
+// Apply carries out a plan. It first refuses, before any write, a plan that expired or
+// whose records changed since they were observed ([ErrStalePlan]) — unless a record
+// already holds the planned value, which is then left alone (applying a plan twice makes
+// one write). It then writes each change by compare-and-swap, journals and audits every
+// write, and verifies each change through the target's resolver. It keeps going past one
+// change's failure and joins the errors; the result is returned whenever the plan was
+// accepted.
+func (s *Switcher) Apply(ctx context.Context, p *Plan) (*Result, error) {
+	if err := p.validate(); err != nil {
+		return nil, err
+	}
+	if now := s.clock.Now(); now.After(p.ExpiresAt) {
+		return nil, fmt.Errorf("applying plan %s: %w: expired at %s", p.ID, ErrStalePlan, p.ExpiresAt.UTC().Format(time.RFC3339))
+	}
+	type step struct {
+		t       Target
+		c       RecordChange
+		current dns.Record
+		write   bool
+	}
+	var steps []step
+	var refusals []error
+	for _, c := range p.Changes {
+		t, ok := s.targets[c.Target]
+		if !ok {
+			refusals = append(refusals, fmt.Errorf("%w: plan %s names unknown target %s", ErrInvalid, p.ID, c.Target))
+			continue
+		}
+		if err := checkIntent(p, t, c); err != nil {
+			refusals = append(refusals, err)
+			continue
+		}
+		cur, err := s.reread(ctx, t, c)
+		if err != nil {
+			refusals = append(refusals, err)
+			continue
+		}
+		switch {
+		case atValue(cur, c.To):
+			steps = append(steps, step{t: t, c: c, current: cur})
+		case !c.Done && sameRecord(cur, c.Observed):
+			steps = append(steps, step{t: t, c: c, current: cur, write: true})
+		default:
+			refusals = append(refusals, fmt.Errorf("%w: %s was %s when planned, is now %s", ErrStalePlan, c.FQDN, c.Observed, cur))
+		}
+	}
+	if len(refusals) > 0 {
+		return nil, fmt.Errorf("applying plan %s: %w", p.ID, errors.Join(refusals...))
+	}
+
+	res := &Result{PlanID: p.ID, Kind: p.Kind}
+	var errs []error
+	for _, st := range steps {
+		cr := ChangeResult{Target: st.c.Target, FQDN: st.c.FQDN, Record: st.current,
+			Propagation: time.Duration(st.c.From.TTL) * time.Second}
+		if st.write {
+			rec, written, err := s.write(ctx, p, st.t, st.c)
+			if written {
+				cr.Written, cr.WrittenAt, cr.Record = true, s.clock.Now(), rec
+			}
+			if err != nil {
+				cr.Error = err.Error()
+				errs = append(errs, err)
+				if !written {
+					res.Changes = append(res.Changes, cr)
+					continue
+				}
+			}
+		}
+		if st.t.Resolver != "" {
+			at, err := s.verify(ctx, st.t, st.c)
+			if err != nil {
+				cr.Error = err.Error()
+				errs = append(errs, err)
+			} else {
+				cr.Verified, cr.VerifiedAt = true, at
+			}
+		}
+		res.Changes = append(res.Changes, cr)
+	}
+	return res, errors.Join(errs...)
+}
+
+// reread finds the planned record again.
+func (s *Switcher) reread(ctx context.Context, t Target, c RecordChange) (dns.Record, error) {
+	recs, err := t.Provider.Records(ctx, c.Name)
+	if err != nil {
+		return dns.Record{}, fmt.Errorf("re-reading %s: %w", c.FQDN, err)
+	}
+	cur, err := c.Change().Find(recs)
+	if errors.Is(err, dns.ErrNotFound) {
+		return dns.Record{}, fmt.Errorf("%w: %s record %s is gone: %w", ErrStalePlan, c.FQDN, c.RecordID, err)
+	}
+	if err != nil {
+		return dns.Record{}, fmt.Errorf("re-reading %s: %w", c.FQDN, err)
+	}
+	return cur, nil
+}
+
+// write applies one change, then audits and journals it. written reports whether the
+// record was written, even when journaling then failed.
+func (s *Switcher) write(ctx context.Context, p *Plan, t Target, c RecordChange) (rec dns.Record, written bool, err error) {
+	ev := AuditEvent{PlanID: p.ID, Kind: p.Kind, Target: c.Target, FQDN: c.FQDN, RecordID: c.RecordID,
+		From: c.From, To: c.To, Actor: p.Actor, Reason: p.Reason, Forced: p.Force != nil}
+	rec, err = t.Provider.Apply(ctx, c.Change())
+	ev.Time = s.clock.Now()
+	if err != nil {
+		if errors.Is(err, dns.ErrRecordChanged) {
+			err = fmt.Errorf("%w: %w", ErrStalePlan, err)
+		}
+		err = fmt.Errorf("writing %s: %w", c.FQDN, err)
+		ev.Outcome, ev.Error = OutcomeFailed, err.Error()
+		s.emit(ev)
+		s.logger.WarnContext(ctx, "failover write failed", "plan", p.ID, "fqdn", c.FQDN, "error", err)
+		return dns.Record{}, false, err
+	}
+	ev.Outcome = OutcomeWritten
+	s.emit(ev)
+	s.logger.InfoContext(ctx, "failover record written", "plan", p.ID, "fqdn", c.FQDN, "from", c.From.String(), "to", c.To.String())
+	entry := JournalEntry{PlanID: p.ID, Kind: p.Kind, Target: c.Target, ZoneID: c.ZoneID, FQDN: c.FQDN,
+		RecordID: rec.ID, Name: c.Name, From: c.From, To: c.To, At: ev.Time,
+		Reason: p.Reason, Actor: p.Actor, Force: p.Force}
+	if entry.RecordID == "" {
+		entry.RecordID = c.RecordID
+	}
+	if err := s.journal.Append(ctx, entry); err != nil {
+		// The record was written: say so loudly, failback needs this entry.
+		return rec, true, fmt.Errorf("journaling %s (written: %s -> %s): %w", c.FQDN, c.From, c.To, err)
+	}
+	return rec, true, nil
+}
+
+// atValue reports whether r holds v (type, value and TTL).
+func atValue(r dns.Record, v Value) bool {
+	return valueOf(r).same(v) && r.TTL == v.TTL && r.Enabled()
+}
+
+// sameRecord reports whether r still is the observed record.
+func sameRecord(r, observed dns.Record) bool {
+	return r.ID == observed.ID && strings.EqualFold(r.Name, observed.Name) &&
+		valueOf(r).same(valueOf(observed)) && r.TTL == observed.TTL && r.Enabled() == observed.Enabled()
+}
+
+// checkIntent refuses a change whose new value is not what its kind allows: the target's
+// secondary for failover, the journaled previous value for failback. A plan read from a
+// file cannot be edited into pointing a name elsewhere.
+func checkIntent(p *Plan, t Target, c RecordChange) error {
+	switch p.Kind {
+	case KindFailover:
+		if !c.To.same(t.Secondary) || t.Secondary.TTL != 0 && c.To.TTL != t.Secondary.TTL {
+			return fmt.Errorf("%w: plan %s points %s at %s, not target %s's secondary %s", ErrInvalid, p.ID, c.FQDN, c.To, t.Name, t.Secondary)
+		}
+	case KindFailback:
+		if c.Restores == nil || c.To != c.Restores.From || c.Restores.Target != t.Name {
+			return fmt.Errorf("%w: plan %s restores %s to %s, which is not the journaled previous value", ErrInvalid, p.ID, c.FQDN, c.To)
+		}
+	}
+	return nil
+}

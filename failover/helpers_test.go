@@ -1,0 +1,173 @@
+package failover
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/regdr/regdr/dns"
+	"github.com/regdr/regdr/dns/dnstest"
+	"github.com/regdr/regdr/internal/testutil"
+)
+
+const (
+	acrDomain = "a-registry.cn-hangzhou.cr.aliyuncs.com"
+	acrIP     = "47.0.0.1"
+	harborIP  = "10.0.0.1"
+	zoneName  = "cross-region.registry.io"
+	vpc       = "vpc-bbbbb"
+)
+
+// storeProvider is a dns.Provider over a dnstest emulator's records, reached out of band,
+// so the dnstest DNS server answers from what it writes. It counts writes and can run a
+// hook just before each write (to simulate a racing operator).
+type storeProvider struct {
+	zone    dns.Zone
+	records func() []dns.Record
+	set     func(dns.Record) error
+
+	mu          sync.Mutex
+	writes      int
+	beforeWrite func()
+}
+
+func (p *storeProvider) Zone(context.Context) (dns.Zone, error) { return p.zone, nil }
+
+func (p *storeProvider) Records(_ context.Context, name string) ([]dns.Record, error) {
+	var out []dns.Record
+	for _, r := range p.records() {
+		if name == "" || strings.EqualFold(r.Name, name) {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+func (p *storeProvider) Apply(ctx context.Context, c dns.Change) (dns.Record, error) {
+	if err := c.Validate(); err != nil {
+		return dns.Record{}, err
+	}
+	p.mu.Lock()
+	hook := p.beforeWrite
+	p.mu.Unlock()
+	if hook != nil {
+		hook()
+	}
+	recs, _ := p.Records(ctx, c.Record.Name)
+	cur, err := c.Find(recs)
+	if err != nil {
+		return dns.Record{}, err
+	}
+	done, err := c.Check(cur)
+	if done || err != nil {
+		return cur, err
+	}
+	t := c.Target(cur)
+	if err := p.set(t); err != nil {
+		return dns.Record{}, err
+	}
+	p.mu.Lock()
+	p.writes++
+	p.mu.Unlock()
+	return t, nil
+}
+
+func (p *storeProvider) Writes() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.writes
+}
+
+// world is the runbook's solution (a): a PrivateZone zone bound to vpc-bbbbb whose apex
+// points at Harbor, a DNS server for that VPC, and the ACR EE public endpoint upstream.
+type world struct {
+	pz       *dnstest.PrivateZone
+	zone     dns.Zone
+	record   dns.Record
+	provider *storeProvider
+	resolver string
+	clock    *testutil.Clock
+	journal  *MemoryJournal
+	audit    *auditLog
+	target   Target
+}
+
+type auditLog struct {
+	mu     sync.Mutex
+	events []AuditEvent
+}
+
+func (a *auditLog) add(e AuditEvent) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.events = append(a.events, e)
+}
+
+func (a *auditLog) all() []AuditEvent {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return append([]AuditEvent(nil), a.events...)
+}
+
+func newWorld(t *testing.T) *world {
+	t.Helper()
+	w := &world{pz: dnstest.NewPrivateZone(), clock: testutil.NewClock(time.Time{}), journal: &MemoryJournal{}, audit: &auditLog{}}
+	w.zone = w.pz.AddZone(zoneName, vpc)
+	var err error
+	w.record, err = w.pz.AddRecord(w.zone.ID, dns.Record{Name: dns.Apex, Type: dns.TypeA, Value: harborIP, TTL: 60})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.provider = &storeProvider{zone: w.zone,
+		records: func() []dns.Record { return w.pz.Records(w.zone.ID) }, set: w.pz.SetRecord}
+	srv, err := dnstest.NewDNSServer(dnstest.WithPrivateZone(w.pz), dnstest.WithUpstream(map[string][]string{acrDomain: {acrIP}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	if w.resolver, err = srv.ListenVPC(vpc); err != nil {
+		t.Fatal(err)
+	}
+	w.target, err = PrivateZoneTarget(ctx(t), TargetSpec{Name: "vpc-b", Provider: w.provider,
+		Primary: Value{Type: dns.TypeA, Value: harborIP}, Resolver: w.resolver}, StaticEndpoints{Public: acrDomain})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+func (w *world) switcher(t *testing.T, opts ...Option) *Switcher {
+	t.Helper()
+	opts = append([]Option{WithClock(w.clock), WithJournal(w.journal), WithAudit(w.audit.add)}, opts...)
+	s, err := NewSwitcher([]Target{w.target}, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func (w *world) current(t *testing.T) dns.Record {
+	t.Helper()
+	r, ok := w.pz.Record(w.record.ID)
+	if !ok {
+		t.Fatal("record vanished")
+	}
+	return r
+}
+
+func ctx(t *testing.T) context.Context {
+	c, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	t.Cleanup(cancel)
+	return c
+}
+
+// healthy returns the status of an endpoint that a quorum saw up n times in a row.
+func healthy(name string, n int) HealthStatus {
+	return HealthStatus{Endpoint: name, Health: HealthUp, UpStreak: n, Threshold: 3, Quorum: 1}
+}
+
+func down(name string, n int) HealthStatus {
+	return HealthStatus{Endpoint: name, Health: HealthDown, DownStreak: n, Threshold: 3, Quorum: 1}
+}

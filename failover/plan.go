@@ -1,0 +1,249 @@
+package failover
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/regdr/regdr/dns"
+)
+
+// Kind says which way a plan switches.
+type Kind string
+
+// Plan kinds.
+const (
+	// KindFailover points names at the secondary (ACR EE).
+	KindFailover Kind = "failover"
+	// KindFailback restores what the journal says the names held before failover.
+	KindFailback Kind = "failback"
+)
+
+// Plan is a reviewed, printable, JSON-serialisable decision to change DNS records, with
+// the evidence it was based on — planning does no writes, so a plan that is not applied
+// is a dry run. A plan remembers the records it observed: [Switcher.Apply] refuses it
+// when they changed since, or when it expired.
+type Plan struct {
+	// ID identifies the plan (derived from its kind, creation time and fingerprint).
+	ID string `json:"id"`
+	// Kind is failover or failback.
+	Kind Kind `json:"kind"`
+	// Reason and Actor say why and by whom; they are copied into the journal and audit.
+	Reason string `json:"reason,omitempty"`
+	Actor  string `json:"actor,omitempty"`
+	// CreatedAt is when the plan was made; after ExpiresAt it is refused.
+	CreatedAt time.Time `json:"created_at"`
+	ExpiresAt time.Time `json:"expires_at"`
+	// Changes lists one entry per target; entries already at their target are Done.
+	Changes []RecordChange `json:"changes"`
+	// Evidence is what the decision was based on.
+	Evidence Evidence `json:"evidence"`
+	// Force, when set, records which preflight checks were overridden and why.
+	Force *Force `json:"force,omitempty"`
+	// Fingerprint is a digest of the observed records; Apply compares it.
+	Fingerprint string `json:"fingerprint"`
+}
+
+// RecordChange is one record's switch.
+type RecordChange struct {
+	// Target is the target's name.
+	Target string `json:"target"`
+	// ZoneID, Zone and FQDN locate the record.
+	ZoneID string `json:"zone_id"`
+	Zone   string `json:"zone"`
+	FQDN   string `json:"fqdn"`
+	// RecordID and Name identify the record in its zone.
+	RecordID string `json:"record_id"`
+	Name     string `json:"name"`
+	// From is the record as observed; To what it becomes (TTL always explicit).
+	From Value `json:"from"`
+	To   Value `json:"to"`
+	// Observed is the whole record as read when planning.
+	Observed dns.Record `json:"observed"`
+	// Done is true when the record already held To: nothing will be written.
+	Done bool `json:"done,omitempty"`
+	// Restores, in a failback plan, is the journal entry being undone.
+	Restores *JournalEntry `json:"restores,omitempty"`
+}
+
+// Change is the compare-and-swap the record change writes.
+func (c RecordChange) Change() dns.Change {
+	ch := dns.Change{
+		Record:      dns.Record{ID: c.RecordID, Name: c.Name, Type: c.From.Type},
+		ExpectValue: c.From.Value,
+		NewValue:    c.To.Value,
+	}
+	if !strings.EqualFold(c.From.Type, c.To.Type) {
+		ch.NewType = c.To.Type
+	}
+	if c.To.TTL != c.From.TTL {
+		ch.TTL = c.To.TTL
+	}
+	return ch
+}
+
+// Evidence is what a plan was based on.
+type Evidence struct {
+	// ObservedAt is when the records were read.
+	ObservedAt time.Time `json:"observed_at"`
+	// Primary and Secondary are the registries' health when planning.
+	Primary   *HealthStatus `json:"primary,omitempty"`
+	Secondary *HealthStatus `json:"secondary,omitempty"`
+	// Lag is the replication completeness report, and RPO the budget it was held to.
+	Lag *Lag          `json:"lag,omitempty"`
+	RPO time.Duration `json:"rpo,omitempty"`
+	// LagError is why the lag could not be read (only in a forced plan).
+	LagError string `json:"lag_error,omitempty"`
+}
+
+// Force records a preflight override.
+type Force struct {
+	// Reason is the caller's justification; required.
+	Reason string `json:"reason"`
+	// Overrode lists the refusals that were overridden.
+	Overrode []string `json:"overrode,omitempty"`
+}
+
+// Lag is the replication completeness report: how far ACR EE is behind Harbor.
+type Lag struct {
+	// Missing counts artifacts in Harbor absent from ACR EE; Stale those present with
+	// another digest.
+	Missing int `json:"missing"`
+	Stale   int `json:"stale"`
+	// OldestMissing is the age of the oldest missing or stale artifact: the data a
+	// failover would lose, the effective RPO.
+	OldestMissing time.Duration `json:"oldest_missing"`
+	// CheckedAt is when the comparison ran.
+	CheckedAt time.Time `json:"checked_at,omitzero"`
+}
+
+// LagReporter reports replication lag; the replication package's verifier satisfies it
+// through [LagFunc].
+type LagReporter interface {
+	Lag(ctx context.Context) (Lag, error)
+}
+
+// LagFunc adapts a function to [LagReporter].
+type LagFunc func(ctx context.Context) (Lag, error)
+
+// Lag calls f.
+func (f LagFunc) Lag(ctx context.Context) (Lag, error) { return f(ctx) }
+
+var _ LagReporter = LagFunc(nil)
+
+// HasChanges reports whether applying the plan would write anything.
+func (p *Plan) HasChanges() bool {
+	if p == nil {
+		return false
+	}
+	for _, c := range p.Changes {
+		if !c.Done {
+			return true
+		}
+	}
+	return false
+}
+
+// String renders the plan for review.
+func (p *Plan) String() string {
+	if p == nil {
+		return "<nil plan>"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s plan %s (created %s, expires %s)\n", p.Kind, p.ID,
+		p.CreatedAt.UTC().Format(time.RFC3339), p.ExpiresAt.UTC().Format(time.RFC3339))
+	if p.Reason != "" || p.Actor != "" {
+		fmt.Fprintf(&b, "  reason: %q by %q\n", p.Reason, p.Actor)
+	}
+	if p.Force != nil {
+		fmt.Fprintf(&b, "  FORCED: %q overriding %s\n", p.Force.Reason, strings.Join(p.Force.Overrode, "; "))
+	}
+	for _, c := range p.Changes {
+		mark := "~"
+		if c.Done {
+			mark = "="
+		}
+		fmt.Fprintf(&b, "  %s %s (zone %s, record %s): %s -> %s\n", mark, c.FQDN, c.ZoneID, c.RecordID, c.From, c.To)
+	}
+	e := p.Evidence
+	for _, h := range []*HealthStatus{e.Primary, e.Secondary} {
+		if h != nil {
+			fmt.Fprintf(&b, "  health %s: %s (up %d, down %d consecutive; quorum %d of %d)\n",
+				h.Endpoint, h.Health, h.UpStreak, h.DownStreak, h.Quorum, len(h.Vantages))
+		}
+	}
+	if e.Lag != nil {
+		fmt.Fprintf(&b, "  lag: %d missing, %d stale, oldest %v (RPO %v)\n", e.Lag.Missing, e.Lag.Stale, e.Lag.OldestMissing, e.RPO)
+	}
+	if e.LagError != "" {
+		fmt.Fprintf(&b, "  lag unknown: %s\n", e.LagError)
+	}
+	if !p.HasChanges() {
+		b.WriteString("  no changes\n")
+	}
+	return b.String()
+}
+
+// fingerprint digests the observed records of changes.
+func fingerprint(changes []RecordChange) string {
+	h := sha256.New()
+	for _, c := range changes {
+		b, _ := json.Marshal(struct {
+			T string
+			R dns.Record
+		}{c.Target, c.Observed})
+		h.Write(b)
+		h.Write([]byte{'\n'})
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// planID derives a plan's ID from what makes it unique.
+func planID(kind Kind, created time.Time, fp string) string {
+	sum := sha256.Sum256([]byte(string(kind) + "|" + created.UTC().Format(time.RFC3339Nano) + "|" + fp))
+	return hex.EncodeToString(sum[:6])
+}
+
+// validate checks a plan handed to Apply (it may have been read from a file).
+func (p *Plan) validate() error {
+	if p == nil {
+		return fmt.Errorf("%w: nil plan", ErrInvalid)
+	}
+	if p.Kind != KindFailover && p.Kind != KindFailback {
+		return fmt.Errorf("%w: plan %s: unknown kind %q", ErrInvalid, p.ID, p.Kind)
+	}
+	if p.ExpiresAt.IsZero() {
+		return fmt.Errorf("%w: plan %s has no expiry", ErrInvalid, p.ID)
+	}
+	if len(p.Changes) == 0 {
+		return fmt.Errorf("%w: plan %s has no changes", ErrInvalid, p.ID)
+	}
+	seen := map[string]bool{}
+	for _, c := range p.Changes {
+		if seen[c.Target] {
+			return fmt.Errorf("%w: plan %s changes target %s twice", ErrInvalid, p.ID, c.Target)
+		}
+		seen[c.Target] = true
+		// Never leave a name without a target: every change writes a full record.
+		if err := c.To.validate("plan " + p.ID + " change to " + c.FQDN); err != nil {
+			return err
+		}
+		if err := c.From.validate("plan " + p.ID + " change from " + c.FQDN); err != nil {
+			return err
+		}
+		if c.To.TTL <= 0 {
+			return fmt.Errorf("%w: plan %s change to %s has no TTL", ErrInvalid, p.ID, c.FQDN)
+		}
+		if err := c.Change().Validate(); err != nil {
+			return fmt.Errorf("%w: plan %s: %w", ErrInvalid, p.ID, err)
+		}
+	}
+	if fingerprint(p.Changes) != p.Fingerprint {
+		return fmt.Errorf("%w: plan %s: fingerprint does not match its observed records (edited?)", ErrStalePlan, p.ID)
+	}
+	return nil
+}

@@ -1,0 +1,146 @@
+package failover
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/regdr/regdr/dns"
+	"github.com/regdr/regdr/dns/dnstest"
+)
+
+func TestPlanFailoverPreflight(t *testing.T) {
+	t.Parallel()
+	lagging := LagFunc(func(context.Context) (Lag, error) { return Lag{Missing: 12, OldestMissing: 2 * time.Hour}, nil })
+	broken := LagFunc(func(context.Context) (Lag, error) { return Lag{}, errors.New("harbor unreachable") })
+	setValue := func(v string) func(*testing.T, *world) {
+		return func(t *testing.T, w *world) {
+			r := w.current(t)
+			r.Value = v
+			if err := w.pz.SetRecord(r); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	tests := []struct {
+		name  string
+		req   func(r *FailoverRequest)
+		world func(*testing.T, *world)
+		want  error
+	}{
+		{name: "secondary down", req: func(r *FailoverRequest) { r.Secondary = down("acr-ee", 3) }, want: ErrSecondaryUnhealthy},
+		{name: "secondary unknown", req: func(r *FailoverRequest) { r.Secondary = HealthStatus{Endpoint: "acr-ee", Health: HealthUnknown} }, want: ErrSecondaryUnhealthy},
+		{name: "lag exceeds RPO", req: func(r *FailoverRequest) { r.Lag, r.RPO = lagging, 15*time.Minute }, want: ErrLagExceedsRPO},
+		{name: "lag unreadable", req: func(r *FailoverRequest) { r.Lag = broken }, want: errors.New("harbor unreachable")},
+		{name: "RPO without lag", req: func(r *FailoverRequest) { r.RPO = time.Minute }, want: ErrInvalid},
+		{name: "force without reason", req: func(r *FailoverRequest) { r.Force = true }, want: ErrInvalid},
+		{name: "unknown target", req: func(r *FailoverRequest) { r.Targets = []string{"nope"} }, want: ErrInvalid},
+		{name: "force does not cover a down secondary", req: func(r *FailoverRequest) {
+			r.Secondary, r.Force, r.ForceReason = down("acr-ee", 3), true, "hurry"
+		}, want: ErrSecondaryUnhealthy},
+		{name: "record elsewhere", world: setValue("10.9.9.9"), want: ErrUnexpectedRecord},
+		{name: "two address records", world: func(t *testing.T, w *world) {
+			if _, err := w.pz.AddRecord(w.zone.ID, dns.Record{Name: "@", Type: "A", Value: "10.0.0.2"}); err != nil {
+				t.Fatal(err)
+			}
+		}, want: ErrUnexpectedRecord},
+		{name: "disabled", world: func(t *testing.T, w *world) {
+			r := w.current(t)
+			r.Status = dns.StatusDisabled
+			if err := w.pz.SetRecord(r); err != nil {
+				t.Fatal(err)
+			}
+		}, want: ErrUnexpectedRecord},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t)
+			if tt.world != nil {
+				tt.world(t, w)
+			}
+			req := failoverRequest()
+			if tt.req != nil {
+				tt.req(&req)
+			}
+			plan, err := w.switcher(t).PlanFailover(ctx(t), req)
+			if plan != nil || err == nil || !errors.Is(err, tt.want) && !strings.Contains(err.Error(), tt.want.Error()) {
+				t.Fatalf("PlanFailover = %v, %v; want %v", plan, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestForcedPlanRecordsItself(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	s := w.switcher(t)
+	req := failoverRequest()
+	req.Lag = LagFunc(func(context.Context) (Lag, error) { return Lag{Missing: 3, OldestMissing: time.Hour}, nil })
+	req.RPO, req.Force, req.ForceReason = 15*time.Minute, true, "incident INC-42: data loss accepted"
+	plan, err := s.PlanFailover(ctx(t), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plan.Force == nil || plan.Force.Reason != req.ForceReason || len(plan.Force.Overrode) != 1 || !strings.Contains(plan.Force.Overrode[0], "exceeds RPO 15m0s") {
+		t.Fatalf("plan.Force = %+v, want the override and its reason", plan.Force)
+	}
+	if !strings.Contains(plan.String(), "FORCED") {
+		t.Errorf("String() does not show the force:\n%s", plan)
+	}
+	if _, err := s.Apply(ctx(t), plan); err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := w.journal.Entries(ctx(t))
+	if len(entries) != 1 || entries[0].Force == nil || entries[0].Force.Reason != req.ForceReason {
+		t.Errorf("journal = %+v, want the force recorded", entries)
+	}
+	if ev := w.audit.all(); len(ev) != 1 || !ev[0].Forced {
+		t.Errorf("audit = %+v, want a forced write", ev)
+	}
+}
+
+func TestTargetsForTheThreeSolutions(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	ep := StaticEndpoints{Public: acrDomain, VPC: map[string]string{vpc: "192.168.1.10"}}
+	spec := TargetSpec{Provider: w.provider, Primary: Value{Type: "A", Value: harborIP}}
+	a, err := PrivateZoneTarget(ctx(t), spec, ep)
+	if err != nil || a.Secondary != (Value{Type: "CNAME", Value: acrDomain}) || a.Name != w.zone.ID+"/@" || a.Record != "@" {
+		t.Errorf("PrivateZoneTarget = %+v, %v", a, err)
+	}
+	bc, err := PublicTarget(ctx(t), spec, ep, PublicCNAME, nil)
+	if err != nil || bc.Secondary != (Value{Type: "CNAME", Value: acrDomain}) {
+		t.Errorf("PublicTarget(CNAME) = %+v, %v", bc, err)
+	}
+	srv, err := dnstest.NewDNSServer(dnstest.WithUpstream(map[string][]string{acrDomain: {"47.0.0.9", acrIP}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	addr, err := srv.ListenPublic()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ba, err := PublicTarget(ctx(t), spec, ep, PublicA, dnstest.Resolver(addr))
+	if err != nil || ba.Secondary != (Value{Type: "A", Value: acrIP}) {
+		t.Errorf("PublicTarget(A) = %+v, %v; want the lowest address %s", ba, err, acrIP)
+	}
+	c, err := VPCTarget(ctx(t), spec, ep, vpc)
+	if err != nil || c.Secondary != (Value{Type: "A", Value: "192.168.1.10"}) {
+		t.Errorf("VPCTarget = %+v, %v", c, err)
+	}
+	if _, err := VPCTarget(ctx(t), spec, ep, "vpc-other"); !errors.Is(err, dns.ErrNotFound) {
+		t.Errorf("VPCTarget(unknown VPC) = %v, want ErrNotFound", err)
+	}
+	bad := spec
+	bad.Primary = Value{Type: "CNAME", Value: acrDomain}
+	if _, err := PrivateZoneTarget(ctx(t), bad, ep); !errors.Is(err, ErrInvalid) {
+		t.Errorf("target whose primary is its secondary: %v, want ErrInvalid", err)
+	}
+	if _, err := NewSwitcher([]Target{a, a}); !errors.Is(err, ErrInvalid) {
+		t.Errorf("NewSwitcher(duplicate targets) = %v, want ErrInvalid", err)
+	}
+}
