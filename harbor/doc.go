@@ -1,0 +1,46 @@
+// Package harbor is a typed client for the Harbor API v2.0 (Harbor v2.13),
+// covering what regdr's runbook needs: registry endpoints (create, update,
+// test connection), replication policies, executions and their tasks, and the
+// content of projects, repositories and artifacts.
+//
+// It wraps github.com/goharbor/go-client behind small interfaces (Registries,
+// Policies, Executions, Content), all implemented by *Client, with regdr's own
+// types: no go-client type appears in this package's API. It also steers around
+// go-client's traps:
+//
+//   - TLS is verified unless WithInsecureSkipVerify is given (go-client's own
+//     constructors skip verification);
+//   - the DEBUG / SWAGGER_DEBUG environment variables, which make go-client dump
+//     every request with its Authorization header, are ignored;
+//   - a trailing slash in the URL is tolerated;
+//   - nested repository names ("library/a/b") are escaped once, since go-client
+//     escapes them again and Harbor expects them escaped twice;
+//   - new IDs are read from the Location header, the only place Harbor gives them;
+//   - a policy update sends every field (PUT replaces the whole policy), always
+//     sends dest_namespace_replace_count (Harbor stores an omitted one as -1),
+//     and writes deletion replication to both the deprecated `deletion` field
+//     (the one Harbor reads) and `replicate_deletion`;
+//   - error bodies are read even for statuses the spec does not declare.
+//
+// Errors answered by Harbor are *APIError values, matched with errors.Is against
+// ErrNotFound, ErrUnauthorized, ErrForbidden, ErrConflict, ErrBadRequest and
+// ErrServer. Invalid arguments fail with ErrInvalidArgument before any request.
+// Credentials never appear in errors or logs: secrets are of type Secret, which
+// redacts itself.
+//
+// # Concurrency
+//
+// A *Client is safe for concurrent use. Wait blocks its caller only; progress is
+// reported through the callback in WaitOptions, from Wait's goroutine.
+//
+// # Testing
+//
+// Package harbortest is a Harbor emulator (API and registry) to serve with
+// httptest.NewServer; this package is tested against it over real HTTP:
+//
+//	srv := harbortest.New()
+//	ts := httptest.NewServer(srv)
+//	c, err := harbor.New(ts.URL, harbor.WithBasicAuth(harbortest.DefaultAdmin, harbortest.DefaultPassword))
+//
+// Wait takes a Clock in WaitOptions so that tests never sleep.
+package harbor

@@ -1,0 +1,53 @@
+package harbor
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"sync"
+)
+
+// maxErrorBody bounds how much of an error response is kept.
+const maxErrorBody = 64 << 10
+
+type errorBodyKey struct{}
+
+// errorBody holds the body of a call's last error response.
+type errorBody struct {
+	mu sync.Mutex
+	b  []byte
+}
+
+func (e *errorBody) get() []byte {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.b
+}
+
+// errorBodies keeps a copy of every error response's body (up to 64 KiB) in the
+// request context's errorBody, and hands the body on unchanged.
+type errorBodies struct{ next http.RoundTripper }
+
+func (t errorBodies) RoundTrip(r *http.Request) (*http.Response, error) {
+	next := t.next
+	if next == nil {
+		next = http.DefaultTransport
+	}
+	res, err := next.RoundTrip(r)
+	if err != nil || res.StatusCode < 400 {
+		return res, err
+	}
+	holder, _ := r.Context().Value(errorBodyKey{}).(*errorBody)
+	if holder == nil {
+		return res, nil
+	}
+	b, _ := io.ReadAll(io.LimitReader(res.Body, maxErrorBody))
+	res.Body = struct {
+		io.Reader
+		io.Closer
+	}{io.MultiReader(bytes.NewReader(b), res.Body), res.Body}
+	holder.mu.Lock()
+	holder.b = b
+	holder.mu.Unlock()
+	return res, nil
+}

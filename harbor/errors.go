@@ -1,0 +1,111 @@
+package harbor
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/go-openapi/runtime"
+	"github.com/goharbor/go-client/pkg/sdk/v2.0/models"
+)
+
+// Sentinel errors. An *APIError matches the one for its HTTP status with
+// errors.Is; ErrInvalidArgument is returned before any request is sent.
+var (
+	ErrNotFound        = errors.New("harbor: not found")             // 404
+	ErrUnauthorized    = errors.New("harbor: unauthorized")          // 401
+	ErrForbidden       = errors.New("harbor: forbidden")             // 403
+	ErrConflict        = errors.New("harbor: conflict")              // 409
+	ErrBadRequest      = errors.New("harbor: bad request")           // 400, 422 and other 4xx
+	ErrServer          = errors.New("harbor: server error")          // 5xx
+	ErrInvalidArgument = errors.New("harbor: invalid argument")      // rejected locally
+	ErrExecutionFailed = errors.New("harbor: execution failed")      // Wait saw Failed
+	ErrStopped         = errors.New("harbor: execution was stopped") // Wait saw Stopped
+)
+
+// APIError is an error answered by Harbor: the operation, the HTTP status, and
+// Harbor's own error code and message (from its {"errors":[...]} body).
+type APIError struct {
+	Op      string // what the client was doing, e.g. "creating registry"
+	Status  int    // HTTP status code
+	Code    string // Harbor's code, e.g. "NOT_FOUND", "CONFLICT"
+	Message string // Harbor's message
+}
+
+// Error implements error.
+func (e *APIError) Error() string {
+	var b strings.Builder
+	b.WriteString("harbor: ")
+	if e.Op != "" {
+		b.WriteString(e.Op)
+		b.WriteString(": ")
+	}
+	fmt.Fprintf(&b, "%d %s", e.Status, http.StatusText(e.Status))
+	if e.Code != "" {
+		b.WriteString(" (" + e.Code + ")")
+	}
+	if e.Message != "" {
+		b.WriteString(": " + e.Message)
+	}
+	return b.String()
+}
+
+// Is reports whether target is the sentinel for e's status.
+func (e *APIError) Is(target error) bool {
+	switch target {
+	case ErrNotFound:
+		return e.Status == http.StatusNotFound
+	case ErrUnauthorized:
+		return e.Status == http.StatusUnauthorized
+	case ErrForbidden:
+		return e.Status == http.StatusForbidden
+	case ErrConflict:
+		return e.Status == http.StatusConflict
+	case ErrBadRequest:
+		return e.Status >= 400 && e.Status < 500 && e.Status != http.StatusNotFound &&
+			e.Status != http.StatusUnauthorized && e.Status != http.StatusForbidden && e.Status != http.StatusConflict
+	case ErrServer:
+		return e.Status >= 500
+	}
+	return false
+}
+
+// statuses go-client declares for its typed error responses.
+var knownStatuses = []int{400, 401, 403, 404, 405, 409, 412, 415, 422, 429, 500, 502, 503, 504}
+
+// mapError turns a go-client error into an *APIError, or wraps a transport error
+// with op. go-client's own error strings are not kept: they are not ours to
+// promise, and its API error embeds a whole response value.
+func mapError(op string, err error, body []byte) error {
+	var rtErr *runtime.APIError
+	if errors.As(err, &rtErr) {
+		// A status the spec does not list for this operation: go-client drops
+		// the body, so read Harbor's message from the copy errorBodies kept.
+		e := &APIError{Op: op, Status: rtErr.Code, Message: http.StatusText(rtErr.Code)}
+		var pl models.Errors
+		if json.Unmarshal(body, &pl) == nil && len(pl.Errors) > 0 && pl.Errors[0] != nil {
+			e.Code, e.Message = pl.Errors[0].Code, pl.Errors[0].Message
+		}
+		return e
+	}
+	if coded, ok := err.(interface{ IsCode(int) bool }); ok {
+		e := &APIError{Op: op}
+		for _, s := range knownStatuses {
+			if coded.IsCode(s) {
+				e.Status = s
+				break
+			}
+		}
+		if p, ok := err.(interface{ GetPayload() *models.Errors }); ok {
+			if pl := p.GetPayload(); pl != nil && len(pl.Errors) > 0 && pl.Errors[0] != nil {
+				e.Code, e.Message = pl.Errors[0].Code, pl.Errors[0].Message
+			}
+		}
+		if e.Status != 0 {
+			return e
+		}
+	}
+	return fmt.Errorf("harbor: %s: %w", op, err)
+}

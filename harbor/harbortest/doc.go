@@ -1,0 +1,50 @@
+// Package harbortest is an emulated Harbor v2.13 to test against: an
+// http.Handler that speaks Harbor's API v2.0 and its registry's /v2/ protocol at
+// the wire level, so that the real go-client, regdr's harbor package, or any
+// other Harbor client can be exercised end to end on loopback:
+//
+//	srv := harbortest.New()           // admin / Harbor12345, public project "library"
+//	ts := httptest.NewServer(srv)
+//	defer ts.Close()
+//	defer srv.Close()
+//
+// What it serves:
+//
+//   - /api/v2.0/: registry endpoints (create and update check the endpoint's
+//     health; ping really contacts <url>/v2/ and logs in with the credential;
+//     stored secrets are masked), replication policies, executions and tasks
+//     with logs, projects, repositories and artifacts — shaped as Harbor's
+//     swagger spec says, with pagination (page, page_size ≤ 100, X-Total-Count,
+//     Link), Location headers and Harbor's {"errors":[...]} bodies;
+//   - /v2/: an OCI registry (go-containerregistry's pkg/registry) behind basic
+//     auth, where projects are the first path component: pushing to a project
+//     that does not exist is denied, anonymous pulls work for public projects,
+//     and every manifest pushed becomes an artifact visible through the API
+//     (digest, media type, size, tags, an index's children, cosign
+//     sha256-<hex>.sig tags and OCI subject referrers as accessories);
+//   - replication that really copies: an execution selects artifacts with the
+//     policy's filters, flattens names with dest_namespace and
+//     dest_namespace_replace_count, throttles to speed, and copies byte for byte
+//     to the endpoint with its credential (TLS verified unless the endpoint is
+//     insecure; see WithEndpointTransport), recording a task per repository
+//     with a log. Event-based policies run when an artifact is pushed. Only push
+//     replication (source = this Harbor) is emulated.
+//
+// To push, use the server's host as the registry:
+//
+//	ref, _ := name.ParseReference(strings.TrimPrefix(ts.URL, "http://") + "/library/nginx:1.25")
+//	err := remote.Write(ref, img, remote.WithAuth(&authn.Basic{Username: "admin", Password: "Harbor12345"}))
+//
+// Knobs: SetEndpointDown, FailTasks, HoldExecutions; inspection: Repositories,
+// Artifacts, Executions; synchronisation: WaitExecutions, WithSyncExecutions.
+//
+// # Concurrency
+//
+// A Server is safe for concurrent use. Executions run in their own goroutines
+// (unless WithSyncExecutions); Close stops them and waits.
+//
+// # Testing
+//
+// Tests never need to sleep: WaitExecutions returns when no execution runs, and
+// HoldExecutions keeps a new execution InProgress until released.
+package harbortest

@@ -1,0 +1,166 @@
+package harbortest
+
+import (
+	"context"
+	"crypto/tls"
+	"io"
+	"log"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/registry"
+)
+
+// Default administrator credentials, as a fresh Harbor install has them.
+const (
+	DefaultAdmin    = "admin"
+	DefaultPassword = "Harbor12345"
+)
+
+// Server is an emulated Harbor v2.13: its API under /api/v2.0/ and its registry
+// under /v2/. It implements http.Handler; serve it with httptest.NewServer.
+// Its methods inspect the state and inject faults. A Server is safe for
+// concurrent use. Call Close when done to stop running executions.
+type Server struct {
+	mux      *http.ServeMux
+	registry http.Handler // the raw OCI registry, no auth, no bookkeeping
+	logger   *slog.Logger
+	sync     bool
+	baseRT   http.RoundTripper
+	now      func() time.Time
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	mu         sync.Mutex
+	users      map[string]user
+	nextID     int64
+	projects   []*project
+	repos      map[string]*repository // by full name
+	endpoints  []*endpoint
+	policies   []*policy
+	executions []*execution
+	down       map[string]bool // endpoint hosts that do not answer
+	failRepos  map[string]bool // source repositories whose tasks fail
+	hold       chan struct{}   // non-nil: executions wait for it to close
+	idle       *sync.Cond
+	running    int
+}
+
+type user struct {
+	password string
+	admin    bool
+}
+
+// Option configures a Server.
+type Option func(*Server)
+
+// WithAdmin replaces the administrator's credentials (default admin/Harbor12345).
+func WithAdmin(name, password string) Option {
+	return func(s *Server) {
+		for n, u := range s.users {
+			if u.admin {
+				delete(s.users, n)
+			}
+		}
+		s.users[name] = user{password: password, admin: true}
+	}
+}
+
+// WithUser adds a user without administrator rights: it can read the API, push
+// and pull, but gets 403 on registry endpoints, policies and executions.
+func WithUser(name, password string) Option {
+	return func(s *Server) { s.users[name] = user{password: password} }
+}
+
+// WithProject seeds a project besides "library".
+func WithProject(name string, public bool) Option {
+	return func(s *Server) { s.addProject(name, public) }
+}
+
+// WithSyncExecutions runs replication executions synchronously: starting one (or
+// pushing an artifact an event-based policy replicates) returns once it has
+// finished. The default runs them in the background; see WaitExecutions.
+func WithSyncExecutions() Option {
+	return func(s *Server) { s.sync = true }
+}
+
+// WithEndpointTransport sets the transport the server uses to reach registry
+// endpoints (pings and replication), e.g. one that trusts a test CA. The default
+// is a clone of http.DefaultTransport; an endpoint marked insecure skips TLS
+// verification.
+func WithEndpointTransport(rt http.RoundTripper) Option {
+	return func(s *Server) { s.baseRT = rt }
+}
+
+// WithLogger logs the server's replication work to l. The default discards it.
+func WithLogger(l *slog.Logger) Option {
+	return func(s *Server) { s.logger = l }
+}
+
+// New returns a Harbor with an administrator admin/Harbor12345 and a public
+// project "library".
+func New(opts ...Option) *Server {
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &Server{
+		registry:  registry.New(registry.Logger(log.New(io.Discard, "", 0)), registry.WithReferrersSupport(true)),
+		logger:    slog.New(slog.DiscardHandler),
+		now:       func() time.Time { return time.Now().UTC() },
+		ctx:       ctx,
+		cancel:    cancel,
+		users:     map[string]user{DefaultAdmin: {password: DefaultPassword, admin: true}},
+		repos:     map[string]*repository{},
+		down:      map[string]bool{},
+		failRepos: map[string]bool{},
+	}
+	s.idle = sync.NewCond(&s.mu)
+	s.addProject("library", true)
+	for _, o := range opts {
+		o(s)
+	}
+	if s.baseRT == nil {
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+		s.baseRT = t
+	}
+	s.routes()
+	return s
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+// Close stops running executions (they end Stopped) and waits for them.
+func (s *Server) Close() {
+	s.cancel()
+	s.mu.Lock()
+	if s.hold != nil {
+		close(s.hold)
+		s.hold = nil
+	}
+	s.mu.Unlock()
+	s.wg.Wait()
+}
+
+func (s *Server) id() int64 {
+	s.nextID++
+	return s.nextID
+}
+
+// authenticate returns the user named in r's basic auth, if the password is right.
+func (s *Server) authenticate(r *http.Request) (name string, admin, ok bool) {
+	n, p, has := r.BasicAuth()
+	if !has {
+		return "", false, false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u, found := s.users[n]
+	if !found || u.password != p {
+		return "", false, false
+	}
+	return n, u.admin, true
+}
