@@ -1,0 +1,124 @@
+package replication
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+)
+
+// SyncReferrers says which artifacts that refer to an image (signatures, SBOMs, attestations)
+// a plan looks for through the OCI referrers API. Cosign-style tags (`sha256-<hex>.sig`,
+// `.att`, `.sbom`, and the OCI fallback tag `sha256-<hex>`) come with their image in every
+// mode, as they cost no extra request.
+type SyncReferrers string
+
+// Referrer modes.
+const (
+	// ReferrersAll asks the referrers API about every selected image: complete, and one
+	// extra source request per image on a no-op run. The default.
+	ReferrersAll SyncReferrers = ""
+	// ReferrersNew asks only about images being copied: the cheapest no-op run, but a
+	// signature added later to an image already copied is not seen.
+	ReferrersNew SyncReferrers = "new"
+	// ReferrersNone never asks.
+	ReferrersNone SyncReferrers = "none"
+)
+
+// SyncOptions configures a Syncer. The zero value copies every repository and tag under
+// the same names, four at a time, unthrottled.
+type SyncOptions struct {
+	// Source lists the source. Nil: the source registry's catalog (NewRegistrySource).
+	Source SyncSource
+	// Flattener maps source repositories to destination repositories. Nil: same names.
+	Flattener Flattener
+	// Validate checks each destination name before anything is written, e.g.
+	// ValidateACRName. Nil: ValidateRepositoryName.
+	Validate func(string) error
+	// Selector picks repositories, tags and labels. Nil: everything.
+	Selector *Selector
+	// Override lets a plan overwrite destination tags holding another digest.
+	Override bool
+	// Referrers picks which images the referrers API is asked about.
+	Referrers SyncReferrers
+	// Jobs bounds concurrent transfers (blobs, manifests, listings). The default is 4.
+	Jobs int
+	// Limiter is the shared bandwidth budget for every byte read from the source. Nil:
+	// unlimited. Give every shard of a plan a share (ShardRate).
+	Limiter BandwidthLimiter
+	// Retry is the retry policy.
+	Retry SyncRetry
+	// Clock times backoffs and the report. Nil: the system clock.
+	Clock Clock
+	// Progress receives events as Apply goes. It is called from many goroutines, one call
+	// at a time, and must return quickly.
+	Progress func(SyncEvent)
+	// Logger receives debug and warning records. Nil: none.
+	Logger *slog.Logger
+}
+
+// Syncer copies images from one registry to another directly: Plan observes both sides,
+// Apply copies what the plan says. One Syncer keeps one authenticated connection per
+// registry for its whole life, so Plan then Apply pings each registry once.
+//
+// A Syncer is safe for concurrent use, but one Apply at a time is what the report assumes.
+type Syncer struct {
+	src, dst *syncClient
+	source   SyncSource
+	opts     SyncOptions
+}
+
+// NewSyncer returns a Syncer from src to dst. It does no I/O.
+func NewSyncer(src, dst SyncEndpoint, opts SyncOptions) (*Syncer, error) {
+	if src.Registry == "" || dst.Registry == "" {
+		return nil, errors.New("sync: source and destination registries are required")
+	}
+	if _, err := src.registry(); err != nil {
+		return nil, err
+	}
+	if _, err := dst.registry(); err != nil {
+		return nil, err
+	}
+	switch opts.Referrers {
+	case ReferrersAll, ReferrersNew, ReferrersNone:
+	default:
+		return nil, fmt.Errorf("sync: unknown referrers mode %q", opts.Referrers)
+	}
+	if opts.Jobs <= 0 {
+		opts.Jobs = 4
+	}
+	if opts.Limiter == nil {
+		opts.Limiter = Unlimited
+	}
+	if opts.Clock == nil {
+		opts.Clock = syncSystemClock{}
+	}
+	if opts.Validate == nil {
+		opts.Validate = ValidateRepositoryName
+	}
+	if opts.Flattener == nil {
+		opts.Flattener = FlattenFunc(func(r string) (string, error) { return r, nil })
+	}
+	s := &Syncer{
+		src:  newSyncClient(src, opts.Limiter, "registry:catalog:*"),
+		dst:  newSyncClient(dst, nil),
+		opts: opts,
+	}
+	s.source = opts.Source
+	if s.source == nil {
+		s.source = &RegistrySource{c: s.src}
+	}
+	return s, nil
+}
+
+// Requests returns how many HTTP requests the Syncer has sent to the source and to the
+// destination so far (token requests included).
+func (s *Syncer) Requests() (source, destination int64) {
+	return s.src.requests.Load(), s.dst.requests.Load()
+}
+
+func (s *Syncer) logger() *slog.Logger {
+	if s.opts.Logger != nil {
+		return s.opts.Logger
+	}
+	return slog.New(slog.DiscardHandler)
+}

@@ -1,0 +1,391 @@
+package replication
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
+)
+
+// SyncEndpoint is one registry that a Syncer reads from or writes to. Its String and JSON
+// never show credentials.
+type SyncEndpoint struct {
+	// Registry is the host, with an optional port: "harbor.example.com", "127.0.0.1:5000".
+	Registry string `json:"registry"`
+	// PlainHTTP talks HTTP instead of HTTPS. Loopback and private addresses use HTTP anyway,
+	// as go-containerregistry does.
+	PlainHTTP bool `json:"plainHTTP,omitempty"`
+	// Auth authenticates to the registry. Nil: Keychain, or anonymous without one.
+	Auth authn.Authenticator `json:"-"`
+	// Keychain finds credentials for Registry, e.g. authn.DefaultKeychain (the Docker config).
+	Keychain authn.Keychain `json:"-"`
+	// Transport carries the requests. Nil: http.DefaultTransport.
+	Transport http.RoundTripper `json:"-"`
+}
+
+// String returns the registry host, never credentials.
+func (e SyncEndpoint) String() string { return e.Registry }
+
+func (e SyncEndpoint) registry() (name.Registry, error) {
+	var opts []name.Option
+	if e.PlainHTTP {
+		opts = append(opts, name.Insecure)
+	}
+	reg, err := name.NewRegistry(e.Registry, opts...)
+	if err != nil {
+		return name.Registry{}, fmt.Errorf("parsing registry %q: %w", e.Registry, err)
+	}
+	return reg, nil
+}
+
+func (e SyncEndpoint) authenticator() (authn.Authenticator, error) {
+	if e.Auth != nil {
+		return e.Auth, nil
+	}
+	if e.Keychain == nil {
+		return authn.Anonymous, nil
+	}
+	reg, err := e.registry()
+	if err != nil {
+		return nil, err
+	}
+	a, err := e.Keychain.Resolve(reg)
+	if err != nil {
+		return nil, fmt.Errorf("resolving credentials for %s: %w", e.Registry, err)
+	}
+	return a, nil
+}
+
+// Media types a manifest GET accepts: every manifest and index format kept byte for byte.
+var syncAccept = strings.Join([]string{
+	"application/vnd.oci.image.index.v1+json",
+	"application/vnd.oci.image.manifest.v1+json",
+	"application/vnd.docker.distribution.manifest.list.v2+json",
+	"application/vnd.docker.distribution.manifest.v2+json",
+	"application/vnd.oci.artifact.manifest.v1+json",
+}, ", ")
+
+// syncClient speaks the distribution API to one registry over one authenticated transport,
+// created on first use, so a whole run pings the registry once. Every request is counted.
+type syncClient struct {
+	ep       SyncEndpoint
+	scopes   []string
+	requests atomic.Int64
+	limiter  BandwidthLimiter // throttles response bodies (the source side)
+
+	mu  sync.Mutex
+	rt  http.RoundTripper
+	reg name.Registry
+}
+
+func newSyncClient(ep SyncEndpoint, l BandwidthLimiter, scopes ...string) *syncClient {
+	return &syncClient{ep: ep, limiter: l, scopes: scopes}
+}
+
+type syncCountingTransport struct {
+	rt http.RoundTripper
+	n  *atomic.Int64
+}
+
+func (t syncCountingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	t.n.Add(1)
+	return t.rt.RoundTrip(req)
+}
+
+func (c *syncClient) transport(ctx context.Context) (http.RoundTripper, name.Registry, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.rt != nil {
+		return c.rt, c.reg, nil
+	}
+	reg, err := c.ep.registry()
+	if err != nil {
+		return nil, reg, err
+	}
+	auth, err := c.ep.authenticator()
+	if err != nil {
+		return nil, reg, err
+	}
+	base := c.ep.Transport
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	base = NewTransport(syncCountingTransport{rt: base, n: &c.requests}, c.limiter)
+	rt, err := transport.NewWithContext(ctx, reg, auth, base, c.scopes)
+	if err != nil {
+		return nil, reg, fmt.Errorf("connecting to %s: %w", c.ep.Registry, err)
+	}
+	c.rt, c.reg = rt, reg
+	return rt, reg, nil
+}
+
+// do sends one request. body may be nil; size < 0 means unknown. The caller closes the
+// response body on success; statuses outside want become a *SyncHTTPError.
+func (c *syncClient) do(ctx context.Context, method, path string, hdr http.Header, body io.Reader, size int64, want ...int) (*http.Response, error) {
+	rt, reg, err := c.transport(ctx)
+	if err != nil {
+		return nil, err
+	}
+	u := path
+	if !strings.HasPrefix(path, "http://") && !strings.HasPrefix(path, "https://") {
+		u = reg.Scheme() + "://" + reg.RegistryStr() + path
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u, body)
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range hdr {
+		req.Header[k] = v
+	}
+	if body != nil && size >= 0 {
+		req.ContentLength = size
+		if size == 0 {
+			req.Body = http.NoBody
+		}
+	}
+	resp, err := rt.RoundTrip(req)
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range want {
+		if resp.StatusCode == w {
+			return resp, nil
+		}
+	}
+	defer resp.Body.Close()
+	return nil, newSyncHTTPError(req, resp)
+}
+
+func (c *syncClient) headManifest(ctx context.Context, repo, ref string) (digest string, found bool, err error) {
+	resp, err := c.do(ctx, http.MethodHead, "/v2/"+repo+"/manifests/"+ref, http.Header{"Accept": {syncAccept}}, nil, -1, http.StatusOK, http.StatusNotFound)
+	if err != nil {
+		return "", false, err
+	}
+	resp.Body.Close()
+	if resp.StatusCode == http.StatusNotFound {
+		return "", false, nil
+	}
+	d := resp.Header.Get("Docker-Content-Digest")
+	if d == "" && strings.HasPrefix(ref, "sha256:") {
+		d = ref
+	}
+	if d == "" {
+		// Some registries omit the header on HEAD: fall back to GET.
+		raw, _, gerr := c.getManifest(ctx, repo, ref, "")
+		if gerr != nil {
+			return "", false, gerr
+		}
+		d = syncDigest(raw)
+	}
+	return d, true, nil
+}
+
+// getManifest fetches a manifest's raw bytes; with want set, the bytes must hash to it.
+func (c *syncClient) getManifest(ctx context.Context, repo, ref, want string) ([]byte, string, error) {
+	resp, err := c.do(ctx, http.MethodGet, "/v2/"+repo+"/manifests/"+ref, http.Header{"Accept": {syncAccept}}, nil, -1, http.StatusOK)
+	if err != nil {
+		return nil, "", err
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
+	if err != nil {
+		return nil, "", err
+	}
+	if want != "" && syncDigest(raw) != want {
+		return nil, "", fmt.Errorf("manifest %s@%s: %w (got %s)", repo, want, ErrSyncDigestMismatch, syncDigest(raw))
+	}
+	mt := resp.Header.Get("Content-Type")
+	if i := strings.IndexByte(mt, ';'); i >= 0 {
+		mt = strings.TrimSpace(mt[:i])
+	}
+	var probe struct {
+		MediaType string `json:"mediaType"`
+	}
+	if json.Unmarshal(raw, &probe) == nil && probe.MediaType != "" {
+		mt = probe.MediaType
+	}
+	return raw, mt, nil
+}
+
+func (c *syncClient) putManifest(ctx context.Context, repo, ref, mediaType string, raw []byte) error {
+	resp, err := c.do(ctx, http.MethodPut, "/v2/"+repo+"/manifests/"+ref, http.Header{"Content-Type": {mediaType}}, bytes.NewReader(raw), int64(len(raw)), http.StatusCreated, http.StatusOK, http.StatusAccepted)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	return nil
+}
+
+func (c *syncClient) headBlob(ctx context.Context, repo, digest string) (bool, error) {
+	resp, err := c.do(ctx, http.MethodHead, "/v2/"+repo+"/blobs/"+digest, nil, nil, -1, http.StatusOK, http.StatusNotFound)
+	if err != nil {
+		return false, err
+	}
+	resp.Body.Close()
+	return resp.StatusCode == http.StatusOK, nil
+}
+
+func (c *syncClient) getBlob(ctx context.Context, repo, digest string) (io.ReadCloser, error) {
+	resp, err := c.do(ctx, http.MethodGet, "/v2/"+repo+"/blobs/"+digest, nil, nil, -1, http.StatusOK)
+	if err != nil {
+		return nil, err
+	}
+	return resp.Body, nil
+}
+
+// startUpload opens an upload session in repo, asking to mount digest from another
+// repository when from is set. It returns mounted=true when the registry mounted the blob
+// (201), otherwise the session's location.
+func (c *syncClient) startUpload(ctx context.Context, repo, digest, from string) (location string, mounted bool, err error) {
+	q := ""
+	if from != "" {
+		q = "?" + url.Values{"mount": {digest}, "from": {from}}.Encode()
+	}
+	resp, err := c.do(ctx, http.MethodPost, "/v2/"+repo+"/blobs/uploads/"+q, nil, http.NoBody, 0, http.StatusCreated, http.StatusAccepted)
+	if err != nil {
+		return "", false, err
+	}
+	resp.Body.Close()
+	if resp.StatusCode == http.StatusCreated {
+		return "", true, nil
+	}
+	loc, err := resp.Location()
+	if err != nil {
+		return "", false, fmt.Errorf("upload to %s: no location: %w", repo, err)
+	}
+	return loc.String(), false, nil
+}
+
+// finishUpload streams the blob into the session in one PUT.
+func (c *syncClient) finishUpload(ctx context.Context, location, digest string, body io.Reader, size int64) error {
+	u, err := url.Parse(location)
+	if err != nil {
+		return err
+	}
+	q := u.Query()
+	q.Set("digest", digest)
+	u.RawQuery = q.Encode()
+	resp, err := c.do(ctx, http.MethodPut, u.String(), http.Header{"Content-Type": {"application/octet-stream"}}, body, size, http.StatusCreated, http.StatusNoContent, http.StatusAccepted)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	return nil
+}
+
+// get fetches a small JSON document, following nothing.
+func (c *syncClient) getJSON(ctx context.Context, path string, v any, okMissing bool) (next string, found bool, err error) {
+	want := []int{http.StatusOK}
+	if okMissing {
+		want = append(want, http.StatusNotFound)
+	}
+	resp, err := c.do(ctx, http.MethodGet, path, http.Header{"Accept": {"application/json, application/vnd.oci.image.index.v1+json"}}, nil, -1, want...)
+	if err != nil {
+		return "", false, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusNotFound {
+		return "", false, nil
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<20)).Decode(v); err != nil {
+		return "", true, fmt.Errorf("decoding %s: %w", path, err)
+	}
+	return syncNextLink(resp.Header.Get("Link")), true, nil
+}
+
+// syncNextLink extracts the path of a `Link: <...>; rel="next"` header.
+func syncNextLink(h string) string {
+	for _, part := range strings.Split(h, ",") {
+		part = strings.TrimSpace(part)
+		if !strings.Contains(part, `rel="next"`) {
+			continue
+		}
+		i, j := strings.IndexByte(part, '<'), strings.IndexByte(part, '>')
+		if i < 0 || j < i {
+			continue
+		}
+		u, err := url.Parse(part[i+1 : j])
+		if err != nil {
+			continue
+		}
+		if u.IsAbs() {
+			return u.String()
+		}
+		return u.RequestURI()
+	}
+	return ""
+}
+
+func syncDigest(raw []byte) string {
+	sum := sha256.Sum256(raw)
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
+// Errors of the sync engine; match them with errors.Is.
+var (
+	// ErrSyncDigestMismatch: bytes read do not hash to the digest that named them.
+	ErrSyncDigestMismatch = errors.New("digest mismatch")
+	// ErrSyncNotVerified: after Apply, an artifact is not at the destination as planned.
+	ErrSyncNotVerified = errors.New("not verified at the destination")
+	// ErrSyncConflict: a destination tag holds another digest and Override is off.
+	ErrSyncConflict = errors.New("destination tag holds another digest")
+	// ErrSyncPlanMismatch: a plan applied with a Syncer for other registries.
+	ErrSyncPlanMismatch = errors.New("plan is for other registries")
+)
+
+// SyncHTTPError is an unexpected answer from a registry. It carries no credentials: only the
+// method, the path (no query), the status and the registry's error code and message.
+type SyncHTTPError struct {
+	Method     string `json:"method"`
+	Path       string `json:"path"`
+	StatusCode int    `json:"status"`
+	Code       string `json:"code,omitempty"`
+	Message    string `json:"message,omitempty"`
+	RetryAfter string `json:"retryAfter,omitempty"`
+}
+
+func newSyncHTTPError(req *http.Request, resp *http.Response) *SyncHTTPError {
+	e := &SyncHTTPError{Method: req.Method, Path: req.URL.Path, StatusCode: resp.StatusCode, RetryAfter: resp.Header.Get("Retry-After")}
+	if req.Method != http.MethodHead {
+		var body struct {
+			Errors []struct {
+				Code    string `json:"code"`
+				Message string `json:"message"`
+			} `json:"errors"`
+		}
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+		if json.Unmarshal(b, &body) == nil && len(body.Errors) > 0 {
+			e.Code, e.Message = body.Errors[0].Code, body.Errors[0].Message
+		}
+	}
+	return e
+}
+
+func (e *SyncHTTPError) Error() string {
+	s := fmt.Sprintf("%s %s: %d %s", e.Method, e.Path, e.StatusCode, http.StatusText(e.StatusCode))
+	if e.Code != "" {
+		s += ": " + e.Code
+		if e.Message != "" {
+			s += ": " + e.Message
+		}
+	}
+	return s
+}
+
+// Temporary reports whether the request is worth retrying: 5xx, 429 and 408.
+func (e *SyncHTTPError) Temporary() bool {
+	return e.StatusCode >= 500 || e.StatusCode == http.StatusTooManyRequests || e.StatusCode == http.StatusRequestTimeout
+}

@@ -1,0 +1,114 @@
+package replication
+
+import (
+	"context"
+	"errors"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"strconv"
+	"syscall"
+	"time"
+)
+
+// SyncRetry is the retry policy for registry requests: capped exponential backoff with
+// jitter for 5xx, 429 (honouring Retry-After), 408, connection resets and truncated bodies;
+// never for other 4xx answers such as authentication failures.
+type SyncRetry struct {
+	// Attempts is the number of tries per operation, the first included. The default is 6.
+	Attempts int `json:"attempts,omitempty"`
+	// Base is the first backoff. The default is 200ms.
+	Base time.Duration `json:"base,omitempty"`
+	// Max caps one backoff, and a Retry-After. The default is 10s.
+	Max time.Duration `json:"max,omitempty"`
+}
+
+func (r SyncRetry) withDefaults() SyncRetry {
+	if r.Attempts <= 0 {
+		r.Attempts = 6
+	}
+	if r.Base <= 0 {
+		r.Base = 200 * time.Millisecond
+	}
+	if r.Max <= 0 {
+		r.Max = 10 * time.Second
+	}
+	return r
+}
+
+// backoff returns the wait before try n+1 (n ≥ 1): half fixed, half random, so that many
+// workers hit by one outage do not come back in lockstep.
+func (r SyncRetry) backoff(n int, err error) time.Duration {
+	var he *SyncHTTPError
+	if errors.As(err, &he) && he.RetryAfter != "" {
+		if d, ok := syncParseRetryAfter(he.RetryAfter); ok {
+			return min(d, r.Max)
+		}
+	}
+	d := r.Base << min(n-1, 30)
+	if d <= 0 || d > r.Max {
+		d = r.Max
+	}
+	return d/2 + rand.N(d/2+1)
+}
+
+func syncParseRetryAfter(s string) (time.Duration, bool) {
+	if secs, err := strconv.Atoi(s); err == nil && secs >= 0 {
+		return time.Duration(secs) * time.Second, true
+	}
+	if t, err := http.ParseTime(s); err == nil {
+		return max(time.Until(t), 0), true
+	}
+	return 0, false
+}
+
+// syncRetryable reports whether err is worth another try.
+func syncRetryable(err error) bool {
+	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	var he *SyncHTTPError
+	if errors.As(err, &he) {
+		return he.Temporary()
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.EPIPE) {
+		return true
+	}
+	var ne net.Error
+	if errors.As(err, &ne) {
+		return true
+	}
+	var te interface{ Temporary() bool }
+	return errors.As(err, &te) && te.Temporary()
+}
+
+// retry runs op until it succeeds, fails for good, or the attempts run out. Waits go
+// through clock, so tests never sleep.
+func syncRetryDo(ctx context.Context, r SyncRetry, clock Clock, onRetry func(error, time.Duration), op func() error) error {
+	r = r.withDefaults()
+	var err error
+	for n := 1; ; n++ {
+		if err = op(); err == nil || !syncRetryable(err) || n >= r.Attempts {
+			return err
+		}
+		if ctx.Err() != nil {
+			return err
+		}
+		wait := r.backoff(n, err)
+		if onRetry != nil {
+			onRetry(err, wait)
+		}
+		select {
+		case <-ctx.Done():
+			return errors.Join(err, ctx.Err())
+		case <-clock.After(wait):
+		}
+	}
+}
+
+type syncSystemClock struct{}
+
+func (syncSystemClock) Now() time.Time                         { return time.Now() }
+func (syncSystemClock) After(d time.Duration) <-chan time.Time { return time.After(d) }

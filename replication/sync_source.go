@@ -1,0 +1,102 @@
+package replication
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"sort"
+)
+
+// SyncSource lists what a sync may copy. The plain-registry implementation
+// (NewRegistrySource) uses the catalog and tag lists of the distribution API; listings that
+// already know digests and labels — Harbor's artifact API, ACR's ListRepoTag — satisfy it
+// through adapters and save the per-tag HEAD requests.
+type SyncSource interface {
+	// Repositories returns every repository path of the source, e.g. "library/nginx".
+	Repositories(ctx context.Context) ([]string, error)
+	// Tags returns repo's tags. A SyncTag without a Digest is resolved by the Syncer (one
+	// manifest HEAD).
+	Tags(ctx context.Context, repo string) ([]SyncTag, error)
+}
+
+// SyncTag is one tag of a source repository.
+type SyncTag struct {
+	Name   string   `json:"name"`
+	Digest string   `json:"digest,omitempty"`
+	Labels []string `json:"labels,omitempty"`
+}
+
+// RegistrySource is a SyncSource over a plain registry's /v2/_catalog and tags/list,
+// following pagination (Link headers).
+type RegistrySource struct {
+	c *syncClient
+	// PageSize is the n parameter of each listing request. The default is 1000.
+	PageSize int
+}
+
+var _ SyncSource = (*RegistrySource)(nil)
+
+// NewRegistrySource returns a SyncSource listing ep through the distribution API.
+func NewRegistrySource(ep SyncEndpoint) *RegistrySource {
+	return &RegistrySource{c: newSyncClient(ep, nil, "registry:catalog:*")}
+}
+
+func (s *RegistrySource) pageSize() string {
+	if s.PageSize > 0 {
+		return fmt.Sprint(s.PageSize)
+	}
+	return "1000"
+}
+
+// Repositories pages through /v2/_catalog.
+func (s *RegistrySource) Repositories(ctx context.Context) ([]string, error) {
+	var repos []string
+	path := "/v2/_catalog?n=" + s.pageSize()
+	for path != "" {
+		var page struct {
+			Repositories []string `json:"repositories"`
+		}
+		next, _, err := s.c.getJSON(ctx, path, &page, false)
+		if err != nil {
+			return nil, fmt.Errorf("listing repositories of %s: %w", s.c.ep.Registry, err)
+		}
+		repos = append(repos, page.Repositories...)
+		path = next
+	}
+	sort.Strings(repos)
+	return repos, nil
+}
+
+// Tags pages through /v2/<repo>/tags/list. A repository that does not exist has no tags.
+func (s *RegistrySource) Tags(ctx context.Context, repo string) ([]SyncTag, error) {
+	names, err := syncListTags(ctx, s.c, repo, s.pageSize())
+	if err != nil {
+		return nil, err
+	}
+	tags := make([]SyncTag, len(names))
+	for i, n := range names {
+		tags[i] = SyncTag{Name: n}
+	}
+	return tags, nil
+}
+
+func syncListTags(ctx context.Context, c *syncClient, repo, pageSize string) ([]string, error) {
+	var tags []string
+	path := "/v2/" + repo + "/tags/list?" + url.Values{"n": {pageSize}}.Encode()
+	for path != "" {
+		var page struct {
+			Tags []string `json:"tags"`
+		}
+		next, found, err := c.getJSON(ctx, path, &page, true)
+		if err != nil {
+			return nil, fmt.Errorf("listing tags of %s: %w", repo, err)
+		}
+		if !found {
+			break
+		}
+		tags = append(tags, page.Tags...)
+		path = next
+	}
+	sort.Strings(tags)
+	return tags, nil
+}
