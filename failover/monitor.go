@@ -1,0 +1,178 @@
+package failover
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Monitor defaults.
+const (
+	// DefaultMonitorInterval is the pause between two probe rounds.
+	DefaultMonitorInterval = 30 * time.Second
+	// DefaultHoldDown is the minimum time between two switches made by a monitor.
+	DefaultHoldDown = 30 * time.Minute
+)
+
+// MonitorConfig configures a [Monitor].
+type MonitorConfig struct {
+	// Switcher plans and applies; required.
+	Switcher *Switcher
+	// Primary (Harbor) and Secondary (ACR EE) are probed every round; required.
+	Primary, Secondary *Checker
+	// Interval between probe rounds. The default is DefaultMonitorInterval.
+	Interval time.Duration
+	// HoldDown is the minimum time between two switches (either way) made by this
+	// monitor, so it cannot flap. The default is DefaultHoldDown.
+	HoldDown time.Duration
+	// AutoApply applies the plans the monitor makes; otherwise they are only reported
+	// (EventPlanned) for a person to apply.
+	AutoApply bool
+	// AutoFailback lets the monitor plan failback once the primary is healthy again.
+	// The default (false) leaves failback manual.
+	AutoFailback bool
+	// Failover is the template of failover requests: Lag, RPO, Reason, Actor, Targets
+	// (health is filled in each round). Force is refused: a monitor never forces.
+	Failover FailoverRequest
+	// Failback is the template of failback requests: MinHealthy, MinDwell, Reason, Actor,
+	// Targets.
+	Failback FailbackRequest
+	// Clock drives the interval. The default is the wall clock.
+	Clock Clock
+	// OnEvent receives every event, synchronously. Optional.
+	OnEvent func(MonitorEvent)
+}
+
+// EventKind says what a [MonitorEvent] reports.
+type EventKind string
+
+// Monitor event kinds.
+const (
+	// EventProbed: a probe round finished (Primary and Secondary set).
+	EventProbed EventKind = "probed"
+	// EventPlanned: the decision rules call for a switch; Plan is set.
+	EventPlanned EventKind = "planned"
+	// EventApplied: the plan was applied; Result is set (Err when verification failed).
+	EventApplied EventKind = "applied"
+	// EventRefused: planning or applying was refused; Err says why.
+	EventRefused EventKind = "refused"
+	// EventHoldDown: a switch is called for but the hold-down is in effect.
+	EventHoldDown EventKind = "hold-down"
+)
+
+// MonitorEvent is one thing a monitor saw or did.
+type MonitorEvent struct {
+	Time      time.Time
+	Kind      EventKind
+	Primary   HealthStatus
+	Secondary HealthStatus
+	Plan      *Plan
+	Result    *Result
+	Err       error
+}
+
+// Monitor probes both registries at an interval and, when the primary is down by the
+// health policy (N consecutive results agreed by a quorum) and the secondary is up, plans
+// failover — and applies it when AutoApply is set. It is driven by one goroutine
+// ([Monitor.Run]) or by the caller ([Monitor.Tick]); it is not safe to run both at once.
+type Monitor struct {
+	cfg        MonitorConfig
+	lastSwitch time.Time
+}
+
+// NewMonitor validates cfg and returns a monitor.
+func NewMonitor(cfg MonitorConfig) (*Monitor, error) {
+	if cfg.Switcher == nil || cfg.Primary == nil || cfg.Secondary == nil {
+		return nil, fmt.Errorf("%w: monitor needs a switcher and both checkers", ErrInvalid)
+	}
+	if cfg.Interval < 0 || cfg.HoldDown < 0 {
+		return nil, fmt.Errorf("%w: negative monitor interval or hold-down", ErrInvalid)
+	}
+	if cfg.Failover.Force {
+		return nil, fmt.Errorf("%w: a monitor never forces a failover", ErrInvalid)
+	}
+	if cfg.Interval == 0 {
+		cfg.Interval = DefaultMonitorInterval
+	}
+	if cfg.HoldDown == 0 {
+		cfg.HoldDown = DefaultHoldDown
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = cfg.Switcher.clock
+	}
+	return &Monitor{cfg: cfg}, nil
+}
+
+// Run probes every Interval until ctx is done, and returns ctx's error.
+func (m *Monitor) Run(ctx context.Context) error {
+	for {
+		m.Tick(ctx)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-m.cfg.Clock.After(m.cfg.Interval):
+		}
+	}
+}
+
+// Tick runs one round: probe both registries, then plan (and maybe apply) a switch when
+// the decision rules call for one. It returns the round's events (also sent to OnEvent).
+func (m *Monitor) Tick(ctx context.Context) []MonitorEvent {
+	var events []MonitorEvent
+	prim, sec := m.cfg.Primary.Check(ctx), m.cfg.Secondary.Check(ctx)
+	emit := func(e MonitorEvent) {
+		e.Time, e.Primary, e.Secondary = m.cfg.Clock.Now(), prim, sec
+		events = append(events, e)
+		if m.cfg.OnEvent != nil {
+			m.cfg.OnEvent(e)
+		}
+	}
+	emit(MonitorEvent{Kind: EventProbed})
+	if ctx.Err() != nil {
+		return events
+	}
+	var plan *Plan
+	var err error
+	switch {
+	case prim.Health == HealthDown:
+		req := m.cfg.Failover
+		req.Primary, req.Secondary = &prim, sec
+		plan, err = m.cfg.Switcher.PlanFailover(ctx, req)
+	case prim.Health == HealthUp && m.cfg.AutoFailback:
+		req := m.cfg.Failback
+		req.Primary, req.Secondary = prim, &sec
+		plan, err = m.cfg.Switcher.PlanFailback(ctx, req)
+		if errors.Is(err, ErrNothingToFailBack) || errors.Is(err, ErrDwell) || errors.Is(err, ErrPrimaryUnhealthy) {
+			return events // the normal state, or waiting for the primary to prove itself
+		}
+	default:
+		return events
+	}
+	if err != nil {
+		emit(MonitorEvent{Kind: EventRefused, Err: err})
+		return events
+	}
+	if !plan.HasChanges() {
+		return events // already where the rules want it
+	}
+	if now := m.cfg.Clock.Now(); !m.lastSwitch.IsZero() && now.Before(m.lastSwitch.Add(m.cfg.HoldDown)) {
+		emit(MonitorEvent{Kind: EventHoldDown, Plan: plan,
+			Err: fmt.Errorf("%w until %s", ErrHoldDown, m.lastSwitch.Add(m.cfg.HoldDown).UTC().Format(time.RFC3339))})
+		return events
+	}
+	emit(MonitorEvent{Kind: EventPlanned, Plan: plan})
+	if !m.cfg.AutoApply {
+		return events
+	}
+	res, err := m.cfg.Switcher.Apply(ctx, plan)
+	if res == nil {
+		emit(MonitorEvent{Kind: EventRefused, Plan: plan, Err: err})
+		return events
+	}
+	if res.Writes() > 0 {
+		m.lastSwitch = m.cfg.Clock.Now()
+	}
+	emit(MonitorEvent{Kind: EventApplied, Plan: plan, Result: res, Err: err})
+	return events
+}

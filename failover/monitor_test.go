@@ -1,0 +1,202 @@
+package failover
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/regdr/regdr/dns"
+)
+
+type monitorRig struct {
+	w          *world
+	harbor     *script
+	acr        *script
+	mon        *Monitor
+}
+
+func newMonitorRig(t *testing.T, cfg MonitorConfig) *monitorRig {
+	t.Helper()
+	w := newWorld(t)
+	r := &monitorRig{w: w, harbor: &script{name: "hz", ups: []bool{true}, at: w.clock}, acr: &script{name: "hz", ups: []bool{true}, at: w.clock}}
+	var err error
+	cfg.Primary, err = NewChecker(Endpoint{Name: "harbor", URL: "https://harbor.example"}, []Vantage{r.harbor}, HealthPolicy{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Secondary, err = NewChecker(Endpoint{Name: "acr-ee", URL: "https://" + acrDomain}, []Vantage{r.acr}, HealthPolicy{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Switcher = w.switcher(t)
+	if r.mon, err = NewMonitor(cfg); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// tick runs one round and returns the kinds of events beyond EventProbed.
+func (r *monitorRig) tick(t *testing.T) []EventKind {
+	t.Helper()
+	var kinds []EventKind
+	for _, e := range r.mon.Tick(ctx(t)) {
+		if e.Kind != EventProbed {
+			kinds = append(kinds, e.Kind)
+		}
+		if e.Kind == EventRefused || e.Kind == EventApplied && e.Err != nil {
+			t.Logf("event %s: %v", e.Kind, e.Err)
+		}
+	}
+	r.w.clock.Advance(30 * time.Second)
+	return kinds
+}
+
+func TestMonitorNeverSwitchesOnOneFailedProbe(t *testing.T) {
+	t.Parallel()
+	r := newMonitorRig(t, MonitorConfig{AutoApply: true})
+	for range 3 {
+		r.tick(t)
+	}
+	r.harbor.set(false, true)
+	for i := range 5 {
+		if kinds := r.tick(t); len(kinds) != 0 {
+			t.Fatalf("round %d after one failed probe: events %v, want none", i, kinds)
+		}
+	}
+	if r.w.provider.Writes() != 0 {
+		t.Fatal("a single failed probe switched DNS")
+	}
+	// Two failures are not enough either; the third in a row switches.
+	r.harbor.set(false)
+	for i := range 3 {
+		kinds := r.tick(t)
+		if i < 2 && len(kinds) != 0 {
+			t.Fatalf("round %d of failures: events %v, want none", i+1, kinds)
+		}
+		if i == 2 && (len(kinds) != 2 || kinds[0] != EventPlanned || kinds[1] != EventApplied) {
+			t.Fatalf("third failure: events %v, want planned, applied", kinds)
+		}
+	}
+	if got := r.w.current(t); got.Type != dns.TypeCNAME || got.Value != acrDomain {
+		t.Errorf("record after failover = %s", got)
+	}
+	// Still down: nothing more to do, and failback stays manual once Harbor is back.
+	r.tick(t)
+	r.harbor.set(true)
+	for range 10 {
+		if kinds := r.tick(t); len(kinds) != 0 {
+			t.Fatalf("events %v while waiting for a manual failback", kinds)
+		}
+	}
+	if r.w.provider.Writes() != 1 {
+		t.Errorf("writes = %d, want 1", r.w.provider.Writes())
+	}
+}
+
+func TestMonitorRefusesWhenSecondaryDown(t *testing.T) {
+	t.Parallel()
+	r := newMonitorRig(t, MonitorConfig{AutoApply: true})
+	r.harbor.set(false)
+	r.acr.set(false)
+	var last []EventKind
+	for range 3 {
+		last = r.tick(t)
+	}
+	if len(last) != 1 || last[0] != EventRefused || r.w.provider.Writes() != 0 {
+		t.Errorf("events %v, writes %d; want a refusal and no write", last, r.w.provider.Writes())
+	}
+}
+
+func TestMonitorPlansOnlyWithoutAutoApply(t *testing.T) {
+	t.Parallel()
+	var planned *Plan
+	r := newMonitorRig(t, MonitorConfig{OnEvent: func(e MonitorEvent) {
+		if e.Kind == EventPlanned {
+			planned = e.Plan
+		}
+	}})
+	r.harbor.set(false)
+	for range 3 {
+		r.tick(t)
+	}
+	if planned == nil || !planned.HasChanges() || r.w.provider.Writes() != 0 {
+		t.Fatalf("planned = %v, writes = %d; want a plan and no write", planned, r.w.provider.Writes())
+	}
+}
+
+func TestMonitorHoldDownStopsFlapping(t *testing.T) {
+	t.Parallel()
+	r := newMonitorRig(t, MonitorConfig{AutoApply: true, AutoFailback: true, HoldDown: time.Hour,
+		Failback: FailbackRequest{MinHealthy: 3, MinDwell: time.Minute}})
+	r.harbor.set(false)
+	for range 3 {
+		r.tick(t)
+	}
+	if r.w.provider.Writes() != 1 {
+		t.Fatalf("writes after failover = %d, want 1", r.w.provider.Writes())
+	}
+	// Harbor recovers: dwell and M probes pass quickly, but the hold-down holds.
+	r.harbor.set(true)
+	sawHold := false
+	for range 10 {
+		for _, k := range r.tick(t) {
+			if k == EventHoldDown {
+				sawHold = true
+			}
+		}
+	}
+	if !sawHold || r.w.provider.Writes() != 1 {
+		t.Fatalf("hold-down seen %v, writes %d; want hold-down and no failback yet", sawHold, r.w.provider.Writes())
+	}
+	r.w.clock.Advance(time.Hour)
+	var kinds []EventKind
+	for range 2 {
+		kinds = append(kinds, r.tick(t)...)
+	}
+	if r.w.provider.Writes() != 2 {
+		t.Fatalf("after the hold-down: events %v, writes %d; want failback", kinds, r.w.provider.Writes())
+	}
+	if got := r.w.current(t); got != r.w.record {
+		t.Errorf("record after automatic failback = %s, want %s", got, r.w.record)
+	}
+	// Harbor fails again right away: the hold-down delays the next failover.
+	r.harbor.set(false)
+	for range 4 {
+		r.tick(t)
+	}
+	if r.w.provider.Writes() != 2 {
+		t.Errorf("writes = %d: the monitor flapped inside the hold-down", r.w.provider.Writes())
+	}
+}
+
+func TestMonitorRunStopsWithContext(t *testing.T) {
+	t.Parallel()
+	var events []MonitorEvent
+	probed := make(chan struct{}, 16)
+	r := newMonitorRig(t, MonitorConfig{Interval: 10 * time.Second, OnEvent: func(e MonitorEvent) {
+		events = append(events, e)
+		probed <- struct{}{}
+	}})
+	c, cancel := context.WithCancel(ctx(t))
+	done := make(chan error, 1)
+	go func() { done <- r.mon.Run(c) }()
+	for range 3 {
+		<-probed
+		if !r.w.clock.WaitForWaiters(1, 5*time.Second) {
+			t.Fatal("monitor did not wait on the clock")
+		}
+		r.w.clock.Advance(10 * time.Second)
+	}
+	<-probed
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Errorf("Run() = %v, want context.Canceled", err)
+	}
+	if len(events) != 4 {
+		t.Errorf("got %d probe rounds, want 4", len(events))
+	}
+	if _, err := NewMonitor(MonitorConfig{}); !errors.Is(err, ErrInvalid) {
+		t.Errorf("NewMonitor(zero) = %v, want ErrInvalid", err)
+	}
+}
