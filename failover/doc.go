@@ -1,17 +1,72 @@
 // Package failover moves registry clients from Harbor (the primary) to Alibaba Cloud
 // Container Registry Enterprise Edition (the secondary) by changing DNS, and back — the
-// runbook's disaster-recovery step — the way trusted failover systems do it:
+// runbook's disaster-recovery step — the way trusted failover systems do it: health
+// checks that never act on one failed probe (Route 53), plans computed from an
+// observation and applied only when they have changes (external-dns), and the refusal of
+// a plan whose world changed since it was made (Terraform).
 //
-//   - Probes (Route 53-style health checks): GET <base>/v2/ from one or more vantage
-//     points; 200 or a 401 challenge is up. A [HealthTracker] changes an endpoint's health
-//     only after [HealthPolicy.Threshold] consecutive results (3 by default), agreed by a
-//     quorum of vantage points.
+// # Probing
+//
+// An [Endpoint] is a registry's base URL. A [Prober] is one vantage point: it sends
+// GET <base>/v2/ and counts 200, or 401 with a WWW-Authenticate challenge, as up; any
+// other status, a transport or TLS failure, or the per-probe timeout as down. TLS is
+// verified unless the endpoint opts out. A [Checker] probes an endpoint from every vantage
+// point and feeds a [HealthTracker], whose [HealthPolicy] changes health only after
+// Threshold consecutive results (3 by default) agreed by a quorum of vantage points.
+//
+// # Targets
+//
+// A [Target] is one DNS record that points at Harbor (Primary) and, after failover, at
+// ACR EE (Secondary). The runbook's three solutions have constructors:
+// [PrivateZoneTarget] (a: a PrivateZone zone bound to the clients' VPC, record → CNAME to
+// the ACR EE public endpoint, TTL kept), [PublicTarget] (b: a public Alidns name → the
+// ACR EE public address, as a CNAME or an A record), and [VPCTarget] (c: a name → the ACR
+// EE instance's IP in a VPC). They read the instance's endpoints through the one
+// interface failover needs from the acr package, [Endpoints].
+//
+// # Plan, apply, failback
+//
+// A [Switcher] holds the targets. [Switcher.PlanFailover] observes each record and
+// returns a [Plan] — a value with JSON tags, a String for review and HasChanges — naming
+// every record change with its record ID, old and new value, type and TTL, and the
+// evidence it rests on: both registries' health, the replication lag ([LagReporter]) and
+// the observed records. Preflight refuses with [ErrSecondaryUnhealthy],
+// [ErrLagExceedsRPO] (unless forced; the force and its reason are recorded) or
+// [ErrUnexpectedRecord]. A plan only ever rewrites one existing record to another full
+// value: no name is left without an answer. Planning without applying is a dry run.
+//
+// [Switcher.Apply] refuses a plan that expired or whose records changed since they were
+// observed ([ErrStalePlan]), writes each change by compare-and-swap through the record's
+// dns.Provider, appends a [JournalEntry] to the [JournalStore] ([FileJournal],
+// [MemoryJournal]), emits one [AuditEvent] per write, and verifies each change by querying
+// the target's resolver until it answers the new value or the deadline passes
+// ([ErrNotVerified]); the result reports the expected propagation time (the old TTL).
+// Applying a plan twice writes once.
+//
+// [Switcher.PlanFailback] builds, from the journal, the plan that restores exactly the
+// previous type, value and TTL — only once the primary has been up for M consecutive
+// probes and a minimum dwell time has passed since failover.
+//
+// A [Monitor] optionally runs the loop: probe both registries at an interval; when the
+// primary is down and the secondary up, plan failover, and apply it if AutoApply is set.
+// Failback stays manual unless AutoFailback is set, and a hold-down separates two
+// switches so the monitor cannot flap.
+//
+// No credentials pass through this package: endpoints refuse URLs that carry them, and
+// plans, journal entries, audit events and errors hold record data only.
 //
 // # Concurrency
 //
-// Probers, checkers and trackers are safe for concurrent use.
+// Probers, checkers, trackers, switchers and journals are safe for concurrent use. Two
+// Applies racing on one record are separated only by the providers' compare-and-swap,
+// which narrows but cannot close the window (the Alibaba APIs have no conditional
+// write). A Monitor is driven by one goroutine.
 //
 // # Testing
 //
-// Time comes from a [Clock]; tests inject a fake one and never sleep.
+// Time comes from a [Clock] (probes, plan expiry, verification polling, the monitor
+// interval); tests inject a fake one and never sleep. Monitor.Tick runs one round
+// synchronously. Run everything on loopback: registries behind net/http/httptest (or
+// harbortest and acrtest), DNS through the emulators and the real DNS server of
+// github.com/regdr/regdr/dns/dnstest, whose address goes in [Target.Resolver].
 package failover

@@ -10,10 +10,10 @@ import (
 )
 
 type monitorRig struct {
-	w          *world
-	harbor     *script
-	acr        *script
-	mon        *Monitor
+	w      *world
+	harbor *script
+	acr    *script
+	mon    *Monitor
 }
 
 func newMonitorRig(t *testing.T, cfg MonitorConfig) *monitorRig {
