@@ -1,0 +1,147 @@
+package failover_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+
+	"github.com/regdr/regdr/dns"
+	"github.com/regdr/regdr/dns/dnstest"
+	"github.com/regdr/regdr/failover"
+)
+
+// emulatedZone is a dns.Provider over the PrivateZone emulator's records.
+type emulatedZone struct {
+	pz   *dnstest.PrivateZone
+	zone dns.Zone
+}
+
+func (z emulatedZone) Zone(context.Context) (dns.Zone, error) { return z.zone, nil }
+
+func (z emulatedZone) Records(_ context.Context, name string) ([]dns.Record, error) {
+	var out []dns.Record
+	for _, r := range z.pz.Records(z.zone.ID) {
+		if name == "" || strings.EqualFold(r.Name, name) {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+func (z emulatedZone) Apply(ctx context.Context, c dns.Change) (dns.Record, error) {
+	recs, _ := z.Records(ctx, c.Record.Name)
+	cur, err := c.Find(recs)
+	if err != nil {
+		return dns.Record{}, err
+	}
+	if done, err := c.Check(cur); done || err != nil {
+		return cur, err
+	}
+	next := c.Target(cur)
+	return next, z.pz.SetRecord(next)
+}
+
+// healthOf probes a registry n times from one vantage point and returns its health.
+func healthOf(ctx context.Context, name, url string, n int) failover.HealthStatus {
+	prober, _ := failover.NewProber("vantage")
+	checker, _ := failover.NewChecker(failover.Endpoint{Name: name, URL: url}, []failover.Vantage{prober}, failover.HealthPolicy{})
+	var st failover.HealthStatus
+	for range n {
+		st = checker.Check(ctx)
+	}
+	return st
+}
+
+// The runbook's solution (a): the PrivateZone zone cross-region.registry.io bound to
+// vpc-bbbbb points at Harbor; fail over to the ACR EE public endpoint, then back.
+func Example() {
+	ctx := context.Background()
+	const acr = "a-registry.cn-hangzhou.cr.aliyuncs.com"
+
+	// The world, on loopback: the zone, a DNS server for the VPC, and both registries.
+	pz := dnstest.NewPrivateZone()
+	zone := pz.AddZone("cross-region.registry.io", "vpc-bbbbb")
+	pz.AddRecord(zone.ID, dns.Record{Name: "@", Type: "A", Value: "10.0.0.1", TTL: 60})
+	srv, _ := dnstest.NewDNSServer(dnstest.WithPrivateZone(pz), dnstest.WithUpstream(map[string][]string{acr: {"47.0.0.1"}}))
+	defer srv.Close()
+	vpcResolver, _ := srv.ListenVPC("vpc-bbbbb")
+	registry := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="https://auth.example/token"`)
+		w.WriteHeader(http.StatusUnauthorized)
+	}))
+	defer registry.Close()
+
+	target, err := failover.PrivateZoneTarget(ctx, failover.TargetSpec{
+		Name:     "vpc-bbbbb",
+		Provider: emulatedZone{pz, zone},
+		Primary:  failover.Value{Type: dns.TypeA, Value: "10.0.0.1"},
+		Resolver: vpcResolver,
+	}, failover.StaticEndpoints{Public: acr})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	s, _ := failover.NewSwitcher([]failover.Target{target})
+	resolve := func() []string {
+		addrs, _ := dnstest.Resolver(vpcResolver).LookupHost(ctx, "cross-region.registry.io")
+		return addrs
+	}
+	fmt.Println("clients resolve", resolve())
+
+	plan, err := s.PlanFailover(ctx, failover.FailoverRequest{
+		Reason:    "harbor down",
+		Secondary: healthOf(ctx, "acr-ee", registry.URL, 3),
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, c := range plan.Changes {
+		fmt.Printf("plan: %s %s -> %s\n", c.FQDN, c.From, c.To)
+	}
+	res, err := s.Apply(ctx, plan)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("written:", res.Writes(), "verified:", res.Changes[0].Verified, "old answers cached up to", res.Changes[0].Propagation)
+	fmt.Println("clients resolve", resolve())
+
+	// Harbor is back: restore exactly what the journal says the record held.
+	back, err := s.PlanFailback(ctx, failover.FailbackRequest{
+		Reason:   "harbor recovered",
+		Primary:  healthOf(ctx, "harbor", registry.URL, failover.DefaultFailbackHealthy),
+		MinDwell: -1, // an example cannot wait ten minutes
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	if _, err := s.Apply(ctx, back); err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Printf("failback: %s -> %s\n", back.Changes[0].From, back.Changes[0].To)
+	fmt.Println("clients resolve", resolve())
+	// Output:
+	// clients resolve [10.0.0.1]
+	// plan: cross-region.registry.io A 10.0.0.1 ttl 60 -> CNAME a-registry.cn-hangzhou.cr.aliyuncs.com ttl 60
+	// written: 1 verified: true old answers cached up to 1m0s
+	// clients resolve [47.0.0.1]
+	// failback: CNAME a-registry.cn-hangzhou.cr.aliyuncs.com ttl 60 -> A 10.0.0.1 ttl 60
+	// clients resolve [10.0.0.1]
+}
+
+// One failed probe does not make a registry down; three consecutive ones do.
+func ExampleHealthTracker() {
+	tracker, _ := failover.NewHealthTracker(failover.HealthPolicy{Threshold: 3})
+	for _, up := range []bool{true, true, true, false, true, false, false, false} {
+		st := tracker.Observe(failover.ProbeResult{Endpoint: "harbor", Vantage: "hz", Up: up})
+		fmt.Print(st.Health, " ")
+	}
+	fmt.Println()
+	// Output:
+	// unknown unknown up up up up up down
+}
