@@ -4,6 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
 )
 
 // SyncReferrers says which artifacts that refer to an image (signatures, SBOMs, attestations)
@@ -65,6 +68,9 @@ type Syncer struct {
 	src, dst *syncClient
 	source   SyncSource
 	opts     SyncOptions
+
+	retries atomic.Int64
+	emitMu  sync.Mutex
 }
 
 // NewSyncer returns a Syncer from src to dst. It does no I/O.
@@ -103,6 +109,9 @@ func NewSyncer(src, dst SyncEndpoint, opts SyncOptions) (*Syncer, error) {
 		dst:  newSyncClient(dst, nil),
 		opts: opts,
 	}
+	for _, c := range []*syncClient{s.src, s.dst} {
+		c.retry, c.clock, c.onRetry = opts.Retry, opts.Clock, s.retried
+	}
 	s.source = opts.Source
 	if s.source == nil {
 		s.source = &RegistrySource{c: s.src}
@@ -114,6 +123,21 @@ func NewSyncer(src, dst SyncEndpoint, opts SyncOptions) (*Syncer, error) {
 // destination so far (token requests included).
 func (s *Syncer) Requests() (source, destination int64) {
 	return s.src.requests.Load(), s.dst.requests.Load()
+}
+
+func (s *Syncer) retried(err error, wait time.Duration) {
+	s.retries.Add(1)
+	s.logger().Debug("retrying", "err", err, "wait", wait)
+	s.emit(SyncEvent{Kind: EventRetry, Err: err})
+}
+
+func (s *Syncer) emit(e SyncEvent) {
+	if s.opts.Progress == nil {
+		return
+	}
+	s.emitMu.Lock()
+	defer s.emitMu.Unlock()
+	s.opts.Progress(e)
 }
 
 func (s *Syncer) logger() *slog.Logger {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
-	"time"
 )
 
 // syncRun is the state of one Apply.
@@ -21,10 +20,10 @@ type syncRun struct {
 	types map[string]string
 
 	blobs, placed, trees, children syncOnce
+	home                           map[string]syncHome
 
-	emitMu                                    sync.Mutex
 	blobsUploaded, blobsMounted, blobsPresent atomic.Int64
-	manifests, retries                        atomic.Int64
+	manifests                                 atomic.Int64
 	bytesN                                    atomic.Int64
 }
 
@@ -42,8 +41,10 @@ func (s *Syncer) Apply(ctx context.Context, plan *SyncPlan) (*SyncReport, error)
 	}
 	start := s.opts.Clock.Now()
 	src0, dst0 := s.Requests()
+	retries0 := s.retries.Load()
 	r := &syncRun{s: s, p: plan, sem: make(chan struct{}, s.opts.Jobs),
 		raw: map[string]*syncCall{}, bytes: map[string][]byte{}, types: map[string]string{}}
+	r.home = r.homes()
 	for d, b := range plan.raw {
 		r.bytes[d] = b
 	}
@@ -93,7 +94,7 @@ func (s *Syncer) Apply(ctx context.Context, plan *SyncPlan) (*SyncReport, error)
 	rep.BlobsPresent = int(r.blobsPresent.Load())
 	rep.Manifests = int(r.manifests.Load())
 	rep.BytesUploaded = r.bytesN.Load()
-	rep.Retries = r.retries.Load()
+	rep.Retries = r.s.retries.Load() - retries0
 	src1, dst1 := s.Requests()
 	rep.SourceRequests, rep.DestRequests = src1-src0, dst1-dst0
 	rep.Duration = s.opts.Clock.Now().Sub(start)
@@ -163,7 +164,7 @@ func (r *syncRun) tree(ctx context.Context, src, dst, digest string) error {
 // child pushes an index's child manifest by digest unless the destination has it.
 func (r *syncRun) child(ctx context.Context, src, dst, digest string) error {
 	var found bool
-	err := r.retry(ctx, func() error {
+	err := func() error {
 		if err := r.acquire(ctx); err != nil {
 			return err
 		}
@@ -171,7 +172,7 @@ func (r *syncRun) child(ctx context.Context, src, dst, digest string) error {
 		var err error
 		_, found, err = r.s.dst.headManifest(ctx, dst, digest)
 		return err
-	})
+	}()
 	if err != nil || found {
 		return err
 	}
@@ -207,7 +208,7 @@ func (r *syncRun) rawManifest(ctx context.Context, src, digest string) ([]byte, 
 		c = &syncCall{done: make(chan struct{})}
 		r.raw[digest] = c
 		r.rawMu.Unlock()
-		err := r.retry(ctx, func() error {
+		err := func() error {
 			if err := r.acquire(ctx); err != nil {
 				return err
 			}
@@ -219,7 +220,7 @@ func (r *syncRun) rawManifest(ctx context.Context, src, digest string) ([]byte, 
 				r.rawMu.Unlock()
 			}
 			return err
-		})
+		}()
 		c.err = err
 		close(c.done)
 		r.rawMu.Lock()
@@ -254,13 +255,13 @@ func (r *syncRun) putManifest(ctx context.Context, src, dst, digest, ref string)
 	if err != nil {
 		return err
 	}
-	err = r.retry(ctx, func() error {
+	err = func() error {
 		if err := r.acquire(ctx); err != nil {
 			return err
 		}
 		defer r.release()
 		return r.s.dst.putManifest(ctx, dst, ref, mt, raw)
-	})
+	}()
 	if err == nil {
 		r.manifests.Add(1)
 		r.emit(SyncEvent{Kind: EventManifest, Repo: dst, Ref: ref, Digest: digest})
@@ -282,7 +283,7 @@ func (r *syncRun) verify(ctx context.Context, results []SyncResult) {
 			defer wg.Done()
 			var d string
 			var found bool
-			err := r.retry(ctx, func() error {
+			err := func() error {
 				if err := r.acquire(ctx); err != nil {
 					return err
 				}
@@ -290,7 +291,7 @@ func (r *syncRun) verify(ctx context.Context, results []SyncResult) {
 				var err error
 				d, found, err = r.s.dst.headManifest(ctx, res.Item.Dest, res.Item.ref())
 				return err
-			})
+			}()
 			switch {
 			case err == nil && found && d == res.Item.Digest:
 				res.Verified = true
@@ -317,18 +318,7 @@ func (r *syncRun) acquire(ctx context.Context) error {
 func (r *syncRun) release() { <-r.sem }
 
 func (r *syncRun) retry(ctx context.Context, op func() error) error {
-	return syncRetryDo(ctx, r.s.opts.Retry, r.s.opts.Clock, func(err error, wait time.Duration) {
-		r.retries.Add(1)
-		r.s.logger().DebugContext(ctx, "retrying", "err", err, "wait", wait)
-		r.emit(SyncEvent{Kind: EventRetry, Err: err})
-	}, op)
+	return syncRetryDo(ctx, r.s.opts.Retry, r.s.opts.Clock, r.s.retried, op)
 }
 
-func (r *syncRun) emit(e SyncEvent) {
-	if r.s.opts.Progress == nil {
-		return
-	}
-	r.emitMu.Lock()
-	defer r.emitMu.Unlock()
-	r.s.opts.Progress(e)
-}
+func (r *syncRun) emit(e SyncEvent) { r.s.emit(e) }

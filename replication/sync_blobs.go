@@ -11,7 +11,6 @@ import (
 type syncCall struct {
 	done chan struct{}
 	err  error
-	repo string // for blob placements: the destination repository now holding the blob
 }
 
 type syncOnce struct {
@@ -44,21 +43,58 @@ func (o *syncOnce) do(ctx context.Context, key string, fn func(*syncCall) error)
 	return c, true, c.err
 }
 
-// blob makes sure dst holds b, fetching it from src at most once per run: the first
-// repository to need a digest gets it uploaded (or finds it present); every other repository
-// waits for that and mounts it from there.
+// syncHome is where a blob goes first in a run: the first destination repository (in name
+// order) whose copies need it, with the source repository to read it from. Every other
+// repository mounts it from there. Because the choice does not depend on timing, a run
+// that follows an interrupted one finds the blob where the first run put it, and mounts
+// instead of uploading again.
+type syncHome struct{ src, dst string }
+
+// homes computes every blob's home from the plan's copies.
+func (r *syncRun) homes() map[string]syncHome {
+	out := map[string]syncHome{}
+	var walk func(src, dst, d string, seen map[string]bool)
+	walk = func(src, dst, d string, seen map[string]bool) {
+		if seen[d] {
+			return
+		}
+		seen[d] = true
+		m := r.p.Manifests[d]
+		for _, b := range m.Blobs {
+			if h, ok := out[b.Digest]; !ok || dst < h.dst {
+				out[b.Digest] = syncHome{src: src, dst: dst}
+			}
+		}
+		for _, c := range m.Children {
+			walk(src, dst, c, seen)
+		}
+	}
+	for _, it := range r.p.Items {
+		if it.Action == SyncCopy {
+			walk(it.Source, it.Dest, it.Digest, map[string]bool{})
+		}
+	}
+	return out
+}
+
+// blob makes sure dst holds b, reading it from the source at most once per run: the blob's
+// home repository gets it first (found there, or uploaded), every other repository mounts
+// it from there.
 func (r *syncRun) blob(ctx context.Context, src, dst string, b SyncBlob) error {
 	_, _, err := r.blobs.do(ctx, dst+"@"+b.Digest, func(*syncCall) error {
-		first, ran, err := r.placed.do(ctx, b.Digest, func(c *syncCall) error {
-			c.repo = dst
-			return r.placeBlob(ctx, src, dst, b, "")
+		home, ok := r.home[b.Digest]
+		if !ok {
+			home = syncHome{src: src, dst: dst}
+		}
+		_, _, err := r.placed.do(ctx, b.Digest, func(*syncCall) error {
+			return r.placeBlob(ctx, home.src, home.dst, b, "")
 		})
-		if ran {
+		if home.dst == dst {
 			return err
 		}
-		from := ""
-		if err == nil && first.repo != dst {
-			from = first.repo
+		from := home.dst
+		if err != nil {
+			from = "" // the home failed: fend for ourselves
 		}
 		return r.placeBlob(ctx, src, dst, b, from)
 	})
@@ -69,23 +105,29 @@ func (r *syncRun) blob(ctx context.Context, src, dst string, b SyncBlob) error {
 // otherwise streams it from the source in one PUT. It retries as a whole: a broken upload
 // restarts with a fresh session and a fresh source stream.
 func (r *syncRun) placeBlob(ctx context.Context, src, dst string, b SyncBlob, from string) error {
-	return r.retry(ctx, func() error {
-		if err := r.acquire(ctx); err != nil {
+	if err := r.acquire(ctx); err != nil {
+		return err
+	}
+	defer r.release()
+	if from == "" {
+		found, err := r.s.dst.headBlob(ctx, dst, b.Digest)
+		if err != nil {
 			return err
 		}
-		defer r.release()
-		if from == "" {
-			found, err := r.s.dst.headBlob(ctx, dst, b.Digest)
-			if err != nil {
-				return err
-			}
-			if found {
-				r.blobsPresent.Add(1)
-				r.emit(SyncEvent{Kind: EventBlob, Repo: dst, Digest: b.Digest, Size: b.Size, Outcome: "present"})
-				return nil
-			}
+		if found {
+			r.blobsPresent.Add(1)
+			r.emit(SyncEvent{Kind: EventBlob, Repo: dst, Digest: b.Digest, Size: b.Size, Outcome: "present"})
+			return nil
 		}
-		loc, mounted, err := r.s.dst.startUpload(ctx, dst, b.Digest, from)
+	}
+	return r.retry(ctx, func() error {
+		var loc string
+		var mounted bool
+		err := r.s.dst.try(ctx, func() error {
+			var err error
+			loc, mounted, err = r.s.dst.startUpload(ctx, dst, b.Digest, from)
+			return err
+		})
 		if err != nil {
 			return err
 		}
@@ -94,8 +136,12 @@ func (r *syncRun) placeBlob(ctx context.Context, src, dst string, b SyncBlob, fr
 			r.emit(SyncEvent{Kind: EventBlob, Repo: dst, Digest: b.Digest, Size: b.Size, Outcome: "mounted"})
 			return nil
 		}
-		body, err := r.s.src.getBlob(ctx, src, b.Digest)
-		if err != nil {
+		var body io.ReadCloser
+		if err := r.s.src.try(ctx, func() error {
+			var err error
+			body, err = r.s.src.getBlob(ctx, src, b.Digest)
+			return err
+		}); err != nil {
 			return err
 		}
 		defer body.Close()

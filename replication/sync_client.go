@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
@@ -85,6 +86,9 @@ type syncClient struct {
 	scopes   []string
 	requests atomic.Int64
 	limiter  BandwidthLimiter // throttles response bodies (the source side)
+	retry    SyncRetry
+	clock    Clock
+	onRetry  func(error, time.Duration)
 
 	mu  sync.Mutex
 	rt  http.RoundTripper
@@ -92,7 +96,16 @@ type syncClient struct {
 }
 
 func newSyncClient(ep SyncEndpoint, l BandwidthLimiter, scopes ...string) *syncClient {
-	return &syncClient{ep: ep, limiter: l, scopes: scopes}
+	return &syncClient{ep: ep, limiter: l, scopes: scopes, clock: syncSystemClock{}}
+}
+
+// try runs a whole small operation (request and response body) under the retry policy.
+func (c *syncClient) try(ctx context.Context, op func() error) error {
+	return syncRetryDo(ctx, c.retry, c.clock, func(err error, wait time.Duration) {
+		if f := c.onRetry; f != nil {
+			f(err, wait)
+		}
+	}, op)
 }
 
 type syncCountingTransport struct {
@@ -170,6 +183,15 @@ func (c *syncClient) do(ctx context.Context, method, path string, hdr http.Heade
 }
 
 func (c *syncClient) headManifest(ctx context.Context, repo, ref string) (digest string, found bool, err error) {
+	err = c.try(ctx, func() error {
+		var e error
+		digest, found, e = c.headManifestOnce(ctx, repo, ref)
+		return e
+	})
+	return digest, found, err
+}
+
+func (c *syncClient) headManifestOnce(ctx context.Context, repo, ref string) (digest string, found bool, err error) {
 	resp, err := c.do(ctx, http.MethodHead, "/v2/"+repo+"/manifests/"+ref, http.Header{"Accept": {syncAccept}}, nil, -1, http.StatusOK, http.StatusNotFound)
 	if err != nil {
 		return "", false, err
@@ -194,7 +216,16 @@ func (c *syncClient) headManifest(ctx context.Context, repo, ref string) (digest
 }
 
 // getManifest fetches a manifest's raw bytes; with want set, the bytes must hash to it.
-func (c *syncClient) getManifest(ctx context.Context, repo, ref, want string) ([]byte, string, error) {
+func (c *syncClient) getManifest(ctx context.Context, repo, ref, want string) (raw []byte, mediaType string, err error) {
+	err = c.try(ctx, func() error {
+		var e error
+		raw, mediaType, e = c.getManifestOnce(ctx, repo, ref, want)
+		return e
+	})
+	return raw, mediaType, err
+}
+
+func (c *syncClient) getManifestOnce(ctx context.Context, repo, ref, want string) ([]byte, string, error) {
 	resp, err := c.do(ctx, http.MethodGet, "/v2/"+repo+"/manifests/"+ref, http.Header{"Accept": {syncAccept}}, nil, -1, http.StatusOK)
 	if err != nil {
 		return nil, "", err
@@ -221,6 +252,10 @@ func (c *syncClient) getManifest(ctx context.Context, repo, ref, want string) ([
 }
 
 func (c *syncClient) putManifest(ctx context.Context, repo, ref, mediaType string, raw []byte) error {
+	return c.try(ctx, func() error { return c.putManifestOnce(ctx, repo, ref, mediaType, raw) })
+}
+
+func (c *syncClient) putManifestOnce(ctx context.Context, repo, ref, mediaType string, raw []byte) error {
 	resp, err := c.do(ctx, http.MethodPut, "/v2/"+repo+"/manifests/"+ref, http.Header{"Content-Type": {mediaType}}, bytes.NewReader(raw), int64(len(raw)), http.StatusCreated, http.StatusOK, http.StatusAccepted)
 	if err != nil {
 		return err
@@ -229,7 +264,16 @@ func (c *syncClient) putManifest(ctx context.Context, repo, ref, mediaType strin
 	return nil
 }
 
-func (c *syncClient) headBlob(ctx context.Context, repo, digest string) (bool, error) {
+func (c *syncClient) headBlob(ctx context.Context, repo, digest string) (found bool, err error) {
+	err = c.try(ctx, func() error {
+		var e error
+		found, e = c.headBlobOnce(ctx, repo, digest)
+		return e
+	})
+	return found, err
+}
+
+func (c *syncClient) headBlobOnce(ctx context.Context, repo, digest string) (bool, error) {
 	resp, err := c.do(ctx, http.MethodHead, "/v2/"+repo+"/blobs/"+digest, nil, nil, -1, http.StatusOK, http.StatusNotFound)
 	if err != nil {
 		return false, err
@@ -288,6 +332,15 @@ func (c *syncClient) finishUpload(ctx context.Context, location, digest string, 
 
 // get fetches a small JSON document, following nothing.
 func (c *syncClient) getJSON(ctx context.Context, path string, v any, okMissing bool) (next string, found bool, err error) {
+	err = c.try(ctx, func() error {
+		var e error
+		next, found, e = c.getJSONOnce(ctx, path, v, okMissing)
+		return e
+	})
+	return next, found, err
+}
+
+func (c *syncClient) getJSONOnce(ctx context.Context, path string, v any, okMissing bool) (next string, found bool, err error) {
 	want := []int{http.StatusOK}
 	if okMissing {
 		want = append(want, http.StatusNotFound)

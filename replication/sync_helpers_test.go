@@ -3,7 +3,9 @@ package replication_test
 import (
 	"context"
 	"encoding/json"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -56,11 +58,16 @@ func (e *syncEnv) push(t *testing.T, host string, refs map[string]any) map[strin
 
 func (e *syncEnv) syncer(t *testing.T, opts replication.SyncOptions, dstRT http.RoundTripper) *replication.Syncer {
 	t.Helper()
+	return e.syncer2(t, opts, nil, dstRT)
+}
+
+func (e *syncEnv) syncer2(t *testing.T, opts replication.SyncOptions, srcRT, dstRT http.RoundTripper) *replication.Syncer {
+	t.Helper()
 	if opts.Clock == nil {
 		opts.Clock = &testutil.ImmediateClock{}
 	}
 	s, err := replication.NewSyncer(
-		replication.SyncEndpoint{Registry: e.src.Host},
+		replication.SyncEndpoint{Registry: e.src.Host, Transport: srcRT},
 		replication.SyncEndpoint{Registry: e.dst.Host, Transport: dstRT}, opts)
 	if err != nil {
 		t.Fatalf("NewSyncer: %v", err)
@@ -109,6 +116,9 @@ func headDigest(t *testing.T, host, ref string) string {
 }
 
 func splitRef(ref string) (repo, tag string) {
+	if i := strings.LastIndexByte(ref, '@'); i >= 0 {
+		return ref[:i], ref[i+1:]
+	}
 	for i := len(ref) - 1; i >= 0; i-- {
 		switch ref[i] {
 		case '@':
@@ -133,4 +143,14 @@ func roundTrip(t *testing.T, p *replication.SyncPlan) *replication.SyncPlan {
 		t.Fatal(err)
 	}
 	return &out
+}
+
+type testutilRequest = testutil.Request
+
+func desc(img any) v1.Descriptor { return testutil.Descriptor(img) }
+
+func testutilDigest(img any) string { return testutil.Descriptor(img).Digest.String() }
+
+func newGGCRWrapped(t *testing.T, wrap func(http.Handler) http.Handler) *testutil.Registry {
+	return testutil.NewGGCRRegistry(t, wrap)
 }

@@ -107,7 +107,7 @@ func (s *Syncer) planRepo(ctx context.Context, src, dst string, p *SyncPlan, mu 
 	selected = append(selected, refs...)
 
 	// The destination: one tag listing, then one HEAD per tag it already has.
-	dtags, err := syncListTags(ctx, s.dst, dst, "1000")
+	dtags, err := syncListTags(ctx, s.dst, dst, "")
 	if err != nil {
 		return nil, err
 	}
@@ -186,12 +186,15 @@ func (s *Syncer) planRepo(ctx context.Context, src, dst string, p *SyncPlan, mu 
 	}
 	// Referrers by API, for the images this plan covers.
 	if s.opts.Referrers != ReferrersNone {
-		seen := map[string]bool{}
+		asked, seen := map[string]bool{}, map[string]bool{}
+		for _, it := range items {
+			seen[it.Digest] = true
+		}
 		for _, it := range slices.Clone(items) {
-			if seen[it.Digest] || (s.opts.Referrers == ReferrersNew && it.Action != SyncCopy) {
+			if asked[it.Digest] || (s.opts.Referrers == ReferrersNew && it.Action != SyncCopy) {
 				continue
 			}
-			seen[it.Digest] = true
+			asked[it.Digest] = true
 			descs, err := s.referrers(ctx, src, it.Digest)
 			if err != nil {
 				return nil, err

@@ -30,7 +30,8 @@ type SyncTag struct {
 // following pagination (Link headers).
 type RegistrySource struct {
 	c *syncClient
-	// PageSize is the n parameter of each listing request. The default is 1000.
+	// PageSize is the n parameter of each listing request. Zero: the registry's default
+	// (some refuse an n above their own maximum).
 	PageSize int
 }
 
@@ -45,13 +46,16 @@ func (s *RegistrySource) pageSize() string {
 	if s.PageSize > 0 {
 		return fmt.Sprint(s.PageSize)
 	}
-	return "1000"
+	return ""
 }
 
 // Repositories pages through /v2/_catalog.
 func (s *RegistrySource) Repositories(ctx context.Context) ([]string, error) {
 	var repos []string
-	path := "/v2/_catalog?n=" + s.pageSize()
+	path := "/v2/_catalog"
+	if n := s.pageSize(); n != "" {
+		path += "?n=" + n
+	}
 	for path != "" {
 		var page struct {
 			Repositories []string `json:"repositories"`
@@ -82,7 +86,10 @@ func (s *RegistrySource) Tags(ctx context.Context, repo string) ([]SyncTag, erro
 
 func syncListTags(ctx context.Context, c *syncClient, repo, pageSize string) ([]string, error) {
 	var tags []string
-	path := "/v2/" + repo + "/tags/list?" + url.Values{"n": {pageSize}}.Encode()
+	path := "/v2/" + repo + "/tags/list"
+	if pageSize != "" {
+		path += "?" + url.Values{"n": {pageSize}}.Encode()
+	}
 	for path != "" {
 		var page struct {
 			Tags []string `json:"tags"`

@@ -191,9 +191,10 @@ type statusWriter struct {
 }
 
 func (w *statusWriter) WriteHeader(code int) {
-	if !w.wrote {
-		w.status, w.wrote = code, true
+	if w.wrote {
+		return
 	}
+	w.status, w.wrote = code, true
 	w.ResponseWriter.WriteHeader(code)
 }
 

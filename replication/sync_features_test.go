@@ -1,0 +1,209 @@
+package replication_test
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/regdr/regdr/replication"
+)
+
+func TestSyncMountsAcrossRepositories(t *testing.T) {
+	t.Parallel()
+	e := newDistributionEnv(t)
+	fx := e.fx
+	e.push(t, e.src.Host, map[string]any{
+		"p/one:1":   fx.Image("one", 10, 11, 12),
+		"p/two:1":   fx.Image("two", 10, 11, 13),
+		"p/three:1": fx.Image("three", 10, 11, 14),
+		"p/four:1":  fx.Image("four", 10, 15),
+		"p/five:1":  fx.Image("five", 10, 11, 16),
+	})
+	s := e.syncer(t, replication.SyncOptions{Jobs: 4}, nil)
+	p, rep := e.run(t, s)
+	for d, n := range e.dstRec.BlobUploads() {
+		if n != 1 {
+			t.Errorf("blob %s uploaded %d times, want once", d, n)
+		}
+	}
+	gets := map[string]int{}
+	for _, q := range e.srcRec.Requests() {
+		if q.Kind == "blob" && q.Method == http.MethodGet {
+			gets[q.Ref]++
+		}
+	}
+	for d, n := range gets {
+		if n != 1 {
+			t.Errorf("source blob %s fetched %d times, want once", d, n)
+		}
+	}
+	tot := p.Totals()
+	if len(gets) != tot.UniqueBlobs {
+		t.Errorf("fetched %d blobs, plan counts %d unique", len(gets), tot.UniqueBlobs)
+	}
+	if rep.BlobsMounted == 0 || rep.BlobsUploaded != tot.UniqueBlobs {
+		t.Errorf("report = %v, want mounts and %d uploads", rep, tot.UniqueBlobs)
+	}
+	var mounts int
+	for _, q := range e.dstRec.Requests() {
+		if q.Mount != "" && q.Status == http.StatusCreated {
+			mounts++
+		}
+	}
+	if mounts != rep.BlobsMounted {
+		t.Errorf("registry saw %d mounts, report says %d", mounts, rep.BlobsMounted)
+	}
+}
+
+func TestSyncMultiArchAndReferrers(t *testing.T) {
+	t.Parallel()
+	e := newGGCREnv(t)
+	fx := e.fx
+	idx := fx.Index("multi", []string{"amd64", "arm64", "s390x"}, 20)
+	img := fx.OCIImage("signed", 21)
+	digests := e.push(t, e.src.Host, map[string]any{
+		"r/multi:v1":  idx,
+		"r/signed:v1": img,
+	})
+	subject := digests["r/signed:v1"]
+	sig := fx.Signature(desc(img), "signature payload")
+	cosign := fx.Signature(desc(img), "cosign payload")
+	sigRef := "r/signed@" + testutilDigest(sig)
+	cosignRef := "r/signed:sha256-" + strings.TrimPrefix(subject, "sha256:") + ".sig"
+	e.push(t, e.src.Host, map[string]any{sigRef: sig, cosignRef: cosign})
+
+	sel := replication.MustSelector(replication.Filter{Kind: replication.FilterTag, Pattern: "v*"})
+	s := e.syncer(t, replication.SyncOptions{Selector: sel}, nil)
+	p, _ := e.run(t, s)
+
+	var got []string
+	for _, it := range p.Items {
+		got = append(got, string(it.Action)+" "+it.Ref()+" subject="+it.Subject)
+	}
+	want := []string{
+		"copy r/multi:v1 subject=",
+		"copy r/signed@" + testutilDigest(sig) + " subject=" + subject,
+		"copy " + cosignRef + " subject=" + subject,
+		"copy r/signed:v1 subject=",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("plan items (-want +got):\n%s", diff)
+	}
+	for ref, d := range map[string]string{
+		"r/multi:v1": digests["r/multi:v1"], "r/signed:v1": subject, sigRef: testutilDigest(sig), cosignRef: testutilDigest(cosign),
+	} {
+		if got := headDigest(t, e.dst.Host, ref); got != d {
+			t.Errorf("destination %s = %q, want %q (byte for byte)", ref, got, d)
+		}
+	}
+	im, err := idx.IndexManifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range im.Manifests {
+		if got := headDigest(t, e.dst.Host, "r/multi@"+m.Digest.String()); got != m.Digest.String() {
+			t.Errorf("child %s missing at the destination", m.Digest)
+		}
+	}
+}
+
+func TestSyncConflictsAndOverride(t *testing.T) {
+	t.Parallel()
+	e := newGGCREnv(t)
+	fx := e.fx
+	src := e.push(t, e.src.Host, map[string]any{"c/app:v1": fx.Image("new", 30), "c/app:v2": fx.Image("v2", 31)})
+	old := e.push(t, e.dst.Host, map[string]any{"c/app:v1": fx.Image("old", 32), "c/app:keep": fx.Image("v2", 31)})
+
+	s := e.syncer(t, replication.SyncOptions{}, nil)
+	ctx := testCtx(t)
+	p, err := s.Plan(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var actions []string
+	for _, it := range p.Items {
+		actions = append(actions, it.Tag+"="+string(it.Action))
+	}
+	if diff := cmp.Diff([]string{"v1=conflict", "v2=tag"}, actions); diff != "" {
+		t.Errorf("actions (-want +got):\n%s", diff)
+	}
+	e.dstRec.Reset()
+	rep, err := s.Apply(ctx, p)
+	if !errors.Is(err, replication.ErrSyncConflict) || rep.Conflicts != 1 || rep.Tagged != 1 || rep.OK() {
+		t.Errorf("Apply = %v, %v; want one conflict, one tag update", rep, err)
+	}
+	if n := e.dstRec.Count(func(q testutilRequest) bool { return q.Kind == "upload" }); n != 0 {
+		t.Errorf("tag-only update sent %d upload requests, want 0", n)
+	}
+	if got := headDigest(t, e.dst.Host, "c/app:v1"); got != old["c/app:v1"] {
+		t.Errorf("conflicting tag changed to %s", got)
+	}
+
+	s = e.syncer(t, replication.SyncOptions{Override: true}, nil)
+	p, rep = e.run(t, s)
+	if p.Items[0].DestDigest != old["c/app:v1"] || rep.Copied != 1 {
+		t.Errorf("override plan %v, report %v", p, rep)
+	}
+	if got := headDigest(t, e.dst.Host, "c/app:v1"); got != src["c/app:v1"] {
+		t.Errorf("overridden tag = %s, want %s", got, src["c/app:v1"])
+	}
+}
+
+func TestSyncRefusesInvalidNamesBeforeWriting(t *testing.T) {
+	t.Parallel()
+	e := newGGCREnv(t)
+	e.push(t, e.src.Host, map[string]any{
+		"lib/a/nginx:1": e.fx.Image("n", 40),
+		"lib/b/nginx:1": e.fx.Image("m", 41),
+		"lib/ok:1":      e.fx.Image("o", 42),
+	})
+	s := e.syncer(t, replication.SyncOptions{Flattener: replication.HarborFlatten("ns", -1), Validate: replication.ValidateACRName}, nil)
+	_, err := s.Plan(testCtx(t))
+	if !errors.Is(err, replication.ErrCollision) {
+		t.Fatalf("Plan() error = %v, want ErrCollision", err)
+	}
+	if n := len(e.dstRec.Requests()); n != 0 {
+		t.Errorf("destination got %d requests before names were validated, want 0", n)
+	}
+	s = e.syncer(t, replication.SyncOptions{Flattener: replication.HarborFlatten("ns", 1), Validate: replication.ValidateACRName}, nil)
+	if _, err := s.Plan(testCtx(t)); !errors.Is(err, replication.ErrInvalidName) {
+		t.Fatalf("Plan() error = %v, want ErrInvalidName", err)
+	}
+}
+
+func TestSyncFailureOfOneItemDoesNotStopOthers(t *testing.T) {
+	t.Parallel()
+	e := &syncEnv{srcRec: nil, dstRec: nil}
+	ee := newGGCREnv(t)
+	*e = *ee
+	deny := func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.HasPrefix(r.URL.Path, "/v2/deny/") && r.Method == http.MethodPut {
+				http.Error(w, `{"errors":[{"code":"DENIED","message":"no"}]}`, http.StatusForbidden)
+				return
+			}
+			h.ServeHTTP(w, r)
+		})
+	}
+	e.dst = newGGCRWrapped(t, func(h http.Handler) http.Handler { return e.dstRec.Wrap(deny(h)) })
+	e.push(t, e.src.Host, map[string]any{"deny/x:1": e.fx.Image("d", 50), "allow/x:1": e.fx.Image("a", 51)})
+	s := e.syncer(t, replication.SyncOptions{}, nil)
+	ctx := testCtx(t)
+	p, err := s.Plan(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := s.Apply(ctx, p)
+	var he *replication.SyncHTTPError
+	if !errors.As(err, &he) || he.StatusCode != http.StatusForbidden {
+		t.Fatalf("Apply error = %v, want a 403 SyncHTTPError", err)
+	}
+	if rep.Failed != 1 || rep.Copied != 1 || rep.Verified != 1 || rep.Retries != 0 {
+		t.Errorf("report = %v, want one failed (not retried), one copied", rep)
+	}
+	if got := rep.Results[1].Outcome; got != replication.OutcomeFailed || rep.Results[1].Item.Dest != "deny/x" {
+		t.Errorf("Results[1] = %+v, want deny/x failed", rep.Results[1])
+	}
+}
