@@ -1,0 +1,113 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/regdr/regdr/internal/testutil"
+	"github.com/regdr/regdr/replication"
+)
+
+// TestMain points the Docker config at an empty directory: no credentials of the machine
+// running the tests are read.
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "sync-docker-config")
+	if err != nil {
+		panic(err)
+	}
+	os.Setenv("DOCKER_CONFIG", dir)
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func TestRun(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	src := testutil.NewGGCRRegistry(t, nil)
+	dst := testutil.NewDistribution(t, testutil.DistributionOptions{}, nil)
+	fx := testutil.NewFixture(7, 1<<10)
+	for ref, img := range map[string]any{
+		"library/app/nginx:v1": fx.Image("n1", 1, 2),
+		"library/app/nginx:v2": fx.Image("n2", 1, 3),
+		"library/redis:v1":     fx.Index("r", []string{"amd64", "arm64"}, 1),
+		"library/redis:dev":    fx.Image("rd", 4),
+		"other/x:v1":           fx.Image("x", 5),
+	} {
+		if err := testutil.Push(ctx, src.Host, ref, img); err != nil {
+			t.Fatal(err)
+		}
+	}
+	args := []string{"-src", src.Host, "-dst", dst.Host, "-plain-http", "-namespace", "acr-ns", "-flatten", "-1",
+		"-repos", "library/**", "-tags", "v*", "-jobs", "3", "-bandwidth", "64MiB/s"}
+
+	var out, errOut bytes.Buffer
+	if code := run(ctx, append(args, "-dry-run", "-json"), &out, &errOut); code != 0 {
+		t.Fatalf("dry run exit %d: %s", code, errOut.String())
+	}
+	var plan replication.SyncPlan
+	if err := json.Unmarshal(out.Bytes(), &plan); err != nil {
+		t.Fatalf("dry run output is not a plan: %v\n%s", err, out.String())
+	}
+	var got []string
+	for _, it := range plan.Items {
+		got = append(got, fmt.Sprintf("%s %s", it.Action, it.Ref()))
+	}
+	want := "copy acr-ns/nginx:v1,copy acr-ns/nginx:v2,copy acr-ns/redis:v1"
+	if strings.Join(got, ",") != want {
+		t.Fatalf("dry-run plan = %v, want %s", got, want)
+	}
+
+	out.Reset()
+	errOut.Reset()
+	if code := run(ctx, args, &out, &errOut); code != 0 {
+		t.Fatalf("sync exit %d:\n%s\n%s", code, out.String(), errOut.String())
+	}
+	if !strings.Contains(out.String(), "3 copied") || !strings.Contains(errOut.String(), "copied   acr-ns/redis:v1") {
+		t.Errorf("output:\n%s\nprogress:\n%s", out.String(), errOut.String())
+	}
+
+	out.Reset()
+	if code := run(ctx, append(args, "-json"), &out, &errOut); code != 0 {
+		t.Fatalf("re-sync exit %d", code)
+	}
+	var rep replication.SyncReport
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil || rep.Skipped != 3 || rep.BytesUploaded != 0 {
+		t.Errorf("re-sync report = %+v, %v", rep, err)
+	}
+
+	for _, bad := range [][]string{{}, {"-src", "a"}, {"-src", "a", "-dst", "b", "-bandwidth", "fast"}, {"-src", "a", "-dst", "b", "-repos", "["}} {
+		if code := run(ctx, bad, &out, &errOut); code != 2 {
+			t.Errorf("run(%q) = %d, want 2", bad, code)
+		}
+	}
+}
+
+func TestRunFailsWhenNothingVerified(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	src := testutil.NewGGCRRegistry(t, nil)
+	dst := testutil.NewGGCRRegistry(t, nil)
+	fx := testutil.NewFixture(8, 1<<10)
+	if err := testutil.Push(ctx, src.Host, "a/b:v1", fx.Image("new", 1)); err != nil {
+		t.Fatal(err)
+	}
+	if err := testutil.Push(ctx, dst.Host, "a/b:v1", fx.Image("old", 2)); err != nil {
+		t.Fatal(err)
+	}
+	var out, errOut bytes.Buffer
+	if code := run(ctx, []string{"-src", src.Host, "-dst", dst.Host}, &out, &errOut); code != 1 {
+		t.Errorf("sync over a conflict exit %d, want 1\n%s", code, errOut.String())
+	}
+	if code := run(ctx, []string{"-src", src.Host, "-dst", dst.Host, "-override"}, &out, &errOut); code != 0 {
+		t.Errorf("sync -override exit %d, want 0\n%s", code, errOut.String())
+	}
+}

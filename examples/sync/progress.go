@@ -1,0 +1,44 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/regdr/regdr/replication"
+)
+
+// newProgress reports each finished item on w, and on a terminal also a running byte count
+// on one line. Events arrive one at a time (the Syncer serialises them).
+func newProgress(w io.Writer) func(replication.SyncEvent) {
+	f, ok := w.(*os.File)
+	tty := false
+	if ok {
+		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+			tty = true
+		}
+	}
+	var bytes int64
+	var blobs, items int
+	return func(e replication.SyncEvent) {
+		switch e.Kind {
+		case replication.EventBytes:
+			bytes += e.Bytes
+			if tty {
+				fmt.Fprintf(w, "\r%s uploaded, %d blobs, %d items done ", replication.FormatBytes(bytes), blobs, items)
+			}
+		case replication.EventBlob:
+			blobs++
+		case replication.EventItem:
+			items++
+			if tty {
+				fmt.Fprint(w, "\r\033[K")
+			}
+			if e.Err != nil {
+				fmt.Fprintf(w, "%-8s %s:%s: %v\n", e.Outcome, e.Repo, e.Ref, e.Err)
+			} else if e.Outcome != "skipped" {
+				fmt.Fprintf(w, "%-8s %s:%s\n", e.Outcome, e.Repo, e.Ref)
+			}
+		}
+	}
+}
