@@ -175,7 +175,8 @@ func (s *Switcher) write(ctx context.Context, p *Plan, t Target, c RecordChange)
 	if entry.RecordID == "" {
 		entry.RecordID = c.RecordID
 	}
-	if err := s.journal.Append(ctx, entry); err != nil {
+	// The record is written: journal it even if the caller gave up meanwhile.
+	if err := s.journal.Append(context.WithoutCancel(ctx), entry); err != nil {
 		// The record was written: say so loudly, failback needs this entry.
 		return rec, true, fmt.Errorf("journaling %s (written: %s -> %s): %w", c.FQDN, c.From, c.To, err)
 	}

@@ -45,7 +45,8 @@ func NewChecker(e Endpoint, vantages []Vantage, p HealthPolicy) (*Checker, error
 func (c *Checker) Endpoint() Endpoint { return c.endpoint }
 
 // Check probes the endpoint once from every vantage point, concurrently, records the
-// results and returns the health after them. Results that name no vantage point are
+// results and returns the health after them. When ctx ends during the round, nothing is
+// recorded. Results that name no vantage point are
 // keyed by their position ("vantage-0", ...).
 func (c *Checker) Check(ctx context.Context) HealthStatus {
 	results := make([]ProbeResult, len(c.vantages))
@@ -61,6 +62,10 @@ func (c *Checker) Check(ctx context.Context) HealthStatus {
 		})
 	}
 	wg.Wait()
+	if ctx.Err() != nil {
+		// Probes cut short by the caller say nothing about the registry.
+		return c.Status()
+	}
 	var st HealthStatus
 	for _, r := range results {
 		st = c.tracker.Observe(r)

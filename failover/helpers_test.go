@@ -171,3 +171,14 @@ func healthy(name string, n int) HealthStatus {
 func down(name string, n int) HealthStatus {
 	return HealthStatus{Endpoint: name, Health: HealthDown, DownStreak: n, Threshold: 3, Quorum: 1}
 }
+
+// must unwraps a seeded record.
+func must(t *testing.T) func(dns.Record, error) dns.Record {
+	return func(r dns.Record, err error) dns.Record {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+}

@@ -23,8 +23,10 @@ type MonitorConfig struct {
 	Primary, Secondary *Checker
 	// Interval between probe rounds. The default is DefaultMonitorInterval.
 	Interval time.Duration
-	// HoldDown is the minimum time between two switches (either way) made by this
-	// monitor, so it cannot flap. The default is DefaultHoldDown.
+	// HoldDown is the minimum time between two switches (either way), so the monitor
+	// cannot flap. It counts from the latest write in the switcher's journal, so it
+	// covers switches applied by hand and survives a restart. The default is
+	// DefaultHoldDown.
 	HoldDown time.Duration
 	// AutoApply applies the plans the monitor makes; otherwise they are only reported
 	// (EventPlanned) for a person to apply.
@@ -77,8 +79,7 @@ type MonitorEvent struct {
 // failover — and applies it when AutoApply is set. It is driven by one goroutine
 // ([Monitor.Run]) or by the caller ([Monitor.Tick]); it is not safe to run both at once.
 type Monitor struct {
-	cfg        MonitorConfig
-	lastSwitch time.Time
+	cfg MonitorConfig
 }
 
 // NewMonitor validates cfg and returns a monitor.
@@ -156,9 +157,14 @@ func (m *Monitor) Tick(ctx context.Context) []MonitorEvent {
 	if !plan.HasChanges() {
 		return events // already where the rules want it
 	}
-	if now := m.cfg.Clock.Now(); !m.lastSwitch.IsZero() && now.Before(m.lastSwitch.Add(m.cfg.HoldDown)) {
+	last, err := m.lastSwitch(ctx)
+	if err != nil {
+		emit(MonitorEvent{Kind: EventRefused, Plan: plan, Err: err})
+		return events
+	}
+	if now := m.cfg.Clock.Now(); !last.IsZero() && now.Before(last.Add(m.cfg.HoldDown)) {
 		emit(MonitorEvent{Kind: EventHoldDown, Plan: plan,
-			Err: fmt.Errorf("%w until %s", ErrHoldDown, m.lastSwitch.Add(m.cfg.HoldDown).UTC().Format(time.RFC3339))})
+			Err: fmt.Errorf("%w until %s", ErrHoldDown, last.Add(m.cfg.HoldDown).UTC().Format(time.RFC3339))})
 		return events
 	}
 	emit(MonitorEvent{Kind: EventPlanned, Plan: plan})
@@ -170,9 +176,21 @@ func (m *Monitor) Tick(ctx context.Context) []MonitorEvent {
 		emit(MonitorEvent{Kind: EventRefused, Plan: plan, Err: err})
 		return events
 	}
-	if res.Writes() > 0 {
-		m.lastSwitch = m.cfg.Clock.Now()
-	}
 	emit(MonitorEvent{Kind: EventApplied, Plan: plan, Result: res, Err: err})
 	return events
+}
+
+// lastSwitch returns when the journal last recorded a write (zero if never).
+func (m *Monitor) lastSwitch(ctx context.Context) (time.Time, error) {
+	entries, err := m.cfg.Switcher.journal.Entries(ctx)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("reading journal for the hold-down: %w", err)
+	}
+	var last time.Time
+	for _, e := range entries {
+		if e.At.After(last) {
+			last = e.At
+		}
+	}
+	return last, nil
 }
