@@ -61,26 +61,6 @@ func (s *Switcher) PlanFailover(ctx context.Context, req FailoverRequest) (*Plan
 	if sec.Health != HealthUp {
 		refusals = append(refusals, fmt.Errorf("%w: %s is %s (up %d, down %d consecutive)", ErrSecondaryUnhealthy, sec.Endpoint, sec.Health, sec.UpStreak, sec.DownStreak))
 	}
-	if req.Lag != nil {
-		lag, err := req.Lag.Lag(ctx)
-		switch {
-		case err != nil && req.Force:
-			p.Evidence.LagError = err.Error()
-			overrode = append(overrode, "replication lag unknown: "+err.Error())
-		case err != nil:
-			refusals = append(refusals, fmt.Errorf("reading replication lag: %w", err))
-		default:
-			p.Evidence.Lag = &lag
-			if req.RPO > 0 && lag.OldestMissing > req.RPO {
-				msg := fmt.Sprintf("replication lag %v (%d missing, %d stale) exceeds RPO %v", lag.OldestMissing, lag.Missing, lag.Stale, req.RPO)
-				if req.Force {
-					overrode = append(overrode, msg)
-				} else {
-					refusals = append(refusals, fmt.Errorf("%w: %s", ErrLagExceedsRPO, msg))
-				}
-			}
-		}
-	}
 	for _, t := range targets {
 		c, err := s.observe(ctx, t)
 		if err != nil {
@@ -100,6 +80,28 @@ func (s *Switcher) PlanFailover(ctx context.Context, req FailoverRequest) (*Plan
 			continue
 		}
 		p.Changes = append(p.Changes, c)
+	}
+	// The lag is only worth reading (a completeness check can be costly) when a record
+	// would change.
+	if req.Lag != nil && p.HasChanges() {
+		lag, err := req.Lag.Lag(ctx)
+		switch {
+		case err != nil && req.Force:
+			p.Evidence.LagError = err.Error()
+			overrode = append(overrode, "replication lag unknown: "+err.Error())
+		case err != nil:
+			refusals = append(refusals, fmt.Errorf("reading replication lag: %w", err))
+		default:
+			p.Evidence.Lag = &lag
+			if req.RPO > 0 && lag.OldestMissing > req.RPO {
+				msg := fmt.Sprintf("replication lag %v (%d missing, %d stale) exceeds RPO %v", lag.OldestMissing, lag.Missing, lag.Stale, req.RPO)
+				if req.Force {
+					overrode = append(overrode, msg)
+				} else {
+					refusals = append(refusals, fmt.Errorf("%w: %s", ErrLagExceedsRPO, msg))
+				}
+			}
+		}
 	}
 	if len(refusals) > 0 {
 		return nil, fmt.Errorf("planning failover: %w", errors.Join(refusals...))

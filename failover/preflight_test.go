@@ -144,3 +144,26 @@ func TestTargetsForTheThreeSolutions(t *testing.T) {
 		t.Errorf("NewSwitcher(duplicate targets) = %v, want ErrInvalid", err)
 	}
 }
+
+func TestLagReadOnlyWhenSomethingWouldChange(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	s := w.switcher(t)
+	calls := 0
+	req := failoverRequest()
+	req.Lag, req.RPO = LagFunc(func(context.Context) (Lag, error) { calls++; return Lag{}, nil }), time.Minute
+	plan, err := s.PlanFailover(ctx(t), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Apply(ctx(t), plan); err != nil {
+		t.Fatal(err)
+	}
+	again, err := s.PlanFailover(ctx(t), req)
+	if err != nil || again.HasChanges() || again.Evidence.Lag != nil {
+		t.Fatalf("PlanFailover when failed over = %v, %v", again, err)
+	}
+	if calls != 1 {
+		t.Errorf("lag read %d times, want once (only when a record would change)", calls)
+	}
+}
