@@ -41,6 +41,11 @@ type SyncOptions struct {
 	Selector *Selector
 	// Override lets a plan overwrite destination tags holding another digest.
 	Override bool
+	// Reverify makes Apply's final check cover the items the plan found already in place
+	// too. By default the plan's own observation of them (one HEAD each) stands, so a
+	// no-op re-sync costs one manifest HEAD per tag on each side plus the listings. Set it
+	// when applying a plan made a while ago.
+	Reverify bool
 	// Referrers picks which images the referrers API is asked about.
 	Referrers SyncReferrers
 	// Jobs bounds concurrent transfers (blobs, manifests, listings). The default is 4.

@@ -269,13 +269,18 @@ func (r *syncRun) putManifest(ctx context.Context, src, dst, digest, ref string)
 	return err
 }
 
-// verify checks every item but the conflicts left alone: HEAD by tag (or by digest for an
-// untagged referrer) must answer the planned digest.
+// verify checks every item but the conflicts left alone (and, unless Reverify, the items
+// the plan found in place): HEAD by tag, or by digest for an untagged referrer, must answer
+// the planned digest.
 func (r *syncRun) verify(ctx context.Context, results []SyncResult) {
 	var wg sync.WaitGroup
 	for i := range results {
 		res := &results[i]
 		if res.Outcome == OutcomeConflict {
+			continue
+		}
+		if res.Outcome == OutcomeSkipped && !r.s.opts.Reverify {
+			res.Verified = true // the plan just saw it in place
 			continue
 		}
 		wg.Add(1)

@@ -3,6 +3,7 @@ package testutil
 import (
 	"context"
 	"fmt"
+	"hash/fnv"
 	"math/rand"
 	"sync"
 
@@ -80,7 +81,9 @@ func (f *Fixture) OCIImage(name string, layers ...int) v1.Image {
 func (f *Fixture) Index(name string, platforms []string, layers ...int) v1.ImageIndex {
 	idx := mutate.IndexMediaType(empty.Index, types.OCIImageIndex)
 	for n, arch := range platforms {
-		own := 1_000_000 + int(f.Seed%1000)*1000 + n + len(name)*37
+		h := fnv.New32a()
+		h.Write([]byte(name))
+		own := 1_000_000 + int(h.Sum32()%1_000_000)*8 + n
 		img := f.OCIImage(name+"/"+arch, append(append([]int(nil), layers...), own)...)
 		idx = mutate.AppendManifests(idx, mutate.IndexAddendum{
 			Add:        img,
