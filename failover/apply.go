@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/regdr/regdr/dns"
@@ -100,10 +101,12 @@ func (s *Switcher) Apply(ctx context.Context, p *Plan) (*Result, error) {
 		return nil, fmt.Errorf("applying plan %s: %w", p.ID, errors.Join(refusals...))
 	}
 
-	res := &Result{PlanID: p.ID, Kind: p.Kind}
-	var errs []error
-	for _, st := range steps {
-		cr := ChangeResult{Target: st.c.Target, FQDN: st.c.FQDN, Record: st.current,
+	res := &Result{PlanID: p.ID, Kind: p.Kind, Changes: make([]ChangeResult, len(steps))}
+	errs := make([]error, len(steps))
+	var verify []int
+	for i, st := range steps {
+		cr := &res.Changes[i]
+		*cr = ChangeResult{Target: st.c.Target, FQDN: st.c.FQDN, Record: st.current,
 			Propagation: time.Duration(st.c.From.TTL) * time.Second}
 		if st.write {
 			rec, written, err := s.write(ctx, p, st.t, st.c)
@@ -111,25 +114,31 @@ func (s *Switcher) Apply(ctx context.Context, p *Plan) (*Result, error) {
 				cr.Written, cr.WrittenAt, cr.Record = true, s.clock.Now(), rec
 			}
 			if err != nil {
-				cr.Error = err.Error()
-				errs = append(errs, err)
-				if !written {
-					res.Changes = append(res.Changes, cr)
-					continue
-				}
+				cr.Error, errs[i] = err.Error(), err
+			}
+			if !written {
+				continue
 			}
 		}
 		if st.t.Resolver != "" {
-			at, err := s.verify(ctx, st.t, st.c)
-			if err != nil {
-				cr.Error = err.Error()
-				errs = append(errs, err)
-			} else {
-				cr.Verified, cr.VerifiedAt = true, at
-			}
+			verify = append(verify, i)
 		}
-		res.Changes = append(res.Changes, cr)
 	}
+	// Verify every target at once: each may wait up to the verification timeout.
+	var wg sync.WaitGroup
+	for _, i := range verify {
+		wg.Go(func() {
+			at, err := s.verify(ctx, steps[i].t, steps[i].c)
+			cr := &res.Changes[i]
+			if err != nil {
+				err = errors.Join(errs[i], err)
+				cr.Error, errs[i] = err.Error(), err
+				return
+			}
+			cr.Verified, cr.VerifiedAt = true, at
+		})
+	}
+	wg.Wait()
 	return res, errors.Join(errs...)
 }
 

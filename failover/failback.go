@@ -73,6 +73,8 @@ func (s *Switcher) PlanFailback(ctx context.Context, req FailbackRequest) (*Plan
 	var refusals []error
 	if prim.Health != HealthUp || prim.UpStreak < req.MinHealthy {
 		refusals = append(refusals, fmt.Errorf("%w: %s is %s with %d consecutive up results, need %d", ErrPrimaryUnhealthy, prim.Endpoint, prim.Health, prim.UpStreak, req.MinHealthy))
+	} else if err := s.fresh(prim); err != nil {
+		refusals = append(refusals, fmt.Errorf("%w: %w", ErrPrimaryUnhealthy, err))
 	}
 	for _, t := range targets {
 		e, ok := last[t.Name]

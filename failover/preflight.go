@@ -60,6 +60,8 @@ func (s *Switcher) PlanFailover(ctx context.Context, req FailoverRequest) (*Plan
 	var refusals []error
 	if sec.Health != HealthUp {
 		refusals = append(refusals, fmt.Errorf("%w: %s is %s (up %d, down %d consecutive)", ErrSecondaryUnhealthy, sec.Endpoint, sec.Health, sec.UpStreak, sec.DownStreak))
+	} else if err := s.fresh(sec); err != nil {
+		refusals = append(refusals, fmt.Errorf("%w: %w", ErrSecondaryUnhealthy, err))
 	}
 	for _, t := range targets {
 		c, err := s.observe(ctx, t)
@@ -111,6 +113,21 @@ func (s *Switcher) PlanFailover(ctx context.Context, req FailoverRequest) (*Plan
 	}
 	s.seal(p)
 	return p, nil
+}
+
+// fresh refuses health evidence whose newest probe is older than a plan's lifetime: a
+// registry seen up an hour ago proves nothing now.
+func (s *Switcher) fresh(h HealthStatus) error {
+	var newest time.Time
+	for _, v := range h.Vantages {
+		if v.Last.At.After(newest) {
+			newest = v.Last.At
+		}
+	}
+	if age := s.clock.Now().Sub(newest); !newest.IsZero() && age > s.planTTL {
+		return fmt.Errorf("health of %s was last probed %v ago", h.Endpoint, age)
+	}
+	return nil
 }
 
 // seal stamps the observation time, fingerprint and ID.

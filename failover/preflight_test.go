@@ -167,3 +167,28 @@ func TestLagReadOnlyWhenSomethingWouldChange(t *testing.T) {
 		t.Errorf("lag read %d times, want once (only when a record would change)", calls)
 	}
 }
+
+func TestStaleHealthEvidenceIsRefused(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	s := w.switcher(t)
+	acr := &script{name: "hz", ups: []bool{true}, at: w.clock}
+	checker, err := NewChecker(Endpoint{Name: "acr-ee", URL: "https://" + acrDomain}, []Vantage{acr}, HealthPolicy{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		checker.Check(ctx(t))
+	}
+	w.clock.Advance(DefaultPlanTTL + time.Second)
+	req := failoverRequest()
+	req.Secondary = checker.Status()
+	if _, err := s.PlanFailover(ctx(t), req); !errors.Is(err, ErrSecondaryUnhealthy) || !strings.Contains(err.Error(), "last probed") {
+		t.Errorf("PlanFailover on hour-old health = %v, want ErrSecondaryUnhealthy", err)
+	}
+	checker.Check(ctx(t))
+	req.Secondary = checker.Status()
+	if _, err := s.PlanFailover(ctx(t), req); err != nil {
+		t.Errorf("PlanFailover on fresh health = %v", err)
+	}
+}
