@@ -65,13 +65,17 @@ const (
 
 // MonitorEvent is one thing a monitor saw or did.
 type MonitorEvent struct {
-	Time      time.Time
-	Kind      EventKind
-	Primary   HealthStatus
-	Secondary HealthStatus
-	Plan      *Plan
-	Result    *Result
-	Err       error
+	// Time is when the event happened; Kind what it reports.
+	Time time.Time `json:"time"`
+	Kind EventKind `json:"kind"`
+	// Primary and Secondary are both registries' health after the round's probes.
+	Primary   HealthStatus `json:"primary"`
+	Secondary HealthStatus `json:"secondary"`
+	// Plan and Result are set for planned, applied, refused and hold-down events.
+	Plan   *Plan   `json:"plan,omitempty"`
+	Result *Result `json:"result,omitempty"`
+	// Err says why a plan was refused, held down, or not verified.
+	Err error `json:"-"`
 }
 
 // Monitor probes both registries at an interval and, when the primary is down by the

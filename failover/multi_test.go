@@ -1,0 +1,100 @@
+package failover
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/regdr/regdr/dns"
+	"github.com/regdr/regdr/dns/dnstest"
+)
+
+// failingProvider refuses every write, like an API outage.
+type failingProvider struct{ *storeProvider }
+
+var errOutage = errors.New("InternalError: service unavailable")
+
+func (failingProvider) Apply(context.Context, dns.Change) (dns.Record, error) {
+	return dns.Record{}, errOutage
+}
+
+// twoZones is solution (a) for two VPCs, each with its own PrivateZone zone of the same name.
+func twoZones(t *testing.T, wrapB func(*storeProvider) dns.Provider) (*dnstest.PrivateZone, []Target, []dns.Record) {
+	t.Helper()
+	pz := dnstest.NewPrivateZone()
+	var targets []Target
+	var recs []dns.Record
+	for i, v := range []string{"vpc-aaaaa", "vpc-bbbbb"} {
+		z := pz.AddZone(zoneName, v)
+		recs = append(recs, must(t)(pz.AddRecord(z.ID, dns.Record{Name: "@", Type: "A", Value: harborIP, TTL: 60})))
+		sp := &storeProvider{zone: z, records: func() []dns.Record { return pz.Records(z.ID) }, set: pz.SetRecord}
+		var p dns.Provider = sp
+		if i == 1 && wrapB != nil {
+			p = wrapB(sp)
+		}
+		tg, err := PrivateZoneTarget(ctx(t), TargetSpec{Name: v, Provider: p, Primary: Value{Type: "A", Value: harborIP}}, StaticEndpoints{Public: acrDomain})
+		if err != nil {
+			t.Fatal(err)
+		}
+		targets = append(targets, tg)
+	}
+	return pz, targets, recs
+}
+
+func TestApplyRefusesWholePlanWhenOneRecordIsStale(t *testing.T) {
+	t.Parallel()
+	pz, targets, recs := twoZones(t, nil)
+	s, err := NewSwitcher(targets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := s.PlanFailover(ctx(t), failoverRequest())
+	if err != nil || len(plan.Changes) != 2 {
+		t.Fatalf("PlanFailover = %v, %v", plan, err)
+	}
+	moved := recs[1]
+	moved.Value = "10.0.0.2"
+	if err := pz.SetRecord(moved); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Apply(ctx(t), plan); !errors.Is(err, ErrStalePlan) {
+		t.Fatalf("Apply = %v, want ErrStalePlan", err)
+	}
+	if r, _ := pz.Record(recs[0].ID); r != recs[0] {
+		t.Errorf("the other zone was written although the plan was refused: %s", r)
+	}
+}
+
+func TestApplyKeepsGoingPastOneFailedWrite(t *testing.T) {
+	t.Parallel()
+	pz, targets, recs := twoZones(t, func(sp *storeProvider) dns.Provider { return failingProvider{sp} })
+	var events []AuditEvent
+	s, err := NewSwitcher(targets, WithAudit(func(e AuditEvent) { events = append(events, e) }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := s.PlanFailover(ctx(t), failoverRequest())
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.Apply(ctx(t), plan)
+	if !errors.Is(err, errOutage) || res == nil {
+		t.Fatalf("Apply = %v, %v; want the outage reported", res, err)
+	}
+	if !res.Changes[0].Written || res.Changes[1].Written || res.Changes[1].Error == "" {
+		t.Errorf("results = %+v, want the first written and the second failed", res.Changes)
+	}
+	if r, _ := pz.Record(recs[0].ID); r.Value != acrDomain {
+		t.Errorf("first zone = %s, want it failed over", r)
+	}
+	if len(events) != 2 || events[0].Outcome != OutcomeWritten || events[1].Outcome != OutcomeFailed {
+		t.Errorf("audit = %+v, want written then failed", events)
+	}
+	// Retrying the same plan finishes the job: the written record is left alone.
+	s2, _ := NewSwitcher([]Target{targets[0], {Name: targets[1].Name, Provider: targets[1].Provider.(failingProvider).storeProvider,
+		Record: "@", Primary: targets[1].Primary, Secondary: targets[1].Secondary}})
+	res, err = s2.Apply(ctx(t), plan)
+	if err != nil || res.Writes() != 1 || res.Changes[0].Written {
+		t.Errorf("retry = %+v, %v; want only the second record written", res, err)
+	}
+}
