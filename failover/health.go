@@ -63,10 +63,13 @@ type HealthStatus struct {
 
 // VantageStatus is one vantage point's view of an endpoint.
 type VantageStatus struct {
-	Vantage    string      `json:"vantage"`
-	UpStreak   int         `json:"up_streak"`
-	DownStreak int         `json:"down_streak"`
-	Last       ProbeResult `json:"last"`
+	// Vantage names the vantage point.
+	Vantage string `json:"vantage"`
+	// UpStreak and DownStreak count its consecutive up or down results (one is 0).
+	UpStreak   int `json:"up_streak"`
+	DownStreak int `json:"down_streak"`
+	// Last is its latest result.
+	Last ProbeResult `json:"last"`
 }
 
 // HealthTracker turns raw probe results into health. It is safe for concurrent use; the
