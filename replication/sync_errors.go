@@ -1,0 +1,65 @@
+package replication
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+)
+
+// Errors of the sync engine; match them with errors.Is.
+var (
+	// ErrSyncDigestMismatch: bytes read do not hash to the digest that named them.
+	ErrSyncDigestMismatch = errors.New("digest mismatch")
+	// ErrSyncNotVerified: after Apply, an artifact is not at the destination as planned.
+	ErrSyncNotVerified = errors.New("not verified at the destination")
+	// ErrSyncConflict: a destination tag holds another digest and Override is off.
+	ErrSyncConflict = errors.New("destination tag holds another digest")
+	// ErrSyncPlanMismatch: a plan applied with a Syncer for other registries.
+	ErrSyncPlanMismatch = errors.New("plan is for other registries")
+)
+
+// SyncHTTPError is an unexpected answer from a registry. It carries no credentials: only the
+// method, the path (no query), the status and the registry's error code and message.
+type SyncHTTPError struct {
+	Method     string `json:"method"`
+	Path       string `json:"path"`
+	StatusCode int    `json:"status"`
+	Code       string `json:"code,omitempty"`
+	Message    string `json:"message,omitempty"`
+	RetryAfter string `json:"retryAfter,omitempty"`
+}
+
+func newSyncHTTPError(req *http.Request, resp *http.Response) *SyncHTTPError {
+	e := &SyncHTTPError{Method: req.Method, Path: req.URL.Path, StatusCode: resp.StatusCode, RetryAfter: resp.Header.Get("Retry-After")}
+	if req.Method != http.MethodHead {
+		var body struct {
+			Errors []struct {
+				Code    string `json:"code"`
+				Message string `json:"message"`
+			} `json:"errors"`
+		}
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+		if json.Unmarshal(b, &body) == nil && len(body.Errors) > 0 {
+			e.Code, e.Message = body.Errors[0].Code, body.Errors[0].Message
+		}
+	}
+	return e
+}
+
+func (e *SyncHTTPError) Error() string {
+	s := fmt.Sprintf("%s %s: %d %s", e.Method, e.Path, e.StatusCode, http.StatusText(e.StatusCode))
+	if e.Code != "" {
+		s += ": " + e.Code
+		if e.Message != "" {
+			s += ": " + e.Message
+		}
+	}
+	return s
+}
+
+// Temporary reports whether the request is worth retrying: 5xx, 429 and 408.
+func (e *SyncHTTPError) Temporary() bool {
+	return e.StatusCode >= 500 || e.StatusCode == http.StatusTooManyRequests || e.StatusCode == http.StatusRequestTimeout
+}

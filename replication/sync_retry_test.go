@@ -1,0 +1,135 @@
+package replication
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-containerregistry/pkg/authn"
+)
+
+type syncFakeClock struct{ waits []time.Duration }
+
+func (c *syncFakeClock) Now() time.Time { return time.Time{} }
+func (c *syncFakeClock) After(d time.Duration) <-chan time.Time {
+	c.waits = append(c.waits, d)
+	ch := make(chan time.Time, 1)
+	ch <- time.Time{}
+	return ch
+}
+
+func TestSyncRetryable(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		err  error
+		want bool
+	}{
+		{&SyncHTTPError{StatusCode: 503}, true},
+		{&SyncHTTPError{StatusCode: 500}, true},
+		{&SyncHTTPError{StatusCode: 429}, true},
+		{&SyncHTTPError{StatusCode: 401}, false},
+		{&SyncHTTPError{StatusCode: 403}, false},
+		{&SyncHTTPError{StatusCode: 404}, false},
+		{fmt.Errorf("reading: %w", syscall.ECONNRESET), true},
+		{io.ErrUnexpectedEOF, true},
+		{context.Canceled, false},
+		{fmt.Errorf("x: %w", ErrSyncDigestMismatch), false},
+	} {
+		if got := syncRetryable(tc.err); got != tc.want {
+			t.Errorf("syncRetryable(%v) = %t, want %t", tc.err, got, tc.want)
+		}
+	}
+}
+
+func TestSyncRetryBackoff(t *testing.T) {
+	t.Parallel()
+	r := SyncRetry{Attempts: 6, Base: 100 * time.Millisecond, Max: time.Second}
+	clock := &syncFakeClock{}
+	calls := 0
+	err := syncRetryDo(context.Background(), r, clock, nil, func() error {
+		calls++
+		return &SyncHTTPError{StatusCode: 502}
+	})
+	var he *SyncHTTPError
+	if !errors.As(err, &he) || calls != 6 || len(clock.waits) != 5 {
+		t.Fatalf("err %v after %d calls, %d waits; want 6 calls, 5 waits", err, calls, len(clock.waits))
+	}
+	for i, w := range clock.waits {
+		hi := min(r.Base<<i, r.Max)
+		if w < hi/2 || w > hi {
+			t.Errorf("wait %d = %v, want in [%v, %v]", i, w, hi/2, hi)
+		}
+	}
+
+	clock = &syncFakeClock{}
+	calls = 0
+	_ = syncRetryDo(context.Background(), r, clock, nil, func() error {
+		if calls++; calls == 1 {
+			return &SyncHTTPError{StatusCode: http.StatusTooManyRequests, RetryAfter: "7"}
+		}
+		return nil
+	})
+	if diff := cmp.Diff([]time.Duration{time.Second}, clock.waits); diff != "" {
+		t.Errorf("Retry-After 7 capped by Max 1s (-want +got):\n%s", diff)
+	}
+
+	calls = 0
+	_ = syncRetryDo(context.Background(), r, clock, nil, func() error {
+		calls++
+		return &SyncHTTPError{StatusCode: http.StatusUnauthorized}
+	})
+	if calls != 1 {
+		t.Errorf("401 tried %d times, want 1", calls)
+	}
+}
+
+func TestSyncNextLink(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		`</v2/_catalog?last=b&n=2>; rel="next"`:                 "/v2/_catalog?last=b&n=2",
+		`<https://r.example/v2/x/tags/list?last=1>; rel="next"`: "https://r.example/v2/x/tags/list?last=1",
+		``:                    "",
+		`</v2/a>; rel="prev"`: "",
+	} {
+		if got := syncNextLink(in); got != want {
+			t.Errorf("syncNextLink(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestSyncParseManifest(t *testing.T) {
+	t.Parallel()
+	raw := []byte(`{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"digest":"sha256:a"},{"digest":"sha256:b"}]}`)
+	m, err := syncParseManifest(raw, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := SyncManifest{MediaType: "application/vnd.oci.image.index.v1+json", Size: int64(len(raw)), Children: []string{"sha256:a", "sha256:b"}}
+	if diff := cmp.Diff(want, m); diff != "" {
+		t.Errorf("syncParseManifest (-want +got):\n%s", diff)
+	}
+	if _, err := syncParseManifest([]byte(`{"schemaVersion":1}`), "application/vnd.docker.distribution.manifest.v1+prettyjws"); err == nil {
+		t.Error("schema 1 accepted")
+	}
+}
+
+func TestSyncEndpointHidesCredentials(t *testing.T) {
+	t.Parallel()
+	ep := SyncEndpoint{Registry: "r.example", Auth: &authn.Basic{Username: "u", Password: "hunter2"}}
+	if s := fmt.Sprintf("%v %+v %s %#v", ep, ep, ep, ep); contains(s, "hunter2") {
+		t.Errorf("endpoint prints its credentials: %s", s)
+	}
+	e := &SyncHTTPError{Method: "GET", Path: "/v2/x/manifests/1", StatusCode: 401, Code: "UNAUTHORIZED"}
+	if got, want := e.Error(), "GET /v2/x/manifests/1: 401 Unauthorized: UNAUTHORIZED"; got != want {
+		t.Errorf("Error() = %q, want %q", got, want)
+	}
+}
+
+func contains(s, sub string) bool { return strings.Contains(s, sub) }
