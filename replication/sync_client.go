@@ -17,6 +17,7 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 )
 
@@ -32,7 +33,7 @@ type SyncEndpoint struct {
 	Auth authn.Authenticator `json:"-"`
 	// Keychain finds credentials for Registry, e.g. authn.DefaultKeychain (the Docker config).
 	Keychain authn.Keychain `json:"-"`
-	// Transport carries the requests. Nil: http.DefaultTransport.
+	// Transport carries the requests. Nil: go-containerregistry's remote.DefaultTransport.
 	Transport http.RoundTripper `json:"-"`
 }
 
@@ -136,7 +137,10 @@ func (c *syncClient) transport(ctx context.Context) (http.RoundTripper, name.Reg
 	}
 	base := c.ep.Transport
 	if base == nil {
-		base = http.DefaultTransport
+		// go-containerregistry's default keeps 50 idle connections per host, where
+		// http.DefaultTransport keeps 2: with many transfers to one registry the
+		// difference is a new connection for most requests.
+		base = remote.DefaultTransport
 	}
 	base = NewTransport(syncCountingTransport{rt: base, n: &c.requests}, c.limiter)
 	rt, err := transport.NewWithContext(ctx, reg, auth, base, c.scopes)

@@ -1,0 +1,74 @@
+package replication_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/regdr/regdr/internal/testutil"
+	"github.com/regdr/regdr/replication"
+)
+
+// basicAuth guards a registry with a password, the way a private registry does.
+func basicAuth(user, pass string) func(http.Handler) http.Handler {
+	return func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if u, p, ok := r.BasicAuth(); !ok || u != user || p != pass {
+				w.Header().Set("WWW-Authenticate", `Basic realm="test"`)
+				http.Error(w, `{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}`, http.StatusUnauthorized)
+				return
+			}
+			h.ServeHTTP(w, r)
+		})
+	}
+}
+
+func TestSyncAuthenticatesAndKeepsSecrets(t *testing.T) {
+	t.Parallel()
+	const secret = "s3cret-Passw0rd"
+	src := testutil.NewGGCRRegistry(t, nil)
+	dst := testutil.NewGGCRRegistry(t, basicAuth("robot", secret))
+	fx := testutil.NewFixture(11, 1<<10)
+	if err := testutil.Push(testCtx(t), src.Host, "a/b:1", fx.Image("a", 1)); err != nil {
+		t.Fatal(err)
+	}
+	ctx := testCtx(t)
+
+	// Wrong password: the plan fails on the destination listing, without retrying and
+	// without the password in the error.
+	bad, err := replication.NewSyncer(replication.SyncEndpoint{Registry: src.Host},
+		replication.SyncEndpoint{Registry: dst.Host, Auth: &authn.Basic{Username: "robot", Password: "wrong-" + secret}},
+		replication.SyncOptions{Clock: &testutil.ImmediateClock{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bad.Plan(ctx); err == nil || strings.Contains(err.Error(), secret) {
+		t.Errorf("Plan with a wrong password: %v", err)
+	}
+
+	s, err := replication.NewSyncer(replication.SyncEndpoint{Registry: src.Host},
+		replication.SyncEndpoint{Registry: dst.Host, Auth: &authn.Basic{Username: "robot", Password: secret}},
+		replication.SyncOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := s.Plan(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := s.Apply(ctx, p)
+	if err != nil || !rep.OK() {
+		t.Fatalf("Apply = %v, %v", rep, err)
+	}
+	for _, v := range []any{p, rep} {
+		b, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(b), secret) || strings.Contains(p.String()+rep.String(), secret) {
+			t.Errorf("secret in %T", v)
+		}
+	}
+}
