@@ -207,3 +207,31 @@ func TestSyncFailureOfOneItemDoesNotStopOthers(t *testing.T) {
 		t.Errorf("Results[1] = %+v, want deny/x failed", rep.Results[1])
 	}
 }
+
+// On a registry without the referrers API (distribution v3), go-containerregistry keeps
+// referrers in the fallback tag sha256-<subject>; copying that index byte for byte brings
+// the referrers along as its children.
+func TestSyncReferrersFallbackTag(t *testing.T) {
+	t.Parallel()
+	e := newDistributionEnv(t)
+	fx := e.fx
+	img := fx.Image("subject", 22)
+	idx := fx.Index("m", []string{"amd64", "arm64"}, 23)
+	digests := e.push(t, e.src.Host, map[string]any{"r/signed:v1": img, "r/multi:v1": idx})
+	subject := digests["r/signed:v1"]
+	sig := fx.Signature(desc(img), "notation payload")
+	sigRef := "r/signed@" + testutilDigest(sig)
+	e.push(t, e.src.Host, map[string]any{sigRef: sig})
+	fallback := "r/signed:sha256-" + strings.TrimPrefix(subject, "sha256:")
+	if headDigest(t, e.src.Host, fallback) == "" {
+		t.Fatalf("source has no fallback tag %s", fallback)
+	}
+
+	s := e.syncer(t, replication.SyncOptions{Selector: replication.MustSelector(replication.Filter{Kind: replication.FilterTag, Pattern: "v1"})}, nil)
+	e.run(t, s)
+	for _, ref := range []string{"r/signed:v1", "r/multi:v1", sigRef, fallback} {
+		if got, want := headDigest(t, e.dst.Host, ref), headDigest(t, e.src.Host, ref); got != want || got == "" {
+			t.Errorf("destination %s = %q, want %q", ref, got, want)
+		}
+	}
+}
