@@ -74,8 +74,9 @@ type Syncer struct {
 	source   SyncSource
 	opts     SyncOptions
 
-	retries atomic.Int64
-	emitMu  sync.Mutex
+	retries        atomic.Int64
+	noReferrersAPI atomic.Bool // the source answered a referrers request as an unknown route
+	emitMu         sync.Mutex
 }
 
 // NewSyncer returns a Syncer from src to dst. It does no I/O.

@@ -243,19 +243,31 @@ func (s *Syncer) resolveDigests(ctx context.Context, repo string, tags []SyncTag
 	return g.Wait()
 }
 
-// referrers asks the OCI referrers API; a registry without it has none to offer.
+// referrers asks the OCI referrers API; a registry without it has none to offer. Such a
+// registry answers a bare 404 (no registry error code), 400 or 405, and is not asked again:
+// its referrers live in `sha256-<digest>` tags, which the tag listing already shows.
 func (s *Syncer) referrers(ctx context.Context, repo, digest string) ([]string, error) {
+	if s.noReferrersAPI.Load() {
+		return nil, nil
+	}
 	var idx struct {
 		Manifests []struct {
 			Digest string `json:"digest"`
 		} `json:"manifests"`
 	}
-	_, _, err := s.src.getJSON(ctx, "/v2/"+repo+"/referrers/"+digest, &idx, true)
+	_, found, err := s.src.getJSON(ctx, "/v2/"+repo+"/referrers/"+digest, &idx, false)
 	var he *SyncHTTPError
-	if errors.As(err, &he) && (he.StatusCode == http.StatusBadRequest || he.StatusCode == http.StatusMethodNotAllowed || he.StatusCode == http.StatusNotFound) {
-		return nil, nil
+	if errors.As(err, &he) {
+		switch {
+		case he.StatusCode == http.StatusBadRequest || he.StatusCode == http.StatusMethodNotAllowed,
+			he.StatusCode == http.StatusNotFound && he.Code == "":
+			s.noReferrersAPI.Store(true)
+			return nil, nil
+		case he.StatusCode == http.StatusNotFound:
+			return nil, nil
+		}
 	}
-	if err != nil {
+	if err != nil || !found {
 		return nil, err
 	}
 	var out []string

@@ -32,9 +32,9 @@ func main() {
 }
 
 type config struct {
-	src, dst, namespace, repos, tags, bandwidth string
-	plainHTTP, dryRun, asJSON, override         bool
-	flatten, jobs, shard, shards                int
+	src, dst, namespace, repos, tags, bandwidth, referrers string
+	plainHTTP, dryRun, asJSON, override                    bool
+	flatten, jobs, shard, shards                           int
 }
 
 func parse(args []string, stderr io.Writer) (*config, error) {
@@ -53,6 +53,7 @@ func parse(args []string, stderr io.Writer) (*config, error) {
 	fs.BoolVar(&c.dryRun, "dry-run", false, "print the plan, copy nothing")
 	fs.BoolVar(&c.asJSON, "json", false, "print the plan or the report as JSON")
 	fs.BoolVar(&c.override, "override", false, "overwrite destination tags that hold another digest")
+	fs.StringVar(&c.referrers, "referrers", "all", "which images to ask the OCI referrers API about: all, new (cheapest re-sync) or none")
 	fs.IntVar(&c.shards, "shards", 0, "split the plan into N shards and apply one (see -shard)")
 	fs.IntVar(&c.shard, "shard", -1, "shard to apply (default: $JOB_COMPLETION_INDEX)")
 	if err := fs.Parse(args); err != nil {
@@ -124,11 +125,15 @@ func newSyncer(c *config, stderr io.Writer) (*replication.Syncer, error) {
 	if c.shards > 1 {
 		rate = replication.ShardRate(rate, c.shards)
 	}
+	if c.referrers == "all" {
+		c.referrers = ""
+	}
 	opts := replication.SyncOptions{
-		Jobs:     c.jobs,
-		Override: c.override,
-		Limiter:  replication.NewBandwidthLimiter(rate),
-		Progress: newProgress(stderr),
+		Referrers: replication.SyncReferrers(c.referrers),
+		Jobs:      c.jobs,
+		Override:  c.override,
+		Limiter:   replication.NewBandwidthLimiter(rate),
+		Progress:  newProgress(stderr),
 	}
 	if c.namespace != "" {
 		opts.Flattener = replication.HarborFlatten(c.namespace, c.flatten)

@@ -46,7 +46,7 @@ func TestRun(t *testing.T) {
 		}
 	}
 	args := []string{"-src", src.Host, "-dst", dst.Host, "-plain-http", "-namespace", "acr-ns", "-flatten", "-1",
-		"-repos", "library/**", "-tags", "v*", "-jobs", "3", "-bandwidth", "64MiB/s"}
+		"-repos", "library/**", "-tags", "v*", "-jobs", "3", "-bandwidth", "64MiB/s", "-referrers", "new"}
 
 	var out, errOut bytes.Buffer
 	if code := run(ctx, append(args, "-dry-run", "-json"), &out, &errOut); code != 0 {
@@ -83,7 +83,7 @@ func TestRun(t *testing.T) {
 		t.Errorf("re-sync report = %+v, %v", rep, err)
 	}
 
-	for _, bad := range [][]string{{}, {"-src", "a"}, {"-src", "a", "-dst", "b", "-bandwidth", "fast"}, {"-src", "a", "-dst", "b", "-repos", "["}} {
+	for _, bad := range [][]string{{}, {"-src", "a"}, {"-src", "a", "-dst", "b", "-bandwidth", "fast"}, {"-src", "a", "-dst", "b", "-repos", "["}, {"-src", "a", "-dst", "b", "-referrers", "some"}} {
 		if code := run(ctx, bad, &out, &errOut); code != 2 {
 			t.Errorf("run(%q) = %d, want 2", bad, code)
 		}
