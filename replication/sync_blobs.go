@@ -146,7 +146,11 @@ func (r *syncRun) placeBlob(ctx context.Context, src, dst string, b SyncBlob, fr
 		}
 		defer body.Close()
 		cr := &syncProgressReader{r: body, run: r, repo: dst, digest: b.Digest, size: b.Size}
-		if err := r.s.dst.finishUpload(ctx, loc, b.Digest, cr, b.Size); err != nil {
+		size := b.Size
+		if size <= 0 {
+			size = -1 // unknown: the descriptor did not say
+		}
+		if err := r.s.dst.finishUpload(ctx, loc, b.Digest, cr, size); err != nil {
 			return err
 		}
 		r.blobsUploaded.Add(1)

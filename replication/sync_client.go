@@ -280,20 +280,38 @@ func (c *syncClient) headBlob(ctx context.Context, repo, digest string) (found b
 }
 
 func (c *syncClient) headBlobOnce(ctx context.Context, repo, digest string) (bool, error) {
-	resp, err := c.do(ctx, http.MethodHead, "/v2/"+repo+"/blobs/"+digest, nil, nil, -1, http.StatusOK, http.StatusNotFound)
+	resp, err := c.do(ctx, http.MethodHead, "/v2/"+repo+"/blobs/"+digest, nil, nil, -1, append([]int{http.StatusOK, http.StatusNotFound}, syncRedirects...)...)
 	if err != nil {
 		return false, err
 	}
 	resp.Body.Close()
-	return resp.StatusCode == http.StatusOK, nil
+	// A registry whose storage serves blobs elsewhere (Harbor or distribution on S3/OSS)
+	// answers a HEAD for a blob it has with a redirect.
+	return resp.StatusCode != http.StatusNotFound, nil
 }
 
+var syncRedirects = []int{http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther, http.StatusTemporaryRedirect, http.StatusPermanentRedirect}
+
 func (c *syncClient) getBlob(ctx context.Context, repo, digest string) (io.ReadCloser, error) {
-	resp, err := c.do(ctx, http.MethodGet, "/v2/"+repo+"/blobs/"+digest, nil, nil, -1, http.StatusOK)
-	if err != nil {
-		return nil, err
+	path := "/v2/" + repo + "/blobs/" + digest
+	// Follow redirects to object storage by hand: the transport sends credentials only to
+	// the registry's own host.
+	for range 5 {
+		resp, err := c.do(ctx, http.MethodGet, path, nil, nil, -1, append([]int{http.StatusOK}, syncRedirects...)...)
+		if err != nil {
+			return nil, err
+		}
+		if resp.StatusCode == http.StatusOK {
+			return resp.Body, nil
+		}
+		resp.Body.Close()
+		loc, err := resp.Location()
+		if err != nil {
+			return nil, fmt.Errorf("blob %s@%s: redirect without a location: %w", repo, digest, err)
+		}
+		path = loc.String()
 	}
-	return resp.Body, nil
+	return nil, fmt.Errorf("blob %s@%s: too many redirects", repo, digest)
 }
 
 // startUpload opens an upload session in repo, asking to mount digest from another

@@ -3,6 +3,9 @@ package replication_test
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -55,5 +58,34 @@ func TestSyncSourceWithDigestsAndLabels(t *testing.T) {
 		return q.Method == http.MethodHead || q.Kind == "catalog" || q.Kind == "tags"
 	}); n != 0 {
 		t.Errorf("source got %d listing or HEAD requests, want 0: the listing had the digests", n)
+	}
+}
+
+// Registries on object storage (Harbor or distribution on S3/OSS) redirect blob reads to
+// another host; the copy follows.
+func TestSyncFollowsBlobRedirects(t *testing.T) {
+	t.Parallel()
+	e := newGGCREnv(t)
+	var redirects atomic.Int32
+	e.src = newGGCRWrapped(t, func(h http.Handler) http.Handler {
+		storage := httptest.NewServer(h)
+		t.Cleanup(storage.Close)
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if (r.Method == http.MethodGet || r.Method == http.MethodHead) && strings.Contains(r.URL.Path, "/blobs/sha256:") {
+				redirects.Add(1)
+				http.Redirect(w, r, storage.URL+r.URL.Path, http.StatusTemporaryRedirect)
+				return
+			}
+			h.ServeHTTP(w, r)
+		})
+	})
+	want := e.push(t, e.src.Host, map[string]any{"o/s:1": e.fx.Image("o", 1, 2)})
+	redirects.Store(0)
+	e.run(t, e.syncer(t, replication.SyncOptions{}, nil))
+	if got := headDigest(t, e.dst.Host, "o/s:1"); got != want["o/s:1"] {
+		t.Errorf("destination o/s:1 = %q, want %q", got, want["o/s:1"])
+	}
+	if redirects.Load() == 0 {
+		t.Error("no blob read was redirected: the test tests nothing")
 	}
 }
