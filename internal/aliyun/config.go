@@ -1,0 +1,115 @@
+package aliyun
+
+import (
+	"fmt"
+	"net"
+	"strings"
+	"time"
+
+	openapi "github.com/alibabacloud-go/darabonba-openapi/v2/client"
+	util "github.com/alibabacloud-go/tea-utils/v2/service"
+	"github.com/alibabacloud-go/tea/tea"
+	"github.com/aliyun/credentials-go/credentials"
+)
+
+// Default timeouts: the SDK has none of its own.
+const (
+	DefaultConnectTimeout = 5 * time.Second
+	DefaultReadTimeout    = 30 * time.Second
+)
+
+// Config is what every Alibaba Cloud client of regdr needs.
+type Config struct {
+	// Region is the region ID, e.g. "cn-hangzhou".
+	Region string
+	// Endpoint overrides the product's endpoint: "host[:port]", e.g. "127.0.0.1:8080" for
+	// an emulator.
+	Endpoint string
+	// PlainHTTP speaks HTTP instead of HTTPS (emulators on loopback only).
+	PlainHTTP bool
+	// Credentials is a static AccessKey or STS token. Nil uses the credentials-go default
+	// chain: ALIBABA_CLOUD_ACCESS_KEY_ID/SECRET/SECURITY_TOKEN, profiles, an ECS RAM role, OIDC.
+	Credentials *Credentials
+	// ConnectTimeout and ReadTimeout bound each HTTP attempt; zero means the defaults.
+	ConnectTimeout, ReadTimeout time.Duration
+	// Retry says how throttled, 5xx and failed calls are retried.
+	Retry Retry
+}
+
+// OpenAPIConfig builds the SDK configuration, with defaultEndpoint used when c.Endpoint is
+// empty.
+func (c Config) OpenAPIConfig(defaultEndpoint string) (*openapi.Config, error) {
+	endpoint := c.Endpoint
+	if endpoint == "" {
+		endpoint = defaultEndpoint
+	}
+	if endpoint == "" {
+		return nil, fmt.Errorf("%w: no endpoint and no region", ErrInvalidArgument)
+	}
+	oc := &openapi.Config{
+		Endpoint:       tea.String(endpoint),
+		ConnectTimeout: tea.Int(int(orDefault(c.ConnectTimeout, DefaultConnectTimeout).Milliseconds())),
+		ReadTimeout:    tea.Int(int(orDefault(c.ReadTimeout, DefaultReadTimeout).Milliseconds())),
+		Protocol:       tea.String("HTTPS"),
+	}
+	if c.Region != "" {
+		oc.RegionId = tea.String(c.Region)
+	}
+	if c.PlainHTTP {
+		oc.Protocol = tea.String("HTTP")
+	}
+	if host := hostOf(endpoint); isLoopback(host) {
+		// HTTP_PROXY is honoured even for loopback addresses.
+		oc.NoProxy = tea.String(host + "," + endpoint)
+	}
+	if c.Credentials != nil {
+		if c.Credentials.AccessKeyID == "" || c.Credentials.AccessKeySecret == "" {
+			return nil, fmt.Errorf("%w: credentials need an AccessKey ID and secret", ErrInvalidArgument)
+		}
+		oc.AccessKeyId = tea.String(c.Credentials.AccessKeyID)
+		oc.AccessKeySecret = tea.String(c.Credentials.AccessKeySecret)
+		if c.Credentials.SecurityToken != "" {
+			oc.SecurityToken = tea.String(c.Credentials.SecurityToken)
+		}
+		return oc, nil
+	}
+	cred, err := credentials.NewCredential(nil)
+	if err != nil {
+		// The chain's errors name where it looked, never a secret.
+		return nil, fmt.Errorf("%w: no Alibaba Cloud credentials found by the default chain: %v", ErrUnauthorized, err)
+	}
+	oc.Credential = cred
+	return oc, nil
+}
+
+// Runtime returns the per-call runtime options: the same timeouts, and the SDK's own retry
+// and backoff off, since Do retries.
+func (c Config) Runtime() *util.RuntimeOptions {
+	return &util.RuntimeOptions{
+		ConnectTimeout: tea.Int(int(orDefault(c.ConnectTimeout, DefaultConnectTimeout).Milliseconds())),
+		ReadTimeout:    tea.Int(int(orDefault(c.ReadTimeout, DefaultReadTimeout).Milliseconds())),
+		Autoretry:      tea.Bool(false),
+	}
+}
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d > 0 {
+		return d
+	}
+	return def
+}
+
+func hostOf(endpoint string) string {
+	if h, _, err := net.SplitHostPort(endpoint); err == nil {
+		return h
+	}
+	return strings.Trim(endpoint, "[]")
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

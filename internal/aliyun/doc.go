@@ -1,0 +1,33 @@
+// Package aliyun is the Alibaba Cloud OpenAPI plumbing shared by regdr's wrappers of the
+// cr (ACR), pvtz (PrivateZone) and alidns SDKs: one [Config] that builds the SDK's client
+// configuration (endpoint, plain HTTP for emulators, credentials — a static AccessKey, an STS
+// token, or the credentials-go default chain, which the SDK does not use by itself —,
+// timeouts the SDK lacks), [Do] to run a call with retries on throttling, 5xx and network
+// errors, and typed errors for both failure shapes of these APIs: HTTP 4xx/5xx, and HTTP 200
+// with IsSuccess:false ([CheckSuccess]).
+//
+// Usage in a wrapper package:
+//
+//	oc, err := cfg.OpenAPIConfig("cr." + cfg.Region + ".aliyuncs.com")
+//	api, err := cr.NewClient(oc)
+//	err = aliyun.Do(ctx, cfg.Retry, "GetNamespace", func() error {
+//		resp, err := api.GetNamespaceWithOptions(req, cfg.Runtime())
+//		if err != nil {
+//			return err // converted by Do
+//		}
+//		return aliyun.CheckSuccess("GetNamespace", resp.Body)
+//	})
+//
+// Errors are *[Error] values matched with errors.Is against [ErrNotFound],
+// [ErrUnauthorized], [ErrThrottled], [ErrConflict], [ErrInvalidArgument] and [ErrServer].
+// Secrets never appear in an error, a log line or a formatted [Credentials].
+//
+// # Concurrency
+//
+// Config and Credentials are values; Do is safe for concurrent use.
+//
+// # Testing
+//
+// Package internal/aliyuntest serves RPC OpenAPI emulators that verify the SDK's
+// signatures; Retry.Sleep lets tests run retries without sleeping.
+package aliyun

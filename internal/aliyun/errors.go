@@ -1,0 +1,215 @@
+package aliyun
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+
+	"github.com/alibabacloud-go/tea/tea"
+)
+
+// Sentinels matched by errors.Is on an *Error.
+var (
+	ErrNotFound        = errors.New("not found")
+	ErrUnauthorized    = errors.New("unauthorized")
+	ErrThrottled       = errors.New("throttled")
+	ErrConflict        = errors.New("already exists")
+	ErrInvalidArgument = errors.New("invalid argument")
+	ErrServer          = errors.New("server error")
+	// ErrNetwork: the call did not get an answer (connection refused, reset, timeout).
+	ErrNetwork = errors.New("network error")
+)
+
+// Error is a failed Alibaba Cloud API call: HTTP 4xx/5xx, HTTP 200 with IsSuccess:false, or
+// no answer at all (StatusCode 0, Err set).
+type Error struct {
+	Op         string // the API action, e.g. "GetNamespace"
+	StatusCode int    // HTTP status; 200 for an IsSuccess:false answer; 0 without an answer
+	Code       string // the remote code, e.g. "NAMESPACE_NOT_EXIST"
+	Message    string
+	RequestID  string
+	Err        error // the transport error when there was no answer
+}
+
+func (e *Error) Error() string {
+	if e.StatusCode == 0 && e.Err != nil {
+		return fmt.Sprintf("%s: %v", e.Op, e.Err)
+	}
+	s := fmt.Sprintf("%s: %s (HTTP %d", e.Op, e.Code, e.StatusCode)
+	if e.RequestID != "" {
+		s += ", request " + e.RequestID
+	}
+	s += ")"
+	if e.Message != "" {
+		s += ": " + e.Message
+	}
+	return s
+}
+
+// Unwrap returns the transport error, if any.
+func (e *Error) Unwrap() error { return e.Err }
+
+// Is maps the remote code and status to the package's sentinels.
+func (e *Error) Is(target error) bool {
+	switch target {
+	case ErrNotFound, ErrUnauthorized, ErrThrottled, ErrConflict, ErrInvalidArgument, ErrServer, ErrNetwork:
+		return Classify(e.StatusCode, e.Code) == target
+	}
+	return false
+}
+
+// Temporary reports whether retrying the call may succeed: throttling, 5xx, no answer.
+func (e *Error) Temporary() bool {
+	switch Classify(e.StatusCode, e.Code) {
+	case ErrThrottled, ErrServer, ErrNetwork:
+		return true
+	}
+	return false
+}
+
+// Classify maps an HTTP status and an Alibaba Cloud error code to a sentinel (nil when none
+// fits). Codes win over statuses: cr answers HTTP 200 with NAMESPACE_NOT_EXIST.
+func Classify(status int, code string) error {
+	c := strings.ToLower(code)
+	switch {
+	case status == 0 && code == "":
+		return ErrNetwork
+	case strings.Contains(c, "throttling") || strings.Contains(c, "flowcontrol") || status == 429:
+		return ErrThrottled
+	case strings.HasPrefix(c, "invalidaccesskeyid"), strings.Contains(c, "signaturedoesnotmatch"),
+		strings.HasPrefix(c, "forbidden"), strings.Contains(c, "nopermission"), strings.Contains(c, "unauthorized"),
+		strings.HasPrefix(c, "invalidsecuritytoken"), strings.Contains(c, "accessdenied"),
+		status == 401, status == 403:
+		return ErrUnauthorized
+	case strings.Contains(c, "not_exist"), strings.Contains(c, "notexist"), strings.Contains(c, "notfound"),
+		strings.Contains(c, "not_found"), strings.Contains(c, "nonexist"), status == 404:
+		return ErrNotFound
+	case strings.Contains(c, "already_exist"), strings.Contains(c, "alreadyexist"), strings.Contains(c, "duplicate"),
+		strings.Contains(c, "exists"), status == 409:
+		return ErrConflict
+	case status >= 500 || strings.HasPrefix(c, "internalerror") || strings.HasPrefix(c, "serviceunavailable"):
+		return ErrServer
+	case status >= 400 || strings.HasPrefix(c, "invalid") || strings.HasPrefix(c, "missing"):
+		return ErrInvalidArgument
+	}
+	return nil
+}
+
+// responseError is what darabonba-openapi's ClientError, ServerError and ThrottlingError have.
+type responseError interface {
+	GetCode() *string
+	GetStatusCode() *int
+	GetData() map[string]interface{}
+}
+
+// Convert turns an SDK error into an *Error for op: a *tea.SDKError, one of
+// darabonba-openapi's response errors, or a transport failure. nil stays nil and an *Error
+// passes through.
+func Convert(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return err
+	}
+	var sdk *tea.SDKError
+	if errors.As(err, &sdk) {
+		out := &Error{Op: op, StatusCode: tea.IntValue(sdk.StatusCode), Code: tea.StringValue(sdk.Code)}
+		out.Message, out.RequestID = messageAndRequestID(tea.StringValue(sdk.Message), tea.StringValue(sdk.Data))
+		if out.StatusCode == 0 && out.Code == "" {
+			out.Err = errors.New(stripSecrets(tea.StringValue(sdk.Message)))
+		}
+		return out
+	}
+	var re responseError
+	if errors.As(err, &re) {
+		out := &Error{Op: op, StatusCode: tea.IntValue(re.GetStatusCode()), Code: tea.StringValue(re.GetCode())}
+		data := re.GetData()
+		out.Message = fmt.Sprint(firstOf(data, "Message", "message"))
+		out.RequestID = fmt.Sprint(firstOf(data, "RequestId", "requestId"))
+		return out
+	}
+	return &Error{Op: op, Err: err}
+}
+
+func firstOf(m map[string]interface{}, keys ...string) interface{} {
+	for _, k := range keys {
+		if v, ok := m[k]; ok && v != nil {
+			return v
+		}
+	}
+	return ""
+}
+
+// messageAndRequestID reads the remote message and request ID from a tea.SDKError's Data
+// (the JSON error body), falling back to its Message.
+func messageAndRequestID(msg, data string) (string, string) {
+	var body map[string]interface{}
+	if data != "" && json.Unmarshal([]byte(data), &body) == nil {
+		m := fmt.Sprint(firstOf(body, "Message", "message"))
+		if m == "" {
+			m = msg
+		}
+		return m, fmt.Sprint(firstOf(body, "RequestId", "requestId"))
+	}
+	return msg, ""
+}
+
+// stripSecrets drops query strings from transport error text: a v1-signed URL carries the
+// AccessKey ID and a signature.
+func stripSecrets(s string) string {
+	if i := strings.Index(s, "?"); i >= 0 {
+		if j := strings.IndexAny(s[i:], " \"'"); j >= 0 {
+			return s[:i] + s[i+j:]
+		}
+		return s[:i]
+	}
+	return s
+}
+
+// CheckSuccess turns a 200 answer whose body says IsSuccess:false into an *Error for op.
+// body is an SDK response body struct (or a pointer to one) with the fields IsSuccess, Code,
+// and optionally Message and RequestId; a body without IsSuccess, or with it true or unset,
+// is success.
+func CheckSuccess(op string, body interface{}) error {
+	v := reflect.ValueOf(body)
+	for v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface {
+		if v.IsNil() {
+			return nil
+		}
+		v = v.Elem()
+	}
+	if v.Kind() != reflect.Struct {
+		return nil
+	}
+	ok, present := field[bool](v, "IsSuccess")
+	if !present || ok {
+		return nil
+	}
+	code, _ := field[string](v, "Code")
+	msg, _ := field[string](v, "Message")
+	rid, _ := field[string](v, "RequestId")
+	if code == "" {
+		code = "UNKNOWN"
+	}
+	return &Error{Op: op, StatusCode: 200, Code: code, Message: msg, RequestID: rid}
+}
+
+func field[T any](v reflect.Value, name string) (T, bool) {
+	var zero T
+	f := v.FieldByName(name)
+	if !f.IsValid() {
+		return zero, false
+	}
+	if f.Kind() == reflect.Pointer {
+		if f.IsNil() {
+			return zero, false
+		}
+		f = f.Elem()
+	}
+	t, ok := f.Interface().(T)
+	return t, ok
+}
