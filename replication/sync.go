@@ -111,8 +111,8 @@ func NewSyncer(src, dst SyncEndpoint, opts SyncOptions) (*Syncer, error) {
 		opts.Flattener = FlattenFunc(func(r string) (string, error) { return r, nil })
 	}
 	s := &Syncer{
-		src:  newSyncClient(src, opts.Limiter, "registry:catalog:*"),
-		dst:  newSyncClient(dst, nil),
+		src:  newSyncClient(src, opts.Limiter, false),
+		dst:  newSyncClient(dst, nil, true),
 		opts: opts,
 	}
 	for _, c := range []*syncClient{s.src, s.dst} {

@@ -2,6 +2,7 @@ package replication_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -69,6 +70,56 @@ func TestSyncAuthenticatesAndKeepsSecrets(t *testing.T) {
 		}
 		if strings.Contains(string(b), secret) || strings.Contains(p.String()+rep.String(), secret) {
 			t.Errorf("secret in %T", v)
+		}
+	}
+}
+
+func TestSyncTokenAuthOneScopedTokenPerRepository(t *testing.T) {
+	t.Parallel()
+	srcAuth := &testutil.TokenAuth{User: "reader", Password: "r-secret"}
+	dstAuth := &testutil.TokenAuth{User: "robot", Password: "w-secret"}
+	src := testutil.NewDistribution(t, testutil.DistributionOptions{}, srcAuth.Wrap)
+	dst := testutil.NewDistribution(t, testutil.DistributionOptions{}, dstAuth.Wrap)
+	fx := testutil.NewFixture(12, 1<<10)
+	ctx := testCtx(t)
+	refs := map[string]any{}
+	for i := range 6 {
+		refs[fmt.Sprintf("t/r%d:v1", i)] = fx.Image(fmt.Sprint(i), 1, 2+i) // layer 1 shared: mounts
+	}
+	for ref, img := range refs {
+		if err := testutil.PushAuth(ctx, src.Host, ref, img, &authn.Basic{Username: "reader", Password: "r-secret"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pushed := len(srcAuth.Issued())
+	s, err := replication.NewSyncer(
+		replication.SyncEndpoint{Registry: src.Host, Auth: &authn.Basic{Username: "reader", Password: "r-secret"}},
+		replication.SyncEndpoint{Registry: dst.Host, Auth: &authn.Basic{Username: "robot", Password: "w-secret"}},
+		replication.SyncOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := s.Plan(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := s.Apply(ctx, p)
+	if err != nil || !rep.OK() {
+		t.Fatalf("Apply = %v, %v", rep, err)
+	}
+	if rep.BlobsMounted == 0 {
+		t.Errorf("no mounts through token auth: %v", rep)
+	}
+	for side, issued := range map[string][][]string{"source": srcAuth.Issued()[pushed:], "destination": dstAuth.Issued()} {
+		for _, scopes := range issued {
+			// Its own repository, plus the one a mount reads from.
+			if len(scopes) > 3 {
+				t.Errorf("%s token asked for %d scopes %v: scopes must not pile up", side, len(scopes), scopes)
+			}
+		}
+		// One per repository, one more when a mount first needs another repository's.
+		if len(issued) > 3*len(refs)+1 {
+			t.Errorf("%s issued %d tokens for %d repositories", side, len(issued), len(refs))
 		}
 	}
 }

@@ -11,14 +11,11 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
-	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 )
 
 // SyncEndpoint is one registry that a Syncer reads from or writes to. Its String and JSON
@@ -86,20 +83,18 @@ var syncAccept = strings.Join([]string{
 // created on first use, so a whole run pings the registry once. Every request is counted.
 type syncClient struct {
 	ep       SyncEndpoint
-	scopes   []string
+	push     bool // ask for push access to repositories, not only pull
 	requests atomic.Int64
 	limiter  BandwidthLimiter // throttles response bodies (the source side)
 	retry    SyncRetry
 	clock    Clock
 	onRetry  func(error, time.Duration)
 
-	mu  sync.Mutex
-	rt  http.RoundTripper
-	reg name.Registry
+	auth syncAuth
 }
 
-func newSyncClient(ep SyncEndpoint, l BandwidthLimiter, scopes ...string) *syncClient {
-	return &syncClient{ep: ep, limiter: l, scopes: scopes, clock: syncSystemClock{}}
+func newSyncClient(ep SyncEndpoint, l BandwidthLimiter, push bool) *syncClient {
+	return &syncClient{ep: ep, limiter: l, push: push, clock: syncSystemClock{}}
 }
 
 // try runs a whole small operation (request and response body) under the retry policy.
@@ -121,40 +116,10 @@ func (t syncCountingTransport) RoundTrip(req *http.Request) (*http.Response, err
 	return t.rt.RoundTrip(req)
 }
 
-func (c *syncClient) transport(ctx context.Context) (http.RoundTripper, name.Registry, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.rt != nil {
-		return c.rt, c.reg, nil
-	}
-	reg, err := c.ep.registry()
-	if err != nil {
-		return nil, reg, err
-	}
-	auth, err := c.ep.authenticator()
-	if err != nil {
-		return nil, reg, err
-	}
-	base := c.ep.Transport
-	if base == nil {
-		// go-containerregistry's default keeps 50 idle connections per host, where
-		// http.DefaultTransport keeps 2: with many transfers to one registry the
-		// difference is a new connection for most requests.
-		base = remote.DefaultTransport
-	}
-	base = NewTransport(syncCountingTransport{rt: base, n: &c.requests}, c.limiter)
-	rt, err := transport.NewWithContext(ctx, reg, auth, base, c.scopes)
-	if err != nil {
-		return nil, reg, fmt.Errorf("connecting to %s: %w", c.ep.Registry, err)
-	}
-	c.rt, c.reg = rt, reg
-	return rt, reg, nil
-}
-
 // do sends one request. body may be nil; size < 0 means unknown. The caller closes the
 // response body on success; statuses outside want become a *SyncHTTPError.
 func (c *syncClient) do(ctx context.Context, method, path string, hdr http.Header, body io.Reader, size int64, want ...int) (*http.Response, error) {
-	rt, reg, err := c.transport(ctx)
+	rt, reg, err := c.transport(ctx, syncRepoOf(path))
 	if err != nil {
 		return nil, err
 	}

@@ -39,7 +39,7 @@ var _ SyncSource = (*RegistrySource)(nil)
 
 // NewRegistrySource returns a SyncSource listing ep through the distribution API.
 func NewRegistrySource(ep SyncEndpoint) *RegistrySource {
-	return &RegistrySource{c: newSyncClient(ep, nil, "registry:catalog:*")}
+	return &RegistrySource{c: newSyncClient(ep, nil, false)}
 }
 
 func (s *RegistrySource) pageSize() string {

@@ -7,6 +7,7 @@ import (
 	"math/rand"
 	"sync"
 
+	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
@@ -136,4 +137,19 @@ func Descriptor(img any) v1.Descriptor {
 	sz, _ := d.Size()
 	mt, _ := d.MediaType()
 	return v1.Descriptor{Digest: h, Size: sz, MediaType: mt}
+}
+
+// PushAuth is Push with credentials.
+func PushAuth(ctx context.Context, host, ref string, img any, auth authn.Authenticator) error {
+	r, err := name.ParseReference(host + "/" + ref)
+	if err != nil {
+		return err
+	}
+	switch v := img.(type) {
+	case v1.ImageIndex:
+		return remote.WriteIndex(r, v, remote.WithContext(ctx), remote.WithAuth(auth))
+	case v1.Image:
+		return remote.Write(r, v, remote.WithContext(ctx), remote.WithAuth(auth))
+	}
+	return fmt.Errorf("push %s: %T is neither an image nor an index", ref, img)
 }

@@ -36,7 +36,7 @@ var logrusOnce sync.Once
 
 // DistributionOptions tunes NewDistribution.
 type DistributionOptions struct {
-	// CatalogMaxEntries caps one catalog page, to exercise pagination. 0: the default.
+	// CatalogMaxEntries caps one catalog page, to exercise pagination. 0: 1000.
 	CatalogMaxEntries int
 }
 
@@ -45,6 +45,9 @@ type DistributionOptions struct {
 func NewDistribution(t testing.TB, opts DistributionOptions, wrap func(http.Handler) http.Handler) *Registry {
 	t.Helper()
 	logrusOnce.Do(func() { logrus.SetOutput(io.Discard) })
+	if opts.CatalogMaxEntries <= 0 {
+		opts.CatalogMaxEntries = 1000 // distribution's zero value lists nothing
+	}
 	cfg := &configuration.Configuration{
 		Storage: configuration.Storage{
 			"inmemory":    configuration.Parameters{},
