@@ -95,3 +95,34 @@ func TestImmediateClock(t *testing.T) {
 		t.Errorf("Waits (-want +got):\n%s", diff)
 	}
 }
+
+func TestFaultTransportLatency(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	t.Cleanup(srv.Close)
+	clock := NewClock(time.Time{})
+	ft := NewFaultTransport(nil, Faults{Latency: 250 * time.Millisecond, Clock: clock})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/v2/", nil)
+		resp, err := ft.RoundTrip(req)
+		if err == nil {
+			resp.Body.Close()
+		}
+		done <- err
+	}()
+	if !clock.WaitForWaiters(1, 5*time.Second) {
+		t.Fatal("request never waited on the clock")
+	}
+	select {
+	case err := <-done:
+		t.Fatalf("request finished before the latency passed: %v", err)
+	default:
+	}
+	clock.Advance(250 * time.Millisecond)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
