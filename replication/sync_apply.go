@@ -111,6 +111,15 @@ func (r *syncRun) item(ctx context.Context, it SyncItem) SyncResult {
 		res.Outcome = OutcomeConflict
 		res.Err = ErrSyncConflict
 		return res
+	}
+	if it.DestDigest != "" {
+		// Overwriting a tag: only if it still holds what the plan saw.
+		if err := r.checkUnchanged(ctx, it); err != nil {
+			res.Outcome, res.Err = OutcomeFailed, err
+			return res
+		}
+	}
+	switch it.Action {
 	case SyncCopy:
 		res.Outcome = OutcomeCopied
 		_, _, err := r.trees.do(ctx, it.Dest+"@"+it.Digest, func(*syncCall) error {
@@ -130,6 +139,22 @@ func (r *syncRun) item(ctx context.Context, it SyncItem) SyncResult {
 		res.Outcome, res.Err = OutcomeFailed, err
 	}
 	return res
+}
+
+// checkUnchanged refuses to overwrite a destination tag that moved since the plan.
+func (r *syncRun) checkUnchanged(ctx context.Context, it SyncItem) error {
+	if err := r.acquire(ctx); err != nil {
+		return err
+	}
+	defer r.release()
+	cur, _, err := r.s.dst.headManifest(ctx, it.Dest, it.Tag)
+	if err != nil {
+		return err
+	}
+	if cur != it.DestDigest && cur != it.Digest {
+		return fmt.Errorf("%s holds %s, the plan saw %s: %w", it.Ref(), syncShort(cur), syncShort(it.DestDigest), ErrSyncStalePlan)
+	}
+	return nil
 }
 
 // tree puts in place everything manifest digest needs, not the manifest itself: its blobs

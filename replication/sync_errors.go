@@ -16,6 +16,8 @@ var (
 	ErrSyncNotVerified = errors.New("not verified at the destination")
 	// ErrSyncConflict: a destination tag holds another digest and Override is off.
 	ErrSyncConflict = errors.New("destination tag holds another digest")
+	// ErrSyncStalePlan: a destination tag the plan overwrites changed since the plan.
+	ErrSyncStalePlan = errors.New("stale plan")
 	// ErrSyncPlanMismatch: a plan applied with a Syncer for other registries.
 	ErrSyncPlanMismatch = errors.New("plan is for other registries")
 )

@@ -142,6 +142,19 @@ func TestSyncConflictsAndOverride(t *testing.T) {
 	}
 
 	s = e.syncer(t, replication.SyncOptions{Override: true}, nil)
+	// A tag that moves after the plan is not overwritten.
+	stale, err := s.Plan(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	moved := e.push(t, e.dst.Host, map[string]any{"c/app:v1": fx.Image("moved", 33)})
+	if rep, err := s.Apply(ctx, stale); !errors.Is(err, replication.ErrSyncStalePlan) || rep.Failed != 1 {
+		t.Errorf("Apply(stale plan) = %v, %v; want ErrSyncStalePlan", rep, err)
+	}
+	if got := headDigest(t, e.dst.Host, "c/app:v1"); got != moved["c/app:v1"] {
+		t.Errorf("stale plan overwrote the tag: %s", got)
+	}
+	old = moved
 	p, rep = e.run(t, s)
 	if p.Items[0].DestDigest != old["c/app:v1"] || rep.Copied != 1 {
 		t.Errorf("override plan %v, report %v", p, rep)
