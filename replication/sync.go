@@ -17,20 +17,20 @@ type SyncReferrers string
 
 // Referrer modes.
 const (
-	// ReferrersAll asks the referrers API about every selected image: complete, and one
+	// SyncReferrersAll asks the referrers API about every selected image: complete, and one
 	// extra source request per image on a no-op run. The default.
-	ReferrersAll SyncReferrers = ""
-	// ReferrersNew asks only about images being copied: the cheapest no-op run, but a
+	SyncReferrersAll SyncReferrers = ""
+	// SyncReferrersNew asks only about images being copied: the cheapest no-op run, but a
 	// signature added later to an image already copied is not seen.
-	ReferrersNew SyncReferrers = "new"
-	// ReferrersNone never asks.
-	ReferrersNone SyncReferrers = "none"
+	SyncReferrersNew SyncReferrers = "new"
+	// SyncReferrersNone never asks.
+	SyncReferrersNone SyncReferrers = "none"
 )
 
 // SyncOptions configures a Syncer. The zero value copies every repository and tag under
 // the same names, four at a time, unthrottled.
 type SyncOptions struct {
-	// Source lists the source. Nil: the source registry's catalog (NewRegistrySource).
+	// Source lists the source. Nil: the source registry's catalog (NewSyncRegistrySource).
 	Source SyncSource
 	// Flattener maps source repositories to destination repositories. Nil: same names.
 	Flattener Flattener
@@ -91,7 +91,7 @@ func NewSyncer(src, dst SyncEndpoint, opts SyncOptions) (*Syncer, error) {
 		return nil, err
 	}
 	switch opts.Referrers {
-	case ReferrersAll, ReferrersNew, ReferrersNone:
+	case SyncReferrersAll, SyncReferrersNew, SyncReferrersNone:
 	default:
 		return nil, fmt.Errorf("sync: unknown referrers mode %q", opts.Referrers)
 	}
@@ -120,7 +120,7 @@ func NewSyncer(src, dst SyncEndpoint, opts SyncOptions) (*Syncer, error) {
 	}
 	s.source = opts.Source
 	if s.source == nil {
-		s.source = &RegistrySource{c: s.src}
+		s.source = &SyncRegistrySource{c: s.src}
 	}
 	return s, nil
 }
@@ -134,7 +134,7 @@ func (s *Syncer) Requests() (source, destination int64) {
 func (s *Syncer) retried(err error, wait time.Duration) {
 	s.retries.Add(1)
 	s.logger().Debug("retrying", "err", err, "wait", wait)
-	s.emit(SyncEvent{Kind: EventRetry, Err: err})
+	s.emit(SyncEvent{Kind: SyncEventRetry, Err: err})
 }
 
 func (s *Syncer) emit(e SyncEvent) {

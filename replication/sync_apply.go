@@ -60,7 +60,7 @@ func (s *Syncer) Apply(ctx context.Context, plan *SyncPlan) (*SyncReport, error)
 			go func() {
 				defer wg.Done()
 				results[i] = r.item(ctx, it)
-				r.emit(SyncEvent{Kind: EventItem, Repo: it.Dest, Ref: it.ref(), Digest: it.Digest, Outcome: string(results[i].Outcome), Err: results[i].Err})
+				r.emit(SyncEvent{Kind: SyncEventItem, Repo: it.Dest, Ref: it.ref(), Digest: it.Digest, Outcome: string(results[i].Outcome), Err: results[i].Err})
 			}()
 		}
 		wg.Wait()
@@ -71,15 +71,15 @@ func (s *Syncer) Apply(ctx context.Context, plan *SyncPlan) (*SyncReport, error)
 	var errs []error
 	for _, res := range results {
 		switch res.Outcome {
-		case OutcomeCopied:
+		case SyncOutcomeCopied:
 			rep.Copied++
-		case OutcomeTagged:
+		case SyncOutcomeTagged:
 			rep.Tagged++
-		case OutcomeSkipped:
+		case SyncOutcomeSkipped:
 			rep.Skipped++
-		case OutcomeConflict:
+		case SyncOutcomeConflict:
 			rep.Conflicts++
-		case OutcomeFailed:
+		case SyncOutcomeFailed:
 			rep.Failed++
 		}
 		if res.Verified {
@@ -105,38 +105,38 @@ func (r *syncRun) item(ctx context.Context, it SyncItem) SyncResult {
 	res := SyncResult{Item: it}
 	switch it.Action {
 	case SyncSkip:
-		res.Outcome = OutcomeSkipped
+		res.Outcome = SyncOutcomeSkipped
 		return res
 	case SyncConflict:
-		res.Outcome = OutcomeConflict
+		res.Outcome = SyncOutcomeConflict
 		res.Err = ErrSyncConflict
 		return res
 	}
 	if it.DestDigest != "" {
 		// Overwriting a tag: only if it still holds what the plan saw.
 		if err := r.checkUnchanged(ctx, it); err != nil {
-			res.Outcome, res.Err = OutcomeFailed, err
+			res.Outcome, res.Err = SyncOutcomeFailed, err
 			return res
 		}
 	}
 	switch it.Action {
 	case SyncCopy:
-		res.Outcome = OutcomeCopied
+		res.Outcome = SyncOutcomeCopied
 		_, _, err := r.trees.do(ctx, it.Dest+"@"+it.Digest, func(*syncCall) error {
 			return r.tree(ctx, it.Source, it.Dest, it.Digest)
 		})
 		if err != nil {
-			res.Outcome, res.Err = OutcomeFailed, err
+			res.Outcome, res.Err = SyncOutcomeFailed, err
 			return res
 		}
 	case SyncTagOnly:
-		res.Outcome = OutcomeTagged
+		res.Outcome = SyncOutcomeTagged
 	default:
-		res.Outcome, res.Err = OutcomeFailed, fmt.Errorf("unknown action %q", it.Action)
+		res.Outcome, res.Err = SyncOutcomeFailed, fmt.Errorf("unknown action %q", it.Action)
 		return res
 	}
 	if err := r.putManifest(ctx, it.Source, it.Dest, it.Digest, it.ref()); err != nil {
-		res.Outcome, res.Err = OutcomeFailed, err
+		res.Outcome, res.Err = SyncOutcomeFailed, err
 	}
 	return res
 }
@@ -289,7 +289,7 @@ func (r *syncRun) putManifest(ctx context.Context, src, dst, digest, ref string)
 	}()
 	if err == nil {
 		r.manifests.Add(1)
-		r.emit(SyncEvent{Kind: EventManifest, Repo: dst, Ref: ref, Digest: digest})
+		r.emit(SyncEvent{Kind: SyncEventManifest, Repo: dst, Ref: ref, Digest: digest})
 	}
 	return err
 }
@@ -301,10 +301,10 @@ func (r *syncRun) verify(ctx context.Context, results []SyncResult) {
 	var wg sync.WaitGroup
 	for i := range results {
 		res := &results[i]
-		if res.Outcome == OutcomeConflict {
+		if res.Outcome == SyncOutcomeConflict {
 			continue
 		}
-		if res.Outcome == OutcomeSkipped && !r.s.opts.Reverify {
+		if res.Outcome == SyncOutcomeSkipped && !r.s.opts.Reverify {
 			res.Verified = true // the plan just saw it in place
 			continue
 		}
@@ -327,9 +327,9 @@ func (r *syncRun) verify(ctx context.Context, results []SyncResult) {
 				res.Verified = true
 			case res.Err != nil:
 			case err != nil:
-				res.Outcome, res.Err = OutcomeFailed, fmt.Errorf("verifying: %w", err)
+				res.Outcome, res.Err = SyncOutcomeFailed, fmt.Errorf("verifying: %w", err)
 			default:
-				res.Outcome, res.Err = OutcomeFailed, fmt.Errorf("%w: found %q", ErrSyncNotVerified, d)
+				res.Outcome, res.Err = SyncOutcomeFailed, fmt.Errorf("%w: found %q", ErrSyncNotVerified, d)
 			}
 		}()
 	}

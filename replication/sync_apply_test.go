@@ -10,7 +10,7 @@ import (
 
 func TestSyncCopiesAndDedupes(t *testing.T) {
 	t.Parallel()
-	e := newGGCREnv(t)
+	e := newSyncGGCREnv(t)
 	fx := e.fx
 	want := e.push(t, e.src.Host, map[string]any{
 		"team/app:v1":  fx.Image("app1", 0, 1, 2),
@@ -26,7 +26,7 @@ func TestSyncCopiesAndDedupes(t *testing.T) {
 		t.Errorf("Totals() = %+v, want 4 copies", tot)
 	}
 	for ref, d := range want {
-		if got := headDigest(t, e.dst.Host, ref); got != d {
+		if got := syncHeadDigest(t, e.dst.Host, ref); got != d {
 			t.Errorf("destination %s = %q, want %q", ref, got, d)
 		}
 	}
@@ -82,24 +82,24 @@ func TestSyncCopiesAndDedupes(t *testing.T) {
 
 func TestSyncPlanJSONRoundTrip(t *testing.T) {
 	t.Parallel()
-	e := newGGCREnv(t)
+	e := newSyncGGCREnv(t)
 	e.push(t, e.src.Host, map[string]any{
 		"a/b:1":   e.fx.Image("x", 0, 1),
 		"a/idx:1": e.fx.Index("idx", []string{"amd64", "arm64"}, 1),
 	})
 	s := e.syncer(t, replication.SyncOptions{}, nil)
-	p, err := s.Plan(testCtx(t))
+	p, err := s.Plan(syncTestCtx(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	p2 := roundTrip(t, p)
+	p2 := syncRoundTrip(t, p)
 	if diff := cmp.Diff(p, p2, cmp.AllowUnexported(replication.SyncPlan{}), cmp.FilterPath(func(cp cmp.Path) bool {
 		return cp.Last().String() == ".raw"
 	}, cmp.Ignore())); diff != "" {
 		t.Errorf("JSON round trip (-want +got):\n%s", diff)
 	}
 	// The round-tripped plan applies (fetching the manifests again).
-	rep, err := s.Apply(testCtx(t), p2)
+	rep, err := s.Apply(syncTestCtx(t), p2)
 	if err != nil || !rep.OK() {
 		t.Fatalf("Apply(round-tripped) = %v, %v", rep, err)
 	}

@@ -17,14 +17,14 @@ import (
 	"golang.org/x/sync/errgroup"
 )
 
-// benchJobs is the concurrency every contender gets.
-const benchJobs = 8
+// syncBenchJobs is the concurrency every contender gets.
+const syncBenchJobs = 8
 
-// benchWorkload is the workload: 20 repositories × 5 tags, three layers each (one
+// syncBenchWorkload is the workload: 20 repositories × 5 tags, three layers each (one
 // from a shared pool, one shared per repository, one unique), two multi-arch repositories.
 // Layers are 256 KiB unless REGDR_BENCH_LAYER_KIB says otherwise (1024 for the issue's
 // 1 MiB; slow on two cores, as every contender runs against in-process registries).
-func benchWorkload() testutil.Workload {
+func syncBenchWorkload() testutil.Workload {
 	kib := int64(256)
 	if v, err := strconv.ParseInt(os.Getenv("REGDR_BENCH_LAYER_KIB"), 10, 64); err == nil && v > 0 {
 		kib = v
@@ -32,15 +32,15 @@ func benchWorkload() testutil.Workload {
 	return testutil.Workload{Repos: 20, Tags: 5, MultiArch: 2, LayerSize: kib << 10, Seed: 42}
 }
 
-type benchEnv struct {
+type syncBenchEnv struct {
 	src    *testutil.Registry
 	srcRec *testutil.Recorder
 	refs   []string
 }
 
-func newBenchEnv(b *testing.B, w testutil.Workload) *benchEnv {
+func newSyncBenchEnv(b *testing.B, w testutil.Workload) *syncBenchEnv {
 	b.Helper()
-	e := &benchEnv{srcRec: testutil.NewRecorder()}
+	e := &syncBenchEnv{srcRec: testutil.NewRecorder()}
 	e.src = testutil.NewGGCRRegistry(b, e.srcRec.Wrap)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
@@ -53,12 +53,12 @@ func newBenchEnv(b *testing.B, w testutil.Workload) *benchEnv {
 	return e
 }
 
-// copier copies the whole source to dst.
-type copier func(ctx context.Context, e *benchEnv, dst string) error
+// syncCopier copies the whole source to dst.
+type syncCopier func(ctx context.Context, e *syncBenchEnv, dst string) error
 
-func regdrCopy(ctx context.Context, e *benchEnv, dst string) error {
+func syncRegdrCopy(ctx context.Context, e *syncBenchEnv, dst string) error {
 	s, err := replication.NewSyncer(replication.SyncEndpoint{Registry: e.src.Host}, replication.SyncEndpoint{Registry: dst},
-		replication.SyncOptions{Jobs: benchJobs, Referrers: replication.ReferrersNew})
+		replication.SyncOptions{Jobs: syncBenchJobs, Referrers: replication.SyncReferrersNew})
 	if err != nil {
 		return err
 	}
@@ -70,9 +70,9 @@ func regdrCopy(ctx context.Context, e *benchEnv, dst string) error {
 	return err
 }
 
-func craneCopy(ctx context.Context, e *benchEnv, dst string) error {
+func syncCraneCopy(ctx context.Context, e *syncBenchEnv, dst string) error {
 	g, ctx := errgroup.WithContext(ctx)
-	g.SetLimit(benchJobs)
+	g.SetLimit(syncBenchJobs)
 	for _, ref := range e.refs {
 		g.Go(func() error {
 			return crane.Copy(e.src.Host+"/"+ref, dst+"/"+ref, crane.WithContext(ctx), crane.WithJobs(1))
@@ -81,7 +81,7 @@ func craneCopy(ctx context.Context, e *benchEnv, dst string) error {
 	return g.Wait()
 }
 
-func multiWriteCopy(ctx context.Context, e *benchEnv, dst string) error {
+func syncMultiWriteCopy(ctx context.Context, e *syncBenchEnv, dst string) error {
 	todo := map[name.Reference]remote.Taggable{}
 	for _, ref := range e.refs {
 		sr, err := name.ParseReference(e.src.Host + "/" + ref)
@@ -110,12 +110,12 @@ func multiWriteCopy(ctx context.Context, e *benchEnv, dst string) error {
 			todo[dr] = img
 		}
 	}
-	return remote.MultiWrite(todo, remote.WithContext(ctx), remote.WithJobs(benchJobs))
+	return remote.MultiWrite(todo, remote.WithContext(ctx), remote.WithJobs(syncBenchJobs))
 }
 
-// runCopy copies into a fresh distribution registry and returns the time, the blob bytes
+// syncRunCopy copies into a fresh distribution registry and returns the time, the blob bytes
 // the destination received and the requests both registries answered.
-func runCopy(b *testing.B, e *benchEnv, c copier) (time.Duration, int64, int) {
+func syncRunCopy(b *testing.B, e *syncBenchEnv, c syncCopier) (time.Duration, int64, int) {
 	dstRec := testutil.NewRecorder()
 	dst := testutil.NewDistribution(b, testutil.DistributionOptions{}, dstRec.Wrap)
 	e.srcRec.Reset()
@@ -143,12 +143,12 @@ func runCopy(b *testing.B, e *benchEnv, c copier) (time.Duration, int64, int) {
 // received by the destination and requests answered by both registries per copy, and
 // crane's and MultiWrite's time relative to regdr's (above 1: regdr is faster).
 func BenchmarkSyncCopy(b *testing.B) {
-	w := benchWorkload()
-	e := newBenchEnv(b, w)
+	w := syncBenchWorkload()
+	e := newSyncBenchEnv(b, w)
 	contenders := []struct {
 		name string
-		c    copier
-	}{{"regdr", regdrCopy}, {"crane", craneCopy}, {"multiwrite", multiWriteCopy}}
+		c    syncCopier
+	}{{"regdr", syncRegdrCopy}, {"crane", syncCraneCopy}, {"multiwrite", syncMultiWriteCopy}}
 	times := map[string]time.Duration{}
 	bytes := map[string]int64{}
 	reqs := map[string]int{}
@@ -156,7 +156,7 @@ func BenchmarkSyncCopy(b *testing.B) {
 	for b.Loop() {
 		for k := range contenders {
 			ct := contenders[(k+iter)%len(contenders)]
-			d, by, rq := runCopy(b, e, ct.c)
+			d, by, rq := syncRunCopy(b, e, ct.c)
 			times[ct.name] += d
 			bytes[ct.name] += by
 			reqs[ct.name] += rq
@@ -177,19 +177,19 @@ func BenchmarkSyncCopy(b *testing.B) {
 // BenchmarkSyncNoop re-syncs a workload already in place: requests per tag, and blob bytes
 // (which must be 0).
 func BenchmarkSyncNoop(b *testing.B) {
-	w := benchWorkload()
+	w := syncBenchWorkload()
 	w.LayerSize = 4 << 10
-	e := newBenchEnv(b, w)
+	e := newSyncBenchEnv(b, w)
 	dstRec := testutil.NewRecorder()
 	dst := testutil.NewDistribution(b, testutil.DistributionOptions{}, dstRec.Wrap)
 	ctx := context.Background()
-	if err := regdrCopy(ctx, e, dst.Host); err != nil {
+	if err := syncRegdrCopy(ctx, e, dst.Host); err != nil {
 		b.Fatal(err)
 	}
-	for _, mode := range []replication.SyncReferrers{replication.ReferrersNew, replication.ReferrersAll} {
+	for _, mode := range []replication.SyncReferrers{replication.SyncReferrersNew, replication.SyncReferrersAll} {
 		b.Run("referrers="+string(mode)+map[bool]string{true: "all"}[mode == ""], func(b *testing.B) {
 			s, err := replication.NewSyncer(replication.SyncEndpoint{Registry: e.src.Host}, replication.SyncEndpoint{Registry: dst.Host},
-				replication.SyncOptions{Jobs: benchJobs, Referrers: mode})
+				replication.SyncOptions{Jobs: syncBenchJobs, Referrers: mode})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -238,7 +238,7 @@ func BenchmarkSyncLargeLayer(b *testing.B) {
 				runtime.ReadMemStats(&before)
 				stop := make(chan struct{})
 				done := make(chan uint64)
-				go func() { done <- samplePeak(stop) }()
+				go func() { done <- syncSamplePeak(stop) }()
 				s, err := replication.NewSyncer(replication.SyncEndpoint{Registry: src.Host}, replication.SyncEndpoint{Registry: dst.Host}, replication.SyncOptions{})
 				if err != nil {
 					b.Fatal(err)
@@ -261,7 +261,7 @@ func BenchmarkSyncLargeLayer(b *testing.B) {
 	}
 }
 
-func samplePeak(stop <-chan struct{}) uint64 {
+func syncSamplePeak(stop <-chan struct{}) uint64 {
 	var peak uint64
 	t := time.NewTicker(2 * time.Millisecond)
 	defer t.Stop()

@@ -116,7 +116,7 @@ func (r *syncRun) placeBlob(ctx context.Context, src, dst string, b SyncBlob, fr
 		}
 		if found {
 			r.blobsPresent.Add(1)
-			r.emit(SyncEvent{Kind: EventBlob, Repo: dst, Digest: b.Digest, Size: b.Size, Outcome: "present"})
+			r.emit(SyncEvent{Kind: SyncEventBlob, Repo: dst, Digest: b.Digest, Size: b.Size, Outcome: "present"})
 			return nil
 		}
 	}
@@ -133,7 +133,7 @@ func (r *syncRun) placeBlob(ctx context.Context, src, dst string, b SyncBlob, fr
 		}
 		if mounted {
 			r.blobsMounted.Add(1)
-			r.emit(SyncEvent{Kind: EventBlob, Repo: dst, Digest: b.Digest, Size: b.Size, Outcome: "mounted"})
+			r.emit(SyncEvent{Kind: SyncEventBlob, Repo: dst, Digest: b.Digest, Size: b.Size, Outcome: "mounted"})
 			return nil
 		}
 		var body io.ReadCloser
@@ -154,7 +154,7 @@ func (r *syncRun) placeBlob(ctx context.Context, src, dst string, b SyncBlob, fr
 			return err
 		}
 		r.blobsUploaded.Add(1)
-		r.emit(SyncEvent{Kind: EventBlob, Repo: dst, Digest: b.Digest, Size: b.Size, Outcome: "uploaded"})
+		r.emit(SyncEvent{Kind: SyncEventBlob, Repo: dst, Digest: b.Digest, Size: b.Size, Outcome: "uploaded"})
 		return nil
 	})
 }
@@ -174,7 +174,7 @@ func (p *syncProgressReader) Read(b []byte) (int, error) {
 	if n > 0 {
 		p.n.Add(int64(n))
 		p.run.bytesN.Add(int64(n))
-		p.run.emit(SyncEvent{Kind: EventBytes, Repo: p.repo, Digest: p.digest, Bytes: int64(n), Size: p.size})
+		p.run.emit(SyncEvent{Kind: SyncEventBytes, Repo: p.repo, Digest: p.digest, Bytes: int64(n), Size: p.size})
 	}
 	return n, err
 }

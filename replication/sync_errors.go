@@ -50,6 +50,7 @@ func newSyncHTTPError(req *http.Request, resp *http.Response) *SyncHTTPError {
 	return e
 }
 
+// Error describes the answer: method, path, status and the registry's error code.
 func (e *SyncHTTPError) Error() string {
 	s := fmt.Sprintf("%s %s: %d %s", e.Method, e.Path, e.StatusCode, http.StatusText(e.StatusCode))
 	if e.Code != "" {

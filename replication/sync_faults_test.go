@@ -13,7 +13,7 @@ import (
 	"github.com/regdr/regdr/replication"
 )
 
-func faultWorkload(e *syncEnv) map[string]any {
+func syncFaultWorkload(e *syncEnv) map[string]any {
 	fx := e.fx
 	refs := map[string]any{}
 	for r := range 4 {
@@ -30,18 +30,18 @@ func TestSyncSurvivesFaults(t *testing.T) {
 	for _, env := range []struct {
 		name string
 		new  func(*testing.T) *syncEnv
-	}{{"ggcr", newGGCREnv}, {"distribution", newDistributionEnv}} {
+	}{{"ggcr", newSyncGGCREnv}, {"distribution", newSyncDistributionEnv}} {
 		t.Run(env.name, func(t *testing.T) {
 			t.Parallel()
 			e := env.new(t)
-			want := e.push(t, e.src.Host, faultWorkload(e))
+			want := e.push(t, e.src.Host, syncFaultWorkload(e))
 			clock := &testutil.ImmediateClock{}
 			srcFaults := testutil.NewFaultTransport(nil, testutil.Faults{Seed: 1, Rate: 0.15, RetryAfter: "3"})
 			dstFaults := testutil.NewFaultTransport(nil, testutil.Faults{Seed: 2, Rate: 0.15, RetryAfter: "3"})
 			s := e.syncer2(t, replication.SyncOptions{Clock: clock, Jobs: 4, Retry: replication.SyncRetry{Attempts: 8}}, srcFaults, dstFaults)
 			_, rep := e.run(t, s)
 			for ref, d := range want {
-				if got := headDigest(t, e.dst.Host, ref); got != d {
+				if got := syncHeadDigest(t, e.dst.Host, ref); got != d {
 					t.Errorf("%s = %q, want %q", ref, got, d)
 				}
 			}
@@ -70,12 +70,12 @@ func TestSyncSurvivesFaults(t *testing.T) {
 
 func TestSyncResumesAfterInterruption(t *testing.T) {
 	t.Parallel()
-	e := newDistributionEnv(t)
-	want := e.push(t, e.src.Host, faultWorkload(e))
-	ctx, cancel := context.WithCancel(testCtx(t))
+	e := newSyncDistributionEnv(t)
+	want := e.push(t, e.src.Host, syncFaultWorkload(e))
+	ctx, cancel := context.WithCancel(syncTestCtx(t))
 	uploads := 0
 	s := e.syncer(t, replication.SyncOptions{Jobs: 2, Progress: func(ev replication.SyncEvent) {
-		if ev.Kind == replication.EventBlob && ev.Outcome != "present" {
+		if ev.Kind == replication.SyncEventBlob && ev.Outcome != "present" {
 			if uploads++; uploads == 6 {
 				cancel()
 			}
@@ -94,7 +94,7 @@ func TestSyncResumesAfterInterruption(t *testing.T) {
 	s2 := e.syncer(t, replication.SyncOptions{Jobs: 2}, nil)
 	_, rep2 := e.run(t, s2)
 	for ref, d := range want {
-		if got := headDigest(t, e.dst.Host, ref); got != d {
+		if got := syncHeadDigest(t, e.dst.Host, ref); got != d {
 			t.Errorf("%s = %q, want %q", ref, got, d)
 		}
 	}
@@ -110,9 +110,9 @@ func TestSyncResumesAfterInterruption(t *testing.T) {
 
 func TestSyncNeverRetriesAuthErrors(t *testing.T) {
 	t.Parallel()
-	e := newGGCREnv(t)
+	e := newSyncGGCREnv(t)
 	var puts atomic.Int32
-	e.dst = newGGCRWrapped(t, func(h http.Handler) http.Handler {
+	e.dst = newSyncGGCRWrapped(t, func(h http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.Method == http.MethodPost {
 				puts.Add(1)
@@ -124,7 +124,7 @@ func TestSyncNeverRetriesAuthErrors(t *testing.T) {
 	})
 	e.push(t, e.src.Host, map[string]any{"a/b:1": e.fx.Image("x", 80)})
 	s := e.syncer(t, replication.SyncOptions{}, nil)
-	ctx := testCtx(t)
+	ctx := syncTestCtx(t)
 	p, err := s.Plan(ctx)
 	if err != nil {
 		t.Fatal(err)

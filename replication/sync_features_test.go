@@ -12,7 +12,7 @@ import (
 
 func TestSyncMountsAcrossRepositories(t *testing.T) {
 	t.Parallel()
-	e := newDistributionEnv(t)
+	e := newSyncDistributionEnv(t)
 	fx := e.fx
 	e.push(t, e.src.Host, map[string]any{
 		"p/one:1":   fx.Image("one", 10, 11, 12),
@@ -59,7 +59,7 @@ func TestSyncMountsAcrossRepositories(t *testing.T) {
 
 func TestSyncMultiArchAndReferrers(t *testing.T) {
 	t.Parallel()
-	e := newGGCREnv(t)
+	e := newSyncGGCREnv(t)
 	fx := e.fx
 	idx := fx.Index("multi", []string{"amd64", "arm64", "s390x"}, 20)
 	img := fx.OCIImage("signed", 21)
@@ -68,9 +68,9 @@ func TestSyncMultiArchAndReferrers(t *testing.T) {
 		"r/signed:v1": img,
 	})
 	subject := digests["r/signed:v1"]
-	sig := fx.Signature(desc(img), "signature payload")
-	cosign := fx.Signature(desc(img), "cosign payload")
-	sigRef := "r/signed@" + testutilDigest(sig)
+	sig := fx.Signature(syncDesc(img), "signature payload")
+	cosign := fx.Signature(syncDesc(img), "cosign payload")
+	sigRef := "r/signed@" + syncDigestOf(sig)
 	cosignRef := "r/signed:sha256-" + strings.TrimPrefix(subject, "sha256:") + ".sig"
 	e.push(t, e.src.Host, map[string]any{sigRef: sig, cosignRef: cosign})
 
@@ -84,7 +84,7 @@ func TestSyncMultiArchAndReferrers(t *testing.T) {
 	}
 	want := []string{
 		"copy r/multi:v1 subject=",
-		"copy r/signed@" + testutilDigest(sig) + " subject=" + subject,
+		"copy r/signed@" + syncDigestOf(sig) + " subject=" + subject,
 		"copy " + cosignRef + " subject=" + subject,
 		"copy r/signed:v1 subject=",
 	}
@@ -92,9 +92,9 @@ func TestSyncMultiArchAndReferrers(t *testing.T) {
 		t.Errorf("plan items (-want +got):\n%s", diff)
 	}
 	for ref, d := range map[string]string{
-		"r/multi:v1": digests["r/multi:v1"], "r/signed:v1": subject, sigRef: testutilDigest(sig), cosignRef: testutilDigest(cosign),
+		"r/multi:v1": digests["r/multi:v1"], "r/signed:v1": subject, sigRef: syncDigestOf(sig), cosignRef: syncDigestOf(cosign),
 	} {
-		if got := headDigest(t, e.dst.Host, ref); got != d {
+		if got := syncHeadDigest(t, e.dst.Host, ref); got != d {
 			t.Errorf("destination %s = %q, want %q (byte for byte)", ref, got, d)
 		}
 	}
@@ -103,7 +103,7 @@ func TestSyncMultiArchAndReferrers(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, m := range im.Manifests {
-		if got := headDigest(t, e.dst.Host, "r/multi@"+m.Digest.String()); got != m.Digest.String() {
+		if got := syncHeadDigest(t, e.dst.Host, "r/multi@"+m.Digest.String()); got != m.Digest.String() {
 			t.Errorf("child %s missing at the destination", m.Digest)
 		}
 	}
@@ -111,13 +111,13 @@ func TestSyncMultiArchAndReferrers(t *testing.T) {
 
 func TestSyncConflictsAndOverride(t *testing.T) {
 	t.Parallel()
-	e := newGGCREnv(t)
+	e := newSyncGGCREnv(t)
 	fx := e.fx
 	src := e.push(t, e.src.Host, map[string]any{"c/app:v1": fx.Image("new", 30), "c/app:v2": fx.Image("v2", 31)})
 	old := e.push(t, e.dst.Host, map[string]any{"c/app:v1": fx.Image("old", 32), "c/app:keep": fx.Image("v2", 31)})
 
 	s := e.syncer(t, replication.SyncOptions{}, nil)
-	ctx := testCtx(t)
+	ctx := syncTestCtx(t)
 	p, err := s.Plan(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -134,10 +134,10 @@ func TestSyncConflictsAndOverride(t *testing.T) {
 	if !errors.Is(err, replication.ErrSyncConflict) || rep.Conflicts != 1 || rep.Tagged != 1 || rep.OK() {
 		t.Errorf("Apply = %v, %v; want one conflict, one tag update", rep, err)
 	}
-	if n := e.dstRec.Count(func(q testutilRequest) bool { return q.Kind == "upload" }); n != 0 {
+	if n := e.dstRec.Count(func(q syncRecorded) bool { return q.Kind == "upload" }); n != 0 {
 		t.Errorf("tag-only update sent %d upload requests, want 0", n)
 	}
-	if got := headDigest(t, e.dst.Host, "c/app:v1"); got != old["c/app:v1"] {
+	if got := syncHeadDigest(t, e.dst.Host, "c/app:v1"); got != old["c/app:v1"] {
 		t.Errorf("conflicting tag changed to %s", got)
 	}
 
@@ -151,7 +151,7 @@ func TestSyncConflictsAndOverride(t *testing.T) {
 	if rep, err := s.Apply(ctx, stale); !errors.Is(err, replication.ErrSyncStalePlan) || rep.Failed != 1 {
 		t.Errorf("Apply(stale plan) = %v, %v; want ErrSyncStalePlan", rep, err)
 	}
-	if got := headDigest(t, e.dst.Host, "c/app:v1"); got != moved["c/app:v1"] {
+	if got := syncHeadDigest(t, e.dst.Host, "c/app:v1"); got != moved["c/app:v1"] {
 		t.Errorf("stale plan overwrote the tag: %s", got)
 	}
 	old = moved
@@ -159,21 +159,21 @@ func TestSyncConflictsAndOverride(t *testing.T) {
 	if p.Items[0].DestDigest != old["c/app:v1"] || rep.Copied != 1 {
 		t.Errorf("override plan %v, report %v", p, rep)
 	}
-	if got := headDigest(t, e.dst.Host, "c/app:v1"); got != src["c/app:v1"] {
+	if got := syncHeadDigest(t, e.dst.Host, "c/app:v1"); got != src["c/app:v1"] {
 		t.Errorf("overridden tag = %s, want %s", got, src["c/app:v1"])
 	}
 }
 
 func TestSyncRefusesInvalidNamesBeforeWriting(t *testing.T) {
 	t.Parallel()
-	e := newGGCREnv(t)
+	e := newSyncGGCREnv(t)
 	e.push(t, e.src.Host, map[string]any{
 		"lib/a/nginx:1": e.fx.Image("n", 40),
 		"lib/b/nginx:1": e.fx.Image("m", 41),
 		"lib/ok:1":      e.fx.Image("o", 42),
 	})
 	s := e.syncer(t, replication.SyncOptions{Flattener: replication.HarborFlatten("ns", -1), Validate: replication.ValidateACRName}, nil)
-	_, err := s.Plan(testCtx(t))
+	_, err := s.Plan(syncTestCtx(t))
 	if !errors.Is(err, replication.ErrCollision) {
 		t.Fatalf("Plan() error = %v, want ErrCollision", err)
 	}
@@ -181,7 +181,7 @@ func TestSyncRefusesInvalidNamesBeforeWriting(t *testing.T) {
 		t.Errorf("destination got %d requests before names were validated, want 0", n)
 	}
 	s = e.syncer(t, replication.SyncOptions{Flattener: replication.HarborFlatten("ns", 1), Validate: replication.ValidateACRName}, nil)
-	if _, err := s.Plan(testCtx(t)); !errors.Is(err, replication.ErrInvalidName) {
+	if _, err := s.Plan(syncTestCtx(t)); !errors.Is(err, replication.ErrInvalidName) {
 		t.Fatalf("Plan() error = %v, want ErrInvalidName", err)
 	}
 }
@@ -189,7 +189,7 @@ func TestSyncRefusesInvalidNamesBeforeWriting(t *testing.T) {
 func TestSyncFailureOfOneItemDoesNotStopOthers(t *testing.T) {
 	t.Parallel()
 	e := &syncEnv{srcRec: nil, dstRec: nil}
-	ee := newGGCREnv(t)
+	ee := newSyncGGCREnv(t)
 	*e = *ee
 	deny := func(h http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -200,10 +200,10 @@ func TestSyncFailureOfOneItemDoesNotStopOthers(t *testing.T) {
 			h.ServeHTTP(w, r)
 		})
 	}
-	e.dst = newGGCRWrapped(t, func(h http.Handler) http.Handler { return e.dstRec.Wrap(deny(h)) })
+	e.dst = newSyncGGCRWrapped(t, func(h http.Handler) http.Handler { return e.dstRec.Wrap(deny(h)) })
 	e.push(t, e.src.Host, map[string]any{"deny/x:1": e.fx.Image("d", 50), "allow/x:1": e.fx.Image("a", 51)})
 	s := e.syncer(t, replication.SyncOptions{}, nil)
-	ctx := testCtx(t)
+	ctx := syncTestCtx(t)
 	p, err := s.Plan(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -216,7 +216,7 @@ func TestSyncFailureOfOneItemDoesNotStopOthers(t *testing.T) {
 	if rep.Failed != 1 || rep.Copied != 1 || rep.Verified != 1 || rep.Retries != 0 {
 		t.Errorf("report = %v, want one failed (not retried), one copied", rep)
 	}
-	if got := rep.Results[1].Outcome; got != replication.OutcomeFailed || rep.Results[1].Item.Dest != "deny/x" {
+	if got := rep.Results[1].Outcome; got != replication.SyncOutcomeFailed || rep.Results[1].Item.Dest != "deny/x" {
 		t.Errorf("Results[1] = %+v, want deny/x failed", rep.Results[1])
 	}
 }
@@ -226,24 +226,24 @@ func TestSyncFailureOfOneItemDoesNotStopOthers(t *testing.T) {
 // the referrers along as its children.
 func TestSyncReferrersFallbackTag(t *testing.T) {
 	t.Parallel()
-	e := newDistributionEnv(t)
+	e := newSyncDistributionEnv(t)
 	fx := e.fx
 	img := fx.Image("subject", 22)
 	idx := fx.Index("m", []string{"amd64", "arm64"}, 23)
 	digests := e.push(t, e.src.Host, map[string]any{"r/signed:v1": img, "r/multi:v1": idx})
 	subject := digests["r/signed:v1"]
-	sig := fx.Signature(desc(img), "notation payload")
-	sigRef := "r/signed@" + testutilDigest(sig)
+	sig := fx.Signature(syncDesc(img), "notation payload")
+	sigRef := "r/signed@" + syncDigestOf(sig)
 	e.push(t, e.src.Host, map[string]any{sigRef: sig})
 	fallback := "r/signed:sha256-" + strings.TrimPrefix(subject, "sha256:")
-	if headDigest(t, e.src.Host, fallback) == "" {
+	if syncHeadDigest(t, e.src.Host, fallback) == "" {
 		t.Fatalf("source has no fallback tag %s", fallback)
 	}
 
 	s := e.syncer(t, replication.SyncOptions{Selector: replication.MustSelector(replication.Filter{Kind: replication.FilterTag, Pattern: "v1"})}, nil)
 	e.run(t, s)
 	for _, ref := range []string{"r/signed:v1", "r/multi:v1", sigRef, fallback} {
-		if got, want := headDigest(t, e.dst.Host, ref), headDigest(t, e.src.Host, ref); got != want || got == "" {
+		if got, want := syncHeadDigest(t, e.dst.Host, ref), syncHeadDigest(t, e.src.Host, ref); got != want || got == "" {
 			t.Errorf("destination %s = %q, want %q", ref, got, want)
 		}
 	}

@@ -20,7 +20,7 @@ type syncEnv struct {
 	fx             *testutil.Fixture
 }
 
-func newGGCREnv(t *testing.T) *syncEnv {
+func newSyncGGCREnv(t *testing.T) *syncEnv {
 	t.Helper()
 	e := &syncEnv{srcRec: testutil.NewRecorder(), dstRec: testutil.NewRecorder(), fx: testutil.NewFixture(1, 2<<10)}
 	e.src = testutil.NewGGCRRegistry(t, e.srcRec.Wrap)
@@ -28,7 +28,7 @@ func newGGCREnv(t *testing.T) *syncEnv {
 	return e
 }
 
-func newDistributionEnv(t *testing.T) *syncEnv {
+func newSyncDistributionEnv(t *testing.T) *syncEnv {
 	t.Helper()
 	e := &syncEnv{srcRec: testutil.NewRecorder(), dstRec: testutil.NewRecorder(), fx: testutil.NewFixture(2, 2<<10)}
 	e.src = testutil.NewDistribution(t, testutil.DistributionOptions{CatalogMaxEntries: 2}, e.srcRec.Wrap)
@@ -36,7 +36,7 @@ func newDistributionEnv(t *testing.T) *syncEnv {
 	return e
 }
 
-func testCtx(t *testing.T) context.Context {
+func syncTestCtx(t *testing.T) context.Context {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	t.Cleanup(cancel)
@@ -48,7 +48,7 @@ func (e *syncEnv) push(t *testing.T, host string, refs map[string]any) map[strin
 	t.Helper()
 	out := map[string]string{}
 	for ref, img := range refs {
-		if err := testutil.Push(testCtx(t), host, ref, img); err != nil {
+		if err := testutil.Push(syncTestCtx(t), host, ref, img); err != nil {
 			t.Fatalf("Push(%s): %v", ref, err)
 		}
 		out[ref] = testutil.Descriptor(img).Digest.String()
@@ -78,7 +78,7 @@ func (e *syncEnv) syncer2(t *testing.T, opts replication.SyncOptions, srcRT, dst
 // run plans and applies, failing the test on any error.
 func (e *syncEnv) run(t *testing.T, s *replication.Syncer) (*replication.SyncPlan, *replication.SyncReport) {
 	t.Helper()
-	ctx := testCtx(t)
+	ctx := syncTestCtx(t)
 	p, err := s.Plan(ctx)
 	if err != nil {
 		t.Fatalf("Plan: %v", err)
@@ -96,10 +96,10 @@ func (e *syncEnv) run(t *testing.T, s *replication.Syncer) (*replication.SyncPla
 	return p, rep
 }
 
-func headDigest(t *testing.T, host, ref string) string {
+func syncHeadDigest(t *testing.T, host, ref string) string {
 	t.Helper()
-	repo, tag := splitRef(ref)
-	req, err := http.NewRequestWithContext(testCtx(t), http.MethodHead, "http://"+host+"/v2/"+repo+"/manifests/"+tag, nil)
+	repo, tag := syncSplitRef(ref)
+	req, err := http.NewRequestWithContext(syncTestCtx(t), http.MethodHead, "http://"+host+"/v2/"+repo+"/manifests/"+tag, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +115,7 @@ func headDigest(t *testing.T, host, ref string) string {
 	return resp.Header.Get("Docker-Content-Digest")
 }
 
-func splitRef(ref string) (repo, tag string) {
+func syncSplitRef(ref string) (repo, tag string) {
 	if i := strings.LastIndexByte(ref, '@'); i >= 0 {
 		return ref[:i], ref[i+1:]
 	}
@@ -132,7 +132,7 @@ func splitRef(ref string) (repo, tag string) {
 	return ref, "latest"
 }
 
-func roundTrip(t *testing.T, p *replication.SyncPlan) *replication.SyncPlan {
+func syncRoundTrip(t *testing.T, p *replication.SyncPlan) *replication.SyncPlan {
 	t.Helper()
 	b, err := json.Marshal(p)
 	if err != nil {
@@ -145,12 +145,12 @@ func roundTrip(t *testing.T, p *replication.SyncPlan) *replication.SyncPlan {
 	return &out
 }
 
-type testutilRequest = testutil.Request
+type syncRecorded = testutil.Request
 
-func desc(img any) v1.Descriptor { return testutil.Descriptor(img) }
+func syncDesc(img any) v1.Descriptor { return testutil.Descriptor(img) }
 
-func testutilDigest(img any) string { return testutil.Descriptor(img).Digest.String() }
+func syncDigestOf(img any) string { return testutil.Descriptor(img).Digest.String() }
 
-func newGGCRWrapped(t *testing.T, wrap func(http.Handler) http.Handler) *testutil.Registry {
+func newSyncGGCRWrapped(t *testing.T, wrap func(http.Handler) http.Handler) *testutil.Registry {
 	return testutil.NewGGCRRegistry(t, wrap)
 }

@@ -185,13 +185,13 @@ func (s *Syncer) planRepo(ctx context.Context, src, dst string, p *SyncPlan, mu 
 		}
 	}
 	// Referrers by API, for the images this plan covers.
-	if s.opts.Referrers != ReferrersNone {
+	if s.opts.Referrers != SyncReferrersNone {
 		asked, seen := map[string]bool{}, map[string]bool{}
 		for _, it := range items {
 			seen[it.Digest] = true
 		}
 		for _, it := range slices.Clone(items) {
-			if asked[it.Digest] || (s.opts.Referrers == ReferrersNew && it.Action != SyncCopy) {
+			if asked[it.Digest] || (s.opts.Referrers == SyncReferrersNew && it.Action != SyncCopy) {
 				continue
 			}
 			asked[it.Digest] = true

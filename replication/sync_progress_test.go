@@ -8,13 +8,13 @@ import (
 	"github.com/regdr/regdr/replication"
 )
 
-// countingLimiter records every byte it is asked for.
-type countingLimiter struct {
+// syncCountingLimiter records every byte it is asked for.
+type syncCountingLimiter struct {
 	mu sync.Mutex
 	n  int64
 }
 
-func (l *countingLimiter) WaitN(_ context.Context, n int) error {
+func (l *syncCountingLimiter) WaitN(_ context.Context, n int) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.n += int64(n)
@@ -23,12 +23,12 @@ func (l *countingLimiter) WaitN(_ context.Context, n int) error {
 
 func TestSyncProgressAndLimiter(t *testing.T) {
 	t.Parallel()
-	e := newDistributionEnv(t)
+	e := newSyncDistributionEnv(t)
 	e.push(t, e.src.Host, map[string]any{
 		"p/a:1": e.fx.Image("a", 1, 2),
 		"p/b:1": e.fx.Image("b", 1, 3),
 	})
-	lim := &countingLimiter{}
+	lim := &syncCountingLimiter{}
 	var events []replication.SyncEvent
 	s := e.syncer(t, replication.SyncOptions{Limiter: lim, Progress: func(ev replication.SyncEvent) {
 		events = append(events, ev) // calls are serialised
@@ -40,17 +40,17 @@ func TestSyncProgressAndLimiter(t *testing.T) {
 	outcomes := map[string]int{}
 	for _, ev := range events {
 		kinds[ev.Kind]++
-		if ev.Kind == replication.EventBytes {
+		if ev.Kind == replication.SyncEventBytes {
 			bytes += ev.Bytes
 		}
-		if ev.Kind == replication.EventBlob {
+		if ev.Kind == replication.SyncEventBlob {
 			outcomes[ev.Outcome]++
 		}
 	}
 	if bytes != rep.BytesUploaded || bytes == 0 {
 		t.Errorf("progress bytes %d, report %d", bytes, rep.BytesUploaded)
 	}
-	if kinds[replication.EventItem] != 2 || kinds[replication.EventManifest] != 2 {
+	if kinds[replication.SyncEventItem] != 2 || kinds[replication.SyncEventManifest] != 2 {
 		t.Errorf("events by kind = %v, want 2 items and 2 manifests", kinds)
 	}
 	if outcomes["uploaded"] != rep.BlobsUploaded || outcomes["mounted"] != rep.BlobsMounted || rep.BlobsMounted != 1 {

@@ -13,11 +13,11 @@ type SyncOutcome string
 
 // Outcomes.
 const (
-	OutcomeCopied   SyncOutcome = "copied"   // manifest (and what it needs) copied, then tagged
-	OutcomeTagged   SyncOutcome = "tagged"   // tag pointed at a manifest already there
-	OutcomeSkipped  SyncOutcome = "skipped"  // already in place
-	OutcomeConflict SyncOutcome = "conflict" // destination tag holds another digest; left alone
-	OutcomeFailed   SyncOutcome = "failed"   // see Err
+	SyncOutcomeCopied   SyncOutcome = "copied"   // manifest (and what it needs) copied, then tagged
+	SyncOutcomeTagged   SyncOutcome = "tagged"   // tag pointed at a manifest already there
+	SyncOutcomeSkipped  SyncOutcome = "skipped"  // already in place
+	SyncOutcomeConflict SyncOutcome = "conflict" // destination tag holds another digest; left alone
+	SyncOutcomeFailed   SyncOutcome = "failed"   // see Err
 )
 
 // SyncResult is the outcome of one planned item. Verified says the final HEAD found the
@@ -127,11 +127,11 @@ type SyncEventKind string
 
 // Event kinds.
 const (
-	EventBytes    SyncEventKind = "bytes"    // Bytes more were uploaded for Digest
-	EventBlob     SyncEventKind = "blob"     // a blob is in place: Outcome uploaded|mounted|present
-	EventManifest SyncEventKind = "manifest" // a manifest was pushed to Ref
-	EventItem     SyncEventKind = "item"     // an item finished: Outcome, Err
-	EventRetry    SyncEventKind = "retry"    // a request is being retried after Err
+	SyncEventBytes    SyncEventKind = "bytes"    // Bytes more were uploaded for Digest
+	SyncEventBlob     SyncEventKind = "blob"     // a blob is in place: Outcome uploaded|mounted|present
+	SyncEventManifest SyncEventKind = "manifest" // a manifest was pushed to Ref
+	SyncEventItem     SyncEventKind = "item"     // an item finished: Outcome, Err
+	SyncEventRetry    SyncEventKind = "retry"    // a request is being retried after Err
 )
 
 // SyncEvent is one progress report from Apply.

@@ -123,7 +123,7 @@ func TestSyncParseManifest(t *testing.T) {
 func TestSyncEndpointHidesCredentials(t *testing.T) {
 	t.Parallel()
 	ep := SyncEndpoint{Registry: "r.example", Auth: &authn.Basic{Username: "u", Password: "hunter2"}}
-	if s := fmt.Sprintf("%v %+v %s %#v", ep, ep, ep, ep); contains(s, "hunter2") {
+	if s := fmt.Sprintf("%v %+v %s %#v", ep, ep, ep, ep); syncContains(s, "hunter2") {
 		t.Errorf("endpoint prints its credentials: %s", s)
 	}
 	e := &SyncHTTPError{Method: "GET", Path: "/v2/x/manifests/1", StatusCode: 401, Code: "UNAUTHORIZED"}
@@ -132,4 +132,4 @@ func TestSyncEndpointHidesCredentials(t *testing.T) {
 	}
 }
 
-func contains(s, sub string) bool { return strings.Contains(s, sub) }
+func syncContains(s, sub string) bool { return strings.Contains(s, sub) }

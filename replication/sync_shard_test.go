@@ -11,14 +11,14 @@ import (
 
 func TestSyncShardsSplitMergeAndApply(t *testing.T) {
 	t.Parallel()
-	e := newDistributionEnv(t)
+	e := newSyncDistributionEnv(t)
 	refs := map[string]any{}
 	for i := range 6 {
 		refs[fmt.Sprintf("s/r%d:1", i)] = e.fx.Image(fmt.Sprintf("s%d", i), 90, 91+i)
 	}
 	e.push(t, e.src.Host, refs)
 	s := e.syncer(t, replication.SyncOptions{}, nil)
-	ctx := testCtx(t)
+	ctx := syncTestCtx(t)
 	p, err := s.Plan(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -55,7 +55,7 @@ func TestSyncShardsSplitMergeAndApply(t *testing.T) {
 	}
 	var reports []*replication.SyncReport
 	for _, part := range parts {
-		rep, err := s.Apply(ctx, roundTrip(t, part))
+		rep, err := s.Apply(ctx, syncRoundTrip(t, part))
 		if err != nil {
 			t.Fatalf("Apply(shard %d): %v", part.Shard, err)
 		}

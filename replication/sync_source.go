@@ -8,7 +8,7 @@ import (
 )
 
 // SyncSource lists what a sync may copy. The plain-registry implementation
-// (NewRegistrySource) uses the catalog and tag lists of the distribution API; listings that
+// (NewSyncRegistrySource) uses the catalog and tag lists of the distribution API; listings that
 // already know digests and labels — Harbor's artifact API, ACR's ListRepoTag — satisfy it
 // through adapters and save the per-tag HEAD requests.
 type SyncSource interface {
@@ -26,23 +26,23 @@ type SyncTag struct {
 	Labels []string `json:"labels,omitempty"`
 }
 
-// RegistrySource is a SyncSource over a plain registry's /v2/_catalog and tags/list,
+// SyncRegistrySource is a SyncSource over a plain registry's /v2/_catalog and tags/list,
 // following pagination (Link headers).
-type RegistrySource struct {
+type SyncRegistrySource struct {
 	c *syncClient
 	// PageSize is the n parameter of each listing request. Zero: the registry's default
 	// (some refuse an n above their own maximum).
 	PageSize int
 }
 
-var _ SyncSource = (*RegistrySource)(nil)
+var _ SyncSource = (*SyncRegistrySource)(nil)
 
-// NewRegistrySource returns a SyncSource listing ep through the distribution API.
-func NewRegistrySource(ep SyncEndpoint) *RegistrySource {
-	return &RegistrySource{c: newSyncClient(ep, nil, false)}
+// NewSyncRegistrySource returns a SyncSource listing ep through the distribution API.
+func NewSyncRegistrySource(ep SyncEndpoint) *SyncRegistrySource {
+	return &SyncRegistrySource{c: newSyncClient(ep, nil, false)}
 }
 
-func (s *RegistrySource) pageSize() string {
+func (s *SyncRegistrySource) pageSize() string {
 	if s.PageSize > 0 {
 		return fmt.Sprint(s.PageSize)
 	}
@@ -50,7 +50,7 @@ func (s *RegistrySource) pageSize() string {
 }
 
 // Repositories pages through /v2/_catalog.
-func (s *RegistrySource) Repositories(ctx context.Context) ([]string, error) {
+func (s *SyncRegistrySource) Repositories(ctx context.Context) ([]string, error) {
 	var repos []string
 	path := "/v2/_catalog"
 	if n := s.pageSize(); n != "" {
@@ -72,7 +72,7 @@ func (s *RegistrySource) Repositories(ctx context.Context) ([]string, error) {
 }
 
 // Tags pages through /v2/<repo>/tags/list. A repository that does not exist has no tags.
-func (s *RegistrySource) Tags(ctx context.Context, repo string) ([]SyncTag, error) {
+func (s *SyncRegistrySource) Tags(ctx context.Context, repo string) ([]SyncTag, error) {
 	names, err := syncListTags(ctx, s.c, repo, s.pageSize())
 	if err != nil {
 		return nil, err

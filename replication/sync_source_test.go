@@ -12,11 +12,11 @@ import (
 	"github.com/regdr/regdr/replication"
 )
 
-// listingSource is what a Harbor or ACR adapter looks like: its listing knows digests and
+// syncListingSource is what a Harbor or ACR adapter looks like: its listing knows digests and
 // labels, so the Syncer sends no HEAD to resolve tags.
-type listingSource map[string][]replication.SyncTag
+type syncListingSource map[string][]replication.SyncTag
 
-func (s listingSource) Repositories(context.Context) ([]string, error) {
+func (s syncListingSource) Repositories(context.Context) ([]string, error) {
 	var out []string
 	for r := range s {
 		out = append(out, r)
@@ -24,19 +24,19 @@ func (s listingSource) Repositories(context.Context) ([]string, error) {
 	return out, nil
 }
 
-func (s listingSource) Tags(_ context.Context, repo string) ([]replication.SyncTag, error) {
+func (s syncListingSource) Tags(_ context.Context, repo string) ([]replication.SyncTag, error) {
 	return s[repo], nil
 }
 
 func TestSyncSourceWithDigestsAndLabels(t *testing.T) {
 	t.Parallel()
-	e := newGGCREnv(t)
+	e := newSyncGGCREnv(t)
 	d := e.push(t, e.src.Host, map[string]any{
 		"proj/web:v1": e.fx.Image("w1", 1),
 		"proj/web:v2": e.fx.Image("w2", 2),
 		"proj/db:v1":  e.fx.Image("d1", 3),
 	})
-	src := listingSource{
+	src := syncListingSource{
 		"proj/web": {
 			{Name: "v1", Digest: d["proj/web:v1"], Labels: []string{"prod"}},
 			{Name: "v2", Digest: d["proj/web:v2"], Labels: []string{"dev"}},
@@ -45,7 +45,7 @@ func TestSyncSourceWithDigestsAndLabels(t *testing.T) {
 	}
 	e.srcRec.Reset()
 	sel := replication.MustSelector(replication.Filter{Kind: replication.FilterLabel, Labels: []string{"prod"}})
-	s := e.syncer(t, replication.SyncOptions{Source: src, Selector: sel, Referrers: replication.ReferrersNone}, nil)
+	s := e.syncer(t, replication.SyncOptions{Source: src, Selector: sel, Referrers: replication.SyncReferrersNone}, nil)
 	p, _ := e.run(t, s)
 	var got []string
 	for _, it := range p.Items {
@@ -54,7 +54,7 @@ func TestSyncSourceWithDigestsAndLabels(t *testing.T) {
 	if diff := cmp.Diff([]string{"proj/db:v1", "proj/web:v1"}, got); diff != "" {
 		t.Errorf("planned (-want +got):\n%s", diff)
 	}
-	if n := e.srcRec.Count(func(q testutilRequest) bool {
+	if n := e.srcRec.Count(func(q syncRecorded) bool {
 		return q.Method == http.MethodHead || q.Kind == "catalog" || q.Kind == "tags"
 	}); n != 0 {
 		t.Errorf("source got %d listing or HEAD requests, want 0: the listing had the digests", n)
@@ -65,9 +65,9 @@ func TestSyncSourceWithDigestsAndLabels(t *testing.T) {
 // another host; the copy follows.
 func TestSyncFollowsBlobRedirects(t *testing.T) {
 	t.Parallel()
-	e := newGGCREnv(t)
+	e := newSyncGGCREnv(t)
 	var redirects atomic.Int32
-	e.src = newGGCRWrapped(t, func(h http.Handler) http.Handler {
+	e.src = newSyncGGCRWrapped(t, func(h http.Handler) http.Handler {
 		storage := httptest.NewServer(h)
 		t.Cleanup(storage.Close)
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -82,7 +82,7 @@ func TestSyncFollowsBlobRedirects(t *testing.T) {
 	want := e.push(t, e.src.Host, map[string]any{"o/s:1": e.fx.Image("o", 1, 2)})
 	redirects.Store(0)
 	e.run(t, e.syncer(t, replication.SyncOptions{}, nil))
-	if got := headDigest(t, e.dst.Host, "o/s:1"); got != want["o/s:1"] {
+	if got := syncHeadDigest(t, e.dst.Host, "o/s:1"); got != want["o/s:1"] {
 		t.Errorf("destination o/s:1 = %q, want %q", got, want["o/s:1"])
 	}
 	if redirects.Load() == 0 {

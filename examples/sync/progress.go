@@ -22,14 +22,14 @@ func newProgress(w io.Writer) func(replication.SyncEvent) {
 	var blobs, items int
 	return func(e replication.SyncEvent) {
 		switch e.Kind {
-		case replication.EventBytes:
+		case replication.SyncEventBytes:
 			bytes += e.Bytes
 			if tty {
 				fmt.Fprintf(w, "\r%s uploaded, %d blobs, %d items done ", replication.FormatBytes(bytes), blobs, items)
 			}
-		case replication.EventBlob:
+		case replication.SyncEventBlob:
 			blobs++
-		case replication.EventItem:
+		case replication.SyncEventItem:
 			items++
 			if tty {
 				fmt.Fprint(w, "\r\033[K")
