@@ -2,6 +2,7 @@ package replication
 
 import (
 	"context"
+	"errors"
 	"io"
 	"sync"
 	"sync/atomic"
@@ -128,6 +129,18 @@ func (r *syncRun) placeBlob(ctx context.Context, src, dst string, b SyncBlob, fr
 			loc, mounted, err = r.s.dst.startUpload(ctx, dst, b.Digest, from)
 			return err
 		})
+		var he *SyncHTTPError
+		if from != "" && errors.As(err, &he) && !he.Temporary() {
+			// A registry that refuses the mount itself (not the upload) still takes
+			// the blob the ordinary way.
+			r.s.logger().DebugContext(ctx, "mount refused; uploading", "repo", dst, "from", from, "err", err)
+			from = ""
+			err = r.s.dst.try(ctx, func() error {
+				var err error
+				loc, mounted, err = r.s.dst.startUpload(ctx, dst, b.Digest, "")
+				return err
+			})
+		}
 		if err != nil {
 			return err
 		}

@@ -248,3 +248,22 @@ func TestSyncReferrersFallbackTag(t *testing.T) {
 		}
 	}
 }
+
+func TestSyncUploadsWhenAMountIsRefused(t *testing.T) {
+	t.Parallel()
+	e := newSyncDistributionEnv(t)
+	e.dst = newSyncGGCRWrapped(t, func(h http.Handler) http.Handler {
+		return e.dstRec.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Query().Get("mount") != "" {
+				http.Error(w, `{"errors":[{"code":"DENIED","message":"no mounts here"}]}`, http.StatusForbidden)
+				return
+			}
+			h.ServeHTTP(w, r)
+		}))
+	})
+	e.push(t, e.src.Host, map[string]any{"m/a:1": e.fx.Image("a", 1, 2), "m/b:1": e.fx.Image("b", 1, 3)})
+	_, rep := e.run(t, e.syncer(t, replication.SyncOptions{}, nil))
+	if rep.BlobsMounted != 0 || rep.Copied != 2 {
+		t.Errorf("report = %v, want 2 copies without mounts", rep)
+	}
+}
