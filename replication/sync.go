@@ -74,6 +74,7 @@ type Syncer struct {
 	source   SyncSource
 	opts     SyncOptions
 
+	planSem        chan struct{}
 	retries        atomic.Int64
 	noReferrersAPI atomic.Bool // the source answered a referrers request as an unknown route
 	emitMu         sync.Mutex
@@ -111,9 +112,10 @@ func NewSyncer(src, dst SyncEndpoint, opts SyncOptions) (*Syncer, error) {
 		opts.Flattener = FlattenFunc(func(r string) (string, error) { return r, nil })
 	}
 	s := &Syncer{
-		src:  newSyncClient(src, opts.Limiter, false),
-		dst:  newSyncClient(dst, nil, true),
-		opts: opts,
+		src:     newSyncClient(src, opts.Limiter, false),
+		dst:     newSyncClient(dst, nil, true),
+		opts:    opts,
+		planSem: make(chan struct{}, opts.Jobs),
 	}
 	for _, c := range []*syncClient{s.src, s.dst} {
 		c.retry, c.clock, c.onRetry = opts.Retry, opts.Clock, s.retried

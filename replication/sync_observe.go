@@ -120,6 +120,11 @@ func (s *Syncer) planRepo(ctx context.Context, src, dst string, p *SyncPlan, mu 
 			continue
 		}
 		g.Go(func() error {
+			release, err := s.planSlot(gctx)
+			if err != nil {
+				return err
+			}
+			defer release()
 			d, found, err := s.dst.headManifest(gctx, dst, t.Name)
 			if err == nil && found {
 				hmu.Lock()
@@ -220,6 +225,17 @@ func (s *Syncer) planRepo(ctx context.Context, src, dst string, p *SyncPlan, mu 
 	return items, nil
 }
 
+// planSlot takes one of the Jobs slots that per-tag HEADs share across every repository
+// being planned, so planning sends about Jobs requests at a time, not Jobs per repository.
+func (s *Syncer) planSlot(ctx context.Context) (release func(), err error) {
+	select {
+	case s.planSem <- struct{}{}:
+		return func() { <-s.planSem }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
 // resolveDigests fills in missing digests with one source HEAD per tag.
 func (s *Syncer) resolveDigests(ctx context.Context, repo string, tags []SyncTag) error {
 	g, gctx := errgroup.WithContext(ctx)
@@ -229,6 +245,11 @@ func (s *Syncer) resolveDigests(ctx context.Context, repo string, tags []SyncTag
 			continue
 		}
 		g.Go(func() error {
+			release, err := s.planSlot(gctx)
+			if err != nil {
+				return err
+			}
+			defer release()
 			d, found, err := s.src.headManifest(gctx, repo, tags[i].Name)
 			if err != nil {
 				return err
