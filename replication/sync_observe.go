@@ -268,6 +268,9 @@ func (s *Syncer) resolveDigests(ctx context.Context, repo string, tags []SyncTag
 // registry answers a bare 404 (no registry error code), 400 or 405, and is not asked again:
 // its referrers live in `sha256-<digest>` tags, which the tag listing already shows.
 func (s *Syncer) referrers(ctx context.Context, repo, digest string) ([]string, error) {
+	if rs, ok := s.source.(SyncReferrersSource); ok {
+		return rs.Referrers(ctx, repo, digest)
+	}
 	if s.noReferrersAPI.Load() {
 		return nil, nil
 	}

@@ -19,6 +19,16 @@ type SyncSource interface {
 	Tags(ctx context.Context, repo string) ([]SyncTag, error)
 }
 
+// SyncReferrersSource is an optional extension of SyncSource, discovered by type
+// assertion: a listing that already knows what refers to each image (Harbor lists an
+// artifact's accessories with it) answers here instead of the OCI referrers API, saving a
+// request per image.
+type SyncReferrersSource interface {
+	SyncSource
+	// Referrers returns the digests of the manifests whose subject is digest in repo.
+	Referrers(ctx context.Context, repo, digest string) ([]string, error)
+}
+
 // SyncTag is one tag of a source repository.
 type SyncTag struct {
 	Name   string   `json:"name"`

@@ -28,6 +28,38 @@ func (s syncListingSource) Tags(_ context.Context, repo string) ([]replication.S
 	return s[repo], nil
 }
 
+// syncAccessorySource also knows each image's referrers, as Harbor's accessories.
+type syncAccessorySource struct {
+	syncListingSource
+	refs map[string][]string // digest → referrers
+}
+
+func (s syncAccessorySource) Referrers(_ context.Context, _, digest string) ([]string, error) {
+	return s.refs[digest], nil
+}
+
+func TestSyncReferrersFromTheListing(t *testing.T) {
+	t.Parallel()
+	e := newSyncGGCREnv(t)
+	img := e.fx.Image("s", 1)
+	d := e.push(t, e.src.Host, map[string]any{"a/s:v1": img})
+	sig := e.fx.Signature(syncDesc(img), "accessory")
+	sigRef := "a/s@" + syncDigestOf(sig)
+	e.push(t, e.src.Host, map[string]any{sigRef: sig})
+	e.srcRec.Reset()
+	src := syncAccessorySource{
+		syncListingSource: syncListingSource{"a/s": {{Name: "v1", Digest: d["a/s:v1"]}}},
+		refs:              map[string][]string{d["a/s:v1"]: {syncDigestOf(sig)}},
+	}
+	e.run(t, e.syncer(t, replication.SyncOptions{Source: src}, nil))
+	if got := syncHeadDigest(t, e.dst.Host, sigRef); got != syncDigestOf(sig) {
+		t.Errorf("referrer %s = %q at the destination", sigRef, got)
+	}
+	if n := e.srcRec.Count(func(q syncRecorded) bool { return q.Kind == "referrers" }); n != 0 {
+		t.Errorf("%d referrers API requests, want 0: the listing knew", n)
+	}
+}
+
 func TestSyncSourceWithDigestsAndLabels(t *testing.T) {
 	t.Parallel()
 	e := newSyncGGCREnv(t)
