@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"time"
 
 	"github.com/regdr/regdr/dns"
 	"github.com/regdr/regdr/dns/dnstest"
@@ -144,4 +145,53 @@ func ExampleHealthTracker() {
 	fmt.Println()
 	// Output:
 	// unknown unknown up up up up up down
+}
+
+// fixedClock stops time, so the plan below prints the same every run.
+type fixedClock struct{ t time.Time }
+
+func (c fixedClock) Now() time.Time { return c.t }
+
+func (c fixedClock) After(time.Duration) <-chan time.Time {
+	ch := make(chan time.Time, 1)
+	ch <- c.t
+	return ch
+}
+
+// A dry run: plan a failover, with its evidence, and print it for review without applying.
+func ExampleSwitcher_PlanFailover() {
+	ctx := context.Background()
+	pz := dnstest.NewPrivateZone()
+	zone := pz.AddZone("cross-region.registry.io", "vpc-bbbbb")
+	pz.AddRecord(zone.ID, dns.Record{Name: "@", Type: "A", Value: "10.0.0.1", TTL: 60})
+
+	target, _ := failover.PrivateZoneTarget(ctx, failover.TargetSpec{
+		Name:     "vpc-bbbbb",
+		Provider: emulatedZone{pz, zone},
+		Primary:  failover.Value{Type: dns.TypeA, Value: "10.0.0.1"},
+	}, failover.StaticEndpoints{Public: "a-registry.cn-hangzhou.cr.aliyuncs.com"})
+	clock := fixedClock{time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}
+	s, _ := failover.NewSwitcher([]failover.Target{target}, failover.WithClock(clock))
+
+	lag := failover.LagFunc(func(context.Context) (failover.Lag, error) {
+		return failover.Lag{Missing: 2, OldestMissing: 4 * time.Minute}, nil
+	})
+	plan, err := s.PlanFailover(ctx, failover.FailoverRequest{
+		Reason:    "harbor down in cn-hangzhou",
+		Actor:     "oncall@example.com",
+		Secondary: failover.HealthStatus{Endpoint: "acr-ee", Health: failover.HealthUp, UpStreak: 3, Threshold: 3, Quorum: 1},
+		Lag:       lag,
+		RPO:       15 * time.Minute,
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Print(plan)
+	// Output:
+	// failover plan 3aea869e0eb5 (created 2026-03-01T09:00:00Z, expires 2026-03-01T09:10:00Z)
+	//   reason: "harbor down in cn-hangzhou" by "oncall@example.com"
+	//   ~ cross-region.registry.io (zone zone-5eed0001, record 100001): A 10.0.0.1 ttl 60 -> CNAME a-registry.cn-hangzhou.cr.aliyuncs.com ttl 60
+	//   health acr-ee: up (3 consecutive up, 0 down; quorum 1)
+	//   lag: 2 missing, 0 stale, oldest 4m0s (RPO 15m0s)
 }

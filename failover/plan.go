@@ -172,8 +172,11 @@ func (p *Plan) String() string {
 	e := p.Evidence
 	for _, h := range []*HealthStatus{e.Primary, e.Secondary} {
 		if h != nil {
-			fmt.Fprintf(&b, "  health %s: %s (up %d, down %d consecutive; quorum %d of %d)\n",
-				h.Endpoint, h.Health, h.UpStreak, h.DownStreak, h.Quorum, len(h.Vantages))
+			q := fmt.Sprintf("quorum %d", h.Quorum)
+			if len(h.Vantages) > 0 {
+				q += fmt.Sprintf(" of %d vantage points", len(h.Vantages))
+			}
+			fmt.Fprintf(&b, "  health %s: %s (%d consecutive up, %d down; %s)\n", h.Endpoint, h.Health, h.UpStreak, h.DownStreak, q)
 		}
 	}
 	if e.Lag != nil {
