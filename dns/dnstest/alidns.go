@@ -13,6 +13,7 @@ import (
 // Records seeded without a TTL get 600 s, the product's default. An Alidns is safe for
 // concurrent use.
 type Alidns struct {
+	api
 	store       *store
 	maxPageSize int
 }
@@ -53,7 +54,15 @@ func (a *Alidns) Record(id string) (dns.Record, bool) { return a.store.record(id
 // console edit would.
 func (a *Alidns) SetRecord(r dns.Record) error { return a.store.setRecord(r) }
 
-// NewAlidns returns an empty Alidns emulator.
-func NewAlidns() *Alidns {
-	return &Alidns{store: newStore("dom-", 900000, alidnsDefaultTTL), maxPageSize: 500}
+// NewAlidns returns an empty Alidns emulator (API version 2015-01-09). Serve it with
+// Start (or httptest.NewServer) and point a client at it with the AccessKey
+// AccessKeyID/AccessKeySecret. It panics on an invalid option.
+func NewAlidns(opts ...Option) *Alidns {
+	o, err := buildOptions(opts, 500)
+	if err != nil {
+		panic(err)
+	}
+	a := &Alidns{store: newStore("dom-", 900000, alidnsDefaultTTL), maxPageSize: o.maxPageSize}
+	a.api = newAPI("2015-01-09", o, a.actions())
+	return a
 }

@@ -8,6 +8,7 @@ import "github.com/regdr/regdr/dns"
 //
 // Records seeded without a TTL get 60 s. A PrivateZone is safe for concurrent use.
 type PrivateZone struct {
+	api
 	store       *store
 	maxPageSize int
 }
@@ -42,7 +43,15 @@ func (p *PrivateZone) Record(id string) (dns.Record, bool) { return p.store.reco
 // console edit would.
 func (p *PrivateZone) SetRecord(r dns.Record) error { return p.store.setRecord(r) }
 
-// NewPrivateZone returns an empty PrivateZone emulator.
-func NewPrivateZone() *PrivateZone {
-	return &PrivateZone{store: newStore("zone-", 100000, pvtzDefaultTTL), maxPageSize: 100}
+// NewPrivateZone returns an empty PrivateZone emulator (API version 2018-01-01). Serve
+// it with Start (or httptest.NewServer) and point a client at it with the AccessKey
+// AccessKeyID/AccessKeySecret. It panics on an invalid option.
+func NewPrivateZone(opts ...Option) *PrivateZone {
+	o, err := buildOptions(opts, 100)
+	if err != nil {
+		panic(err)
+	}
+	p := &PrivateZone{store: newStore("zone-", 100000, pvtzDefaultTTL), maxPageSize: o.maxPageSize}
+	p.api = newAPI("2018-01-01", o, p.actions())
+	return p
 }

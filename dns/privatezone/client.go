@@ -1,0 +1,122 @@
+package privatezone
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+
+	pvtz "github.com/alibabacloud-go/pvtz-20180101/v2/client"
+
+	"github.com/regdr/regdr/dns"
+	"github.com/regdr/regdr/internal/aliyun"
+)
+
+// Config is the Alibaba Cloud client configuration: Region, Endpoint (override, e.g. an
+// emulator's "127.0.0.1:port"), PlainHTTP, Credentials (nil = the credentials-go default
+// chain), timeouts and Retry.
+type Config = aliyun.Config
+
+// Credentials is a static AccessKey, optionally with an STS token; it never prints its
+// secret.
+type Credentials = aliyun.Credentials
+
+// Retry says how throttled, 5xx and failed calls are retried.
+type Retry = aliyun.Retry
+
+// Option configures a Provider.
+type Option func(*Provider) error
+
+// WithLogger logs every write (at Info) to l. The default discards.
+func WithLogger(l *slog.Logger) Option {
+	return func(p *Provider) error {
+		if l == nil {
+			return errors.New("privatezone: nil logger")
+		}
+		p.log = l
+		return nil
+	}
+}
+
+// WithPageSize sets the page size of list calls, 1..100. The default is 100.
+func WithPageSize(n int) Option {
+	return func(p *Provider) error {
+		if n < 1 || n > 100 {
+			return fmt.Errorf("privatezone: page size %d outside 1..100", n)
+		}
+		p.pageSize = n
+		return nil
+	}
+}
+
+// New finds the PrivateZone zone named zoneName that is bound to vpcID ("" = the only
+// zone of that name, whatever its bindings) and returns a provider for it. Several zones
+// may share a name: no match fails with dns.ErrNoZone, several with dns.ErrAmbiguousZone.
+func New(ctx context.Context, cfg Config, zoneName, vpcID string, opts ...Option) (*Provider, error) {
+	if !dns.IsHostname(zoneName) {
+		return nil, fmt.Errorf("privatezone: %w: zone name %q", dns.ErrInvalidRecord, zoneName)
+	}
+	region := cfg.Region
+	if region == "" {
+		region = "cn-hangzhou"
+	}
+	oc, err := cfg.OpenAPIConfig("pvtz.aliyuncs.com")
+	if err != nil {
+		return nil, fmt.Errorf("privatezone: %w", err)
+	}
+	if oc.RegionId == nil {
+		oc.RegionId = &region
+	}
+	c, err := pvtz.NewClient(oc)
+	if err != nil {
+		return nil, fmt.Errorf("privatezone: creating client: %w", err)
+	}
+	p := &Provider{api: c, runtime: cfg.Runtime(), retry: cfg.Retry, pageSize: 100, log: slog.New(slog.DiscardHandler)}
+	for _, o := range opts {
+		if err := o(p); err != nil {
+			return nil, err
+		}
+	}
+	z, err := p.findZone(ctx, zoneName, vpcID)
+	if err != nil {
+		return nil, fmt.Errorf("privatezone: %w", err)
+	}
+	p.zone = z
+	return p, nil
+}
+
+// call runs one API call with retries and maps its error onto the dns sentinels, keeping
+// the *aliyun.Error (code, request ID) reachable with errors.As.
+func (p *Provider) call(ctx context.Context, op string, fn func(ctx context.Context) error) error {
+	err := aliyun.Do(ctx, p.retry, op, func() error { return fn(ctx) })
+	if err == nil {
+		return nil
+	}
+	var ae *aliyun.Error
+	code := ""
+	if errors.As(err, &ae) {
+		code = ae.Code
+	}
+	switch {
+	case notFoundCode(code) || errors.Is(err, aliyun.ErrNotFound):
+		return fmt.Errorf("%w: %w", dns.ErrNotFound, err)
+	case errors.Is(err, aliyun.ErrUnauthorized):
+		return fmt.Errorf("%w: %w", dns.ErrUnauthorized, err)
+	case errors.Is(err, aliyun.ErrThrottled):
+		return fmt.Errorf("%w: %w", dns.ErrThrottled, err)
+	case strings.HasPrefix(code, "Record.Invalid"):
+		// The product refused the record itself (TTL, conflict, duplicate).
+		return fmt.Errorf("%w: %w", dns.ErrInvalidRecord, err)
+	}
+	return err
+}
+
+// notFoundCode lists PrivateZone's codes for a zone or record that does not exist.
+func notFoundCode(code string) bool {
+	switch code {
+	case "Zone.NotExists", "Zone.Invalid.Id", "Record.Invalid.Id", "Record.NotExists", "ZoneVpc.NotExists.VpcId":
+		return true
+	}
+	return false
+}

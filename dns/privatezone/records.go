@@ -1,0 +1,224 @@
+package privatezone
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	pvtz "github.com/alibabacloud-go/pvtz-20180101/v2/client"
+	"github.com/alibabacloud-go/tea/tea"
+
+	"github.com/regdr/regdr/dns"
+)
+
+// TTLs are the TTLs PrivateZone accepts, in seconds.
+var TTLs = []int{5, 30, 60, 3600, 43200, 86400}
+
+// validTTL checks a TTL against the product's list; 0 means "the default".
+func validTTL(ttl int) error {
+	if ttl != 0 && !slices.Contains(TTLs, ttl) {
+		return fmt.Errorf("%w: PrivateZone accepts TTLs %v, not %d", dns.ErrInvalidRecord, TTLs, ttl)
+	}
+	return nil
+}
+
+// Records returns the zone's records named exactly name ("" = every record), all pages.
+func (p *Provider) Records(ctx context.Context, name string) ([]dns.Record, error) {
+	var out []dns.Record
+	for page := int32(1); ; page++ {
+		req := &pvtz.DescribeZoneRecordsRequest{
+			ZoneId:     tea.String(p.zone.ID),
+			PageNumber: tea.Int32(page),
+			PageSize:   tea.Int32(int32(p.pageSize)),
+		}
+		if name != "" {
+			req.Keyword, req.SearchMode = tea.String(name), tea.String("EXACT")
+		}
+		var resp *pvtz.DescribeZoneRecordsResponse
+		err := p.call(ctx, "DescribeZoneRecords", func(ctx context.Context) (err error) {
+			resp, err = p.api.DescribeZoneRecordsWithContext(ctx, req, p.runtime)
+			return err
+		})
+		if err != nil {
+			return nil, fmt.Errorf("listing records %q of zone %s: %w", name, p.zone.ID, err)
+		}
+		b := resp.Body
+		if b == nil || b.Records == nil || len(b.Records.Record) == 0 {
+			break
+		}
+		for _, r := range b.Records.Record {
+			rec := fromSDK(r)
+			if name == "" || strings.EqualFold(rec.Name, name) {
+				out = append(out, rec)
+			}
+		}
+		if int(page)*p.pageSize >= int(tea.Int32Value(b.TotalItems)) {
+			break
+		}
+	}
+	return out, nil
+}
+
+func fromSDK(r *pvtz.DescribeZoneRecordsResponseBodyRecordsRecord) dns.Record {
+	return dns.Record{
+		ID:       strconv.FormatInt(tea.Int64Value(r.RecordId), 10),
+		Name:     tea.StringValue(r.Rr),
+		Type:     strings.ToUpper(tea.StringValue(r.Type)),
+		Value:    tea.StringValue(r.Value),
+		TTL:      int(tea.Int32Value(r.Ttl)),
+		Status:   strings.ToUpper(tea.StringValue(r.Status)),
+		Priority: int(tea.Int32Value(r.Priority)),
+	}
+}
+
+// recordID parses a PrivateZone record ID (an integer).
+func recordID(id string) (int64, error) {
+	n, err := strconv.ParseInt(id, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("%w: %q is not a PrivateZone record ID", dns.ErrInvalidRecord, id)
+	}
+	return n, nil
+}
+
+// Apply changes one record by compare-and-swap: it re-reads the record, returns it as is
+// when it already is the target, refuses with dns.ErrRecordChanged when it no longer holds
+// c.ExpectValue, and otherwise updates it, sending the current TTL back unless c.TTL is
+// set (UpdateZoneRecord would otherwise reset it).
+func (p *Provider) Apply(ctx context.Context, c dns.Change) (dns.Record, error) {
+	if err := c.Validate(); err != nil {
+		return dns.Record{}, fmt.Errorf("applying %v: %w", c, err)
+	}
+	if err := validTTL(c.TTL); err != nil {
+		return dns.Record{}, fmt.Errorf("applying %v: %w", c, err)
+	}
+	if c.Record.ID != "" {
+		if _, err := recordID(c.Record.ID); err != nil {
+			return dns.Record{}, fmt.Errorf("applying %v: %w", c, err)
+		}
+	}
+	recs, err := p.Records(ctx, c.Record.Name)
+	if err != nil {
+		return dns.Record{}, fmt.Errorf("applying %v: %w", c, err)
+	}
+	cur, err := c.Find(recs)
+	if errors.Is(err, dns.ErrNotFound) && c.Record.ID != "" && c.Record.Name != "" {
+		// Renamed since it was read? Look in the whole zone, so Check can say so.
+		if recs, err = p.Records(ctx, ""); err == nil {
+			cur, err = c.Find(recs)
+		}
+	}
+	if err != nil {
+		return dns.Record{}, fmt.Errorf("applying %v: %w", c, err)
+	}
+	done, err := c.Check(cur)
+	if err != nil || done {
+		return cur, wrapApply(c, err)
+	}
+	target := c.Target(cur)
+	if err := dns.ValidateRecord(target); err != nil {
+		return dns.Record{}, fmt.Errorf("applying %v: %w", c, err)
+	}
+	if err := validTTL(target.TTL); err != nil {
+		return dns.Record{}, fmt.Errorf("applying %v: %w", c, err)
+	}
+	id, _ := recordID(target.ID)
+	req := &pvtz.UpdateZoneRecordRequest{
+		RecordId: tea.Int64(id),
+		Rr:       tea.String(target.Name),
+		Type:     tea.String(target.Type),
+		Value:    tea.String(target.Value),
+		Ttl:      tea.Int32(int32(target.TTL)),
+	}
+	if target.Type == dns.TypeMX {
+		req.Priority = tea.Int32(int32(target.Priority))
+	}
+	err = p.call(ctx, "UpdateZoneRecord", func(ctx context.Context) error {
+		_, err := p.api.UpdateZoneRecordWithContext(ctx, req, p.runtime)
+		return err
+	})
+	if err != nil {
+		return dns.Record{}, fmt.Errorf("applying %v: %w", c, err)
+	}
+	p.log.InfoContext(ctx, "privatezone record updated", "zone", p.zone.ID, "record", target.ID,
+		"name", target.Name, "from", cur.Type+" "+cur.Value, "to", target.Type+" "+target.Value, "ttl", target.TTL)
+	return target, nil
+}
+
+func wrapApply(c dns.Change, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("applying %v: %w", c, err)
+}
+
+// AddRecord creates a record in the zone and returns it with its new ID. A zero TTL
+// means the product's default (60 s).
+func (p *Provider) AddRecord(ctx context.Context, r dns.Record) (dns.Record, error) {
+	r.ID = ""
+	if err := dns.ValidateRecord(r); err != nil {
+		return dns.Record{}, fmt.Errorf("adding %v: %w", r, err)
+	}
+	if err := validTTL(r.TTL); err != nil {
+		return dns.Record{}, fmt.Errorf("adding %v: %w", r, err)
+	}
+	req := &pvtz.AddZoneRecordRequest{
+		ZoneId: tea.String(p.zone.ID),
+		Rr:     tea.String(r.Name),
+		Type:   tea.String(r.Type),
+		Value:  tea.String(r.Value),
+	}
+	if r.TTL != 0 {
+		req.Ttl = tea.Int32(int32(r.TTL))
+	}
+	if r.Type == dns.TypeMX {
+		req.Priority = tea.Int32(int32(r.Priority))
+	}
+	var resp *pvtz.AddZoneRecordResponse
+	err := p.call(ctx, "AddZoneRecord", func(ctx context.Context) (err error) {
+		resp, err = p.api.AddZoneRecordWithContext(ctx, req, p.runtime)
+		return err
+	})
+	if err != nil {
+		return dns.Record{}, fmt.Errorf("adding %v: %w", r, err)
+	}
+	if resp.Body == nil || resp.Body.RecordId == nil {
+		return dns.Record{}, fmt.Errorf("adding %v: the response carries no record ID", r)
+	}
+	id := strconv.FormatInt(tea.Int64Value(resp.Body.RecordId), 10)
+	p.log.InfoContext(ctx, "privatezone record added", "zone", p.zone.ID, "record", id, "name", r.Name, "type", r.Type, "value", r.Value)
+	// Read it back for the TTL and status the product chose.
+	recs, err := p.Records(ctx, r.Name)
+	if err != nil {
+		return dns.Record{}, fmt.Errorf("adding %v: reading it back: %w", r, err)
+	}
+	for _, got := range recs {
+		if got.ID == id {
+			return got, nil
+		}
+	}
+	return dns.Record{}, fmt.Errorf("adding %v: record %s not found after creation: %w", r, id, dns.ErrNotFound)
+}
+
+// SetRecordStatus enables or disables a record (SetZoneRecordStatus).
+func (p *Provider) SetRecordStatus(ctx context.Context, id string, enabled bool) error {
+	n, err := recordID(id)
+	if err != nil {
+		return fmt.Errorf("setting status of record %s: %w", id, err)
+	}
+	status := dns.StatusDisabled
+	if enabled {
+		status = dns.StatusEnabled
+	}
+	err = p.call(ctx, "SetZoneRecordStatus", func(ctx context.Context) error {
+		_, err := p.api.SetZoneRecordStatusWithContext(ctx, &pvtz.SetZoneRecordStatusRequest{RecordId: tea.Int64(n), Status: tea.String(status)}, p.runtime)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("setting status of record %s to %s: %w", id, status, err)
+	}
+	p.log.InfoContext(ctx, "privatezone record status set", "zone", p.zone.ID, "record", id, "status", status)
+	return nil
+}
