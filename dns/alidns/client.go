@@ -1,0 +1,119 @@
+package alidns
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	alidns "github.com/alibabacloud-go/alidns-20150109/v5/client"
+
+	"github.com/regdr/regdr/dns"
+	"github.com/regdr/regdr/internal/aliyun"
+)
+
+// Config is the Alibaba Cloud client configuration: Region, Endpoint (override, e.g. an
+// emulator's "127.0.0.1:port"), PlainHTTP, Credentials (nil = the credentials-go default
+// chain), timeouts and Retry.
+type Config = aliyun.Config
+
+// Credentials is a static AccessKey, optionally with an STS token; it never prints its
+// secret.
+type Credentials = aliyun.Credentials
+
+// Retry says how throttled, 5xx and failed calls are retried.
+type Retry = aliyun.Retry
+
+// Option configures a Provider.
+type Option func(*Provider) error
+
+// WithLogger logs every write (at Info) to l. The default discards.
+func WithLogger(l *slog.Logger) Option {
+	return func(p *Provider) error {
+		if l == nil {
+			return errors.New("alidns: nil logger")
+		}
+		p.log = l
+		return nil
+	}
+}
+
+// WithPageSize sets the page size of list calls, 1..500. The default is 100.
+func WithPageSize(n int) Option {
+	return func(p *Provider) error {
+		if n < 1 || n > 500 {
+			return fmt.Errorf("alidns: page size %d outside 1..500", n)
+		}
+		p.pageSize = n
+		return nil
+	}
+}
+
+// New returns a provider for the public domain named domain ("example.com"), checking
+// that the account holds it (DescribeDomainInfo): an unknown domain is dns.ErrNoZone.
+func New(ctx context.Context, cfg Config, domain string, opts ...Option) (*Provider, error) {
+	if !dns.IsHostname(domain) {
+		return nil, fmt.Errorf("alidns: %w: domain name %q", dns.ErrInvalidRecord, domain)
+	}
+	oc, err := cfg.OpenAPIConfig("alidns.aliyuncs.com")
+	if err != nil {
+		return nil, fmt.Errorf("alidns: %w", err)
+	}
+	if oc.RegionId == nil {
+		region := "cn-hangzhou"
+		oc.RegionId = &region
+	}
+	c, err := alidns.NewClient(oc)
+	if err != nil {
+		return nil, fmt.Errorf("alidns: creating client: %w", err)
+	}
+	p := &Provider{api: c, runtime: cfg.Runtime(), retry: cfg.Retry, pageSize: 100, log: slog.New(slog.DiscardHandler)}
+	for _, o := range opts {
+		if err := o(p); err != nil {
+			return nil, err
+		}
+	}
+	z, err := p.describeDomain(ctx, domain)
+	if errors.Is(err, dns.ErrNotFound) {
+		err = fmt.Errorf("%w: %w", dns.ErrNoZone, err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("alidns: finding domain %s: %w", domain, err)
+	}
+	p.zone = z
+	return p, nil
+}
+
+// call runs one API call with retries and maps its error onto the dns sentinels, keeping
+// the *aliyun.Error (code, request ID) reachable with errors.As.
+func (p *Provider) call(ctx context.Context, op string, fn func(ctx context.Context) error) error {
+	err := aliyun.Do(ctx, p.retry, op, func() error { return fn(ctx) })
+	if err == nil {
+		return nil
+	}
+	code := errorCode(err)
+	switch {
+	case code == "DomainRecordNotBelongToUser" || code == "InvalidDomainName.NoExist" || code == "InvalidRR.NoExist" ||
+		errors.Is(err, aliyun.ErrNotFound):
+		return fmt.Errorf("%w: %w", dns.ErrNotFound, err)
+	case errors.Is(err, aliyun.ErrUnauthorized):
+		return fmt.Errorf("%w: %w", dns.ErrUnauthorized, err)
+	case errors.Is(err, aliyun.ErrThrottled):
+		return fmt.Errorf("%w: %w", dns.ErrThrottled, err)
+	case code == "DomainRecordConflict" || code == "InvalidTTL":
+		return fmt.Errorf("%w: %w", dns.ErrInvalidRecord, err)
+	}
+	return err
+}
+
+func errorCode(err error) string {
+	var ae *aliyun.Error
+	if errors.As(err, &ae) {
+		return ae.Code
+	}
+	return ""
+}
+
+// isDuplicate reports Alidns's answer to an update or add that would duplicate a record
+// (an update that changes nothing included).
+func isDuplicate(err error) bool { return err != nil && errorCode(err) == "DomainRecordDuplicate" }

@@ -1,0 +1,70 @@
+package alidns
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+
+	alidns "github.com/alibabacloud-go/alidns-20150109/v5/client"
+	"github.com/alibabacloud-go/tea/dara"
+	"github.com/alibabacloud-go/tea/tea"
+
+	"github.com/regdr/regdr/dns"
+)
+
+// api is the subset of the Alidns SDK client the provider uses; *alidns.Client satisfies it.
+type api interface {
+	DescribeDomainInfoWithContext(ctx context.Context, req *alidns.DescribeDomainInfoRequest, rt *dara.RuntimeOptions) (*alidns.DescribeDomainInfoResponse, error)
+	DescribeDomainRecordsWithContext(ctx context.Context, req *alidns.DescribeDomainRecordsRequest, rt *dara.RuntimeOptions) (*alidns.DescribeDomainRecordsResponse, error)
+	DescribeSubDomainRecordsWithContext(ctx context.Context, req *alidns.DescribeSubDomainRecordsRequest, rt *dara.RuntimeOptions) (*alidns.DescribeSubDomainRecordsResponse, error)
+	UpdateDomainRecordWithContext(ctx context.Context, req *alidns.UpdateDomainRecordRequest, rt *dara.RuntimeOptions) (*alidns.UpdateDomainRecordResponse, error)
+	AddDomainRecordWithContext(ctx context.Context, req *alidns.AddDomainRecordRequest, rt *dara.RuntimeOptions) (*alidns.AddDomainRecordResponse, error)
+	SetDomainRecordStatusWithContext(ctx context.Context, req *alidns.SetDomainRecordStatusRequest, rt *dara.RuntimeOptions) (*alidns.SetDomainRecordStatusResponse, error)
+}
+
+var _ api = (*alidns.Client)(nil)
+
+// Provider is one public domain in Alibaba Cloud DNS. It implements dns.Provider,
+// dns.RecordAdder and dns.RecordStatusSetter, and is safe for concurrent use.
+type Provider struct {
+	api      api
+	runtime  *dara.RuntimeOptions
+	retry    Retry
+	zone     dns.Zone
+	pageSize int
+	log      *slog.Logger
+}
+
+var (
+	_ dns.Provider           = (*Provider)(nil)
+	_ dns.RecordAdder        = (*Provider)(nil)
+	_ dns.RecordStatusSetter = (*Provider)(nil)
+)
+
+// Zone re-reads the domain (DescribeDomainInfo).
+func (p *Provider) Zone(ctx context.Context) (dns.Zone, error) {
+	z, err := p.describeDomain(ctx, p.zone.Name)
+	if err != nil {
+		return dns.Zone{}, fmt.Errorf("reading domain %s: %w", p.zone.Name, err)
+	}
+	return z, nil
+}
+
+func (p *Provider) describeDomain(ctx context.Context, name string) (dns.Zone, error) {
+	var resp *alidns.DescribeDomainInfoResponse
+	err := p.call(ctx, "DescribeDomainInfo", func(ctx context.Context) (err error) {
+		resp, err = p.api.DescribeDomainInfoWithContext(ctx, &alidns.DescribeDomainInfoRequest{DomainName: tea.String(name)}, p.runtime)
+		return err
+	})
+	if err != nil {
+		return dns.Zone{}, err
+	}
+	if resp.Body == nil {
+		return dns.Zone{}, fmt.Errorf("domain %s: empty response", name)
+	}
+	return dns.Zone{
+		ID:   tea.StringValue(resp.Body.DomainId),
+		Name: strings.ToLower(strings.TrimSuffix(tea.StringValue(resp.Body.DomainName), ".")),
+	}, nil
+}

@@ -1,0 +1,117 @@
+package alidns_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/regdr/regdr/dns"
+	"github.com/regdr/regdr/dns/alidns"
+	"github.com/regdr/regdr/dns/dnstest"
+	"github.com/regdr/regdr/internal/aliyun"
+)
+
+func config(endpoint string) alidns.Config {
+	return alidns.Config{
+		Endpoint:    endpoint,
+		PlainHTTP:   true,
+		Credentials: &alidns.Credentials{AccessKeyID: dnstest.AccessKeyID, AccessKeySecret: dnstest.AccessKeySecret},
+		Retry:       alidns.Retry{Sleep: func(context.Context, time.Duration) error { return nil }},
+	}
+}
+
+func ctx(t *testing.T) context.Context {
+	c, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	return c
+}
+
+func TestConformance(t *testing.T) {
+	t.Parallel()
+	dnstest.TestProvider(t, func(t *testing.T) dnstest.Fixture {
+		ad := dnstest.NewAlidns(dnstest.WithMaxPageSize(7))
+		ad.AddDomain("example.com")
+		p, err := alidns.New(ctx(t), config(ad.Start(t)), "example.com", alidns.WithPageSize(7))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return dnstest.Fixture{
+			Provider: p,
+			Zone:     "example.com",
+			Seed:     func(r dns.Record) (dns.Record, error) { return ad.AddRecord("example.com", r) },
+			Get:      ad.Record,
+			Set:      ad.SetRecord,
+			TTLs:     [2]int{1200, 600},
+			BadTTL:   90000,
+		}
+	})
+}
+
+func TestUnknownDomain(t *testing.T) {
+	t.Parallel()
+	ad := dnstest.NewAlidns()
+	ad.AddDomain("example.com")
+	_, err := alidns.New(ctx(t), config(ad.Start(t)), "example.org")
+	var ae *aliyun.Error
+	if !errors.Is(err, dns.ErrNoZone) || !errors.As(err, &ae) || ae.Code != "InvalidDomainName.NoExist" {
+		t.Errorf("New(example.org) = %v, want ErrNoZone with the remote code", err)
+	}
+}
+
+// Records of a name exclude the deeper names DescribeSubDomainRecords also answers.
+func TestRecordsFiltersDeeperNames(t *testing.T) {
+	t.Parallel()
+	ad := dnstest.NewAlidns()
+	ad.AddDomain("example.com")
+	for _, r := range []dns.Record{
+		{Name: "harbor", Type: "A", Value: "203.0.113.10"},
+		{Name: "a.harbor", Type: "A", Value: "203.0.113.11"},
+		{Name: "*.harbor", Type: "A", Value: "203.0.113.12"},
+	} {
+		if _, err := ad.AddRecord("example.com", r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p, err := alidns.New(ctx(t), config(ad.Start(t)), "example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := p.Records(ctx(t), "harbor")
+	if err != nil || len(got) != 1 || got[0].Value != "203.0.113.10" {
+		t.Errorf("Records(harbor) = %v, %v, want the one record", got, err)
+	}
+	if n := ad.CallCount("DescribeSubDomainRecords"); n != 1 {
+		t.Errorf("DescribeSubDomainRecords called %d times, want 1", n)
+	}
+}
+
+// An update answered DomainRecordDuplicate is success only when a re-read shows the
+// target; otherwise (a duplicate of another record) it is refused with its code.
+func TestApplyDuplicate(t *testing.T) {
+	t.Parallel()
+	ad := dnstest.NewAlidns()
+	ad.AddDomain("example.com")
+	r, err := ad.AddRecord("example.com", dns.Record{Name: "harbor", Type: "A", Value: "203.0.113.10", TTL: 1200})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := alidns.New(ctx(t), config(ad.Start(t)), "example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ad.FailNext("UpdateDomainRecord", 1, 400, "DomainRecordDuplicate")
+	_, err = p.Apply(ctx(t), dns.Change{Record: r, ExpectValue: "203.0.113.10", NewValue: "47.0.0.1"})
+	var ae *aliyun.Error
+	if !errors.As(err, &ae) || ae.Code != "DomainRecordDuplicate" {
+		t.Errorf("Apply answered a duplicate while the record is unchanged = %v, want the DomainRecordDuplicate error", err)
+	}
+	// The TTL is always sent back: the update keeps 1200 rather than the API's 600.
+	got, err := p.Apply(ctx(t), dns.Change{Record: r, ExpectValue: "203.0.113.10", NewValue: "47.0.0.1"})
+	if err != nil || got.TTL != 1200 {
+		t.Fatalf("Apply = %v, %v", got, err)
+	}
+	if now, _ := ad.Record(r.ID); now.TTL != 1200 || now.Value != "47.0.0.1" {
+		t.Errorf("stored record = %v, want 47.0.0.1 with TTL 1200", now)
+	}
+}

@@ -1,0 +1,262 @@
+package alidns
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	alidns "github.com/alibabacloud-go/alidns-20150109/v5/client"
+	"github.com/alibabacloud-go/tea/tea"
+
+	"github.com/regdr/regdr/dns"
+)
+
+// MaxTTL is the largest TTL Alibaba Cloud DNS accepts; the smallest depends on the
+// edition (600 s for the free one, 1 s for the enterprise ones), so the API judges it.
+const MaxTTL = 86400
+
+func validTTL(ttl int) error {
+	if ttl < 0 || ttl > MaxTTL {
+		return fmt.Errorf("%w: TTL %d outside 1..%d", dns.ErrInvalidRecord, ttl, MaxTTL)
+	}
+	return nil
+}
+
+// record is the shape shared by DescribeDomainRecords and DescribeSubDomainRecords.
+type record struct {
+	id, rr, typ, value, status *string
+	ttl, priority              *int64
+}
+
+func (r record) dns() dns.Record {
+	return dns.Record{
+		ID:       tea.StringValue(r.id),
+		Name:     tea.StringValue(r.rr),
+		Type:     strings.ToUpper(tea.StringValue(r.typ)),
+		Value:    tea.StringValue(r.value),
+		TTL:      int(tea.Int64Value(r.ttl)),
+		Status:   strings.ToUpper(tea.StringValue(r.status)),
+		Priority: int(tea.Int64Value(r.priority)),
+	}
+}
+
+// Records returns the domain's records named exactly name ("" = every record), all
+// pages. DescribeSubDomainRecords also answers deeper names; they are filtered out.
+func (p *Provider) Records(ctx context.Context, name string) ([]dns.Record, error) {
+	var out []dns.Record
+	for page := int64(1); ; page++ {
+		var got []record
+		var total int64
+		var err error
+		if name == "" {
+			got, total, err = p.domainRecords(ctx, page)
+		} else {
+			got, total, err = p.subDomainRecords(ctx, dns.FQDN(name, p.zone.Name), page)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("listing records %q of %s: %w", name, p.zone.Name, err)
+		}
+		for _, r := range got {
+			rec := r.dns()
+			if name == "" || strings.EqualFold(rec.Name, name) {
+				out = append(out, rec)
+			}
+		}
+		if len(got) == 0 || page*int64(p.pageSize) >= total {
+			break
+		}
+	}
+	return out, nil
+}
+
+func (p *Provider) domainRecords(ctx context.Context, page int64) ([]record, int64, error) {
+	req := &alidns.DescribeDomainRecordsRequest{
+		DomainName: tea.String(p.zone.Name),
+		PageNumber: tea.Int64(page),
+		PageSize:   tea.Int64(int64(p.pageSize)),
+	}
+	var resp *alidns.DescribeDomainRecordsResponse
+	err := p.call(ctx, "DescribeDomainRecords", func(ctx context.Context) (err error) {
+		resp, err = p.api.DescribeDomainRecordsWithContext(ctx, req, p.runtime)
+		return err
+	})
+	if err != nil || resp.Body == nil || resp.Body.DomainRecords == nil {
+		return nil, 0, err
+	}
+	var out []record
+	for _, r := range resp.Body.DomainRecords.Record {
+		out = append(out, record{r.RecordId, r.RR, r.Type, r.Value, r.Status, r.TTL, r.Priority})
+	}
+	return out, tea.Int64Value(resp.Body.TotalCount), nil
+}
+
+func (p *Provider) subDomainRecords(ctx context.Context, fqdn string, page int64) ([]record, int64, error) {
+	req := &alidns.DescribeSubDomainRecordsRequest{
+		DomainName: tea.String(p.zone.Name),
+		SubDomain:  tea.String(fqdn),
+		PageNumber: tea.Int64(page),
+		PageSize:   tea.Int64(int64(p.pageSize)),
+	}
+	var resp *alidns.DescribeSubDomainRecordsResponse
+	err := p.call(ctx, "DescribeSubDomainRecords", func(ctx context.Context) (err error) {
+		resp, err = p.api.DescribeSubDomainRecordsWithContext(ctx, req, p.runtime)
+		return err
+	})
+	if err != nil || resp.Body == nil || resp.Body.DomainRecords == nil {
+		return nil, 0, err
+	}
+	var out []record
+	for _, r := range resp.Body.DomainRecords.Record {
+		out = append(out, record{r.RecordId, r.RR, r.Type, r.Value, r.Status, r.TTL, r.Priority})
+	}
+	return out, tea.Int64Value(resp.Body.TotalCount), nil
+}
+
+// Apply changes one record by compare-and-swap: it re-reads the record, returns it as is
+// when it already is the target, refuses with dns.ErrRecordChanged when it no longer holds
+// c.ExpectValue, and otherwise updates it, always sending the TTL (the current one unless
+// c.TTL is set: UpdateDomainRecord would reset it to 600). DomainRecordDuplicate — what
+// the API answers when the update changes nothing — counts as success once a re-read
+// confirms the record is the target.
+func (p *Provider) Apply(ctx context.Context, c dns.Change) (dns.Record, error) {
+	if err := c.Validate(); err != nil {
+		return dns.Record{}, fmt.Errorf("applying %v: %w", c, err)
+	}
+	if err := validTTL(c.TTL); err != nil {
+		return dns.Record{}, fmt.Errorf("applying %v: %w", c, err)
+	}
+	cur, err := p.current(ctx, c)
+	if err != nil {
+		return dns.Record{}, fmt.Errorf("applying %v: %w", c, err)
+	}
+	done, err := c.Check(cur)
+	if err != nil {
+		return dns.Record{}, fmt.Errorf("applying %v: %w", c, err)
+	}
+	if done {
+		return cur, nil
+	}
+	target := c.Target(cur)
+	if err := dns.ValidateRecord(target); err != nil {
+		return dns.Record{}, fmt.Errorf("applying %v: %w", c, err)
+	}
+	req := &alidns.UpdateDomainRecordRequest{
+		RecordId: tea.String(target.ID),
+		RR:       tea.String(target.Name),
+		Type:     tea.String(target.Type),
+		Value:    tea.String(target.Value),
+		TTL:      tea.Int64(int64(target.TTL)),
+	}
+	if target.Type == dns.TypeMX {
+		req.Priority = tea.Int64(int64(target.Priority))
+	}
+	err = p.call(ctx, "UpdateDomainRecord", func(ctx context.Context) error {
+		_, err := p.api.UpdateDomainRecordWithContext(ctx, req, p.runtime)
+		return err
+	})
+	if isDuplicate(err) {
+		now, rerr := p.current(ctx, c)
+		if rerr == nil && sameRecord(now, target) {
+			return now, nil
+		}
+	}
+	if err != nil {
+		return dns.Record{}, fmt.Errorf("applying %v: %w", c, err)
+	}
+	p.log.InfoContext(ctx, "alidns record updated", "domain", p.zone.Name, "record", target.ID,
+		"name", target.Name, "from", cur.Type+" "+cur.Value, "to", target.Type+" "+target.Value, "ttl", target.TTL)
+	return target, nil
+}
+
+// current reads the record a change names.
+func (p *Provider) current(ctx context.Context, c dns.Change) (dns.Record, error) {
+	recs, err := p.Records(ctx, c.Record.Name)
+	if err != nil {
+		return dns.Record{}, err
+	}
+	cur, err := c.Find(recs)
+	if errors.Is(err, dns.ErrNotFound) && c.Record.ID != "" && c.Record.Name != "" {
+		// Renamed since it was read? Look in the whole domain, so Check can say so.
+		if recs, err = p.Records(ctx, ""); err == nil {
+			cur, err = c.Find(recs)
+		}
+	}
+	return cur, err
+}
+
+func sameRecord(a, b dns.Record) bool {
+	return a.ID == b.ID && strings.EqualFold(a.Name, b.Name) && strings.EqualFold(a.Type, b.Type) &&
+		dns.SameValue(a.Type, a.Value, b.Value) && a.TTL == b.TTL
+}
+
+// AddRecord creates a record in the domain and returns it with its new ID. A zero TTL
+// means the product's default (600 s). Adding a record that already exists (same name,
+// type and value) returns the existing one.
+func (p *Provider) AddRecord(ctx context.Context, r dns.Record) (dns.Record, error) {
+	r.ID = ""
+	if err := dns.ValidateRecord(r); err != nil {
+		return dns.Record{}, fmt.Errorf("adding %v: %w", r, err)
+	}
+	if err := validTTL(r.TTL); err != nil {
+		return dns.Record{}, fmt.Errorf("adding %v: %w", r, err)
+	}
+	req := &alidns.AddDomainRecordRequest{
+		DomainName: tea.String(p.zone.Name),
+		RR:         tea.String(r.Name),
+		Type:       tea.String(r.Type),
+		Value:      tea.String(r.Value),
+	}
+	if r.TTL != 0 {
+		req.TTL = tea.Int64(int64(r.TTL))
+	}
+	if r.Type == dns.TypeMX {
+		req.Priority = tea.Int64(int64(r.Priority))
+	}
+	var resp *alidns.AddDomainRecordResponse
+	err := p.call(ctx, "AddDomainRecord", func(ctx context.Context) (err error) {
+		resp, err = p.api.AddDomainRecordWithContext(ctx, req, p.runtime)
+		return err
+	})
+	id := ""
+	switch {
+	case isDuplicate(err):
+	case err != nil:
+		return dns.Record{}, fmt.Errorf("adding %v: %w", r, err)
+	case resp.Body == nil || resp.Body.RecordId == nil:
+		return dns.Record{}, fmt.Errorf("adding %v: the response carries no record ID", r)
+	default:
+		id = tea.StringValue(resp.Body.RecordId)
+		p.log.InfoContext(ctx, "alidns record added", "domain", p.zone.Name, "record", id, "name", r.Name, "type", r.Type, "value", r.Value)
+	}
+	recs, err := p.Records(ctx, r.Name)
+	if err != nil {
+		return dns.Record{}, fmt.Errorf("adding %v: reading it back: %w", r, err)
+	}
+	for _, got := range recs {
+		if got.ID == id || id == "" && strings.EqualFold(got.Type, r.Type) && dns.SameValue(r.Type, got.Value, r.Value) {
+			return got, nil
+		}
+	}
+	return dns.Record{}, fmt.Errorf("adding %v: record not found after creation: %w", r, dns.ErrNotFound)
+}
+
+// SetRecordStatus enables or disables a record (SetDomainRecordStatus).
+func (p *Provider) SetRecordStatus(ctx context.Context, id string, enabled bool) error {
+	if id == "" {
+		return fmt.Errorf("setting status of a record: %w: empty ID", dns.ErrInvalidRecord)
+	}
+	status := "Disable"
+	if enabled {
+		status = "Enable"
+	}
+	err := p.call(ctx, "SetDomainRecordStatus", func(ctx context.Context) error {
+		_, err := p.api.SetDomainRecordStatusWithContext(ctx, &alidns.SetDomainRecordStatusRequest{RecordId: tea.String(id), Status: tea.String(status)}, p.runtime)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("setting status of record %s to %s: %w", id, status, err)
+	}
+	p.log.InfoContext(ctx, "alidns record status set", "domain", p.zone.Name, "record", id, "status", status)
+	return nil
+}
