@@ -51,7 +51,7 @@ func pageParams(q url.Values, def, limit int) (number, size int, err *apiError) 
 	if number, err = intParam(q, "PageNumber", 1); err != nil {
 		return 0, 0, err
 	}
-	if size, err = intParam(q, "PageSize", def); err != nil {
+	if size, err = intParam(q, "PageSize", min(def, limit)); err != nil {
 		return 0, 0, err
 	}
 	if number < 1 {
