@@ -22,7 +22,21 @@ type Option func(*options) error
 
 type options struct {
 	keys        [][2]string
+	sts         [][3]string
 	maxPageSize int
+}
+
+// WithSTS makes the emulator accept an STS AccessKey, which must come with its token
+// (and no longer the default AccessKeyID/AccessKeySecret pair, unless WithAccessKey
+// adds it back).
+func WithSTS(id, secret, token string) Option {
+	return func(o *options) error {
+		if id == "" || secret == "" || token == "" {
+			return errors.New("dnstest: empty STS credential")
+		}
+		o.sts = append(o.sts, [3]string{id, secret, token})
+		return nil
+	}
 }
 
 // WithAccessKey makes the emulator accept this AccessKey (and no longer the default
@@ -56,7 +70,7 @@ func buildOptions(opts []Option, maxPage int) (options, error) {
 			return o, err
 		}
 	}
-	if len(o.keys) == 0 {
+	if len(o.keys) == 0 && len(o.sts) == 0 {
 		o.keys = [][2]string{{AccessKeyID, AccessKeySecret}}
 	}
 	o.maxPageSize = min(o.maxPageSize, maxPage)
@@ -72,6 +86,9 @@ func newAPI(version string, o options, actions map[string]func(url.Values) (any,
 	srv := aliyuntest.NewServer(version)
 	for _, k := range o.keys {
 		srv.AddKey(k[0], k[1])
+	}
+	for _, k := range o.sts {
+		srv.AddSTS(k[0], k[1], k[2])
 	}
 	for name, h := range actions {
 		srv.Handle(name, func(r *aliyuntest.Request) (any, error) {

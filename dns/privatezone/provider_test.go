@@ -1,8 +1,11 @@
 package privatezone_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -143,5 +146,35 @@ func TestErrors(t *testing.T) {
 	}
 	if n := pz.CallCount(""); n != before {
 		t.Errorf("invalid requests made %d calls", n-before)
+	}
+}
+
+// STS credentials are signed with their token; writes are logged without secrets.
+func TestSTSAndLogging(t *testing.T) {
+	t.Parallel()
+	pz := dnstest.NewPrivateZone(dnstest.WithSTS("STS.key", "sts-secret-value", "sts-token-value"))
+	z := pz.AddZone("example.com", "vpc-1")
+	r, err := pz.AddRecord(z.ID, dns.Record{Name: "@", Type: "A", Value: "10.0.0.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := config(pz.Start(t))
+	cfg.Credentials = &privatezone.Credentials{AccessKeyID: "STS.key", AccessKeySecret: "sts-secret-value", SecurityToken: "sts-token-value"}
+	var buf bytes.Buffer
+	p, err := privatezone.New(ctx(t), cfg, "example.com", "vpc-1", privatezone.WithLogger(slog.New(slog.NewTextHandler(&buf, nil))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Apply(ctx(t), dns.Change{Record: r, ExpectValue: "10.0.0.1", NewValue: "10.0.0.2"}); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String() + fmt.Sprintf("%v %+v", cfg, cfg)
+	if !strings.Contains(buf.String(), "privatezone record updated") {
+		t.Errorf("write not logged: %q", buf.String())
+	}
+	for _, secret := range []string{"sts-secret-value", "sts-token-value"} {
+		if strings.Contains(out, secret) {
+			t.Errorf("secret %q leaked", secret)
+		}
 	}
 }
