@@ -1,0 +1,263 @@
+package replication
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+
+	"github.com/regdr/regdr/harbor"
+)
+
+// HarborApplyOptions tunes HarborPlan.Apply. The zero value has Harbor run the execution
+// and polls it every 2 seconds on the system clock.
+type HarborApplyOptions struct {
+	// AccessSecret is the endpoint's secret, for a plan read back from JSON (which has
+	// lost it). Empty: the plan's own.
+	AccessSecret harbor.Secret
+	// Direct, if set, copies with the direct sync engine instead of a Harbor execution:
+	// same plan, different executor (the runbook's "if you need higher sync speed").
+	Direct *HarborDirect
+	// Wait tunes the wait for Harbor's execution: Interval, Clock and Progress (called
+	// with the execution after every poll).
+	Wait harbor.WaitOptions
+	// Verify, with HarborClients.Tags, checks after the copy that ACR EE holds everything
+	// (Verifier) and fails with ErrHarborIncomplete otherwise; the report is in the result.
+	Verify bool
+	// OnAction, if set, is called after each action is done.
+	OnAction func(HarborAction)
+	// Logger receives a record per action. Nil: none.
+	Logger *slog.Logger
+}
+
+// harborRedacted is what a harbor.Secret becomes through JSON.
+var harborRedacted = harbor.Secret("x").String()
+
+// HarborDirect is the direct executor: a Syncer from Harbor's registry to ACR EE's, listing
+// Harbor through its API (HarborSyncSource: digests and labels known, no per-tag HEAD).
+type HarborDirect struct {
+	// Source is Harbor's registry (its host), Dest ACR EE's, each with credentials.
+	Source, Dest SyncEndpoint
+	// Options tunes the copy: Jobs, Limiter, Retry, Progress, Clock, Logger. Source,
+	// Flattener, Validate, Selector and Override are taken from the plan.
+	Options SyncOptions
+}
+
+// HarborApplyResult is what Apply did.
+type HarborApplyResult struct {
+	// Done are the actions performed, in order.
+	Done []HarborAction `json:"done"`
+	// EndpointID and PolicyID are the endpoint and policy, created or existing.
+	EndpointID int64 `json:"endpointId,omitempty"`
+	PolicyID   int64 `json:"policyId,omitempty"`
+	// Execution is Harbor's execution, when one ran.
+	Execution *harbor.Execution `json:"execution,omitempty"`
+	// Sync is the direct executor's report, when it ran.
+	Sync *SyncReport `json:"sync,omitempty"`
+	// Lag is the check made with HarborApplyOptions.Verify.
+	Lag *LagReport `json:"lag,omitempty"`
+}
+
+// Apply performs the plan's actions in order: ensure the namespace, create or update the
+// endpoint, create or update the policy, run the copy and wait for it to end. Each action
+// checks before it writes, so applying a converged plan writes nothing, and applying a plan
+// twice converges. Apply stops at the first failed action with a *HarborActionError that
+// records what was done; a failed execution is a *HarborExecutionError listing its failed
+// tasks. The result is returned in every case.
+func (p *HarborPlan) Apply(ctx context.Context, c HarborClients, opts HarborApplyOptions) (*HarborApplyResult, error) {
+	res := &HarborApplyResult{EndpointID: p.EndpointID, PolicyID: p.PolicyID}
+	if c.Harbor == nil || c.Namespaces == nil {
+		return res, fmt.Errorf("%w: Harbor and Namespaces clients are required", ErrHarborSetup)
+	}
+	s := p.Setup.withDefaults()
+	if err := s.validate(); err != nil {
+		return res, err
+	}
+	if opts.AccessSecret != "" {
+		s.Endpoint.AccessSecret = opts.AccessSecret
+	}
+	needsSecret := slices.ContainsFunc(p.Actions, func(a HarborAction) bool {
+		return a.Kind == HarborCreateEndpoint || a.Kind == HarborUpdateEndpoint
+	})
+	if needsSecret && s.Endpoint.AccessKey != "" && (s.Endpoint.AccessSecret == "" || s.Endpoint.AccessSecret.Reveal() == harborRedacted) {
+		return res, fmt.Errorf("%w: endpoint %q", ErrHarborSecret, s.Endpoint.Name)
+	}
+	for _, a := range p.Actions {
+		err := p.apply(ctx, c, s, a, res, opts)
+		if err != nil {
+			return res, &HarborActionError{Action: a, Done: slices.Clone(res.Done), Err: err}
+		}
+		res.Done = append(res.Done, a)
+		if opts.Logger != nil {
+			opts.Logger.LogAttrs(ctx, slog.LevelInfo, "harbor replication action done",
+				slog.String("kind", string(a.Kind)), slog.String("name", a.Name))
+		}
+		if opts.OnAction != nil {
+			opts.OnAction(a)
+		}
+	}
+	return res, nil
+}
+
+func (p *HarborPlan) apply(ctx context.Context, c HarborClients, s HarborSetup, a HarborAction, res *HarborApplyResult, opts HarborApplyOptions) error {
+	switch a.Kind {
+	case HarborEnsureNamespace:
+		_, err := c.Namespaces.EnsureNamespace(ctx, a.Name)
+		return err
+	case HarborCreateEndpoint, HarborUpdateEndpoint:
+		return applyHarborEndpoint(ctx, c.Harbor, s, res)
+	case HarborCreatePolicy, HarborUpdatePolicy:
+		return applyHarborPolicy(ctx, c.Harbor, s, res)
+	case HarborRunExecution:
+		var err error
+		if opts.Direct != nil {
+			err = p.runDirect(ctx, c, s, res, opts.Direct)
+		} else {
+			err = runHarborExecution(ctx, c.Harbor, res, opts.Wait)
+		}
+		if err != nil || !opts.Verify || c.Tags == nil {
+			return err
+		}
+		v := &Verifier{Harbor: c.Harbor, Tags: c.Tags, Setup: s, Clock: opts.Wait.Clock}
+		if res.Lag, err = v.Verify(ctx); err != nil {
+			return fmt.Errorf("verifying: %w", err)
+		}
+		if !res.Lag.Complete() {
+			return fmt.Errorf("%w: %s: %s", ErrHarborIncomplete, res.Lag, verifyDescribeLag(append(res.Lag.Missing, res.Lag.Stale...)))
+		}
+		return nil
+	default:
+		return fmt.Errorf("%w: unknown action %q", ErrHarborSetup, a.Kind)
+	}
+}
+
+// applyHarborEndpoint creates the endpoint, or updates the one of that name if it differs
+// (or exists since the plan was made).
+func applyHarborEndpoint(ctx context.Context, h HarborAPI, s HarborSetup, res *HarborApplyResult) error {
+	want := s.registry()
+	all, err := h.ListRegistries(ctx)
+	if err != nil {
+		return fmt.Errorf("listing Harbor registry endpoints: %w", err)
+	}
+	if i := slices.IndexFunc(all, func(r harbor.Registry) bool { return r.Name == want.Name }); i >= 0 {
+		want.ID = all[i].ID
+		res.EndpointID = want.ID
+		if len(harborEndpointChanges(all[i], want)) == 0 && h.PingRegistry(ctx, harbor.Registry{ID: want.ID}) == nil {
+			return nil
+		}
+		if err := h.UpdateRegistry(ctx, want); err != nil {
+			return fmt.Errorf("updating registry endpoint %q: %w", want.Name, err)
+		}
+		return nil
+	}
+	id, err := h.CreateRegistry(ctx, want)
+	if err != nil {
+		return fmt.Errorf("creating registry endpoint %q: %w", want.Name, err)
+	}
+	res.EndpointID = id
+	return nil
+}
+
+// applyHarborPolicy creates the policy, or updates the one of that name if it differs.
+func applyHarborPolicy(ctx context.Context, h HarborAPI, s HarborSetup, res *HarborApplyResult) error {
+	if res.EndpointID == 0 {
+		all, err := h.ListRegistries(ctx)
+		if err != nil {
+			return fmt.Errorf("listing Harbor registry endpoints: %w", err)
+		}
+		i := slices.IndexFunc(all, func(r harbor.Registry) bool { return r.Name == s.Endpoint.Name })
+		if i < 0 {
+			return fmt.Errorf("%w: endpoint %q does not exist", harbor.ErrNotFound, s.Endpoint.Name)
+		}
+		res.EndpointID = all[i].ID
+	}
+	want := s.policy(res.EndpointID)
+	have, err := h.GetPolicyByName(ctx, want.Name)
+	switch {
+	case errors.Is(err, harbor.ErrNotFound):
+		id, err := h.CreatePolicy(ctx, want)
+		if err != nil {
+			return fmt.Errorf("creating replication policy %q: %w", want.Name, err)
+		}
+		res.PolicyID = id
+		return nil
+	case err != nil:
+		return fmt.Errorf("reading replication policy %q: %w", want.Name, err)
+	}
+	res.PolicyID = have.ID
+	if len(harborPolicyChanges(*have, want)) == 0 {
+		return nil
+	}
+	want.ID = have.ID
+	// PUT replaces the whole policy: keep what the setup does not manage.
+	want.CopyByChunk = have.CopyByChunk
+	if err := h.UpdatePolicy(ctx, want); err != nil {
+		return fmt.Errorf("updating replication policy %q: %w", want.Name, err)
+	}
+	return nil
+}
+
+// runHarborExecution starts the policy once and waits for the execution to end.
+func runHarborExecution(ctx context.Context, h HarborAPI, res *HarborApplyResult, wo harbor.WaitOptions) error {
+	if res.PolicyID == 0 {
+		return fmt.Errorf("%w: no policy to run", harbor.ErrNotFound)
+	}
+	id, err := h.StartExecution(ctx, res.PolicyID)
+	if err != nil {
+		return fmt.Errorf("starting policy %d: %w", res.PolicyID, err)
+	}
+	exec, err := h.Wait(ctx, id, wo)
+	if exec != nil {
+		e := *exec
+		res.Execution = &e
+	}
+	if err == nil {
+		return nil
+	}
+	if !errors.Is(err, harbor.ErrExecutionFailed) && !errors.Is(err, harbor.ErrStopped) {
+		return fmt.Errorf("waiting for execution %d: %w", id, err)
+	}
+	xe := &HarborExecutionError{Err: err}
+	if exec != nil {
+		xe.Execution = *exec
+	}
+	tasks, terr := h.ListTasks(ctx, id)
+	if terr != nil {
+		return errors.Join(xe, fmt.Errorf("listing tasks of execution %d: %w", id, terr))
+	}
+	for _, t := range tasks {
+		if t.Status != harbor.StatusSucceed {
+			xe.FailedTasks = append(xe.FailedTasks, t)
+		}
+	}
+	return xe
+}
+
+// runDirect copies with the sync engine instead of a Harbor execution.
+func (p *HarborPlan) runDirect(ctx context.Context, c HarborClients, s HarborSetup, res *HarborApplyResult, d *HarborDirect) error {
+	sel, err := s.selector()
+	if err != nil {
+		return err
+	}
+	o := d.Options
+	o.Source = &HarborSyncSource{Harbor: c.Harbor, Setup: s}
+	o.Flattener = s.Flattener()
+	o.Validate = ValidateACRName
+	o.Selector = sel
+	o.Override = s.Override
+	sy, err := NewSyncer(d.Source, d.Dest, o)
+	if err != nil {
+		return err
+	}
+	plan, err := sy.Plan(ctx)
+	if err != nil {
+		return fmt.Errorf("planning the direct copy: %w", err)
+	}
+	rep, err := sy.Apply(ctx, plan)
+	res.Sync = rep
+	if err != nil {
+		return fmt.Errorf("direct copy: %w", err)
+	}
+	return nil
+}

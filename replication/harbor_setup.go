@@ -1,0 +1,261 @@
+package replication
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/regdr/regdr/harbor"
+)
+
+// Defaults of a HarborSetup, as the runbook sets them.
+const (
+	// HarborDefaultFlatten is "Flatten 1 Level": test-project/nginx → acr-ns/nginx.
+	HarborDefaultFlatten = harbor.Flatten1Level
+	// HarborDefaultTrigger replicates every push as it happens.
+	HarborDefaultTrigger = harbor.TriggerEventBased
+	// HarborDefaultEndpointType is Harbor's "Docker Registry" provider.
+	HarborDefaultEndpointType = harbor.TypeDockerRegistry
+)
+
+// HarborSetup is the desired state of the runbook's steps 1–3: an ACR EE namespace,
+// a Harbor registry endpoint pointing at the instance, and a push-based replication
+// policy from Harbor into that namespace. Zero fields take the runbook's defaults
+// (see each field). It is a value: its String and JSON never show the endpoint secret.
+type HarborSetup struct {
+	// Policy is the replication policy's name (required) and Description its description.
+	Policy      string `json:"policy"`
+	Description string `json:"description,omitempty"`
+
+	// Projects are the Harbor projects to replicate; they become a name filter
+	// ("test-project/**", or "{a,b}/**"). Empty: every project (Harbor's default).
+	Projects []string `json:"projects,omitempty"`
+	// Filters are further source filters (tags, labels, resource kind, names), ANDed
+	// with the projects as Harbor does.
+	Filters []Filter `json:"filters,omitempty"`
+
+	// Namespace is the ACR EE namespace replicated into. The default is the name of the
+	// only project in Projects, as the runbook names it; with several or no projects it is
+	// required.
+	Namespace string `json:"namespace,omitempty"`
+	// ExistingNamespace makes regdr leave the namespace alone: it must already exist with
+	// auto-create repository ON. By default regdr creates it (auto-create repository ON,
+	// default repository type PRIVATE) or switches auto-create on.
+	ExistingNamespace bool `json:"existingNamespace,omitempty"`
+
+	// Endpoint is Harbor's registry endpoint for the ACR EE instance.
+	Endpoint HarborEndpoint `json:"endpoint"`
+
+	// Flatten is Harbor's dest_namespace_replace_count: how many leading components of a
+	// source repository are replaced by Namespace. Nil: HarborDefaultFlatten (1). Use
+	// harbor.FlattenAll (-1), harbor.FlattenNone (0) or a count.
+	Flatten *int `json:"flatten,omitempty"`
+	// Trigger is when the policy runs: harbor.TriggerEventBased (the default),
+	// harbor.TriggerManual, or harbor.TriggerScheduled with Cron (6 fields, seconds first).
+	Trigger string `json:"trigger,omitempty"`
+	Cron    string `json:"cron,omitempty"`
+	// BytesPerSecond caps the bandwidth (≤ 0: unlimited). It is converted to Harbor's
+	// `speed` (kbit/s, BytesPerSecondToSpeed), which Harbor applies to each blob stream on
+	// its own: the real cap is the rate times the number of concurrent workers. The direct
+	// executor shares one budget instead.
+	BytesPerSecond int64 `json:"bytesPerSecond,omitempty"`
+	// Override replaces destination artifacts that differ (Harbor's "Override").
+	Override bool `json:"override,omitempty"`
+	// Disabled creates the policy disabled: event and schedule triggers do nothing.
+	Disabled bool `json:"disabled,omitempty"`
+	// ReplicateDeletion replicates deletions too (off by default: a deletion in Harbor
+	// should not erase the DR copy).
+	ReplicateDeletion bool `json:"replicateDeletion,omitempty"`
+}
+
+// HarborEndpoint is a Harbor registry endpoint for an ACR EE instance (runbook step 2).
+type HarborEndpoint struct {
+	// Name of the endpoint in Harbor (required) and its Description.
+	Name        string `json:"name"`
+	Description string `json:"description,omitempty"`
+	// URL of the instance's registry: ACREndpointURL gives the VPC or public form.
+	URL string `json:"url"`
+	// Type is Harbor's provider. The default is HarborDefaultEndpointType ("Docker Registry").
+	Type string `json:"type,omitempty"`
+	// AccessKey is the registry login name, AccessSecret the registry password. The secret
+	// is redacted in every String, log and JSON: a plan read back from JSON needs it again
+	// (HarborApplyOptions.AccessSecret).
+	AccessKey    string        `json:"accessKey,omitempty"`
+	AccessSecret harbor.Secret `json:"accessSecret,omitempty"`
+	// Insecure skips TLS verification towards URL.
+	Insecure bool `json:"insecure,omitempty"`
+}
+
+// ACREndpointURL returns the registry URL of an ACR EE instance as Harbor's endpoint
+// takes it: "https://<instance>-registry-vpc.<region>.cr.aliyuncs.com" from inside a VPC,
+// "https://<instance>-registry.<region>.cr.aliyuncs.com" over the internet.
+func ACREndpointURL(instance, region string, vpc bool) string {
+	if vpc {
+		return fmt.Sprintf("https://%s-registry-vpc.%s.cr.aliyuncs.com", instance, region)
+	}
+	return fmt.Sprintf("https://%s-registry.%s.cr.aliyuncs.com", instance, region)
+}
+
+// withDefaults returns s with defaults filled in.
+func (s HarborSetup) withDefaults() HarborSetup {
+	if s.Namespace == "" && len(s.Projects) == 1 {
+		s.Namespace = s.Projects[0]
+	}
+	if s.Flatten == nil {
+		n := HarborDefaultFlatten
+		s.Flatten = &n
+	}
+	if s.Trigger == "" {
+		s.Trigger = HarborDefaultTrigger
+	}
+	if s.Endpoint.Type == "" {
+		s.Endpoint.Type = HarborDefaultEndpointType
+	}
+	s.Endpoint.URL = strings.TrimRight(s.Endpoint.URL, "/")
+	s.Projects = slices.Clone(s.Projects)
+	slices.Sort(s.Projects)
+	return s
+}
+
+// flatten returns the replace count (after withDefaults).
+func (s HarborSetup) flatten() int {
+	if s.Flatten == nil {
+		return HarborDefaultFlatten
+	}
+	return *s.Flatten
+}
+
+// validate checks what can be checked without I/O; s has its defaults.
+func (s HarborSetup) validate() error {
+	var errs []string
+	if s.Policy == "" {
+		errs = append(errs, "policy name is required")
+	}
+	if s.Endpoint.Name == "" {
+		errs = append(errs, "endpoint name is required")
+	}
+	if s.Endpoint.URL == "" {
+		errs = append(errs, "endpoint URL is required")
+	} else if !strings.HasPrefix(s.Endpoint.URL, "https://") && !strings.HasPrefix(s.Endpoint.URL, "http://") {
+		errs = append(errs, fmt.Sprintf("endpoint URL %q is not http(s)", s.Endpoint.URL))
+	} else if strings.Contains(s.Endpoint.URL, "@") {
+		errs = append(errs, "endpoint URL must not carry credentials")
+	}
+	if s.Namespace == "" {
+		errs = append(errs, "namespace is required unless exactly one project is given")
+	} else if err := ValidateRepositoryName(s.Namespace); err != nil || strings.Contains(s.Namespace, "/") {
+		errs = append(errs, fmt.Sprintf("namespace %q is not a valid ACR EE namespace", s.Namespace))
+	}
+	for _, p := range s.Projects {
+		if p == "" || strings.ContainsAny(p, "/*?[]{},") {
+			errs = append(errs, fmt.Sprintf("project %q is not a project name", p))
+		}
+	}
+	switch s.Trigger {
+	case harbor.TriggerEventBased, harbor.TriggerManual:
+		if s.Cron != "" {
+			errs = append(errs, "cron is only for a scheduled trigger")
+		}
+	case harbor.TriggerScheduled:
+		if len(strings.Fields(s.Cron)) != 6 {
+			errs = append(errs, fmt.Sprintf("cron %q must have 6 fields, seconds first", s.Cron))
+		}
+	default:
+		errs = append(errs, fmt.Sprintf("unknown trigger %q", s.Trigger))
+	}
+	if s.flatten() < -1 {
+		errs = append(errs, fmt.Sprintf("flatten %d is below -1", s.flatten()))
+	}
+	if _, err := s.selector(); err != nil {
+		errs = append(errs, err.Error())
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("%w: %s", ErrHarborSetup, strings.Join(errs, "; "))
+	}
+	return nil
+}
+
+// filters returns every source filter: the projects' name filter, then Filters.
+func (s HarborSetup) filters() []Filter {
+	var fs []Filter
+	switch len(s.Projects) {
+	case 0:
+	case 1:
+		fs = append(fs, Filter{Kind: FilterName, Pattern: s.Projects[0] + "/**"})
+	default:
+		fs = append(fs, Filter{Kind: FilterName, Pattern: "{" + strings.Join(s.Projects, ",") + "}/**"})
+	}
+	return append(fs, s.Filters...)
+}
+
+func (s HarborSetup) selector() (*Selector, error) { return NewSelector(s.filters()...) }
+
+// Flattener returns the setup's naming rule: Harbor's dest_namespace and replace count.
+func (s HarborSetup) Flattener() Flattener {
+	d := s.withDefaults()
+	return HarborFlatten(d.Namespace, d.flatten())
+}
+
+// registry returns the endpoint as Harbor stores it, with the secret.
+func (s HarborSetup) registry() harbor.Registry {
+	r := harbor.Registry{
+		Name:        s.Endpoint.Name,
+		Description: s.Endpoint.Description,
+		Type:        s.Endpoint.Type,
+		URL:         s.Endpoint.URL,
+		Insecure:    s.Endpoint.Insecure,
+	}
+	if s.Endpoint.AccessKey != "" || s.Endpoint.AccessSecret != "" {
+		r.Credential = &harbor.Credential{Type: "basic", AccessKey: s.Endpoint.AccessKey, AccessSecret: s.Endpoint.AccessSecret}
+	}
+	return r
+}
+
+// policy returns the policy Harbor should hold, pushing to endpoint registryID.
+func (s HarborSetup) policy(registryID int64) harbor.Policy {
+	p := harbor.Policy{
+		Name:                      s.Policy,
+		Description:               s.Description,
+		DestRegistryID:            registryID,
+		DestNamespace:             s.Namespace,
+		DestNamespaceReplaceCount: s.flatten(),
+		Trigger:                   harbor.Trigger{Type: s.Trigger, Cron: s.Cron},
+		Speed:                     BytesPerSecondToSpeed(s.BytesPerSecond),
+		Override:                  s.Override,
+		Enabled:                   !s.Disabled,
+		ReplicateDeletion:         s.ReplicateDeletion,
+	}
+	for _, f := range s.filters() {
+		hf := harbor.Filter{Type: string(f.Kind), Decoration: string(f.Decoration)}
+		if f.Kind == FilterLabel {
+			hf.Labels = slices.Clone(f.Labels)
+		} else {
+			hf.Value = f.Pattern
+		}
+		if hf.Decoration == "" {
+			hf.Decoration = harbor.DecorationMatches
+		}
+		p.Filters = append(p.Filters, hf)
+	}
+	return p
+}
+
+// String describes the setup for people; the secret is never shown.
+func (s HarborSetup) String() string {
+	d := s.withDefaults()
+	sel, _ := d.selector()
+	var fs []string
+	for _, f := range sel.Filters() {
+		fs = append(fs, f.String())
+	}
+	if len(fs) == 0 {
+		fs = []string{"all"}
+	}
+	secret := "none"
+	if d.Endpoint.AccessSecret != "" {
+		secret = d.Endpoint.AccessSecret.String()
+	}
+	return fmt.Sprintf("policy %q: harbor [%s] → endpoint %q (%s %s, user %q, secret %s) namespace %q, flatten %d, trigger %s, bandwidth %s",
+		d.Policy, strings.Join(fs, ", "), d.Endpoint.Name, d.Endpoint.Type, d.Endpoint.URL, d.Endpoint.AccessKey, secret,
+		d.Namespace, d.flatten(), strings.TrimSpace(d.Trigger+" "+d.Cron), FormatRate(d.BytesPerSecond))
+}

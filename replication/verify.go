@@ -1,0 +1,231 @@
+package replication
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/regdr/regdr/harbor"
+)
+
+// Verifier checks, independently of Harbor's own execution records, that ACR EE holds
+// everything Harbor holds under a HarborSetup's filters: every selected tag under its
+// flattened name, with the same digest. It is what failover consults before switching.
+//
+// Tags are compared; untagged artifacts and accessories (signatures, SBOMs) are not.
+// A Verifier is safe for concurrent use.
+type Verifier struct {
+	// Harbor lists the source (required).
+	Harbor harbor.Content
+	// Tags lists ACR EE (required). If it is also a RepositoryLister, repositories of the
+	// namespace that Harbor does not have are reported as extra.
+	Tags TagLister
+	// Setup gives the filters, namespace and flattening.
+	Setup HarborSetup
+	// Clock gives the time artifacts are aged against. Nil: the system clock.
+	Clock Clock
+}
+
+// LagArtifact is one tag found missing, stale or extra.
+type LagArtifact struct {
+	// Source is the Harbor repository ("" for an extra tag), Dest the ACR EE one.
+	Source string `json:"source,omitempty"`
+	Dest   string `json:"dest"`
+	Tag    string `json:"tag"`
+	// Digest is Harbor's, DestDigest what ACR EE holds (stale and extra only).
+	Digest     string `json:"digest,omitempty"`
+	DestDigest string `json:"destDigest,omitempty"`
+	// PushTime is when the artifact was pushed to Harbor.
+	PushTime time.Time `json:"pushTime,omitzero"`
+}
+
+// LagReport is how far ACR EE is behind Harbor.
+type LagReport struct {
+	CheckedAt time.Time `json:"checkedAt"`
+	// Expected counts the tags Harbor holds under the filters, Present those ACR EE holds
+	// with the same digest.
+	Expected int `json:"expected"`
+	Present  int `json:"present"`
+	// Missing tags are absent from ACR EE; Stale ones hold another digest; Extra ones are in
+	// ACR EE but not in Harbor's selection (deleted in Harbor, or pushed to ACR EE directly).
+	Missing []LagArtifact `json:"missing,omitempty"`
+	Stale   []LagArtifact `json:"stale,omitempty"`
+	Extra   []LagArtifact `json:"extra,omitempty"`
+	// OldestMissing is the age of the oldest missing or stale artifact at CheckedAt: the
+	// data a failover now would lose, the effective RPO. 0 when complete.
+	OldestMissing time.Duration `json:"oldestMissing"`
+}
+
+// LagSummary is the part of a LagReport that failover holds to an RPO budget. Its fields
+// match failover.Lag one for one, so a LagSummary converts to it: failover.Lag(s).
+type LagSummary struct {
+	Missing       int           `json:"missing"`
+	Stale         int           `json:"stale"`
+	OldestMissing time.Duration `json:"oldest_missing"`
+	CheckedAt     time.Time     `json:"checked_at,omitzero"`
+}
+
+// Complete reports whether every expected tag is in ACR EE with its digest (extra tags
+// do not count against completeness).
+func (r *LagReport) Complete() bool { return len(r.Missing) == 0 && len(r.Stale) == 0 }
+
+// Summary returns the counts and the effective RPO.
+func (r *LagReport) Summary() LagSummary {
+	return LagSummary{Missing: len(r.Missing), Stale: len(r.Stale), OldestMissing: r.OldestMissing, CheckedAt: r.CheckedAt}
+}
+
+// String summarises the report on one line.
+func (r *LagReport) String() string {
+	if r.Complete() {
+		return fmt.Sprintf("complete: %d/%d tags in ACR EE, %d extra", r.Present, r.Expected, len(r.Extra))
+	}
+	return fmt.Sprintf("behind: %d/%d tags in ACR EE, %d missing, %d stale, %d extra, oldest missing %v",
+		r.Present, r.Expected, len(r.Missing), len(r.Stale), len(r.Extra), r.OldestMissing)
+}
+
+// Lag verifies and returns the summary. Hand it to failover as
+// failover.LagFunc(func(ctx context.Context) (failover.Lag, error) { s, err := v.Lag(ctx); return failover.Lag(s), err }).
+func (v *Verifier) Lag(ctx context.Context) (LagSummary, error) {
+	r, err := v.Verify(ctx)
+	if err != nil {
+		return LagSummary{}, err
+	}
+	return r.Summary(), nil
+}
+
+// Verify lists every artifact Harbor holds under the setup's filters, and every tag of
+// the ACR EE repositories they flatten to, and compares them.
+func (v *Verifier) Verify(ctx context.Context) (*LagReport, error) {
+	if v.Harbor == nil || v.Tags == nil {
+		return nil, fmt.Errorf("%w: a verifier needs Harbor and Tags", ErrHarborSetup)
+	}
+	s := v.Setup.withDefaults()
+	sel, err := s.selector()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrHarborSetup, err)
+	}
+	repos, err := harborSelectedRepos(ctx, v.Harbor, s)
+	if err != nil {
+		return nil, err
+	}
+	names, err := MapNames(s.Flattener(), repos, ValidateACRName)
+	if err != nil {
+		return nil, fmt.Errorf("mapping source repositories into %q: %w", s.Namespace, err)
+	}
+	r := &LagReport{}
+	type want struct {
+		src, digest string
+		pushed      time.Time
+	}
+	expected := map[string]map[string]want{} // dest repo → tag → want
+	for _, repo := range repos {
+		arts, err := v.Harbor.ListArtifacts(ctx, repo)
+		if err != nil {
+			return nil, fmt.Errorf("listing artifacts of %q: %w", repo, err)
+		}
+		dest := names[repo]
+		if expected[dest] == nil {
+			expected[dest] = map[string]want{}
+		}
+		for _, a := range arts {
+			kind := "artifact"
+			if a.Type == "IMAGE" {
+				kind = "image"
+			}
+			if !sel.MatchResource(kind) || !sel.MatchLabels(a.Labels) {
+				continue
+			}
+			for _, tag := range sel.FilterTags(a.Tags) {
+				expected[dest][tag] = want{src: repo, digest: a.Digest, pushed: a.PushTime}
+			}
+		}
+	}
+	destRepos := make([]string, 0, len(expected))
+	for d := range expected {
+		destRepos = append(destRepos, d)
+	}
+	if rl, ok := v.Tags.(RepositoryLister); ok {
+		have, err := rl.ListRepositories(ctx, s.Namespace)
+		if err != nil {
+			return nil, fmt.Errorf("listing ACR EE repositories of %q: %w", s.Namespace, err)
+		}
+		for _, d := range have {
+			if _, ok := expected[d]; !ok {
+				destRepos = append(destRepos, d)
+			}
+		}
+	}
+	slices.Sort(destRepos)
+	var oldest time.Time
+	for _, dest := range destRepos {
+		tags, err := v.Tags.ListTags(ctx, dest)
+		if err != nil {
+			return nil, fmt.Errorf("listing tags of ACR EE repository %q: %w", dest, err)
+		}
+		have := map[string]string{}
+		for _, t := range tags {
+			have[t.Tag] = t.Digest
+		}
+		wants := expected[dest]
+		for _, tag := range verifySortedKeys(wants) {
+			w := wants[tag]
+			r.Expected++
+			a := LagArtifact{Source: w.src, Dest: dest, Tag: tag, Digest: w.digest, PushTime: w.pushed}
+			got, ok := have[tag]
+			switch {
+			case !ok:
+				r.Missing = append(r.Missing, a)
+			case got != w.digest:
+				a.DestDigest = got
+				r.Stale = append(r.Stale, a)
+			default:
+				r.Present++
+				continue
+			}
+			if !w.pushed.IsZero() && (oldest.IsZero() || w.pushed.Before(oldest)) {
+				oldest = w.pushed
+			}
+		}
+		for _, tag := range verifySortedKeys(have) {
+			if _, ok := wants[tag]; !ok {
+				r.Extra = append(r.Extra, LagArtifact{Dest: dest, Tag: tag, DestDigest: have[tag]})
+			}
+		}
+	}
+	r.CheckedAt = v.now()
+	if !oldest.IsZero() {
+		r.OldestMissing = max(r.CheckedAt.Sub(oldest), 0)
+	}
+	return r, nil
+}
+
+func (v *Verifier) now() time.Time {
+	if v.Clock != nil {
+		return v.Clock.Now()
+	}
+	return time.Now()
+}
+
+func verifySortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// verifyDescribeLag lists a few artifacts for an error message.
+func verifyDescribeLag(as []LagArtifact) string {
+	var parts []string
+	for i, a := range as {
+		if i == 5 {
+			parts = append(parts, fmt.Sprintf("and %d more", len(as)-i))
+			break
+		}
+		parts = append(parts, a.Dest+":"+a.Tag)
+	}
+	return strings.Join(parts, ", ")
+}
