@@ -1,0 +1,241 @@
+package replication_test
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/regdr/regdr/harbor"
+	"github.com/regdr/regdr/replication"
+)
+
+func harborKinds(as []replication.HarborAction) []replication.HarborActionKind {
+	var ks []replication.HarborActionKind
+	for _, a := range as {
+		ks = append(ks, a.Kind)
+	}
+	return ks
+}
+
+func TestHarborPlanApplyConverges(t *testing.T) {
+	t.Parallel()
+	e := newHarborEnv(t)
+	ctx := harborCtx(t)
+	nginx := e.push(t, "library/nginx:1.25")
+	e.push(t, "library/redis:7")
+
+	plan, err := replication.PlanHarbor(ctx, e.clients(), e.setup())
+	if err != nil {
+		t.Fatalf("PlanHarbor: %v", err)
+	}
+	if got := e.writes(); got != 0 {
+		t.Errorf("planning wrote %d times", got)
+	}
+	want := []replication.HarborActionKind{replication.HarborEnsureNamespace, replication.HarborCreateEndpoint,
+		replication.HarborCreatePolicy, replication.HarborRunExecution}
+	if diff := cmp.Diff(want, harborKinds(plan.Actions)); diff != "" {
+		t.Errorf("actions (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(map[string]string{"library/nginx": "dr-ns/nginx", "library/redis": "dr-ns/redis"}, plan.Repositories); diff != "" {
+		t.Errorf("repositories (-want +got):\n%s", diff)
+	}
+	text := plan.String()
+	js, err := json.Marshal(plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, out := range []string{text, string(js)} {
+		if strings.Contains(out, harborACRPassword) {
+			t.Errorf("plan output shows the secret: %s", out)
+		}
+	}
+	var back replication.HarborPlan
+	if err := json.Unmarshal(js, &back); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(plan.Actions, back.Actions); diff != "" {
+		t.Errorf("JSON round trip (-want +got):\n%s", diff)
+	}
+
+	var polls []string
+	res, err := plan.Apply(ctx, e.clients(), replication.HarborApplyOptions{
+		Verify: true,
+		Wait:   harbor.WaitOptions{Progress: func(x harbor.Execution) { polls = append(polls, x.Status) }},
+	})
+	if err != nil {
+		t.Fatalf("Apply: %v", err)
+	}
+	if len(polls) == 0 || polls[len(polls)-1] != harbor.StatusSucceed {
+		t.Errorf("progress = %v, want ending with %s", polls, harbor.StatusSucceed)
+	}
+	if diff := cmp.Diff(want, harborKinds(res.Done)); diff != "" {
+		t.Errorf("done (-want +got):\n%s", diff)
+	}
+	if res.Lag == nil || !res.Lag.Complete() || res.Lag.Present != 2 {
+		t.Errorf("lag after apply = %v, want complete with 2 tags", res.Lag)
+	}
+	tags, err := e.tags().ListTags(ctx, "dr-ns/nginx")
+	if err != nil || len(tags) != 1 || tags[0].Digest != nginx {
+		t.Errorf("ACR dr-ns/nginx = %v, %v; want 1.25 at %s", tags, err, nginx)
+	}
+
+	again, err := replication.PlanHarbor(ctx, e.clients(), e.setup())
+	if err != nil {
+		t.Fatalf("PlanHarbor after apply: %v", err)
+	}
+	if again.HasChanges() {
+		t.Fatalf("plan after apply has changes:\n%s", again)
+	}
+	before := e.writes()
+	if _, err := again.Apply(ctx, e.clients(), replication.HarborApplyOptions{}); err != nil {
+		t.Fatalf("Apply converged: %v", err)
+	}
+	// Re-applying the first plan converges too, without a second endpoint or policy.
+	if got := e.writes() - before; got != 0 {
+		t.Errorf("applying a converged plan wrote %d times", got)
+	}
+	if _, err := back.Apply(ctx, e.clients(), replication.HarborApplyOptions{AccessSecret: harborACRPassword}); err != nil {
+		t.Fatalf("re-applying the first plan: %v", err)
+	}
+	regs, _ := e.client.ListRegistries(ctx)
+	pols, _ := e.client.ListPolicies(ctx)
+	if len(regs) != 1 || len(pols) != 1 {
+		t.Errorf("after re-apply: %d endpoints, %d policies; want 1 and 1", len(regs), len(pols))
+	}
+}
+
+func TestHarborPlanDrift(t *testing.T) {
+	t.Parallel()
+	e := newHarborEnv(t)
+	ctx := harborCtx(t)
+	e.push(t, "library/nginx:1.25")
+	plan, err := replication.PlanHarbor(ctx, e.clients(), e.setup())
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := plan.Apply(ctx, e.clients(), replication.HarborApplyOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Someone edits the policy in the UI.
+	p, err := e.client.GetPolicy(ctx, res.PolicyID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Speed = 1024
+	p.DestNamespaceReplaceCount = harbor.FlattenAll
+	p.Trigger = harbor.Trigger{Type: harbor.TriggerManual}
+	if err := e.client.UpdatePolicy(ctx, *p); err != nil {
+		t.Fatal(err)
+	}
+
+	drift, err := replication.PlanHarbor(ctx, e.clients(), e.setup())
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantKinds := []replication.HarborActionKind{replication.HarborUpdatePolicy, replication.HarborRunExecution}
+	if diff := cmp.Diff(wantKinds, harborKinds(drift.Actions)); diff != "" {
+		t.Fatalf("actions (-want +got):\n%s", diff)
+	}
+	wantChanges := []replication.HarborFieldChange{
+		{Field: "dest_namespace_replace_count", Old: "-1", New: "1"},
+		{Field: "trigger", Old: "manual", New: "event_based"},
+		{Field: "speed", Old: "1024 kbit/s", New: "unlimited"},
+	}
+	if diff := cmp.Diff(wantChanges, drift.Actions[0].Changes); diff != "" {
+		t.Errorf("changes (-want +got):\n%s", diff)
+	}
+	if !strings.Contains(drift.String(), "speed: 1024 kbit/s → unlimited") {
+		t.Errorf("plan text does not show the speed change:\n%s", drift)
+	}
+	if _, err := drift.Apply(ctx, e.clients(), replication.HarborApplyOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if again, err := replication.PlanHarbor(ctx, e.clients(), e.setup()); err != nil || again.HasChanges() {
+		t.Errorf("after fixing the drift: %v, %v", again, err)
+	}
+}
+
+func TestHarborPlanRefusesBeforeAnyWrite(t *testing.T) {
+	t.Parallel()
+	flat0 := harbor.FlattenNone
+	tests := []struct {
+		name  string
+		push  []string
+		edit  func(*harborEnv, *replication.HarborSetup)
+		want  error
+		wants string
+	}{{
+		name: "wrong ACR password",
+		push: []string{"library/nginx:1"},
+		edit: func(_ *harborEnv, s *replication.HarborSetup) { s.Endpoint.AccessSecret = "wrong-password" },
+		want: replication.ErrHarborEndpoint,
+	}, {
+		name: "namespace missing and not to be created",
+		push: []string{"library/nginx:1"},
+		edit: func(_ *harborEnv, s *replication.HarborSetup) { s.ExistingNamespace = true },
+		want: replication.ErrHarborNamespace,
+	}, {
+		name: "namespace with auto-create off, not to be changed",
+		push: []string{"library/nginx:1"},
+		edit: func(e *harborEnv, s *replication.HarborSetup) {
+			e.ns.set(replication.ACRNamespace{Name: "dr-ns"})
+			s.ExistingNamespace = true
+		},
+		want: replication.ErrHarborNamespace,
+	}, {
+		name:  "three levels without flattening",
+		push:  []string{"library/nginx:1", "library/a/b/nginx:1"},
+		edit:  func(_ *harborEnv, s *replication.HarborSetup) { s.Flatten = &flat0 },
+		want:  replication.ErrInvalidName,
+		wants: "dr-ns/library/a/b/nginx",
+	}, {
+		name: "two projects collide",
+		push: []string{"library/nginx:1", "team/nginx:2"},
+		edit: func(e *harborEnv, s *replication.HarborSetup) {
+			e.srv.AddProject("team", false)
+			s.Projects = []string{"library", "team"}
+		},
+		want:  replication.ErrCollision,
+		wants: "dr-ns/nginx",
+	}, {
+		name: "no namespace for several projects",
+		edit: func(_ *harborEnv, s *replication.HarborSetup) { s.Projects = []string{"a", "b"}; s.Namespace = "" },
+		want: replication.ErrHarborSetup,
+	}, {
+		name: "scheduled without cron",
+		edit: func(_ *harborEnv, s *replication.HarborSetup) { s.Trigger = harbor.TriggerScheduled },
+		want: replication.ErrHarborSetup,
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			e := newHarborEnv(t)
+			ctx := harborCtx(t)
+			s := e.setup()
+			tt.edit(e, &s)
+			for _, ref := range tt.push {
+				e.push(t, ref)
+			}
+			plan, err := replication.PlanHarbor(ctx, e.clients(), s)
+			if !errors.Is(err, tt.want) {
+				t.Fatalf("PlanHarbor = %v, %v; want error %v", plan, err, tt.want)
+			}
+			if !strings.Contains(err.Error(), tt.wants) {
+				t.Errorf("error %q does not name %q", err, tt.wants)
+			}
+			if strings.Contains(err.Error(), harborACRPassword) || strings.Contains(err.Error(), "wrong-password") {
+				t.Errorf("error shows a secret: %v", err)
+			}
+			if got := e.writes(); got != 0 {
+				t.Errorf("%d writes before refusing", got)
+			}
+			if regs, _ := e.client.ListRegistries(ctx); len(regs) != 0 {
+				t.Errorf("endpoints created: %v", regs)
+			}
+		})
+	}
+}

@@ -1,0 +1,158 @@
+package replication_test
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/regdr/regdr/harbor"
+	"github.com/regdr/regdr/replication"
+)
+
+func TestHarborApplyFailedExecution(t *testing.T) {
+	t.Parallel()
+	e := newHarborEnv(t)
+	ctx := harborCtx(t)
+	e.push(t, "library/nginx:1.25")
+	e.push(t, "library/redis:7")
+	e.srv.FailTasks("library/redis", true)
+	plan, err := replication.PlanHarbor(ctx, e.clients(), e.setup())
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := plan.Apply(ctx, e.clients(), replication.HarborApplyOptions{})
+	var xe *replication.HarborExecutionError
+	if !errors.As(err, &xe) || !errors.Is(err, replication.ErrHarborExecution) || !errors.Is(err, harbor.ErrExecutionFailed) {
+		t.Fatalf("Apply = %v, want a *HarborExecutionError matching ErrHarborExecution and harbor.ErrExecutionFailed", err)
+	}
+	if len(xe.FailedTasks) != 1 || !strings.HasPrefix(xe.FailedTasks[0].SrcResource, "library/redis") {
+		t.Errorf("failed tasks = %+v, want library/redis's", xe.FailedTasks)
+	}
+	var ae *replication.HarborActionError
+	if !errors.As(err, &ae) || ae.Action.Kind != replication.HarborRunExecution || len(ae.Done) != 3 {
+		t.Errorf("action error = %+v, want run-execution after 3 actions", ae)
+	}
+	if res.Execution == nil || res.Execution.Status != harbor.StatusFailed || res.PolicyID == 0 {
+		t.Errorf("result = %+v", res)
+	}
+
+	// The policy exists now, but no execution succeeded: the next plan runs it again.
+	e.srv.FailTasks("library/redis", false)
+	next, err := replication.PlanHarbor(ctx, e.clients(), e.setup())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]replication.HarborActionKind{replication.HarborRunExecution}, harborKinds(next.Actions)); diff != "" {
+		t.Fatalf("actions (-want +got):\n%s", diff)
+	}
+	if _, err := next.Apply(ctx, e.clients(), replication.HarborApplyOptions{Verify: true}); err != nil {
+		t.Fatalf("Apply: %v", err)
+	}
+}
+
+func TestHarborApplyStopsAtFailedPrerequisite(t *testing.T) {
+	t.Parallel()
+	e := newHarborEnv(t)
+	ctx := harborCtx(t)
+	e.push(t, "library/nginx:1.25")
+	plan, err := replication.PlanHarbor(ctx, e.clients(), e.setup())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.srv.SetEndpointDown(e.acr.Server.URL, true) // ACR EE becomes unreachable from Harbor
+	_, err = plan.Apply(ctx, e.clients(), replication.HarborApplyOptions{})
+	var ae *replication.HarborActionError
+	if !errors.As(err, &ae) || ae.Action.Kind != replication.HarborCreateEndpoint || !errors.Is(err, harbor.ErrBadRequest) {
+		t.Fatalf("Apply = %v, want create-endpoint refused by Harbor", err)
+	}
+	if diff := cmp.Diff([]replication.HarborActionKind{replication.HarborEnsureNamespace}, harborKinds(ae.Done)); diff != "" {
+		t.Errorf("done (-want +got):\n%s", diff)
+	}
+	if pols, _ := e.client.ListPolicies(ctx); len(pols) != 0 {
+		t.Errorf("policies created after a failed prerequisite: %v", pols)
+	}
+	if strings.Contains(err.Error(), harborACRPassword) {
+		t.Errorf("error shows the secret: %v", err)
+	}
+}
+
+func TestHarborApplyNeedsSecretAfterJSON(t *testing.T) {
+	t.Parallel()
+	e := newHarborEnv(t)
+	ctx := harborCtx(t)
+	plan, err := replication.PlanHarbor(ctx, e.clients(), e.setup())
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, err := json.Marshal(plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back replication.HarborPlan
+	if err := json.Unmarshal(js, &back); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := back.Apply(ctx, e.clients(), replication.HarborApplyOptions{}); !errors.Is(err, replication.ErrHarborSecret) {
+		t.Fatalf("Apply without the secret = %v, want ErrHarborSecret", err)
+	}
+	if got := e.writes(); got != 0 {
+		t.Errorf("%d writes before refusing", got)
+	}
+	if _, err := back.Apply(ctx, e.clients(), replication.HarborApplyOptions{AccessSecret: harborACRPassword}); err != nil {
+		t.Fatalf("Apply with the secret: %v", err)
+	}
+}
+
+func TestHarborApplyDirect(t *testing.T) {
+	t.Parallel()
+	e := newHarborEnv(t)
+	ctx := harborCtx(t)
+	nginx := e.push(t, "library/nginx:1.25")
+	e.push(t, "library/redis:7")
+	e.push(t, "library/redis:8")
+	plan, err := replication.PlanHarbor(ctx, e.clients(), e.setup())
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := plan.Apply(ctx, e.clients(), replication.HarborApplyOptions{
+		Verify: true,
+		Direct: &replication.HarborDirect{Source: e.harborEndpoint(), Dest: e.acrEndpoint()},
+	})
+	if err != nil {
+		t.Fatalf("Apply: %v", err)
+	}
+	if res.Sync == nil || res.Sync.Copied != 3 || !res.Sync.OK() {
+		t.Errorf("sync report = %v, want 3 copied", res.Sync)
+	}
+	if res.Execution != nil || len(e.srv.Executions()) != 0 {
+		t.Errorf("Harbor ran an execution: %+v", e.srv.Executions())
+	}
+	if res.Lag == nil || !res.Lag.Complete() || res.Lag.Present != 3 {
+		t.Errorf("lag = %v, want complete", res.Lag)
+	}
+	tags, err := e.tags().ListTags(ctx, "dr-ns/nginx")
+	if err != nil || len(tags) != 1 || tags[0].Digest != nginx {
+		t.Errorf("ACR dr-ns/nginx = %v, %v", tags, err)
+	}
+	// The policy is in place for later pushes, and ACR EE is complete: nothing to do.
+	again, err := replication.PlanHarbor(ctx, e.clients(), e.setup())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.HasChanges() {
+		t.Errorf("plan after a direct apply:\n%s", again)
+	}
+	// Without a way to list ACR EE, the plan goes by Harbor's records: no execution succeeded.
+	c := e.clients()
+	c.Tags = nil
+	blind, err := replication.PlanHarbor(ctx, c, e.setup())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]replication.HarborActionKind{replication.HarborRunExecution}, harborKinds(blind.Actions)); diff != "" {
+		t.Errorf("actions without Tags (-want +got):\n%s", diff)
+	}
+}

@@ -1,0 +1,167 @@
+package replication_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+
+	"github.com/regdr/regdr/harbor"
+	"github.com/regdr/regdr/harbor/harbortest"
+	"github.com/regdr/regdr/internal/testutil"
+	"github.com/regdr/regdr/replication"
+)
+
+const (
+	harborACRUser     = "acr-login"
+	harborACRPassword = "acr-registry-password-s3cret"
+)
+
+// harborEnv is a harbortest Harbor and an ACR stand-in on loopback, each counting the
+// writes it receives.
+type harborEnv struct {
+	srv         *harbortest.Server
+	hs          *httptest.Server
+	client      *harbor.Client
+	harborWrite atomic.Int64 // API writes (pings excluded)
+
+	acr      *testutil.Registry
+	acrWrite atomic.Int64 // registry writes
+	ns       *harborNamespaces
+	fx       *testutil.Fixture
+	pushes   atomic.Int64
+}
+
+func newHarborEnv(t *testing.T, opts ...harbortest.Option) *harborEnv {
+	t.Helper()
+	e := &harborEnv{ns: &harborNamespaces{ns: map[string]*replication.ACRNamespace{}}, fx: testutil.NewFixture(7, 512)}
+	e.srv = harbortest.New(append([]harbortest.Option{harbortest.WithSyncExecutions()}, opts...)...)
+	e.hs = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/api/") && r.Method != http.MethodGet && r.Method != http.MethodHead &&
+			!strings.HasSuffix(r.URL.Path, "/registries/ping") {
+			e.harborWrite.Add(1)
+		}
+		e.srv.ServeHTTP(w, r)
+	}))
+	t.Cleanup(func() {
+		e.srv.Close()
+		e.hs.Close()
+	})
+	c, err := harbor.New(e.hs.URL, harbor.WithBasicAuth(harbortest.DefaultAdmin, harbortest.DefaultPassword), harbor.WithTimeout(20*time.Second))
+	if err != nil {
+		t.Fatalf("harbor.New: %v", err)
+	}
+	e.client = c
+	e.acr = testutil.NewGGCRRegistry(t, func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if u, p, ok := r.BasicAuth(); !ok || u != harborACRUser || p != harborACRPassword {
+				w.Header().Set("WWW-Authenticate", `Basic realm="acr"`)
+				w.WriteHeader(http.StatusUnauthorized)
+				return
+			}
+			if r.Method != http.MethodGet && r.Method != http.MethodHead {
+				e.acrWrite.Add(1)
+			}
+			h.ServeHTTP(w, r)
+		})
+	})
+	return e
+}
+
+func (e *harborEnv) harborHost() string { return strings.TrimPrefix(e.hs.URL, "http://") }
+
+func (e *harborEnv) clients() replication.HarborClients {
+	return replication.HarborClients{Harbor: e.client, Namespaces: e.ns, Tags: e.tags()}
+}
+
+func (e *harborEnv) tags() replication.TagLister {
+	return replication.NewRegistryTagLister(e.acrEndpoint())
+}
+
+func (e *harborEnv) acrEndpoint() replication.SyncEndpoint {
+	return replication.SyncEndpoint{Registry: e.acr.Host, PlainHTTP: true,
+		Auth: &authn.Basic{Username: harborACRUser, Password: harborACRPassword}}
+}
+
+func (e *harborEnv) harborEndpoint() replication.SyncEndpoint {
+	return replication.SyncEndpoint{Registry: e.harborHost(), PlainHTTP: true,
+		Auth: &authn.Basic{Username: harbortest.DefaultAdmin, Password: harbortest.DefaultPassword}}
+}
+
+// writes returns the writes both sides received so far, namespaces included.
+func (e *harborEnv) writes() int64 {
+	return e.harborWrite.Load() + e.acrWrite.Load() + e.ns.writes.Load()
+}
+
+// push pushes a fixture image, new at every call, to Harbor and returns its digest.
+func (e *harborEnv) push(t *testing.T, ref string) string {
+	t.Helper()
+	img := e.fx.Image(fmt.Sprintf("%s#%d", ref, e.pushes.Add(1)), 0)
+	if err := testutil.PushAuth(harborCtx(t), e.harborHost(), ref, img,
+		&authn.Basic{Username: harbortest.DefaultAdmin, Password: harbortest.DefaultPassword}); err != nil {
+		t.Fatalf("pushing %s: %v", ref, err)
+	}
+	return testutil.Descriptor(img).Digest.String()
+}
+
+// setup is the runbook's setup for project "library", into namespace "dr-ns".
+func (e *harborEnv) setup() replication.HarborSetup {
+	return replication.HarborSetup{
+		Policy:      "to-acr",
+		Description: "DR copy",
+		Projects:    []string{"library"},
+		Namespace:   "dr-ns",
+		Endpoint: replication.HarborEndpoint{
+			Name: "acr-ee", Description: "ACR EE (VPC)", URL: "http://" + e.acr.Host,
+			AccessKey: harborACRUser, AccessSecret: harborACRPassword,
+		},
+	}
+}
+
+func harborCtx(t *testing.T) context.Context {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// harborNamespaces stands in for ACR EE's namespace API until the acr package lands.
+type harborNamespaces struct {
+	mu     sync.Mutex
+	ns     map[string]*replication.ACRNamespace
+	writes atomic.Int64
+}
+
+func (n *harborNamespaces) GetNamespace(_ context.Context, name string) (*replication.ACRNamespace, error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if ns, ok := n.ns[name]; ok {
+		c := *ns
+		return &c, nil
+	}
+	return nil, nil
+}
+
+func (n *harborNamespaces) EnsureNamespace(_ context.Context, name string) (bool, error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if ns, ok := n.ns[name]; ok && ns.AutoCreateRepo {
+		return false, nil
+	}
+	n.writes.Add(1)
+	n.ns[name] = &replication.ACRNamespace{Name: name, AutoCreateRepo: true, DefaultRepoType: "PRIVATE"}
+	return true, nil
+}
+
+func (n *harborNamespaces) set(ns replication.ACRNamespace) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.ns[ns.Name] = &ns
+}

@@ -1,0 +1,78 @@
+package replication
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
+)
+
+// RegistryTagLister is a TagLister over any registry's distribution API: tags/list, then
+// one manifest HEAD per tag for its digest. ACR's ListRepoTag gives digests in one call and
+// is cheaper; this one needs nothing but registry credentials.
+type RegistryTagLister struct {
+	ep SyncEndpoint
+}
+
+var _ TagLister = (*RegistryTagLister)(nil)
+
+// NewRegistryTagLister returns a TagLister for the registry ep.
+func NewRegistryTagLister(ep SyncEndpoint) *RegistryTagLister { return &RegistryTagLister{ep: ep} }
+
+func (l *RegistryTagLister) options(ctx context.Context) []remote.Option {
+	opts := []remote.Option{remote.WithContext(ctx)}
+	switch {
+	case l.ep.Auth != nil:
+		opts = append(opts, remote.WithAuth(l.ep.Auth))
+	case l.ep.Keychain != nil:
+		opts = append(opts, remote.WithAuthFromKeychain(l.ep.Keychain))
+	default:
+		opts = append(opts, remote.WithAuth(authn.Anonymous))
+	}
+	if l.ep.Transport != nil {
+		opts = append(opts, remote.WithTransport(l.ep.Transport))
+	}
+	return opts
+}
+
+// ListTags lists repo's tags and HEADs each for its digest.
+func (l *RegistryTagLister) ListTags(ctx context.Context, repo string) ([]ACRTag, error) {
+	var nopts []name.Option
+	if l.ep.PlainHTTP {
+		nopts = append(nopts, name.Insecure)
+	}
+	r, err := name.NewRepository(l.ep.Registry+"/"+repo, nopts...)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %q: %w", ErrInvalidName, repo, err)
+	}
+	opts := l.options(ctx)
+	tags, err := remote.List(r, opts...)
+	if isRegistryNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("listing tags of %s: %w", r, err)
+	}
+	out := make([]ACRTag, 0, len(tags))
+	for _, t := range tags {
+		d, err := remote.Head(r.Tag(t), opts...)
+		if isRegistryNotFound(err) {
+			continue // deleted between the listing and the HEAD
+		}
+		if err != nil {
+			return nil, fmt.Errorf("reading %s:%s: %w", r, t, err)
+		}
+		out = append(out, ACRTag{Tag: t, Digest: d.Digest.String()})
+	}
+	return out, nil
+}
+
+func isRegistryNotFound(err error) bool {
+	var te *transport.Error
+	return errors.As(err, &te) && te.StatusCode == http.StatusNotFound
+}

@@ -1,0 +1,108 @@
+package replication_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/regdr/regdr/failover"
+	"github.com/regdr/regdr/harbor"
+	"github.com/regdr/regdr/internal/testutil"
+	"github.com/regdr/regdr/replication"
+)
+
+func TestVerifyLag(t *testing.T) {
+	t.Parallel()
+	e := newHarborEnv(t)
+	ctx := harborCtx(t)
+	s := e.setup()
+	s.Trigger = harbor.TriggerManual // pushes after the first run stay in Harbor only
+	e.push(t, "library/nginx:1.25")
+	e.push(t, "library/redis:7")
+	plan, err := replication.PlanHarbor(ctx, e.clients(), s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := plan.Apply(ctx, e.clients(), replication.HarborApplyOptions{}); err != nil {
+		t.Fatal(err)
+	}
+
+	late := e.push(t, "library/nginx:1.26")                // missing
+	moved := e.push(t, "library/redis:7")                  // stale: ACR still has the old 7
+	other := testutil.NewFixture(9, 256).Image("extra", 0) // extra: only in ACR
+	if err := testutil.PushAuth(ctx, e.acr.Host, "dr-ns/nginx:hotfix", other, e.acrEndpoint().Auth); err != nil {
+		t.Fatal(err)
+	}
+	art, err := e.client.GetArtifact(ctx, "library/nginx", "1.26")
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := testutil.NewClock(art.PushTime.Add(90 * time.Minute))
+	v := &replication.Verifier{Harbor: e.client, Tags: e.tags(), Setup: s, Clock: clock}
+	r, err := v.Verify(ctx)
+	if err != nil {
+		t.Fatalf("Verify: %v", err)
+	}
+	ignore := cmpopts.IgnoreFields(replication.LagArtifact{}, "PushTime", "DestDigest")
+	if diff := cmp.Diff([]replication.LagArtifact{{Source: "library/nginx", Dest: "dr-ns/nginx", Tag: "1.26", Digest: late}}, r.Missing, ignore); diff != "" {
+		t.Errorf("missing (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]replication.LagArtifact{{Source: "library/redis", Dest: "dr-ns/redis", Tag: "7", Digest: moved}}, r.Stale, ignore); diff != "" {
+		t.Errorf("stale (-want +got):\n%s", diff)
+	}
+	if len(r.Extra) != 1 || r.Extra[0].Tag != "hotfix" {
+		t.Errorf("extra = %+v, want dr-ns/nginx:hotfix", r.Extra)
+	}
+	if r.Expected != 3 || r.Present != 1 || r.Complete() {
+		t.Errorf("report = %v, want 1/3 present", r)
+	}
+	// redis:7 was re-pushed after nginx:1.26, so the oldest gap is nginx:1.26's.
+	if r.OldestMissing != 90*time.Minute {
+		t.Errorf("OldestMissing = %v, want 1h30m", r.OldestMissing)
+	}
+
+	// failover consults it: a 1 h budget refuses, the summary converts to failover.Lag.
+	lag := failover.LagFunc(func(ctx context.Context) (failover.Lag, error) {
+		s, err := v.Lag(ctx)
+		return failover.Lag(s), err
+	})
+	got, err := lag.Lag(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(failover.Lag{Missing: 1, Stale: 1, OldestMissing: 90 * time.Minute, CheckedAt: clock.Now()}, got); diff != "" {
+		t.Errorf("failover.Lag (-want +got):\n%s", diff)
+	}
+
+	// The next plan sees the lag and runs the policy again; then ACR EE is complete.
+	next, err := replication.PlanHarbor(ctx, e.clients(), s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]replication.HarborActionKind{replication.HarborRunExecution}, harborKinds(next.Actions)); diff != "" {
+		t.Fatalf("actions (-want +got):\n%s", diff)
+	}
+	s.Override = true
+	next, err = replication.PlanHarbor(ctx, e.clients(), s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := next.Apply(ctx, e.clients(), replication.HarborApplyOptions{Verify: true}); err != nil {
+		t.Fatalf("Apply: %v", err)
+	}
+	if r, err := v.Verify(ctx); err != nil || len(r.Missing)+len(r.Stale) != 0 || r.OldestMissing != 0 {
+		t.Errorf("after the run: %v, %v", r, err)
+	}
+}
+
+func TestVerifyNeedsClients(t *testing.T) {
+	t.Parallel()
+	_, err := (&replication.Verifier{}).Verify(context.Background())
+	if !errors.Is(err, replication.ErrHarborSetup) {
+		t.Errorf("Verify without clients = %v, want ErrHarborSetup", err)
+	}
+}
