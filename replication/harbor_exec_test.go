@@ -1,14 +1,18 @@
 package replication_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/regdr/regdr/harbor"
+	"github.com/regdr/regdr/internal/testutil"
 	"github.com/regdr/regdr/replication"
 )
 
@@ -154,5 +158,48 @@ func TestHarborApplyDirect(t *testing.T) {
 	}
 	if diff := cmp.Diff([]replication.HarborActionKind{replication.HarborRunExecution}, harborKinds(blind.Actions)); diff != "" {
 		t.Errorf("actions without Tags (-want +got):\n%s", diff)
+	}
+}
+
+func TestHarborApplyWaitsWithProgress(t *testing.T) {
+	t.Parallel()
+	e := newHarborEnvAsync(t)
+	ctx := harborCtx(t)
+	e.push(t, "library/nginx:1.25")
+	plan, err := replication.PlanHarbor(ctx, e.clients(), e.setup())
+	if err != nil {
+		t.Fatal(err)
+	}
+	release := e.srv.HoldExecutions()
+	clock := testutil.NewClock(time.Time{})
+	progress := make(chan harbor.Execution, 16)
+	var logs bytes.Buffer
+	done := make(chan error, 1)
+	go func() {
+		_, err := plan.Apply(ctx, e.clients(), replication.HarborApplyOptions{
+			Wait:   harbor.WaitOptions{Interval: time.Minute, Clock: clock, Progress: func(x harbor.Execution) { progress <- x }},
+			Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		})
+		done <- err
+	}()
+	if x := <-progress; x.Status != harbor.StatusInProgress {
+		t.Fatalf("first progress = %s, want %s", x.Status, harbor.StatusInProgress)
+	}
+	release()
+	if err := e.srv.WaitExecutions(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if !clock.WaitForWaiters(1, 10*time.Second) {
+		t.Fatal("Apply is not waiting on the clock")
+	}
+	clock.Advance(time.Minute)
+	if x := <-progress; x.Status != harbor.StatusSucceed {
+		t.Errorf("last progress = %s, want %s", x.Status, harbor.StatusSucceed)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("Apply: %v", err)
+	}
+	if !strings.Contains(logs.String(), "create-policy") || strings.Contains(logs.String(), harborACRPassword) {
+		t.Errorf("logs (want actions, no secret):\n%s", logs.String())
 	}
 }

@@ -41,8 +41,14 @@ type harborEnv struct {
 
 func newHarborEnv(t *testing.T, opts ...harbortest.Option) *harborEnv {
 	t.Helper()
+	return newHarborEnvAsync(t, append([]harbortest.Option{harbortest.WithSyncExecutions()}, opts...)...)
+}
+
+// newHarborEnvAsync is newHarborEnv with executions running in the background.
+func newHarborEnvAsync(t *testing.T, opts ...harbortest.Option) *harborEnv {
+	t.Helper()
 	e := &harborEnv{ns: &harborNamespaces{ns: map[string]*replication.ACRNamespace{}}, fx: testutil.NewFixture(7, 512)}
-	e.srv = harbortest.New(append([]harbortest.Option{harbortest.WithSyncExecutions()}, opts...)...)
+	e.srv = harbortest.New(opts...)
 	e.hs = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(r.URL.Path, "/api/") && r.Method != http.MethodGet && r.Method != http.MethodHead &&
 			!strings.HasSuffix(r.URL.Path, "/registries/ping") {

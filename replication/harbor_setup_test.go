@@ -1,0 +1,125 @@
+package replication
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/regdr/regdr/harbor"
+)
+
+const harborSetupSecret = "registry-password-in-setup"
+
+func harborTestSetup() HarborSetup {
+	return HarborSetup{
+		Policy:   "to-acr",
+		Projects: []string{"test-project"},
+		Endpoint: HarborEndpoint{
+			Name: "acr", URL: ACREndpointURL("dr-inst", "cn-hangzhou", true) + "/",
+			AccessKey: "login@example", AccessSecret: harborSetupSecret,
+		},
+		BytesPerSecond: 10 << 20,
+	}
+}
+
+func TestHarborSetupDefaults(t *testing.T) {
+	t.Parallel()
+	s := harborTestSetup().withDefaults()
+	if err := s.validate(); err != nil {
+		t.Fatalf("validate: %v", err)
+	}
+	got := s.policy(7)
+	want := harbor.Policy{
+		Name: "to-acr", DestRegistryID: 7, DestNamespace: "test-project", DestNamespaceReplaceCount: harbor.Flatten1Level,
+		Filters: []harbor.Filter{{Type: harbor.FilterName, Value: "test-project/**", Decoration: harbor.DecorationMatches}},
+		Trigger: harbor.Trigger{Type: harbor.TriggerEventBased}, Speed: 81920, Enabled: true,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("policy (-want +got):\n%s", diff)
+	}
+	if s.Endpoint.URL != "https://dr-inst-registry-vpc.cn-hangzhou.cr.aliyuncs.com" || s.Endpoint.Type != harbor.TypeDockerRegistry {
+		t.Errorf("endpoint = %s %s", s.Endpoint.Type, s.Endpoint.URL)
+	}
+	if d, _ := s.Flattener().Flatten("test-project/nginx"); d != "test-project/nginx" {
+		t.Errorf("Flatten(test-project/nginx) = %q, want test-project/nginx", d)
+	}
+	two := HarborSetup{Projects: []string{"b", "a"}}.withDefaults()
+	if f := two.filters(); len(f) != 1 || f[0].Pattern != "{a,b}/**" || two.Namespace != "" {
+		t.Errorf("two projects: filters %v, namespace %q", f, two.Namespace)
+	}
+}
+
+func TestHarborSetupValidate(t *testing.T) {
+	t.Parallel()
+	neg := -2
+	tests := []struct {
+		name string
+		edit func(*HarborSetup)
+		want string
+	}{
+		{"no policy", func(s *HarborSetup) { s.Policy = "" }, "policy name"},
+		{"no endpoint name", func(s *HarborSetup) { s.Endpoint.Name = "" }, "endpoint name"},
+		{"no URL", func(s *HarborSetup) { s.Endpoint.URL = "" }, "endpoint URL is required"},
+		{"ftp URL", func(s *HarborSetup) { s.Endpoint.URL = "ftp://x" }, "not http(s)"},
+		{"URL with user", func(s *HarborSetup) { s.Endpoint.URL = "https://u:p@x" }, "credentials"},
+		{"bad namespace", func(s *HarborSetup) { s.Namespace = "Bad_NS" }, "not a valid ACR EE namespace"},
+		{"nested namespace", func(s *HarborSetup) { s.Namespace = "a/b" }, "not a valid ACR EE namespace"},
+		{"glob project", func(s *HarborSetup) { s.Projects = []string{"lib*"} }, "not a project name"},
+		{"unknown trigger", func(s *HarborSetup) { s.Trigger = "hourly" }, "unknown trigger"},
+		{"cron on events", func(s *HarborSetup) { s.Cron = "0 0 * * * *" }, "only for a scheduled"},
+		{"5-field cron", func(s *HarborSetup) { s.Trigger = harbor.TriggerScheduled; s.Cron = "0 * * * *" }, "6 fields"},
+		{"flatten -2", func(s *HarborSetup) { s.Flatten = &neg }, "below -1"},
+		{"bad filter", func(s *HarborSetup) { s.Filters = []Filter{{Kind: "size"}} }, "invalid filter"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s := harborTestSetup()
+			tt.edit(&s)
+			err := s.withDefaults().validate()
+			if !errors.Is(err, ErrHarborSetup) || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("validate() = %v, want ErrHarborSetup mentioning %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestHarborSetupHidesSecret(t *testing.T) {
+	t.Parallel()
+	s := harborTestSetup()
+	js, err := json.Marshal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan := &HarborPlan{Setup: s.withDefaults(), Actions: []HarborAction{{Kind: HarborCreateEndpoint, Name: "acr"}}}
+	pjs, err := json.Marshal(plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, out := range []string{s.String(), fmt.Sprint(s), fmt.Sprintf("%+v", s), fmt.Sprintf("%#v", s), string(js), plan.String(), string(pjs)} {
+		if strings.Contains(out, harborSetupSecret) {
+			t.Errorf("output shows the secret: %s", out)
+		}
+	}
+	if !strings.Contains(s.String(), "secret [REDACTED]") || !strings.Contains(s.String(), "10.0 MiB/s") {
+		t.Errorf("String() = %s", s)
+	}
+}
+
+func TestHarborPlanString(t *testing.T) {
+	t.Parallel()
+	p := &HarborPlan{Setup: harborTestSetup().withDefaults(), Repositories: map[string]string{"test-project/nginx": "test-project/nginx"}}
+	if p.HasChanges() || !strings.Contains(p.String(), "no changes") {
+		t.Errorf("empty plan: HasChanges %v, String %s", p.HasChanges(), p)
+	}
+	p.Actions = []HarborAction{{Kind: HarborUpdatePolicy, Name: "to-acr", ID: 3, Reason: "policy drifted",
+		Changes: []HarborFieldChange{{Field: "speed", Old: "unlimited", New: "81920 kbit/s"}}}}
+	want := "+ update-policy \"to-acr\" (id 3): policy drifted\n    speed: unlimited → 81920 kbit/s\n"
+	if !p.HasChanges() || !strings.HasSuffix(p.String(), want) {
+		t.Errorf("String() =\n%s\nwant suffix\n%s", p, want)
+	}
+}
