@@ -1,0 +1,144 @@
+package replication_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/registry"
+	"github.com/google/go-containerregistry/pkg/v1/random"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+
+	"github.com/regdr/regdr/failover"
+	"github.com/regdr/regdr/harbor"
+	"github.com/regdr/regdr/harbor/harbortest"
+	"github.com/regdr/regdr/replication"
+)
+
+// exampleACR is an ACR EE stand-in for the examples: a registry behind the registry
+// password, and namespaces in memory.
+type exampleACR struct {
+	*httptest.Server
+	mu sync.Mutex
+	ns map[string]replication.ACRNamespace
+}
+
+func newExampleACR(user, password string) *exampleACR {
+	reg := registry.New(registry.Logger(log.New(io.Discard, "", 0)))
+	a := &exampleACR{ns: map[string]replication.ACRNamespace{}}
+	a.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if u, p, ok := r.BasicAuth(); !ok || u != user || p != password {
+			w.Header().Set("WWW-Authenticate", `Basic realm="acr"`)
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		reg.ServeHTTP(w, r)
+	}))
+	return a
+}
+
+func (a *exampleACR) GetNamespace(_ context.Context, name string) (*replication.ACRNamespace, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if ns, ok := a.ns[name]; ok {
+		return &ns, nil
+	}
+	return nil, nil
+}
+
+func (a *exampleACR) EnsureNamespace(_ context.Context, name string) (bool, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.ns[name].AutoCreateRepo {
+		return false, nil
+	}
+	a.ns[name] = replication.ACRNamespace{Name: name, AutoCreateRepo: true, DefaultRepoType: "PRIVATE"}
+	return true, nil
+}
+
+// The runbook's steps 1–3 as code: namespace "test-project" in ACR EE, Harbor endpoint
+// "acr-ee", replication policy flattening one level, triggered by events; then the first
+// run, and the check that ACR EE holds everything.
+func ExamplePlanHarbor() {
+	ctx := context.Background()
+	// Harbor with project test-project holding nginx:1.25, and an ACR EE instance.
+	hb := harbortest.New(harbortest.WithProject("test-project", false), harbortest.WithSyncExecutions())
+	hs := httptest.NewServer(hb)
+	defer hs.Close()
+	defer hb.Close()
+	acr := newExampleACR("dr-login", "registry-password")
+	defer acr.Close()
+	img, _ := random.Image(256, 1)
+	ref, _ := name.ParseReference(strings.TrimPrefix(hs.URL, "http://") + "/test-project/nginx:1.25")
+	if err := remote.Write(ref, img, remote.WithAuth(&authn.Basic{Username: harbortest.DefaultAdmin, Password: harbortest.DefaultPassword})); err != nil {
+		log.Fatal(err)
+	}
+
+	hc, err := harbor.New(hs.URL, harbor.WithBasicAuth(harbortest.DefaultAdmin, harbortest.DefaultPassword))
+	if err != nil {
+		log.Fatal(err)
+	}
+	acrRegistry := replication.SyncEndpoint{Registry: strings.TrimPrefix(acr.URL, "http://"), PlainHTTP: true,
+		Auth: &authn.Basic{Username: "dr-login", Password: "registry-password"}}
+	clients := replication.HarborClients{Harbor: hc, Namespaces: acr, Tags: replication.NewRegistryTagLister(acrRegistry)}
+
+	setup := replication.HarborSetup{
+		Policy:   "test-project-to-acr",
+		Projects: []string{"test-project"}, // namespace: test-project, flatten 1 level, event-based
+		Endpoint: replication.HarborEndpoint{
+			Name: "acr-ee",
+			URL:  acr.URL, // in production: replication.ACREndpointURL("myinst", "cn-hangzhou", true)
+			// The registry login name and password.
+			AccessKey: "dr-login", AccessSecret: "registry-password",
+		},
+	}
+	plan, err := replication.PlanHarbor(ctx, clients, setup)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, a := range plan.Actions {
+		fmt.Printf("plan: %s %s\n", a.Kind, a.Name)
+	}
+	fmt.Println("test-project/nginx →", plan.Repositories["test-project/nginx"])
+
+	res, err := plan.Apply(ctx, clients, replication.HarborApplyOptions{
+		Wait: harbor.WaitOptions{Interval: time.Second},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("execution:", res.Execution.Status)
+
+	v := &replication.Verifier{Harbor: hc, Tags: clients.Tags, Setup: setup}
+	lag, err := v.Verify(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(lag)
+
+	again, _ := replication.PlanHarbor(ctx, clients, setup)
+	fmt.Println("changes on a second plan:", again.HasChanges())
+
+	// failover consults the same check before switching DNS.
+	var _ failover.LagReporter = failover.LagFunc(func(ctx context.Context) (failover.Lag, error) {
+		s, err := v.Lag(ctx)
+		return failover.Lag(s), err
+	})
+	// Output:
+	// plan: ensure-namespace test-project
+	// plan: create-endpoint acr-ee
+	// plan: create-policy test-project-to-acr
+	// plan: run-execution test-project-to-acr
+	// test-project/nginx → test-project/nginx
+	// execution: Succeed
+	// complete: 1/1 tags in ACR EE, 0 extra
+	// changes on a second plan: false
+}
