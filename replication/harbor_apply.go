@@ -40,7 +40,9 @@ type HarborDirect struct {
 	// Source is Harbor's registry (its host), Dest ACR EE's, each with credentials.
 	Source, Dest SyncEndpoint
 	// Options tunes the copy: Jobs, Limiter, Retry, Progress, Clock, Logger. Source,
-	// Flattener, Validate, Selector and Override are taken from the plan.
+	// Flattener, Validate, Selector and Override are taken from the plan, and a nil Limiter
+	// becomes one budget of the setup's BytesPerSecond shared by every transfer (unlike
+	// Harbor's per-blob speed).
 	Options SyncOptions
 }
 
@@ -246,6 +248,9 @@ func (p *HarborPlan) runDirect(ctx context.Context, c HarborClients, s HarborSet
 	o.Validate = ValidateACRName
 	o.Selector = sel
 	o.Override = s.Override
+	if o.Limiter == nil && s.BytesPerSecond > 0 {
+		o.Limiter = NewBandwidthLimiter(s.BytesPerSecond)
+	}
 	sy, err := NewSyncer(d.Source, d.Dest, o)
 	if err != nil {
 		return err

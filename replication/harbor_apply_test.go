@@ -239,3 +239,43 @@ func TestHarborPlanRefusesBeforeAnyWrite(t *testing.T) {
 		})
 	}
 }
+
+func TestHarborPolicyFieldsRoundTrip(t *testing.T) {
+	t.Parallel()
+	e := newHarborEnv(t)
+	ctx := harborCtx(t)
+	e.push(t, "library/nginx:1.25")
+	e.push(t, "library/nginx:dev")
+	all := harbor.FlattenAll
+	s := e.setup()
+	s.Trigger, s.Cron = harbor.TriggerScheduled, "0 0 3 * * *"
+	s.Flatten = &all
+	s.BytesPerSecond = 5 << 20
+	s.Override = true
+	s.Filters = []replication.Filter{
+		{Kind: replication.FilterTag, Pattern: "dev", Decoration: replication.Excludes},
+		{Kind: replication.FilterResource, Pattern: "image"},
+	}
+	plan, err := replication.PlanHarbor(ctx, e.clients(), s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := plan.Apply(ctx, e.clients(), replication.HarborApplyOptions{Verify: true})
+	if err != nil {
+		t.Fatalf("Apply: %v", err)
+	}
+	p, err := e.client.GetPolicy(ctx, res.PolicyID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Speed != 40960 || p.Trigger.Cron != "0 0 3 * * *" || p.DestNamespaceReplaceCount != -1 || !p.Override || len(p.Filters) != 3 {
+		t.Errorf("stored policy = %+v", p)
+	}
+	if res.Lag.Expected != 1 || len(res.Lag.Extra) != 0 {
+		t.Errorf("lag = %v, want only nginx:1.25 expected", res.Lag)
+	}
+	again, err := replication.PlanHarbor(ctx, e.clients(), s)
+	if err != nil || again.HasChanges() {
+		t.Errorf("second plan: %v, %v", again, err)
+	}
+}
