@@ -203,3 +203,46 @@ func TestHarborApplyWaitsWithProgress(t *testing.T) {
 		t.Errorf("logs (want actions, no secret):\n%s", logs.String())
 	}
 }
+
+func TestHarborSyncSourceReferrers(t *testing.T) {
+	t.Parallel()
+	e := newHarborEnv(t)
+	ctx := harborCtx(t)
+	img := e.fx.Image("signed", 0)
+	auth := e.harborEndpoint().Auth
+	if err := testutil.PushAuth(ctx, e.harborHost(), "library/app:1", img, auth); err != nil {
+		t.Fatal(err)
+	}
+	sig := e.fx.Signature(testutil.Descriptor(img), "signed by ci")
+	sigDigest := testutil.Descriptor(sig).Digest.String()
+	if err := testutil.PushAuth(ctx, e.harborHost(), "library/app@"+sigDigest, sig, auth); err != nil {
+		t.Fatal(err)
+	}
+	src := &replication.HarborSyncSource{Harbor: e.client, Setup: e.setup()}
+	repos, err := src.Repositories(ctx)
+	if err != nil || !cmp.Equal(repos, []string{"library/app"}) {
+		t.Fatalf("Repositories = %v, %v", repos, err)
+	}
+	tags, err := src.Tags(ctx, "library/app")
+	if err != nil || len(tags) != 1 || tags[0].Digest != testutil.Descriptor(img).Digest.String() {
+		t.Fatalf("Tags = %+v, %v", tags, err)
+	}
+	refs, err := src.Referrers(ctx, "library/app", tags[0].Digest)
+	if err != nil || !cmp.Equal(refs, []string{sigDigest}) {
+		t.Errorf("Referrers = %v, %v; want [%s]", refs, err, sigDigest)
+	}
+
+	plan, err := replication.PlanHarbor(ctx, e.clients(), e.setup())
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := plan.Apply(ctx, e.clients(), replication.HarborApplyOptions{
+		Direct: &replication.HarborDirect{Source: e.harborEndpoint(), Dest: e.acrEndpoint()},
+	})
+	if err != nil {
+		t.Fatalf("Apply: %v", err)
+	}
+	if res.Sync.Copied != 2 {
+		t.Errorf("sync = %v, want the image and its signature copied", res.Sync)
+	}
+}
