@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/regdr/regdr/harbor"
 )
 
@@ -26,6 +28,8 @@ type Verifier struct {
 	Setup HarborSetup
 	// Clock gives the time artifacts are aged against. Nil: the system clock.
 	Clock Clock
+	// Jobs bounds the listings in flight on each side. The default is 4.
+	Jobs int
 }
 
 // LagArtifact is one tag found missing, stale or extra.
@@ -114,22 +118,33 @@ func (v *Verifier) Verify(ctx context.Context) (*LagReport, error) {
 	if err != nil {
 		return nil, fmt.Errorf("mapping source repositories into %q: %w", s.Namespace, err)
 	}
-	r := &LagReport{}
+	r := &LagReport{CheckedAt: v.now()} // the time of the snapshot, before the listings
 	type want struct {
 		src, digest string
 		pushed      time.Time
 	}
+	arts := make([][]harbor.Artifact, len(repos))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(v.jobs())
+	for i, repo := range repos {
+		g.Go(func() error {
+			var err error
+			if arts[i], err = v.Harbor.ListArtifacts(gctx, repo); err != nil {
+				return fmt.Errorf("listing artifacts of %q: %w", repo, err)
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
 	expected := map[string]map[string]want{} // dest repo → tag → want
-	for _, repo := range repos {
-		arts, err := v.Harbor.ListArtifacts(ctx, repo)
-		if err != nil {
-			return nil, fmt.Errorf("listing artifacts of %q: %w", repo, err)
-		}
+	for i, repo := range repos {
 		dest := names[repo]
 		if expected[dest] == nil {
 			expected[dest] = map[string]want{}
 		}
-		for _, a := range arts {
+		for _, a := range arts[i] {
 			kind := "artifact"
 			if a.Type == "IMAGE" {
 				kind = "image"
@@ -158,14 +173,25 @@ func (v *Verifier) Verify(ctx context.Context) (*LagReport, error) {
 		}
 	}
 	slices.Sort(destRepos)
+	destTags := make([][]ACRTag, len(destRepos))
+	g, gctx = errgroup.WithContext(ctx)
+	g.SetLimit(v.jobs())
+	for i, dest := range destRepos {
+		g.Go(func() error {
+			var err error
+			if destTags[i], err = v.Tags.ListTags(gctx, dest); err != nil {
+				return fmt.Errorf("listing tags of ACR EE repository %q: %w", dest, err)
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
 	var oldest time.Time
-	for _, dest := range destRepos {
-		tags, err := v.Tags.ListTags(ctx, dest)
-		if err != nil {
-			return nil, fmt.Errorf("listing tags of ACR EE repository %q: %w", dest, err)
-		}
+	for i, dest := range destRepos {
 		have := map[string]string{}
-		for _, t := range tags {
+		for _, t := range destTags[i] {
 			have[t.Tag] = t.Digest
 		}
 		wants := expected[dest]
@@ -194,11 +220,17 @@ func (v *Verifier) Verify(ctx context.Context) (*LagReport, error) {
 			}
 		}
 	}
-	r.CheckedAt = v.now()
 	if !oldest.IsZero() {
 		r.OldestMissing = max(r.CheckedAt.Sub(oldest), 0)
 	}
 	return r, nil
+}
+
+func (v *Verifier) jobs() int {
+	if v.Jobs > 0 {
+		return v.Jobs
+	}
+	return 4
 }
 
 func (v *Verifier) now() time.Time {

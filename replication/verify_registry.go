@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
+	"golang.org/x/sync/errgroup"
 )
 
 // RegistryTagLister is a TagLister over any registry's distribution API: tags/list, then
@@ -40,7 +41,7 @@ func (l *RegistryTagLister) options(ctx context.Context) []remote.Option {
 	return opts
 }
 
-// ListTags lists repo's tags and HEADs each for its digest.
+// ListTags lists repo's tags and HEADs each for its digest, four at a time.
 func (l *RegistryTagLister) ListTags(ctx context.Context, repo string) ([]ACRTag, error) {
 	var nopts []name.Option
 	if l.ep.PlainHTTP {
@@ -58,16 +59,30 @@ func (l *RegistryTagLister) ListTags(ctx context.Context, repo string) ([]ACRTag
 	if err != nil {
 		return nil, fmt.Errorf("listing tags of %s: %w", r, err)
 	}
+	found := make([]ACRTag, len(tags))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(4)
+	for i, t := range tags {
+		g.Go(func() error {
+			d, err := remote.Head(r.Tag(t), l.options(gctx)...)
+			if isRegistryNotFound(err) {
+				return nil // deleted between the listing and the HEAD
+			}
+			if err != nil {
+				return fmt.Errorf("reading %s:%s: %w", r, t, err)
+			}
+			found[i] = ACRTag{Tag: t, Digest: d.Digest.String()}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
 	out := make([]ACRTag, 0, len(tags))
-	for _, t := range tags {
-		d, err := remote.Head(r.Tag(t), opts...)
-		if isRegistryNotFound(err) {
-			continue // deleted between the listing and the HEAD
+	for _, t := range found {
+		if t.Tag != "" {
+			out = append(out, t)
 		}
-		if err != nil {
-			return nil, fmt.Errorf("reading %s:%s: %w", r, t, err)
-		}
-		out = append(out, ACRTag{Tag: t, Digest: d.Digest.String()})
 	}
 	return out, nil
 }
