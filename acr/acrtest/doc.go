@@ -1,0 +1,35 @@
+// Package acrtest emulates Alibaba Cloud Container Registry Enterprise Edition for
+// tests: the cr OpenAPI (version 2018-12-01) as the SDK speaks it, and an
+// ACR-EE-shaped registry, both plain http.Handlers to serve on loopback.
+//
+// The OpenAPI (Server.OpenAPI) verifies each call's signature (ACS3-HMAC-SHA256, or the
+// legacy v1 query signing) against the AccessKeys it was given and answers in the real
+// response shapes: IsSuccess/Code, HTTP 200 with IsSuccess:false for NAMESPACE_NOT_EXIST
+// and friends, TotalCount as a string where the SDK declares one. Throttle and FailNext
+// inject faults; Namespaces, Repositories and Tags read the state back.
+//
+// The registry (Server.Registry) wraps go-containerregistry's in-memory registry:
+// clients log in with GetAuthorizationToken's temporary credentials or a fixed password
+// (SetPassword), by Basic auth or through the Docker token flow (a Bearer challenge
+// pointing at TokenPath on the same host); repositories are exactly
+// namespace/repository; a push into a missing namespace is DENIED; a push creates a
+// missing repository only when the namespace auto-creates them (NAME_UNKNOWN
+// otherwise); tags pushed are listed by ListRepoTag with their digests.
+//
+//	srv := acrtest.New()
+//	api := httptest.NewServer(srv.OpenAPI())
+//	reg := httptest.NewServer(srv.Registry())
+//	client, _ := acr.New(acr.Config{InstanceID: acrtest.DefaultInstanceID, Cloud: acr.CloudConfig{
+//		Region: acrtest.DefaultRegion, Endpoint: api.Listener.Addr().String(), PlainHTTP: true,
+//		Credentials: &acr.Credentials{AccessKeyID: acrtest.DefaultAccessKeyID, AccessKeySecret: acrtest.DefaultAccessKeySecret},
+//	}})
+//
+// # Concurrency
+//
+// A Server is safe for concurrent use.
+//
+// # Testing
+//
+// This package is itself a test double; package acr's tests run the real SDK client
+// and go-containerregistry against it.
+package acrtest

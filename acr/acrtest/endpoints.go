@@ -1,0 +1,6 @@
+package acrtest
+
+type endpoint struct{}
+type customDomain struct{}
+
+func (s *Server) endpointRoutes() {}

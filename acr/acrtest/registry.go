@@ -1,0 +1,159 @@
+package acrtest
+
+import (
+	"encoding/json"
+	"io"
+	"log"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+)
+
+func discardLogger() *log.Logger { return log.New(io.Discard, "", 0) }
+
+// TokenPath is where the registry's Bearer challenge sends clients for a token, on the
+// registry's own host.
+const TokenPath = "/acrtest/token"
+
+var repoPath = regexp.MustCompile(`^/v2/(.+)/(manifests|blobs|tags)/(.*)$`)
+
+// registryHandler is ACR EE's registry for one instance: go-containerregistry's
+// in-memory registry behind ACR's auth and namespace rules.
+type registryHandler struct {
+	s    *Server
+	inst string
+}
+
+// regError writes a distribution-spec error body.
+func regError(w http.ResponseWriter, status int, code, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]any{"errors": []map[string]string{{"code": code, "message": msg}}})
+}
+
+func (h *registryHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == TokenPath {
+		h.token(w, r)
+		return
+	}
+	if !strings.HasPrefix(r.URL.Path, "/v2/") && r.URL.Path != "/v2" {
+		http.NotFound(w, r)
+		return
+	}
+	if !h.authorized(r) {
+		scheme := "http"
+		if r.TLS != nil {
+			scheme = "https"
+		}
+		w.Header().Set("WWW-Authenticate", `Bearer realm="`+scheme+"://"+r.Host+TokenPath+`",service="acrtest"`)
+		regError(w, http.StatusUnauthorized, "UNAUTHORIZED", "authentication required")
+		return
+	}
+	m := repoPath.FindStringSubmatch(r.URL.Path)
+	if m == nil {
+		h.s.reg.ServeHTTP(w, r)
+		return
+	}
+	name, kind, ref := m[1], m[2], m[3]
+	write := r.Method != http.MethodGet && r.Method != http.MethodHead
+	if status, code, msg := h.admit(name, write); status != 0 {
+		regError(w, status, code, msg)
+		return
+	}
+	if kind != "manifests" || r.Method != http.MethodPut || strings.Contains(ref, ":") {
+		h.s.reg.ServeHTTP(w, r)
+		return
+	}
+	rec := &statusRecorder{ResponseWriter: w}
+	h.s.reg.ServeHTTP(rec, r)
+	if rec.status == http.StatusCreated {
+		h.s.mu.Lock()
+		if p := h.s.instances[h.inst].repos[name]; p != nil {
+			p.tags[ref] = tagInfo{digest: w.Header().Get("Docker-Content-Digest"), size: r.ContentLength, at: h.s.now()}
+		}
+		h.s.mu.Unlock()
+	}
+}
+
+// admit applies ACR EE's repository rules: exactly namespace/repository; no push into a
+// missing namespace; a missing repository is created on push with auto-create ON.
+func (h *registryHandler) admit(name string, write bool) (int, string, string) {
+	ns, repoName, ok := strings.Cut(name, "/")
+	if !ok || repoName == "" || strings.Contains(repoName, "/") {
+		return http.StatusBadRequest, "NAME_INVALID", "repository name must be namespace/repository"
+	}
+	h.s.mu.Lock()
+	defer h.s.mu.Unlock()
+	in := h.s.instances[h.inst]
+	n := in.namespaces[ns]
+	if n == nil {
+		if write {
+			return http.StatusForbidden, "DENIED", "requested access to the resource is denied: namespace " + ns + " does not exist"
+		}
+		return http.StatusNotFound, "NAME_UNKNOWN", "repository name not known to registry"
+	}
+	if in.repos[name] != nil {
+		return 0, "", ""
+	}
+	if write && n.autoCreate {
+		h.s.createRepo(in, ns, repoName)
+		return 0, "", ""
+	}
+	return http.StatusNotFound, "NAME_UNKNOWN", "repository " + name + " not known to registry"
+}
+
+// authorized accepts Basic with a fixed password or unexpired temporary credentials, or a
+// Bearer token from TokenPath.
+func (h *registryHandler) authorized(r *http.Request) bool {
+	h.s.mu.Lock()
+	defer h.s.mu.Unlock()
+	in := h.s.instances[h.inst]
+	if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+		exp, found := in.bearer[tok]
+		return found && h.s.now().Before(exp)
+	}
+	return h.basicOK(in, r)
+}
+
+func (h *registryHandler) basicOK(in *instance, r *http.Request) bool {
+	user, pass, ok := r.BasicAuth()
+	if !ok {
+		return false
+	}
+	if want, found := in.users[user]; found && want == pass {
+		return true
+	}
+	t, found := in.temp[pass]
+	return found && t.user == user && h.s.now().Before(t.expires)
+}
+
+// token is the Docker token endpoint: Basic credentials in, a Bearer token out.
+func (h *registryHandler) token(w http.ResponseWriter, r *http.Request) {
+	h.s.mu.Lock()
+	in := h.s.instances[h.inst]
+	ok := h.basicOK(in, r)
+	var tok string
+	exp := h.s.now().Add(5 * time.Minute)
+	if ok {
+		tok = randomHex(16)
+		in.bearer[tok] = exp
+	}
+	h.s.mu.Unlock()
+	if !ok {
+		regError(w, http.StatusUnauthorized, "UNAUTHORIZED", "authentication required")
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(map[string]any{"token": tok, "access_token": tok, "expires_in": 300})
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	s.status = code
+	s.ResponseWriter.WriteHeader(code)
+}

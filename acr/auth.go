@@ -1,0 +1,122 @@
+package acr
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	cr "github.com/alibabacloud-go/cr-20181201/v2/client"
+	"github.com/alibabacloud-go/tea/tea"
+	"github.com/google/go-containerregistry/pkg/authn"
+)
+
+// RefreshMargin is how long before their expiry temporary registry credentials are
+// replaced.
+const RefreshMargin = 5 * time.Minute
+
+// Token is a temporary registry login from GetAuthorizationToken. Its String, LogValue
+// and MarshalJSON never show the password.
+type Token struct {
+	Username string
+	Password string
+	Expires  time.Time
+}
+
+// String redacts the password.
+func (t Token) String() string {
+	return fmt.Sprintf("acr.Token{Username:%s Password:<redacted> Expires:%s}", t.Username, t.Expires.UTC().Format(time.RFC3339))
+}
+
+// GetAuthorizationToken asks for temporary registry credentials (valid about an hour).
+func (c *Client) GetAuthorizationToken(ctx context.Context) (Token, error) {
+	var b *cr.GetAuthorizationTokenResponseBody
+	err := c.call(ctx, "GetAuthorizationToken", func() (any, error) {
+		r, err := c.api.GetAuthorizationTokenWithOptions(&cr.GetAuthorizationTokenRequest{InstanceId: tea.String(c.instanceID)}, c.runtime)
+		if err != nil {
+			return nil, err
+		}
+		b = r.Body
+		return b, nil
+	})
+	if err != nil {
+		return Token{}, fmt.Errorf("getting authorization token: %w", err)
+	}
+	t := Token{Username: str(b.TempUsername), Password: str(b.AuthorizationToken)}
+	if b.ExpireTime != nil {
+		t.Expires = time.UnixMilli(*b.ExpireTime)
+	}
+	return t, nil
+}
+
+// Authenticator returns a registry authenticator that logs in with temporary
+// credentials from GetAuthorizationToken, cached and refreshed RefreshMargin before they
+// expire (by the client's clock). It fetches the first credentials now, so a refused
+// AccessKey fails here.
+func (c *Client) Authenticator(ctx context.Context) (*TokenAuthenticator, error) {
+	a := &TokenAuthenticator{c: c}
+	if _, err := a.AuthorizationContext(ctx); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// TokenAuthenticator is an authn.Authenticator over GetAuthorizationToken. It is safe for
+// concurrent use.
+type TokenAuthenticator struct {
+	c   *Client
+	mu  sync.Mutex
+	tok Token
+}
+
+var (
+	_ authn.Authenticator        = (*TokenAuthenticator)(nil)
+	_ authn.ContextAuthenticator = (*TokenAuthenticator)(nil)
+)
+
+// Authorization implements authn.Authenticator.
+func (a *TokenAuthenticator) Authorization() (*authn.AuthConfig, error) {
+	return a.AuthorizationContext(context.Background())
+}
+
+// AuthorizationContext implements authn.ContextAuthenticator: the cached credentials, or
+// new ones when they are missing or about to expire.
+func (a *TokenAuthenticator) AuthorizationContext(ctx context.Context) (*authn.AuthConfig, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.tok.Password == "" || !a.c.now().Add(RefreshMargin).Before(a.tok.Expires) {
+		t, err := a.c.GetAuthorizationToken(ctx)
+		if err != nil {
+			return nil, err
+		}
+		a.tok = t
+	}
+	return &authn.AuthConfig{Username: a.tok.Username, Password: a.tok.Password}, nil
+}
+
+// String never shows the password.
+func (a *TokenAuthenticator) String() string { return "acr.TokenAuthenticator(" + a.c.instanceID + ")" }
+
+// Basic returns the authenticator for the instance's fixed registry password (set in the
+// console), the alternative to temporary credentials.
+func Basic(username, password string) authn.Authenticator {
+	return &authn.Basic{Username: username, Password: password}
+}
+
+// GoString redacts the password for %#v.
+func (t Token) GoString() string { return t.String() }
+
+// LogValue logs the user name and expiry only.
+func (t Token) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("username", t.Username), slog.Time("expires", t.Expires))
+}
+
+// MarshalJSON writes the user name and expiry only.
+func (t Token) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Username string    `json:"username"`
+		Expires  time.Time `json:"expires"`
+	}{t.Username, t.Expires})
+}

@@ -1,0 +1,102 @@
+package acr
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	cr "github.com/alibabacloud-go/cr-20181201/v2/client"
+	util "github.com/alibabacloud-go/tea-utils/v2/service"
+
+	"github.com/regdr/regdr/internal/aliyun"
+)
+
+// Config selects one ACR Enterprise Edition instance and how to reach the API.
+type Config struct {
+	// InstanceID is the EE instance, e.g. "cri-xxxxxxxx". Required.
+	InstanceID string
+	// Cloud is the OpenAPI configuration. Cloud.Region is required unless Cloud.Endpoint
+	// is set; the endpoint defaults to "cr.<region>.aliyuncs.com".
+	Cloud CloudConfig
+	// Now is the clock used to decide when registry credentials expire. Nil is time.Now.
+	Now func() time.Time
+	// Logger receives one line per write (never a secret). Nil discards.
+	Logger *slog.Logger
+}
+
+// Client is a typed client of one ACR EE instance. It is safe for concurrent use.
+type Client struct {
+	api        *cr.Client
+	runtime    *util.RuntimeOptions
+	retry      Retry
+	instanceID string
+	region     string
+	now        func() time.Time
+	log        *slog.Logger
+}
+
+// New returns a client for cfg.InstanceID. It does no I/O.
+func New(cfg Config) (*Client, error) {
+	if cfg.InstanceID == "" {
+		return nil, fmt.Errorf("acr: %w: empty instance ID", ErrInvalidArgument)
+	}
+	if cfg.Cloud.Region == "" && cfg.Cloud.Endpoint == "" {
+		return nil, fmt.Errorf("acr: %w: region or endpoint required", ErrInvalidArgument)
+	}
+	oc, err := cfg.Cloud.OpenAPIConfig("cr." + cfg.Cloud.Region + ".aliyuncs.com")
+	if err != nil {
+		return nil, fmt.Errorf("acr: %w", err)
+	}
+	if oc.RegionId == nil && cfg.Cloud.Region != "" {
+		r := cfg.Cloud.Region
+		oc.RegionId = &r
+	}
+	api, err := cr.NewClient(oc)
+	if err != nil {
+		return nil, fmt.Errorf("acr: creating client: %w", err)
+	}
+	c := &Client{
+		api: api, runtime: cfg.Cloud.Runtime(), retry: cfg.Cloud.Retry,
+		instanceID: cfg.InstanceID, region: cfg.Cloud.Region,
+		now: cfg.Now, log: cfg.Logger,
+	}
+	if c.now == nil {
+		c.now = time.Now
+	}
+	if c.log == nil {
+		c.log = slog.New(slog.DiscardHandler)
+	}
+	return c, nil
+}
+
+// InstanceID returns the instance the client talks to.
+func (c *Client) InstanceID() string { return c.instanceID }
+
+// call runs one API call with retries; fn returns the SDK error and the response body,
+// whose IsSuccess:false is turned into an *Error.
+func (c *Client) call(ctx context.Context, op string, fn func() (any, error)) error {
+	return aliyun.Do(ctx, c.retry, op, func() error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		body, err := fn()
+		if err != nil {
+			return err
+		}
+		if body == nil {
+			return errors.New("empty answer")
+		}
+		return aliyun.CheckSuccess(op, body)
+	})
+}
+
+func str(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
+func boolv(p *bool) bool { return p != nil && *p }

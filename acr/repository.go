@@ -1,0 +1,134 @@
+package acr
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	cr "github.com/alibabacloud-go/cr-20181201/v2/client"
+	"github.com/alibabacloud-go/tea/tea"
+)
+
+// Repository is an ACR EE repository, named Namespace/Name.
+type Repository struct {
+	ID        string `json:"id"`
+	Namespace string `json:"namespace"`
+	Name      string `json:"name"`
+	Type      string `json:"type,omitempty"` // PRIVATE or PUBLIC
+	Status    string `json:"status,omitempty"`
+}
+
+// Path returns "namespace/name", the repository's path in the registry.
+func (r Repository) Path() string { return r.Namespace + "/" + r.Name }
+
+// Tag is one tag of a repository and the digest it points at.
+type Tag struct {
+	Tag    string `json:"tag"`
+	Digest string `json:"digest"`
+	Size   int64  `json:"size,omitempty"`
+	Status string `json:"status,omitempty"`
+}
+
+// ListRepositories returns every repository of the namespace ("" = all namespaces), all
+// pages.
+func (c *Client) ListRepositories(ctx context.Context, namespace string) ([]Repository, error) {
+	if namespace != "" {
+		if err := ValidateNamespaceName(namespace); err != nil {
+			return nil, err
+		}
+	}
+	var out []Repository
+	for page := int32(1); ; page++ {
+		req := &cr.ListRepositoryRequest{InstanceId: tea.String(c.instanceID), PageNo: tea.Int32(page), PageSize: tea.Int32(c.pageSize())}
+		if namespace != "" {
+			req.RepoNamespaceName = tea.String(namespace)
+		}
+		var b *cr.ListRepositoryResponseBody
+		err := c.call(ctx, "ListRepository", func() (any, error) {
+			r, err := c.api.ListRepositoryWithOptions(req, c.runtime)
+			if err != nil {
+				return nil, err
+			}
+			b = r.Body
+			return b, nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("listing repositories: %w", err)
+		}
+		for _, r := range b.Repositories {
+			if r == nil {
+				continue
+			}
+			out = append(out, Repository{ID: str(r.RepoId), Namespace: str(r.RepoNamespaceName), Name: str(r.RepoName),
+				Type: str(r.RepoType), Status: str(r.RepoStatus)})
+		}
+		if lastPage(len(b.Repositories), len(out), str(b.TotalCount), c.pageSize()) {
+			return out, nil
+		}
+	}
+}
+
+// GetRepository returns the repository at path "namespace/name"; ErrNotFound when missing.
+func (c *Client) GetRepository(ctx context.Context, path string) (Repository, error) {
+	ns, name, ok := strings.Cut(path, "/")
+	if !ok || name == "" || strings.Contains(name, "/") {
+		return Repository{}, fmt.Errorf("acr: %w: repository %q is not namespace/name", ErrInvalidArgument, path)
+	}
+	if err := ValidateNamespaceName(ns); err != nil {
+		return Repository{}, err
+	}
+	var b *cr.GetRepositoryResponseBody
+	err := c.call(ctx, "GetRepository", func() (any, error) {
+		r, err := c.api.GetRepositoryWithOptions(&cr.GetRepositoryRequest{
+			InstanceId: tea.String(c.instanceID), RepoNamespaceName: tea.String(ns), RepoName: tea.String(name),
+		}, c.runtime)
+		if err != nil {
+			return nil, err
+		}
+		b = r.Body
+		return b, nil
+	})
+	if err != nil {
+		return Repository{}, fmt.Errorf("getting repository %q: %w", path, err)
+	}
+	return Repository{ID: str(b.RepoId), Namespace: str(b.RepoNamespaceName), Name: str(b.RepoName),
+		Type: str(b.RepoType), Status: str(b.RepoStatus)}, nil
+}
+
+// ListTags returns every tag of the repository with ID repoID, with digests, all pages.
+func (c *Client) ListTags(ctx context.Context, repoID string) ([]Tag, error) {
+	if repoID == "" {
+		return nil, fmt.Errorf("acr: %w: empty repository ID", ErrInvalidArgument)
+	}
+	var out []Tag
+	for page := int32(1); ; page++ {
+		var b *cr.ListRepoTagResponseBody
+		err := c.call(ctx, "ListRepoTag", func() (any, error) {
+			r, err := c.api.ListRepoTagWithOptions(&cr.ListRepoTagRequest{
+				InstanceId: tea.String(c.instanceID), RepoId: tea.String(repoID),
+				PageNo: tea.Int32(page), PageSize: tea.Int32(c.pageSize()),
+			}, c.runtime)
+			if err != nil {
+				return nil, err
+			}
+			b = r.Body
+			return b, nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("listing tags of repository %s: %w", repoID, err)
+		}
+		for _, im := range b.Images {
+			if im == nil {
+				continue
+			}
+			var size int64
+			if im.ImageSize != nil {
+				size = *im.ImageSize
+			}
+			out = append(out, Tag{Tag: str(im.Tag), Digest: str(im.Digest), Size: size, Status: str(im.Status)})
+		}
+		if lastPage(len(b.Images), len(out), str(b.TotalCount), c.pageSize()) {
+			return out, nil
+		}
+	}
+}
