@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"time"
 
 	cr "github.com/alibabacloud-go/cr-20181201/v2/client"
@@ -85,12 +86,15 @@ func (c *Client) call(ctx context.Context, op string, fn func() (any, error)) er
 		if err != nil {
 			return err
 		}
-		if body == nil {
-			return errors.New("empty answer")
+		if v := reflect.ValueOf(body); !v.IsValid() || (v.Kind() == reflect.Pointer && v.IsNil()) {
+			return errEmpty // an SDK answer without a body: nothing to read
 		}
 		return aliyun.CheckSuccess(op, body)
 	})
 }
+
+// errEmpty is an answer without a body.
+var errEmpty = errors.New("empty answer")
 
 func str(p *string) string {
 	if p == nil {

@@ -49,6 +49,8 @@ type instance struct {
 	bearer     map[string]time.Time
 	endpoints  map[string]*endpoint // "internet", "vpc"
 	custom     map[string]*customDomain
+	vpcs       []LinkedVPC
+	created    time.Time
 }
 
 type namespace struct {
@@ -130,8 +132,9 @@ func (s *Server) addInstance(id, region string) {
 	s.instances[id] = &instance{
 		id: id, region: region, namespaces: map[string]*namespace{}, repos: map[string]*repo{},
 		users: map[string]string{}, temp: map[string]tempCred{}, bearer: map[string]time.Time{},
-		endpoints: map[string]*endpoint{}, custom: map[string]*customDomain{},
+		endpoints: map[string]*endpoint{}, custom: map[string]*customDomain{}, created: s.now(),
 	}
+	seedEndpoints(s.instances[id])
 }
 
 // OpenAPI returns the handler of the cr OpenAPI. Point an acr client at it with
