@@ -35,6 +35,7 @@ func (s *Server) routes() {
 	s.api.Handle("ListRepoTag", s.locked(s.listRepoTag))
 	s.api.Handle("GetAuthorizationToken", s.locked(s.getAuthorizationToken))
 	s.endpointRoutes()
+	s.syncRoutes()
 }
 
 // locked runs h with the state locked and the instance of the call resolved.

@@ -50,6 +50,8 @@ type instance struct {
 	endpoints  map[string]*endpoint // "internet", "vpc"
 	custom     map[string]*customDomain
 	vpcs       []LinkedVPC
+	syncRules  []*syncRule
+	syncTasks  []*SyncTask
 	created    time.Time
 }
 
