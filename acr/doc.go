@@ -4,7 +4,13 @@
 //   - namespaces: Get, List, Create, Update and the idempotent EnsureNamespace (the
 //     runbook's step 1: auto-create repository ON, default repository type PRIVATE),
 //     which reports what it changed;
+//   - the instance, its internet and VPC endpoints with their SYSTEM and USER (custom)
+//     domains, the VPC IPs of linked VPCs (GetVPCEndpoint), and custom domains
+//     (Create/Get/UpdateCustomDomain, called through the SDK's generic CallApi since the
+//     SDK lacks them);
 //   - repositories and their tags with digests, all pages;
+//   - ACR EE's own instance-to-instance sync rules (CreateSyncRule, ListSyncRules) and
+//     tasks (ListSyncTasks, GetSyncTask), for replicating onward between instances;
 //   - registry login: GetAuthorizationToken's temporary credentials as a
 //     go-containerregistry authn.Authenticator that refreshes them before they expire
 //     (Client.Authenticator), or the instance's fixed password (Basic).
