@@ -56,19 +56,31 @@ func (c *Client) GetAuthorizationToken(ctx context.Context) (Token, error) {
 // expire (by the client's clock). It fetches the first credentials now, so a refused
 // AccessKey fails here.
 func (c *Client) Authenticator(ctx context.Context) (*TokenAuthenticator, error) {
-	a := &TokenAuthenticator{c: c}
+	a := NewTokenAuthenticator(c, c.now)
+	a.name = c.instanceID
 	if _, err := a.AuthorizationContext(ctx); err != nil {
 		return nil, err
 	}
 	return a, nil
 }
 
+// NewTokenAuthenticator returns an authenticator over src that fetches credentials on
+// first use and refreshes them RefreshMargin before they expire by now (nil: time.Now).
+func NewTokenAuthenticator(src TokenSource, now func() time.Time) *TokenAuthenticator {
+	if now == nil {
+		now = time.Now
+	}
+	return &TokenAuthenticator{src: src, now: now}
+}
+
 // TokenAuthenticator is an authn.Authenticator over GetAuthorizationToken. It is safe for
 // concurrent use.
 type TokenAuthenticator struct {
-	c   *Client
-	mu  sync.Mutex
-	tok Token
+	src  TokenSource
+	now  func() time.Time
+	name string
+	mu   sync.Mutex
+	tok  Token
 }
 
 var (
@@ -86,8 +98,8 @@ func (a *TokenAuthenticator) Authorization() (*authn.AuthConfig, error) {
 func (a *TokenAuthenticator) AuthorizationContext(ctx context.Context) (*authn.AuthConfig, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.tok.Password == "" || !a.c.now().Add(RefreshMargin).Before(a.tok.Expires) {
-		t, err := a.c.GetAuthorizationToken(ctx)
+	if a.tok.Password == "" || !a.now().Add(RefreshMargin).Before(a.tok.Expires) {
+		t, err := a.src.GetAuthorizationToken(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -97,7 +109,7 @@ func (a *TokenAuthenticator) AuthorizationContext(ctx context.Context) (*authn.A
 }
 
 // String never shows the password.
-func (a *TokenAuthenticator) String() string { return "acr.TokenAuthenticator(" + a.c.instanceID + ")" }
+func (a *TokenAuthenticator) String() string { return "acr.TokenAuthenticator(" + a.name + ")" }
 
 // Basic returns the authenticator for the instance's fixed registry password (set in the
 // console), the alternative to temporary credentials.

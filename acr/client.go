@@ -25,6 +25,8 @@ type Config struct {
 	Now func() time.Time
 	// Logger receives one line per write (never a secret). Nil discards.
 	Logger *slog.Logger
+	// PageSize is the page size of list calls, 1..100. Zero means 50.
+	PageSize int
 }
 
 // Client is a typed client of one ACR EE instance. It is safe for concurrent use.
@@ -36,12 +38,16 @@ type Client struct {
 	region     string
 	now        func() time.Time
 	log        *slog.Logger
+	pages      int32
 }
 
 // New returns a client for cfg.InstanceID. It does no I/O.
 func New(cfg Config) (*Client, error) {
 	if cfg.InstanceID == "" {
 		return nil, fmt.Errorf("acr: %w: empty instance ID", ErrInvalidArgument)
+	}
+	if cfg.PageSize < 0 || cfg.PageSize > 100 {
+		return nil, fmt.Errorf("acr: %w: page size %d outside 1..100", ErrInvalidArgument, cfg.PageSize)
 	}
 	if cfg.Cloud.Region == "" && cfg.Cloud.Endpoint == "" {
 		return nil, fmt.Errorf("acr: %w: region or endpoint required", ErrInvalidArgument)
@@ -61,7 +67,10 @@ func New(cfg Config) (*Client, error) {
 	c := &Client{
 		api: api, runtime: cfg.Cloud.Runtime(), retry: cfg.Cloud.Retry,
 		instanceID: cfg.InstanceID, region: cfg.Cloud.Region,
-		now: cfg.Now, log: cfg.Logger,
+		now: cfg.Now, log: cfg.Logger, pages: int32(cfg.PageSize),
+	}
+	if c.pages == 0 {
+		c.pages = 50
 	}
 	if c.now == nil {
 		c.now = time.Now

@@ -194,4 +194,4 @@ func lastPage(got, sofar int, total string, pageSize int32) bool {
 	return false
 }
 
-func (c *Client) pageSize() int32 { return 50 }
+func (c *Client) pageSize() int32 { return c.pages }

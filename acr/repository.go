@@ -3,7 +3,9 @@ package acr
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
+	"time"
 
 	cr "github.com/alibabacloud-go/cr-20181201/v2/client"
 	"github.com/alibabacloud-go/tea/tea"
@@ -27,6 +29,8 @@ type Tag struct {
 	Digest string `json:"digest"`
 	Size   int64  `json:"size,omitempty"`
 	Status string `json:"status,omitempty"`
+	// Updated is when the tag last moved, when ACR says.
+	Updated time.Time `json:"updated,omitzero"`
 }
 
 // ListRepositories returns every repository of the namespace ("" = all namespaces), all
@@ -125,10 +129,24 @@ func (c *Client) ListTags(ctx context.Context, repoID string) ([]Tag, error) {
 			if im.ImageSize != nil {
 				size = *im.ImageSize
 			}
-			out = append(out, Tag{Tag: str(im.Tag), Digest: str(im.Digest), Size: size, Status: str(im.Status)})
+			tag := Tag{Tag: str(im.Tag), Digest: str(im.Digest), Size: size, Status: str(im.Status)}
+			if ms, err := strconv.ParseInt(str(im.ImageUpdate), 10, 64); err == nil && ms > 0 {
+				tag.Updated = time.UnixMilli(ms).UTC()
+			}
+			out = append(out, tag)
 		}
 		if lastPage(len(b.Images), len(out), str(b.TotalCount), c.pageSize()) {
 			return out, nil
 		}
 	}
+}
+
+// TagsOf returns the tags of the repository at path "namespace/name" with their digests;
+// ErrNotFound when the repository does not exist.
+func (c *Client) TagsOf(ctx context.Context, path string) ([]Tag, error) {
+	r, err := c.GetRepository(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	return c.ListTags(ctx, r.ID)
 }

@@ -52,7 +52,7 @@ func (h *registryHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	m := repoPath.FindStringSubmatch(r.URL.Path)
 	if m == nil {
-		h.s.reg.ServeHTTP(w, r)
+		h.reg().ServeHTTP(w, r)
 		return
 	}
 	name, kind, ref := m[1], m[2], m[3]
@@ -62,11 +62,11 @@ func (h *registryHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if kind != "manifests" || r.Method != http.MethodPut || strings.Contains(ref, ":") {
-		h.s.reg.ServeHTTP(w, r)
+		h.reg().ServeHTTP(w, r)
 		return
 	}
 	rec := &statusRecorder{ResponseWriter: w}
-	h.s.reg.ServeHTTP(rec, r)
+	h.reg().ServeHTTP(rec, r)
 	if rec.status == http.StatusCreated {
 		h.s.mu.Lock()
 		if p := h.s.instances[h.inst].repos[name]; p != nil {
@@ -156,4 +156,10 @@ type statusRecorder struct {
 func (s *statusRecorder) WriteHeader(code int) {
 	s.status = code
 	s.ResponseWriter.WriteHeader(code)
+}
+
+func (h *registryHandler) reg() http.Handler {
+	h.s.mu.Lock()
+	defer h.s.mu.Unlock()
+	return h.s.instances[h.inst].reg
 }

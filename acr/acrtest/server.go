@@ -29,7 +29,6 @@ const (
 // registry (Registry). Create it with New; it is safe for concurrent use.
 type Server struct {
 	api      *aliyuntest.Server
-	reg      http.Handler
 	now      func() time.Time
 	tokenTTL time.Duration
 
@@ -42,6 +41,7 @@ type Server struct {
 
 type instance struct {
 	id, region string
+	reg        http.Handler // this instance's storage
 	namespaces map[string]*namespace
 	repos      map[string]*repo // by "ns/name"
 	users      map[string]string
@@ -109,7 +109,7 @@ func WithTokenTTL(d time.Duration) Option { return func(s *Server) { s.tokenTTL 
 // New returns an emulator configured by opts.
 func New(opts ...Option) *Server {
 	s := &Server{
-		api: aliyuntest.NewServer(APIVersion), reg: registry.New(registry.Logger(discardLogger())),
+		api: aliyuntest.NewServer(APIVersion),
 		now: time.Now, tokenTTL: time.Hour, instances: map[string]*instance{},
 	}
 	for _, o := range opts {
@@ -132,7 +132,7 @@ func (s *Server) addInstance(id, region string) {
 		s.first = id
 	}
 	s.instances[id] = &instance{
-		id: id, region: region, namespaces: map[string]*namespace{}, repos: map[string]*repo{},
+		id: id, region: region, reg: registry.New(registry.Logger(discardLogger())), namespaces: map[string]*namespace{}, repos: map[string]*repo{},
 		users: map[string]string{}, temp: map[string]tempCred{}, bearer: map[string]time.Time{},
 		endpoints: map[string]*endpoint{}, custom: map[string]*customDomain{}, created: s.now(),
 	}
@@ -145,6 +145,17 @@ func (s *Server) OpenAPI() http.Handler { return s.api }
 
 // Registry returns the /v2/ registry of the first instance.
 func (s *Server) Registry() http.Handler { return &registryHandler{s: s, inst: s.first} }
+
+// InstanceRegistry returns the /v2/ registry of the instance instanceID (nil when there
+// is no such instance). Each instance stores its own images.
+func (s *Server) InstanceRegistry(instanceID string) http.Handler {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.instances[instanceID] == nil {
+		return nil
+	}
+	return &registryHandler{s: s, inst: instanceID}
+}
 
 // Throttle makes the next n calls of action ("" = any) answer Alibaba's throttling error.
 func (s *Server) Throttle(action string, n int) { s.api.Throttle(action, n) }
