@@ -178,3 +178,30 @@ func TestExpiredTemporaryCredentialsRefused(t *testing.T) {
 		t.Error("push with expired temporary credentials succeeded")
 	}
 }
+
+func TestDeletedTagDisappears(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	ctx := ctxT(t)
+	if _, err := e.client.EnsureNamespace(ctx, "ns", runbook); err != nil {
+		t.Fatal(err)
+	}
+	a, err := e.client.Authenticator(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := push(t, e, "ns/app:v1", a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, err := name.ParseReference(e.registry+"/ns/app@"+d.String(), name.Insecure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := remote.Delete(ref, remote.WithAuth(a), remote.WithContext(ctx)); err != nil {
+		t.Fatalf("Delete: %v", err)
+	}
+	if tags, err := e.client.TagsOf(ctx, "ns/app"); err != nil || len(tags) != 0 {
+		t.Errorf("TagsOf after delete = %+v, %v; want none", tags, err)
+	}
+}

@@ -61,6 +61,14 @@ func (h *registryHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		regError(w, status, code, msg)
 		return
 	}
+	if kind == "manifests" && r.Method == http.MethodDelete {
+		rec := &statusRecorder{ResponseWriter: w}
+		h.reg().ServeHTTP(rec, r)
+		if rec.status == http.StatusAccepted {
+			h.forget(name, ref)
+		}
+		return
+	}
 	if kind != "manifests" || r.Method != http.MethodPut || strings.Contains(ref, ":") {
 		h.reg().ServeHTTP(w, r)
 		return
@@ -162,4 +170,19 @@ func (h *registryHandler) reg() http.Handler {
 	h.s.mu.Lock()
 	defer h.s.mu.Unlock()
 	return h.s.instances[h.inst].reg
+}
+
+// forget drops the tags a deleted manifest reference (tag or digest) leaves behind.
+func (h *registryHandler) forget(name, ref string) {
+	h.s.mu.Lock()
+	defer h.s.mu.Unlock()
+	p := h.s.instances[h.inst].repos[name]
+	if p == nil {
+		return
+	}
+	for t, ti := range p.tags {
+		if t == ref || ti.digest == ref {
+			delete(p.tags, t)
+		}
+	}
 }
