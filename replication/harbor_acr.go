@@ -2,41 +2,36 @@ package replication
 
 import (
 	"context"
-	"time"
+
+	"github.com/regdr/regdr/acr"
 )
 
-// ACRNamespace is an ACR EE namespace as Harbor replication needs to see it.
-type ACRNamespace struct {
-	Name            string
-	AutoCreateRepo  bool
-	DefaultRepoType string // "PRIVATE" or "PUBLIC"
-}
-
-// NamespaceEnsurer reads and ensures ACR EE namespaces (runbook step 1).
+// NamespaceEnsurer reads and ensures ACR EE namespaces (runbook step 1). *acr.Client
+// satisfies it.
 type NamespaceEnsurer interface {
-	// GetNamespace returns the namespace, or nil and no error when it does not exist.
-	GetNamespace(ctx context.Context, name string) (*ACRNamespace, error)
-	// EnsureNamespace creates the namespace (auto-create repository ON, default repository
-	// type PRIVATE) or switches auto-create on, and reports whether it changed anything.
-	EnsureNamespace(ctx context.Context, name string) (changed bool, err error)
+	// GetNamespace returns the namespace, or an error matching acr.ErrNotFound.
+	GetNamespace(ctx context.Context, name string) (acr.Namespace, error)
+	// EnsureNamespace creates the namespace with spec or updates it to spec, and reports
+	// what it changed.
+	EnsureNamespace(ctx context.Context, name string, spec acr.NamespaceSpec) (acr.NamespaceChange, error)
 }
 
-// ACRTag is one tag of an ACR EE repository.
-type ACRTag struct {
-	Tag    string
-	Digest string
-	// Updated is when the tag last moved, if known.
-	Updated time.Time
-}
-
-// TagLister lists what an ACR EE repository ("namespace/repo") holds. A repository that
-// does not exist has no tags.
+// TagLister lists the tags of an ACR EE repository at path "namespace/repo" with their
+// digests; a repository that does not exist is an error matching acr.ErrNotFound, or no
+// tags. *acr.Client satisfies it (ListRepoTag); so does RegistryTagLister (registry HEADs).
 type TagLister interface {
-	ListTags(ctx context.Context, repo string) ([]ACRTag, error)
+	TagsOf(ctx context.Context, path string) ([]acr.Tag, error)
 }
 
-// RepositoryLister is an optional extension of TagLister, discovered by type assertion:
+// RepositoryLister is an optional extension of a TagLister, discovered by type assertion:
 // listing a namespace's repositories lets Verify report extra repositories too.
+// *acr.Client satisfies it.
 type RepositoryLister interface {
-	ListRepositories(ctx context.Context, namespace string) ([]string, error)
+	ListRepositories(ctx context.Context, namespace string) ([]acr.Repository, error)
 }
+
+var (
+	_ NamespaceEnsurer = (*acr.Client)(nil)
+	_ TagLister        = (*acr.Client)(nil)
+	_ RepositoryLister = (*acr.Client)(nil)
+)

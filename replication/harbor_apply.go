@@ -105,8 +105,10 @@ func (p *HarborPlan) Apply(ctx context.Context, c HarborClients, opts HarborAppl
 func (p *HarborPlan) apply(ctx context.Context, c HarborClients, s HarborSetup, a HarborAction, res *HarborApplyResult, opts HarborApplyOptions) error {
 	switch a.Kind {
 	case HarborEnsureNamespace:
-		_, err := c.Namespaces.EnsureNamespace(ctx, a.Name)
-		return err
+		if _, err := c.Namespaces.EnsureNamespace(ctx, a.Name, s.namespaceSpec()); err != nil {
+			return fmt.Errorf("ensuring ACR EE namespace %q: %w", a.Name, err)
+		}
+		return nil
 	case HarborCreateEndpoint, HarborUpdateEndpoint:
 		return applyHarborEndpoint(ctx, c.Harbor, s, res)
 	case HarborCreatePolicy, HarborUpdatePolicy:

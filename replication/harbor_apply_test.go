@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/regdr/regdr/acr/acrtest"
 	"github.com/regdr/regdr/harbor"
 	"github.com/regdr/regdr/replication"
 )
@@ -77,7 +78,7 @@ func TestHarborPlanApplyConverges(t *testing.T) {
 	if res.Lag == nil || !res.Lag.Complete() || res.Lag.Present != 2 {
 		t.Errorf("lag after apply = %v, want complete with 2 tags", res.Lag)
 	}
-	tags, err := e.tags().ListTags(ctx, "dr-ns/nginx")
+	tags, err := e.tags().TagsOf(ctx, "dr-ns/nginx")
 	if err != nil || len(tags) != 1 || tags[0].Digest != nginx {
 		t.Errorf("ACR dr-ns/nginx = %v, %v; want 1.25 at %s", tags, err, nginx)
 	}
@@ -165,37 +166,39 @@ func TestHarborPlanRefusesBeforeAnyWrite(t *testing.T) {
 	tests := []struct {
 		name  string
 		push  []string
-		edit  func(*harborEnv, *replication.HarborSetup)
+		edit  func(*testing.T, *harborEnv, *replication.HarborSetup)
 		want  error
 		wants string
 	}{{
 		name: "wrong ACR password",
 		push: []string{"library/nginx:1"},
-		edit: func(_ *harborEnv, s *replication.HarborSetup) { s.Endpoint.AccessSecret = "wrong-password" },
+		edit: func(_ *testing.T, _ *harborEnv, s *replication.HarborSetup) { s.Endpoint.AccessSecret = "wrong-password" },
 		want: replication.ErrHarborEndpoint,
 	}, {
 		name: "namespace missing and not to be created",
 		push: []string{"library/nginx:1"},
-		edit: func(_ *harborEnv, s *replication.HarborSetup) { s.ExistingNamespace = true },
+		edit: func(_ *testing.T, _ *harborEnv, s *replication.HarborSetup) { s.ExistingNamespace = true },
 		want: replication.ErrHarborNamespace,
 	}, {
 		name: "namespace with auto-create off, not to be changed",
 		push: []string{"library/nginx:1"},
-		edit: func(e *harborEnv, s *replication.HarborSetup) {
-			e.ns.set(replication.ACRNamespace{Name: "dr-ns"})
+		edit: func(t *testing.T, e *harborEnv, s *replication.HarborSetup) {
+			if err := e.acrSrv.AddNamespace(acrtest.DefaultInstanceID, acrtest.Namespace{Name: "dr-ns"}); err != nil {
+				t.Fatal(err)
+			}
 			s.ExistingNamespace = true
 		},
 		want: replication.ErrHarborNamespace,
 	}, {
 		name:  "three levels without flattening",
 		push:  []string{"library/nginx:1", "library/a/b/nginx:1"},
-		edit:  func(_ *harborEnv, s *replication.HarborSetup) { s.Flatten = &flat0 },
+		edit:  func(_ *testing.T, _ *harborEnv, s *replication.HarborSetup) { s.Flatten = &flat0 },
 		want:  replication.ErrInvalidName,
 		wants: "dr-ns/library/a/b/nginx",
 	}, {
 		name: "two projects collide",
 		push: []string{"library/nginx:1", "team/nginx:2"},
-		edit: func(e *harborEnv, s *replication.HarborSetup) {
+		edit: func(t *testing.T, e *harborEnv, s *replication.HarborSetup) {
 			e.srv.AddProject("team", false)
 			s.Projects = []string{"library", "team"}
 		},
@@ -203,11 +206,11 @@ func TestHarborPlanRefusesBeforeAnyWrite(t *testing.T) {
 		wants: "dr-ns/nginx",
 	}, {
 		name: "no namespace for several projects",
-		edit: func(_ *harborEnv, s *replication.HarborSetup) { s.Projects = []string{"a", "b"}; s.Namespace = "" },
+		edit: func(_ *testing.T, _ *harborEnv, s *replication.HarborSetup) { s.Projects = []string{"a", "b"}; s.Namespace = "" },
 		want: replication.ErrHarborSetup,
 	}, {
 		name: "scheduled without cron",
-		edit: func(_ *harborEnv, s *replication.HarborSetup) { s.Trigger = harbor.TriggerScheduled },
+		edit: func(_ *testing.T, _ *harborEnv, s *replication.HarborSetup) { s.Trigger = harbor.TriggerScheduled },
 		want: replication.ErrHarborSetup,
 	}}
 	for _, tt := range tests {
@@ -216,7 +219,7 @@ func TestHarborPlanRefusesBeforeAnyWrite(t *testing.T) {
 			e := newHarborEnv(t)
 			ctx := harborCtx(t)
 			s := e.setup()
-			tt.edit(e, &s)
+			tt.edit(t, e, &s)
 			for _, ref := range tt.push {
 				e.push(t, ref)
 			}

@@ -3,66 +3,23 @@ package replication_test
 import (
 	"context"
 	"fmt"
-	"io"
 	"log"
-	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/registry"
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
+	"github.com/regdr/regdr/acr"
+	"github.com/regdr/regdr/acr/acrtest"
 	"github.com/regdr/regdr/failover"
 	"github.com/regdr/regdr/harbor"
 	"github.com/regdr/regdr/harbor/harbortest"
 	"github.com/regdr/regdr/replication"
 )
-
-// exampleACR is an ACR EE stand-in for the examples: a registry behind the registry
-// password, and namespaces in memory.
-type exampleACR struct {
-	*httptest.Server
-	mu sync.Mutex
-	ns map[string]replication.ACRNamespace
-}
-
-func newExampleACR(user, password string) *exampleACR {
-	reg := registry.New(registry.Logger(log.New(io.Discard, "", 0)))
-	a := &exampleACR{ns: map[string]replication.ACRNamespace{}}
-	a.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if u, p, ok := r.BasicAuth(); !ok || u != user || p != password {
-			w.Header().Set("WWW-Authenticate", `Basic realm="acr"`)
-			w.WriteHeader(http.StatusUnauthorized)
-			return
-		}
-		reg.ServeHTTP(w, r)
-	}))
-	return a
-}
-
-func (a *exampleACR) GetNamespace(_ context.Context, name string) (*replication.ACRNamespace, error) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if ns, ok := a.ns[name]; ok {
-		return &ns, nil
-	}
-	return nil, nil
-}
-
-func (a *exampleACR) EnsureNamespace(_ context.Context, name string) (bool, error) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.ns[name].AutoCreateRepo {
-		return false, nil
-	}
-	a.ns[name] = replication.ACRNamespace{Name: name, AutoCreateRepo: true, DefaultRepoType: "PRIVATE"}
-	return true, nil
-}
 
 // The runbook's steps 1–3 as code: namespace "test-project" in ACR EE, Harbor endpoint
 // "acr-ee", replication policy flattening one level, triggered by events; then the first
@@ -74,8 +31,13 @@ func ExamplePlanHarbor() {
 	hs := httptest.NewServer(hb)
 	defer hs.Close()
 	defer hb.Close()
-	acr := newExampleACR("dr-login", "registry-password")
-	defer acr.Close()
+	// ACR EE: its OpenAPI and its registry, with the instance's registry password.
+	ee := acrtest.New()
+	api := httptest.NewServer(ee.OpenAPI())
+	defer api.Close()
+	reg := httptest.NewServer(ee.Registry())
+	defer reg.Close()
+	_ = ee.SetPassword(acrtest.DefaultInstanceID, "dr-login", "registry-password")
 	img, _ := random.Image(256, 1)
 	ref, _ := name.ParseReference(strings.TrimPrefix(hs.URL, "http://") + "/test-project/nginx:1.25")
 	if err := remote.Write(ref, img, remote.WithAuth(&authn.Basic{Username: harbortest.DefaultAdmin, Password: harbortest.DefaultPassword})); err != nil {
@@ -86,16 +48,22 @@ func ExamplePlanHarbor() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	acrRegistry := replication.SyncEndpoint{Registry: strings.TrimPrefix(acr.URL, "http://"), PlainHTTP: true,
-		Auth: &authn.Basic{Username: "dr-login", Password: "registry-password"}}
-	clients := replication.HarborClients{Harbor: hc, Namespaces: acr, Tags: replication.NewRegistryTagLister(acrRegistry)}
+	ac, err := acr.New(acr.Config{InstanceID: acrtest.DefaultInstanceID, Cloud: acr.CloudConfig{
+		Region:   acrtest.DefaultRegion,
+		Endpoint: api.Listener.Addr().String(), PlainHTTP: true, // omit both for the real API
+		Credentials: &acr.Credentials{AccessKeyID: acrtest.DefaultAccessKeyID, AccessKeySecret: acrtest.DefaultAccessKeySecret},
+	}})
+	if err != nil {
+		log.Fatal(err)
+	}
+	clients := replication.HarborClients{Harbor: hc, Namespaces: ac, Tags: ac}
 
 	setup := replication.HarborSetup{
 		Policy:   "test-project-to-acr",
 		Projects: []string{"test-project"}, // namespace: test-project, flatten 1 level, event-based
 		Endpoint: replication.HarborEndpoint{
 			Name: "acr-ee",
-			URL:  acr.URL, // in production: replication.ACREndpointURL("myinst", "cn-hangzhou", true)
+			URL:  reg.URL, // in production: replication.ACREndpointURL("myinst", "cn-hangzhou", true)
 			// The registry login name and password.
 			AccessKey: "dr-login", AccessSecret: "registry-password",
 		},

@@ -66,7 +66,7 @@ func TestHarborApplyStopsAtFailedPrerequisite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.srv.SetEndpointDown(e.acr.Server.URL, true) // ACR EE becomes unreachable from Harbor
+	e.srv.SetEndpointDown(e.acrReg.URL, true) // ACR EE becomes unreachable from Harbor
 	_, err = plan.Apply(ctx, e.clients(), replication.HarborApplyOptions{})
 	var ae *replication.HarborActionError
 	if !errors.As(err, &ae) || ae.Action.Kind != replication.HarborCreateEndpoint || !errors.Is(err, harbor.ErrBadRequest) {
@@ -137,9 +137,17 @@ func TestHarborApplyDirect(t *testing.T) {
 	if res.Lag == nil || !res.Lag.Complete() || res.Lag.Present != 3 {
 		t.Errorf("lag = %v, want complete", res.Lag)
 	}
-	tags, err := e.tags().ListTags(ctx, "dr-ns/nginx")
+	tags, err := e.tags().TagsOf(ctx, "dr-ns/nginx")
 	if err != nil || len(tags) != 1 || tags[0].Digest != nginx {
 		t.Errorf("ACR dr-ns/nginx = %v, %v", tags, err)
+	}
+	// The registry's view (tags/list + HEAD) agrees with ListRepoTag's.
+	byRegistry, err := replication.NewRegistryTagLister(e.acrEndpoint()).TagsOf(ctx, "dr-ns/nginx")
+	if err != nil || len(byRegistry) != 1 || byRegistry[0].Tag != "1.25" || byRegistry[0].Digest != nginx {
+		t.Errorf("registry dr-ns/nginx = %v, %v", byRegistry, err)
+	}
+	if none, err := replication.NewRegistryTagLister(e.acrEndpoint()).TagsOf(ctx, "dr-ns/absent"); err != nil || len(none) != 0 {
+		t.Errorf("registry dr-ns/absent = %v, %v; want no tags", none, err)
 	}
 	// The policy is in place for later pushes, and ACR EE is complete: nothing to do.
 	again, err := replication.PlanHarbor(ctx, e.clients(), e.setup())

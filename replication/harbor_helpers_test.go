@@ -6,13 +6,14 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
 
+	"github.com/regdr/regdr/acr"
+	"github.com/regdr/regdr/acr/acrtest"
 	"github.com/regdr/regdr/harbor"
 	"github.com/regdr/regdr/harbor/harbortest"
 	"github.com/regdr/regdr/internal/testutil"
@@ -24,7 +25,7 @@ const (
 	harborACRPassword = "acr-registry-password-s3cret"
 )
 
-// harborEnv is a harbortest Harbor and an ACR stand-in on loopback, each counting the
+// harborEnv is a harbortest Harbor and an acrtest ACR EE on loopback, each counting the
 // writes it receives.
 type harborEnv struct {
 	srv         *harbortest.Server
@@ -32,11 +33,13 @@ type harborEnv struct {
 	client      *harbor.Client
 	harborWrite atomic.Int64 // API writes (pings excluded)
 
-	acr      *testutil.Registry
-	acrWrite atomic.Int64 // registry writes
-	ns       *harborNamespaces
-	fx       *testutil.Fixture
-	pushes   atomic.Int64
+	acrSrv    *acrtest.Server
+	acrReg    *httptest.Server
+	acrHost   string
+	acrClient *acr.Client
+	acrWrite  atomic.Int64 // registry writes
+	fx        *testutil.Fixture
+	pushes    atomic.Int64
 }
 
 func newHarborEnv(t *testing.T, opts ...harbortest.Option) *harborEnv {
@@ -47,7 +50,7 @@ func newHarborEnv(t *testing.T, opts ...harbortest.Option) *harborEnv {
 // newHarborEnvAsync is newHarborEnv with executions running in the background.
 func newHarborEnvAsync(t *testing.T, opts ...harbortest.Option) *harborEnv {
 	t.Helper()
-	e := &harborEnv{ns: &harborNamespaces{ns: map[string]*replication.ACRNamespace{}}, fx: testutil.NewFixture(7, 512)}
+	e := &harborEnv{fx: testutil.NewFixture(7, 512)}
 	e.srv = harbortest.New(opts...)
 	e.hs = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(r.URL.Path, "/api/") && r.Method != http.MethodGet && r.Method != http.MethodHead &&
@@ -65,34 +68,45 @@ func newHarborEnvAsync(t *testing.T, opts ...harbortest.Option) *harborEnv {
 		t.Fatalf("harbor.New: %v", err)
 	}
 	e.client = c
-	e.acr = testutil.NewGGCRRegistry(t, func(h http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if u, p, ok := r.BasicAuth(); !ok || u != harborACRUser || p != harborACRPassword {
-				w.Header().Set("WWW-Authenticate", `Basic realm="acr"`)
-				w.WriteHeader(http.StatusUnauthorized)
-				return
-			}
-			if r.Method != http.MethodGet && r.Method != http.MethodHead {
-				e.acrWrite.Add(1)
-			}
-			h.ServeHTTP(w, r)
-		})
+
+	e.acrSrv = acrtest.New()
+	if err := e.acrSrv.SetPassword(acrtest.DefaultInstanceID, harborACRUser, harborACRPassword); err != nil {
+		t.Fatal(err)
+	}
+	api := httptest.NewServer(e.acrSrv.OpenAPI())
+	reg := e.acrSrv.Registry()
+	e.acrReg = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			e.acrWrite.Add(1)
+		}
+		reg.ServeHTTP(w, r)
+	}))
+	t.Cleanup(func() {
+		api.Close()
+		e.acrReg.Close()
 	})
+	e.acrHost = strings.TrimPrefix(e.acrReg.URL, "http://")
+	e.acrClient, err = acr.New(acr.Config{InstanceID: acrtest.DefaultInstanceID, Cloud: acr.CloudConfig{
+		Region: acrtest.DefaultRegion, Endpoint: api.Listener.Addr().String(), PlainHTTP: true,
+		Credentials: &acr.Credentials{AccessKeyID: acrtest.DefaultAccessKeyID, AccessKeySecret: acrtest.DefaultAccessKeySecret},
+	}})
+	if err != nil {
+		t.Fatalf("acr.New: %v", err)
+	}
 	return e
 }
 
 func (e *harborEnv) harborHost() string { return strings.TrimPrefix(e.hs.URL, "http://") }
 
 func (e *harborEnv) clients() replication.HarborClients {
-	return replication.HarborClients{Harbor: e.client, Namespaces: e.ns, Tags: e.tags()}
+	return replication.HarborClients{Harbor: e.client, Namespaces: e.acrClient, Tags: e.acrClient}
 }
 
-func (e *harborEnv) tags() replication.TagLister {
-	return replication.NewRegistryTagLister(e.acrEndpoint())
-}
+// tags lists ACR EE through its OpenAPI (ListRepoTag).
+func (e *harborEnv) tags() replication.TagLister { return e.acrClient }
 
 func (e *harborEnv) acrEndpoint() replication.SyncEndpoint {
-	return replication.SyncEndpoint{Registry: e.acr.Host, PlainHTTP: true,
+	return replication.SyncEndpoint{Registry: e.acrHost, PlainHTTP: true,
 		Auth: &authn.Basic{Username: harborACRUser, Password: harborACRPassword}}
 }
 
@@ -103,7 +117,8 @@ func (e *harborEnv) harborEndpoint() replication.SyncEndpoint {
 
 // writes returns the writes both sides received so far, namespaces included.
 func (e *harborEnv) writes() int64 {
-	return e.harborWrite.Load() + e.acrWrite.Load() + e.ns.writes.Load()
+	return e.harborWrite.Load() + e.acrWrite.Load() +
+		int64(e.acrSrv.CallCount("CreateNamespace")+e.acrSrv.CallCount("UpdateNamespace"))
 }
 
 // push pushes a fixture image, new at every call, to Harbor and returns its digest.
@@ -125,7 +140,7 @@ func (e *harborEnv) setup() replication.HarborSetup {
 		Projects:    []string{"library"},
 		Namespace:   "dr-ns",
 		Endpoint: replication.HarborEndpoint{
-			Name: "acr-ee", Description: "ACR EE (VPC)", URL: "http://" + e.acr.Host,
+			Name: "acr-ee", Description: "ACR EE (VPC)", URL: e.acrReg.URL,
 			AccessKey: harborACRUser, AccessSecret: harborACRPassword,
 		},
 	}
@@ -138,36 +153,3 @@ func harborCtx(t *testing.T) context.Context {
 	return ctx
 }
 
-// harborNamespaces stands in for ACR EE's namespace API until the acr package lands.
-type harborNamespaces struct {
-	mu     sync.Mutex
-	ns     map[string]*replication.ACRNamespace
-	writes atomic.Int64
-}
-
-func (n *harborNamespaces) GetNamespace(_ context.Context, name string) (*replication.ACRNamespace, error) {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if ns, ok := n.ns[name]; ok {
-		c := *ns
-		return &c, nil
-	}
-	return nil, nil
-}
-
-func (n *harborNamespaces) EnsureNamespace(_ context.Context, name string) (bool, error) {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if ns, ok := n.ns[name]; ok && ns.AutoCreateRepo {
-		return false, nil
-	}
-	n.writes.Add(1)
-	n.ns[name] = &replication.ACRNamespace{Name: name, AutoCreateRepo: true, DefaultRepoType: "PRIVATE"}
-	return true, nil
-}
-
-func (n *harborNamespaces) set(ns replication.ACRNamespace) {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	n.ns[ns.Name] = &ns
-}

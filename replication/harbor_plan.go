@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/regdr/regdr/acr"
 	"github.com/regdr/regdr/harbor"
 )
 
@@ -193,23 +194,33 @@ func harborSelectedRepos(ctx context.Context, h harbor.Content, s HarborSetup) (
 }
 
 func (p *HarborPlan) planNamespace(ctx context.Context, n NamespaceEnsurer) error {
-	name := p.Setup.Namespace
+	name, spec := p.Setup.Namespace, p.Setup.namespaceSpec()
 	ns, err := n.GetNamespace(ctx, name)
-	if err != nil {
+	missing := errors.Is(err, acr.ErrNotFound)
+	if err != nil && !missing {
 		return fmt.Errorf("reading ACR EE namespace %q: %w", name, err)
 	}
 	switch {
-	case ns == nil && p.Setup.ExistingNamespace:
+	case missing && p.Setup.ExistingNamespace:
 		return fmt.Errorf("%w: namespace %q does not exist (and the setup says not to create it)", ErrHarborNamespace, name)
-	case ns == nil:
+	case missing:
 		p.Actions = append(p.Actions, HarborAction{Kind: HarborEnsureNamespace, Name: name,
-			Reason: "namespace does not exist: create it with auto-create repository ON, PRIVATE"})
+			Reason: fmt.Sprintf("namespace does not exist: create it with auto-create repository ON, %s", spec.DefaultRepoType)})
+		return nil
 	case !ns.AutoCreateRepo && p.Setup.ExistingNamespace:
 		return fmt.Errorf("%w: namespace %q has auto-create repository OFF: pushes to new repositories would be refused", ErrHarborNamespace, name)
-	case !ns.AutoCreateRepo:
-		p.Actions = append(p.Actions, HarborAction{Kind: HarborEnsureNamespace, Name: name,
-			Changes: []HarborFieldChange{{Field: "auto_create_repo", Old: "false", New: "true"}},
-			Reason:  "auto-create repository is OFF"})
+	case p.Setup.ExistingNamespace:
+		return nil
+	}
+	var ch []HarborFieldChange
+	if !ns.AutoCreateRepo {
+		ch = append(ch, HarborFieldChange{Field: "auto_create_repo", Old: "false", New: "true"})
+	}
+	if !strings.EqualFold(ns.DefaultRepoType, spec.DefaultRepoType) {
+		ch = append(ch, HarborFieldChange{Field: "default_repo_type", Old: ns.DefaultRepoType, New: spec.DefaultRepoType})
+	}
+	if len(ch) > 0 {
+		p.Actions = append(p.Actions, HarborAction{Kind: HarborEnsureNamespace, Name: name, Changes: ch, Reason: "namespace differs"})
 	}
 	return nil
 }

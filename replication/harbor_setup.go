@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/regdr/regdr/acr"
 	"github.com/regdr/regdr/harbor"
 )
 
@@ -40,8 +41,11 @@ type HarborSetup struct {
 	Namespace string `json:"namespace,omitempty"`
 	// ExistingNamespace makes regdr leave the namespace alone: it must already exist with
 	// auto-create repository ON. By default regdr creates it (auto-create repository ON,
-	// default repository type PRIVATE) or switches auto-create on.
+	// default repository type DefaultRepoType) or updates it to that.
 	ExistingNamespace bool `json:"existingNamespace,omitempty"`
+	// PublicRepositories makes the namespace's default repository type PUBLIC. The
+	// default is PRIVATE, as the runbook sets it.
+	PublicRepositories bool `json:"publicRepositories,omitempty"`
 
 	// Endpoint is Harbor's registry endpoint for the ACR EE instance.
 	Endpoint HarborEndpoint `json:"endpoint"`
@@ -143,7 +147,7 @@ func (s HarborSetup) validate() error {
 	}
 	if s.Namespace == "" {
 		errs = append(errs, "namespace is required unless exactly one project is given")
-	} else if err := ValidateRepositoryName(s.Namespace); err != nil || strings.Contains(s.Namespace, "/") {
+	} else if err := acr.ValidateNamespaceName(s.Namespace); err != nil {
 		errs = append(errs, fmt.Sprintf("namespace %q is not a valid ACR EE namespace", s.Namespace))
 	}
 	for _, p := range s.Projects {
@@ -194,6 +198,15 @@ func (s HarborSetup) selector() (*Selector, error) { return NewSelector(s.filter
 func (s HarborSetup) Flattener() Flattener {
 	d := s.withDefaults()
 	return HarborFlatten(d.Namespace, d.flatten())
+}
+
+// namespaceSpec returns the namespace configuration the setup wants.
+func (s HarborSetup) namespaceSpec() acr.NamespaceSpec {
+	spec := acr.NamespaceSpec{AutoCreateRepo: true, DefaultRepoType: acr.RepoTypePrivate}
+	if s.PublicRepositories {
+		spec.DefaultRepoType = acr.RepoTypePublic
+	}
+	return spec
 }
 
 // registry returns the endpoint as Harbor stores it, with the secret.

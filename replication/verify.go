@@ -2,6 +2,7 @@ package replication
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -9,6 +10,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/regdr/regdr/acr"
 	"github.com/regdr/regdr/harbor"
 )
 
@@ -28,7 +30,8 @@ type Verifier struct {
 	Setup HarborSetup
 	// Clock gives the time artifacts are aged against. Nil: the system clock.
 	Clock Clock
-	// Jobs bounds the listings in flight on each side. The default is 4.
+	// Jobs bounds the Harbor listings in flight. The default is 4. ACR EE is listed one
+	// repository at a time (its OpenAPI throttles per instance).
 	Jobs int
 }
 
@@ -167,26 +170,19 @@ func (v *Verifier) Verify(ctx context.Context) (*LagReport, error) {
 			return nil, fmt.Errorf("listing ACR EE repositories of %q: %w", s.Namespace, err)
 		}
 		for _, d := range have {
-			if _, ok := expected[d]; !ok {
-				destRepos = append(destRepos, d)
+			if _, ok := expected[d.Path()]; !ok {
+				destRepos = append(destRepos, d.Path())
 			}
 		}
 	}
 	slices.Sort(destRepos)
-	destTags := make([][]ACRTag, len(destRepos))
-	g, gctx = errgroup.WithContext(ctx)
-	g.SetLimit(v.jobs())
+	// ACR EE's OpenAPI is listed one call at a time: it throttles per instance.
+	destTags := make([][]acr.Tag, len(destRepos))
 	for i, dest := range destRepos {
-		g.Go(func() error {
-			var err error
-			if destTags[i], err = v.Tags.ListTags(gctx, dest); err != nil {
-				return fmt.Errorf("listing tags of ACR EE repository %q: %w", dest, err)
-			}
-			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
-		return nil, err
+		var err error
+		if destTags[i], err = v.Tags.TagsOf(ctx, dest); err != nil && !errors.Is(err, acr.ErrNotFound) {
+			return nil, fmt.Errorf("listing tags of ACR EE repository %q: %w", dest, err)
+		}
 	}
 	var oldest time.Time
 	for i, dest := range destRepos {

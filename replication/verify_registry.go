@@ -11,6 +11,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"golang.org/x/sync/errgroup"
+
+	"github.com/regdr/regdr/acr"
 )
 
 // RegistryTagLister is a TagLister over any registry's distribution API: tags/list, then
@@ -41,8 +43,9 @@ func (l *RegistryTagLister) options(ctx context.Context) []remote.Option {
 	return opts
 }
 
-// ListTags lists repo's tags and HEADs each for its digest, four at a time.
-func (l *RegistryTagLister) ListTags(ctx context.Context, repo string) ([]ACRTag, error) {
+// TagsOf lists the tags of repo ("namespace/name") and HEADs each for its digest, four at
+// a time. A repository that does not exist has no tags.
+func (l *RegistryTagLister) TagsOf(ctx context.Context, repo string) ([]acr.Tag, error) {
 	var nopts []name.Option
 	if l.ep.PlainHTTP {
 		nopts = append(nopts, name.Insecure)
@@ -59,7 +62,7 @@ func (l *RegistryTagLister) ListTags(ctx context.Context, repo string) ([]ACRTag
 	if err != nil {
 		return nil, fmt.Errorf("listing tags of %s: %w", r, err)
 	}
-	found := make([]ACRTag, len(tags))
+	found := make([]acr.Tag, len(tags))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(4)
 	for i, t := range tags {
@@ -71,14 +74,14 @@ func (l *RegistryTagLister) ListTags(ctx context.Context, repo string) ([]ACRTag
 			if err != nil {
 				return fmt.Errorf("reading %s:%s: %w", r, t, err)
 			}
-			found[i] = ACRTag{Tag: t, Digest: d.Digest.String()}
+			found[i] = acr.Tag{Tag: t, Digest: d.Digest.String()}
 			return nil
 		})
 	}
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	out := make([]ACRTag, 0, len(tags))
+	out := make([]acr.Tag, 0, len(tags))
 	for _, t := range found {
 		if t.Tag != "" {
 			out = append(out, t)

@@ -34,7 +34,7 @@ func TestVerifyLag(t *testing.T) {
 	late := e.push(t, "library/nginx:1.26")                // missing
 	moved := e.push(t, "library/redis:7")                  // stale: ACR still has the old 7
 	other := testutil.NewFixture(9, 256).Image("extra", 0) // extra: only in ACR
-	if err := testutil.PushAuth(ctx, e.acr.Host, "dr-ns/nginx:hotfix", other, e.acrEndpoint().Auth); err != nil {
+	if err := testutil.PushAuth(ctx, e.acrHost, "dr-ns/nginx:hotfix", other, e.acrEndpoint().Auth); err != nil {
 		t.Fatal(err)
 	}
 	art, err := e.client.GetArtifact(ctx, "library/nginx", "1.26")
