@@ -172,7 +172,9 @@ func TestHarborPlanRefusesBeforeAnyWrite(t *testing.T) {
 	}{{
 		name: "wrong ACR password",
 		push: []string{"library/nginx:1"},
-		edit: func(_ *testing.T, _ *harborEnv, s *replication.HarborSetup) { s.Endpoint.AccessSecret = "wrong-password" },
+		edit: func(_ *testing.T, _ *harborEnv, s *replication.HarborSetup) {
+			s.Endpoint.AccessSecret = "wrong-password"
+		},
 		want: replication.ErrHarborEndpoint,
 	}, {
 		name: "namespace missing and not to be created",
@@ -206,7 +208,10 @@ func TestHarborPlanRefusesBeforeAnyWrite(t *testing.T) {
 		wants: "dr-ns/nginx",
 	}, {
 		name: "no namespace for several projects",
-		edit: func(_ *testing.T, _ *harborEnv, s *replication.HarborSetup) { s.Projects = []string{"a", "b"}; s.Namespace = "" },
+		edit: func(_ *testing.T, _ *harborEnv, s *replication.HarborSetup) {
+			s.Projects = []string{"a", "b"}
+			s.Namespace = ""
+		},
 		want: replication.ErrHarborSetup,
 	}, {
 		name: "scheduled without cron",

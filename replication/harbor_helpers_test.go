@@ -152,4 +152,3 @@ func harborCtx(t *testing.T) context.Context {
 	t.Cleanup(cancel)
 	return ctx
 }
-
