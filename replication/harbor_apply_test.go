@@ -287,3 +287,32 @@ func TestHarborPolicyFieldsRoundTrip(t *testing.T) {
 		t.Errorf("second plan: %v, %v", again, err)
 	}
 }
+
+func TestHarborPlanFixesNamespace(t *testing.T) {
+	t.Parallel()
+	e := newHarborEnv(t)
+	ctx := harborCtx(t)
+	if err := e.acrSrv.AddNamespace(acrtest.DefaultInstanceID, acrtest.Namespace{Name: "dr-ns", DefaultRepoType: "PUBLIC"}); err != nil {
+		t.Fatal(err)
+	}
+	e.push(t, "library/nginx:1.25")
+	plan, err := replication.PlanHarbor(ctx, e.clients(), e.setup())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := replication.HarborAction{Kind: replication.HarborEnsureNamespace, Name: "dr-ns", Reason: "namespace differs",
+		Changes: []replication.HarborFieldChange{
+			{Field: "auto_create_repo", Old: "false", New: "true"},
+			{Field: "default_repo_type", Old: "PUBLIC", New: "PRIVATE"},
+		}}
+	if diff := cmp.Diff(want, plan.Actions[0]); diff != "" {
+		t.Fatalf("first action (-want +got):\n%s", diff)
+	}
+	if _, err := plan.Apply(ctx, e.clients(), replication.HarborApplyOptions{Verify: true}); err != nil {
+		t.Fatalf("Apply: %v", err)
+	}
+	got := e.acrSrv.Namespaces(acrtest.DefaultInstanceID)
+	if diff := cmp.Diff([]acrtest.Namespace{{Name: "dr-ns", AutoCreateRepo: true, DefaultRepoType: "PRIVATE"}}, got); diff != "" {
+		t.Errorf("namespaces (-want +got):\n%s", diff)
+	}
+}

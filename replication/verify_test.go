@@ -106,3 +106,28 @@ func TestVerifyNeedsClients(t *testing.T) {
 		t.Errorf("Verify without clients = %v, want ErrHarborSetup", err)
 	}
 }
+
+func TestVerifyExtraRepository(t *testing.T) {
+	t.Parallel()
+	e := newHarborEnv(t)
+	ctx := harborCtx(t)
+	e.push(t, "library/nginx:1.25")
+	plan, err := replication.PlanHarbor(ctx, e.clients(), e.setup())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := plan.Apply(ctx, e.clients(), replication.HarborApplyOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	// An image pushed straight into ACR EE: an extra repository Harbor does not have.
+	if err := testutil.PushAuth(ctx, e.acrHost, "dr-ns/only-in-acr:1", e.fx.Image("acr-only", 0), e.acrEndpoint().Auth); err != nil {
+		t.Fatal(err)
+	}
+	r, err := (&replication.Verifier{Harbor: e.client, Tags: e.acrClient, Setup: e.setup()}).Verify(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.Complete() || len(r.Extra) != 1 || r.Extra[0].Dest != "dr-ns/only-in-acr" || r.Extra[0].Source != "" {
+		t.Errorf("report = %v, extra %+v; want complete with dr-ns/only-in-acr:1 extra", r, r.Extra)
+	}
+}
