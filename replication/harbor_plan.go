@@ -357,11 +357,16 @@ func harborSpeedKey(s int32) string {
 func (p *HarborPlan) planExecution(ctx context.Context, c HarborClients) error {
 	run := HarborAction{Kind: HarborRunExecution, Name: p.Setup.Policy, ID: p.PolicyID}
 	for _, a := range p.Actions {
-		if a.Kind == HarborCreatePolicy || a.Kind == HarborUpdatePolicy {
-			run.Reason = "initial execution of the new or changed policy"
-			p.Actions = append(p.Actions, run)
-			return nil
+		switch a.Kind {
+		case HarborCreatePolicy:
+			run.Reason = "initial execution of the new policy"
+		case HarborUpdatePolicy:
+			run.Reason = "run the changed policy once"
+		default:
+			continue
 		}
+		p.Actions = append(p.Actions, run)
+		return nil
 	}
 	if c.Tags != nil {
 		// ACR EE's content is the evidence: a copy made by the direct executor, or an
