@@ -106,6 +106,13 @@ func TestHarborPlanApplyConverges(t *testing.T) {
 	if len(regs) != 1 || len(pols) != 1 {
 		t.Errorf("after re-apply: %d endpoints, %d policies; want 1 and 1", len(regs), len(pols))
 	}
+
+	// Later pushes replicate through the event trigger, and Verify sees them.
+	e.push(t, "library/nginx:1.26")
+	v := &replication.Verifier{Harbor: e.client, Tags: e.tags(), Setup: e.setup()}
+	if r, err := v.Verify(ctx); err != nil || !r.Complete() || r.Present != 3 {
+		t.Errorf("after an event-triggered push: %v, %v; want 3/3", r, err)
+	}
 }
 
 func TestHarborPlanDrift(t *testing.T) {
