@@ -37,6 +37,7 @@ type HarborActionError struct {
 	Err    error
 }
 
+// Error names the action, how many were done before it, and the cause.
 func (e *HarborActionError) Error() string {
 	return fmt.Sprintf("%s (after %d action(s) done): %v", e.Action.describe(), len(e.Done), e.Err)
 }
@@ -54,6 +55,7 @@ type HarborExecutionError struct {
 	Err         error
 }
 
+// Error names the execution, its status and each failed task's resources.
 func (e *HarborExecutionError) Error() string {
 	var tasks []string
 	for _, t := range e.FailedTasks {
