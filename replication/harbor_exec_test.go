@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/regdr/regdr/acr/acrtest"
 	"github.com/regdr/regdr/harbor"
 	"github.com/regdr/regdr/internal/testutil"
 	"github.com/regdr/regdr/replication"
@@ -252,5 +253,35 @@ func TestHarborSyncSourceReferrers(t *testing.T) {
 	}
 	if res.Sync.Copied != 2 {
 		t.Errorf("sync = %v, want the image and its signature copied", res.Sync)
+	}
+}
+
+func TestHarborApplyDirectLabels(t *testing.T) {
+	t.Parallel()
+	e := newHarborEnv(t)
+	ctx := harborCtx(t)
+	e.push(t, "library/nginx:1.25")
+	e.push(t, "library/redis:7")
+	if err := e.srv.AddLabel("library/nginx", "1.25", "dr"); err != nil {
+		t.Fatal(err)
+	}
+	s := e.setup()
+	s.Filters = []replication.Filter{{Kind: replication.FilterLabel, Labels: []string{"dr"}}}
+	plan, err := replication.PlanHarbor(ctx, e.clients(), s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := plan.Apply(ctx, e.clients(), replication.HarborApplyOptions{
+		Verify: true,
+		Direct: &replication.HarborDirect{Source: e.harborEndpoint(), Dest: e.acrEndpoint()},
+	})
+	if err != nil {
+		t.Fatalf("Apply: %v", err)
+	}
+	if res.Sync.Copied != 1 || res.Lag.Expected != 1 || !res.Lag.Complete() {
+		t.Errorf("sync %v, lag %v; want only the labelled nginx:1.25", res.Sync, res.Lag)
+	}
+	if got := e.acrSrv.Repositories(acrtest.DefaultInstanceID); !cmp.Equal(got, []string{"dr-ns/nginx"}) {
+		t.Errorf("ACR repositories = %v, want [dr-ns/nginx]", got)
 	}
 }
