@@ -256,9 +256,8 @@ func (s HarborSetup) policy(registryID int64) harbor.Policy {
 // String describes the setup for people; the secret is never shown.
 func (s HarborSetup) String() string {
 	d := s.withDefaults()
-	sel, _ := d.selector()
 	var fs []string
-	for _, f := range sel.Filters() {
+	for _, f := range d.filters() {
 		fs = append(fs, f.String())
 	}
 	if len(fs) == 0 {
