@@ -4,12 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/go-openapi/strfmt"
 	"github.com/goharbor/go-client/pkg/sdk/v2.0/models"
-	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
@@ -167,7 +165,7 @@ func (s *Server) run(ctx context.Context, e *execution, pol models.ReplicationPo
 			if err != nil {
 				break
 			}
-			err = s.copyRef(ctx, t, w.repo, reg.Name()+"/"+dst, ref, reg, pol.Override, srcOpts, dstOpts)
+			err = s.copyRef(t, w.repo, reg.Name()+"/"+dst, ref, reg, pol.Override, srcOpts, dstOpts)
 		}
 		s.mu.Lock()
 		t.m.EndTime = strfmt.DateTime(s.now())
@@ -212,7 +210,7 @@ func derefSpeed(p *int32) int32 {
 }
 
 // copyRef copies src repo's ref (tag or digest) to dstRepo, byte for byte.
-func (s *Server) copyRef(ctx context.Context, t *task, repo, dstRepo, ref string, reg name.Registry, override bool,
+func (s *Server) copyRef(t *task, repo, dstRepo, ref string, reg name.Registry, override bool,
 	srcOpts, dstOpts []remote.Option) error {
 	sep := ":"
 	if strings.HasPrefix(ref, "sha256:") {
@@ -264,7 +262,6 @@ func (s *Server) copyRef(ctx context.Context, t *task, repo, dstRepo, ref string
 	s.mu.Lock()
 	s.logf(t, "INFO", "copied %s%s%s (%s) to %s", repo, sep, ref, desc.Digest, dstRef)
 	s.mu.Unlock()
-	_ = ctx
 	return nil
 }
 
@@ -303,6 +300,3 @@ func (s *Server) finish(e *execution, status, text string) {
 	e.m.Status, e.m.StatusText, e.m.EndTime = status, text, strfmt.DateTime(s.now())
 	e.cancel()
 }
-
-var _ = slices.Contains[[]string]
-var _ authn.Authenticator = authn.Anonymous
