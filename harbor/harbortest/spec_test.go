@@ -1,0 +1,250 @@
+package harbortest_test
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/registry"
+	"github.com/google/go-containerregistry/pkg/v1/random"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+
+	"github.com/regdr/regdr/harbor/harbortest"
+)
+
+const specPath = "../../../shared/reference/harbor-v2.13.1-swagger.yaml"
+
+// schema is a definition's properties and their types, read from the spec.
+type schema struct {
+	props    map[string]string // name → "string", "integer", "boolean", "array", "object", "number"
+	required []string
+}
+
+// loadDefinitions reads the `definitions:` section of the swagger YAML with a
+// deliberately small parser: names at 2 spaces, properties at 6, their type at 8.
+func loadDefinitions(t *testing.T) map[string]*schema {
+	t.Helper()
+	f, err := os.Open(specPath)
+	if err != nil {
+		t.Skipf("spec not available: %v", err)
+	}
+	defer f.Close()
+	defs := map[string]*schema{}
+	var cur *schema
+	var prop string
+	in, inProps, inReq := false, false, false
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := sc.Text()
+		if line == "definitions:" {
+			in = true
+			continue
+		}
+		if !in || strings.TrimSpace(line) == "" {
+			continue
+		}
+		indent := len(line) - len(strings.TrimLeft(line, " "))
+		text := strings.TrimSpace(line)
+		switch {
+		case indent == 0:
+			in = false
+		case indent == 2 && strings.HasSuffix(text, ":"):
+			cur = &schema{props: map[string]string{}}
+			defs[strings.TrimSuffix(text, ":")] = cur
+			inProps, inReq = false, false
+		case indent == 4:
+			inProps, inReq = text == "properties:", text == "required:"
+		case indent == 6 && inReq && strings.HasPrefix(text, "- "):
+			cur.required = append(cur.required, strings.TrimPrefix(text, "- "))
+		case indent == 6 && inProps && strings.HasSuffix(text, ":"):
+			prop = strings.TrimSuffix(text, ":")
+			cur.props[prop] = "object" // a $ref or allOf unless a type says otherwise
+		case indent == 8 && inProps && strings.HasPrefix(text, "type: "):
+			cur.props[prop] = strings.TrimPrefix(text, "type: ")
+		}
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return defs
+}
+
+func jsonType(v any) string {
+	switch v.(type) {
+	case string:
+		return "string"
+	case float64:
+		return "number"
+	case bool:
+		return "boolean"
+	case []any:
+		return "array"
+	case map[string]any:
+		return "object"
+	}
+	return "null"
+}
+
+// conform checks obj's fields against the definition: every field declared,
+// of the declared type, and every required field present.
+func conform(s *schema, obj map[string]any) []string {
+	var errs []string
+	for k, v := range obj {
+		want, ok := s.props[k]
+		if !ok {
+			errs = append(errs, fmt.Sprintf("field %q is not in the spec", k))
+			continue
+		}
+		got := jsonType(v)
+		if got == "null" || got == want || (got == "number" && want == "integer") {
+			continue
+		}
+		errs = append(errs, fmt.Sprintf("field %q is %s, spec says %s", k, got, want))
+	}
+	for _, r := range s.required {
+		if _, ok := obj[r]; !ok {
+			errs = append(errs, fmt.Sprintf("required field %q missing", r))
+		}
+	}
+	return errs
+}
+
+func do(t *testing.T, method, url, body string) *http.Response {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), method, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.SetBasicAuth(harbortest.DefaultAdmin, harbortest.DefaultPassword)
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { res.Body.Close() })
+	return res
+}
+
+func TestResponsesMatchSpec(t *testing.T) {
+	t.Parallel()
+	defs := loadDefinitions(t)
+	srv := harbortest.New(harbortest.WithSyncExecutions())
+	hs := httptest.NewServer(srv)
+	t.Cleanup(func() { srv.Close(); hs.Close() })
+	dest := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
+	t.Cleanup(dest.Close)
+
+	img, _ := random.Image(32, 1)
+	ref, _ := name.ParseReference(strings.TrimPrefix(hs.URL, "http://") + "/library/a/b:1")
+	if err := remote.Write(ref, img, remote.WithAuth(&authn.Basic{Username: harbortest.DefaultAdmin, Password: harbortest.DefaultPassword})); err != nil {
+		t.Fatal(err)
+	}
+	api := hs.URL + "/api/v2.0"
+	res := do(t, "POST", api+"/registries", fmt.Sprintf(`{"name":"d","type":"docker-registry","url":%q,"credential":{"type":"basic","access_key":"k","access_secret":"topsecret"}}`, dest.URL))
+	if res.StatusCode != 201 || res.Header.Get("Location") == "" {
+		t.Fatalf("POST /registries = %s, Location %q", res.Status, res.Header.Get("Location"))
+	}
+	regID := lastSegment(res.Header.Get("Location"))
+	res = do(t, "POST", api+"/replication/policies", `{"name":"p","dest_registry":{"id":`+regID+`},"dest_namespace":"ns","enabled":true,"trigger":{"type":"manual"}}`)
+	if res.StatusCode != 201 {
+		t.Fatalf("POST /replication/policies = %s", res.Status)
+	}
+	polID := lastSegment(res.Header.Get("Location"))
+	res = do(t, "POST", api+"/replication/executions", `{"policy_id":`+polID+`}`)
+	if res.StatusCode != 201 {
+		t.Fatalf("POST /replication/executions = %s", res.Status)
+	}
+	execID := lastSegment(res.Header.Get("Location"))
+
+	for _, tc := range []struct {
+		path, def string
+		list      bool
+	}{
+		{"/registries", "Registry", true},
+		{"/registries/" + regID, "Registry", false},
+		{"/replication/policies", "ReplicationPolicy", true},
+		{"/replication/policies/" + polID, "ReplicationPolicy", false},
+		{"/replication/executions", "ReplicationExecution", true},
+		{"/replication/executions/" + execID, "ReplicationExecution", false},
+		{"/replication/executions/" + execID + "/tasks", "ReplicationTask", true},
+		{"/projects", "Project", true},
+		{"/projects/library", "Project", false},
+		{"/projects/library/repositories", "Repository", true},
+		{"/projects/library/repositories/a%252Fb", "Repository", false},
+		{"/projects/library/repositories/a%252Fb/artifacts", "Artifact", true},
+		{"/projects/library/repositories/a%252Fb/artifacts/1", "Artifact", false},
+		{"/replication/policies/999", "Errors", false},
+	} {
+		t.Run(tc.path, func(t *testing.T) {
+			res := do(t, "GET", api+tc.path, "")
+			if ct := res.Header.Get("Content-Type"); ct != "application/json" {
+				t.Errorf("Content-Type = %q", ct)
+			}
+			b, _ := io.ReadAll(res.Body)
+			var objs []map[string]any
+			if tc.list {
+				if res.Header.Get("X-Total-Count") == "" {
+					t.Errorf("no X-Total-Count")
+				}
+				if err := json.Unmarshal(b, &objs); err != nil || len(objs) == 0 {
+					t.Fatalf("body %s: %v", b, err)
+				}
+			} else {
+				var o map[string]any
+				if err := json.Unmarshal(b, &o); err != nil {
+					t.Fatalf("body %s: %v", b, err)
+				}
+				objs = append(objs, o)
+			}
+			s := defs[tc.def]
+			if s == nil || len(s.props) == 0 {
+				t.Fatalf("definition %s not found in the spec", tc.def)
+			}
+			for _, o := range objs {
+				for _, e := range conform(s, o) {
+					t.Errorf("%s: %s", tc.def, e)
+				}
+			}
+			if strings.Contains(string(b), "topsecret") {
+				t.Errorf("response reveals a stored secret: %s", b)
+			}
+		})
+	}
+}
+
+func TestPaginationHeaders(t *testing.T) {
+	t.Parallel()
+	srv := harbortest.New()
+	hs := httptest.NewServer(srv)
+	t.Cleanup(func() { srv.Close(); hs.Close() })
+	for i := range 24 {
+		srv.AddProject(fmt.Sprintf("p%02d", i), true)
+	}
+	res := do(t, "GET", hs.URL+"/api/v2.0/projects?page=2&page_size=10", "")
+	var page []map[string]any
+	if err := json.NewDecoder(res.Body).Decode(&page); err != nil {
+		t.Fatal(err)
+	}
+	link := res.Header.Get("Link")
+	if res.Header.Get("X-Total-Count") != "25" || len(page) != 10 || !strings.Contains(link, `page=1&page_size=10>; rel="prev"`) || !strings.Contains(link, `page=3&page_size=10>; rel="next"`) {
+		t.Errorf("page 2: %d items, X-Total-Count %q, Link %q", len(page), res.Header.Get("X-Total-Count"), link)
+	}
+	if res := do(t, "GET", hs.URL+"/api/v2.0/projects?page_size=101", ""); res.StatusCode != 422 {
+		t.Errorf("page_size=101: %s, want 422", res.Status)
+	}
+	// A nested repository name escaped only once is not Harbor's wire form.
+	if res := do(t, "GET", hs.URL+"/api/v2.0/projects/library/repositories/a%2Fb", ""); res.StatusCode != 404 {
+		t.Errorf("once-escaped nested name: %s, want 404", res.Status)
+	}
+}
+
+func lastSegment(loc string) string { return loc[strings.LastIndex(loc, "/")+1:] }
