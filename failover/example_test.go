@@ -5,43 +5,25 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"time"
 
 	"github.com/regdr/regdr/dns"
 	"github.com/regdr/regdr/dns/dnstest"
+	"github.com/regdr/regdr/dns/privatezone"
 	"github.com/regdr/regdr/failover"
 )
 
-// emulatedZone is a dns.Provider over the PrivateZone emulator's records.
-type emulatedZone struct {
-	pz   *dnstest.PrivateZone
-	zone dns.Zone
-}
-
-func (z emulatedZone) Zone(context.Context) (dns.Zone, error) { return z.zone, nil }
-
-func (z emulatedZone) Records(_ context.Context, name string) ([]dns.Record, error) {
-	var out []dns.Record
-	for _, r := range z.pz.Records(z.zone.ID) {
-		if name == "" || strings.EqualFold(r.Name, name) {
-			out = append(out, r)
-		}
-	}
-	return out, nil
-}
-
-func (z emulatedZone) Apply(ctx context.Context, c dns.Change) (dns.Record, error) {
-	recs, _ := z.Records(ctx, c.Record.Name)
-	cur, err := c.Find(recs)
+// openZone serves a PrivateZone emulator on loopback and opens the real provider on it.
+func openZone(ctx context.Context, pz *dnstest.PrivateZone, vpc string) (*privatezone.Provider, func()) {
+	api := httptest.NewServer(pz)
+	p, err := privatezone.New(ctx, privatezone.Config{
+		Region: "cn-hangzhou", Endpoint: api.Listener.Addr().String(), PlainHTTP: true,
+		Credentials: &privatezone.Credentials{AccessKeyID: dnstest.AccessKeyID, AccessKeySecret: dnstest.AccessKeySecret},
+	}, "cross-region.registry.io", vpc)
 	if err != nil {
-		return dns.Record{}, err
+		panic(err)
 	}
-	if done, err := c.Check(cur); done || err != nil {
-		return cur, err
-	}
-	next := c.Target(cur)
-	return next, z.pz.SetRecord(next)
+	return p, api.Close
 }
 
 // healthOf probes a registry n times from one vantage point and returns its health.
@@ -73,10 +55,12 @@ func Example() {
 		w.WriteHeader(http.StatusUnauthorized)
 	}))
 	defer registry.Close()
+	provider, closeAPI := openZone(ctx, pz, "vpc-bbbbb")
+	defer closeAPI()
 
 	target, err := failover.PrivateZoneTarget(ctx, failover.TargetSpec{
 		Name:     "vpc-bbbbb",
-		Provider: emulatedZone{pz, zone},
+		Provider: provider,
 		Primary:  failover.Value{Type: dns.TypeA, Value: "10.0.0.1"},
 		Resolver: vpcResolver,
 	}, failover.StaticEndpoints{Public: acr})
@@ -164,10 +148,12 @@ func ExampleSwitcher_PlanFailover() {
 	pz := dnstest.NewPrivateZone()
 	zone := pz.AddZone("cross-region.registry.io", "vpc-bbbbb")
 	pz.AddRecord(zone.ID, dns.Record{Name: "@", Type: "A", Value: "10.0.0.1", TTL: 60})
+	provider, closeAPI := openZone(ctx, pz, "vpc-bbbbb")
+	defer closeAPI()
 
 	target, _ := failover.PrivateZoneTarget(ctx, failover.TargetSpec{
 		Name:     "vpc-bbbbb",
-		Provider: emulatedZone{pz, zone},
+		Provider: provider,
 		Primary:  failover.Value{Type: dns.TypeA, Value: "10.0.0.1"},
 	}, failover.StaticEndpoints{Public: "a-registry.cn-hangzhou.cr.aliyuncs.com"})
 	clock := fixedClock{time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}

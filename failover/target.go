@@ -99,7 +99,7 @@ func (t Target) Validate() error {
 
 // Endpoints is what failover needs from the ACR EE instance: its public SYSTEM domain
 // ("<instance>-registry.<region>.cr.aliyuncs.com") and its IP inside a VPC
-// (GetInstanceVpcEndpoint). The acr package's client satisfies it through an adapter;
+// (GetInstanceVpcEndpoint). The acr package's *acr.Client satisfies it as is;
 // [StaticEndpoints] is a fixed one.
 type Endpoints interface {
 	// PublicDomain returns the instance's public SYSTEM endpoint domain.
