@@ -9,6 +9,7 @@ import (
 
 	"github.com/regdr/regdr/dns"
 	"github.com/regdr/regdr/dns/dnstest"
+	"github.com/regdr/regdr/dns/privatezone"
 	"github.com/regdr/regdr/internal/testutil"
 )
 
@@ -80,13 +81,53 @@ func (p *storeProvider) Writes() int {
 	return p.writes
 }
 
+// countingProvider wraps a real provider: it counts the writes that reach it and can run
+// a hook just before each (to simulate a racing operator).
+type countingProvider struct {
+	dns.Provider
+
+	mu          sync.Mutex
+	writes      int
+	beforeWrite func()
+}
+
+func (p *countingProvider) Apply(ctx context.Context, c dns.Change) (dns.Record, error) {
+	p.mu.Lock()
+	hook := p.beforeWrite
+	p.mu.Unlock()
+	if hook != nil {
+		hook()
+	}
+	recs, err := p.Records(ctx, c.Record.Name)
+	if err != nil {
+		return dns.Record{}, err
+	}
+	var done bool
+	if cur, err := c.Find(recs); err == nil {
+		done, _ = c.Check(cur)
+	}
+	r, err := p.Provider.Apply(ctx, c)
+	if err == nil && !done {
+		p.mu.Lock()
+		p.writes++
+		p.mu.Unlock()
+	}
+	return r, err
+}
+
+func (p *countingProvider) Writes() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.writes
+}
+
 // world is the runbook's solution (a): a PrivateZone zone bound to vpc-bbbbb whose apex
 // points at Harbor, a DNS server for that VPC, and the ACR EE public endpoint upstream.
 type world struct {
 	pz       *dnstest.PrivateZone
 	zone     dns.Zone
 	record   dns.Record
-	provider *storeProvider
+	provider *countingProvider
 	resolver string
 	clock    *testutil.Clock
 	journal  *MemoryJournal
@@ -120,8 +161,12 @@ func newWorld(t *testing.T) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.provider = &storeProvider{zone: w.zone,
-		records: func() []dns.Record { return w.pz.Records(w.zone.ID) }, set: w.pz.SetRecord}
+	real, err := privatezone.New(ctx(t), privatezone.Config{Region: "cn-hangzhou", Endpoint: w.pz.Start(t), PlainHTTP: true,
+		Credentials: &privatezone.Credentials{AccessKeyID: dnstest.AccessKeyID, AccessKeySecret: dnstest.AccessKeySecret}}, zoneName, vpc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.provider = &countingProvider{Provider: real}
 	srv, err := dnstest.NewDNSServer(dnstest.WithPrivateZone(w.pz), dnstest.WithUpstream(map[string][]string{acrDomain: {acrIP}}))
 	if err != nil {
 		t.Fatal(err)
