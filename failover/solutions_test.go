@@ -8,12 +8,20 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/regdr/regdr/dns"
+	"github.com/regdr/regdr/dns/alidns"
 	"github.com/regdr/regdr/dns/dnstest"
+	"github.com/regdr/regdr/dns/privatezone"
 	"github.com/regdr/regdr/internal/testutil"
 )
 
+// cloud configures a real provider for a dnstest emulator at endpoint.
+func cloud(endpoint string) privatezone.Config {
+	return privatezone.Config{Region: "cn-hangzhou", Endpoint: endpoint, PlainHTTP: true,
+		Credentials: &privatezone.Credentials{AccessKeyID: dnstest.AccessKeyID, AccessKeySecret: dnstest.AccessKeySecret}}
+}
+
 // TestSolutions runs failover and failback for the runbook's solutions (b) and (c) through
-// the emulators and the dnstest DNS server ((a) is covered throughout the other tests).
+// the real providers, the emulators and the dnstest DNS server ((a) is covered throughout the other tests).
 func TestSolutions(t *testing.T) {
 	t.Parallel()
 	const harborPublic = "203.0.113.10"
@@ -37,21 +45,29 @@ func TestSolutions(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			var provider *storeProvider
+			var provider dns.Provider
 			var original dns.Record
 			var opts []dnstest.ServerOption
-			seed := dns.Record{Name: "harbor", Type: dns.TypeA, Value: harborPublic, TTL: 600}
+			seed := dns.Record{Name: "harbor", Type: dns.TypeA, Value: harborPublic, TTL: 3600}
 			if tt.private {
 				pz := dnstest.NewPrivateZone()
 				z := pz.AddZone("example.com", vpc)
 				original = must(t)(pz.AddRecord(z.ID, seed))
-				provider = &storeProvider{zone: z, records: func() []dns.Record { return pz.Records(z.ID) }, set: pz.SetRecord}
+				p, err := privatezone.New(ctx(t), cloud(pz.Start(t)), "example.com", vpc)
+				if err != nil {
+					t.Fatal(err)
+				}
+				provider = p
 				opts = append(opts, dnstest.WithPrivateZone(pz))
 			} else {
 				ad := dnstest.NewAlidns()
 				z := ad.AddDomain("example.com")
 				original = must(t)(ad.AddRecord("example.com", seed))
-				provider = &storeProvider{zone: z, records: func() []dns.Record { return ad.Records("example.com") }, set: ad.SetRecord}
+				p, err := alidns.New(ctx(t), cloud(ad.Start(t)), z.Name)
+				if err != nil {
+					t.Fatal(err)
+				}
+				provider = p
 				opts = append(opts, dnstest.WithAlidns(ad))
 			}
 			srv, err := dnstest.NewDNSServer(append(opts, dnstest.WithUpstream(map[string][]string{acrDomain: {acrIP}}))...)
