@@ -2,7 +2,6 @@ package failover
 
 import (
 	"context"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -20,66 +19,6 @@ const (
 	zoneName  = "cross-region.registry.io"
 	vpc       = "vpc-bbbbb"
 )
-
-// storeProvider is a dns.Provider over a dnstest emulator's records, reached out of band,
-// so the dnstest DNS server answers from what it writes. It counts writes and can run a
-// hook just before each write (to simulate a racing operator).
-type storeProvider struct {
-	zone    dns.Zone
-	records func() []dns.Record
-	set     func(dns.Record) error
-
-	mu          sync.Mutex
-	writes      int
-	beforeWrite func()
-}
-
-func (p *storeProvider) Zone(context.Context) (dns.Zone, error) { return p.zone, nil }
-
-func (p *storeProvider) Records(_ context.Context, name string) ([]dns.Record, error) {
-	var out []dns.Record
-	for _, r := range p.records() {
-		if name == "" || strings.EqualFold(r.Name, name) {
-			out = append(out, r)
-		}
-	}
-	return out, nil
-}
-
-func (p *storeProvider) Apply(ctx context.Context, c dns.Change) (dns.Record, error) {
-	if err := c.Validate(); err != nil {
-		return dns.Record{}, err
-	}
-	p.mu.Lock()
-	hook := p.beforeWrite
-	p.mu.Unlock()
-	if hook != nil {
-		hook()
-	}
-	recs, _ := p.Records(ctx, c.Record.Name)
-	cur, err := c.Find(recs)
-	if err != nil {
-		return dns.Record{}, err
-	}
-	done, err := c.Check(cur)
-	if done || err != nil {
-		return cur, err
-	}
-	t := c.Target(cur)
-	if err := p.set(t); err != nil {
-		return dns.Record{}, err
-	}
-	p.mu.Lock()
-	p.writes++
-	p.mu.Unlock()
-	return t, nil
-}
-
-func (p *storeProvider) Writes() int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.writes
-}
 
 // countingProvider wraps a real provider: it counts the writes that reach it and can run
 // a hook just before each (to simulate a racing operator).

@@ -7,10 +7,11 @@ import (
 
 	"github.com/regdr/regdr/dns"
 	"github.com/regdr/regdr/dns/dnstest"
+	"github.com/regdr/regdr/dns/privatezone"
 )
 
 // failingProvider refuses every write, like an API outage.
-type failingProvider struct{ *storeProvider }
+type failingProvider struct{ dns.Provider }
 
 var errOutage = errors.New("InternalError: service unavailable")
 
@@ -19,18 +20,22 @@ func (failingProvider) Apply(context.Context, dns.Change) (dns.Record, error) {
 }
 
 // twoZones is solution (a) for two VPCs, each with its own PrivateZone zone of the same name.
-func twoZones(t *testing.T, wrapB func(*storeProvider) dns.Provider) (*dnstest.PrivateZone, []Target, []dns.Record) {
+func twoZones(t *testing.T, wrapB func(dns.Provider) dns.Provider) (*dnstest.PrivateZone, []Target, []dns.Record) {
 	t.Helper()
 	pz := dnstest.NewPrivateZone()
+	endpoint := pz.Start(t)
 	var targets []Target
 	var recs []dns.Record
 	for i, v := range []string{"vpc-aaaaa", "vpc-bbbbb"} {
 		z := pz.AddZone(zoneName, v)
 		recs = append(recs, must(t)(pz.AddRecord(z.ID, dns.Record{Name: "@", Type: "A", Value: harborIP, TTL: 60})))
-		sp := &storeProvider{zone: z, records: func() []dns.Record { return pz.Records(z.ID) }, set: pz.SetRecord}
-		var p dns.Provider = sp
+		real, err := privatezone.New(ctx(t), cloud(endpoint), zoneName, v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var p dns.Provider = real
 		if i == 1 && wrapB != nil {
-			p = wrapB(sp)
+			p = wrapB(p)
 		}
 		tg, err := PrivateZoneTarget(ctx(t), TargetSpec{Name: v, Provider: p, Primary: Value{Type: "A", Value: harborIP}}, StaticEndpoints{Public: acrDomain})
 		if err != nil {
@@ -67,7 +72,7 @@ func TestApplyRefusesWholePlanWhenOneRecordIsStale(t *testing.T) {
 
 func TestApplyKeepsGoingPastOneFailedWrite(t *testing.T) {
 	t.Parallel()
-	pz, targets, recs := twoZones(t, func(sp *storeProvider) dns.Provider { return failingProvider{sp} })
+	pz, targets, recs := twoZones(t, func(p dns.Provider) dns.Provider { return failingProvider{p} })
 	var events []AuditEvent
 	s, err := NewSwitcher(targets, WithAudit(func(e AuditEvent) { events = append(events, e) }))
 	if err != nil {
@@ -91,7 +96,7 @@ func TestApplyKeepsGoingPastOneFailedWrite(t *testing.T) {
 		t.Errorf("audit = %+v, want written then failed", events)
 	}
 	// Retrying the same plan finishes the job: the written record is left alone.
-	s2, _ := NewSwitcher([]Target{targets[0], {Name: targets[1].Name, Provider: targets[1].Provider.(failingProvider).storeProvider,
+	s2, _ := NewSwitcher([]Target{targets[0], {Name: targets[1].Name, Provider: targets[1].Provider.(failingProvider).Provider,
 		Record: "@", Primary: targets[1].Primary, Secondary: targets[1].Secondary}})
 	res, err = s2.Apply(ctx(t), plan)
 	if err != nil || res.Writes() != 1 || res.Changes[0].Written {
