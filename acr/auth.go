@@ -33,8 +33,8 @@ func (t Token) String() string {
 // GetAuthorizationToken asks for temporary registry credentials (valid about an hour).
 func (c *Client) GetAuthorizationToken(ctx context.Context) (Token, error) {
 	var b *cr.GetAuthorizationTokenResponseBody
-	err := c.call(ctx, "GetAuthorizationToken", func() (any, error) {
-		r, err := c.api.GetAuthorizationTokenWithOptions(&cr.GetAuthorizationTokenRequest{InstanceId: tea.String(c.instanceID)}, c.runtime)
+	err := c.call(ctx, "GetAuthorizationToken", func(api *cr.Client) (any, error) {
+		r, err := api.GetAuthorizationTokenWithOptions(&cr.GetAuthorizationTokenRequest{InstanceId: tea.String(c.instanceID)}, c.runtime)
 		if err != nil {
 			return nil, err
 		}

@@ -29,9 +29,12 @@ type Config struct {
 	PageSize int
 }
 
-// Client is a typed client of one ACR EE instance. It is safe for concurrent use.
+// Client is a typed client of one ACR EE instance. It is safe for concurrent use: the
+// SDK's client keeps per-request state, so each call takes an SDK client of its own from a
+// pool (created from the same configuration on demand), and concurrent calls run in
+// parallel.
 type Client struct {
-	api        *cr.Client
+	apis       *aliyun.Pool[*cr.Client]
 	runtime    *util.RuntimeOptions
 	retry      Retry
 	instanceID string
@@ -60,12 +63,12 @@ func New(cfg Config) (*Client, error) {
 		r := cfg.Cloud.Region
 		oc.RegionId = &r
 	}
-	api, err := cr.NewClient(oc)
+	apis, err := aliyun.NewPool(func() (*cr.Client, error) { return cr.NewClient(oc) })
 	if err != nil {
 		return nil, fmt.Errorf("acr: creating client: %w", err)
 	}
 	c := &Client{
-		api: api, runtime: cfg.Cloud.Runtime(), retry: cfg.Cloud.Retry,
+		apis: apis, runtime: cfg.Cloud.Runtime(), retry: cfg.Cloud.Retry,
 		instanceID: cfg.InstanceID, region: cfg.Cloud.Region,
 		now: cfg.Now, log: cfg.Logger, pages: int32(cfg.PageSize),
 	}
@@ -84,14 +87,19 @@ func New(cfg Config) (*Client, error) {
 // InstanceID returns the instance the client talks to.
 func (c *Client) InstanceID() string { return c.instanceID }
 
-// call runs one API call with retries; fn returns the SDK error and the response body,
-// whose IsSuccess:false is turned into an *Error.
-func (c *Client) call(ctx context.Context, op string, fn func() (any, error)) error {
+// call runs one API call with retries; fn calls the SDK client it is given, which no other
+// call uses meanwhile, and returns the SDK error and the response body, whose
+// IsSuccess:false is turned into an *Error.
+func (c *Client) call(ctx context.Context, op string, fn func(api *cr.Client) (any, error)) error {
 	return aliyun.Do(ctx, c.retry, op, func() error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		body, err := fn()
+		var body any
+		err := c.apis.Use(func(api *cr.Client) (err error) {
+			body, err = fn(api)
+			return err
+		})
 		if err != nil {
 			return err
 		}

@@ -48,8 +48,8 @@ func (c *Client) ListRepositories(ctx context.Context, namespace string) ([]Repo
 			req.RepoNamespaceName = tea.String(namespace)
 		}
 		var b *cr.ListRepositoryResponseBody
-		err := c.call(ctx, "ListRepository", func() (any, error) {
-			r, err := c.api.ListRepositoryWithOptions(req, c.runtime)
+		err := c.call(ctx, "ListRepository", func(api *cr.Client) (any, error) {
+			r, err := api.ListRepositoryWithOptions(req, c.runtime)
 			if err != nil {
 				return nil, err
 			}
@@ -82,8 +82,8 @@ func (c *Client) GetRepository(ctx context.Context, path string) (Repository, er
 		return Repository{}, err
 	}
 	var b *cr.GetRepositoryResponseBody
-	err := c.call(ctx, "GetRepository", func() (any, error) {
-		r, err := c.api.GetRepositoryWithOptions(&cr.GetRepositoryRequest{
+	err := c.call(ctx, "GetRepository", func(api *cr.Client) (any, error) {
+		r, err := api.GetRepositoryWithOptions(&cr.GetRepositoryRequest{
 			InstanceId: tea.String(c.instanceID), RepoNamespaceName: tea.String(ns), RepoName: tea.String(name),
 		}, c.runtime)
 		if err != nil {
@@ -107,8 +107,8 @@ func (c *Client) ListTags(ctx context.Context, repoID string) ([]Tag, error) {
 	var out []Tag
 	for page := int32(1); ; page++ {
 		var b *cr.ListRepoTagResponseBody
-		err := c.call(ctx, "ListRepoTag", func() (any, error) {
-			r, err := c.api.ListRepoTagWithOptions(&cr.ListRepoTagRequest{
+		err := c.call(ctx, "ListRepoTag", func(api *cr.Client) (any, error) {
+			r, err := api.ListRepoTagWithOptions(&cr.ListRepoTagRequest{
 				InstanceId: tea.String(c.instanceID), RepoId: tea.String(repoID),
 				PageNo: tea.Int32(page), PageSize: tea.Int32(c.pageSize()),
 			}, c.runtime)

@@ -11,6 +11,7 @@ import (
 	"github.com/alibabacloud-go/tea/tea"
 
 	"github.com/regdr/regdr/dns"
+	"github.com/regdr/regdr/internal/aliyun"
 )
 
 // api is the subset of the Alidns SDK client the provider uses; *alidns.Client satisfies it.
@@ -26,9 +27,11 @@ type api interface {
 var _ api = (*alidns.Client)(nil)
 
 // Provider is one public domain in Alibaba Cloud DNS. It implements dns.Provider,
-// dns.RecordAdder and dns.RecordStatusSetter, and is safe for concurrent use.
+// dns.RecordAdder and dns.RecordStatusSetter, and is safe for concurrent use: the SDK's
+// client keeps per-request state, so each call takes an SDK client of its own from a pool,
+// and concurrent calls run in parallel.
 type Provider struct {
-	api      api
+	apis     *aliyun.Pool[api]
 	runtime  *dara.RuntimeOptions
 	retry    Retry
 	zone     dns.Zone
@@ -53,8 +56,8 @@ func (p *Provider) Zone(ctx context.Context) (dns.Zone, error) {
 
 func (p *Provider) describeDomain(ctx context.Context, name string) (dns.Zone, error) {
 	var resp *alidns.DescribeDomainInfoResponse
-	err := p.call(ctx, "DescribeDomainInfo", func(ctx context.Context) (err error) {
-		resp, err = p.api.DescribeDomainInfoWithContext(ctx, &alidns.DescribeDomainInfoRequest{DomainName: tea.String(name)}, p.runtime)
+	err := p.call(ctx, "DescribeDomainInfo", func(ctx context.Context, api api) (err error) {
+		resp, err = api.DescribeDomainInfoWithContext(ctx, &alidns.DescribeDomainInfoRequest{DomainName: tea.String(name)}, p.runtime)
 		return err
 	})
 	if err != nil {

@@ -77,8 +77,8 @@ func (p *Provider) domainRecords(ctx context.Context, page int64) ([]record, int
 		PageSize:   tea.Int64(int64(p.pageSize)),
 	}
 	var resp *alidns.DescribeDomainRecordsResponse
-	err := p.call(ctx, "DescribeDomainRecords", func(ctx context.Context) (err error) {
-		resp, err = p.api.DescribeDomainRecordsWithContext(ctx, req, p.runtime)
+	err := p.call(ctx, "DescribeDomainRecords", func(ctx context.Context, api api) (err error) {
+		resp, err = api.DescribeDomainRecordsWithContext(ctx, req, p.runtime)
 		return err
 	})
 	if err != nil || resp.Body == nil || resp.Body.DomainRecords == nil {
@@ -99,8 +99,8 @@ func (p *Provider) subDomainRecords(ctx context.Context, fqdn string, page int64
 		PageSize:   tea.Int64(int64(p.pageSize)),
 	}
 	var resp *alidns.DescribeSubDomainRecordsResponse
-	err := p.call(ctx, "DescribeSubDomainRecords", func(ctx context.Context) (err error) {
-		resp, err = p.api.DescribeSubDomainRecordsWithContext(ctx, req, p.runtime)
+	err := p.call(ctx, "DescribeSubDomainRecords", func(ctx context.Context, api api) (err error) {
+		resp, err = api.DescribeSubDomainRecordsWithContext(ctx, req, p.runtime)
 		return err
 	})
 	if err != nil || resp.Body == nil || resp.Body.DomainRecords == nil {
@@ -151,8 +151,8 @@ func (p *Provider) Apply(ctx context.Context, c dns.Change) (dns.Record, error) 
 	if target.Type == dns.TypeMX {
 		req.Priority = tea.Int64(int64(target.Priority))
 	}
-	err = p.call(ctx, "UpdateDomainRecord", func(ctx context.Context) error {
-		_, err := p.api.UpdateDomainRecordWithContext(ctx, req, p.runtime)
+	err = p.call(ctx, "UpdateDomainRecord", func(ctx context.Context, api api) error {
+		_, err := api.UpdateDomainRecordWithContext(ctx, req, p.runtime)
 		return err
 	})
 	if isDuplicate(err) {
@@ -214,8 +214,8 @@ func (p *Provider) AddRecord(ctx context.Context, r dns.Record) (dns.Record, err
 		req.Priority = tea.Int64(int64(r.Priority))
 	}
 	var resp *alidns.AddDomainRecordResponse
-	err := p.call(ctx, "AddDomainRecord", func(ctx context.Context) (err error) {
-		resp, err = p.api.AddDomainRecordWithContext(ctx, req, p.runtime)
+	err := p.call(ctx, "AddDomainRecord", func(ctx context.Context, api api) (err error) {
+		resp, err = api.AddDomainRecordWithContext(ctx, req, p.runtime)
 		return err
 	})
 	id := ""
@@ -250,8 +250,8 @@ func (p *Provider) SetRecordStatus(ctx context.Context, id string, enabled bool)
 	if enabled {
 		status = "Enable"
 	}
-	err := p.call(ctx, "SetDomainRecordStatus", func(ctx context.Context) error {
-		_, err := p.api.SetDomainRecordStatusWithContext(ctx, &alidns.SetDomainRecordStatusRequest{RecordId: tea.String(id), Status: tea.String(status)}, p.runtime)
+	err := p.call(ctx, "SetDomainRecordStatus", func(ctx context.Context, api api) error {
+		_, err := api.SetDomainRecordStatusWithContext(ctx, &alidns.SetDomainRecordStatusRequest{RecordId: tea.String(id), Status: tea.String(status)}, p.runtime)
 		return err
 	})
 	if err != nil {

@@ -68,11 +68,11 @@ func New(ctx context.Context, cfg Config, zoneName, vpcID string, opts ...Option
 	if oc.RegionId == nil {
 		oc.RegionId = &region
 	}
-	c, err := pvtz.NewClient(oc)
+	apis, err := aliyun.NewPool(func() (api, error) { return pvtz.NewClient(oc) })
 	if err != nil {
 		return nil, fmt.Errorf("privatezone: creating client: %w", err)
 	}
-	p := &Provider{api: c, runtime: cfg.Runtime(), retry: cfg.Retry, pageSize: 100, log: slog.New(slog.DiscardHandler)}
+	p := &Provider{apis: apis, runtime: cfg.Runtime(), retry: cfg.Retry, pageSize: 100, log: slog.New(slog.DiscardHandler)}
 	for _, o := range opts {
 		if err := o(p); err != nil {
 			return nil, err
@@ -87,9 +87,12 @@ func New(ctx context.Context, cfg Config, zoneName, vpcID string, opts ...Option
 }
 
 // call runs one API call with retries and maps its error onto the dns sentinels, keeping
-// the *aliyun.Error (code, request ID) reachable with errors.As.
-func (p *Provider) call(ctx context.Context, op string, fn func(ctx context.Context) error) error {
-	err := aliyun.Do(ctx, p.retry, op, func() error { return fn(ctx) })
+// the *aliyun.Error (code, request ID) reachable with errors.As. fn calls the SDK client
+// it is given, which no other call uses meanwhile.
+func (p *Provider) call(ctx context.Context, op string, fn func(ctx context.Context, api api) error) error {
+	err := aliyun.Do(ctx, p.retry, op, func() error {
+		return p.apis.Use(func(a api) error { return fn(ctx, a) })
+	})
 	if err == nil {
 		return nil
 	}

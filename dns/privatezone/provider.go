@@ -9,6 +9,7 @@ import (
 	"github.com/alibabacloud-go/tea/dara"
 
 	"github.com/regdr/regdr/dns"
+	"github.com/regdr/regdr/internal/aliyun"
 )
 
 // api is the subset of the PrivateZone SDK client the provider uses; *pvtz.Client
@@ -26,9 +27,10 @@ var _ api = (*pvtz.Client)(nil)
 
 // Provider is one PrivateZone zone, found by name and the VPC it is bound to. It
 // implements dns.Provider, dns.RecordAdder and dns.RecordStatusSetter, and is safe for
-// concurrent use.
+// concurrent use: the SDK's client keeps per-request state, so each call takes an SDK
+// client of its own from a pool, and concurrent calls run in parallel.
 type Provider struct {
-	api      api
+	apis     *aliyun.Pool[api]
 	runtime  *dara.RuntimeOptions
 	retry    Retry
 	zone     dns.Zone

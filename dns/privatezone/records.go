@@ -38,8 +38,8 @@ func (p *Provider) Records(ctx context.Context, name string) ([]dns.Record, erro
 			req.Keyword, req.SearchMode = tea.String(name), tea.String("EXACT")
 		}
 		var resp *pvtz.DescribeZoneRecordsResponse
-		err := p.call(ctx, "DescribeZoneRecords", func(ctx context.Context) (err error) {
-			resp, err = p.api.DescribeZoneRecordsWithContext(ctx, req, p.runtime)
+		err := p.call(ctx, "DescribeZoneRecords", func(ctx context.Context, api api) (err error) {
+			resp, err = api.DescribeZoneRecordsWithContext(ctx, req, p.runtime)
 			return err
 		})
 		if err != nil {
@@ -135,8 +135,8 @@ func (p *Provider) Apply(ctx context.Context, c dns.Change) (dns.Record, error) 
 	if target.Type == dns.TypeMX {
 		req.Priority = tea.Int32(int32(target.Priority))
 	}
-	err = p.call(ctx, "UpdateZoneRecord", func(ctx context.Context) error {
-		_, err := p.api.UpdateZoneRecordWithContext(ctx, req, p.runtime)
+	err = p.call(ctx, "UpdateZoneRecord", func(ctx context.Context, api api) error {
+		_, err := api.UpdateZoneRecordWithContext(ctx, req, p.runtime)
 		return err
 	})
 	if err != nil {
@@ -177,8 +177,8 @@ func (p *Provider) AddRecord(ctx context.Context, r dns.Record) (dns.Record, err
 		req.Priority = tea.Int32(int32(r.Priority))
 	}
 	var resp *pvtz.AddZoneRecordResponse
-	err := p.call(ctx, "AddZoneRecord", func(ctx context.Context) (err error) {
-		resp, err = p.api.AddZoneRecordWithContext(ctx, req, p.runtime)
+	err := p.call(ctx, "AddZoneRecord", func(ctx context.Context, api api) (err error) {
+		resp, err = api.AddZoneRecordWithContext(ctx, req, p.runtime)
 		return err
 	})
 	if err != nil {
@@ -212,8 +212,8 @@ func (p *Provider) SetRecordStatus(ctx context.Context, id string, enabled bool)
 	if enabled {
 		status = dns.StatusEnabled
 	}
-	err = p.call(ctx, "SetZoneRecordStatus", func(ctx context.Context) error {
-		_, err := p.api.SetZoneRecordStatusWithContext(ctx, &pvtz.SetZoneRecordStatusRequest{RecordId: tea.Int64(n), Status: tea.String(status)}, p.runtime)
+	err = p.call(ctx, "SetZoneRecordStatus", func(ctx context.Context, api api) error {
+		_, err := api.SetZoneRecordStatusWithContext(ctx, &pvtz.SetZoneRecordStatusRequest{RecordId: tea.Int64(n), Status: tea.String(status)}, p.runtime)
 		return err
 	})
 	if err != nil {

@@ -24,8 +24,8 @@ func (p *Provider) findZone(ctx context.Context, name, vpc string) (dns.Zone, er
 			PageSize:   tea.Int32(int32(p.pageSize)),
 		}
 		var resp *pvtz.DescribeZonesResponse
-		err := p.call(ctx, "DescribeZones", func(ctx context.Context) (err error) {
-			resp, err = p.api.DescribeZonesWithContext(ctx, req, p.runtime)
+		err := p.call(ctx, "DescribeZones", func(ctx context.Context, api api) (err error) {
+			resp, err = api.DescribeZonesWithContext(ctx, req, p.runtime)
 			return err
 		})
 		if err != nil {
@@ -78,8 +78,8 @@ func orAny(vpc string) string {
 // describeZone reads a zone and its VPC bindings.
 func (p *Provider) describeZone(ctx context.Context, id string) (dns.Zone, error) {
 	var resp *pvtz.DescribeZoneInfoResponse
-	err := p.call(ctx, "DescribeZoneInfo", func(ctx context.Context) (err error) {
-		resp, err = p.api.DescribeZoneInfoWithContext(ctx, &pvtz.DescribeZoneInfoRequest{ZoneId: tea.String(id)}, p.runtime)
+	err := p.call(ctx, "DescribeZoneInfo", func(ctx context.Context, api api) (err error) {
+		resp, err = api.DescribeZoneInfoWithContext(ctx, &pvtz.DescribeZoneInfoRequest{ZoneId: tea.String(id)}, p.runtime)
 		return err
 	})
 	if err != nil {

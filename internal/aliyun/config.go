@@ -37,7 +37,8 @@ type Config struct {
 }
 
 // OpenAPIConfig builds the SDK configuration, with defaultEndpoint used when c.Endpoint is
-// empty.
+// empty. The SDK clients built from one configuration share its HTTP client (connections)
+// and credentials, both safe for concurrent use; an SDK client itself is not, see [Pool].
 func (c Config) OpenAPIConfig(defaultEndpoint string) (*openapi.Config, error) {
 	endpoint := c.Endpoint
 	if endpoint == "" {
@@ -46,11 +47,14 @@ func (c Config) OpenAPIConfig(defaultEndpoint string) (*openapi.Config, error) {
 	if endpoint == "" {
 		return nil, fmt.Errorf("%w: no endpoint and no region", ErrInvalidArgument)
 	}
+	connect, read := orDefault(c.ConnectTimeout, DefaultConnectTimeout), orDefault(c.ReadTimeout, DefaultReadTimeout)
 	oc := &openapi.Config{
 		Endpoint:       tea.String(endpoint),
-		ConnectTimeout: tea.Int(int(orDefault(c.ConnectTimeout, DefaultConnectTimeout).Milliseconds())),
-		ReadTimeout:    tea.Int(int(orDefault(c.ReadTimeout, DefaultReadTimeout).Milliseconds())),
+		ConnectTimeout: tea.Int(int(connect.Milliseconds())),
+		ReadTimeout:    tea.Int(int(read.Milliseconds())),
 		Protocol:       tea.String("HTTPS"),
+		// Our own HTTP client: the SDK's default one is shared process-wide and racy.
+		HttpClient: newHTTPClient(connect, read),
 	}
 	if c.Region != "" {
 		oc.RegionId = tea.String(c.Region)
@@ -78,7 +82,8 @@ func (c Config) OpenAPIConfig(defaultEndpoint string) (*openapi.Config, error) {
 		// The chain's errors name where it looked, never a secret.
 		return nil, fmt.Errorf("%w: no Alibaba Cloud credentials found by the default chain: %v", ErrUnauthorized, err)
 	}
-	oc.Credential = cred
+	// Every SDK client of a Pool shares it, and the chain does not lock.
+	oc.Credential = &lockedCredential{c: cred}
 	return oc, nil
 }
 
