@@ -1,31 +1,48 @@
 // Package acr is a typed client of one Alibaba Cloud Container Registry Enterprise
-// Edition (ACR EE) instance, over the cr-20181201 OpenAPI SDK, for what regdr needs:
+// Edition (ACR EE) instance, over the cr-20181201 OpenAPI SDK, for what regdr needs.
 //
-//   - namespaces: Get, List, Create, Update and the idempotent EnsureNamespace (the
-//     runbook's step 1: auto-create repository ON, default repository type PRIVATE),
-//     which reports what it changed;
-//   - the instance, its internet and VPC endpoints with their SYSTEM and USER (custom)
-//     domains, the VPC IPs of linked VPCs (GetVPCEndpoint), and custom domains
-//     (Create/Get/UpdateCustomDomain, called through the SDK's generic CallApi since the
-//     SDK lacks them);
-//   - repositories and their tags with digests, all pages;
-//   - ACR EE's own instance-to-instance sync rules (CreateSyncRule, ListSyncRules) and
-//     tasks (ListSyncTasks, GetSyncTask), for replicating onward between instances;
+// Construct a [Client] with [New]([Config]{InstanceID, Cloud: [CloudConfig]{Region,
+// Credentials}}). A nil Credentials uses the credentials-go default chain
+// (ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET,
+// ALIBABA_CLOUD_SECURITY_TOKEN, profiles, an ECS RAM role, OIDC). Calls have timeouts and
+// retry throttling, 5xx and network failures (Cloud.Retry). Then, in the runbook's order:
+//
+//   - namespaces: [Client.GetNamespace], [Client.ListNamespaces], [Client.CreateNamespace],
+//     [Client.UpdateNamespace] and the idempotent [Client.EnsureNamespace] (step 1:
+//     auto-create repository ON, default repository type PRIVATE), which reports what it
+//     changed ([NamespaceChange]);
+//   - the instance ([Client.GetInstance]), its internet and VPC endpoints with their SYSTEM
+//     and USER (custom) domains ([Client.ListEndpoints], [Client.GetEndpoint]), the VPC IPs
+//     of linked VPCs ([Client.GetVPCEndpoint]), and the two answers failover needs,
+//     [Client.PublicDomain] and [Client.VPCAddress] (so *Client is a failover.Endpoints);
+//   - custom domains ([Client.CreateCustomDomain], [Client.GetCustomDomain],
+//     [Client.UpdateCustomDomain]), called through the SDK's generic CallApi since the SDK
+//     lacks them;
+//   - repositories and their tags with digests, all pages ([Client.ListRepositories],
+//     [Client.GetRepository], [Client.ListTags], [Client.TagsOf] by path), which
+//     replication's Verifier compares with Harbor;
 //   - registry login: GetAuthorizationToken's temporary credentials as a
-//     go-containerregistry authn.Authenticator that refreshes them before they expire
-//     (Client.Authenticator), or the instance's fixed password (Basic).
+//     go-containerregistry authn.Authenticator that refreshes them [RefreshMargin] before
+//     they expire ([Client.Authenticator], [TokenAuthenticator]), or the instance's fixed
+//     password ([Basic]);
+//   - ACR EE's own instance-to-instance sync rules ([Client.CreateSyncRule],
+//     [Client.ListSyncRules]) and tasks ([Client.ListSyncTasks], [Client.GetSyncTask]), for
+//     replicating onward between instances.
 //
-// Construct a client with New(Config{InstanceID, Cloud: CloudConfig{Region, Credentials}}).
-// Credentials nil uses the credentials-go default chain. Calls have timeouts and retry
-// throttling, 5xx and network failures (Cloud.Retry).
+// Code that needs only part of this declares it as one of the small interfaces *Client
+// satisfies: [Namespaces], [NamespaceEnsurer], [Endpoints], [EndpointResolver],
+// [Repositories], [TagLister], [Auth].
 //
-// Both failure shapes of the API become an *Error (operation, HTTP status, code,
+// # Errors
+//
+// Both failure shapes of the API become an *[Error] (operation, HTTP status, code,
 // message, request ID): HTTP 4xx/5xx answers, and HTTP 200 answers with IsSuccess:false
-// such as NAMESPACE_NOT_EXIST. Match them with errors.Is against ErrNotFound,
-// ErrUnauthorized, ErrThrottled, ErrConflict, ErrInvalidArgument, ErrServer and
-// ErrNetwork. Inputs are validated before the first call. No secret (AccessKey secret,
-// STS token, registry password) appears in an error, a log line or a printed value.
-// SDK types never appear in this package's API.
+// such as NAMESPACE_NOT_EXIST. Match them with errors.Is against [ErrNotFound],
+// [ErrUnauthorized], [ErrThrottled], [ErrConflict], [ErrInvalidArgument], [ErrServer] and
+// [ErrNetwork] — the sentinels shared with dns/privatezone and dns/alidns. Inputs are
+// validated before the first call (ErrInvalidArgument). No secret (AccessKey secret, STS
+// token, registry password) appears in an error, a log line or a printed value. SDK types
+// never appear in this package's API.
 //
 // # Concurrency
 //
@@ -33,7 +50,20 @@
 //
 // # Testing
 //
-// Package acr/acrtest emulates ACR EE on loopback: the cr OpenAPI (signatures verified)
-// and the instance's registry with ACR's auth and namespace rules. Point Cloud.Endpoint
-// at it with Cloud.PlainHTTP, and push through its Registry handler.
+// Package acr/acrtest emulates ACR EE on loopback: the cr OpenAPI (signatures verified,
+// both failure shapes reproduced) and the instance's registry with ACR's auth and
+// namespace rules. Serve both with net/http/httptest, point Cloud.Endpoint at the
+// OpenAPI's address with Cloud.PlainHTTP and the acrtest AccessKey, and push or pull
+// through the registry:
+//
+//	srv := acrtest.New()
+//	api := httptest.NewServer(srv.OpenAPI())
+//	reg := httptest.NewServer(srv.Registry())
+//	c, err := acr.New(acr.Config{InstanceID: acrtest.DefaultInstanceID, Cloud: acr.CloudConfig{
+//		Region: acrtest.DefaultRegion, Endpoint: api.Listener.Addr().String(), PlainHTTP: true,
+//		Credentials: &acr.Credentials{AccessKeyID: acrtest.DefaultAccessKeyID, AccessKeySecret: acrtest.DefaultAccessKeySecret},
+//	}})
+//
+// Config.Now sets the clock that decides when registry credentials expire, so token
+// refresh is tested without waiting.
 package acr

@@ -17,6 +17,13 @@
 // io/fs does it: [RecordAdder] and [RecordStatusSetter], reached through the helpers
 // [AddRecord] and [SetRecordStatus], which answer [ErrUnsupported] when a provider lacks them.
 //
+// # Errors
+//
+// Providers wrap the sentinels here, matched with errors.Is: [ErrNotFound], [ErrNoZone],
+// [ErrAmbiguousZone], [ErrAmbiguousRecord], [ErrRecordChanged], [ErrInvalidRecord] (found
+// before anything is sent: [ValidateRecord], [Change.Validate]), [ErrUnauthorized],
+// [ErrThrottled] and [ErrUnsupported].
+//
 // # Concurrency
 //
 // Every type here is a plain value. Providers are safe for concurrent use, but two

@@ -29,8 +29,8 @@
 // A [Switcher] holds the targets. [Switcher.PlanFailover] observes each record and
 // returns a [Plan] — a value with JSON tags, a String for review and HasChanges — naming
 // every record change with its record ID, old and new value, type and TTL, and the
-// evidence it rests on: both registries' health, the replication lag ([LagReporter]) and
-// the observed records. Preflight refuses with [ErrSecondaryUnhealthy],
+// evidence it rests on: both registries' health, the replication lag ([LagReporter];
+// replication.Verifier's Lag converts to it) and the observed records. Preflight refuses with [ErrSecondaryUnhealthy],
 // [ErrLagExceedsRPO] (unless forced; the force and its reason are recorded) or
 // [ErrUnexpectedRecord]. A plan only ever rewrites one existing record to another full
 // value: no name is left without an answer. Planning without applying is a dry run.
@@ -55,9 +55,19 @@
 // No credentials pass through this package: endpoints refuse URLs that carry them, and
 // plans, journal entries, audit events and errors hold record data only.
 //
+// # Errors
+//
+// Refusals and failures are sentinels matched with errors.Is: [ErrInvalid] (bad input,
+// found before any I/O), [ErrSecondaryUnhealthy], [ErrLagExceedsRPO],
+// [ErrUnexpectedRecord], [ErrStalePlan] and [ErrNotVerified] for failover;
+// [ErrPrimaryUnhealthy], [ErrDwell] and [ErrNothingToFailBack] for failback; [ErrHoldDown]
+// for the monitor. Errors from the DNS providers keep the dns sentinels
+// (dns.ErrRecordChanged, dns.ErrUnauthorized…) matchable through every wrap.
+//
 // # Concurrency
 //
-// Probers, checkers, trackers, switchers and journals are safe for concurrent use. Two
+// Probers, checkers, trackers, switchers and journals are safe for concurrent use, as are
+// the *acr.Client, privatezone and alidns providers they are usually given. Two
 // Applies racing on one record are separated only by the providers' compare-and-swap,
 // which narrows but cannot close the window (the Alibaba APIs have no conditional
 // write). A Monitor is driven by one goroutine.
@@ -65,8 +75,11 @@
 // # Testing
 //
 // Time comes from a [Clock] (probes, plan expiry, verification polling, the monitor
-// interval); tests inject a fake one and never sleep. Monitor.Tick runs one round
+// interval: [WithClock], [WithProberClock], MonitorConfig.Clock); tests inject a fake one
+// — any type with Now and After — and never sleep. Monitor.Tick runs one round
 // synchronously. Run everything on loopback: registries behind net/http/httptest (or
 // harbortest and acrtest), DNS through the emulators and the real DNS server of
-// github.com/regdr/regdr/dns/dnstest, whose address goes in [Target.Resolver].
+// github.com/regdr/regdr/dns/dnstest, whose address goes in [Target].Resolver; hand the
+// targets an *acr.Client on the acrtest emulator, or [StaticEndpoints]. The package's
+// Example runs solution (a) and failback this way.
 package failover

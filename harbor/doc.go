@@ -3,12 +3,27 @@
 // test connection), replication policies, executions and their tasks, and the
 // content of projects, repositories and artifacts.
 //
-// It wraps github.com/goharbor/go-client behind small interfaces (Registries,
-// Policies, Executions, Content), all implemented by *Client, with regdr's own
-// types: no go-client type appears in this package's API. It also steers around
-// go-client's traps:
+// Construct a [Client] with [New](url, [WithBasicAuth](user, password)); other
+// options set the transport, TLS, timeout and logger. Then, in the runbook's
+// order:
 //
-//   - TLS is verified unless WithInsecureSkipVerify is given (go-client's own
+//   - registry endpoints ([Registry], [Client.PingRegistry] — Harbor's "test
+//     connection" —, [Client.CreateRegistry], [Client.UpdateRegistry]; step 2);
+//   - replication policies ([Policy], [Filter], [Trigger],
+//     [Client.CreatePolicy], [Client.UpdatePolicy], [Client.GetPolicyByName];
+//     step 3, with [Flatten1Level] and [TriggerEventBased]);
+//   - executions ([Client.StartExecution], [Client.Wait] until it ends,
+//     [Client.ListTasks], [Client.TaskLog], [Client.StopExecution]);
+//   - content ([Client.ListProjects], [Client.ListRepositories],
+//     [Client.ListArtifacts] with tags, labels and accessories), which
+//     replication lists to verify ACR EE and to sync directly.
+//
+// It wraps github.com/goharbor/go-client behind small interfaces ([Registries],
+// [Policies], [Executions], [Content]), all implemented by *Client, with
+// regdr's own types: no go-client type appears in this package's API. It also
+// steers around go-client's traps:
+//
+//   - TLS is verified unless [WithInsecureSkipVerify] is given (go-client's own
 //     constructors skip verification);
 //   - the DEBUG / SWAGGER_DEBUG environment variables, which make go-client dump
 //     every request with its Authorization header, are ignored;
@@ -22,25 +37,29 @@
 //     (the one Harbor reads) and `replicate_deletion`;
 //   - error bodies are read even for statuses the spec does not declare.
 //
-// Errors answered by Harbor are *APIError values, matched with errors.Is against
-// ErrNotFound, ErrUnauthorized, ErrForbidden, ErrConflict, ErrBadRequest and
-// ErrServer. Invalid arguments fail with ErrInvalidArgument before any request.
-// Credentials never appear in errors or logs: secrets are of type Secret, which
-// redacts itself.
+// # Errors
+//
+// Errors answered by Harbor are *[APIError] values, matched with errors.Is
+// against [ErrNotFound], [ErrUnauthorized], [ErrForbidden], [ErrConflict],
+// [ErrBadRequest] and [ErrServer]. Invalid arguments fail with
+// [ErrInvalidArgument] before any request. Wait ends with [ErrExecutionFailed]
+// or [ErrStopped] when the execution does. Credentials never appear in errors
+// or logs: secrets are of type [Secret], which redacts itself.
 //
 // # Concurrency
 //
 // A *Client is safe for concurrent use. Wait blocks its caller only; progress is
-// reported through the callback in WaitOptions, from Wait's goroutine.
+// reported through the callback in [WaitOptions], from Wait's goroutine.
 //
 // # Testing
 //
-// Package harbortest is a Harbor emulator (API and registry) to serve with
-// httptest.NewServer; this package is tested against it over real HTTP:
+// Package harbortest is a Harbor emulator (API and registry, with executions
+// that really copy) to serve with httptest.NewServer; this package is tested
+// against it over real HTTP, and so can code built on it:
 //
-//	srv := harbortest.New()
+//	srv := harbortest.New(harbortest.WithProject("test-project", false))
 //	ts := httptest.NewServer(srv)
 //	c, err := harbor.New(ts.URL, harbor.WithBasicAuth(harbortest.DefaultAdmin, harbortest.DefaultPassword))
 //
-// Wait takes a Clock in WaitOptions so that tests never sleep.
+// Wait takes a [Clock] in WaitOptions, so tests never sleep.
 package harbor

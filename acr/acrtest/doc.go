@@ -6,7 +6,10 @@
 // legacy v1 query signing) against the AccessKeys it was given and answers in the real
 // response shapes: IsSuccess/Code, HTTP 200 with IsSuccess:false for NAMESPACE_NOT_EXIST
 // and friends, TotalCount as a string where the SDK declares one. Throttle and FailNext
-// inject faults; Namespaces, Repositories and Tags read the state back.
+// inject faults; CallCount counts calls; Namespaces, Repositories and Tags read the state
+// back. Seed an instance with AddNamespace, AddRepository, AddSyncTask, SetDomains (its
+// SYSTEM and custom domains) and SetLinkedVPCs (its VPC IPs); WithInstance adds
+// instances, each with its own registry (InstanceRegistry).
 //
 // The registry (Server.Registry) wraps go-containerregistry's in-memory registry:
 // clients log in with GetAuthorizationToken's temporary credentials or a fixed password
@@ -31,5 +34,8 @@
 // # Testing
 //
 // This package is itself a test double; package acr's tests run the real SDK client
-// and go-containerregistry against it.
+// and go-containerregistry against it, and so can yours: build an *acr.Client as above,
+// hand it to replication (HarborClients, Verifier) or failover (PrivateZoneTarget,
+// VPCTarget take it as their Endpoints), and check the result with Namespaces and Tags.
+// WithClock and WithTokenTTL make token expiry testable without waiting.
 package acrtest

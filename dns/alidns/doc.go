@@ -1,21 +1,30 @@
 // Package alidns implements dns.Provider over Alibaba Cloud DNS for public domains (the
-// alidns 2015-01-09 OpenAPI, through github.com/alibabacloud-go/alidns-20150109/v5).
+// alidns 2015-01-09 OpenAPI, through github.com/alibabacloud-go/alidns-20150109/v5) — the
+// runbook's failover solution (b): Harbor's public name pointed at ACR EE.
 //
-// [New] binds a provider to one domain (DescribeDomainInfo; unknown → dns.ErrNoZone).
+// [New](ctx, [Config], domain) binds a provider to one domain (DescribeDomainInfo;
+// unknown → dns.ErrNoZone). A nil Config.Credentials uses the credentials-go default chain
+// (ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET,
+// ALIBABA_CLOUD_SECURITY_TOKEN, profiles, an ECS RAM role, OIDC); Config also sets
+// timeouts and retries on throttling, 5xx and network failures.
+//
 // [Provider.Records] reads every record (DescribeDomainRecords) or those of one name
-// (DescribeSubDomainRecords, which also answers deeper names: they are filtered out),
-// all pages.
+// (DescribeSubDomainRecords, which also answers deeper names: they are filtered out), all
+// pages. [Provider.Apply] is a compare-and-swap by intent (re-read, check, write with
+// UpdateDomainRecord) and always sends the TTL back — UpdateDomainRecord resets an
+// omitted TTL to 600 s. The API answers DomainRecordDuplicate when an update changes
+// nothing; Apply counts it as success once a re-read shows the record is the target.
+// Records and changes are validated before the first call. [Provider.AddRecord]
+// (AddDomainRecord) and [Provider.SetRecordStatus] (SetDomainRecordStatus) are the
+// optional dns capabilities; failover does not use them.
 //
-// [Provider.Apply] is a compare-and-swap by intent (re-read, check, write) and always
-// sends the TTL back — UpdateDomainRecord resets an omitted TTL to 600 s. The API answers
-// DomainRecordDuplicate when an update changes nothing; Apply counts it as success once a
-// re-read shows the record is the target. Records and changes are validated before the
-// first call.
+// # Errors
 //
-// Errors wrap the dns sentinels (ErrNotFound, ErrNoZone, ErrUnauthorized, ErrThrottled,
-// ErrInvalidRecord...) and carry the remote code and request ID (errors.As with the
-// shared *aliyun.Error). Credentials, timeouts and retries on throttling come from
-// [Config]; a nil Credentials uses the credentials-go default chain.
+// Errors wrap the dns sentinels (ErrNotFound, ErrNoZone, ErrRecordChanged,
+// ErrUnauthorized, ErrThrottled, ErrInvalidRecord) and the shared Alibaba Cloud sentinels
+// (acr.ErrServer, acr.ErrNetwork…), and carry the remote code and request ID: errors.As
+// with *acr.Error, the error type shared by regdr's Alibaba Cloud clients. No AccessKey
+// secret or STS token appears in an error or a log line.
 //
 // # Concurrency
 //
@@ -25,6 +34,7 @@
 // # Testing
 //
 // dnstest.NewAlidns emulates the API on loopback, signature checks included; point
-// [Config].Endpoint at it with PlainHTTP and the dnstest AccessKey. dnstest.NewDNSServer
-// then answers DNS queries for the emulated domains.
+// Config.Endpoint at it with PlainHTTP and the dnstest AccessKey. dnstest.NewDNSServer
+// then answers DNS queries for the emulated domains (DNSServer.ListenPublic), and
+// dnstest.TestProvider is the conformance suite this provider passes.
 package alidns

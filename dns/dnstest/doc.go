@@ -2,15 +2,23 @@
 // wire protocols, so code built on them is tested end to end on loopback:
 //
 //   - [PrivateZone]: an emulator of the Alibaba Cloud PrivateZone OpenAPI (2018-01-01),
-//     seeded with zones, their VPC bindings and records, inspected after a test;
-//   - [Alidns]: an emulator of the Alibaba Cloud DNS OpenAPI (2015-01-09) for public domains;
+//     seeded with zones, their VPC bindings and records ([PrivateZone.AddZone],
+//     [PrivateZone.BindVPC], [PrivateZone.AddRecord]), inspected after a test
+//     ([PrivateZone.Records]);
+//   - [Alidns]: an emulator of the Alibaba Cloud DNS OpenAPI (2015-01-09) for public
+//     domains ([Alidns.AddDomain], [Alidns.AddRecord], [Alidns.Records]);
 //   - [DNSServer]: a real DNS server on 127.0.0.1 (UDP and TCP) that answers from the
-//     emulators' records as seen from one simulated VPC, or from the internet, so a real
-//     net.Resolver (see [Resolver]) can check what clients would resolve;
+//     emulators' records as seen from one simulated VPC ([DNSServer.ListenVPC]) or from
+//     the internet ([DNSServer.ListenPublic]), so a real net.Resolver (see [Resolver]) can
+//     check what clients would resolve; [WithUpstream] answers names outside the zones,
+//     such as ACR EE's public domain;
 //   - [TestProvider]: a conformance suite any dns.Provider implementation can run.
 //
-// The emulators are http.Handlers: serve them with httptest.NewServer and point the real
-// Alibaba SDK — or dns/privatezone and dns/alidns — at the server's address.
+// The emulators are http.Handlers that verify each call's signature against [AccessKeyID]
+// and [AccessKeySecret] (or the keys given with [WithAccessKey]): serve them with
+// httptest.NewServer — or their Start method, which also registers the cleanup — and
+// point the real Alibaba SDK, or dns/privatezone and dns/alidns, at the server's address.
+// FailNext and Throttle inject faults; Calls and CallCount tell what was asked.
 //
 // # Concurrency
 //
@@ -20,6 +28,22 @@
 //
 // # Testing
 //
-// This package is itself the testing aid. Its own tests run the real SDK clients against
-// the emulators and resolve names through the DNS server with net.Resolver.
+// This package is itself the testing aid. A test of a failover built on regdr seeds the
+// zone the runbook describes, opens the real provider on the emulator, and resolves
+// through the DNS server what a client in the VPC would see:
+//
+//	pz := dnstest.NewPrivateZone()
+//	zone := pz.AddZone("cross-region.registry.io", "vpc-bbbbb")
+//	pz.AddRecord(zone.ID, dns.Record{Name: "@", Type: "A", Value: "10.0.0.1", TTL: 60})
+//	api := httptest.NewServer(pz)
+//	p, err := privatezone.New(ctx, privatezone.Config{
+//		Region: "cn-hangzhou", Endpoint: api.Listener.Addr().String(), PlainHTTP: true,
+//		Credentials: &privatezone.Credentials{AccessKeyID: dnstest.AccessKeyID, AccessKeySecret: dnstest.AccessKeySecret},
+//	}, "cross-region.registry.io", "vpc-bbbbb")
+//	srv, err := dnstest.NewDNSServer(dnstest.WithPrivateZone(pz))
+//	addr, err := srv.ListenVPC("vpc-bbbbb")
+//	addrs, err := dnstest.Resolver(addr).LookupHost(ctx, "cross-region.registry.io")
+//
+// Its own tests run the real SDK clients against the emulators and resolve names through
+// the DNS server with net.Resolver.
 package dnstest

@@ -1,21 +1,33 @@
 // Package privatezone implements dns.Provider over Alibaba Cloud PrivateZone (the
-// pvtz 2018-01-01 OpenAPI, through github.com/alibabacloud-go/pvtz-20180101/v2).
+// pvtz 2018-01-01 OpenAPI, through github.com/alibabacloud-go/pvtz-20180101/v2) — the
+// runbook's failover solution (a), and (c) when Harbor's name lives in a zone bound to the
+// clients' VPC.
 //
 // A PrivateZone account may hold several zones with the same name, each bound to
-// different VPCs — the disaster-recovery runbook's case. [New] therefore finds a zone by
-// exact name and the VPC it is bound to (DescribeZones with SearchMode EXACT, then
-// DescribeZoneInfo for the bindings); no match is dns.ErrNoZone, several are
-// dns.ErrAmbiguousZone.
+// different VPCs — the disaster-recovery runbook's case. [New](ctx, [Config], zoneName,
+// vpcID) therefore finds a zone by exact name and the VPC it is bound to (DescribeZones
+// with SearchMode EXACT, then DescribeZoneInfo for the bindings); no match is
+// dns.ErrNoZone, several are dns.ErrAmbiguousZone. A nil Config.Credentials uses the
+// credentials-go default chain (ALIBABA_CLOUD_ACCESS_KEY_ID,
+// ALIBABA_CLOUD_ACCESS_KEY_SECRET, ALIBABA_CLOUD_SECURITY_TOKEN, profiles, an ECS RAM
+// role, OIDC); Config also sets timeouts and retries on throttling, 5xx and network
+// failures.
 //
-// [Provider.Apply] is a compare-and-swap by intent (re-read, check, write) and keeps the
-// record's TTL: UpdateZoneRecord resets an omitted TTL to 60 s, so the current one is
-// sent back unless the change sets another. PrivateZone accepts the TTLs in [TTLs] only;
-// every record and change is validated before the first call.
+// [Provider.Records] reads the zone's records (DescribeZoneRecords), all pages.
+// [Provider.Apply] is a compare-and-swap by intent (re-read, check, write with
+// UpdateZoneRecord) and keeps the record's TTL: UpdateZoneRecord resets an omitted TTL to
+// 60 s, so the current one is sent back unless the change sets another. PrivateZone
+// accepts the TTLs in [TTLs] only; every record and change is validated before the first
+// call. [Provider.AddRecord] (AddZoneRecord) and [Provider.SetRecordStatus]
+// (SetZoneRecordStatus) are the optional dns capabilities; failover does not use them.
 //
-// Errors wrap the dns sentinels (ErrNotFound, ErrUnauthorized, ErrThrottled,
-// ErrInvalidRecord...) and carry the remote code and request ID (errors.As with the
-// shared *aliyun.Error). Credentials, timeouts and retries on throttling come from
-// [Config]; a nil Credentials uses the credentials-go default chain.
+// # Errors
+//
+// Errors wrap the dns sentinels (ErrNotFound, ErrNoZone, ErrAmbiguousZone,
+// ErrRecordChanged, ErrUnauthorized, ErrThrottled, ErrInvalidRecord) and the shared
+// Alibaba Cloud sentinels (acr.ErrServer, acr.ErrNetwork…), and carry the remote code and
+// request ID: errors.As with *acr.Error, the error type shared by regdr's Alibaba Cloud
+// clients. No AccessKey secret or STS token appears in an error or a log line.
 //
 // # Concurrency
 //
@@ -25,6 +37,7 @@
 // # Testing
 //
 // dnstest.NewPrivateZone emulates the API on loopback, signature checks included; point
-// [Config].Endpoint at it with PlainHTTP and the dnstest AccessKey. dnstest.NewDNSServer
-// then answers DNS queries from the emulated zones, per VPC.
+// Config.Endpoint at it with PlainHTTP and the dnstest AccessKey. dnstest.NewDNSServer
+// then answers DNS queries from the emulated zones, per VPC, and dnstest.TestProvider is
+// the conformance suite this provider passes.
 package privatezone

@@ -35,8 +35,10 @@
 //	ref, _ := name.ParseReference(strings.TrimPrefix(ts.URL, "http://") + "/library/nginx:1.25")
 //	err := remote.Write(ref, img, remote.WithAuth(&authn.Basic{Username: "admin", Password: "Harbor12345"}))
 //
-// Knobs: SetEndpointDown, FailTasks, HoldExecutions; inspection: Repositories,
-// Artifacts, Executions; synchronisation: WaitExecutions, WithSyncExecutions.
+// Seeding: WithProject, AddProject, AddLabel, WithUser, WithAdmin. Knobs:
+// SetEndpointDown (requests to an endpoint fail as if nothing listened),
+// FailTasks, HoldExecutions. Inspection: Repositories, Artifacts, Executions.
+// Synchronisation: WaitExecutions, WithSyncExecutions.
 //
 // # Concurrency
 //
@@ -45,6 +47,10 @@
 //
 // # Testing
 //
-// Tests never need to sleep: WaitExecutions returns when no execution runs, and
-// HoldExecutions keeps a new execution InProgress until released.
+// Point harbor.New (or go-client, or any Harbor client) at the httptest
+// server's URL with DefaultAdmin and DefaultPassword. Tests never need to
+// sleep: WaitExecutions returns when no execution runs, WithSyncExecutions
+// runs each execution to its end before answering, and HoldExecutions keeps a
+// new execution InProgress until released. Replication into an ACR EE emulator
+// (package acr/acrtest) copies over real HTTP on loopback.
 package harbortest

@@ -19,7 +19,9 @@
 //	})
 //
 // Errors are *[Error] values matched with errors.Is against [ErrNotFound],
-// [ErrUnauthorized], [ErrThrottled], [ErrConflict], [ErrInvalidArgument] and [ErrServer].
+// [ErrUnauthorized], [ErrThrottled], [ErrConflict], [ErrInvalidArgument], [ErrServer] and
+// [ErrNetwork]. Package acr re-exports them (acr.ErrNotFound…) with the type (acr.Error),
+// and the dns providers keep them matchable, for code outside this module.
 // Secrets never appear in an error, a log line or a formatted [Credentials].
 //
 // # Concurrency
