@@ -1,0 +1,365 @@
+// Command verify is the independent completeness check between Harbor and ACR EE: every
+// artifact Harbor holds under the selected filters must be present in ACR EE, under its
+// flattened name, with the same digest. It prints a lag report — missing tags, stale tags
+// (ACR EE holds another digest), extra tags (in ACR EE only), and the age of the oldest
+// missing or stale artifact, which is the effective RPO: the data a failover now would lose.
+//
+//	export HARBOR_USERNAME=robot-dr HARBOR_PASSWORD=...      # Harbor's API, read-only
+//	export ALIBABA_CLOUD_ACCESS_KEY_ID=... ALIBABA_CLOUD_ACCESS_KEY_SECRET=...
+//	go run ./examples/verify -harbor https://harbor.example.com -projects test-project \
+//	    -instance cri-xxxxxxxx -region cn-hangzhou -rpo 15m
+//
+// It only reads, on both sides: it never writes to Harbor or ACR EE, so it has no -yes and
+// may run as often as a monitor likes.
+//
+// Harbor is listed through its API v2.0 (projects, repositories, artifacts with their
+// tags, digests and push times). The Harbor password comes only from $HARBOR_PASSWORD, the
+// user from -harbor-user or $HARBOR_USERNAME (neither: anonymous, public projects only).
+//
+// ACR EE is listed one of two ways:
+//
+//   - by default through the ACR OpenAPI (ListRepoTag): -instance, plus -region or
+//     -acr-endpoint. The AccessKey comes from the Alibaba Cloud default credential chain
+//     ($ALIBABA_CLOUD_ACCESS_KEY_ID, $ALIBABA_CLOUD_ACCESS_KEY_SECRET,
+//     $ALIBABA_CLOUD_SECURITY_TOKEN, profiles, an ECS RAM role, OIDC). This way also finds
+//     extra repositories of the namespace that Harbor does not have.
+//   - with -registry URL through the instance's registry: tags/list and one manifest HEAD
+//     per tag (by digest), needing only registry credentials: user from -registry-user or
+//     $ACR_USERNAME, password only from $ACR_PASSWORD. Extra tags are found in the
+//     repositories Harbor has; extra repositories are not.
+//
+// TLS certificates are verified unless -harbor-insecure or -registry-insecure opts out for
+// that endpoint. An http:// URL (Harbor, -registry, -acr-endpoint) talks plain HTTP, meant
+// for emulators on loopback.
+//
+// Which tags are expected follows a Harbor replication policy: -projects (comma-separated;
+// empty: every project), -repos and -tags (doublestar globs, e.g. 'test-project/**', 'v*'),
+// -namespace (the ACR EE namespace; the default is the only project's name) and -flatten
+// (Harbor's dest_namespace_replace_count; the default 1 is "Flatten 1 level":
+// test-project/a/nginx → acr-ns/a/nginx; -1 keeps only the last component).
+//
+// Output: one line per missing, stale and extra tag (the first -limit of them, then
+// "... N more"), then a summary line with the counts and the effective RPO. With -json the
+// output is the replication.LagReport as the library marshals it, every artifact included.
+//
+// Exit status:
+//
+//   - 0: complete — nothing missing or stale (extra tags do not count). With -rpo D,
+//     also when tags are missing or stale but the oldest of them was pushed to Harbor at
+//     most D before the check (OldestMissing ≤ D: the rule failover's preflight applies to
+//     its RPO); a missing or stale tag whose push time Harbor does not know fails the budget.
+//   - 1: lag found (or over the -rpo budget), or an error (Harbor or ACR EE unreachable,
+//     credentials refused, …), written to stderr without any secret.
+//   - 2: bad flags or missing settings. -h prints the help and exits 0.
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"os/signal"
+	"strings"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
+
+	"github.com/regdr/regdr/acr"
+	"github.com/regdr/regdr/harbor"
+	"github.com/regdr/regdr/replication"
+)
+
+// Environment variables holding credentials: secrets never come from flags, where ps and
+// shell histories would show them.
+const (
+	envHarborUser     = "HARBOR_USERNAME"
+	envHarborPassword = "HARBOR_PASSWORD"
+	envACRUser        = "ACR_USERNAME"
+	envACRPassword    = "ACR_PASSWORD"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+type config struct {
+	harborURL, harborUser, harborPassword string
+	projects                              []string
+	repos, tags, namespace                string
+	flatten, jobs, limit                  int
+
+	instance, region, acrEndpoint string
+
+	registry, registryUser, registryPassword string
+
+	harborInsecure, registryInsecure, asJSON bool
+	rpo                                      time.Duration
+}
+
+// errUsage marks a bad flag or setting: exit status 2.
+var errUsage = errors.New("usage")
+
+func parse(args []string, stderr io.Writer) (*config, error) {
+	c := &config{}
+	var projects string
+	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), `verify checks that ACR EE holds every artifact Harbor holds, by digest. It only reads.
+
+Usage: verify -harbor URL [-projects P,...] [filters] (-instance ID -region R | -registry URL) [-json] [-rpo D]
+
+Secrets come from the environment only: HARBOR_PASSWORD (user: -harbor-user or HARBOR_USERNAME),
+ALIBABA_CLOUD_ACCESS_KEY_ID / ALIBABA_CLOUD_ACCESS_KEY_SECRET (or the rest of the default chain),
+ACR_PASSWORD with -registry (user: -registry-user or ACR_USERNAME).
+Exit status: 0 complete (or within -rpo), 1 lag or error, 2 bad flags.
+
+`)
+		fs.PrintDefaults()
+	}
+	fs.StringVar(&c.harborURL, "harbor", "", "Harbor `URL`, e.g. https://harbor.example.com (required)")
+	fs.StringVar(&c.harborUser, "harbor-user", "", "Harbor `USER` (default $"+envHarborUser+"; password from $"+envHarborPassword+")")
+	fs.BoolVar(&c.harborInsecure, "harbor-insecure", false, "skip TLS certificate verification towards Harbor")
+	fs.StringVar(&projects, "projects", "", "Harbor `PROJECTS`, comma-separated (empty: every project)")
+	fs.StringVar(&c.repos, "repos", "", "repository `GLOB`, project included (doublestar, e.g. 'library/**')")
+	fs.StringVar(&c.tags, "tags", "", "tag `GLOB` (e.g. 'v*')")
+	fs.StringVar(&c.namespace, "namespace", "", "ACR EE namespace (default: the only project's name)")
+	fs.IntVar(&c.flatten, "flatten", replication.HarborDefaultFlatten, "Harbor's dest_namespace_replace_count: `N` leading components replaced by the namespace; -1 keeps only the last")
+	fs.StringVar(&c.instance, "instance", "", "ACR EE instance `ID`, e.g. cri-xxxxxxxx (OpenAPI mode)")
+	fs.StringVar(&c.region, "region", "", "ACR EE `REGION`, e.g. cn-hangzhou (OpenAPI mode)")
+	fs.StringVar(&c.acrEndpoint, "acr-endpoint", "", "ACR OpenAPI endpoint `HOST[:PORT]` instead of cr.REGION.aliyuncs.com; http://127.0.0.1:PORT for an emulator")
+	fs.StringVar(&c.registry, "registry", "", "check ACR EE through its registry at `URL` (tags/list, a manifest HEAD per tag for its digest) instead of the OpenAPI")
+	fs.StringVar(&c.registryUser, "registry-user", "", "registry `USER` with -registry (default $"+envACRUser+"; password from $"+envACRPassword+")")
+	fs.BoolVar(&c.registryInsecure, "registry-insecure", false, "skip TLS certificate verification towards -registry")
+	fs.IntVar(&c.jobs, "jobs", 4, "Harbor repositories listed concurrently (ACR EE's OpenAPI is listed one call at a time)")
+	fs.BoolVar(&c.asJSON, "json", false, "print the lag report as JSON")
+	fs.DurationVar(&c.rpo, "rpo", 0, "RPO budget `D`: exit 0 while the oldest missing or stale artifact is at most D old (0: no budget, any lag fails)")
+	fs.IntVar(&c.limit, "limit", 50, "`N` artifacts listed in the human output (0: all)")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	var errs []string
+	if fs.NArg() > 0 {
+		errs = append(errs, fmt.Sprintf("unexpected arguments %q", fs.Args()))
+	}
+	if c.harborURL == "" {
+		errs = append(errs, "-harbor is required")
+	}
+	for p := range strings.SplitSeq(projects, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			c.projects = append(c.projects, p)
+		}
+	}
+	if c.namespace == "" && len(c.projects) != 1 {
+		errs = append(errs, "-namespace is required unless -projects names exactly one project")
+	}
+	if c.flatten < -1 {
+		errs = append(errs, fmt.Sprintf("-flatten %d is below -1", c.flatten))
+	}
+	if c.jobs < 1 {
+		errs = append(errs, "-jobs must be at least 1")
+	}
+	if c.limit < 0 {
+		errs = append(errs, "-limit must not be negative")
+	}
+	if c.rpo < 0 {
+		errs = append(errs, "-rpo must not be negative")
+	}
+	if c.harborUser == "" {
+		c.harborUser = os.Getenv(envHarborUser)
+	}
+	c.harborPassword = os.Getenv(envHarborPassword)
+	if c.harborUser != "" && c.harborPassword == "" {
+		errs = append(errs, fmt.Sprintf("Harbor user %q needs $%s", c.harborUser, envHarborPassword))
+	}
+	if c.registry != "" {
+		if c.instance != "" || c.region != "" || c.acrEndpoint != "" {
+			errs = append(errs, "-registry replaces -instance, -region and -acr-endpoint: give one or the other")
+		}
+		if c.registryUser == "" {
+			c.registryUser = os.Getenv(envACRUser)
+		}
+		c.registryPassword = os.Getenv(envACRPassword)
+		if c.registryUser != "" && c.registryPassword == "" {
+			errs = append(errs, fmt.Sprintf("registry user %q needs $%s", c.registryUser, envACRPassword))
+		}
+	} else {
+		if c.instance == "" {
+			errs = append(errs, "-instance (or -registry) is required")
+		}
+		if c.region == "" && c.acrEndpoint == "" {
+			errs = append(errs, "-region (or -acr-endpoint) is required")
+		}
+		if c.registryUser != "" || c.registryInsecure {
+			errs = append(errs, "-registry-user and -registry-insecure need -registry")
+		}
+	}
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("%w: %s", errUsage, strings.Join(errs, "; "))
+	}
+	return c, nil
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	return runWithClock(ctx, args, stdout, stderr, nil)
+}
+
+// runWithClock is run with the time artifacts are aged against (nil: the system clock).
+func runWithClock(ctx context.Context, args []string, stdout, stderr io.Writer, clock replication.Clock) int {
+	c, err := parse(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		if errors.Is(err, errUsage) {
+			fmt.Fprintln(stderr, "verify:", strings.TrimPrefix(err.Error(), errUsage.Error()+": "))
+		}
+		return 2
+	}
+	v, err := newVerifier(c)
+	if err != nil {
+		fmt.Fprintln(stderr, "verify:", err)
+		return 2
+	}
+	v.Clock = clock
+	r, err := v.Verify(ctx)
+	if err != nil {
+		fmt.Fprintln(stderr, "verify:", explain(err, c))
+		return 1
+	}
+	if c.asJSON {
+		if err := writeJSON(stdout, r); err != nil {
+			fmt.Fprintln(stderr, "verify:", err)
+			return 1
+		}
+	} else {
+		writeHuman(stdout, r, c.limit, c.rpo)
+	}
+	if withinBudget(r, c.rpo) {
+		return 0
+	}
+	return 1
+}
+
+// withinBudget reports whether the report passes: complete, or with budget > 0 every
+// missing and stale artifact has a known push time and the oldest is at most budget old.
+func withinBudget(r *replication.LagReport, budget time.Duration) bool {
+	if r.Complete() {
+		return true
+	}
+	if budget <= 0 {
+		return false
+	}
+	for _, a := range append(append([]replication.LagArtifact{}, r.Missing...), r.Stale...) {
+		if a.PushTime.IsZero() {
+			return false // an unknown age cannot be held to a budget
+		}
+	}
+	return r.OldestMissing <= budget
+}
+
+// explain adds which credentials to check to the errors that are about them.
+func explain(err error, c *config) string {
+	switch {
+	case errors.Is(err, harbor.ErrUnauthorized) || errors.Is(err, harbor.ErrForbidden):
+		who := "anonymous access"
+		if c.harborUser != "" {
+			who = fmt.Sprintf("user %q", c.harborUser)
+		}
+		return fmt.Sprintf("Harbor refused %s (check -harbor-user/$%s and $%s): %v", who, envHarborUser, envHarborPassword, err)
+	case c.registry == "" && errors.Is(err, acr.ErrUnauthorized):
+		return fmt.Sprintf("the ACR OpenAPI refused the AccessKey from the default credential chain (check $ALIBABA_CLOUD_ACCESS_KEY_ID and its secret, and its RAM permissions on %s): %v", c.instance, err)
+	case c.registry != "" && isRegistryAuth(err):
+		return fmt.Sprintf("the ACR EE registry refused the credentials (check -registry-user/$%s and $%s): %v", envACRUser, envACRPassword, err)
+	}
+	return err.Error()
+}
+
+// isRegistryAuth reports whether the registry (or its token service) refused the credentials.
+func isRegistryAuth(err error) bool {
+	var te *transport.Error
+	return errors.As(err, &te) && (te.StatusCode == http.StatusUnauthorized || te.StatusCode == http.StatusForbidden)
+}
+
+// newVerifier builds the clients; it does no I/O.
+func newVerifier(c *config) (*replication.Verifier, error) {
+	hopts := []harbor.Option{}
+	if c.harborUser != "" {
+		hopts = append(hopts, harbor.WithBasicAuth(c.harborUser, c.harborPassword))
+	}
+	if c.harborInsecure {
+		hopts = append(hopts, harbor.WithInsecureSkipVerify())
+	}
+	h, err := harbor.New(c.harborURL, hopts...)
+	if err != nil {
+		return nil, fmt.Errorf("-harbor: %w", err)
+	}
+	setup := replication.HarborSetup{Projects: c.projects, Namespace: c.namespace, Flatten: &c.flatten}
+	if c.repos != "" {
+		setup.Filters = append(setup.Filters, replication.Filter{Kind: replication.FilterName, Pattern: c.repos})
+	}
+	if c.tags != "" {
+		setup.Filters = append(setup.Filters, replication.Filter{Kind: replication.FilterTag, Pattern: c.tags})
+	}
+	// The same filters checked now, so that a bad glob is a bad flag (exit 2), not a failed check.
+	if _, err := replication.NewSelector(setup.Filters...); err != nil {
+		return nil, err
+	}
+	var tags replication.TagLister
+	if c.registry != "" {
+		ep, err := registryEndpoint(c)
+		if err != nil {
+			return nil, err
+		}
+		tags = replication.NewRegistryTagLister(ep)
+	} else {
+		cloud := acr.CloudConfig{Region: c.region, Endpoint: c.acrEndpoint}
+		if rest, ok := strings.CutPrefix(c.acrEndpoint, "http://"); ok {
+			cloud.Endpoint, cloud.PlainHTTP = rest, true
+		} else {
+			cloud.Endpoint = strings.TrimPrefix(c.acrEndpoint, "https://")
+		}
+		cl, err := acr.New(acr.Config{InstanceID: c.instance, Cloud: cloud})
+		if err != nil {
+			return nil, err
+		}
+		tags = cl
+	}
+	return &replication.Verifier{Harbor: h, Tags: tags, Setup: setup, Jobs: c.jobs}, nil
+}
+
+// registryEndpoint turns -registry and its credentials into a SyncEndpoint.
+func registryEndpoint(c *config) (replication.SyncEndpoint, error) {
+	raw := c.registry
+	if !strings.Contains(raw, "://") {
+		raw = "https://" + raw
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") || strings.Trim(u.Path, "/") != "" || u.User != nil {
+		return replication.SyncEndpoint{}, fmt.Errorf("-registry %q: want https://HOST[:PORT] (or http:// for an emulator), no path", c.registry)
+	}
+	ep := replication.SyncEndpoint{Registry: u.Host, PlainHTTP: u.Scheme == "http", Auth: authn.Anonymous}
+	if c.registryUser != "" {
+		ep.Auth = &authn.Basic{Username: c.registryUser, Password: c.registryPassword}
+	}
+	if c.registryInsecure {
+		t, ok := remote.DefaultTransport.(*http.Transport)
+		if !ok {
+			return replication.SyncEndpoint{}, errors.New("-registry-insecure: the default transport is not an *http.Transport")
+		}
+		t = t.Clone()
+		t.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // an explicit opt-out
+		ep.Transport = t
+	}
+	return ep, nil
+}

@@ -1,0 +1,451 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/google/go-containerregistry/pkg/authn"
+
+	"github.com/regdr/regdr/acr/acrtest"
+	"github.com/regdr/regdr/harbor/harbortest"
+	"github.com/regdr/regdr/internal/testutil"
+	"github.com/regdr/regdr/replication"
+)
+
+// Distinctive secrets, so that the tests can look for them in every output.
+const (
+	harborUser     = "dr-reader"
+	harborPassword = "harbor-pw-S3cret-7c1e"
+	akID           = "LTAI-verify-test"
+	akSecret       = "ak-secret-S3cret-91fa"
+	acrUser        = "acr-login"
+	acrPassword    = "acr-pw-S3cret-44d0"
+)
+
+var secrets = []string{harborPassword, akSecret, acrPassword}
+
+// world is a harbortest Harbor and an acrtest ACR EE on loopback, with the credentials of
+// both in the environment, as an operator would set them. Tests using it are not parallel:
+// they set environment variables (the Alibaba Cloud default chain reads them).
+type world struct {
+	harborURL, harborHost string
+	acrAPI                string // http://127.0.0.1:port, for -acr-endpoint
+	acrReg, acrHost       string
+	fx                    *testutil.Fixture
+}
+
+func newWorld(t *testing.T) *world {
+	t.Helper()
+	hs := harbortest.New(harbortest.WithUser(harborUser, harborPassword))
+	hts := httptest.NewServer(hs)
+	as := acrtest.New(acrtest.WithAccessKey(akID, akSecret))
+	if err := as.SetPassword(acrtest.DefaultInstanceID, acrUser, acrPassword); err != nil {
+		t.Fatal(err)
+	}
+	if err := as.AddNamespace(acrtest.DefaultInstanceID, acrtest.Namespace{Name: "dr-ns", AutoCreateRepo: true}); err != nil {
+		t.Fatal(err)
+	}
+	api := httptest.NewServer(as.OpenAPI())
+	reg := httptest.NewServer(as.Registry())
+	t.Cleanup(func() {
+		hts.Close()
+		hs.Close()
+		api.Close()
+		reg.Close()
+	})
+	t.Setenv(envHarborUser, harborUser)
+	t.Setenv(envHarborPassword, harborPassword)
+	t.Setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", akID)
+	t.Setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", akSecret)
+	t.Setenv(envACRUser, acrUser)
+	t.Setenv(envACRPassword, acrPassword)
+	return &world{
+		harborURL:  hts.URL,
+		harborHost: strings.TrimPrefix(hts.URL, "http://"),
+		acrAPI:     api.URL,
+		acrReg:     reg.URL,
+		acrHost:    strings.TrimPrefix(reg.URL, "http://"),
+		fx:         testutil.NewFixture(11, 256),
+	}
+}
+
+// push pushes the image named name to Harbor as harborRef and, unless acrRef is empty, to
+// ACR EE as acrRef; it returns the image's digest.
+func (w *world) push(t *testing.T, name, harborRef, acrRef string) string {
+	t.Helper()
+	ctx := testCtx(t)
+	img := w.fx.Image(name, 0)
+	if harborRef != "" {
+		// harbortest's user needs a project role to push: the admin pushes.
+		if err := testutil.PushAuth(ctx, w.harborHost, harborRef, img,
+			&authn.Basic{Username: harbortest.DefaultAdmin, Password: harbortest.DefaultPassword}); err != nil {
+			t.Fatalf("pushing %s to Harbor: %v", harborRef, err)
+		}
+	}
+	if acrRef != "" {
+		if err := testutil.PushAuth(ctx, w.acrHost, acrRef, img, &authn.Basic{Username: acrUser, Password: acrPassword}); err != nil {
+			t.Fatalf("pushing %s to ACR EE: %v", acrRef, err)
+		}
+	}
+	return testutil.Descriptor(img).Digest.String()
+}
+
+// openAPIArgs checks ACR EE through the OpenAPI, registryArgs through the registry.
+func (w *world) openAPIArgs(extra ...string) []string {
+	return append([]string{"-harbor", w.harborURL, "-projects", "library", "-namespace", "dr-ns",
+		"-instance", acrtest.DefaultInstanceID, "-region", acrtest.DefaultRegion, "-acr-endpoint", w.acrAPI}, extra...)
+}
+
+func (w *world) registryArgs(extra ...string) []string {
+	return append([]string{"-harbor", w.harborURL, "-projects", "library", "-namespace", "dr-ns", "-registry", w.acrReg}, extra...)
+}
+
+func testCtx(t *testing.T) context.Context {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+func runT(t *testing.T, clock replication.Clock, args ...string) result {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := runWithClock(testCtx(t), args, &out, &errOut, clock)
+	res := result{code, out.String(), errOut.String()}
+	for _, s := range secrets {
+		if strings.Contains(res.stdout+res.stderr, s) {
+			t.Errorf("run(%q) printed a secret:\nstdout:\n%s\nstderr:\n%s", args, res.stdout, res.stderr)
+		}
+	}
+	return res
+}
+
+func TestComplete(t *testing.T) {
+	w := newWorld(t)
+	w.push(t, "nginx", "library/nginx:1.25", "dr-ns/nginx:1.25")
+	w.push(t, "redis", "library/redis:7", "dr-ns/redis:7")
+	// ACR EE names are namespace/repository: a nested Harbor repository needs -flatten -1.
+	w.push(t, "tools", "library/ci/tools:v1", "dr-ns/tools:v1")
+	for name, args := range map[string][]string{"openapi": w.openAPIArgs("-flatten", "-1"), "registry": w.registryArgs("-flatten", "-1")} {
+		t.Run(name, func(t *testing.T) {
+			r := runT(t, nil, args...)
+			if r.code != 0 {
+				t.Fatalf("exit %d, want 0\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+			}
+			want := "complete: 3/3 tags present in ACR EE, 0 missing, 0 stale, 0 extra; effective RPO 0s\n"
+			if r.stdout != want || r.stderr != "" {
+				t.Errorf("stdout = %q, want %q; stderr %q", r.stdout, want, r.stderr)
+			}
+		})
+	}
+	// With the default flatten 1, library/ci/tools would be dr-ns/ci/tools: not an ACR EE name.
+	if r := runT(t, nil, w.openAPIArgs()...); r.code != 1 || !strings.Contains(r.stderr, `"dr-ns/ci/tools"`) || r.stdout != "" {
+		t.Errorf("flatten 1 over a nested repository: exit %d, stdout %q, stderr %q; want 1 naming dr-ns/ci/tools", r.code, r.stdout, r.stderr)
+	}
+	// Through run itself, with the system clock, as main calls it.
+	var out, errOut bytes.Buffer
+	if code := run(testCtx(t), w.openAPIArgs("-json", "-flatten", "-1"), &out, &errOut); code != 0 {
+		t.Fatalf("run -json exit %d: %s", code, errOut.String())
+	}
+	var rep replication.LagReport
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil || !rep.Complete() || rep.Expected != 3 || rep.Present != 3 {
+		t.Errorf("-json report = %+v, %v; want 3/3 complete", rep, err)
+	}
+}
+
+// lagWorld: nginx:1.25 replicated, nginx:1.26 missing, redis:7 stale, dr-ns/nginx:hotfix an
+// extra tag and dr-ns/only-in-acr an extra repository.
+type lagWorld struct {
+	*world
+	present, missing, stale, staleACR, hotfix, onlyACR string
+}
+
+func newLagWorld(t *testing.T) *lagWorld {
+	w := &lagWorld{world: newWorld(t)}
+	w.present = w.push(t, "nginx-1.25", "library/nginx:1.25", "dr-ns/nginx:1.25")
+	w.staleACR = w.push(t, "redis-old", "", "dr-ns/redis:7")
+	w.missing = w.push(t, "nginx-1.26", "library/nginx:1.26", "")
+	w.stale = w.push(t, "redis-new", "library/redis:7", "")
+	w.hotfix = w.push(t, "hotfix", "", "dr-ns/nginx:hotfix")
+	w.onlyACR = w.push(t, "acr-only", "", "dr-ns/only-in-acr:1")
+	return w
+}
+
+func TestLag(t *testing.T) {
+	w := newLagWorld(t)
+	r := runT(t, nil, w.openAPIArgs()...)
+	if r.code != 1 {
+		t.Fatalf("exit %d, want 1\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+	}
+	lines := strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
+	wantPrefixes := []string{
+		"missing  dr-ns/nginx:1.26  from library/nginx  " + short(w.missing) + "  pushed ",
+		"stale    dr-ns/redis:7  from library/redis  harbor " + short(w.stale) + ", acr " + short(w.staleACR) + "  pushed ",
+		"extra    dr-ns/nginx:hotfix  acr " + short(w.hotfix),
+		"extra    dr-ns/only-in-acr:1  acr " + short(w.onlyACR),
+		"behind: 1/3 tags present in ACR EE, 1 missing, 1 stale, 2 extra; effective RPO ",
+	}
+	if len(lines) != len(wantPrefixes) {
+		t.Fatalf("stdout has %d lines, want %d:\n%s", len(lines), len(wantPrefixes), r.stdout)
+	}
+	for i, p := range wantPrefixes {
+		if !strings.HasPrefix(lines[i], p) {
+			t.Errorf("line %d = %q, want prefix %q", i, lines[i], p)
+		}
+	}
+
+	// A namespace never replicated into: everything is missing, on either way of listing ACR EE.
+	for _, args := range [][]string{w.openAPIArgs("-namespace", "never"), w.registryArgs("-namespace", "never")} {
+		r := runT(t, nil, args...)
+		if r.code != 1 || !strings.Contains(r.stdout, "missing  never/redis:7  from library/redis") ||
+			!strings.Contains(r.stdout, "behind: 0/3 tags present in ACR EE, 3 missing, 0 stale, 0 extra") {
+			t.Errorf("run(%q) = %d, stdout:\n%s\nstderr:\n%s", args, r.code, r.stdout, r.stderr)
+		}
+	}
+
+	// -limit bounds the lines, not the summary.
+	r = runT(t, nil, w.openAPIArgs("-limit", "2")...)
+	lines = strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
+	if r.code != 1 || len(lines) != 4 || lines[2] != "... 2 more (-json lists them all)" || !strings.HasPrefix(lines[3], "behind: ") {
+		t.Errorf("-limit 2: exit %d, stdout:\n%s", r.code, r.stdout)
+	}
+}
+
+func TestLagJSON(t *testing.T) {
+	w := newLagWorld(t)
+	ignore := cmpopts.IgnoreFields(replication.LagArtifact{}, "PushTime")
+	for _, tc := range []struct {
+		name  string
+		args  []string
+		extra []replication.LagArtifact
+	}{
+		{"openapi", w.openAPIArgs("-json"), []replication.LagArtifact{
+			{Dest: "dr-ns/nginx", Tag: "hotfix", DestDigest: w.hotfix},
+			{Dest: "dr-ns/only-in-acr", Tag: "1", DestDigest: w.onlyACR},
+		}},
+		// The registry is not listed by namespace: only extra tags of Harbor's repositories.
+		{"registry", w.registryArgs("-json"), []replication.LagArtifact{
+			{Dest: "dr-ns/nginx", Tag: "hotfix", DestDigest: w.hotfix},
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := runT(t, nil, tc.args...)
+			if r.code != 1 {
+				t.Fatalf("exit %d, want 1\nstderr:\n%s", r.code, r.stderr)
+			}
+			var rep replication.LagReport
+			if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+				t.Fatalf("-json output is not a LagReport: %v\n%s", err, r.stdout)
+			}
+			want := replication.LagReport{
+				CheckedAt: rep.CheckedAt, OldestMissing: rep.OldestMissing, Expected: 3, Present: 1,
+				Missing: []replication.LagArtifact{{Source: "library/nginx", Dest: "dr-ns/nginx", Tag: "1.26", Digest: w.missing}},
+				Stale:   []replication.LagArtifact{{Source: "library/redis", Dest: "dr-ns/redis", Tag: "7", Digest: w.stale, DestDigest: w.staleACR}},
+				Extra:   tc.extra,
+			}
+			if diff := cmp.Diff(want, rep, ignore); diff != "" {
+				t.Errorf("report (-want +got):\n%s", diff)
+			}
+			if rep.Missing[0].PushTime.IsZero() || rep.Stale[0].PushTime.IsZero() || rep.CheckedAt.IsZero() {
+				t.Errorf("push times or check time missing: %+v", rep)
+			}
+			// The effective RPO is the age of the oldest missing or stale artifact.
+			oldest := rep.Missing[0].PushTime
+			if rep.Stale[0].PushTime.Before(oldest) {
+				oldest = rep.Stale[0].PushTime
+			}
+			if got := rep.CheckedAt.Sub(oldest); rep.OldestMissing != got || got <= 0 {
+				t.Errorf("OldestMissing = %v, want CheckedAt - oldest push = %v", rep.OldestMissing, got)
+			}
+		})
+	}
+}
+
+func TestRPO(t *testing.T) {
+	w := newLagWorld(t)
+	r := runT(t, nil, w.openAPIArgs("-json")...)
+	var rep replication.LagReport
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+		t.Fatalf("-json: %v\n%s", err, r.stdout)
+	}
+	oldest := rep.Missing[0].PushTime
+	if rep.Stale[0].PushTime.Before(oldest) {
+		oldest = rep.Stale[0].PushTime
+	}
+	clock := testutil.NewClock(oldest.Add(90 * time.Minute))
+	for _, tc := range []struct {
+		rpo     string
+		code    int
+		verdict string
+	}{
+		{"", 1, "effective RPO 1h30m0s\n"},
+		{"1h", 1, "effective RPO 1h30m0s (over the 1h0m0s budget)\n"},
+		{"89m59s", 1, "(over the 1h29m59s budget)\n"},
+		{"90m", 0, "effective RPO 1h30m0s (within the 1h30m0s budget)\n"}, // the budget is inclusive, as failover's preflight
+		{"2h", 0, "(within the 2h0m0s budget)\n"},
+	} {
+		t.Run("rpo="+tc.rpo, func(t *testing.T) {
+			args := w.openAPIArgs()
+			if tc.rpo != "" {
+				args = append(args, "-rpo", tc.rpo)
+			}
+			r := runT(t, clock, args...)
+			if r.code != tc.code || !strings.HasSuffix(r.stdout, tc.verdict) {
+				t.Errorf("exit %d, want %d; stdout should end %q:\n%s\nstderr:\n%s", r.code, tc.code, tc.verdict, r.stdout, r.stderr)
+			}
+		})
+	}
+	// The JSON report carries the same age.
+	r = runT(t, clock, w.openAPIArgs("-json", "-rpo", "1h")...)
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil || rep.OldestMissing != 90*time.Minute || r.code != 1 {
+		t.Errorf("-json -rpo 1h: exit %d, OldestMissing %v, %v", r.code, rep.OldestMissing, err)
+	}
+	// On the system clock the artifacts were pushed moments ago: a day's budget passes.
+	if r := runT(t, nil, w.openAPIArgs("-rpo", "24h")...); r.code != 0 {
+		t.Errorf("-rpo 24h exit %d, want 0:\n%s", r.code, r.stdout)
+	}
+}
+
+func TestWithinBudget(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
+	known := replication.LagArtifact{Dest: "ns/a", Tag: "1", PushTime: at.Add(-time.Hour)}
+	unknown := replication.LagArtifact{Dest: "ns/b", Tag: "1"}
+	for _, tc := range []struct {
+		name   string
+		r      replication.LagReport
+		budget time.Duration
+		want   bool
+	}{
+		{"complete without budget", replication.LagReport{}, 0, true},
+		{"complete with extras", replication.LagReport{Extra: []replication.LagArtifact{unknown}}, 0, true},
+		{"missing without budget", replication.LagReport{Missing: []replication.LagArtifact{known}, OldestMissing: time.Hour}, 0, false},
+		{"missing within", replication.LagReport{Missing: []replication.LagArtifact{known}, OldestMissing: time.Hour}, time.Hour, true},
+		{"missing over", replication.LagReport{Missing: []replication.LagArtifact{known}, OldestMissing: time.Hour}, time.Hour - 1, false},
+		{"stale over", replication.LagReport{Stale: []replication.LagArtifact{known}, OldestMissing: time.Hour}, time.Minute, false},
+		{"unknown push time", replication.LagReport{Missing: []replication.LagArtifact{known, unknown}, OldestMissing: time.Hour}, 24 * time.Hour, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := withinBudget(&tc.r, tc.budget); got != tc.want {
+				t.Errorf("withinBudget(%s, %v) = %v, want %v", tc.name, tc.budget, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestBadFlags(t *testing.T) {
+	t.Setenv(envHarborUser, "")
+	t.Setenv(envHarborPassword, "")
+	t.Setenv(envACRUser, "")
+	t.Setenv(envACRPassword, "")
+	base := []string{"-harbor", "http://127.0.0.1:1", "-projects", "library", "-instance", "cri-x", "-region", "cn-hangzhou"}
+	for _, tc := range []struct {
+		name string
+		args []string
+		msg  string
+	}{
+		{"no flags", nil, "-harbor is required"},
+		{"unknown flag", append(base, "-frobnicate"), "flag provided but not defined"},
+		{"argument", append(base, "extra"), "unexpected arguments"},
+		{"no acr", []string{"-harbor", "http://127.0.0.1:1", "-projects", "library"}, "-instance (or -registry) is required"},
+		{"no region", []string{"-harbor", "http://127.0.0.1:1", "-projects", "library", "-instance", "cri-x"}, "-region (or -acr-endpoint)"},
+		{"two projects, no namespace", append(base, "-projects", "a,b"), "-namespace is required"},
+		{"flatten", append(base, "-flatten", "-2"), "-flatten -2 is below -1"},
+		{"jobs", append(base, "-jobs", "0"), "-jobs"},
+		{"rpo", append(base, "-rpo", "-1m"), "-rpo must not be negative"},
+		{"rpo syntax", append(base, "-rpo", "soon"), "invalid value"},
+		{"repos glob", append(base, "-repos", "library/["), "malformed pattern"},
+		{"user without password", append(base, "-harbor-user", "bob"), "needs $HARBOR_PASSWORD"},
+		{"registry and instance", append(base, "-registry", "https://r.example.com"), "give one or the other"},
+		{"registry path", []string{"-harbor", "http://127.0.0.1:1", "-projects", "p", "-registry", "https://r.example.com/x"}, "no path"},
+		{"registry user without password", []string{"-harbor", "http://127.0.0.1:1", "-projects", "p", "-registry", "r.example.com", "-registry-user", "u"}, "needs $ACR_PASSWORD"},
+		{"registry-insecure without registry", append(base, "-registry-insecure"), "need -registry"},
+		{"harbor url with credentials", []string{"-harbor", "http://u:p@127.0.0.1:1", "-projects", "p", "-instance", "cri-x", "-region", "r"}, "-harbor"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := runT(t, nil, tc.args...)
+			if r.code != 2 || !strings.Contains(r.stderr, tc.msg) || r.stdout != "" {
+				t.Errorf("run(%q) = %d, stderr %q; want 2 and %q", tc.args, r.code, r.stderr, tc.msg)
+			}
+		})
+	}
+}
+
+func TestHelp(t *testing.T) {
+	for _, arg := range []string{"-h", "-help"} {
+		r := runT(t, nil, arg)
+		if r.code != 0 || !strings.Contains(r.stderr, "Usage: verify") || !strings.Contains(r.stderr, "-rpo D") || !strings.Contains(r.stderr, "HARBOR_PASSWORD") {
+			t.Errorf("run(%q) = %d, stderr:\n%s", arg, r.code, r.stderr)
+		}
+	}
+}
+
+// TestCredentialsRefused: a wrong secret on either side is exit 1 with an error that says
+// which credentials to check, and no secret anywhere in the output.
+func TestCredentialsRefused(t *testing.T) {
+	w := newWorld(t)
+	w.push(t, "nginx", "library/nginx:1.25", "dr-ns/nginx:1.25")
+	const wrong = "wrong-S3cret-0b5e"
+	check := func(t *testing.T, args []string, msg string) {
+		t.Helper()
+		r := runT(t, nil, args...)
+		if r.code != 1 || !strings.Contains(r.stderr, msg) || r.stdout != "" {
+			t.Errorf("exit %d, want 1 with %q; stdout %q, stderr %q", r.code, msg, r.stdout, r.stderr)
+		}
+		if strings.Contains(r.stderr, wrong) {
+			t.Errorf("the wrong secret was printed: %q", r.stderr)
+		}
+	}
+	t.Run("harbor password", func(t *testing.T) {
+		t.Setenv(envHarborPassword, wrong)
+		check(t, w.openAPIArgs(), `verify: Harbor refused user "dr-reader" (check -harbor-user/$HARBOR_USERNAME and $HARBOR_PASSWORD)`)
+	})
+	t.Run("access key secret", func(t *testing.T) {
+		t.Setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", wrong)
+		check(t, w.openAPIArgs(), "verify: the ACR OpenAPI refused the AccessKey")
+	})
+	t.Run("registry password", func(t *testing.T) {
+		t.Setenv(envACRPassword, wrong)
+		check(t, w.registryArgs(), "verify: the ACR EE registry refused the credentials")
+	})
+	t.Run("right secrets", func(t *testing.T) {
+		if r := runT(t, nil, w.openAPIArgs()...); r.code != 0 {
+			t.Errorf("exit %d with the right secrets: %s", r.code, r.stderr)
+		}
+	})
+}
+
+func TestFilters(t *testing.T) {
+	w := newLagWorld(t)
+	for _, tc := range []struct {
+		name    string
+		args    []string
+		code    int
+		summary string
+	}{
+		{"tag glob, replicated", w.openAPIArgs("-tags", "1.25"), 0, "complete: 1/1 tags present in ACR EE, 0 missing, 0 stale, "},
+		{"tag glob, lagging", w.openAPIArgs("-tags", "1.*"), 1, "behind: 1/2 tags present in ACR EE, 1 missing, 0 stale, "},
+		{"repository glob", w.openAPIArgs("-repos", "library/re*"), 1, "behind: 0/1 tags present in ACR EE, 0 missing, 1 stale, "},
+		{"repository glob, registry", w.registryArgs("-repos", "library/nginx", "-tags", "1.25"), 0, "complete: 1/1 tags present in ACR EE, 0 missing, 0 stale, 1 extra"},
+		{"every project", []string{"-harbor", w.harborURL, "-namespace", "dr-ns", "-registry", w.acrReg}, 1, "behind: 1/3 tags present in ACR EE, 1 missing, 1 stale, 1 extra"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := runT(t, nil, tc.args...)
+			if r.code != tc.code || !strings.Contains(r.stdout, "\n"+tc.summary) && !strings.HasPrefix(r.stdout, tc.summary) {
+				t.Errorf("exit %d, want %d with %q:\n%s\nstderr:\n%s", r.code, tc.code, tc.summary, r.stdout, r.stderr)
+			}
+		})
+	}
+}

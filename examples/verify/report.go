@@ -1,0 +1,106 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/regdr/regdr/replication"
+)
+
+func writeJSON(w io.Writer, r *replication.LagReport) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
+
+// writeHuman prints one line per missing, stale and extra tag (at most limit of them; 0:
+// all), then the summary line.
+func writeHuman(w io.Writer, r *replication.LagReport, limit int, budget time.Duration) {
+	type line struct {
+		kind string
+		a    replication.LagArtifact
+	}
+	var lines []line
+	for _, a := range r.Missing {
+		lines = append(lines, line{"missing", a})
+	}
+	for _, a := range r.Stale {
+		lines = append(lines, line{"stale", a})
+	}
+	for _, a := range r.Extra {
+		lines = append(lines, line{"extra", a})
+	}
+	for i, l := range lines {
+		if limit > 0 && i == limit {
+			fmt.Fprintf(w, "... %d more (-json lists them all)\n", len(lines)-i)
+			break
+		}
+		fmt.Fprintln(w, describe(l.kind, l.a, r.CheckedAt))
+	}
+	fmt.Fprintln(w, summary(r, budget))
+}
+
+// describe is one artifact's line, e.g.
+//
+//	missing  dr-ns/nginx:1.26  from library/nginx  sha256:0123456789ab  pushed 2026-11-29T01:00:00Z (1h30m0s ago)
+func describe(kind string, a replication.LagArtifact, at time.Time) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%-8s %s:%s", kind, a.Dest, a.Tag)
+	if a.Source != "" {
+		fmt.Fprintf(&b, "  from %s", a.Source)
+	}
+	switch kind {
+	case "missing":
+		fmt.Fprintf(&b, "  %s", short(a.Digest))
+	case "stale":
+		fmt.Fprintf(&b, "  harbor %s, acr %s", short(a.Digest), short(a.DestDigest))
+	case "extra":
+		fmt.Fprintf(&b, "  acr %s", short(a.DestDigest))
+	}
+	if !a.PushTime.IsZero() {
+		fmt.Fprintf(&b, "  pushed %s (%v ago)", a.PushTime.UTC().Format(time.RFC3339), roundAge(at.Sub(a.PushTime)))
+	}
+	return b.String()
+}
+
+// summary is the last line: counts, the effective RPO and, with a budget, the verdict.
+func summary(r *replication.LagReport, budget time.Duration) string {
+	state := "complete"
+	if !r.Complete() {
+		state = "behind"
+	}
+	s := fmt.Sprintf("%s: %d/%d tags present in ACR EE, %d missing, %d stale, %d extra; effective RPO %v",
+		state, r.Present, r.Expected, len(r.Missing), len(r.Stale), len(r.Extra), roundAge(r.OldestMissing))
+	if budget > 0 {
+		verdict := "within"
+		if !withinBudget(r, budget) {
+			verdict = "over"
+		}
+		s += fmt.Sprintf(" (%s the %v budget)", verdict, budget)
+	}
+	return s
+}
+
+// roundAge rounds an age for people: to the second, or to the millisecond under a second.
+// Verdicts use the exact value.
+func roundAge(d time.Duration) time.Duration {
+	if d >= time.Second || d <= -time.Second {
+		return d.Round(time.Second)
+	}
+	return d.Round(time.Millisecond)
+}
+
+// short abbreviates a digest to its algorithm and 12 hex digits, as docker does.
+func short(d string) string {
+	if d == "" {
+		return "-"
+	}
+	alg, hex, ok := strings.Cut(d, ":")
+	if !ok || len(hex) <= 12 {
+		return d
+	}
+	return alg + ":" + hex[:12]
+}
