@@ -1,0 +1,154 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+
+	"github.com/regdr/regdr/acr"
+	"github.com/regdr/regdr/harbor"
+	"github.com/regdr/regdr/replication"
+)
+
+var (
+	// errRefused: the plan has writes and -yes was not given.
+	errRefused = errors.New("refusing to write without -yes")
+	// errIncomplete: everything was applied but ACR EE still lacks tags Harbor holds.
+	errIncomplete = errors.New("verification found tags missing or stale in ACR EE")
+)
+
+// world is the two systems the command talks to.
+type world struct {
+	harbor  *harbor.Client
+	clients replication.HarborClients
+	direct  *replication.HarborDirect
+}
+
+func newWorld(c *config) (*world, error) {
+	hopts := []harbor.Option{harbor.WithBasicAuth(c.harborUser, c.harborPassword.Reveal()), harbor.WithTimeout(c.timeout)}
+	if c.harborInsecure {
+		hopts = append(hopts, harbor.WithInsecureSkipVerify())
+	}
+	hc, err := harbor.New(c.harborURL, hopts...)
+	if err != nil {
+		return nil, fmt.Errorf("building the Harbor client: %w", err)
+	}
+	// Credentials nil: the Alibaba Cloud default credential chain.
+	ac, err := acr.New(acr.Config{InstanceID: c.instance, Cloud: acr.CloudConfig{
+		Region: c.region, Endpoint: c.openAPI, PlainHTTP: c.openAPIPlainHTTP,
+	}})
+	if err != nil {
+		return nil, fmt.Errorf("building the ACR EE client: %w", err)
+	}
+	w := &world{harbor: hc, clients: replication.HarborClients{Harbor: hc, Namespaces: ac, Tags: ac}}
+	if c.direct {
+		src, err := syncEndpoint(c.harborURL, c.harborInsecure, &authn.Basic{Username: c.harborUser, Password: c.harborPassword.Reveal()})
+		if err != nil {
+			return nil, err
+		}
+		dst, err := syncEndpoint(c.acrURL, c.acrInsecure, &authn.Basic{Username: c.acrUser, Password: c.acrPassword.Reveal()})
+		if err != nil {
+			return nil, err
+		}
+		w.direct = &replication.HarborDirect{Source: src, Dest: dst, Options: replication.SyncOptions{Jobs: c.jobs}}
+	}
+	return w, nil
+}
+
+// syncEndpoint is the registry at rawURL (Harbor's own, or ACR EE's) for the direct executor.
+func syncEndpoint(rawURL string, insecure bool, auth authn.Authenticator) (replication.SyncEndpoint, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return replication.SyncEndpoint{}, errors.New("registry URL does not parse")
+	}
+	ep := replication.SyncEndpoint{Registry: u.Host, PlainHTTP: u.Scheme == "http", Auth: auth}
+	if insecure {
+		t := remote.DefaultTransport.(*http.Transport).Clone()
+		t.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // the user opted out for this endpoint
+		ep.Transport = t
+	}
+	return ep, nil
+}
+
+// converge plans, and with -yes applies, then verifies. Every outcome is reported on out;
+// the error says why the command fails (nil: exit 0).
+func (w *world) converge(ctx context.Context, c *config, out *output, h hooks) error {
+	s := c.setup
+	out.stepf("planning: Harbor %s, ACR EE instance %s, namespace %q, policy %q", c.harborURL, c.instance, namespaceOf(s), s.Policy)
+	plan, err := replication.PlanHarbor(ctx, w.clients, s)
+	if err != nil {
+		return fmt.Errorf("planning: %w%s", err, hint(err))
+	}
+	out.plan = plan
+	out.stepf("step 2: Harbor's connection test to %s as %q passed", s.Endpoint.URL, s.Endpoint.AccessKey)
+	out.printPlan()
+	if c.dryRun {
+		out.stepf("dry run: nothing written")
+		return nil
+	}
+	if plan.HasChanges() && !c.yes {
+		return fmt.Errorf("%w: the plan above has %d actions; run again with -yes to apply them, or -dry-run to only plan", errRefused, len(plan.Actions))
+	}
+	if plan.HasChanges() {
+		opts := replication.HarborApplyOptions{
+			Wait:     harbor.WaitOptions{Interval: c.poll, Clock: h.clock, Progress: out.executionProgress()},
+			OnAction: out.actionDone,
+		}
+		if w.direct != nil {
+			d := *w.direct
+			d.Options.Progress = out.syncProgress()
+			opts.Direct = &d
+		}
+		out.applied = true
+		res, err := plan.Apply(ctx, w.clients, opts)
+		out.result = res
+		if err != nil {
+			return fmt.Errorf("applying: %w", err)
+		}
+	} else {
+		out.stepf("nothing to write: namespace, endpoint and policy are as wanted")
+	}
+
+	out.stepf("verifying: every selected Harbor tag in ACR EE with the same digest")
+	v := &replication.Verifier{Harbor: w.harbor, Tags: w.clients.Tags, Setup: plan.Setup}
+	lag, err := v.Verify(ctx)
+	if err != nil {
+		return fmt.Errorf("verifying: %w", err)
+	}
+	out.lag = lag
+	out.printLag()
+	if !lag.Complete() {
+		return fmt.Errorf("%w: %s", errIncomplete, lag)
+	}
+	out.stepf("done: Harbor replicates %q into ACR EE namespace %q, and ACR EE holds everything selected", s.Policy, plan.Setup.Namespace)
+	return nil
+}
+
+// namespaceOf is the setup's namespace, defaulted as PlanHarbor defaults it.
+func namespaceOf(s replication.HarborSetup) string {
+	if s.Namespace == "" && len(s.Projects) == 1 {
+		return s.Projects[0]
+	}
+	return s.Namespace
+}
+
+// hint says what to check for the failures a user can fix.
+func hint(err error) string {
+	switch {
+	case errors.Is(err, harbor.ErrUnauthorized):
+		return " (check the Harbor user and $" + envHarborPassword + ")"
+	case errors.Is(err, replication.ErrHarborEndpoint):
+		return " (check -acr-url, the ACR EE login name and $" + envACRPassword + ", and that Harbor can reach the instance)"
+	case errors.Is(err, acr.ErrUnauthorized):
+		return " (check the Alibaba Cloud credentials of the default chain)"
+	case errors.Is(err, replication.ErrHarborNamespace):
+		return " (drop -existing-namespace to let regdr create or fix it)"
+	}
+	return ""
+}

@@ -1,0 +1,160 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"sync"
+
+	"github.com/regdr/regdr/harbor"
+	"github.com/regdr/regdr/replication"
+)
+
+// output writes what the command does. For people: the plan, one line per step or action,
+// progress lines while the copy runs and the verification, all on stdout; failures on
+// stderr. With -json, stdout carries one JSON document (the plan for -dry-run, a report
+// otherwise) and every line goes to stderr.
+type output struct {
+	asJSON         bool
+	stdout, stderr io.Writer
+	lines          io.Writer // where step lines go
+
+	mu      sync.Mutex // progress callbacks may come from several goroutines
+	plan    *replication.HarborPlan
+	applied bool
+	result  *replication.HarborApplyResult
+	lag     *replication.LagReport
+}
+
+// report is the -json document of a run that is not a dry run.
+type report struct {
+	OK           bool                           `json:"ok"`
+	Error        string                         `json:"error,omitempty"`
+	Plan         *replication.HarborPlan        `json:"plan,omitempty"`
+	Applied      bool                           `json:"applied"`
+	Result       *replication.HarborApplyResult `json:"result,omitempty"`
+	Verification *replication.LagReport         `json:"verification,omitempty"`
+}
+
+func newOutput(asJSON bool, stdout, stderr io.Writer) *output {
+	o := &output{asJSON: asJSON, stdout: stdout, stderr: stderr, lines: stdout}
+	if asJSON {
+		o.lines = stderr
+	}
+	return o
+}
+
+func (o *output) stepf(format string, args ...any) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	fmt.Fprintf(o.lines, format+"\n", args...)
+}
+
+// printPlan prints the plan for people; with -json the plan goes out in the final document.
+func (o *output) printPlan() {
+	if !o.asJSON {
+		fmt.Fprint(o.stdout, o.plan)
+	}
+}
+
+// stepOf is the runbook step an action belongs to.
+func stepOf(k replication.HarborActionKind) int {
+	switch k {
+	case replication.HarborEnsureNamespace:
+		return 1
+	case replication.HarborCreateEndpoint, replication.HarborUpdateEndpoint:
+		return 2
+	}
+	return 3
+}
+
+func (o *output) actionDone(a replication.HarborAction) {
+	o.stepf("step %d: done: %s %q", stepOf(a.Kind), a.Kind, a.Name)
+}
+
+// executionProgress prints Harbor's execution whenever its counters move.
+func (o *output) executionProgress() func(harbor.Execution) {
+	var last string
+	return func(e harbor.Execution) {
+		line := fmt.Sprintf("execution %d: %s, %d/%d tasks succeeded, %d failed, %d in progress",
+			e.ID, e.Status, e.Succeed, e.Total, e.Failed, e.InProgress)
+		if line == last {
+			return
+		}
+		last = line
+		o.mu.Lock()
+		defer o.mu.Unlock()
+		fmt.Fprintln(o.lines, line)
+	}
+}
+
+// syncProgress prints each artifact the direct executor finishes.
+func (o *output) syncProgress() func(replication.SyncEvent) {
+	var bytes int64
+	return func(e replication.SyncEvent) {
+		o.mu.Lock()
+		defer o.mu.Unlock()
+		switch e.Kind {
+		case replication.SyncEventBytes:
+			bytes += e.Bytes
+		case replication.SyncEventItem:
+			if e.Err != nil {
+				fmt.Fprintf(o.lines, "%-8s %s:%s: %v\n", e.Outcome, e.Repo, e.Ref, e.Err)
+			} else if e.Outcome != "skipped" {
+				fmt.Fprintf(o.lines, "%-8s %s:%s (%s read so far)\n", e.Outcome, e.Repo, e.Ref, replication.FormatBytes(bytes))
+			}
+		}
+	}
+}
+
+// printLag prints the verification: a summary line, then each missing or stale tag.
+func (o *output) printLag() {
+	if o.asJSON {
+		return
+	}
+	fmt.Fprintf(o.stdout, "verification: %s\n", o.lag)
+	const show = 20
+	n := 0
+	for _, list := range []struct {
+		what string
+		arts []replication.LagArtifact
+	}{{"missing", o.lag.Missing}, {"stale", o.lag.Stale}} {
+		for _, a := range list.arts {
+			if n++; n > show {
+				break
+			}
+			fmt.Fprintf(o.stdout, "  %s: %s:%s (from %s)\n", list.what, a.Dest, a.Tag, a.Source)
+		}
+	}
+	if n > show {
+		fmt.Fprintf(o.stdout, "  ... and %d more\n", n-show)
+	}
+}
+
+// finish reports the outcome and returns the exit status (err nil: success).
+func (o *output) finish(dryRun bool, err error) int {
+	code := 0
+	if err != nil {
+		code = 1
+		fmt.Fprintln(o.stderr, "harbor-to-acr:", err)
+	}
+	if !o.asJSON {
+		return code
+	}
+	var doc any = report{OK: err == nil, Plan: o.plan, Applied: o.applied, Result: o.result, Verification: o.lag}
+	if err != nil {
+		r := doc.(report)
+		r.Error = err.Error()
+		doc = r
+	}
+	if dryRun && err == nil {
+		doc = o.plan
+	}
+	enc := json.NewEncoder(o.stdout)
+	enc.SetIndent("", "  ")
+	if jerr := enc.Encode(doc); jerr != nil {
+		fmt.Fprintln(o.stderr, "harbor-to-acr:", jerr)
+		return 1
+	}
+	return code
+}
