@@ -56,7 +56,9 @@ type LagReport struct {
 	Expected int `json:"expected"`
 	Present  int `json:"present"`
 	// Missing tags are absent from ACR EE; Stale ones hold another digest; Extra ones are in
-	// ACR EE but not in Harbor's selection (deleted in Harbor, or pushed to ACR EE directly).
+	// ACR EE but not in Harbor's selection (deleted in Harbor, or pushed to ACR EE directly);
+	// cosign tags and OCI referrers fallback tags of the repository's artifacts, which
+	// Harbor lists as accessories, are not extra.
 	Missing []LagArtifact `json:"missing,omitempty"`
 	Stale   []LagArtifact `json:"stale,omitempty"`
 	Extra   []LagArtifact `json:"extra,omitempty"`
@@ -122,10 +124,6 @@ func (v *Verifier) Verify(ctx context.Context) (*LagReport, error) {
 		return nil, fmt.Errorf("mapping source repositories into %q: %w", s.Namespace, err)
 	}
 	r := &LagReport{CheckedAt: v.now()} // the time of the snapshot, before the listings
-	type want struct {
-		src, digest string
-		pushed      time.Time
-	}
 	arts := make([][]harbor.Artifact, len(repos))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(v.jobs())
@@ -211,7 +209,7 @@ func (v *Verifier) Verify(ctx context.Context) (*LagReport, error) {
 			}
 		}
 		for _, tag := range verifySortedKeys(have) {
-			if _, ok := wants[tag]; !ok {
+			if _, ok := wants[tag]; !ok && !accessoryTag(tag, wants, have) {
 				r.Extra = append(r.Extra, LagArtifact{Dest: dest, Tag: tag, DestDigest: have[tag]})
 			}
 		}
@@ -220,6 +218,34 @@ func (v *Verifier) Verify(ctx context.Context) (*LagReport, error) {
 		r.OldestMissing = max(r.CheckedAt.Sub(oldest), 0)
 	}
 	return r, nil
+}
+
+// want is a tag Harbor holds: its repository, digest and push time.
+type want struct {
+	src, digest string
+	pushed      time.Time
+}
+
+// accessoryTag reports whether tag is a cosign tag (`sha256-<hex>.sig`, `.att`, `.sbom`) or
+// the OCI referrers fallback tag (`sha256-<hex>`) of an artifact the repository holds or
+// should hold: Harbor lists those as accessories, not tags, so they are not extra.
+func accessoryTag(tag string, wants map[string]want, have map[string]string) bool {
+	m := syncReferrerTag.FindStringSubmatch(tag)
+	if m == nil {
+		return false
+	}
+	d := "sha256:" + m[1]
+	for _, w := range wants {
+		if w.digest == d {
+			return true
+		}
+	}
+	for _, h := range have {
+		if h == d {
+			return true
+		}
+	}
+	return false
 }
 
 func (v *Verifier) jobs() int {

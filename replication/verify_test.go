@@ -3,6 +3,8 @@ package replication_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -129,5 +131,36 @@ func TestVerifyExtraRepository(t *testing.T) {
 	}
 	if !r.Complete() || len(r.Extra) != 1 || r.Extra[0].Dest != "dr-ns/only-in-acr" || r.Extra[0].Source != "" {
 		t.Errorf("report = %v, extra %+v; want complete with dr-ns/only-in-acr:1 extra", r, r.Extra)
+	}
+}
+
+// A cosign signature (sha256-<hex>.sig) and the OCI referrers fallback tag (sha256-<hex>)
+// are accessories of the image they name, which Harbor does not list as tags: in ACR EE
+// they are not extra. The same tag form naming no artifact of the repository is.
+func TestVerifyAccessoryTagsAreNotExtra(t *testing.T) {
+	t.Parallel()
+	e := newHarborEnv(t)
+	ctx := harborCtx(t)
+	digest := e.push(t, "library/nginx:1.25")
+	plan, err := replication.PlanHarbor(ctx, e.clients(), e.setup())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := plan.Apply(ctx, e.clients(), replication.HarborApplyOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	hex := digest[len("sha256:"):]
+	orphan := "sha256-" + strings.Repeat("0", 64) + ".sig"
+	for i, tag := range []string{"sha256-" + hex + ".sig", "sha256-" + hex, orphan} {
+		if err := testutil.PushAuth(ctx, e.acrHost, "dr-ns/nginx:"+tag, e.fx.Image(fmt.Sprint("accessory", i), 0), e.acrEndpoint().Auth); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r, err := (&replication.Verifier{Harbor: e.client, Tags: e.acrClient, Setup: e.setup()}).Verify(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.Complete() || len(r.Extra) != 1 || r.Extra[0].Tag != orphan {
+		t.Errorf("report = %v, extra %+v; want complete with only %s extra", r, r.Extra, orphan)
 	}
 }
