@@ -1,0 +1,282 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/regdr/regdr/dns"
+	"github.com/regdr/regdr/failover"
+)
+
+// Solutions, as the runbook names them (a), (b) and (c).
+const (
+	solPrivateZone = "privatezone"
+	solPublic      = "public"
+	solVPC         = "vpc"
+)
+
+type config struct {
+	failback, dryRun, yes, asJSON, force        bool
+	harborInsecure, acrInsecure                 bool
+	solution, zone, vpc, record, recordType     string
+	primaryFlag                                 string
+	primary                                     failover.Value
+	instance, region                            string
+	acrAPI, pvtzAPI, alidnsAPI                  string
+	harborURL, acrURL, caFile                   string
+	journal, resolver, reason, actor, out, plan string
+	probes, threshold, minHealthy               int
+	probeInterval, probeTimeout, minDwell       time.Duration
+	verifyTimeout, verifyInterval, planTTL, rpo time.Duration
+	harborUser, projects, namespace             string
+	flatten                                     int
+	setFlags                                    map[string]bool
+}
+
+func parse(args []string, stderr io.Writer) (*config, error) {
+	c := &config{}
+	fs := flag.NewFlagSet("failover", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "Usage: failover [-failback] -solution privatezone|public|vpc -zone NAME [flags]")
+		fmt.Fprintln(fs.Output(), "Repoints DNS from Harbor to ACR EE (or back, with -failback). Nothing is written without -yes.")
+		fs.PrintDefaults()
+	}
+	fs.BoolVar(&c.failback, "failback", false, "restore what the journal says the record held before failover (default: fail over to ACR EE)")
+	fs.StringVar(&c.solution, "solution", "", "runbook solution: privatezone (a), public (b) or vpc (c)")
+	fs.StringVar(&c.zone, "zone", "", "zone `NAME`: the PrivateZone zone (privatezone, vpc) or the Alidns domain (public)")
+	fs.StringVar(&c.vpc, "vpc", "", "VPC `ID` the PrivateZone zone is bound to, and whose ACR EE IP solution vpc uses")
+	fs.StringVar(&c.record, "record", "@", "record `RR` relative to the zone (the host name's label, @ for the apex)")
+	fs.StringVar(&c.recordType, "type", "CNAME", "public only: point the name at ACR EE as a CNAME or an A record")
+	fs.StringVar(&c.primaryFlag, "primary", "", "what the record holds for Harbor: an IP (A/AAAA) or a host name (CNAME); required for failover")
+	fs.StringVar(&c.instance, "instance", "", "ACR EE instance `ID` (cri-...); required for failover")
+	fs.StringVar(&c.region, "region", "", "Alibaba Cloud region `ID` (cn-hangzhou)")
+	fs.StringVar(&c.acrAPI, "acr-api", "", "ACR (cr) OpenAPI endpoint override `host[:port]`; http:// only on loopback (emulators)")
+	fs.StringVar(&c.pvtzAPI, "pvtz-api", "", "PrivateZone OpenAPI endpoint override `host[:port]`; http:// only on loopback")
+	fs.StringVar(&c.alidnsAPI, "alidns-api", "", "Alidns OpenAPI endpoint override `host[:port]`; http:// only on loopback")
+	fs.StringVar(&c.harborURL, "harbor", "", "Harbor (primary) registry `URL` to probe; required for failback")
+	fs.StringVar(&c.acrURL, "acr", "", "ACR EE (secondary) registry `URL` to probe; required for failover")
+	fs.BoolVar(&c.harborInsecure, "harbor-insecure", false, "do not verify Harbor's TLS certificate")
+	fs.BoolVar(&c.acrInsecure, "acr-insecure", false, "do not verify ACR EE's TLS certificate")
+	fs.StringVar(&c.caFile, "ca-file", "", "PEM `FILE` of extra roots trusted when probing")
+	fs.IntVar(&c.probes, "probes", 5, "probe rounds of each registry before planning")
+	fs.DurationVar(&c.probeInterval, "probe-interval", 2*time.Second, "pause between probe rounds")
+	fs.DurationVar(&c.probeTimeout, "probe-timeout", failover.DefaultProbeTimeout, "bound on one probe")
+	fs.IntVar(&c.threshold, "threshold", failover.DefaultThreshold, "consecutive results that make a registry up or down (at most -probes)")
+	fs.IntVar(&c.minHealthy, "min-healthy", failover.DefaultFailbackHealthy, "failback: consecutive up probes Harbor needs (at most -probes)")
+	fs.DurationVar(&c.minDwell, "min-dwell", failover.DefaultMinDwell, "failback: minimum time since the failover (0: none)")
+	fs.StringVar(&c.journal, "journal", "", "journal `FILE` (JSON lines) of every write; required to apply and to fail back")
+	fs.StringVar(&c.resolver, "resolver", "", "DNS server `host:port` the clients use: the switch is verified through it (public -type A also resolves ACR EE through it)")
+	fs.DurationVar(&c.verifyTimeout, "verify-timeout", failover.DefaultVerifyTimeout, "how long to wait for -resolver to answer the new value")
+	fs.DurationVar(&c.verifyInterval, "verify-interval", failover.DefaultVerifyInterval, "pause between two verification queries")
+	fs.DurationVar(&c.planTTL, "plan-ttl", failover.DefaultPlanTTL, "how long a plan stays valid")
+	fs.DurationVar(&c.rpo, "rpo", 0, "failover: refuse when replication lag exceeds this budget (0: no budget); the lag is read from Harbor's API and ACR EE")
+	fs.StringVar(&c.harborUser, "harbor-user", "admin", "with -rpo: Harbor API user (password from $HARBOR_PASSWORD)")
+	fs.StringVar(&c.projects, "projects", "", "with -rpo: comma-separated Harbor projects replicated (empty: all)")
+	fs.StringVar(&c.namespace, "namespace", "", "with -rpo: ACR EE namespace replicated into (default: the only project)")
+	fs.IntVar(&c.flatten, "flatten", 1, "with -rpo: Harbor's dest_namespace_replace_count (-1 flattens all, 0 none)")
+	fs.BoolVar(&c.force, "force", false, "fail over although the replication lag exceeds -rpo or cannot be read (needs -reason)")
+	fs.StringVar(&c.reason, "reason", "", "why: recorded in the plan, the journal and the audit lines")
+	fs.StringVar(&c.actor, "actor", defaultActor(), "who: recorded in the plan and the journal")
+	fs.BoolVar(&c.dryRun, "dry-run", false, "print the plan only")
+	fs.BoolVar(&c.yes, "yes", false, "confirm: write the records (without it the plan is printed and nothing is written)")
+	fs.BoolVar(&c.asJSON, "json", false, "print the plan as JSON on stdout (step lines go to stderr)")
+	fs.StringVar(&c.out, "out", "", "also save the plan as JSON to `FILE` (for -plan)")
+	fs.StringVar(&c.plan, "plan", "", "apply the saved plan `FILE` (from -out) instead of planning anew")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	c.setFlags = map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { c.setFlags[f.Name] = true })
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	return c, c.validate()
+}
+
+// validate checks the flags before any I/O.
+func (c *config) validate() error {
+	switch c.solution {
+	case solPrivateZone, solPublic, solVPC:
+	case "":
+		return errors.New("-solution is required: privatezone, public or vpc")
+	default:
+		return fmt.Errorf("-solution %q: want privatezone, public or vpc", c.solution)
+	}
+	if c.zone == "" {
+		return errors.New("-zone is required")
+	}
+	if c.solution != solPublic && c.vpc == "" {
+		return fmt.Errorf("-vpc is required for -solution %s", c.solution)
+	}
+	if c.record == "" {
+		return errors.New("-record must not be empty (use @ for the apex)")
+	}
+	c.recordType = strings.ToUpper(c.recordType)
+	if c.recordType != dns.TypeCNAME && c.recordType != dns.TypeA {
+		return fmt.Errorf("-type %q: want CNAME or A", c.recordType)
+	}
+	if c.setFlags["type"] && c.solution != solPublic {
+		return errors.New("-type applies to -solution public only")
+	}
+	if c.region == "" {
+		return errors.New("-region is required")
+	}
+	for name, v := range map[string]string{"acr-api": c.acrAPI, "pvtz-api": c.pvtzAPI, "alidns-api": c.alidnsAPI} {
+		if _, _, err := apiEndpoint(v); err != nil {
+			return fmt.Errorf("-%s: %w", name, err)
+		}
+	}
+	for name, v := range map[string]*string{"harbor": &c.harborURL, "acr": &c.acrURL} {
+		u, err := registryURL(*v)
+		if err != nil {
+			return fmt.Errorf("-%s: %w", name, err)
+		}
+		*v = u
+	}
+	if c.resolver != "" {
+		if _, _, err := net.SplitHostPort(c.resolver); err != nil {
+			return fmt.Errorf("-resolver %q is not host:port", c.resolver)
+		}
+	}
+	if c.probes < 1 || c.threshold < 1 || c.threshold > c.probes {
+		return fmt.Errorf("need 1 <= -threshold (%d) <= -probes (%d)", c.threshold, c.probes)
+	}
+	if c.probeInterval < 0 || c.probeTimeout <= 0 || c.verifyTimeout <= 0 || c.verifyInterval <= 0 || c.planTTL <= 0 || c.minDwell < 0 || c.rpo < 0 {
+		return errors.New("durations must be positive (-probe-interval, -min-dwell and -rpo may be 0)")
+	}
+	if c.dryRun && c.yes {
+		return errors.New("-dry-run and -yes contradict each other")
+	}
+	if c.dryRun && c.plan != "" {
+		return errors.New("-dry-run with -plan: the saved plan is already printed, drop -plan to review")
+	}
+	if c.yes && c.journal == "" {
+		return errors.New("-journal FILE is required to write (failback reads it)")
+	}
+	if c.force && strings.TrimSpace(c.reason) == "" {
+		return errors.New("-force needs -reason")
+	}
+	if c.failback {
+		if c.journal == "" {
+			return errors.New("-failback needs -journal FILE: failback restores what it recorded")
+		}
+		if c.harborURL == "" {
+			return errors.New("-failback needs -harbor URL: Harbor must be probed healthy")
+		}
+		if c.minHealthy < 1 || c.minHealthy > c.probes {
+			return fmt.Errorf("-min-healthy %d must be between 1 and -probes (%d)", c.minHealthy, c.probes)
+		}
+		for _, f := range []string{"primary", "rpo", "force", "type"} {
+			if c.setFlags[f] {
+				return fmt.Errorf("-%s applies to failover only", f)
+			}
+		}
+		return nil
+	}
+	if c.acrURL == "" {
+		return errors.New("-acr URL is required: ACR EE must be probed healthy before failover")
+	}
+	if c.instance == "" {
+		return errors.New("-instance is required for failover")
+	}
+	if c.primaryFlag == "" {
+		return errors.New("-primary is required for failover: what the record holds for Harbor")
+	}
+	v, err := parsePrimary(c.primaryFlag)
+	if err != nil {
+		return err
+	}
+	c.primary = v
+	return nil
+}
+
+// parsePrimary reads Harbor's record value: an IP address is an A (or AAAA) record, a
+// host name a CNAME; "A:", "AAAA:" or "CNAME:" before the value states the type.
+func parsePrimary(s string) (failover.Value, error) {
+	for _, typ := range []string{dns.TypeA, dns.TypeAAAA, dns.TypeCNAME} {
+		if len(s) > len(typ) && strings.EqualFold(s[:len(typ)+1], typ+":") {
+			v := failover.Value{Type: typ, Value: strings.TrimSuffix(s[len(typ)+1:], ".")}
+			return v, checkValue(v)
+		}
+	}
+	if a, err := netip.ParseAddr(s); err == nil {
+		if a.Is4() {
+			return failover.Value{Type: dns.TypeA, Value: a.String()}, nil
+		}
+		return failover.Value{Type: dns.TypeAAAA, Value: a.String()}, nil
+	}
+	v := failover.Value{Type: dns.TypeCNAME, Value: strings.TrimSuffix(s, ".")}
+	return v, checkValue(v)
+}
+
+func checkValue(v failover.Value) error {
+	if err := dns.ValidateRecord(dns.Record{Name: dns.Apex, Type: v.Type, Value: v.Value}); err != nil {
+		return fmt.Errorf("-primary %s %q: %w", v.Type, v.Value, err)
+	}
+	return nil
+}
+
+// apiEndpoint reads an OpenAPI endpoint override: "host[:port]" or "https://host[:port]"
+// over HTTPS, "http://host:port" over plain HTTP — loopback only, so a request signed with
+// real credentials never crosses a network in clear.
+func apiEndpoint(s string) (endpoint string, plainHTTP bool, err error) {
+	if s == "" {
+		return "", false, nil
+	}
+	if !strings.Contains(s, "://") {
+		s = "https://" + s
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" || u.User != nil || strings.Trim(u.Path, "/") != "" || u.RawQuery != "" {
+		return "", false, errors.New("want host[:port], https://host[:port] or http://127.0.0.1:port")
+	}
+	switch u.Scheme {
+	case "https":
+		return u.Host, false, nil
+	case "http":
+		if a, err := netip.ParseAddr(u.Hostname()); (err != nil || !a.IsLoopback()) && u.Hostname() != "localhost" {
+			return "", false, fmt.Errorf("plain http only to a loopback address, not %s", u.Hostname())
+		}
+		return u.Host, true, nil
+	}
+	return "", false, fmt.Errorf("scheme %q: want https (or http on loopback)", u.Scheme)
+}
+
+// registryURL reads a registry URL to probe; a bare host means https.
+func registryURL(s string) (string, error) {
+	if s == "" {
+		return "", nil
+	}
+	if !strings.Contains(s, "://") {
+		s = "https://" + s
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return "", errors.New("want https://host[:port]")
+	}
+	if u.User != nil {
+		// Never echo it: it carries a password.
+		return "", errors.New("the URL must not carry credentials")
+	}
+	if u.Scheme != "https" && u.Scheme != "http" {
+		return "", fmt.Errorf("scheme %q: want https", u.Scheme)
+	}
+	return strings.TrimRight(u.String(), "/"), nil
+}
+
+// defaultActor names the operator: $USER, or the program.
+func defaultActor() string {
+	if u := os.Getenv("USER"); u != "" {
+		return u
+	}
+	return "examples/failover"
+}

@@ -1,0 +1,92 @@
+// Command failover is the runbook's step 4 for real accounts: when Harbor fails, repoint
+// DNS so that clients pull from ACR EE, and afterwards fail back to exactly what the
+// journal says the record held. It is a thin program over the failover package: probe
+// both registries, plan, print the plan for review, and write only when told to with -yes.
+//
+// (a) Harbor on Alibaba Cloud, clients in a VPC: the PrivateZone zone bound to the VPC
+// (several zones may share the name) gets its @ record CNAMEd to the ACR EE public
+// endpoint, TTL unchanged:
+//
+//	go run ./examples/failover -solution privatezone -zone cross-region.registry.io -vpc vpc-bbbbb \
+//	    -primary 10.0.0.1 -instance cri-xxxxxxxx -region cn-hangzhou \
+//	    -harbor https://harbor.example.com -acr https://cri-xxxxxxxx-registry.cn-hangzhou.cr.aliyuncs.com \
+//	    -resolver 100.100.2.136:53 -journal /var/lib/regdr/failover.jsonl -reason "harbor down" -yes
+//
+// (b) Harbor off Alibaba Cloud, clients on the internet: Harbor's public host name in
+// Alibaba Cloud DNS becomes a CNAME to (or, with -type A, an A record holding the address
+// of) the ACR EE public endpoint:
+//
+//	go run ./examples/failover -solution public -zone example.com -record harbor -type CNAME \
+//	    -primary 203.0.113.10 -instance cri-xxxxxxxx -region cn-hangzhou \
+//	    -harbor https://harbor.example.com -acr https://cri-xxxxxxxx-registry.cn-hangzhou.cr.aliyuncs.com \
+//	    -resolver 223.5.5.5:53 -journal failover.jsonl -yes
+//
+// (c) Harbor off Alibaba Cloud, clients through a VPC: Harbor's host name in the
+// PrivateZone zone bound to the VPC becomes an A record holding the ACR EE instance's IP
+// in that VPC (GetInstanceVpcEndpoint):
+//
+//	go run ./examples/failover -solution vpc -zone example.com -record harbor -vpc vpc-bbbbb \
+//	    -primary 203.0.113.10 -instance cri-xxxxxxxx -region cn-hangzhou \
+//	    -acr https://cri-xxxxxxxx-registry-vpc.cn-hangzhou.cr.aliyuncs.com -journal failover.jsonl -yes
+//
+// Failback, once Harbor is healthy again, restores the exact previous type, value and TTL
+// from the journal (no -primary or ACR EE instance needed: the journal has both sides):
+//
+//	go run ./examples/failover -failback -solution privatezone -zone cross-region.registry.io \
+//	    -vpc vpc-bbbbb -region cn-hangzhou -harbor https://harbor.example.com \
+//	    -journal /var/lib/regdr/failover.jsonl -reason "harbor recovered" -yes
+//
+// Reviewing first: -dry-run prints the plan and exits; -out FILE saves it (JSON), and
+// -plan FILE -yes applies exactly that plan later — refused as stale if a record changed
+// since it was planned or the plan is older than -plan-ttl.
+//
+// Without -yes nothing is written: the plan is printed and the command exits 1. Alibaba
+// Cloud credentials come from the default credential chain (ALIBABA_CLOUD_ACCESS_KEY_ID,
+// ALIBABA_CLOUD_ACCESS_KEY_SECRET, ALIBABA_CLOUD_SECURITY_TOKEN, profiles, ECS RAM role,
+// OIDC) and are never printed. Registries are probed with an anonymous GET /v2/ (a 401
+// challenge counts as up), TLS verified unless -harbor-insecure / -acr-insecure; -ca-file
+// adds trust roots.
+//
+// The exit status is 0 when the plan was printed (-dry-run) or applied and verified, 1 on
+// a refusal or a failure, 2 for bad flags.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run is the whole program; it returns the exit status.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	c, err := parse(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "failover:", err)
+		return 2
+	}
+	// With -json, stdout carries the plan alone; the step lines go to stderr.
+	steps := stdout
+	if c.asJSON {
+		steps = stderr
+	}
+	r := &runner{c: c, out: steps, stdout: stdout}
+	if err := r.run(ctx); err != nil {
+		fmt.Fprintln(stderr, "failover:", err)
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,544 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"encoding/pem"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/regdr/regdr/acr/acrtest"
+	"github.com/regdr/regdr/dns"
+	"github.com/regdr/regdr/dns/dnstest"
+	"github.com/regdr/regdr/failover"
+	"github.com/regdr/regdr/harbor/harbortest"
+)
+
+const (
+	zoneName     = "cross-region.registry.io"
+	vpcA, vpcB   = "vpc-aaaaa", "vpc-bbbbb"
+	harborIP     = "10.0.0.1"
+	harborPublic = "203.0.113.10"
+	acrDomain    = "cri-dr-registry.cn-hangzhou.cr.aliyuncs.com"
+	acrIP        = "47.0.0.1"
+	acrVPCIP     = "192.168.0.10"
+	// The AccessKey the default credential chain finds in the environment, and that every
+	// emulator accepts. Its secret must never reach the command's output.
+	keyID     = "LTAI-failover-cli"
+	keySecret = "cli-SECRET-never-printed-31337"
+	// Harbor's admin password, handed over in $HARBOR_PASSWORD for the lag check.
+	harborSecret = "harbor-SECRET-never-printed-4242"
+)
+
+// TestMain hands the AccessKey to the credentials-go default chain through the
+// environment, as an operator would; nothing of the machine's own configuration is read.
+func TestMain(m *testing.M) {
+	home, err := os.MkdirTemp("", "failover-home")
+	if err != nil {
+		panic(err)
+	}
+	for k, v := range map[string]string{"ALIBABA_CLOUD_ACCESS_KEY_ID": keyID, "ALIBABA_CLOUD_ACCESS_KEY_SECRET": keySecret, "HOME": home} {
+		os.Setenv(k, v)
+	}
+	for _, k := range []string{"ALIBABA_CLOUD_SECURITY_TOKEN", "ALIBABA_CLOUD_PROFILE", "ALIBABA_CLOUD_ROLE_ARN", "ALIBABA_CLOUD_OIDC_TOKEN_FILE", "ALIBABA_CLOUD_CREDENTIALS_FILE", "HARBOR_PASSWORD"} {
+		os.Unsetenv(k)
+	}
+	code := m.Run()
+	os.RemoveAll(home)
+	os.Exit(code)
+}
+
+// switchable serves h until down is set, then answers 503 like a failing registry.
+func switchable(h http.Handler, down *atomic.Bool) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if down.Load() {
+			http.Error(w, "unavailable", http.StatusServiceUnavailable)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// world is every cloud the command talks to, on loopback: PrivateZone with two zones named
+// cross-region.registry.io (bound to different VPCs) and example.com, Alidns with
+// example.com, the ACR OpenAPI and registry, Harbor, and a DNS server answering from the
+// emulated zones for vpc-bbbbb and for the internet.
+type world struct {
+	pz                         *dnstest.PrivateZone
+	ad                         *dnstest.Alidns
+	pzAPI, adAPI, acrAPI       string
+	recA, recB, vpcRec, pubRec dns.Record
+	vpcResolver, pubResolver   string
+	harborURL, acrURL, caFile  string
+	harborDown, acrDown        atomic.Bool
+	dir                        string
+}
+
+func newWorld(t *testing.T) *world {
+	t.Helper()
+	w := &world{dir: t.TempDir()}
+	w.pz = dnstest.NewPrivateZone(dnstest.WithAccessKey(keyID, keySecret))
+	za := w.pz.AddZone(zoneName, vpcA)
+	zb := w.pz.AddZone(zoneName, vpcB)
+	zc := w.pz.AddZone("example.com", vpcB)
+	w.recA = must(t)(w.pz.AddRecord(za.ID, dns.Record{Name: "@", Type: "A", Value: "10.9.9.9", TTL: 60}))
+	w.recB = must(t)(w.pz.AddRecord(zb.ID, dns.Record{Name: "@", Type: "A", Value: harborIP, TTL: 60}))
+	w.vpcRec = must(t)(w.pz.AddRecord(zc.ID, dns.Record{Name: "harbor", Type: "A", Value: harborPublic, TTL: 3600}))
+	w.pzAPI = "http://" + w.pz.Start(t)
+
+	w.ad = dnstest.NewAlidns(dnstest.WithAccessKey(keyID, keySecret))
+	w.ad.AddDomain("example.com")
+	w.pubRec = must(t)(w.ad.AddRecord("example.com", dns.Record{Name: "harbor", Type: "A", Value: harborPublic, TTL: 600}))
+	w.adAPI = "http://" + w.ad.Start(t)
+
+	emu := acrtest.New(acrtest.WithAccessKey(keyID, keySecret))
+	if err := emu.SetDomains(acrtest.DefaultInstanceID, acrtest.EndpointInternet, acrtest.Domain{Name: acrDomain, Type: acrtest.DomainSystem}); err != nil {
+		t.Fatal(err)
+	}
+	if err := emu.SetLinkedVPCs(acrtest.DefaultInstanceID, acrtest.LinkedVPC{VPCID: vpcB, VSwitchID: "vsw-1", IP: acrVPCIP}); err != nil {
+		t.Fatal(err)
+	}
+	api := httptest.NewServer(emu.OpenAPI())
+	t.Cleanup(api.Close)
+	w.acrAPI = "http://" + api.Listener.Addr().String()
+	reg := httptest.NewTLSServer(switchable(emu.Registry(), &w.acrDown))
+	t.Cleanup(reg.Close)
+	w.acrURL = reg.URL
+
+	hb := harbortest.New(harbortest.WithAdmin("admin", harborSecret))
+	t.Cleanup(func() { hb.Close() })
+	hs := httptest.NewTLSServer(switchable(hb, &w.harborDown))
+	t.Cleanup(hs.Close)
+	w.harborURL = hs.URL
+	// Both servers present httptest's certificate: trust it through -ca-file, so the
+	// probes verify TLS for real.
+	w.caFile = filepath.Join(w.dir, "ca.pem")
+	if err := os.WriteFile(w.caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: hs.Certificate().Raw}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	srv, err := dnstest.NewDNSServer(dnstest.WithPrivateZone(w.pz), dnstest.WithAlidns(w.ad),
+		dnstest.WithUpstream(map[string][]string{acrDomain: {acrIP}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	if w.vpcResolver, err = srv.ListenVPC(vpcB); err != nil {
+		t.Fatal(err)
+	}
+	if w.pubResolver, err = srv.ListenPublic(); err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+// common are the flags every run shares: where the clouds are, the registries, and probes
+// that never wait.
+func (w *world) common() []string {
+	return []string{"-region", "cn-hangzhou", "-acr-api", w.acrAPI, "-pvtz-api", w.pzAPI, "-alidns-api", w.adAPI,
+		"-harbor", w.harborURL, "-acr", w.acrURL, "-ca-file", w.caFile,
+		"-probes", "5", "-probe-interval", "0", "-verify-timeout", "10s", "-verify-interval", "10ms"}
+}
+
+// solutionA is the runbook's case (a) for failover.
+func (w *world) solutionA(extra ...string) []string {
+	return append(append(w.common(), "-solution", "privatezone", "-zone", zoneName, "-vpc", vpcB,
+		"-primary", harborIP, "-instance", acrtest.DefaultInstanceID, "-resolver", w.vpcResolver), extra...)
+}
+
+func (w *world) journal() string { return filepath.Join(w.dir, "journal.jsonl") }
+
+func (w *world) pzRecord(t *testing.T, id string) dns.Record {
+	t.Helper()
+	r, ok := w.pz.Record(id)
+	if !ok {
+		t.Fatalf("record %s vanished", id)
+	}
+	return r
+}
+
+// cli runs the command and fails the test if the AccessKey secret shows up anywhere in
+// what it printed.
+func cli(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	var out, errOut bytes.Buffer
+	code = run(ctx, args, &out, &errOut)
+	for _, s := range []string{out.String(), errOut.String()} {
+		if strings.Contains(s, keySecret) || strings.Contains(s, harborSecret) {
+			t.Errorf("a secret was printed:\n%s", s)
+		}
+	}
+	return code, out.String(), errOut.String()
+}
+
+func lookup(t *testing.T, server, fqdn, typ string) []string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	got, err := failover.DNSLookup(ctx, server, fqdn, typ)
+	if err != nil {
+		t.Fatalf("DNSLookup(%s, %s %s): %v", server, fqdn, typ, err)
+	}
+	return got
+}
+
+func must(t *testing.T) func(dns.Record, error) dns.Record {
+	return func(r dns.Record, err error) dns.Record {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
+
+func lines(t *testing.T, path string) int {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bytes.Count(b, []byte("\n"))
+}
+
+func TestDryRunAndNoConfirmationWriteNothing(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.harborDown.Store(true)
+
+	code, out, errOut := cli(t, w.solutionA("-dry-run", "-journal", w.journal())...)
+	if code != 0 {
+		t.Fatalf("dry run exit %d:\n%s\n%s", code, out, errOut)
+	}
+	for _, want := range []string{
+		"bound to " + vpcB, "probe 5/5 harbor " + w.harborURL + ": down (HTTP 503)", "health acr-ee: up",
+		"health harbor: down", "CNAME " + acrDomain, "dry run: nothing was written",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("dry-run output lacks %q:\n%s", want, out)
+		}
+	}
+
+	code, out, errOut = cli(t, w.solutionA("-dry-run", "-json")...)
+	if code != 0 {
+		t.Fatalf("dry run -json exit %d: %s", code, errOut)
+	}
+	var plan failover.Plan
+	if err := json.Unmarshal([]byte(out), &plan); err != nil {
+		t.Fatalf("-json output is not a plan: %v\n%s", err, out)
+	}
+	if len(plan.Changes) != 1 || plan.Changes[0].FQDN != zoneName || plan.Changes[0].RecordID != w.recB.ID ||
+		plan.Changes[0].To != (failover.Value{Type: "CNAME", Value: acrDomain, TTL: 60}) {
+		t.Errorf("planned changes = %+v, want %s record %s -> CNAME %s ttl 60", plan.Changes, zoneName, w.recB.ID, acrDomain)
+	}
+	if !strings.Contains(errOut, "probe 1/5") {
+		t.Errorf("with -json the step lines belong on stderr:\n%s", errOut)
+	}
+
+	code, out, errOut = cli(t, w.solutionA("-journal", w.journal(), "-reason", "harbor down")...)
+	if code != 1 || !strings.Contains(errOut, "without -yes") || !strings.Contains(out, "CNAME "+acrDomain) {
+		t.Errorf("without -yes: exit %d, want 1 with the plan printed and a refusal:\n%s\n%s", code, out, errOut)
+	}
+	if n := w.pz.CallCount("UpdateZoneRecord"); n != 0 {
+		t.Errorf("UpdateZoneRecord called %d times without -yes", n)
+	}
+	if got := w.pzRecord(t, w.recB.ID); got != w.recB {
+		t.Errorf("record = %+v, want untouched %+v", got, w.recB)
+	}
+	if exists(w.journal()) {
+		t.Error("the journal file was created by a run that wrote nothing")
+	}
+}
+
+// TestPrivateZoneFailoverAndFailback is the runbook's solution (a) end to end: fail over
+// while Harbor is down, see the CNAME through the VPC's DNS server, then fail back to the
+// exact previous record once Harbor is healthy again.
+func TestPrivateZoneFailoverAndFailback(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.harborDown.Store(true)
+
+	code, out, errOut := cli(t, w.solutionA("-journal", w.journal(), "-reason", "harbor down", "-yes")...)
+	if code != 0 {
+		t.Fatalf("failover exit %d:\n%s\n%s", code, out, errOut)
+	}
+	for _, want := range []string{"wrote " + zoneName + " record " + w.recB.ID, "verified " + zoneName + " through " + w.vpcResolver, "journal " + w.journal()} {
+		if !strings.Contains(out, want) {
+			t.Errorf("failover output lacks %q:\n%s", want, out)
+		}
+	}
+	if got, want := w.pzRecord(t, w.recB.ID), (dns.Record{ID: w.recB.ID, Name: "@", Type: "CNAME", Value: acrDomain, TTL: 60, Status: w.recB.Status}); got != want {
+		t.Errorf("after failover the record is %+v, want %+v", got, want)
+	}
+	if got := w.pzRecord(t, w.recA.ID); got != w.recA {
+		t.Errorf("the zone bound to %s was changed: %+v", vpcA, got)
+	}
+	if got := lookup(t, w.vpcResolver, zoneName, "CNAME"); !slices.Equal(got, []string{acrDomain}) {
+		t.Errorf("%s CNAME through the VPC resolver = %v, want %s", zoneName, got, acrDomain)
+	}
+	if n := lines(t, w.journal()); n != 1 {
+		t.Errorf("journal has %d entries, want 1", n)
+	}
+
+	// Running it again changes nothing.
+	if code, out, errOut := cli(t, w.solutionA("-journal", w.journal(), "-yes")...); code != 0 || !strings.Contains(out, "nothing to do") {
+		t.Errorf("second failover exit %d, want 0 with nothing to do:\n%s\n%s", code, out, errOut)
+	}
+
+	back := append(w.common(), "-failback", "-solution", "privatezone", "-zone", zoneName, "-vpc", vpcB,
+		"-resolver", w.vpcResolver, "-journal", w.journal(), "-reason", "harbor recovered")
+	if code, _, errOut := cli(t, append(back, "-yes")...); code != 1 || !strings.Contains(errOut, "primary registry has not been healthy") {
+		t.Errorf("failback while Harbor is down: exit %d, want 1 (primary unhealthy):\n%s", code, errOut)
+	}
+	w.harborDown.Store(false)
+	if code, _, errOut := cli(t, append(back, "-yes")...); code != 1 || !strings.Contains(errOut, "minimum dwell") {
+		t.Errorf("failback right after failover: exit %d, want 1 (minimum dwell):\n%s", code, errOut)
+	}
+	code, out, errOut = cli(t, append(back, "-min-dwell", "0", "-yes")...)
+	if code != 0 {
+		t.Fatalf("failback exit %d:\n%s\n%s", code, out, errOut)
+	}
+	if !strings.Contains(out, "CNAME "+acrDomain+" ttl 60 -> A "+harborIP+" ttl 60") {
+		t.Errorf("failback output does not show the restore:\n%s", out)
+	}
+	if diff := cmp.Diff(w.recB, w.pzRecord(t, w.recB.ID)); diff != "" {
+		t.Errorf("after failback the record differs from the original (-want +got):\n%s", diff)
+	}
+	if got := lookup(t, w.vpcResolver, zoneName, "A"); !slices.Equal(got, []string{harborIP}) {
+		t.Errorf("%s A through the VPC resolver = %v, want %s", zoneName, got, harborIP)
+	}
+	if n := lines(t, w.journal()); n != 2 {
+		t.Errorf("journal has %d entries, want 2", n)
+	}
+	if code, _, errOut := cli(t, append(back, "-min-dwell", "0", "-yes")...); code != 1 || !strings.Contains(errOut, "no failover in the journal") {
+		t.Errorf("second failback: exit %d, want 1 (nothing to fail back):\n%s", code, errOut)
+	}
+}
+
+// TestSolutions plans and applies the runbook's solutions (b) and (c) through the real
+// providers, and checks the answer through the DNS server the clients use.
+func TestSolutions(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		args     func(w *world) []string
+		mode     []string // failover only
+		resolver func(w *world) string
+		record   func(w *world) dns.Record
+		want     failover.Value
+	}{
+		{"b public CNAME", func(w *world) []string {
+			return []string{"-solution", "public", "-zone", "example.com", "-record", "harbor", "-resolver", w.pubResolver}
+		}, []string{"-type", "CNAME"}, func(w *world) string { return w.pubResolver }, func(w *world) dns.Record {
+			r, _ := w.ad.Record(w.pubRec.ID)
+			return r
+		}, failover.Value{Type: "CNAME", Value: acrDomain, TTL: 600}},
+		{"b public A", func(w *world) []string {
+			return []string{"-solution", "public", "-zone", "example.com", "-record", "harbor", "-resolver", w.pubResolver}
+		}, []string{"-type", "A"}, func(w *world) string { return w.pubResolver }, func(w *world) dns.Record {
+			r, _ := w.ad.Record(w.pubRec.ID)
+			return r
+		}, failover.Value{Type: "A", Value: acrIP, TTL: 600}},
+		{"c VPC IP", func(w *world) []string {
+			return []string{"-solution", "vpc", "-zone", "example.com", "-vpc", vpcB, "-record", "harbor", "-resolver", w.vpcResolver}
+		}, nil, func(w *world) string { return w.vpcResolver }, func(w *world) dns.Record {
+			r, _ := w.pz.Record(w.vpcRec.ID)
+			return r
+		}, failover.Value{Type: "A", Value: acrVPCIP, TTL: 3600}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t)
+			w.harborDown.Store(true)
+			args := append(append(append(w.common(), tt.args(w)...), tt.mode...), "-primary", harborPublic, "-instance", acrtest.DefaultInstanceID, "-journal", w.journal())
+			before := tt.record(w)
+			code, out, errOut := cli(t, append(args, "-dry-run")...)
+			if code != 0 || !strings.Contains(out, tt.want.String()) {
+				t.Fatalf("dry run exit %d, want 0 with a plan to %s:\n%s\n%s", code, tt.want, out, errOut)
+			}
+			if got := tt.record(w); got != before {
+				t.Fatalf("the dry run changed the record: %+v", got)
+			}
+			code, out, errOut = cli(t, append(args, "-yes")...)
+			if code != 0 {
+				t.Fatalf("failover exit %d:\n%s\n%s", code, out, errOut)
+			}
+			got := tt.record(w)
+			if v := (failover.Value{Type: got.Type, Value: got.Value, TTL: got.TTL}); v != tt.want || got.ID != before.ID {
+				t.Errorf("record after failover = %+v, want %s (same ID %s)", got, tt.want, before.ID)
+			}
+			if got := lookup(t, tt.resolver(w), "harbor.example.com", tt.want.Type); !slices.Equal(got, []string{tt.want.Value}) {
+				t.Errorf("harbor.example.com %s = %v, want %s", tt.want.Type, got, tt.want.Value)
+			}
+			w.harborDown.Store(false)
+			back := append(append(w.common(), tt.args(w)...), "-failback", "-min-dwell", "0", "-journal", w.journal(), "-yes")
+			if code, out, errOut := cli(t, back...); code != 0 {
+				t.Fatalf("failback exit %d:\n%s\n%s", code, out, errOut)
+			}
+			if diff := cmp.Diff(before, tt.record(w)); diff != "" {
+				t.Errorf("after failback (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestSecondaryUnhealthyRefuses(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.harborDown.Store(true)
+	w.acrDown.Store(true)
+	code, out, errOut := cli(t, w.solutionA("-journal", w.journal(), "-yes")...)
+	if code != 1 || !strings.Contains(errOut, "secondary registry is not healthy") {
+		t.Errorf("failover to a down ACR EE: exit %d, want 1 (secondary unhealthy):\n%s\n%s", code, out, errOut)
+	}
+	if n := w.pz.CallCount("UpdateZoneRecord"); n != 0 || w.pzRecord(t, w.recB.ID) != w.recB || exists(w.journal()) {
+		t.Errorf("a refused failover wrote something: %d updates, journal exists %v", n, exists(w.journal()))
+	}
+	// Too few probes to decide is not "up" either.
+	w.acrDown.Store(false)
+	if code, _, errOut := cli(t, w.solutionA("-journal", w.journal(), "-yes", "-probes", "2", "-threshold", "2", "-acr", "https://127.0.0.1:1")...); code != 1 || !strings.Contains(errOut, "secondary registry is not healthy") {
+		t.Errorf("failover to an unreachable ACR EE: exit %d, want 1:\n%s", code, errOut)
+	}
+}
+
+// TestSavedPlan reviews a plan, then applies exactly it — and refuses it once somebody
+// edited the record by hand in between.
+func TestSavedPlan(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.harborDown.Store(true)
+	planFile := filepath.Join(w.dir, "plan.json")
+	if code, out, errOut := cli(t, w.solutionA("-dry-run", "-out", planFile)...); code != 0 || !strings.Contains(out, "plan saved to "+planFile) {
+		t.Fatalf("dry run -out exit %d:\n%s\n%s", code, out, errOut)
+	}
+	hand := w.recB
+	hand.Value = "10.0.0.2"
+	if err := w.pz.SetRecord(hand); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := cli(t, w.solutionA("-plan", planFile, "-journal", w.journal(), "-yes")...)
+	if code != 1 || !strings.Contains(errOut, "stale plan") {
+		t.Errorf("applying a plan whose record changed: exit %d, want 1 (stale plan):\n%s\n%s", code, out, errOut)
+	}
+	if got := w.pzRecord(t, w.recB.ID); got != hand || w.pz.CallCount("UpdateZoneRecord") != 0 {
+		t.Errorf("a stale plan was written: record %+v", got)
+	}
+
+	if err := w.pz.SetRecord(w.recB); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errOut := cli(t, w.solutionA("-plan", planFile, "-journal", w.journal())...); code != 1 || !strings.Contains(errOut, "without -yes") {
+		t.Errorf("saved plan without -yes: exit %d, want 1:\n%s\n%s", code, out, errOut)
+	}
+	if code, out, errOut := cli(t, w.solutionA("-plan", planFile, "-journal", w.journal(), "-yes")...); code != 0 || !strings.Contains(out, "read from "+planFile) {
+		t.Fatalf("saved plan exit %d:\n%s\n%s", code, out, errOut)
+	}
+	if got := w.pzRecord(t, w.recB.ID); got.Type != "CNAME" || got.Value != acrDomain {
+		t.Errorf("after the saved plan the record is %+v", got)
+	}
+	if code, _, errOut := cli(t, w.solutionA("-plan", planFile, "-failback", "-journal", w.journal())...); code != 2 {
+		t.Errorf("a failover plan with -failback: exit %d, want 2:\n%s", code, errOut)
+	}
+}
+
+// TestRPO reads the replication lag from Harbor's API (as admin, the password in
+// $HARBOR_PASSWORD) and ACR EE: with Harbor down it cannot be read, and only -force with a
+// reason goes ahead (recorded in the plan). Not parallel: it sets the environment.
+func TestRPO(t *testing.T) {
+	t.Setenv("HARBOR_PASSWORD", harborSecret)
+	w := newWorld(t)
+	rpo := []string{"-rpo", "1h", "-projects", "library", "-namespace", "acr-ns"}
+	code, out, errOut := cli(t, w.solutionA(append(rpo, "-dry-run")...)...)
+	if code != 0 || !strings.Contains(out, "replication lag: 0 missing, 0 stale") {
+		t.Errorf("lag of an empty Harbor: exit %d, want 0 with the lag shown:\n%s\n%s", code, out, errOut)
+	}
+	w.harborDown.Store(true)
+	if code, _, errOut := cli(t, w.solutionA(append(rpo, "-dry-run")...)...); code != 1 || !strings.Contains(errOut, "replication lag") {
+		t.Errorf("lag unreadable: exit %d, want 1:\n%s", code, errOut)
+	}
+	code, out, errOut = cli(t, w.solutionA(append(rpo, "-force", "-reason", "harbor is gone", "-journal", w.journal(), "-yes")...)...)
+	if code != 0 || !strings.Contains(out, "harbor is gone") {
+		t.Errorf("forced failover: exit %d, want 0 with the force reason in the plan:\n%s\n%s", code, out, errOut)
+	}
+}
+
+func TestBadFlags(t *testing.T) {
+	t.Parallel()
+	a := []string{"-solution", "privatezone", "-zone", zoneName, "-vpc", vpcB, "-region", "cn-hangzhou",
+		"-primary", harborIP, "-instance", "cri-x", "-acr", "https://acr.example"}
+	tests := map[string][]string{
+		"none":                 {},
+		"unknown flag":         append(a, "-nope"),
+		"unknown solution":     {"-solution", "dns", "-zone", "z", "-region", "r"},
+		"no zone":              {"-solution", "public", "-region", "r"},
+		"privatezone no vpc":   {"-solution", "privatezone", "-zone", "z", "-region", "r"},
+		"bad type":             append(a, "-type", "MX"),
+		"type not public":      append(a, "-type", "A"),
+		"no acr url":           {"-solution", "public", "-zone", "z", "-region", "r", "-primary", "1.2.3.4", "-instance", "i"},
+		"no primary":           {"-solution", "public", "-zone", "z", "-region", "r", "-instance", "i", "-acr", "a.example"},
+		"yes without journal":  append(a, "-yes"),
+		"dry run and yes":      append(a, "-dry-run", "-yes", "-journal", "j"),
+		"force without reason": append(a, "-force"),
+		"plain http api":       append(a, "-pvtz-api", "http://pvtz.aliyuncs.com"),
+		"url with password":    append(a, "-harbor", "https://admin:hunter2@harbor.example"),
+		"threshold > probes":   append(a, "-probes", "2"),
+		"bad resolver":         append(a, "-resolver", "10.0.0.1"),
+		"failback no journal":  {"-failback", "-solution", "public", "-zone", "z", "-region", "r", "-harbor", "h.example"},
+		"failback primary":     {"-failback", "-solution", "public", "-zone", "z", "-region", "r", "-harbor", "h.example", "-journal", "j", "-primary", "1.2.3.4"},
+		"failback min-healthy": {"-failback", "-solution", "public", "-zone", "z", "-region", "r", "-harbor", "h.example", "-journal", "j", "-probes", "3"},
+		"extra argument":       append(a, "now"),
+	}
+	for name, args := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			code, _, errOut := cli(t, args...)
+			if code != 2 {
+				t.Errorf("run(%q) = %d, want 2:\n%s", args, code, errOut)
+			}
+			if strings.Contains(errOut, "hunter2") {
+				t.Errorf("a password from a URL was echoed:\n%s", errOut)
+			}
+		})
+	}
+	if code, _, errOut := cli(t, "-h"); code != 0 || !strings.Contains(errOut, "-solution") || !strings.Contains(errOut, "-yes") {
+		t.Errorf("-h: exit %d, want 0 with the usage:\n%s", code, errOut)
+	}
+}
+
+// TestCredentialsRefusedNotPrinted: when the cloud refuses the AccessKey from the
+// environment the command fails, and neither the error nor anything else carries the
+// secret (cli checks every run for it).
+func TestCredentialsRefusedNotPrinted(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	other := dnstest.NewPrivateZone(dnstest.WithAccessKey("LTAI-someone-else", "another-secret"))
+	other.AddZone(zoneName, vpcB)
+	args := w.solutionA("-dry-run")
+	i := slices.Index(args, "-pvtz-api")
+	args[i+1] = "http://" + other.Start(t)
+	code, out, errOut := cli(t, args...)
+	if code != 1 || !strings.Contains(errOut, zoneName) {
+		t.Errorf("refused credentials: exit %d, want 1:\n%s\n%s", code, out, errOut)
+	}
+	if strings.Contains(out+errOut, "another-secret") {
+		t.Error("a secret was printed")
+	}
+}

@@ -1,0 +1,183 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/regdr/regdr/failover"
+	"github.com/regdr/regdr/harbor"
+	"github.com/regdr/regdr/replication"
+)
+
+// probe checks both registries -probes times from this machine and returns their health
+// (nil for a registry not given). Rounds are -probe-interval apart.
+func (r *runner) probe(ctx context.Context) (harborHealth, acrHealth *failover.HealthStatus, err error) {
+	c := r.c
+	client, err := r.httpClient()
+	if err != nil {
+		return nil, nil, err
+	}
+	prober, err := failover.NewProber("cli", failover.WithHTTPClient(client))
+	if err != nil {
+		return nil, nil, err
+	}
+	type probed struct {
+		checker *failover.Checker
+		status  **failover.HealthStatus
+	}
+	var checks []probed
+	for _, e := range []struct {
+		name, url string
+		insecure  bool
+		status    **failover.HealthStatus
+	}{{"harbor", c.harborURL, c.harborInsecure, &harborHealth}, {"acr-ee", c.acrURL, c.acrInsecure, &acrHealth}} {
+		if e.url == "" {
+			continue
+		}
+		ch, err := failover.NewChecker(failover.Endpoint{Name: e.name, URL: e.url, InsecureSkipVerify: e.insecure, Timeout: c.probeTimeout},
+			[]failover.Vantage{prober}, failover.HealthPolicy{Threshold: c.threshold})
+		if err != nil {
+			return nil, nil, err
+		}
+		checks = append(checks, probed{ch, e.status})
+	}
+	for i := range c.probes {
+		if i > 0 && c.probeInterval > 0 {
+			t := time.NewTimer(c.probeInterval)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return nil, nil, ctx.Err()
+			case <-t.C:
+			}
+		}
+		for _, p := range checks {
+			st := p.checker.Check(ctx)
+			last := st.Vantages[0].Last
+			r.step("probe %d/%d %s %s: %s", i+1, c.probes, st.Endpoint, p.checker.Endpoint().URL, describe(last))
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
+	for _, p := range checks {
+		st := p.checker.Status()
+		*p.status = &st
+		r.step("health %s: %s (%d consecutive up, %d down; threshold %d)", st.Endpoint, st.Health, st.UpStreak, st.DownStreak, st.Threshold)
+	}
+	return harborHealth, acrHealth, nil
+}
+
+func describe(p failover.ProbeResult) string {
+	s := "down"
+	if p.Up {
+		s = "up"
+	}
+	switch {
+	case p.StatusCode != 0:
+		s += fmt.Sprintf(" (HTTP %d)", p.StatusCode)
+	case p.Error != "":
+		s += " (" + p.Error + ")"
+	}
+	return s
+}
+
+// httpClient is the probes' client: the system roots plus -ca-file.
+func (r *runner) httpClient() (*http.Client, error) {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	if r.c.caFile != "" {
+		pem, err := os.ReadFile(r.c.caFile)
+		if err != nil {
+			return nil, fmt.Errorf("-ca-file: %w", err)
+		}
+		pool, err := x509.SystemCertPool()
+		if err != nil {
+			pool = x509.NewCertPool()
+		}
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("-ca-file %s holds no PEM certificate", r.c.caFile)
+		}
+		t.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	}
+	return &http.Client{Transport: t}, nil
+}
+
+// lagReporter compares Harbor's artifacts (its API, as admin) with ACR EE's tags. While
+// Harbor is down the lag cannot be read: the failover is then refused unless -force.
+func (r *runner) lagReporter() (failover.LagReporter, error) {
+	c := r.c
+	if c.harborURL == "" {
+		return nil, errors.New("-rpo needs -harbor: the lag is read from Harbor's API")
+	}
+	client, err := r.httpClient()
+	if err != nil {
+		return nil, err
+	}
+	opts := []harbor.Option{harbor.WithHTTPClient(client), harbor.WithTimeout(c.probeTimeout)}
+	if pw := os.Getenv("HARBOR_PASSWORD"); pw != "" {
+		opts = append(opts, harbor.WithBasicAuth(c.harborUser, pw))
+	}
+	if c.harborInsecure {
+		opts = append(opts, harbor.WithInsecureSkipVerify())
+	}
+	h, err := harbor.New(c.harborURL, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("harbor client: %w", err)
+	}
+	setup := replication.HarborSetup{Namespace: c.namespace, Flatten: &c.flatten}
+	if c.projects != "" {
+		setup.Projects = strings.Split(c.projects, ",")
+	}
+	v := &replication.Verifier{Harbor: h, Tags: r.acr, Setup: setup}
+	return failover.LagFunc(func(ctx context.Context) (failover.Lag, error) {
+		s, err := v.Lag(ctx)
+		if err == nil {
+			r.step("replication lag: %d missing, %d stale, oldest %v (RPO %v)", s.Missing, s.Stale, s.OldestMissing, c.rpo)
+		}
+		return failover.Lag(s), err
+	}), nil
+}
+
+// readJournal reads the journal file's entries without opening it for writing (a
+// missing file holds none). A partial last line — a crash mid-append — is ignored, as
+// FileJournal does.
+func readJournal(path string) ([]failover.JournalEntry, error) {
+	if path == "" {
+		return nil, nil
+	}
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading the journal: %w", err)
+	}
+	if i := bytes.LastIndexByte(b, '\n'); i < len(b)-1 {
+		b = b[:i+1]
+	}
+	var entries []failover.JournalEntry
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	sc.Buffer(nil, 1<<20)
+	for n := 1; sc.Scan(); n++ {
+		if len(bytes.TrimSpace(sc.Bytes())) == 0 {
+			continue
+		}
+		var e failover.JournalEntry
+		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
+			return nil, fmt.Errorf("journal %s line %d: %w", path, n, err)
+		}
+		entries = append(entries, e)
+	}
+	return entries, sc.Err()
+}
