@@ -2,14 +2,20 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
+	"fmt"
+	"io"
+	"log"
+	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
+	gocmp "github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/google/go-containerregistry/pkg/authn"
 
@@ -34,17 +40,25 @@ var secrets = []string{harborPassword, akSecret, acrPassword}
 // world is a harbortest Harbor and an acrtest ACR EE on loopback, with the credentials of
 // both in the environment, as an operator would set them. Tests using it are not parallel:
 // they set environment variables (the Alibaba Cloud default chain reads them).
+//
+// The program talks to watched servers, which record every request that is not a read;
+// the test pushes its images through servers of its own on the same emulators.
 type world struct {
-	harborURL, harborHost string
-	acrAPI                string // http://127.0.0.1:port, for -acr-endpoint
-	acrReg, acrHost       string
-	fx                    *testutil.Fixture
+	harbor, registry    http.Handler // the watched Harbor and ACR EE registry, for TLS servers of them
+	harborURL           string
+	acrAPI              string // http://127.0.0.1:port, for -acr-endpoint
+	acrReg              string
+	pushHarbor, pushACR string // hosts the test pushes to
+	fx                  *testutil.Fixture
+
+	mu     sync.Mutex
+	writes []string // Harbor and registry requests other than GET/HEAD, OpenAPI actions other than List*/Get*
 }
 
 func newWorld(t *testing.T) *world {
 	t.Helper()
+	w := &world{fx: testutil.NewFixture(11, 256)}
 	hs := harbortest.New(harbortest.WithUser(harborUser, harborPassword))
-	hts := httptest.NewServer(hs)
 	as := acrtest.New(acrtest.WithAccessKey(akID, akSecret))
 	if err := as.SetPassword(acrtest.DefaultInstanceID, acrUser, acrPassword); err != nil {
 		t.Fatal(err)
@@ -52,27 +66,61 @@ func newWorld(t *testing.T) *world {
 	if err := as.AddNamespace(acrtest.DefaultInstanceID, acrtest.Namespace{Name: "dr-ns", AutoCreateRepo: true}); err != nil {
 		t.Fatal(err)
 	}
-	api := httptest.NewServer(as.OpenAPI())
-	reg := httptest.NewServer(as.Registry())
+	w.harbor, w.registry = w.watch(hs, "harbor"), w.watch(as.Registry(), "registry")
+	servers := []*httptest.Server{
+		httptest.NewServer(w.harbor),
+		httptest.NewServer(w.watch(as.OpenAPI(), "openapi")),
+		httptest.NewServer(w.registry),
+		httptest.NewServer(hs),
+		httptest.NewServer(as.Registry()),
+	}
 	t.Cleanup(func() {
-		hts.Close()
+		for _, s := range servers {
+			s.Close()
+		}
 		hs.Close()
-		api.Close()
-		reg.Close()
 	})
+	w.harborURL, w.acrAPI, w.acrReg = servers[0].URL, servers[1].URL, servers[2].URL
+	w.pushHarbor, w.pushACR = servers[3].Listener.Addr().String(), servers[4].Listener.Addr().String()
 	t.Setenv(envHarborUser, harborUser)
 	t.Setenv(envHarborPassword, harborPassword)
 	t.Setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", akID)
 	t.Setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", akSecret)
 	t.Setenv(envACRUser, acrUser)
 	t.Setenv(envACRPassword, acrPassword)
-	return &world{
-		harborURL:  hts.URL,
-		harborHost: strings.TrimPrefix(hts.URL, "http://"),
-		acrAPI:     api.URL,
-		acrReg:     reg.URL,
-		acrHost:    strings.TrimPrefix(reg.URL, "http://"),
-		fx:         testutil.NewFixture(11, 256),
+	t.Cleanup(func() { w.readOnly(t) }) // every test checks that verify only read
+	return w
+}
+
+// watch records the requests to h that are not reads.
+func (w *world) watch(h http.Handler, name string) http.Handler {
+	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		write := ""
+		if name == "openapi" {
+			action := cmp.Or(r.Header.Get("x-acs-action"), r.URL.Query().Get("Action"))
+			if !strings.HasPrefix(action, "List") && !strings.HasPrefix(action, "Get") {
+				write = fmt.Sprintf("openapi %q", action)
+			}
+		} else if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			write = name + " " + r.Method + " " + r.URL.Path
+		}
+		if write != "" {
+			w.mu.Lock()
+			w.writes = append(w.writes, write)
+			w.mu.Unlock()
+		}
+		h.ServeHTTP(rw, r)
+	})
+}
+
+// readOnly fails t if anything but a read reached Harbor or ACR EE through the program's
+// servers.
+func (w *world) readOnly(t *testing.T) {
+	t.Helper()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(w.writes) > 0 {
+		t.Errorf("verify wrote: %q", w.writes)
 	}
 }
 
@@ -83,14 +131,14 @@ func (w *world) push(t *testing.T, name, harborRef, acrRef string) string {
 	ctx := testCtx(t)
 	img := w.fx.Image(name, 0)
 	if harborRef != "" {
-		// harbortest's user needs a project role to push: the admin pushes.
-		if err := testutil.PushAuth(ctx, w.harborHost, harborRef, img,
+		// harbortest's plain user has no project role to push with: the admin pushes.
+		if err := testutil.PushAuth(ctx, w.pushHarbor, harborRef, img,
 			&authn.Basic{Username: harbortest.DefaultAdmin, Password: harbortest.DefaultPassword}); err != nil {
 			t.Fatalf("pushing %s to Harbor: %v", harborRef, err)
 		}
 	}
 	if acrRef != "" {
-		if err := testutil.PushAuth(ctx, w.acrHost, acrRef, img, &authn.Basic{Username: acrUser, Password: acrPassword}); err != nil {
+		if err := testutil.PushAuth(ctx, w.pushACR, acrRef, img, &authn.Basic{Username: acrUser, Password: acrPassword}); err != nil {
 			t.Fatalf("pushing %s to ACR EE: %v", acrRef, err)
 		}
 	}
@@ -255,7 +303,7 @@ func TestLagJSON(t *testing.T) {
 				Stale:   []replication.LagArtifact{{Source: "library/redis", Dest: "dr-ns/redis", Tag: "7", Digest: w.stale, DestDigest: w.staleACR}},
 				Extra:   tc.extra,
 			}
-			if diff := cmp.Diff(want, rep, ignore); diff != "" {
+			if diff := gocmp.Diff(want, rep, ignore); diff != "" {
 				t.Errorf("report (-want +got):\n%s", diff)
 			}
 			if rep.Missing[0].PushTime.IsZero() || rep.Stale[0].PushTime.IsZero() || rep.CheckedAt.IsZero() {
@@ -445,6 +493,45 @@ func TestFilters(t *testing.T) {
 			r := runT(t, nil, tc.args...)
 			if r.code != tc.code || !strings.Contains(r.stdout, "\n"+tc.summary) && !strings.HasPrefix(r.stdout, tc.summary) {
 				t.Errorf("exit %d, want %d with %q:\n%s\nstderr:\n%s", r.code, tc.code, tc.summary, r.stdout, r.stderr)
+			}
+		})
+	}
+}
+
+// tlsServer serves h over TLS with httptest's certificate, which no system trusts; the
+// handshake errors of refused clients are not logged.
+func tlsServer(t *testing.T, h http.Handler) *httptest.Server {
+	t.Helper()
+	ts := httptest.NewUnstartedServer(h)
+	ts.Config.ErrorLog = log.New(io.Discard, "", 0)
+	ts.StartTLS()
+	t.Cleanup(ts.Close)
+	return ts
+}
+
+// TestTLSVerified: certificates are verified unless -harbor-insecure or -registry-insecure
+// opts out for that endpoint.
+func TestTLSVerified(t *testing.T) {
+	w := newWorld(t)
+	w.push(t, "nginx", "library/nginx:1.25", "dr-ns/nginx:1.25")
+	harborTLS := tlsServer(t, w.harbor)
+	regTLS := tlsServer(t, w.registry)
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+		msg  string
+	}{
+		{"harbor verified", []string{"-harbor", harborTLS.URL, "-registry", w.acrReg}, 1, "certificate"},
+		{"registry verified", []string{"-harbor", w.harborURL, "-registry", regTLS.URL}, 1, "certificate"},
+		{"harbor opted out", []string{"-harbor", harborTLS.URL, "-harbor-insecure", "-registry", w.acrReg}, 0, ""},
+		{"registry opted out", []string{"-harbor", w.harborURL, "-registry", regTLS.URL, "-registry-insecure"}, 0, ""},
+		{"one opt-out is not the other's", []string{"-harbor", harborTLS.URL, "-registry", regTLS.URL, "-registry-insecure"}, 1, "certificate"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := runT(t, nil, append(tc.args, "-projects", "library", "-namespace", "dr-ns")...)
+			if r.code != tc.code || !strings.Contains(r.stderr, tc.msg) {
+				t.Errorf("exit %d, stderr %q; want %d with %q", r.code, r.stderr, tc.code, tc.msg)
 			}
 		})
 	}
