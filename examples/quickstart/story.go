@@ -1,0 +1,538 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/regdr/regdr/acr"
+	"github.com/regdr/regdr/acr/acrtest"
+	"github.com/regdr/regdr/dns"
+	"github.com/regdr/regdr/failover"
+	"github.com/regdr/regdr/harbor"
+	"github.com/regdr/regdr/harbor/harbortest"
+	"github.com/regdr/regdr/internal/testutil"
+	"github.com/regdr/regdr/replication"
+)
+
+// story runs the runbook step by step, printing a line per step and counting checks.
+type story struct {
+	w      *world
+	out    io.Writer
+	plans  bool
+	clock  *skipClock
+	checks int
+
+	client  *vpcClient
+	harbor  *harbor.Client
+	acr     *acr.Client
+	setup   replication.HarborSetup
+	clients replication.HarborClients
+	policy  int64
+	pushed  map[string]v1.Hash // repo:tag → digest pushed into Harbor
+
+	lagMu   sync.Mutex
+	lastLag replication.LagSummary
+
+	dir         string // for the journal
+	journalPath string
+	journal     *failover.FileJournal
+	sw          *failover.Switcher
+	primary     *failover.Checker
+	secondary   *failover.Checker
+}
+
+var (
+	harborLogin = &authn.Basic{Username: harbortest.DefaultAdmin, Password: harbortest.DefaultPassword}
+	acrLogin    = &authn.Basic{Username: acrUser, Password: acrPassword}
+)
+
+// ok prints a check that held.
+func (s *story) ok(format string, args ...any) {
+	s.checks++
+	fmt.Fprintf(s.out, "✓ "+format+"\n", args...)
+}
+
+// note prints a line that is not a check.
+func (s *story) note(format string, args ...any) {
+	fmt.Fprintf(s.out, "  "+format+"\n", args...)
+}
+
+// show prints a plan, indented, unless -q.
+func (s *story) show(title string, v fmt.Stringer) {
+	if !s.plans {
+		return
+	}
+	fmt.Fprintf(s.out, "  ┌ %s\n", title)
+	for _, line := range strings.Split(strings.TrimRight(v.String(), "\n"), "\n") {
+		fmt.Fprintf(s.out, "  │ %s\n", line)
+	}
+	fmt.Fprintln(s.out, "  └")
+}
+
+func (s *story) run(ctx context.Context) error {
+	var err error
+	w := s.w
+	if s.dir, err = os.MkdirTemp("", "regdr-quickstart-"); err != nil {
+		return err
+	}
+	defer os.RemoveAll(s.dir)
+	defer func() {
+		if s.journal != nil {
+			s.journal.Close()
+		}
+	}()
+	fmt.Fprintf(s.out, "regdr quickstart: Harbor %s · ACR EE %s (%s, registry %s) · PrivateZone %s for %s and %s · DNS for %s at %s\n",
+		w.harborURL, "cri-acrtest", acrDomain, w.acrURL, customName, clientVPC, acrVPC, clientVPC, w.dnsAddr)
+	if s.harbor, err = w.harborClient(); err != nil {
+		return err
+	}
+	if s.acr, err = w.acrClient(); err != nil {
+		return err
+	}
+	s.client = newVPCClient(w)
+	for _, step := range []func(context.Context) error{
+		s.pushImages,
+		s.replicate,
+		s.eventTrigger,
+		s.failover,
+		s.pullFromACR,
+		s.failback,
+	} {
+		if err := step(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// pushImages: the client pushes into Harbor by the custom name.
+func (s *story) pushImages(ctx context.Context) error {
+	answer, err := s.client.resolve(ctx)
+	if err != nil {
+		return fmt.Errorf("resolve %s in %s: %w", customName, clientVPC, err)
+	}
+	if answer != fmt.Sprint([]string{harborIP}) {
+		return fmt.Errorf("%s resolves to %s in %s, want Harbor's %s", customName, answer, clientVPC, harborIP)
+	}
+	s.ok("client in %s: %s → %s (Harbor)", clientVPC, customName, answer)
+
+	fx := testutil.NewFixture(1, 64<<10)
+	nginx := fx.Image("nginx:1.25", 0, 1, 2)
+	images := []struct {
+		ref string
+		img any
+	}{
+		{project + "/nginx:1.25", nginx},
+		{project + "/team-a/api:v1", fx.OCIImage("api:v1", 0, 3)},
+		{project + "/busybox:1.36", fx.Index("busybox:1.36", []string{"linux/amd64", "linux/arm64"}, 4)},
+		{project + "/nginx:" + cosignTag(testutil.Descriptor(nginx).Digest), fx.Signature(testutil.Descriptor(nginx), "signed by ci")},
+		{"sandbox/scratch:dev", fx.Image("scratch:dev", 5)},
+	}
+	s.pushed = map[string]v1.Hash{}
+	for _, im := range images {
+		if err := s.client.push(ctx, im.ref, im.img, harborLogin); err != nil {
+			return fmt.Errorf("push %s/%s: %w", s.client.host, im.ref, err)
+		}
+		s.pushed[im.ref] = testutil.Descriptor(im.img).Digest
+	}
+	s.ok("pushed %d artifacts into Harbor as %s: nginx:1.25, a nested team-a/api:v1, a linux/amd64+arm64 index busybox:1.36, nginx's cosign signature, and sandbox/scratch:dev in another project",
+		len(images), s.client.host)
+	return nil
+}
+
+// cosignTag is the tag cosign stores a signature of digest d under.
+func cosignTag(d v1.Hash) string { return d.Algorithm + "-" + d.Hex + ".sig" }
+
+// replicate: the runbook's steps 1–3 as PlanHarbor and Apply, then Verify.
+func (s *story) replicate(ctx context.Context) error {
+	s.setup = replication.HarborSetup{
+		Policy:   project + "-to-acr",
+		Projects: []string{project}, // namespace test-project, flatten 1 level, event-based (the defaults)
+		Endpoint: replication.HarborEndpoint{
+			Name: "acr-ee",
+			// In production: replication.ACREndpointURL(instance, region, vpc).
+			URL:       s.w.acrURL,
+			AccessKey: acrUser, AccessSecret: acrPassword,
+		},
+		BytesPerSecond: 20 << 20,
+	}
+	s.clients = replication.HarborClients{Harbor: s.harbor, Namespaces: s.acr, Tags: s.acr}
+	// The runbook recommends "flatten 1 level", which keeps team-a/api three components
+	// deep: ACR EE holds only namespace/repository, so the plan refuses before any write.
+	_, err := replication.PlanHarbor(ctx, s.clients, s.setup)
+	if !errors.Is(err, replication.ErrInvalidName) {
+		return fmt.Errorf("planning flatten 1 level over a nested repository: %v, want ErrInvalidName", err)
+	}
+	if regs, lerr := s.harbor.ListRegistries(ctx); lerr != nil || len(regs) > 0 || len(s.w.acr.Namespaces(acrtest.DefaultInstanceID)) > 0 {
+		return fmt.Errorf("a refused plan wrote something (%d endpoints, %v)", len(regs), lerr)
+	}
+	s.ok("flatten 1 level refused before any write: %v", err)
+	flattenAll := harbor.FlattenAll
+	s.setup.Flatten = &flattenAll
+	plan, err := replication.PlanHarbor(ctx, s.clients, s.setup)
+	if err != nil {
+		return fmt.Errorf("plan runbook steps 1–3: %w", err)
+	}
+	var kinds []string
+	for _, a := range plan.Actions {
+		kinds = append(kinds, string(a.Kind))
+	}
+	s.ok("planned runbook steps 1–3: %s", strings.Join(kinds, ", "))
+	s.show("replication plan (as reviewed; the endpoint secret is redacted)", plan)
+
+	step := map[replication.HarborActionKind]string{
+		replication.HarborEnsureNamespace: "step 1: ACR EE namespace %s: auto-create repositories ON, default type PRIVATE",
+		replication.HarborCreateEndpoint:  "step 2: Harbor endpoint %s registered and its connection test passed",
+		replication.HarborCreatePolicy:    "step 3: replication policy %s: push-based, event-triggered, flatten all levels, 20 MiB/s",
+		replication.HarborRunExecution:    "step 3: policy %s run",
+	}
+	lastLine := ""
+	res, err := plan.Apply(ctx, s.clients, replication.HarborApplyOptions{
+		Verify: true,
+		OnAction: func(a replication.HarborAction) {
+			if f, ok := step[a.Kind]; ok {
+				s.ok(f, a.Name)
+			} else {
+				s.ok("%s %s", a.Kind, a.Name)
+			}
+		},
+		Wait: harbor.WaitOptions{Interval: 20 * time.Millisecond, Progress: func(e harbor.Execution) {
+			line := fmt.Sprintf("execution %d: %s, %d/%d tasks done", e.ID, e.Status, e.Succeed, e.Total)
+			if line != lastLine {
+				s.note("%s", line)
+				lastLine = line
+			}
+		}},
+	})
+	if err != nil {
+		return fmt.Errorf("apply runbook steps 1–3: %w", err)
+	}
+	s.policy = res.PolicyID
+	if res.Execution == nil || res.Execution.Status != harbor.StatusSucceed {
+		return fmt.Errorf("the first execution did not succeed: %+v", res.Execution)
+	}
+	s.ok("execution %d succeeded: %d/%d repositories replicated", res.Execution.ID, res.Execution.Succeed, res.Execution.Total)
+	if err := s.checkLag(res.Lag); err != nil {
+		return err
+	}
+
+	// What the Verifier does not look at: accessories, the flattening, the filter.
+	tags, err := s.acr.TagsOf(ctx, project+"/nginx")
+	if err != nil {
+		return err
+	}
+	sig := cosignTag(s.pushed[project+"/nginx:1.25"])
+	if !slices.ContainsFunc(tags, func(t acr.Tag) bool {
+		return t.Tag == sig && t.Digest == s.pushed[project+"/nginx:"+sig].String()
+	}) {
+		return fmt.Errorf("ACR EE %s/nginx lacks the cosign signature %s", project, sig)
+	}
+	s.ok("the cosign signature came along; team-a/api is %s/api in ACR EE; sandbox was not replicated", project)
+	if _, err := s.acr.TagsOf(ctx, "sandbox/scratch"); err == nil {
+		return fmt.Errorf("sandbox/scratch reached ACR EE though the policy selects %s only", project)
+	}
+	again, err := replication.PlanHarbor(ctx, s.clients, s.setup)
+	if err != nil {
+		return err
+	}
+	if again.HasChanges() {
+		return fmt.Errorf("a second plan still has changes:\n%s", again)
+	}
+	s.ok("planning again finds nothing to do: the setup has converged")
+	return nil
+}
+
+// checkLag records a complete verification (the lag failover will consult).
+func (s *story) checkLag(r *replication.LagReport) error {
+	if r == nil || !r.Complete() {
+		return fmt.Errorf("ACR EE is incomplete: %v", r)
+	}
+	s.lagMu.Lock()
+	s.lastLag = r.Summary()
+	s.lagMu.Unlock()
+	s.ok("verified: %s", r)
+	for _, e := range r.Extra {
+		s.note("extra: %+v", e)
+	}
+	return nil
+}
+
+// verify runs the completeness check.
+func (s *story) verify(ctx context.Context) error {
+	v := &replication.Verifier{Harbor: s.harbor, Tags: s.acr, Setup: s.setup, Clock: s.clock}
+	r, err := v.Verify(ctx)
+	if err != nil {
+		return err
+	}
+	return s.checkLag(r)
+}
+
+// eventTrigger: a push Harbor replicates on its own.
+func (s *story) eventTrigger(ctx context.Context) error {
+	before, err := s.harbor.ListExecutions(ctx, s.policy)
+	if err != nil {
+		return err
+	}
+	img := testutil.NewFixture(2, 64<<10).Image("nginx:1.26", 0, 1, 6)
+	ref := project + "/nginx:1.26"
+	if err := s.client.push(ctx, ref, img, harborLogin); err != nil {
+		return fmt.Errorf("push %s: %w", ref, err)
+	}
+	s.pushed[ref] = testutil.Descriptor(img).Digest
+	after, err := s.harbor.ListExecutions(ctx, s.policy)
+	if err != nil {
+		return err
+	}
+	var ev *harbor.Execution
+	for i := range after {
+		if after[i].Trigger == harbor.TriggerEventBased && !slices.ContainsFunc(before, func(e harbor.Execution) bool { return e.ID == after[i].ID }) {
+			ev = &after[i]
+		}
+	}
+	if ev == nil {
+		return fmt.Errorf("pushing %s started no event-based execution", ref)
+	}
+	done, err := s.harbor.Wait(ctx, ev.ID, harbor.WaitOptions{Interval: 20 * time.Millisecond})
+	if err != nil {
+		return fmt.Errorf("event-based execution %d: %w", ev.ID, err)
+	}
+	if done.Status != harbor.StatusSucceed {
+		return fmt.Errorf("event-based execution %d ended %s", done.ID, done.Status)
+	}
+	s.ok("pushed %s; Harbor's event trigger replicated it (execution %d, %s)", ref, done.ID, done.Status)
+	return s.verify(ctx)
+}
+
+// failover: Harbor stops; the monitor switches the PrivateZone record to ACR EE.
+func (s *story) failover(ctx context.Context) error {
+	w := s.w
+	s.journalPath = filepath.Join(s.dir, "journal.jsonl")
+	journal, err := failover.OpenFileJournal(s.journalPath)
+	if err != nil {
+		return err
+	}
+	zone, err := w.zone(ctx)
+	if err != nil {
+		return fmt.Errorf("find zone %s bound to %s: %w", customName, clientVPC, err)
+	}
+	// Solution (a): the zone's @ record, an A record to Harbor today, becomes a CNAME to
+	// ACR EE's public endpoint, read from the instance.
+	target, err := failover.PrivateZoneTarget(ctx, failover.TargetSpec{
+		Name: clientVPC, Provider: zone,
+		Primary:  failover.Value{Type: dns.TypeA, Value: harborIP},
+		Resolver: w.dnsAddr,
+	}, s.acr)
+	if err != nil {
+		return err
+	}
+	sw, err := failover.NewSwitcher([]failover.Target{target}, failover.WithClock(s.clock), failover.WithJournal(journal),
+		failover.WithVerify(10*time.Second, 20*time.Millisecond))
+	if err != nil {
+		return err
+	}
+	prober, err := failover.NewProber(clientVPC, failover.WithProberClock(s.clock))
+	if err != nil {
+		return err
+	}
+	vantages := []failover.Vantage{prober}
+	primary, err := failover.NewChecker(failover.Endpoint{Name: "harbor", URL: w.harborURL, Timeout: 2 * time.Second}, vantages, failover.HealthPolicy{})
+	if err != nil {
+		return err
+	}
+	secondary, err := failover.NewChecker(failover.Endpoint{Name: "acr-ee", URL: w.acrURL, Timeout: 2 * time.Second}, vantages, failover.HealthPolicy{})
+	if err != nil {
+		return err
+	}
+	mon, err := failover.NewMonitor(failover.MonitorConfig{
+		Switcher: sw, Primary: primary, Secondary: secondary, AutoApply: true, Clock: s.clock,
+		Failover: failover.FailoverRequest{
+			Reason: "harbor unreachable", Actor: "regdr monitor",
+			// The last completeness check (Harbor cannot be listed once it is down), held
+			// to a 15-minute data-loss budget.
+			Lag: failover.LagFunc(func(context.Context) (failover.Lag, error) {
+				s.lagMu.Lock()
+				defer s.lagMu.Unlock()
+				return failover.Lag(s.lastLag), nil
+			}),
+			RPO: 15 * time.Minute,
+		},
+	})
+	if err != nil {
+		return err
+	}
+	s.sw, s.primary, s.secondary, s.journal = sw, primary, secondary, journal
+
+	for range failover.DefaultThreshold {
+		mon.Tick(ctx)
+	}
+	if h, a := primary.Status(), secondary.Status(); h.Health != failover.HealthUp || a.Health != failover.HealthUp {
+		return fmt.Errorf("before the disaster: harbor %s, acr-ee %s; want both up", h.Health, a.Health)
+	}
+	s.ok("monitor: Harbor and ACR EE both up (%d probes each from %s)", failover.DefaultThreshold, clientVPC)
+
+	w.StopHarbor()
+	s.note("— Harbor stops —")
+	var applied *failover.MonitorEvent
+	for round := 1; round <= failover.DefaultThreshold && applied == nil; round++ {
+		for _, e := range mon.Tick(ctx) {
+			switch e.Kind {
+			case failover.EventProbed:
+				s.note("monitor round %d: %d failed probe(s) of Harbor in a row: harbor %s, acr-ee %s", round, e.Primary.DownStreak, e.Primary.Health, e.Secondary.Health)
+			case failover.EventPlanned:
+				s.ok("monitor: Harbor down after %d failed probes, ACR EE up: failover planned", e.Primary.DownStreak)
+				s.show("failover plan", e.Plan)
+			case failover.EventApplied:
+				applied = &e
+			default:
+				return fmt.Errorf("monitor round %d: %s: %v", round, e.Kind, e.Err)
+			}
+		}
+	}
+	if applied == nil {
+		return fmt.Errorf("no failover applied with Harbor down for %d rounds", failover.DefaultThreshold)
+	}
+	for _, c := range applied.Result.Changes {
+		if !c.Verified {
+			return fmt.Errorf("failover of %s not verified: %s", c.FQDN, c.Error)
+		}
+		s.ok("failover applied: %s %s %s in the zone bound to %s, seen through the DNS server (clients caching the old answer follow within its TTL, %s)",
+			c.FQDN, c.Record.Type, c.Record.Value, clientVPC, c.Propagation)
+	}
+	return nil
+}
+
+// pullFromACR: the client pulls by the same name, now answered by ACR EE.
+func (s *story) pullFromACR(ctx context.Context) error {
+	answer, err := s.client.resolve(ctx)
+	if err != nil {
+		return fmt.Errorf("resolve %s: %w", customName, err)
+	}
+	if want := fmt.Sprintf("CNAME %s → %v", acrDomain, []string{acrIP}); answer != want {
+		return fmt.Errorf("%s resolves to %s, want %s", customName, answer, want)
+	}
+	s.ok("client in %s: %s → %s (ACR EE)", clientVPC, customName, answer)
+	// Flattening keeps test-project/nginx and turns test-project/team-a/api into
+	// test-project/api: the client pulls the names ACR EE holds, by the custom name, with
+	// its ACR EE login.
+	for _, p := range []struct{ pull, pushed string }{
+		{project + "/nginx:1.25", project + "/nginx:1.25"},
+		{project + "/nginx:1.26", project + "/nginx:1.26"},
+		{project + "/api:v1", project + "/team-a/api:v1"},
+	} {
+		got, err := s.client.pull(ctx, p.pull, acrLogin)
+		if err != nil {
+			return fmt.Errorf("pull %s/%s from ACR EE: %w", s.client.host, p.pull, err)
+		}
+		if want := s.pushed[p.pushed]; got != want {
+			return fmt.Errorf("pulled %s with digest %s, but %s was pushed as %s", p.pull, got, p.pushed, want)
+		}
+	}
+	s.ok("client pulled %s/%s (and nginx:1.26, api:v1) from ACR EE: %s, the digest it pushed to Harbor",
+		s.client.host, project+"/nginx:1.25", s.pushed[project+"/nginx:1.25"])
+	return nil
+}
+
+// failback: Harbor returns; after the dwell time the journal's record comes back.
+func (s *story) failback(ctx context.Context) error {
+	if err := s.w.StartHarbor(); err != nil {
+		return fmt.Errorf("restart Harbor: %w", err)
+	}
+	s.note("— Harbor is back —")
+	var st failover.HealthStatus
+	for range failover.DefaultFailbackHealthy {
+		st = s.primary.Check(ctx)
+	}
+	if st.Health != failover.HealthUp || st.UpStreak < failover.DefaultFailbackHealthy {
+		return fmt.Errorf("after Harbor's restart and %d probes: %s (%d up in a row)", failover.DefaultFailbackHealthy, st.Health, st.UpStreak)
+	}
+	s.ok("Harbor healthy again: %d successful probes in a row", st.UpStreak)
+	req := failover.FailbackRequest{Reason: "harbor recovered", Actor: "operator", Primary: st}
+	if _, err := s.sw.PlanFailback(ctx, req); !errors.Is(err, failover.ErrDwell) {
+		return fmt.Errorf("failback right after failover: %v, want it refused (ErrDwell)", err)
+	}
+	s.ok("failback refused so soon after failover (%s dwell): %v", failover.DefaultMinDwell, failover.ErrDwell)
+	s.clock.Skip(failover.DefaultMinDwell)
+	s.note("— %s later (the simulated clock skips the dwell time) —", failover.DefaultMinDwell)
+	// Health evidence must be fresh: probe both once more.
+	req.Primary = s.primary.Check(ctx)
+	secondary := s.secondary.Check(ctx)
+	req.Secondary = &secondary
+	plan, err := s.sw.PlanFailback(ctx, req)
+	if err != nil {
+		return fmt.Errorf("plan failback: %w", err)
+	}
+	s.ok("failback planned from the journal %s", s.journalPath)
+	s.show("failback plan", plan)
+	res, err := s.sw.Apply(ctx, plan)
+	if err != nil {
+		return fmt.Errorf("apply failback: %w", err)
+	}
+	for _, c := range res.Changes {
+		if !c.Verified {
+			return fmt.Errorf("failback of %s not verified: %s", c.FQDN, c.Error)
+		}
+		s.ok("failback applied: %s %s %s again, seen through the DNS server", c.FQDN, c.Record.Type, c.Record.Value)
+	}
+	entries, err := s.journal.Entries(ctx)
+	if err != nil {
+		return err
+	}
+	if len(entries) != 2 {
+		return fmt.Errorf("the journal holds %d entries, want the failover and the failback", len(entries))
+	}
+
+	answer, err := s.client.resolve(ctx)
+	if err != nil {
+		return err
+	}
+	if answer != fmt.Sprint([]string{harborIP}) {
+		return fmt.Errorf("after failback %s resolves to %s, want Harbor's %s", customName, answer, harborIP)
+	}
+	ref := project + "/nginx:1.26"
+	got, err := s.client.pull(ctx, ref, harborLogin)
+	if err != nil {
+		return fmt.Errorf("pull %s/%s from Harbor: %w", s.client.host, ref, err)
+	}
+	if got != s.pushed[ref] {
+		return fmt.Errorf("pulled %s from Harbor with digest %s, want %s", ref, got, s.pushed[ref])
+	}
+	s.ok("client in %s: %s → %s (Harbor) again, and pulls %s from it", clientVPC, customName, answer, ref)
+	return nil
+}
+
+// skipClock is the wall clock, plus however far Skip has moved it: the quickstart
+// skips the failback dwell time instead of waiting ten minutes.
+type skipClock struct {
+	mu     sync.Mutex
+	offset time.Duration
+}
+
+func (c *skipClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.offset)
+}
+
+func (c *skipClock) After(d time.Duration) <-chan time.Time {
+	ch := make(chan time.Time, 1)
+	time.AfterFunc(d, func() { ch <- c.Now() })
+	return ch
+}
+
+// Skip moves the clock forward by d.
+func (c *skipClock) Skip(d time.Duration) {
+	c.mu.Lock()
+	c.offset += d
+	c.mu.Unlock()
+}
