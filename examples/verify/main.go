@@ -24,19 +24,22 @@
 //     $ALIBABA_CLOUD_SECURITY_TOKEN, profiles, an ECS RAM role, OIDC). This way also finds
 //     extra repositories of the namespace that Harbor does not have.
 //   - with -registry URL through the instance's registry: tags/list and one manifest HEAD
-//     per tag (by digest), needing only registry credentials: user from -registry-user or
+//     per tag for its digest, needing only registry credentials: user from -registry-user or
 //     $ACR_USERNAME, password only from $ACR_PASSWORD. Extra tags are found in the
 //     repositories Harbor has; extra repositories are not.
 //
 // TLS certificates are verified unless -harbor-insecure or -registry-insecure opts out for
-// that endpoint. An http:// URL (Harbor, -registry, -acr-endpoint) talks plain HTTP, meant
+// that endpoint; the OpenAPI has no opt-out. An http:// URL (Harbor, -registry, -acr-endpoint) talks plain HTTP, meant
 // for emulators on loopback.
 //
 // Which tags are expected follows a Harbor replication policy: -projects (comma-separated;
 // empty: every project), -repos and -tags (doublestar globs, e.g. 'test-project/**', 'v*'),
 // -namespace (the ACR EE namespace; the default is the only project's name) and -flatten
 // (Harbor's dest_namespace_replace_count; the default 1 is "Flatten 1 level":
-// test-project/a/nginx → acr-ns/a/nginx; -1 keeps only the last component).
+// test-project/nginx → acr-ns/nginx; -1 keeps only the last component, which nested
+// repositories such as test-project/team/nginx need, since ACR EE names are exactly
+// namespace/repository). Tags are compared; untagged artifacts and accessories (signatures,
+// SBOMs) are not.
 //
 // Output: one line per missing, stale and extra tag (the first -limit of them, then
 // "... N more"), then a summary line with the counts and the effective RPO. With -json the
@@ -182,6 +185,9 @@ Exit status: 0 complete (or within -rpo), 1 lag or error, 2 bad flags.
 	if c.harborUser != "" && c.harborPassword == "" {
 		errs = append(errs, fmt.Sprintf("Harbor user %q needs $%s", c.harborUser, envHarborPassword))
 	}
+	if c.harborUser == "" && c.harborPassword != "" {
+		errs = append(errs, fmt.Sprintf("$%s is set but no Harbor user (-harbor-user or $%s)", envHarborPassword, envHarborUser))
+	}
 	if c.registry != "" {
 		if c.instance != "" || c.region != "" || c.acrEndpoint != "" {
 			errs = append(errs, "-registry replaces -instance, -region and -acr-endpoint: give one or the other")
@@ -192,6 +198,9 @@ Exit status: 0 complete (or within -rpo), 1 lag or error, 2 bad flags.
 		c.registryPassword = os.Getenv(envACRPassword)
 		if c.registryUser != "" && c.registryPassword == "" {
 			errs = append(errs, fmt.Sprintf("registry user %q needs $%s", c.registryUser, envACRPassword))
+		}
+		if c.registryUser == "" && c.registryPassword != "" {
+			errs = append(errs, fmt.Sprintf("$%s is set but no registry user (-registry-user or $%s)", envACRPassword, envACRUser))
 		}
 	} else {
 		if c.instance == "" {

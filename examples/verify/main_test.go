@@ -403,26 +403,33 @@ func TestBadFlags(t *testing.T) {
 		name string
 		args []string
 		msg  string
+		env  map[string]string
 	}{
-		{"no flags", nil, "-harbor is required"},
-		{"unknown flag", append(base, "-frobnicate"), "flag provided but not defined"},
-		{"argument", append(base, "extra"), "unexpected arguments"},
-		{"no acr", []string{"-harbor", "http://127.0.0.1:1", "-projects", "library"}, "-instance (or -registry) is required"},
-		{"no region", []string{"-harbor", "http://127.0.0.1:1", "-projects", "library", "-instance", "cri-x"}, "-region (or -acr-endpoint)"},
-		{"two projects, no namespace", append(base, "-projects", "a,b"), "-namespace is required"},
-		{"flatten", append(base, "-flatten", "-2"), "-flatten -2 is below -1"},
-		{"jobs", append(base, "-jobs", "0"), "-jobs"},
-		{"rpo", append(base, "-rpo", "-1m"), "-rpo must not be negative"},
-		{"rpo syntax", append(base, "-rpo", "soon"), "invalid value"},
-		{"repos glob", append(base, "-repos", "library/["), "malformed pattern"},
-		{"user without password", append(base, "-harbor-user", "bob"), "needs $HARBOR_PASSWORD"},
-		{"registry and instance", append(base, "-registry", "https://r.example.com"), "give one or the other"},
-		{"registry path", []string{"-harbor", "http://127.0.0.1:1", "-projects", "p", "-registry", "https://r.example.com/x"}, "no path"},
-		{"registry user without password", []string{"-harbor", "http://127.0.0.1:1", "-projects", "p", "-registry", "r.example.com", "-registry-user", "u"}, "needs $ACR_PASSWORD"},
-		{"registry-insecure without registry", append(base, "-registry-insecure"), "need -registry"},
-		{"harbor url with credentials", []string{"-harbor", "http://u:p@127.0.0.1:1", "-projects", "p", "-instance", "cri-x", "-region", "r"}, "-harbor"},
+		{"no flags", nil, "-harbor is required", nil},
+		{"unknown flag", append(base, "-frobnicate"), "flag provided but not defined", nil},
+		{"argument", append(base, "extra"), "unexpected arguments", nil},
+		{"no acr", []string{"-harbor", "http://127.0.0.1:1", "-projects", "library"}, "-instance (or -registry) is required", nil},
+		{"no region", []string{"-harbor", "http://127.0.0.1:1", "-projects", "library", "-instance", "cri-x"}, "-region (or -acr-endpoint)", nil},
+		{"two projects, no namespace", append(base, "-projects", "a,b"), "-namespace is required", nil},
+		{"flatten", append(base, "-flatten", "-2"), "-flatten -2 is below -1", nil},
+		{"jobs", append(base, "-jobs", "0"), "-jobs", nil},
+		{"rpo", append(base, "-rpo", "-1m"), "-rpo must not be negative", nil},
+		{"rpo syntax", append(base, "-rpo", "soon"), "invalid value", nil},
+		{"repos glob", append(base, "-repos", "library/["), "malformed pattern", nil},
+		{"user without password", append(base, "-harbor-user", "bob"), "needs $HARBOR_PASSWORD", nil},
+		{"registry and instance", append(base, "-registry", "https://r.example.com"), "give one or the other", nil},
+		{"registry path", []string{"-harbor", "http://127.0.0.1:1", "-projects", "p", "-registry", "https://r.example.com/x"}, "no path", nil},
+		{"registry user without password", []string{"-harbor", "http://127.0.0.1:1", "-projects", "p", "-registry", "r.example.com", "-registry-user", "u"}, "needs $ACR_PASSWORD", nil},
+		{"registry-insecure without registry", append(base, "-registry-insecure"), "need -registry", nil},
+		{"harbor url with credentials", []string{"-harbor", "http://u:" + harborPassword + "@127.0.0.1:1", "-projects", "p", "-instance", "cri-x", "-region", "r"}, "-harbor", nil},
+		{"password without user", base, "$HARBOR_PASSWORD is set but no Harbor user", map[string]string{envHarborPassword: harborPassword}},
+		{"registry password without user", []string{"-harbor", "http://127.0.0.1:1", "-projects", "p", "-registry", "r.example.com"},
+			"$ACR_PASSWORD is set but no registry user", map[string]string{envACRPassword: acrPassword}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			for k, v := range tc.env {
+				t.Setenv(k, v)
+			}
 			r := runT(t, nil, tc.args...)
 			if r.code != 2 || !strings.Contains(r.stderr, tc.msg) || r.stdout != "" {
 				t.Errorf("run(%q) = %d, stderr %q; want 2 and %q", tc.args, r.code, r.stderr, tc.msg)
