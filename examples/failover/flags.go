@@ -117,6 +117,9 @@ func (c *config) validate() error {
 	if c.solution != solPublic && c.vpc == "" {
 		return fmt.Errorf("-vpc is required for -solution %s", c.solution)
 	}
+	if c.solution == solPublic && c.vpc != "" {
+		return errors.New("-vpc does not apply to -solution public (an Alidns domain has no VPC)")
+	}
 	if c.record == "" {
 		return errors.New("-record must not be empty (use @ for the apex)")
 	}
@@ -164,6 +167,9 @@ func (c *config) validate() error {
 	}
 	if c.force && strings.TrimSpace(c.reason) == "" {
 		return errors.New("-force needs -reason")
+	}
+	if c.force && c.rpo == 0 {
+		return errors.New("-force overrides the -rpo check only: nothing overrides an unhealthy ACR EE or an unexpected record")
 	}
 	if c.failback {
 		if c.journal == "" {

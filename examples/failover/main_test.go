@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"encoding/pem"
+	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -69,6 +71,15 @@ func switchable(h http.Handler, down *atomic.Bool) http.Handler {
 	})
 }
 
+// quietTLS serves h over TLS without logging the handshakes the tests make fail on
+// purpose. The caller closes it.
+func quietTLS(h http.Handler) *httptest.Server {
+	s := httptest.NewUnstartedServer(h)
+	s.Config.ErrorLog = log.New(io.Discard, "", 0)
+	s.StartTLS()
+	return s
+}
+
 // world is every cloud the command talks to, on loopback: PrivateZone with two zones named
 // cross-region.registry.io (bound to different VPCs) and example.com, Alidns with
 // example.com, the ACR OpenAPI and registry, Harbor, and a DNS server answering from the
@@ -111,13 +122,13 @@ func newWorld(t *testing.T) *world {
 	api := httptest.NewServer(emu.OpenAPI())
 	t.Cleanup(api.Close)
 	w.acrAPI = "http://" + api.Listener.Addr().String()
-	reg := httptest.NewTLSServer(switchable(emu.Registry(), &w.acrDown))
+	reg := quietTLS(switchable(emu.Registry(), &w.acrDown))
 	t.Cleanup(reg.Close)
 	w.acrURL = reg.URL
 
 	hb := harbortest.New(harbortest.WithAdmin("admin", harborSecret))
 	t.Cleanup(func() { hb.Close() })
-	hs := httptest.NewTLSServer(switchable(hb, &w.harborDown))
+	hs := quietTLS(switchable(hb, &w.harborDown))
 	t.Cleanup(hs.Close)
 	w.harborURL = hs.URL
 	// Both servers present httptest's certificate: trust it through -ca-file, so the
@@ -308,6 +319,12 @@ func TestPrivateZoneFailoverAndFailback(t *testing.T) {
 		t.Errorf("failback while Harbor is down: exit %d, want 1 (primary unhealthy):\n%s", code, errOut)
 	}
 	w.harborDown.Store(false)
+	if code, out, errOut := cli(t, append(back, "-min-dwell", "0", "-dry-run")...); code != 0 || !strings.Contains(out, "-> A "+harborIP+" ttl 60") {
+		t.Errorf("failback dry run: exit %d, want 0 with the restore planned:\n%s\n%s", code, out, errOut)
+	}
+	if n := lines(t, w.journal()); n != 1 || w.pzRecord(t, w.recB.ID).Type != "CNAME" {
+		t.Errorf("the failback dry run wrote: journal has %d entries", n)
+	}
 	if code, _, errOut := cli(t, append(back, "-yes")...); code != 1 || !strings.Contains(errOut, "minimum dwell") {
 		t.Errorf("failback right after failover: exit %d, want 1 (minimum dwell):\n%s", code, errOut)
 	}
@@ -412,8 +429,18 @@ func TestSecondaryUnhealthyRefuses(t *testing.T) {
 	if n := w.pz.CallCount("UpdateZoneRecord"); n != 0 || w.pzRecord(t, w.recB.ID) != w.recB || exists(w.journal()) {
 		t.Errorf("a refused failover wrote something: %d updates, journal exists %v", n, exists(w.journal()))
 	}
-	// Too few probes to decide is not "up" either.
 	w.acrDown.Store(false)
+	// TLS is verified: without the CA the registries are down, unless told not to verify.
+	noCA := w.solutionA("-dry-run")
+	i := slices.Index(noCA, "-ca-file")
+	noCA = slices.Delete(noCA, i, i+2)
+	if code, out, errOut := cli(t, noCA...); code != 1 || !strings.Contains(out, "certificate") || !strings.Contains(errOut, "secondary registry is not healthy") {
+		t.Errorf("ACR EE with an untrusted certificate: exit %d, want 1:\n%s\n%s", code, out, errOut)
+	}
+	if code, out, errOut := cli(t, append(noCA, "-acr-insecure", "-harbor-insecure")...); code != 0 {
+		t.Errorf("-acr-insecure: exit %d, want 0:\n%s\n%s", code, out, errOut)
+	}
+	// Too few probes to decide is not "up" either.
 	if code, _, errOut := cli(t, w.solutionA("-journal", w.journal(), "-yes", "-probes", "2", "-threshold", "2", "-acr", "https://127.0.0.1:1")...); code != 1 || !strings.Contains(errOut, "secondary registry is not healthy") {
 		t.Errorf("failover to an unreachable ACR EE: exit %d, want 1:\n%s", code, errOut)
 	}
@@ -454,8 +481,9 @@ func TestSavedPlan(t *testing.T) {
 	if got := w.pzRecord(t, w.recB.ID); got.Type != "CNAME" || got.Value != acrDomain {
 		t.Errorf("after the saved plan the record is %+v", got)
 	}
-	if code, _, errOut := cli(t, w.solutionA("-plan", planFile, "-failback", "-journal", w.journal())...); code != 2 {
-		t.Errorf("a failover plan with -failback: exit %d, want 2:\n%s", code, errOut)
+	back := append(w.common(), "-failback", "-solution", "privatezone", "-zone", zoneName, "-vpc", vpcB, "-journal", w.journal(), "-plan", planFile, "-yes")
+	if code, _, errOut := cli(t, back...); code != 1 || !strings.Contains(errOut, "is a failover plan") {
+		t.Errorf("a failover plan with -failback: exit %d, want 1:\n%s", code, errOut)
 	}
 }
 
@@ -496,7 +524,9 @@ func TestBadFlags(t *testing.T) {
 		"no primary":           {"-solution", "public", "-zone", "z", "-region", "r", "-instance", "i", "-acr", "a.example"},
 		"yes without journal":  append(a, "-yes"),
 		"dry run and yes":      append(a, "-dry-run", "-yes", "-journal", "j"),
-		"force without reason": append(a, "-force"),
+		"force without reason": append(a, "-force", "-rpo", "1h"),
+		"force without rpo":    append(a, "-force", "-reason", "r"),
+		"public with vpc":      {"-solution", "public", "-zone", "z", "-vpc", "v", "-region", "r", "-primary", "1.2.3.4", "-instance", "i", "-acr", "a.example"},
 		"plain http api":       append(a, "-pvtz-api", "http://pvtz.aliyuncs.com"),
 		"url with password":    append(a, "-harbor", "https://admin:hunter2@harbor.example"),
 		"threshold > probes":   append(a, "-probes", "2"),
