@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -37,12 +39,13 @@ const (
 // loopback, each counting the writes it receives, with images pushed into Harbor.
 type env struct {
 	hb          *harbortest.Server
-	hs          *httptest.Server
-	harborWrite atomic.Int64 // Harbor API writes, connection tests excluded
+	hs, hsTLS   *httptest.Server // the same Harbor over HTTP and over HTTPS (test CA)
+	harborWrite atomic.Int64     // Harbor API writes, connection tests excluded
 
-	ee       *acrtest.Server
-	api, reg *httptest.Server
-	regWrite atomic.Int64 // ACR EE registry writes
+	ee          *acrtest.Server
+	api         *httptest.Server
+	reg, regTLS *httptest.Server // the same registry over HTTP and over HTTPS (test CA)
+	regWrite    atomic.Int64     // ACR EE registry writes
 }
 
 func newEnv(t *testing.T, opts ...harbortest.Option) *env {
@@ -50,39 +53,38 @@ func newEnv(t *testing.T, opts ...harbortest.Option) *env {
 	e := &env{}
 	e.hb = harbortest.New(append([]harbortest.Option{harbortest.WithAdmin(harborUser, harborPassword),
 		harbortest.WithProject("test-project", false), harbortest.WithProject("other", false)}, opts...)...)
-	e.hs = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	harborHandler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(r.URL.Path, "/api/") && r.Method != http.MethodGet && r.Method != http.MethodHead &&
 			!strings.HasSuffix(r.URL.Path, "/registries/ping") {
 			e.harborWrite.Add(1)
 		}
 		e.hb.ServeHTTP(w, r)
-	}))
+	})
+	e.hs = httptest.NewServer(harborHandler)
+	e.hsTLS = newTLSServer(harborHandler)
 	e.ee = acrtest.New(acrtest.WithAccessKey(akID, akSecret))
 	if err := e.ee.SetPassword(acrtest.DefaultInstanceID, acrUser, acrPassword); err != nil {
 		t.Fatal(err)
 	}
 	e.api = httptest.NewServer(e.ee.OpenAPI())
 	reg := e.ee.Registry()
-	e.reg = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	regHandler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			e.regWrite.Add(1)
 		}
 		reg.ServeHTTP(w, r)
-	}))
+	})
+	e.reg = httptest.NewServer(regHandler)
+	e.regTLS = newTLSServer(regHandler)
 	t.Cleanup(func() {
 		e.hb.Close()
-		e.hs.Close()
-		e.api.Close()
-		e.reg.Close()
+		for _, s := range []*httptest.Server{e.hs, e.hsTLS, e.api, e.reg, e.regTLS} {
+			s.Close()
+		}
 	})
 
-	fx := testutil.NewFixture(11, 512)
-	ctx := testCtx(t)
-	for i, ref := range []string{"test-project/nginx:1.25", "test-project/nginx:1.26", "test-project/redis:7", "other/x:1"} {
-		if err := testutil.PushAuth(ctx, strings.TrimPrefix(e.hs.URL, "http://"), ref, fx.Image(ref, i),
-			&authn.Basic{Username: harborUser, Password: harborPassword}); err != nil {
-			t.Fatalf("pushing %s: %v", ref, err)
-		}
+	for _, ref := range []string{"test-project/nginx:1.25", "test-project/nginx:1.26", "test-project/redis:7", "other/x:1"} {
+		e.push(t, ref)
 	}
 	e.harborWrite.Store(0)
 
@@ -94,6 +96,25 @@ func newEnv(t *testing.T, opts ...harbortest.Option) *env {
 	t.Setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", akSecret)
 	t.Setenv("ALIBABA_CLOUD_SECURITY_TOKEN", "")
 	return e
+}
+
+// push pushes a fixture image named after ref into Harbor.
+func (e *env) push(t *testing.T, ref string) {
+	t.Helper()
+	fx := testutil.NewFixture(11, 512)
+	if err := testutil.PushAuth(testCtx(t), strings.TrimPrefix(e.hs.URL, "http://"), ref, fx.Image(ref, 0),
+		&authn.Basic{Username: harborUser, Password: harborPassword}); err != nil {
+		t.Fatalf("pushing %s: %v", ref, err)
+	}
+}
+
+// newTLSServer serves h over HTTPS with httptest's CA, which no client trusts by default.
+// The handshakes that tests make fail on purpose are not logged.
+func newTLSServer(h http.Handler) *httptest.Server {
+	s := httptest.NewUnstartedServer(h)
+	s.Config.ErrorLog = log.New(io.Discard, "", 0)
+	s.StartTLS()
+	return s
 }
 
 // args are the flags of a run replicating test-project into namespace dr-ns.
@@ -292,6 +313,126 @@ func TestConvergesAndVerifies(t *testing.T) {
 	}
 }
 
+// A policy changed by hand in Harbor is planned as an update listing what differs, refused
+// without -yes, and put back with it.
+func TestUpdatesDriftedPolicy(t *testing.T) {
+	e := newEnv(t, harbortest.WithSyncExecutions())
+	if r := runT(t, e.args("-yes"), hooks{}); r.code != 0 {
+		t.Fatalf("first run exit %d:\n%s\n%s", r.code, r.out, r.errOut)
+	}
+	ctx := testCtx(t)
+	hc, err := harbor.New(e.hs.URL, harbor.WithBasicAuth(harborUser, harborPassword))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps, err := hc.ListPolicies(ctx)
+	if err != nil || len(ps) != 1 {
+		t.Fatalf("policies = %+v, %v", ps, err)
+	}
+	p := ps[0]
+	p.DestNamespaceReplaceCount, p.Speed = harbor.FlattenNone, -1
+	if err := hc.UpdatePolicy(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+
+	before := e.writes()
+	r := runT(t, e.args(), hooks{})
+	if r.code != 1 || !strings.Contains(r.out, `+ update-policy "test-project-to-acr"`) ||
+		!strings.Contains(r.out, "dest_namespace_replace_count: 0 → 1") || !strings.Contains(r.errOut, "-yes") {
+		t.Errorf("run without -yes over a drifted policy exit %d:\n%s\n%s", r.code, r.out, r.errOut)
+	}
+	if got := e.writes(); got != before {
+		t.Errorf("a refused run wrote %d times", got-before)
+	}
+
+	r = runT(t, e.args("-yes", "-json"), hooks{})
+	var rep report
+	if err := json.Unmarshal([]byte(r.out), &rep); r.code != 0 || err != nil || !rep.OK || !rep.Applied || rep.Result == nil {
+		t.Fatalf("run -yes -json exit %d: %+v, %v\n%s\n%s", r.code, rep, err, r.out, r.errOut)
+	}
+	var done []string
+	for _, a := range rep.Result.Done {
+		done = append(done, string(a.Kind))
+	}
+	if got, want := strings.Join(done, ","), "update-policy,run-execution"; got != want {
+		t.Errorf("done = %s, want %s", got, want)
+	}
+	if got, err := hc.GetPolicy(ctx, p.ID); err != nil || got.DestNamespaceReplaceCount != 1 || got.Speed != replication.BytesPerSecondToSpeed(20<<20) {
+		t.Errorf("policy after the fix = %+v, %v", got, err)
+	}
+	if !strings.Contains(r.errOut, "step 3: done: update-policy") {
+		t.Errorf("with -json the step lines go to stderr:\n%s", r.errOut)
+	}
+}
+
+// Harbor's nested repositories do not fit ACR EE's namespace/repository under "Flatten 1
+// level": the plan says so before anything is written; flattening all levels fits.
+func TestNestedRepositories(t *testing.T) {
+	e := newEnv(t)
+	e.push(t, "test-project/tools/cache:1")
+	r := runT(t, e.args("-yes"), hooks{})
+	if r.code != 1 || !strings.Contains(r.errOut, replication.ErrInvalidName.Error()) || !strings.Contains(r.errOut, "dr-ns/tools/cache") {
+		t.Errorf("nested repository with -flatten 1: exit %d, want 1 naming dr-ns/tools/cache:\n%s", r.code, r.errOut)
+	}
+	if n := e.writes(); n != 0 {
+		t.Errorf("wrote %d times", n)
+	}
+	r = runT(t, e.args("-dry-run", "-json", "-flatten", "-1"), hooks{})
+	var plan replication.HarborPlan
+	if err := json.Unmarshal([]byte(r.out), &plan); r.code != 0 || err != nil || plan.Repositories["test-project/tools/cache"] != "dr-ns/cache" {
+		t.Errorf("-flatten -1 dry run exit %d: %v, %v\n%s", r.code, plan.Repositories, err, r.errOut)
+	}
+}
+
+// The setup's flags reach the plan: filters, trigger, namespace type, TLS opt-out.
+func TestSetupFlags(t *testing.T) {
+	e := newEnv(t)
+	r := runT(t, e.args("-dry-run", "-json", "-trigger", "scheduled", "-cron", "0 30 2 * * *", "-labels", "dr, prod",
+		"-exclude-tags", "*-dev", "-repos", "test-project/nginx", "-public-repos", "-override", "-acr-insecure",
+		"-endpoint-name", "acr-vpc"), hooks{})
+	var plan replication.HarborPlan
+	if err := json.Unmarshal([]byte(r.out), &plan); r.code != 0 || err != nil {
+		t.Fatalf("dry run exit %d: %v\n%s", r.code, err, r.errOut)
+	}
+	s := plan.Setup
+	var filters []string
+	for _, f := range s.Filters {
+		filters = append(filters, f.String())
+	}
+	if s.Trigger != harbor.TriggerScheduled || s.Cron != "0 30 2 * * *" || !s.PublicRepositories || !s.Override ||
+		!s.Endpoint.Insecure || s.Endpoint.Name != "acr-vpc" || len(s.Filters) != 3 {
+		t.Errorf("setup = %s\nfilters %q", s, filters)
+	}
+	if len(plan.Repositories) != 1 || plan.Repositories["test-project/nginx"] != "dr-ns/nginx" {
+		t.Errorf("repositories = %v, want only test-project/nginx", plan.Repositories)
+	}
+}
+
+// The registry URL defaults to the instance's VPC URL, or its public one.
+func TestDefaultRegistryURL(t *testing.T) {
+	t.Setenv(envHarborUser, "u")
+	t.Setenv(envHarborPassword, "p")
+	t.Setenv(envACRUser, "u")
+	t.Setenv(envACRPassword, "p")
+	base := []string{"-harbor", "https://harbor.example.com", "-instance", "cri-x", "-region", "cn-hangzhou", "-projects", "p", "-policy", "p"}
+	for _, tc := range []struct {
+		extra []string
+		want  string
+	}{
+		{nil, "https://cri-x-registry-vpc.cn-hangzhou.cr.aliyuncs.com"},
+		{[]string{"-acr-public"}, "https://cri-x-registry.cn-hangzhou.cr.aliyuncs.com"},
+		{[]string{"-acr-url", "https://reg.example.com/"}, "https://reg.example.com"},
+	} {
+		c, err := parse(append(slices.Clone(base), tc.extra...), io.Discard)
+		if err != nil {
+			t.Fatalf("parse(%q): %v", tc.extra, err)
+		}
+		if c.setup.Endpoint.URL != tc.want || c.setup.Namespace != "" || c.setup.Endpoint.AccessKey != "u" {
+			t.Errorf("parse(%q): endpoint %+v, want URL %s", tc.extra, c.setup.Endpoint, tc.want)
+		}
+	}
+}
+
 func TestProgressWhileExecutionRuns(t *testing.T) {
 	e := newEnv(t) // executions run in the background
 	release := e.hb.HoldExecutions()
@@ -402,6 +543,43 @@ func TestExecutionFails(t *testing.T) {
 	}
 	if !strings.Contains(r.errOut, "test-project/redis") || !strings.Contains(r.errOut, "1 of 2 task(s) failed") {
 		t.Errorf("stderr does not name the failed task:\n%s", r.errOut)
+	}
+}
+
+// TLS is verified towards both Harbor and the ACR EE registry unless the user opts out for
+// that endpoint; the test servers' CA is trusted by nobody.
+func TestTLSVerifiedUnlessOptedOut(t *testing.T) {
+	e := newEnv(t, harbortest.WithSyncExecutions())
+	tlsArgs := func(extra ...string) []string {
+		args := e.args(extra...)
+		args[slices.Index(args, "-harbor")+1] = e.hsTLS.URL
+		args[slices.Index(args, "-acr-url")+1] = e.regTLS.URL
+		return args
+	}
+
+	r := runT(t, tlsArgs("-yes"), hooks{})
+	if r.code != 1 || !strings.Contains(r.errOut, "certificate") {
+		t.Errorf("Harbor with an untrusted certificate: exit %d, want 1 and a certificate error:\n%s", r.code, r.errOut)
+	}
+	r = runT(t, tlsArgs("-yes", "-harbor-insecure"), hooks{})
+	if r.code != 1 || !strings.Contains(r.errOut, replication.ErrHarborEndpoint.Error()) || !strings.Contains(r.errOut, "certificate") {
+		t.Errorf("ACR EE with an untrusted certificate: exit %d, want 1 and a failed connection test:\n%s", r.code, r.errOut)
+	}
+	if n := e.writes(); n != 0 {
+		t.Fatalf("runs refused over TLS wrote %d times", n)
+	}
+
+	r = runT(t, tlsArgs("-yes", "-harbor-insecure", "-acr-insecure"), hooks{})
+	if r.code != 0 || !strings.Contains(r.out, "verification: complete: 3/3") {
+		t.Fatalf("run with both opt-outs exit %d:\n%s\n%s", r.code, r.out, r.errOut)
+	}
+	hc, err := harbor.New(e.hs.URL, harbor.WithBasicAuth(harborUser, harborPassword))
+	if err != nil {
+		t.Fatal(err)
+	}
+	regs, err := hc.ListRegistries(testCtx(t))
+	if err != nil || len(regs) != 1 || !regs[0].Insecure || regs[0].URL != e.regTLS.URL {
+		t.Errorf("Harbor endpoints = %+v, %v; want one, insecure, at %s", regs, err, e.regTLS.URL)
 	}
 }
 
