@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 
+	"github.com/alibabacloud-go/tea/dara"
 	"github.com/alibabacloud-go/tea/tea"
 )
 
@@ -84,7 +85,7 @@ func Classify(status int, code string) error {
 		status == 401, status == 403:
 		return ErrUnauthorized
 	case strings.Contains(c, "not_exist"), strings.Contains(c, "notexist"), strings.Contains(c, "notfound"),
-		strings.Contains(c, "not_found"), strings.Contains(c, "nonexist"), status == 404:
+		strings.Contains(c, "not_found"), strings.Contains(c, "nonexist"), strings.Contains(c, ".noexist"), status == 404:
 		return ErrNotFound
 	case strings.Contains(c, "already_exist"), strings.Contains(c, "alreadyexist"), strings.Contains(c, "duplicate"),
 		strings.Contains(c, "exists"), status == 409:
@@ -104,9 +105,10 @@ type responseError interface {
 	GetData() map[string]interface{}
 }
 
-// Convert turns an SDK error into an *Error for op: a *tea.SDKError, one of
-// darabonba-openapi's response errors, or a transport failure. nil stays nil and an *Error
-// passes through.
+// Convert turns an SDK error into an *Error for op: a *tea.SDKError or *dara.SDKError, one
+// of darabonba-openapi's response errors, or a transport failure, whose text loses any query
+// string (a v1-signed URL carries the AccessKey ID and a signature) while errors.Is and
+// errors.As still reach the original. nil stays nil and an *Error passes through.
 func Convert(op string, err error) error {
 	if err == nil {
 		return nil
@@ -120,7 +122,20 @@ func Convert(op string, err error) error {
 		out := &Error{Op: op, StatusCode: tea.IntValue(sdk.StatusCode), Code: tea.StringValue(sdk.Code)}
 		out.Message, out.RequestID = messageAndRequestID(tea.StringValue(sdk.Message), tea.StringValue(sdk.Data))
 		if out.StatusCode == 0 && out.Code == "" {
+			// No answer: the message is the transport's, maybe with a signed URL.
 			out.Err = errors.New(stripSecrets(tea.StringValue(sdk.Message)))
+			out.Message = ""
+		}
+		return out
+	}
+	var dsdk *dara.SDKError
+	if errors.As(err, &dsdk) {
+		out := &Error{Op: op, StatusCode: dara.IntValue(dsdk.StatusCode), Code: dara.StringValue(dsdk.Code)}
+		out.Message, out.RequestID = messageAndRequestID(dara.StringValue(dsdk.Message), dara.StringValue(dsdk.Data))
+		if out.StatusCode == 0 && out.Code == "" {
+			// No answer: the message is the transport's, maybe with a signed URL.
+			out.Err = errors.New(stripSecrets(dara.StringValue(dsdk.Message)))
+			out.Message = ""
 		}
 		return out
 	}
@@ -130,10 +145,25 @@ func Convert(op string, err error) error {
 		data := re.GetData()
 		out.Message = fmt.Sprint(firstOf(data, "Message", "message"))
 		out.RequestID = fmt.Sprint(firstOf(data, "RequestId", "requestId"))
+		if r, ok := re.(interface{ GetRequestId() *string }); ok && out.RequestID == "" {
+			out.RequestID = tea.StringValue(r.GetRequestId())
+		}
 		return out
+	}
+	if msg := err.Error(); stripSecrets(msg) != msg {
+		err = &redactedError{msg: stripSecrets(msg), err: err}
 	}
 	return &Error{Op: op, Err: err}
 }
+
+// redactedError is a transport error whose text lost its query strings.
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (r *redactedError) Error() string { return r.msg }
+func (r *redactedError) Unwrap() error { return r.err }
 
 func firstOf(m map[string]interface{}, keys ...string) interface{} {
 	for _, k := range keys {
@@ -161,13 +191,17 @@ func messageAndRequestID(msg, data string) (string, string) {
 // stripSecrets drops query strings from transport error text: a v1-signed URL carries the
 // AccessKey ID and a signature.
 func stripSecrets(s string) string {
-	if i := strings.Index(s, "?"); i >= 0 {
-		if j := strings.IndexAny(s[i:], " \"'"); j >= 0 {
-			return s[:i] + s[i+j:]
+	for {
+		i := strings.Index(s, "?")
+		if i < 0 {
+			return s
 		}
-		return s[:i]
+		j := strings.IndexAny(s[i:], " \"'")
+		if j < 0 {
+			return s[:i]
+		}
+		s = s[:i] + s[i+j:]
 	}
-	return s
 }
 
 // CheckSuccess turns a 200 answer whose body says IsSuccess:false into an *Error for op.

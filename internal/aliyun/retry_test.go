@@ -1,0 +1,181 @@
+package aliyun_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/regdr/regdr/internal/aliyun"
+)
+
+// sleeps records the waits Do asks for, without waiting.
+type sleeps []time.Duration
+
+func (s *sleeps) sleep(_ context.Context, d time.Duration) error {
+	*s = append(*s, d)
+	return nil
+}
+
+// failing returns fn failing with errs in turn, then succeeding, and a counter of calls.
+func failing(errs ...error) (func() error, *int) {
+	n := 0
+	return func() error {
+		n++
+		if n <= len(errs) {
+			return errs[n-1]
+		}
+		return nil
+	}, &n
+}
+
+var (
+	throttled    = &aliyun.Error{Op: "Op", StatusCode: 400, Code: "Throttling.User"}
+	unavailable  = &aliyun.Error{Op: "Op", StatusCode: 503, Code: "ServiceUnavailable"}
+	errNoAnswer  = errors.New("connection reset by peer")
+	unauthorized = &aliyun.Error{Op: "Op", StatusCode: 400, Code: "InvalidAccessKeyId.NotFound"}
+	forbidden    = &aliyun.Error{Op: "Op", StatusCode: 403, Code: "Forbidden.RAM"}
+	notFound     = &aliyun.Error{Op: "Op", StatusCode: 200, Code: "NAMESPACE_NOT_EXIST"}
+	invalid      = &aliyun.Error{Op: "Op", StatusCode: 400, Code: "InvalidParameter"}
+)
+
+func TestDoRetries(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name        string
+		maxAttempts int
+		errs        []error
+		wantCalls   int
+		wantErr     error // nil: success
+	}{
+		{"success at once", 0, nil, 1, nil},
+		{"throttled then success", 0, []error{throttled, throttled}, 3, nil},
+		{"5xx then success", 0, []error{unavailable}, 2, nil},
+		{"no answer then success", 0, []error{errNoAnswer}, 2, nil},
+		{"throttled past the attempts", 3, []error{throttled, throttled, throttled, throttled}, 3, aliyun.ErrThrottled},
+		{"five attempts", 5, []error{throttled, unavailable, errNoAnswer, throttled}, 5, nil},
+		{"one attempt", 1, []error{unavailable}, 1, aliyun.ErrServer},
+		{"unauthorized never retried", 0, []error{unauthorized}, 1, aliyun.ErrUnauthorized},
+		{"forbidden never retried", 0, []error{forbidden}, 1, aliyun.ErrUnauthorized},
+		{"not found never retried", 0, []error{notFound}, 1, aliyun.ErrNotFound},
+		{"invalid never retried", 0, []error{invalid}, 1, aliyun.ErrInvalidArgument},
+		{"permanent after temporary", 0, []error{throttled, forbidden}, 2, aliyun.ErrUnauthorized},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var s sleeps
+			fn, calls := failing(tt.errs...)
+			r := aliyun.Retry{MaxAttempts: tt.maxAttempts, BaseDelay: 100 * time.Millisecond, MaxDelay: time.Second, Sleep: s.sleep}
+			err := aliyun.Do(context.Background(), r, "Op", fn)
+			if tt.wantErr == nil && err != nil || tt.wantErr != nil && !errors.Is(err, tt.wantErr) {
+				t.Errorf("Do = %v, want %v", err, tt.wantErr)
+			}
+			var e *aliyun.Error
+			if err != nil && !errors.As(err, &e) {
+				t.Errorf("Do = %T, want an *aliyun.Error", err)
+			}
+			if *calls != tt.wantCalls {
+				t.Errorf("calls = %d, want %d", *calls, tt.wantCalls)
+			}
+			if len(s) != tt.wantCalls-1 {
+				t.Fatalf("sleeps = %v, want %d", s, tt.wantCalls-1)
+			}
+			for i, d := range s {
+				// Full jitter over the upper half of the exponential backoff.
+				base := r.Backoff(i + 1)
+				if d < base/2 || d > base {
+					t.Errorf("sleep %d = %v, want within [%v, %v]", i+1, d, base/2, base)
+				}
+			}
+		})
+	}
+}
+
+func TestBackoff(t *testing.T) {
+	t.Parallel()
+	r := aliyun.Retry{BaseDelay: 100 * time.Millisecond, MaxDelay: time.Second}
+	for attempt, want := range map[int]time.Duration{
+		1: 100 * time.Millisecond, 2: 200 * time.Millisecond, 3: 400 * time.Millisecond,
+		4: 800 * time.Millisecond, 5: time.Second, 50: time.Second,
+	} {
+		if got := r.Backoff(attempt); got != want {
+			t.Errorf("Backoff(%d) = %v, want %v", attempt, got, want)
+		}
+	}
+	def := aliyun.Retry{}
+	if got := def.Backoff(1); got != 200*time.Millisecond {
+		t.Errorf("default Backoff(1) = %v, want 200ms", got)
+	}
+	if got := def.Backoff(30); got != 5*time.Second {
+		t.Errorf("default Backoff(30) = %v, want 5s", got)
+	}
+}
+
+func TestDoDefaultsToThreeAttempts(t *testing.T) {
+	t.Parallel()
+	var s sleeps
+	fn, calls := failing(throttled, throttled, throttled, throttled)
+	err := aliyun.Do(context.Background(), aliyun.Retry{Sleep: s.sleep}, "Op", fn)
+	if !errors.Is(err, aliyun.ErrThrottled) || *calls != 3 {
+		t.Errorf("Do = %v after %d calls, want throttled after 3", err, *calls)
+	}
+}
+
+func TestDoHonoursContext(t *testing.T) {
+	t.Parallel()
+	t.Run("canceled before", func(t *testing.T) {
+		t.Parallel()
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		fn, calls := failing()
+		if err := aliyun.Do(ctx, aliyun.Retry{}, "Op", fn); !errors.Is(err, context.Canceled) || *calls != 0 {
+			t.Errorf("Do = %v after %d calls, want canceled before any call", err, *calls)
+		}
+	})
+	t.Run("canceled while sleeping", func(t *testing.T) {
+		t.Parallel()
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		fn, calls := failing(throttled, throttled)
+		r := aliyun.Retry{Sleep: func(ctx context.Context, _ time.Duration) error {
+			cancel()
+			return ctx.Err()
+		}}
+		err := aliyun.Do(ctx, r, "Op", fn)
+		if !errors.Is(err, context.Canceled) || !errors.Is(err, aliyun.ErrThrottled) || *calls != 1 {
+			t.Errorf("Do = %v after %d calls, want canceled and throttled after 1", err, *calls)
+		}
+	})
+	t.Run("canceled between attempts", func(t *testing.T) {
+		t.Parallel()
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		fn, calls := failing(unavailable, unavailable)
+		r := aliyun.Retry{Sleep: func(context.Context, time.Duration) error { cancel(); return nil }}
+		err := aliyun.Do(ctx, r, "Op", fn)
+		if !errors.Is(err, context.Canceled) || !errors.Is(err, aliyun.ErrServer) || *calls != 1 {
+			t.Errorf("Do = %v after %d calls, want canceled and server error after 1", err, *calls)
+		}
+	})
+	t.Run("the default sleep stops on cancel", func(t *testing.T) {
+		t.Parallel()
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		n := 0
+		fn := func() error {
+			n++
+			cancel() // the hour-long backoff must end at once
+			return throttled
+		}
+		done := make(chan error, 1)
+		go func() { done <- aliyun.Do(ctx, aliyun.Retry{BaseDelay: time.Hour, MaxDelay: time.Hour}, "Op", fn) }()
+		select {
+		case err := <-done:
+			if !errors.Is(err, context.Canceled) || n != 1 {
+				t.Errorf("Do = %v after %d calls, want canceled after 1", err, n)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("Do slept through a canceled context")
+		}
+	})
+}
