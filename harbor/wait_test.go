@@ -1,0 +1,109 @@
+package harbor_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/regdr/regdr/harbor"
+	"github.com/regdr/regdr/harbor/harbortest"
+	"github.com/regdr/regdr/internal/testutil"
+)
+
+// flaky answers the first n execution polls with 503, as a Harbor behind a restarting
+// proxy would.
+type flaky struct {
+	h     http.Handler
+	fails atomic.Int32
+}
+
+func (f *flaky) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/api/v2.0/replication/executions/") && f.fails.Add(-1) >= 0 {
+		http.Error(w, `{"errors":[{"code":"UNAVAILABLE","message":"restarting"}]}`, http.StatusServiceUnavailable)
+		return
+	}
+	f.h.ServeHTTP(w, r)
+}
+
+// TestWaitRetriesTransientErrors: Wait rides out 503s (each after one interval on the
+// injected clock) up to Retries in a row, then gives up with ErrServer; a 401 ends it at
+// once.
+func TestWaitRetriesTransientErrors(t *testing.T) {
+	t.Parallel()
+	srv := harbortest.New(harbortest.WithSyncExecutions())
+	f := &flaky{h: srv}
+	hs := httptest.NewServer(f)
+	t.Cleanup(func() { hs.Close(); srv.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	c, err := harbor.New(hs.URL, harbor.WithBasicAuth(admin, password))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, err := c.CreatePolicy(ctx, harbor.Policy{Name: "p", DestRegistryID: mustRegistry(t, ctx, c, newDest(t).URL), DestNamespace: "ns", Enabled: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := c.StartExecution(ctx, pid) // synchronous: already succeeded
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	wait := func(failures int32, retries int) (*harbor.Execution, int, error) {
+		f.fails.Store(failures)
+		clock := testutil.NewClock(time.Time{})
+		type result struct {
+			ex  *harbor.Execution
+			err error
+		}
+		done := make(chan result, 1)
+		go func() {
+			ex, err := c.Wait(ctx, id, harbor.WaitOptions{Interval: time.Second, Clock: clock, Retries: retries})
+			done <- result{ex, err}
+		}()
+		for waits := 0; ; {
+			select {
+			case r := <-done:
+				return r.ex, waits, r.err
+			default:
+			}
+			if clock.WaitForWaiters(1, 50*time.Millisecond) {
+				clock.Advance(time.Second)
+				waits++
+			}
+		}
+	}
+	if ex, waits, err := wait(3, 0); err != nil || ex.Status != harbor.StatusSucceed || waits != 3 {
+		t.Errorf("3 failures, default retries: %+v, %v after %d waits; want Succeed after 3 waits", ex, err, waits)
+	}
+	if _, _, err := wait(3, 2); !errors.Is(err, harbor.ErrServer) {
+		t.Errorf("3 failures, 2 retries: %v, want ErrServer", err)
+	}
+	if _, _, err := wait(1, -1); !errors.Is(err, harbor.ErrServer) {
+		t.Errorf("1 failure, no retries: %v, want ErrServer", err)
+	}
+	bad, err := harbor.New(hs.URL, harbor.WithBasicAuth(admin, "wrong"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.fails.Store(0)
+	if _, err := bad.Wait(ctx, id, harbor.WaitOptions{Clock: testutil.NewClock(time.Time{})}); !errors.Is(err, harbor.ErrUnauthorized) {
+		t.Errorf("wrong password: %v, want ErrUnauthorized at once", err)
+	}
+}
+
+// mustRegistry registers the registry at url as an endpoint, so a policy has somewhere
+// to push.
+func mustRegistry(t *testing.T, ctx context.Context, c *harbor.Client, url string) int64 {
+	t.Helper()
+	id, err := c.CreateRegistry(ctx, harbor.Registry{Name: "self", Type: harbor.TypeDockerRegistry, URL: url})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
