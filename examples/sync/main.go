@@ -6,7 +6,7 @@
 //
 // Credentials come from the Docker config (docker login), like other registry tools. The
 // exit status is 0 only if every planned artifact is verified at the destination; 1 if
-// something failed or a conflict was left alone; 2 for bad flags.
+// something failed or a conflict was left alone; 2 for bad flags (-h is not an error).
 package main
 
 import (
@@ -75,9 +75,10 @@ func parse(args []string, stderr io.Writer) (*config, error) {
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	c, err := parse(args, stderr)
 	if err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(stderr, "sync:", err)
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
 		}
+		fmt.Fprintln(stderr, "sync:", err)
 		return 2
 	}
 	s, err := newSyncer(c, stderr)

@@ -111,3 +111,14 @@ func TestRunFailsWhenNothingVerified(t *testing.T) {
 		t.Errorf("sync -override exit %d, want 0\n%s", code, errOut.String())
 	}
 }
+
+// -h prints the flags and is not an error; a bad flag is (exit 2).
+func TestHelpAndBadFlags(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if code := run(context.Background(), []string{"-h"}, &out, &errOut); code != 0 || !strings.Contains(errOut.String(), "-bandwidth") {
+		t.Errorf("-h: exit %d, stderr %q; want 0 and the flags", code, errOut.String())
+	}
+	if code := run(context.Background(), []string{"-nope"}, &out, &errOut); code != 2 {
+		t.Errorf("-nope: exit %d, want 2", code)
+	}
+}
