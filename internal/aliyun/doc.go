@@ -26,7 +26,11 @@
 //
 // # Concurrency
 //
-// Config and Credentials are values; Do is safe for concurrent use.
+// Config and Credentials are values; Do is safe for concurrent use. The SDK clients are not
+// (darabonba-openapi keeps per-request state in the client): a wrapper holds them in a
+// [Pool], which hands one client to one call at a time and creates more when all are busy,
+// so the wrapper — acr.Client, the privatezone and alidns providers — is safe for
+// concurrent use.
 //
 // # Testing
 //
