@@ -48,8 +48,10 @@
 //
 // # Concurrency
 //
-// A *Client is safe for concurrent use. Wait blocks its caller only; progress is
-// reported through the callback in [WaitOptions], from Wait's goroutine.
+// A *Client is safe for concurrent use. Wait blocks its caller only, and rides out
+// transient poll failures (transport errors, 5xx, 429) up to WaitOptions.Retries in a
+// row; progress is reported through the callback in [WaitOptions], from Wait's goroutine.
+// Other calls are not retried.
 //
 // # Testing
 //
