@@ -46,7 +46,8 @@
 //
 // # Concurrency
 //
-// A Client, and the authenticator it returns, are safe for concurrent use.
+// A Client, and the authenticator it returns, are safe for concurrent use: each call takes
+// an SDK client of its own from a pool, so concurrent calls run in parallel.
 //
 // # Testing
 //

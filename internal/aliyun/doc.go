@@ -9,13 +9,15 @@
 // Usage in a wrapper package:
 //
 //	oc, err := cfg.OpenAPIConfig("cr." + cfg.Region + ".aliyuncs.com")
-//	api, err := cr.NewClient(oc)
+//	apis, err := aliyun.NewPool(func() (*cr.Client, error) { return cr.NewClient(oc) })
 //	err = aliyun.Do(ctx, cfg.Retry, "GetNamespace", func() error {
-//		resp, err := api.GetNamespaceWithOptions(req, cfg.Runtime())
-//		if err != nil {
-//			return err // converted by Do
-//		}
-//		return aliyun.CheckSuccess("GetNamespace", resp.Body)
+//		return apis.Use(func(api *cr.Client) error {
+//			resp, err := api.GetNamespaceWithOptions(req, cfg.Runtime())
+//			if err != nil {
+//				return err // converted by Do
+//			}
+//			return aliyun.CheckSuccess("GetNamespace", resp.Body)
+//		})
 //	})
 //
 // Errors are *[Error] values matched with errors.Is against [ErrNotFound],
@@ -30,7 +32,9 @@
 // (darabonba-openapi keeps per-request state in the client): a wrapper holds them in a
 // [Pool], which hands one client to one call at a time and creates more when all are busy,
 // so the wrapper — acr.Client, the privatezone and alidns providers — is safe for
-// concurrent use.
+// concurrent use. Each OpenAPIConfig also installs its own HTTP client (the SDK's default
+// one is shared process-wide and rewritten per request) and, for the default chain, a
+// locked credential.
 //
 // # Testing
 //
