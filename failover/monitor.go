@@ -35,7 +35,9 @@ type MonitorConfig struct {
 	// The default (false) leaves failback manual.
 	AutoFailback bool
 	// Failover is the template of failover requests: Lag, RPO, Reason, Actor, Targets
-	// (health is filled in each round). Force is refused: a monitor never forces.
+	// (health is filled in each round). Force is refused: a monitor never forces. A Lag
+	// that is a LagRefresher (LastKnownLag) is refreshed every round the primary is up, so
+	// the failover can be held to the RPO once the primary can no longer be listed.
 	Failover FailoverRequest
 	// Failback is the template of failback requests: MinHealthy, MinDwell, Reason, Actor,
 	// Targets.
@@ -61,6 +63,9 @@ const (
 	EventRefused EventKind = "refused"
 	// EventHoldDown: a switch is called for but the hold-down is in effect.
 	EventHoldDown EventKind = "hold-down"
+	// EventLagError: refreshing the replication lag (a LagRefresher in Failover.Lag)
+	// failed while the primary was up; Err says why.
+	EventLagError EventKind = "lag-error"
 )
 
 // MonitorEvent is one thing a monitor saw or did.
@@ -136,6 +141,11 @@ func (m *Monitor) Tick(ctx context.Context) []MonitorEvent {
 	emit(MonitorEvent{Kind: EventProbed})
 	if ctx.Err() != nil {
 		return events
+	}
+	if r, ok := m.cfg.Failover.Lag.(LagRefresher); ok && prim.Health == HealthUp {
+		if err := r.Refresh(ctx); err != nil {
+			emit(MonitorEvent{Kind: EventLagError, Err: err})
+		}
 	}
 	var plan *Plan
 	var err error

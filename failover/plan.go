@@ -180,7 +180,15 @@ func (p *Plan) String() string {
 		}
 	}
 	if e.Lag != nil {
-		fmt.Fprintf(&b, "  lag: %d missing, %d stale, oldest %v (RPO %v)\n", e.Lag.Missing, e.Lag.Stale, e.Lag.OldestMissing, e.RPO)
+		oldest := e.Lag.OldestMissing.Round(time.Millisecond)
+		if oldest >= time.Second {
+			oldest = oldest.Round(time.Second)
+		}
+		fmt.Fprintf(&b, "  lag: %d missing, %d stale, oldest %v (RPO %v)", e.Lag.Missing, e.Lag.Stale, oldest, e.RPO)
+		if age := p.CreatedAt.Sub(e.Lag.CheckedAt); !e.Lag.CheckedAt.IsZero() && age >= time.Second {
+			fmt.Fprintf(&b, ", measured %v before the plan", age.Round(time.Second))
+		}
+		b.WriteString("\n")
 	}
 	if e.LagError != "" {
 		fmt.Fprintf(&b, "  lag unknown: %s\n", e.LagError)

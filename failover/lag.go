@@ -1,0 +1,127 @@
+package failover
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// DefaultLagMaxAge is LastKnownLag.MaxAge's default.
+const DefaultLagMaxAge = time.Hour
+
+// LagRefresher is a LagReporter that can be kept fresh while the primary is up. A
+// Monitor whose Failover.Lag implements it calls Refresh in every round in which the
+// primary is up.
+type LagRefresher interface {
+	LagReporter
+	Refresh(ctx context.Context) error
+}
+
+// LastKnownLag is a LagReporter for the moment the lag matters most: Harbor is down, and
+// what it holds cannot be listed, so a fresh comparison fails. LastKnownLag remembers the
+// last lag Reporter measured and, when a fresh measurement fails, answers that one, aged:
+// anything pushed to Harbor since may be missing from ACR EE, so OldestMissing grows by
+// the time since CheckedAt. A remembered lag older than MaxAge is not used: the failure is
+// returned, and a failover with an RPO is refused unless forced.
+//
+// Keep it fresh while Harbor is up: give it to a Monitor (which calls Refresh every round
+// the primary is up, at most once per Every), call Refresh from your own loop, or Seed it
+// with a lag measured elsewhere (for example by `examples/verify -json` on a schedule).
+// A LastKnownLag is safe for concurrent use.
+type LastKnownLag struct {
+	// Reporter measures the lag (required), e.g. a LagFunc over replication.Verifier.Lag.
+	Reporter LagReporter
+	// MaxAge is how old a remembered lag may be. The default is DefaultLagMaxAge.
+	MaxAge time.Duration
+	// Every is the least time between two measurements by Refresh (0: every call). Lag
+	// always measures.
+	Every time.Duration
+	// Clock ages the remembered lag. The default is the wall clock.
+	Clock Clock
+
+	mu   sync.Mutex
+	last *Lag
+}
+
+var _ LagRefresher = (*LastKnownLag)(nil)
+
+// Lag measures; when that fails it returns the remembered lag, aged, if it is no older
+// than MaxAge, and otherwise the failure.
+func (l *LastKnownLag) Lag(ctx context.Context) (Lag, error) {
+	if l.Reporter == nil {
+		return Lag{}, fmt.Errorf("%w: LastKnownLag without a Reporter", ErrInvalid)
+	}
+	lag, err := l.Reporter.Lag(ctx)
+	if err == nil {
+		l.remember(lag)
+		return lag, nil
+	}
+	last, ok := l.Last()
+	if !ok {
+		return Lag{}, err
+	}
+	age := max(l.now().Sub(last.CheckedAt), 0)
+	if maxAge := l.maxAge(); age > maxAge {
+		return Lag{}, fmt.Errorf("%w; the last measured lag is %v old, more than %v", err, age.Round(time.Second), maxAge)
+	}
+	last.OldestMissing += age
+	return last, nil
+}
+
+// Refresh measures unless the remembered lag is younger than Every.
+func (l *LastKnownLag) Refresh(ctx context.Context) error {
+	if last, ok := l.Last(); ok && l.Every > 0 && l.now().Sub(last.CheckedAt) < l.Every {
+		return nil
+	}
+	if l.Reporter == nil {
+		return fmt.Errorf("%w: LastKnownLag without a Reporter", ErrInvalid)
+	}
+	lag, err := l.Reporter.Lag(ctx)
+	if err != nil {
+		return err
+	}
+	l.remember(lag)
+	return nil
+}
+
+// Seed remembers lag, measured elsewhere, unless a newer one is remembered. A lag without
+// CheckedAt is taken as measured now.
+func (l *LastKnownLag) Seed(lag Lag) {
+	l.remember(lag)
+}
+
+// Last returns the remembered lag, as measured (not aged).
+func (l *LastKnownLag) Last() (Lag, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.last == nil {
+		return Lag{}, false
+	}
+	return *l.last, true
+}
+
+func (l *LastKnownLag) remember(lag Lag) {
+	if lag.CheckedAt.IsZero() {
+		lag.CheckedAt = l.now()
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.last == nil || !lag.CheckedAt.Before(l.last.CheckedAt) {
+		l.last = &lag
+	}
+}
+
+func (l *LastKnownLag) now() time.Time {
+	if l.Clock != nil {
+		return l.Clock.Now()
+	}
+	return time.Now()
+}
+
+func (l *LastKnownLag) maxAge() time.Duration {
+	if l.MaxAge > 0 {
+		return l.MaxAge
+	}
+	return DefaultLagMaxAge
+}
