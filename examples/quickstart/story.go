@@ -41,9 +41,6 @@ type story struct {
 	policy  int64
 	pushed  map[string]v1.Hash // repo:tag → digest pushed into Harbor
 
-	lagMu   sync.Mutex
-	lastLag replication.LagSummary
-
 	dir         string // for the journal
 	journalPath string
 	journal     *failover.FileJournal
@@ -253,14 +250,11 @@ func (s *story) replicate(ctx context.Context) error {
 	return nil
 }
 
-// checkLag records a complete verification (the lag failover will consult).
+// checkLag checks that a verification found ACR EE complete.
 func (s *story) checkLag(r *replication.LagReport) error {
 	if r == nil || !r.Complete() {
 		return fmt.Errorf("ACR EE is incomplete: %v", r)
 	}
-	s.lagMu.Lock()
-	s.lastLag = r.Summary()
-	s.lagMu.Unlock()
 	s.ok("verified: %s", r)
 	for _, e := range r.Extra {
 		s.note("extra: %+v", e)
@@ -268,10 +262,14 @@ func (s *story) checkLag(r *replication.LagReport) error {
 	return nil
 }
 
+// verifier is the completeness check of the setup.
+func (s *story) verifier() *replication.Verifier {
+	return &replication.Verifier{Harbor: s.harbor, Tags: s.acr, Setup: s.setup, Clock: s.clock}
+}
+
 // verify runs the completeness check.
 func (s *story) verify(ctx context.Context) error {
-	v := &replication.Verifier{Harbor: s.harbor, Tags: s.acr, Setup: s.setup, Clock: s.clock}
-	r, err := v.Verify(ctx)
+	r, err := s.verifier().Verify(ctx)
 	if err != nil {
 		return err
 	}
@@ -358,13 +356,13 @@ func (s *story) failover(ctx context.Context) error {
 		Switcher: sw, Primary: primary, Secondary: secondary, AutoApply: true, Clock: s.clock,
 		Failover: failover.FailoverRequest{
 			Reason: "harbor unreachable", Actor: "regdr monitor",
-			// The last completeness check (Harbor cannot be listed once it is down), held
-			// to a 15-minute data-loss budget.
-			Lag: failover.LagFunc(func(context.Context) (failover.Lag, error) {
-				s.lagMu.Lock()
-				defer s.lagMu.Unlock()
-				return failover.Lag(s.lastLag), nil
-			}),
+			// The completeness check, held to a 15-minute data-loss budget. Once Harbor is
+			// down it cannot be listed: the monitor refreshes the lag every round Harbor is
+			// up, and the plan uses the last one, aged by the time since.
+			Lag: &failover.LastKnownLag{Clock: s.clock, Reporter: failover.LagFunc(func(ctx context.Context) (failover.Lag, error) {
+				sum, err := s.verifier().Lag(ctx)
+				return failover.Lag(sum), err
+			})},
 			RPO: 15 * time.Minute,
 		},
 	})
@@ -373,22 +371,30 @@ func (s *story) failover(ctx context.Context) error {
 	}
 	s.sw, s.primary, s.secondary, s.journal = sw, primary, secondary, journal
 
+	// The monitor probes every DefaultMonitorInterval; the simulated clock skips the waits
+	// (Monitor.Run would sleep them).
+	tick := func() []failover.MonitorEvent {
+		defer s.clock.Skip(failover.DefaultMonitorInterval)
+		return mon.Tick(ctx)
+	}
 	for range failover.DefaultThreshold {
-		mon.Tick(ctx)
+		tick()
 	}
 	if h, a := primary.Status(), secondary.Status(); h.Health != failover.HealthUp || a.Health != failover.HealthUp {
 		return fmt.Errorf("before the disaster: harbor %s, acr-ee %s; want both up", h.Health, a.Health)
 	}
-	s.ok("monitor: Harbor and ACR EE both up (%d probes each from %s)", failover.DefaultThreshold, clientVPC)
+	s.ok("monitor: Harbor and ACR EE both up (%d probes each from %s, %v apart on the simulated clock); replication lag measured", failover.DefaultThreshold, clientVPC, failover.DefaultMonitorInterval)
 
 	w.StopHarbor()
 	s.note("— Harbor stops —")
 	var applied *failover.MonitorEvent
 	for round := 1; round <= failover.DefaultThreshold && applied == nil; round++ {
-		for _, e := range mon.Tick(ctx) {
+		for _, e := range tick() {
 			switch e.Kind {
 			case failover.EventProbed:
 				s.note("monitor round %d: %d failed probe(s) of Harbor in a row: harbor %s, acr-ee %s", round, e.Primary.DownStreak, e.Primary.Health, e.Secondary.Health)
+			case failover.EventLagError:
+				s.note("monitor round %d: the replication lag cannot be refreshed (Harbor cannot be listed); the last one measured stands, aging", round)
 			case failover.EventPlanned:
 				s.ok("monitor: Harbor down after %d failed probes, ACR EE up: failover planned", e.Primary.DownStreak)
 				s.show("failover plan", e.Plan)
