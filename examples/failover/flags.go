@@ -37,6 +37,8 @@ type config struct {
 	probeInterval, probeTimeout, minDwell       time.Duration
 	verifyTimeout, verifyInterval, planTTL, rpo time.Duration
 	harborUser, projects, namespace             string
+	lagFile                                     string
+	lagMaxAge                                   time.Duration
 	flatten                                     int
 	setFlags                                    map[string]bool
 }
@@ -83,6 +85,8 @@ func parse(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&c.projects, "projects", "", "with -rpo: comma-separated Harbor projects replicated (empty: all)")
 	fs.StringVar(&c.namespace, "namespace", "", "with -rpo: ACR EE namespace replicated into (default: the only project)")
 	fs.IntVar(&c.flatten, "flatten", 1, "with -rpo: Harbor's dest_namespace_replace_count (-1 flattens all, 0 none)")
+	fs.StringVar(&c.lagFile, "lag-file", "", "with -rpo: a lag report `FILE` (`examples/verify -json`, run on a schedule) used when Harbor cannot be listed")
+	fs.DurationVar(&c.lagMaxAge, "lag-max-age", failover.DefaultLagMaxAge, "with -rpo: the oldest last-known lag accepted (aged by the time since it was measured)")
 	fs.BoolVar(&c.force, "force", false, "fail over although the replication lag exceeds -rpo or cannot be read (needs -reason)")
 	fs.StringVar(&c.reason, "reason", "", "why: recorded in the plan, the journal and the audit lines")
 	fs.StringVar(&c.actor, "actor", defaultActor(), "who: recorded in the plan and the journal")
@@ -168,6 +172,12 @@ func (c *config) validate() error {
 	if c.force && strings.TrimSpace(c.reason) == "" {
 		return errors.New("-force needs -reason")
 	}
+	if (c.setFlags["lag-file"] || c.setFlags["lag-max-age"]) && c.rpo == 0 {
+		return errors.New("-lag-file and -lag-max-age apply with -rpo only")
+	}
+	if c.lagMaxAge <= 0 {
+		return errors.New("-lag-max-age must be positive")
+	}
 	if c.force && c.rpo == 0 {
 		return errors.New("-force overrides the -rpo check only: nothing overrides an unhealthy ACR EE or an unexpected record")
 	}
@@ -181,7 +191,7 @@ func (c *config) validate() error {
 		if c.minHealthy < 1 || c.minHealthy > c.probes {
 			return fmt.Errorf("-min-healthy %d must be between 1 and -probes (%d)", c.minHealthy, c.probes)
 		}
-		for _, f := range []string{"primary", "rpo", "force", "type"} {
+		for _, f := range []string{"primary", "rpo", "force", "type", "lag-file", "lag-max-age"} {
 			if c.setFlags[f] {
 				return fmt.Errorf("-%s applies to failover only", f)
 			}

@@ -40,6 +40,13 @@
 // -plan FILE -yes applies exactly that plan later — refused as stale if a record changed
 // since it was planned or the plan is older than -plan-ttl.
 //
+// Holding a failover to an RPO: -rpo 15m compares Harbor (its API, as -harbor-user with
+// $HARBOR_PASSWORD; -projects, -namespace, -flatten as the policy has them) with ACR EE
+// and refuses when the oldest missing artifact is older. In a real outage Harbor cannot be
+// listed, so keep a lag report from while it was up — `examples/verify -json > lag.json`
+// on a schedule — and pass -lag-file lag.json: it stands in, aged by the time since it was
+// measured, up to -lag-max-age. -force -reason "…" overrides the lag check, on the record.
+//
 // Without -yes nothing is written: the plan is printed and the command exits 1. Alibaba
 // Cloud credentials come from the default credential chain (ALIBABA_CLOUD_ACCESS_KEY_ID,
 // ALIBABA_CLOUD_ACCESS_KEY_SECRET, ALIBABA_CLOUD_SECURITY_TOKEN, profiles, ECS RAM role,

@@ -24,6 +24,7 @@ import (
 	"github.com/regdr/regdr/dns/dnstest"
 	"github.com/regdr/regdr/failover"
 	"github.com/regdr/regdr/harbor/harbortest"
+	"github.com/regdr/regdr/replication"
 )
 
 const (
@@ -502,6 +503,29 @@ func TestRPO(t *testing.T) {
 	if code, _, errOut := cli(t, w.solutionA(append(rpo, "-dry-run")...)...); code != 1 || !strings.Contains(errOut, "replication lag") {
 		t.Errorf("lag unreadable: exit %d, want 1:\n%s", code, errOut)
 	}
+	// A lag report measured while Harbor was up (examples/verify -json on a schedule)
+	// stands in for the unreadable lag, aged, within -lag-max-age.
+	lagFile := func(age time.Duration) string {
+		b, err := json.Marshal(replication.LagReport{CheckedAt: time.Now().Add(-age), Expected: 3, Present: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := filepath.Join(t.TempDir(), "lag.json")
+		if err := os.WriteFile(f, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	code, out, errOut = cli(t, w.solutionA(append(rpo, "-dry-run", "-lag-file", lagFile(10*time.Minute))...)...)
+	if code != 0 || !strings.Contains(out, "before the plan") || !strings.Contains(errOut+out, "last known replication lag") {
+		t.Errorf("lag from a 10-minute-old report, RPO 1h: exit %d, want 0 with the aged lag in the plan:\n%s\n%s", code, out, errOut)
+	}
+	if code, _, errOut := cli(t, w.solutionA(append(rpo, "-dry-run", "-lag-file", lagFile(50*time.Minute), "-rpo", "30m")...)...); code != 1 || !strings.Contains(errOut, "replication lag") {
+		t.Errorf("a report 50 minutes old, RPO 30m: exit %d, want 1 (the lag has aged past the RPO):\n%s", code, errOut)
+	}
+	if code, _, errOut := cli(t, w.solutionA(append(rpo, "-dry-run", "-lag-file", lagFile(2*time.Hour))...)...); code != 1 || !strings.Contains(errOut, "more than 1h0m0s") {
+		t.Errorf("a report 2 hours old: exit %d, want 1 (older than -lag-max-age):\n%s", code, errOut)
+	}
 	code, out, errOut = cli(t, w.solutionA(append(rpo, "-force", "-reason", "harbor is gone", "-journal", w.journal(), "-yes")...)...)
 	if code != 0 || !strings.Contains(out, "harbor is gone") {
 		t.Errorf("forced failover: exit %d, want 0 with the force reason in the plan:\n%s\n%s", code, out, errOut)
@@ -526,6 +550,8 @@ func TestBadFlags(t *testing.T) {
 		"dry run and yes":      append(a, "-dry-run", "-yes", "-journal", "j"),
 		"force without reason": append(a, "-force", "-rpo", "1h"),
 		"force without rpo":    append(a, "-force", "-reason", "r"),
+		"lag file without rpo": append(a, "-lag-file", "lag.json"),
+		"zero lag max age":     append(a, "-rpo", "1h", "-lag-max-age", "0"),
 		"public with vpc":      {"-solution", "public", "-zone", "z", "-vpc", "v", "-region", "r", "-primary", "1.2.3.4", "-instance", "i", "-acr", "a.example"},
 		"plain http api":       append(a, "-pvtz-api", "http://pvtz.aliyuncs.com"),
 		"url with password":    append(a, "-harbor", "https://admin:hunter2@harbor.example"),

@@ -114,11 +114,31 @@ func (r *runner) httpClient() (*http.Client, error) {
 }
 
 // lagReporter compares Harbor's artifacts (its API, as admin) with ACR EE's tags. While
-// Harbor is down the lag cannot be read: the failover is then refused unless -force.
+// Harbor is down the lag cannot be read: the last known one from -lag-file stands, aged by
+// the time since it was measured, up to -lag-max-age; otherwise the failover is refused
+// unless -force.
 func (r *runner) lagReporter() (failover.LagReporter, error) {
 	c := r.c
+	lk := &failover.LastKnownLag{MaxAge: c.lagMaxAge, Reporter: failover.LagFunc(func(context.Context) (failover.Lag, error) {
+		return failover.Lag{}, errors.New("no -harbor to measure the lag from")
+	})}
+	if c.lagFile != "" {
+		b, err := os.ReadFile(c.lagFile)
+		if err != nil {
+			return nil, fmt.Errorf("-lag-file: %w", err)
+		}
+		var rep replication.LagReport
+		if err := json.Unmarshal(b, &rep); err != nil || rep.CheckedAt.IsZero() {
+			return nil, fmt.Errorf("-lag-file %s is not a lag report from examples/verify -json (%v)", c.lagFile, err)
+		}
+		lk.Seed(failover.Lag(rep.Summary()))
+		r.step("last known replication lag (%s): %s, measured %s", c.lagFile, rep.String(), rep.CheckedAt.UTC().Format(time.RFC3339))
+	}
 	if c.harborURL == "" {
-		return nil, errors.New("-rpo needs -harbor: the lag is read from Harbor's API")
+		if c.lagFile == "" {
+			return nil, errors.New("-rpo needs -harbor or -lag-file: the lag is read from Harbor's API and ACR EE")
+		}
+		return lk, nil
 	}
 	client, err := r.httpClient()
 	if err != nil {
@@ -140,13 +160,14 @@ func (r *runner) lagReporter() (failover.LagReporter, error) {
 		setup.Projects = strings.Split(c.projects, ",")
 	}
 	v := &replication.Verifier{Harbor: h, Tags: r.acr, Setup: setup}
-	return failover.LagFunc(func(ctx context.Context) (failover.Lag, error) {
+	lk.Reporter = failover.LagFunc(func(ctx context.Context) (failover.Lag, error) {
 		s, err := v.Lag(ctx)
 		if err == nil {
 			r.step("replication lag: %d missing, %d stale, oldest %v (RPO %v)", s.Missing, s.Stale, s.OldestMissing, c.rpo)
 		}
 		return failover.Lag(s), err
-	}), nil
+	})
+	return lk, nil
 }
 
 // readJournal reads the journal file's entries without opening it for writing (a
