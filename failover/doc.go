@@ -30,9 +30,11 @@
 // returns a [Plan] — a value with JSON tags, a String for review and HasChanges — naming
 // every record change with its record ID, old and new value, type and TTL, and the
 // evidence it rests on: both registries' health, the replication lag ([LagReporter];
-// replication.Verifier's Lag converts to it) and the observed records. Preflight refuses with [ErrSecondaryUnhealthy],
-// [ErrLagExceedsRPO] (unless forced; the force and its reason are recorded) or
-// [ErrUnexpectedRecord]. A plan only ever rewrites one existing record to another full
+// replication.Verifier's Lag converts to it) and the observed records. Harbor cannot be
+// listed once it is down, so wrap the lag in a [LastKnownLag]: the last lag measured,
+// aged by the time since, stands in (a [Monitor] keeps it fresh while Harbor is up).
+// Preflight refuses with [ErrSecondaryUnhealthy], [ErrLagExceedsRPO] (unless forced; the
+// force and its reason are recorded) or [ErrUnexpectedRecord]. A plan only ever rewrites one existing record to another full
 // value: no name is left without an answer. Planning without applying is a dry run.
 //
 // [Switcher.Apply] refuses a plan that expired or whose records changed since they were
