@@ -26,14 +26,12 @@ type vpcClient struct {
 
 func newVPCClient(w *world) *vpcClient {
 	r := dnstest.Resolver(w.dnsAddr)
-	dialer := &net.Dialer{Resolver: r}
-	return &vpcClient{
-		resolver: r,
-		host:     net.JoinHostPort(customName, w.port),
-		// No keep-alives: every request dials, so it follows DNS at once (a daemon
-		// would after the record's TTL).
-		rt: &http.Transport{DialContext: dialer.DialContext, DisableKeepAlives: true},
-	}
+	rt := w.pki.transport()
+	rt.DialContext = (&net.Dialer{Resolver: r}).DialContext
+	// No keep-alives: every request dials, so it follows DNS at once (a daemon would
+	// after the record's TTL).
+	rt.DisableKeepAlives = true
+	return &vpcClient{resolver: r, host: net.JoinHostPort(customName, w.port), rt: rt}
 }
 
 // resolve returns the chain of answers for the custom name: CNAME targets, then addresses.
@@ -59,10 +57,10 @@ func trimDot(s string) string {
 	return s
 }
 
+// ref names repoTag on the custom endpoint, over HTTPS: the certificate must name
+// cross-region.registry.io, whichever registry answers.
 func (c *vpcClient) ref(repoTag string) (name.Reference, error) {
-	// Plain HTTP: the quickstart's registries listen on loopback without TLS. With real
-	// endpoints, drop name.Insecure: TLS is verified.
-	return name.ParseReference(c.host+"/"+repoTag, name.Insecure)
+	return name.ParseReference(c.host + "/" + repoTag)
 }
 
 func (c *vpcClient) options(ctx context.Context, auth authn.Authenticator) []remote.Option {

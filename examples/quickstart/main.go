@@ -25,8 +25,10 @@
 //     restores the record from the journal.
 //
 // Each step prints one line; -q leaves out the plans. The exit status is 0 only if every
-// check held. The registries speak plain HTTP on loopback (127.0.0.1 and 127.0.0.2, one
-// port); against real endpoints regdr verifies TLS.
+// check held. Harbor and ACR EE listen on one port at two loopback addresses (127.0.0.1
+// and 127.0.0.2) with certificates from a CA made for the run, which every client —
+// the admin's, Harbor's replication, the probes, the VPC client — verifies. The Alibaba
+// Cloud OpenAPI emulators speak plain HTTP.
 package main
 
 import (

@@ -39,7 +39,9 @@ func TestQuickstart(t *testing.T) {
 		"from ACR EE: sha256:",
 		"failback refused so soon after failover",
 		"failback applied: cross-region.registry.io A 127.0.0.1 again",
-		"all 24 checks held",
+		"Harbor https://127.0.0.1:", // TLS, verified against the run's CA
+		"ACR EE custom domain cross-region.registry.io",
+		"all 25 checks held",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q", want)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -315,6 +316,17 @@ func (s *story) eventTrigger(ctx context.Context) error {
 // failover: Harbor stops; the monitor switches the PrivateZone record to ACR EE.
 func (s *story) failover(ctx context.Context) error {
 	w := s.w
+	// Solution (a) keeps the clients' name: ACR EE serves cross-region.registry.io as a
+	// custom domain, with a certificate for it.
+	if err := s.acr.CreateCustomDomain(ctx, customName, acr.CustomDomainSpec{CertID: "cas-quickstart"}); err != nil {
+		return fmt.Errorf("custom domain %s: %w", customName, err)
+	}
+	d, err := s.acr.GetCustomDomain(ctx, customName)
+	if err != nil {
+		return fmt.Errorf("custom domain %s: %w", customName, err)
+	}
+	s.ok("ACR EE custom domain %s (%s endpoint, certificate %s): clients keep their name, and TLS, after a switch", d.Domain, d.EndpointType, d.CertID)
+
 	s.journalPath = filepath.Join(s.dir, "journal.jsonl")
 	journal, err := failover.OpenFileJournal(s.journalPath)
 	if err != nil {
@@ -339,7 +351,8 @@ func (s *story) failover(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	prober, err := failover.NewProber(clientVPC, failover.WithProberClock(s.clock))
+	prober, err := failover.NewProber(clientVPC, failover.WithProberClock(s.clock),
+		failover.WithHTTPClient(&http.Client{Transport: w.pki.transport()}))
 	if err != nil {
 		return err
 	}

@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -43,14 +46,19 @@ const (
 	acrPassword = "quickstart-Registry-Pa55"
 )
 
+// quietLog drops the servers' own log lines (a handshake cut short while Harbor stops).
+var quietLog = log.New(io.Discard, "", 0)
+
 // world is everything the runbook touches, in-process on loopback: a Harbor, an ACR EE
 // instance (OpenAPI and registry), the PrivateZone OpenAPI, and a DNS server answering
 // from PrivateZone for the clients' VPC.
 type world struct {
+	pki       *pki
 	harbor    *harbortest.Server
-	harborURL string // http://127.0.0.1:port
+	harborURL string // https://127.0.0.1:port
+	harborTLS *tls.Config
 	acr       *acrtest.Server
-	acrURL    string // http://127.0.0.2:port, the same port
+	acrURL    string // https://127.0.0.2:port, the same port
 	port      string
 	pz        *dnstest.PrivateZone
 	dnsAddr   string // the DNS server as seen from clientVPC
@@ -65,6 +73,20 @@ type world struct {
 // startWorld starts the world. Close stops it.
 func startWorld(ctx context.Context) (w *world, err error) {
 	w = &world{}
+	if w.pki, err = newPKI(); err != nil {
+		return nil, err
+	}
+	// Harbor's certificate names the custom endpoint; so does ACR EE's, as a certificate
+	// uploaded for its custom domain (CreateInstanceCustomizedDomain) would.
+	harborCert, err := w.pki.issue(2, []string{customName}, harborIP)
+	if err != nil {
+		return nil, err
+	}
+	acrCert, err := w.pki.issue(3, []string{acrDomain, customName}, acrIP)
+	if err != nil {
+		return nil, err
+	}
+	w.harborTLS = &tls.Config{Certificates: []tls.Certificate{harborCert}, MinVersion: tls.VersionTLS12}
 	defer func() {
 		if err != nil {
 			w.Close()
@@ -85,13 +107,15 @@ func startWorld(ctx context.Context) (w *world, err error) {
 	}
 	w.acrAPIAddr = w.serve(httptest.NewServer(w.acr.OpenAPI()))
 	// Harbor with two projects, on the same port as the ACR EE registry, at harborIP.
-	w.harbor = harbortest.New(harbortest.WithProject(project, false), harbortest.WithProject("sandbox", false))
+	w.harbor = harbortest.New(harbortest.WithProject(project, false), harbortest.WithProject("sandbox", false),
+		harbortest.WithEndpointTransport(w.pki.transport())) // Harbor verifies ACR EE's certificate
 	acrLn, err := w.listenPair()
 	if err != nil {
 		return nil, err
 	}
-	w.acrURL = "http://" + acrLn.Addr().String()
-	acrSrv := &http.Server{Handler: w.acr.Registry(), ReadHeaderTimeout: 10 * time.Second}
+	w.acrURL = "https://" + acrLn.Addr().String()
+	acrLn = tls.NewListener(acrLn, &tls.Config{Certificates: []tls.Certificate{acrCert}, MinVersion: tls.VersionTLS12})
+	acrSrv := &http.Server{Handler: w.acr.Registry(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: quietLog}
 	go acrSrv.Serve(acrLn)
 	w.closers = append(w.closers, func() { acrSrv.Close() })
 
@@ -131,7 +155,7 @@ func (w *world) listenPair() (net.Listener, error) {
 			return nil, fmt.Errorf("listen on %s (Linux routes all of 127.0.0.0/8 to loopback; on macOS run `sudo ifconfig lo0 alias %s`): %w", acrIP, acrIP, err)
 		}
 		w.port = strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
-		w.harborURL = "http://" + net.JoinHostPort(harborIP, w.port)
+		w.harborURL = "https://" + net.JoinHostPort(harborIP, w.port)
 		if err = w.StartHarbor(); err == nil {
 			return ln, nil
 		}
@@ -157,8 +181,8 @@ func (w *world) StartHarbor() error {
 	if err != nil {
 		return err
 	}
-	w.harborSrv = &http.Server{Handler: w.harbor, ReadHeaderTimeout: 10 * time.Second}
-	go w.harborSrv.Serve(ln)
+	w.harborSrv = &http.Server{Handler: w.harbor, ReadHeaderTimeout: 10 * time.Second, ErrorLog: quietLog}
+	go w.harborSrv.Serve(tls.NewListener(ln, w.harborTLS))
 	return nil
 }
 
@@ -185,7 +209,8 @@ func (w *world) Close() {
 
 // harborClient is the admin's Harbor API client.
 func (w *world) harborClient() (*harbor.Client, error) {
-	return harbor.New(w.harborURL, harbor.WithBasicAuth(harbortest.DefaultAdmin, harbortest.DefaultPassword))
+	return harbor.New(w.harborURL, harbor.WithBasicAuth(harbortest.DefaultAdmin, harbortest.DefaultPassword),
+		harbor.WithTransport(w.pki.transport()))
 }
 
 // cloud is the Alibaba Cloud client configuration: the emulators' endpoints and AccessKey.
