@@ -43,10 +43,12 @@
 //
 // A [Verifier] checks, independently of Harbor's execution records, that ACR EE holds
 // every tag Harbor holds under the setup's filters, under its flattened name and with the
-// same digest. [Verifier.Verify] returns a [LagReport] (missing, stale and extra tags, and
-// OldestMissing, the effective RPO); [Verifier.Lag] returns the [LagSummary] that package
-// failover holds to an RPO budget before it switches DNS. [RegistryTagLister] lists any
-// registry through the distribution API when the ACR OpenAPI is not at hand.
+// same digest, and every accessory (signature, SBOM) Harbor lists for them.
+// [Verifier.Verify] returns a [LagReport] (missing, stale and extra tags, missing
+// accessories, and OldestMissing, the effective RPO); [Verifier.Lag] returns the
+// [LagSummary] that package failover holds to an RPO budget before it switches DNS.
+// [RegistryTagLister] lists any registry through the distribution API when the ACR
+// OpenAPI is not at hand, and, being a [ManifestChecker], finds accessories by digest.
 //
 // # Direct sync
 //

@@ -18,8 +18,13 @@ import (
 // everything Harbor holds under a HarborSetup's filters: every selected tag under its
 // flattened name, with the same digest. It is what failover consults before switching.
 //
-// Tags are compared; untagged artifacts and accessories (signatures, SBOMs) are not.
-// A Verifier is safe for concurrent use.
+// Tags are compared by digest. The accessories Harbor lists for a selected tagged artifact
+// (cosign and notation signatures, SBOMs…) are looked for too: a tag holding the
+// accessory's digest (cosign's sha256-<hex>.sig), or, when Tags is a ManifestChecker
+// (RegistryTagLister), the manifest itself by digest; through the OpenAPI, which cannot
+// see untagged manifests, an accessory attached by OCI subject counts as present when
+// the referrers fallback tag sha256-<subject hex> is there. Untagged artifacts are not
+// compared. A Verifier is safe for concurrent use.
 type Verifier struct {
 	// Harbor lists the source (required).
 	Harbor harbor.Content
@@ -35,7 +40,13 @@ type Verifier struct {
 	Jobs int
 }
 
-// LagArtifact is one tag found missing, stale or extra.
+// ManifestChecker tells whether a repository holds a manifest, by digest. A Verifier
+// whose Tags is one checks accessories by digest; RegistryTagLister is one.
+type ManifestChecker interface {
+	HasManifest(ctx context.Context, path, digest string) (bool, error)
+}
+
+// LagArtifact is one tag found missing, stale or extra, or one missing accessory.
 type LagArtifact struct {
 	// Source is the Harbor repository ("" for an extra tag), Dest the ACR EE one.
 	Source string `json:"source,omitempty"`
@@ -46,6 +57,10 @@ type LagArtifact struct {
 	DestDigest string `json:"destDigest,omitempty"`
 	// PushTime is when the artifact was pushed to Harbor.
 	PushTime time.Time `json:"pushTime,omitzero"`
+	// Accessory, for a missing accessory, is its type ("signature.cosign"…): Digest is then
+	// the accessory's, Subject the artifact it is attached to and Tag one of its tags.
+	Accessory string `json:"accessory,omitempty"`
+	Subject   string `json:"subject,omitempty"`
 }
 
 // LagReport is how far ACR EE is behind Harbor.
@@ -62,8 +77,13 @@ type LagReport struct {
 	Missing []LagArtifact `json:"missing,omitempty"`
 	Stale   []LagArtifact `json:"stale,omitempty"`
 	Extra   []LagArtifact `json:"extra,omitempty"`
-	// OldestMissing is the age of the oldest missing or stale artifact at CheckedAt: the
-	// data a failover now would lose, the effective RPO. 0 when complete.
+	// Accessories counts the accessories of the expected artifacts; MissingAccessories are
+	// those ACR EE lacks (a signature missing there fails clients that verify signatures).
+	Accessories        int           `json:"accessories,omitempty"`
+	MissingAccessories []LagArtifact `json:"missingAccessories,omitempty"`
+	// OldestMissing is the age of the oldest missing or stale artifact at CheckedAt (a
+	// missing accessory counts from its artifact's push): the data a failover now would
+	// lose, the effective RPO. 0 when complete.
 	OldestMissing time.Duration `json:"oldestMissing"`
 }
 
@@ -76,22 +96,33 @@ type LagSummary struct {
 	CheckedAt     time.Time     `json:"checked_at,omitzero"`
 }
 
-// Complete reports whether every expected tag is in ACR EE with its digest (extra tags
-// do not count against completeness).
-func (r *LagReport) Complete() bool { return len(r.Missing) == 0 && len(r.Stale) == 0 }
+// Complete reports whether every expected tag is in ACR EE with its digest, and every
+// accessory of theirs (extra tags do not count against completeness).
+func (r *LagReport) Complete() bool {
+	return len(r.Missing) == 0 && len(r.Stale) == 0 && len(r.MissingAccessories) == 0
+}
 
-// Summary returns the counts and the effective RPO.
+// Summary returns the counts (missing accessories count as missing) and the effective RPO.
 func (r *LagReport) Summary() LagSummary {
-	return LagSummary{Missing: len(r.Missing), Stale: len(r.Stale), OldestMissing: r.OldestMissing, CheckedAt: r.CheckedAt}
+	return LagSummary{Missing: len(r.Missing) + len(r.MissingAccessories), Stale: len(r.Stale),
+		OldestMissing: r.OldestMissing, CheckedAt: r.CheckedAt}
 }
 
 // String summarises the report on one line.
 func (r *LagReport) String() string {
-	if r.Complete() {
-		return fmt.Sprintf("complete: %d/%d tags in ACR EE, %d extra", r.Present, r.Expected, len(r.Extra))
+	held := fmt.Sprintf("%d/%d tags", r.Present, r.Expected)
+	if r.Accessories > 0 {
+		held += fmt.Sprintf(" and %d/%d accessories", r.Accessories-len(r.MissingAccessories), r.Accessories)
 	}
-	return fmt.Sprintf("behind: %d/%d tags in ACR EE, %d missing, %d stale, %d extra, oldest missing %v",
-		r.Present, r.Expected, len(r.Missing), len(r.Stale), len(r.Extra), r.OldestMissing)
+	if r.Complete() {
+		return fmt.Sprintf("complete: %s in ACR EE, %d extra", held, len(r.Extra))
+	}
+	missing := fmt.Sprintf("%d missing", len(r.Missing))
+	if len(r.MissingAccessories) > 0 {
+		missing += fmt.Sprintf(" (and %d accessories)", len(r.MissingAccessories))
+	}
+	return fmt.Sprintf("behind: %s in ACR EE, %s, %d stale, %d extra, oldest missing %v",
+		held, missing, len(r.Stale), len(r.Extra), r.OldestMissing)
 }
 
 // Lag verifies and returns the summary. Hand it to failover as
@@ -139,7 +170,8 @@ func (v *Verifier) Verify(ctx context.Context) (*LagReport, error) {
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	expected := map[string]map[string]want{} // dest repo → tag → want
+	expected := map[string]map[string]want{}  // dest repo → tag → want
+	accessories := map[string][]LagArtifact{} // dest repo → accessories of expected artifacts
 	for i, repo := range repos {
 		dest := names[repo]
 		if expected[dest] == nil {
@@ -153,8 +185,16 @@ func (v *Verifier) Verify(ctx context.Context) (*LagReport, error) {
 			if !sel.MatchResource(kind) || !sel.MatchLabels(a.Labels) {
 				continue
 			}
-			for _, tag := range sel.FilterTags(a.Tags) {
+			tags := sel.FilterTags(a.Tags)
+			for _, tag := range tags {
 				expected[dest][tag] = want{src: repo, digest: a.Digest, pushed: a.PushTime}
+			}
+			if len(tags) == 0 {
+				continue
+			}
+			for _, acc := range a.Accessories {
+				accessories[dest] = append(accessories[dest], LagArtifact{Source: repo, Dest: dest, Tag: tags[0],
+					Digest: acc.Digest, PushTime: a.PushTime, Accessory: acc.Type, Subject: a.Digest})
 			}
 		}
 	}
@@ -213,11 +253,49 @@ func (v *Verifier) Verify(ctx context.Context) (*LagReport, error) {
 				r.Extra = append(r.Extra, LagArtifact{Dest: dest, Tag: tag, DestDigest: have[tag]})
 			}
 		}
+		for _, a := range accessories[dest] {
+			r.Accessories++
+			ok, err := v.hasAccessory(ctx, dest, a, have)
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				r.MissingAccessories = append(r.MissingAccessories, a)
+				if !a.PushTime.IsZero() && (oldest.IsZero() || a.PushTime.Before(oldest)) {
+					oldest = a.PushTime
+				}
+			}
+		}
 	}
 	if !oldest.IsZero() {
 		r.OldestMissing = max(r.CheckedAt.Sub(oldest), 0)
 	}
 	return r, nil
+}
+
+// hasAccessory reports whether ACR EE's repository dest, whose tags are have, holds the
+// accessory a.
+func (v *Verifier) hasAccessory(ctx context.Context, dest string, a LagArtifact, have map[string]string) (bool, error) {
+	for _, d := range have {
+		if d == a.Digest {
+			return true, nil
+		}
+	}
+	if mc, ok := v.Tags.(ManifestChecker); ok {
+		found, err := mc.HasManifest(ctx, dest, a.Digest)
+		if err != nil {
+			return false, fmt.Errorf("looking for accessory %s of %s:%s in ACR EE: %w", a.Digest, dest, a.Tag, err)
+		}
+		return found, nil
+	}
+	// The OpenAPI lists tags only: an accessory attached by OCI subject shows as the
+	// referrers fallback tag of its subject.
+	alg, hex, ok := strings.Cut(a.Subject, ":")
+	if !ok {
+		return false, nil
+	}
+	_, found := have[alg+"-"+hex]
+	return found, nil
 }
 
 // want is a tag Harbor holds: its repository, digest and push time.

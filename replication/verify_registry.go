@@ -22,7 +22,10 @@ type RegistryTagLister struct {
 	ep SyncEndpoint
 }
 
-var _ TagLister = (*RegistryTagLister)(nil)
+var (
+	_ TagLister       = (*RegistryTagLister)(nil)
+	_ ManifestChecker = (*RegistryTagLister)(nil)
+)
 
 // NewRegistryTagLister returns a TagLister for the registry ep.
 func NewRegistryTagLister(ep SyncEndpoint) *RegistryTagLister { return &RegistryTagLister{ep: ep} }
@@ -46,13 +49,9 @@ func (l *RegistryTagLister) options(ctx context.Context) []remote.Option {
 // TagsOf lists the tags of repo ("namespace/name") and HEADs each for its digest, four at
 // a time. A repository that does not exist has no tags.
 func (l *RegistryTagLister) TagsOf(ctx context.Context, repo string) ([]acr.Tag, error) {
-	var nopts []name.Option
-	if l.ep.PlainHTTP {
-		nopts = append(nopts, name.Insecure)
-	}
-	r, err := name.NewRepository(l.ep.Registry+"/"+repo, nopts...)
+	r, err := l.repository(repo)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %q: %w", ErrInvalidName, repo, err)
+		return nil, err
 	}
 	opts := l.options(ctx)
 	tags, err := remote.List(r, opts...)
@@ -88,6 +87,35 @@ func (l *RegistryTagLister) TagsOf(ctx context.Context, repo string) ([]acr.Tag,
 		}
 	}
 	return out, nil
+}
+
+// HasManifest HEADs the manifest digest in repo.
+func (l *RegistryTagLister) HasManifest(ctx context.Context, repo, digest string) (bool, error) {
+	r, err := l.repository(repo)
+	if err != nil {
+		return false, err
+	}
+	_, err = remote.Head(r.Digest(digest), l.options(ctx)...)
+	if isRegistryNotFound(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("reading %s@%s: %w", r, digest, err)
+	}
+	return true, nil
+}
+
+// repository names repo ("namespace/name") in the registry.
+func (l *RegistryTagLister) repository(repo string) (name.Repository, error) {
+	var nopts []name.Option
+	if l.ep.PlainHTTP {
+		nopts = append(nopts, name.Insecure)
+	}
+	r, err := name.NewRepository(l.ep.Registry+"/"+repo, nopts...)
+	if err != nil {
+		return name.Repository{}, fmt.Errorf("%w: %q: %w", ErrInvalidName, repo, err)
+	}
+	return r, nil
 }
 
 func isRegistryNotFound(err error) bool {

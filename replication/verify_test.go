@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/regdr/regdr/failover"
 	"github.com/regdr/regdr/harbor"
@@ -163,4 +164,86 @@ func TestVerifyAccessoryTagsAreNotExtra(t *testing.T) {
 	if !r.Complete() || len(r.Extra) != 1 || r.Extra[0].Tag != orphan {
 		t.Errorf("report = %v, extra %+v; want complete with only %s extra", r, r.Extra, orphan)
 	}
+}
+
+// A signature is part of what a failover must not lose: the Verifier looks for the
+// accessories Harbor lists — a cosign signature by its tag's digest, one attached by OCI
+// subject by digest (registry) or by the referrers fallback tag (OpenAPI) — and reports
+// those ACR EE lacks as missing.
+func TestVerifyAccessories(t *testing.T) {
+	t.Parallel()
+	e := newHarborEnv(t)
+	ctx := harborCtx(t)
+	s := e.setup()
+	s.Trigger = harbor.TriggerManual // what is pushed after a run stays in Harbor only
+	harborAuth := e.harborEndpoint().Auth
+	digest := e.push(t, "library/nginx:1.25")
+	subject := testutil.Descriptor(e.fx.Image("library/nginx:1.25#1", 0)) // what e.push pushed
+	if subject.Digest.String() != digest {
+		t.Fatalf("fixture drifted: %s != %s", subject.Digest, digest)
+	}
+	plan, err := replication.PlanHarbor(ctx, e.clients(), s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := func() {
+		t.Helper()
+		if _, err := plan.Apply(ctx, e.clients(), replication.HarborApplyOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run()
+	byAPI := &replication.Verifier{Harbor: e.client, Tags: e.acrClient, Setup: s}
+	byRegistry := &replication.Verifier{Harbor: e.client, Tags: replication.NewRegistryTagLister(e.acrEndpoint()), Setup: s}
+	both := map[string]*replication.Verifier{"OpenAPI": byAPI, "registry": byRegistry}
+	missing := func(name string, v *replication.Verifier, sig v1.Image, of int) {
+		t.Helper()
+		r, err := v.Verify(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Accessories != of || len(r.MissingAccessories) != 1 || r.Complete() || r.Summary().Missing != 1 ||
+			!strings.Contains(r.String(), fmt.Sprintf("%d/%d accessories", of-1, of)) {
+			t.Fatalf("%s, a signature not replicated: %v, missing accessories %+v; want 1 of %d missing, incomplete", name, r, r.MissingAccessories, of)
+		}
+		m := r.MissingAccessories[0]
+		if m.Digest != testutil.Descriptor(sig).Digest.String() || m.Subject != digest || m.Tag != "1.25" || m.Dest != "dr-ns/nginx" || m.Accessory == "" {
+			t.Errorf("%s: missing accessory %+v", name, m)
+		}
+	}
+	complete := func(name string, v *replication.Verifier, of int) {
+		t.Helper()
+		r, err := v.Verify(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !r.Complete() || r.Accessories != of || !strings.Contains(r.String(), fmt.Sprintf("%d/%d accessories", of, of)) {
+			t.Errorf("%s: %v with %d accessories; want complete with %d/%d", name, r, r.Accessories, of, of)
+		}
+	}
+
+	// A cosign signature pushed after the run: missing, by either path.
+	cosign := e.fx.Signature(subject, "cosign")
+	if err := testutil.PushAuth(ctx, e.harborHost(), "library/nginx:sha256-"+subject.Digest.Hex+".sig", cosign, harborAuth); err != nil {
+		t.Fatal(err)
+	}
+	for name, v := range both {
+		missing(name, v, cosign, 1)
+	}
+	run()
+	for name, v := range both {
+		complete(name, v, 1)
+	}
+
+	// A notation-style signature attached by subject, pushed after the run: missing. Only
+	// the registry can tell: through the OpenAPI the subject's referrers fallback tag is
+	// all there is to see, and it is there (the cosign signature has the same subject).
+	notation := e.fx.Signature(subject, "notation")
+	if err := testutil.PushAuth(ctx, e.harborHost(), "library/nginx@"+testutil.Descriptor(notation).Digest.String(), notation, harborAuth); err != nil {
+		t.Fatal(err)
+	}
+	missing("registry", byRegistry, notation, 2)
+	complete("OpenAPI (cannot see untagged manifests)", byAPI, 2)
+	run()
+	complete("registry", byRegistry, 2)
 }

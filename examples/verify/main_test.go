@@ -543,3 +543,18 @@ func TestTLSVerified(t *testing.T) {
 		})
 	}
 }
+
+// A missing signature is listed under the tag of the image it signs, with its type.
+func TestDescribeAccessory(t *testing.T) {
+	at := time.Date(2026, 11, 29, 3, 0, 0, 0, time.UTC)
+	a := replication.LagArtifact{Source: "library/nginx", Dest: "acr-ns/nginx", Tag: "1.25", Digest: "sha256:0123456789abcdef",
+		Accessory: "signature.cosign", Subject: "sha256:fedcba", PushTime: at.Add(-time.Hour)}
+	want := "missing  acr-ns/nginx:1.25  from library/nginx  its signature.cosign sha256:0123456789ab  pushed 2026-11-29T02:00:00Z (1h0m0s ago)"
+	if got := describe("missing", a, at); got != want {
+		t.Errorf("describe =\n%q, want\n%q", got, want)
+	}
+	r := &replication.LagReport{Expected: 1, Present: 1, Accessories: 2, MissingAccessories: []replication.LagArtifact{a}, OldestMissing: time.Hour}
+	if got := summary(r, 0); !strings.Contains(got, "behind: 1/1 tags present") || !strings.Contains(got, "1/2 accessories (signatures, SBOMs) present") {
+		t.Errorf("summary = %q", got)
+	}
+}

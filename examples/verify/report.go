@@ -16,8 +16,8 @@ func writeJSON(w io.Writer, r *replication.LagReport) error {
 	return enc.Encode(r)
 }
 
-// writeHuman prints one line per missing, stale and extra tag (at most limit of them; 0:
-// all), then the summary line.
+// writeHuman prints one line per missing, stale and extra tag and missing accessory (at
+// most limit of them; 0: all), then the summary line.
 func writeHuman(w io.Writer, r *replication.LagReport, limit int, budget time.Duration) {
 	type line struct {
 		kind string
@@ -29,6 +29,9 @@ func writeHuman(w io.Writer, r *replication.LagReport, limit int, budget time.Du
 	}
 	for _, a := range r.Stale {
 		lines = append(lines, line{"stale", a})
+	}
+	for _, a := range r.MissingAccessories {
+		lines = append(lines, line{"missing", a})
 	}
 	for _, a := range r.Extra {
 		lines = append(lines, line{"extra", a})
@@ -52,12 +55,14 @@ func describe(kind string, a replication.LagArtifact, at time.Time) string {
 	if a.Source != "" {
 		fmt.Fprintf(&b, "  from %s", a.Source)
 	}
-	switch kind {
-	case "missing":
+	switch {
+	case a.Accessory != "":
+		fmt.Fprintf(&b, "  its %s %s", a.Accessory, short(a.Digest))
+	case kind == "missing":
 		fmt.Fprintf(&b, "  %s", short(a.Digest))
-	case "stale":
+	case kind == "stale":
 		fmt.Fprintf(&b, "  harbor %s, acr %s", short(a.Digest), short(a.DestDigest))
-	case "extra":
+	case kind == "extra":
 		fmt.Fprintf(&b, "  acr %s", short(a.DestDigest))
 	}
 	if !a.PushTime.IsZero() {
@@ -72,8 +77,12 @@ func summary(r *replication.LagReport, budget time.Duration) string {
 	if !r.Complete() {
 		state = "behind"
 	}
-	s := fmt.Sprintf("%s: %d/%d tags present in ACR EE, %d missing, %d stale, %d extra; effective RPO %v",
-		state, r.Present, r.Expected, len(r.Missing), len(r.Stale), len(r.Extra), roundAge(r.OldestMissing))
+	s := fmt.Sprintf("%s: %d/%d tags present in ACR EE, %d missing, %d stale, %d extra", state, r.Present, r.Expected,
+		len(r.Missing), len(r.Stale), len(r.Extra))
+	if r.Accessories > 0 {
+		s += fmt.Sprintf("; %d/%d accessories (signatures, SBOMs) present", r.Accessories-len(r.MissingAccessories), r.Accessories)
+	}
+	s += fmt.Sprintf("; effective RPO %v", roundAge(r.OldestMissing))
 	if budget > 0 {
 		verdict := "within"
 		if !withinBudget(r, budget) {
