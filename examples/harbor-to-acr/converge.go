@@ -19,8 +19,9 @@ import (
 var (
 	// errRefused: the plan has writes and -yes was not given.
 	errRefused = errors.New("refusing to write without -yes")
-	// errIncomplete: everything was applied but ACR EE still lacks tags Harbor holds.
-	errIncomplete = errors.New("verification found tags missing or stale in ACR EE")
+	// errIncomplete: everything was applied but ACR EE still lacks tags (or their
+	// accessories) Harbor holds.
+	errIncomplete = errors.New("verification found tags or signatures missing or stale in ACR EE")
 )
 
 // world is the two systems the command talks to.
@@ -115,7 +116,7 @@ func (w *world) converge(ctx context.Context, c *config, out *output, h hooks) e
 		out.stepf("nothing to write: namespace, endpoint and policy are as wanted")
 	}
 
-	out.stepf("verifying: every selected Harbor tag in ACR EE with the same digest")
+	out.stepf("verifying: every selected Harbor tag, and its signatures, in ACR EE with the same digest")
 	v := &replication.Verifier{Harbor: w.harbor, Tags: w.clients.Tags, Setup: plan.Setup}
 	lag, err := v.Verify(ctx)
 	if err != nil {
