@@ -52,7 +52,8 @@
 // A [Monitor] optionally runs the loop: probe both registries at an interval; when the
 // primary is down and the secondary up, plan failover, and apply it if AutoApply is set.
 // Failback stays manual unless AutoFailback is set, and a hold-down separates two
-// switches so the monitor cannot flap.
+// switches in opposite directions so the monitor cannot flap (a switch half done is
+// finished at once).
 //
 // No credentials pass through this package: endpoints refuse URLs that carry them, and
 // plans, journal entries, audit events and errors hold record data only.

@@ -23,9 +23,10 @@ type MonitorConfig struct {
 	Primary, Secondary *Checker
 	// Interval between probe rounds. The default is DefaultMonitorInterval.
 	Interval time.Duration
-	// HoldDown is the minimum time between two switches (either way), so the monitor
-	// cannot flap. It counts from the latest write in the switcher's journal, so it
-	// covers switches applied by hand and survives a restart. The default is
+	// HoldDown is the minimum time between two switches in opposite directions, so the
+	// monitor cannot flap. It counts from the latest write of the other direction in the
+	// switcher's journal, so it covers switches applied by hand and survives a restart;
+	// finishing a switch whose write to one name failed is not held down. The default is
 	// DefaultHoldDown.
 	HoldDown time.Duration
 	// AutoApply applies the plans the monitor makes; otherwise they are only reported
@@ -171,7 +172,7 @@ func (m *Monitor) Tick(ctx context.Context) []MonitorEvent {
 	if !plan.HasChanges() {
 		return events // already where the rules want it
 	}
-	last, err := m.lastSwitch(ctx)
+	last, err := m.lastSwitch(ctx, plan.Kind)
 	if err != nil {
 		emit(MonitorEvent{Kind: EventRefused, Plan: plan, Err: err})
 		return events
@@ -194,15 +195,17 @@ func (m *Monitor) Tick(ctx context.Context) []MonitorEvent {
 	return events
 }
 
-// lastSwitch returns when the journal last recorded a write (zero if never).
-func (m *Monitor) lastSwitch(ctx context.Context) (time.Time, error) {
+// lastSwitch returns when the journal last recorded a write in the direction opposite to
+// kind (zero if never): only switching back flaps, and a switch half done (one name's
+// write failed) must be finished at once, not left pointing at the dead side.
+func (m *Monitor) lastSwitch(ctx context.Context, kind Kind) (time.Time, error) {
 	entries, err := m.cfg.Switcher.journal.Entries(ctx)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("reading journal for the hold-down: %w", err)
 	}
 	var last time.Time
 	for _, e := range entries {
-		if e.At.After(last) {
+		if e.Kind != kind && e.At.After(last) {
 			last = e.At
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/regdr/regdr/dns"
+	"github.com/regdr/regdr/internal/testutil"
 )
 
 type monitorRig struct {
@@ -198,5 +199,63 @@ func TestMonitorRunStopsWithContext(t *testing.T) {
 	}
 	if _, err := NewMonitor(MonitorConfig{}); !errors.Is(err, ErrInvalid) {
 		t.Errorf("NewMonitor(zero) = %v, want ErrInvalid", err)
+	}
+}
+
+// TestMonitorFinishesAPartialFailoverInsideTheHoldDown: a failover whose write to one of
+// two names failed is completed on the next round. The hold-down keeps the monitor from
+// switching back and forth; finishing a switch in the same direction is not a flap, and
+// holding it down would leave a name pointing at the dead primary for the whole hold-down.
+func TestMonitorFinishesAPartialFailoverInsideTheHoldDown(t *testing.T) {
+	t.Parallel()
+	pz, targets, recs := twoZones(t, nil)
+	clock := testutil.NewClock(time.Time{})
+	s, err := NewSwitcher(targets, WithClock(clock), WithJournal(&MemoryJournal{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	harbor := &script{name: "hz", ups: []bool{false}, at: clock}
+	acr := &script{name: "hz", ups: []bool{true}, at: clock}
+	prim, err := NewChecker(Endpoint{Name: "harbor", URL: "https://harbor.example"}, []Vantage{harbor}, HealthPolicy{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sec, err := NewChecker(Endpoint{Name: "acr-ee", URL: "https://" + acrDomain}, []Vantage{acr}, HealthPolicy{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mon, err := NewMonitor(MonitorConfig{Switcher: s, Primary: prim, Secondary: sec, AutoApply: true, HoldDown: time.Hour, Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tick := func() []MonitorEvent {
+		evs := mon.Tick(ctx(t))
+		clock.Advance(30 * time.Second)
+		return evs
+	}
+	tick()
+	tick()
+	// The third failed probe fails over; the first of the two writes is refused.
+	pz.FailNext("UpdateZoneRecord", 1, 400, "Zone.Invalid")
+	var applied bool
+	for _, e := range tick() {
+		if e.Kind == EventApplied {
+			applied = e.Err != nil && e.Result.Writes() == 1
+		}
+	}
+	if !applied {
+		t.Fatal("the third failed probe did not apply a failover with one of two writes failed")
+	}
+	var kinds []EventKind
+	for _, e := range tick() {
+		kinds = append(kinds, e.Kind)
+		if e.Kind == EventHoldDown || e.Kind == EventRefused {
+			t.Logf("%s: %v", e.Kind, e.Err)
+		}
+	}
+	for i, r := range recs {
+		if got, _ := pz.Record(r.ID); got.Value != acrDomain {
+			t.Errorf("zone %d = %s a round after a partial failover (events %v), want it failed over", i, got, kinds)
+		}
 	}
 }
