@@ -138,12 +138,13 @@ func (s HarborSetup) validate() error {
 	if s.Endpoint.Name == "" {
 		errs = append(errs, "endpoint name is required")
 	}
+	// A URL carrying credentials is refused before anything echoes it.
 	if s.Endpoint.URL == "" {
 		errs = append(errs, "endpoint URL is required")
-	} else if !strings.HasPrefix(s.Endpoint.URL, "https://") && !strings.HasPrefix(s.Endpoint.URL, "http://") {
-		errs = append(errs, fmt.Sprintf("endpoint URL %q is not http(s)", s.Endpoint.URL))
 	} else if strings.Contains(s.Endpoint.URL, "@") {
 		errs = append(errs, "endpoint URL must not carry credentials")
+	} else if !strings.HasPrefix(s.Endpoint.URL, "https://") && !strings.HasPrefix(s.Endpoint.URL, "http://") {
+		errs = append(errs, fmt.Sprintf("endpoint URL %q is not http(s)", s.Endpoint.URL))
 	}
 	if s.Namespace == "" {
 		errs = append(errs, "namespace is required unless exactly one project is given")
@@ -268,6 +269,24 @@ func (s HarborSetup) String() string {
 		secret = d.Endpoint.AccessSecret.String()
 	}
 	return fmt.Sprintf("policy %q: harbor [%s] → endpoint %q (%s %s, user %q, secret %s) namespace %q, flatten %d, trigger %s, bandwidth %s",
-		d.Policy, strings.Join(fs, ", "), d.Endpoint.Name, d.Endpoint.Type, d.Endpoint.URL, d.Endpoint.AccessKey, secret,
+		d.Policy, strings.Join(fs, ", "), d.Endpoint.Name, d.Endpoint.Type, harborRedactURL(d.Endpoint.URL), d.Endpoint.AccessKey, secret,
 		d.Namespace, d.flatten(), strings.TrimSpace(d.Trigger+" "+d.Cron), FormatRate(d.BytesPerSecond))
+}
+
+// harborRedactURL hides whatever precedes the last "@" of a URL after its scheme: a
+// password typed into it (which validation refuses) is never shown.
+func harborRedactURL(u string) string {
+	scheme, rest, ok := strings.Cut(u, "://")
+	if !ok {
+		scheme, rest = "", u
+	}
+	i := strings.LastIndex(rest, "@")
+	if i < 0 {
+		return u
+	}
+	rest = "[REDACTED]@" + rest[i+1:]
+	if ok {
+		return scheme + "://" + rest
+	}
+	return rest
 }

@@ -123,3 +123,23 @@ func TestHarborPlanString(t *testing.T) {
 		t.Errorf("String() =\n%s\nwant suffix\n%s", p, want)
 	}
 }
+
+// TestHarborSetupNeverEchoesAPasswordInTheURL: a password typed into the endpoint URL
+// (a mistake validation refuses) shows neither in the refusal nor in String.
+func TestHarborSetupNeverEchoesAPasswordInTheURL(t *testing.T) {
+	t.Parallel()
+	const pw = "url-password-typed-by-mistake"
+	for _, u := range []string{"ftp://login:" + pw + "@acr.example", "login:" + pw + "@acr.example", "https://login:" + pw + "@acr.example"} {
+		s := harborTestSetup()
+		s.Endpoint.URL = u
+		err := s.withDefaults().validate()
+		if !errors.Is(err, ErrHarborSetup) || !strings.Contains(err.Error(), "credentials") {
+			t.Errorf("validate() with URL %d = %v, want ErrHarborSetup about credentials", len(u), err)
+		}
+		for _, out := range []string{fmt.Sprint(err), s.String()} {
+			if strings.Contains(out, pw) {
+				t.Errorf("output shows the password of the URL: %s", strings.ReplaceAll(out, pw, "<PASSWORD>"))
+			}
+		}
+	}
+}
