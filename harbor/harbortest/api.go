@@ -24,6 +24,7 @@ func (s *Server) routes() {
 	m := http.NewServeMux()
 	m.HandleFunc("/v2/", s.serveRegistry)
 	m.HandleFunc("/v2", s.serveRegistry)
+	m.HandleFunc("/service/token", s.serveToken)
 	h := func(pattern string, level int, fn http.HandlerFunc) {
 		method, path, _ := strings.Cut(pattern, " ")
 		m.HandleFunc(method+" "+apiPrefix+path, s.guard(level, fn))

@@ -16,10 +16,17 @@
 //     with logs, projects, repositories and artifacts — shaped as Harbor's
 //     swagger spec says, with pagination (page, page_size ≤ 100, X-Total-Count,
 //     Link), Location headers and Harbor's {"errors":[...]} bodies;
-//   - /v2/: an OCI registry (go-containerregistry's pkg/registry) behind basic
-//     auth, where projects are the first path component: pushing to a project
-//     that does not exist is denied, anonymous pulls work for public projects,
-//     and every manifest pushed becomes an artifact visible through the API
+//   - /v2/: an OCI registry (go-containerregistry's pkg/registry) behind
+//     Harbor's token auth: an anonymous request is answered 401 with
+//     `WWW-Authenticate: Bearer realm="<url>/service/token",service="harbor-registry"`
+//     (and the scope it needs), and GET /service/token issues signed JWTs that
+//     expire (WithTokenExpiration, WithClock) and grant, per project named in
+//     the scopes, what the caller may do there — whatever was asked; basic
+//     credentials are accepted directly too, as Harbor accepts them. Projects
+//     are the first path component: a project that does not exist is refused,
+//     anonymous pulls work for public projects, the catalog is for the
+//     administrator's basic credentials only, and every manifest pushed
+//     becomes an artifact visible through the API
 //     (digest, media type, size, tags, an index's children, cosign
 //     sha256-<hex>.sig tags and OCI subject referrers as accessories);
 //   - replication that really copies: an execution selects artifacts with the

@@ -44,6 +44,47 @@ func registryError(w http.ResponseWriter, status int, code, msg string) {
 	_ = json.NewEncoder(w).Encode(map[string]any{"errors": []map[string]string{{"code": code, "message": msg}}})
 }
 
+// authorize is Harbor's v2auth check of a repository request: a HEAD without
+// credentials is always challenged (clients only send them once asked), a
+// project that does not exist is refused, and the caller needs the action the
+// method implies on the repository's project — and pull on the one a blob is
+// mounted from. It answers the refusal itself.
+func (s *Server) authorize(w http.ResponseWriter, r *http.Request, who principal, repo, kind string) bool {
+	action := registryAction(r.Method)
+	if action == "" {
+		return true
+	}
+	type need struct{ repo, action string }
+	needs := []need{{repo, action}}
+	q := r.URL.Query()
+	if r.Method == http.MethodPost && kind == "blobs/uploads" && q.Get("mount") != "" && q.Get("from") != "" {
+		needs = append(needs, need{q.Get("from"), actPull})
+	}
+	var scopes []string
+	for _, n := range needs {
+		scopes = append(scopes, scopeOf(n.repo, n.action))
+	}
+	if r.Method == http.MethodHead && r.Header.Get("Authorization") == "" {
+		unauthorized(w, s.challenge(r, scopes), "authorize header needed to send HEAD to repository")
+		return false
+	}
+	for _, n := range needs {
+		projName, _, _ := strings.Cut(n.repo, "/")
+		s.mu.Lock()
+		p := s.projectByName(projName)
+		s.mu.Unlock()
+		if p == nil {
+			unauthorized(w, "", fmt.Sprintf("project %s not found", projName))
+			return false
+		}
+		if !who.can(n.action, p) {
+			unauthorized(w, s.challenge(r, scopes), fmt.Sprintf("unauthorized to access repository: %s, action: %s", n.repo, n.action))
+			return false
+		}
+	}
+	return true
+}
+
 // splitV2 splits "/v2/<repo>/<kind>/<ref>" (kind: manifests, blobs, tags, referrers).
 func splitV2(path string) (repo, kind, ref string) {
 	p := strings.TrimPrefix(path, "/v2/")
@@ -55,38 +96,40 @@ func splitV2(path string) (repo, kind, ref string) {
 	return strings.TrimSuffix(p, "/"), "", ""
 }
 
-// serveRegistry is Harbor's /v2/: basic auth, projects as the first path
-// component, and every manifest push and delete recorded as an artifact.
+// serveRegistry is Harbor's /v2/: bearer tokens from /service/token (basic
+// credentials are accepted too, as Harbor accepts them), projects as the first
+// path component, and every manifest push and delete recorded as an artifact.
 func (s *Server) serveRegistry(w http.ResponseWriter, r *http.Request) {
-	_, _, authed := s.authenticate(r)
-	challenge := func() {
-		w.Header().Set("WWW-Authenticate", `Basic realm="harbortest"`)
-		registryError(w, http.StatusUnauthorized, "UNAUTHORIZED", "authentication required")
-	}
+	who := s.principalOf(r)
 	if r.URL.Path == "/v2/" || r.URL.Path == "/v2" {
-		if !authed {
-			challenge()
+		if !who.authenticated() {
+			unauthorized(w, s.challenge(r, nil), "unauthorized")
 			return
 		}
 		w.Header().Set("Docker-Distribution-API-Version", "registry/2.0")
 		writeJSON(w, http.StatusOK, map[string]any{})
 		return
 	}
-	repo, kind, ref := splitV2(r.URL.Path)
-	projName, _, _ := strings.Cut(repo, "/")
-	read := r.Method == http.MethodGet || r.Method == http.MethodHead
-	s.mu.Lock()
-	p := s.projectByName(projName)
-	public := p != nil && p.public
-	s.mu.Unlock()
-	switch {
-	case !authed && !(read && public):
-		challenge()
+	if r.URL.Path == "/v2/_catalog" {
+		// Only an administrator's basic credentials list the catalog: no token
+		// grants it.
+		if who.kind != basicPrincipal || !who.admin {
+			unauthorized(w, s.challenge(r, nil), "unauthorized to list catalog")
+			return
+		}
+		s.registry.ServeHTTP(w, r)
 		return
-	case p == nil || !strings.Contains(repo, "/"):
+	}
+	repo, kind, ref := splitV2(r.URL.Path)
+	if !s.authorize(w, r, who, repo, kind) {
+		return
+	}
+	if !strings.Contains(repo, "/") {
+		projName, _, _ := strings.Cut(repo, "/")
 		registryError(w, http.StatusForbidden, "DENIED", fmt.Sprintf("project %s not found: requested access to the resource is denied", projName))
 		return
 	}
+	read := r.Method == http.MethodGet || r.Method == http.MethodHead
 	if kind != "manifests" || read {
 		s.registry.ServeHTTP(w, r)
 		return

@@ -2,6 +2,7 @@ package harbortest
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/tls"
 	"io"
 	"log"
@@ -30,6 +31,10 @@ type Server struct {
 	sync     bool
 	baseRT   http.RoundTripper
 	now      func() time.Time
+
+	tokenKey    []byte        // signs registry tokens
+	tokenTTL    time.Duration // how long a registry token lasts
+	externalURL string        // the token realm's base; "" = the request's
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -109,6 +114,8 @@ func New(opts ...Option) *Server {
 		registry:  registry.New(registry.Logger(log.New(io.Discard, "", 0)), registry.WithReferrersSupport(true)),
 		logger:    slog.New(slog.DiscardHandler),
 		now:       func() time.Time { return time.Now().UTC() },
+		tokenKey:  []byte(rand.Text()),
+		tokenTTL:  DefaultTokenExpiration,
 		ctx:       ctx,
 		cancel:    cancel,
 		users:     map[string]user{DefaultAdmin: {password: DefaultPassword, admin: true}},
