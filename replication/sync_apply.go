@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"sync"
 	"sync/atomic"
 )
@@ -38,6 +39,9 @@ func (s *Syncer) Apply(ctx context.Context, plan *SyncPlan) (*SyncReport, error)
 	if plan.Source != s.src.ep.Registry || plan.Destination != s.dst.ep.Registry {
 		return nil, fmt.Errorf("applying a plan for %s → %s with a syncer for %s → %s: %w",
 			plan.Source, plan.Destination, s.src.ep.Registry, s.dst.ep.Registry, ErrSyncPlanMismatch)
+	}
+	if err := s.validatePlan(plan); err != nil {
+		return nil, err
 	}
 	start := s.opts.Clock.Now()
 	src0, dst0 := s.Requests()
@@ -352,3 +356,57 @@ func (r *syncRun) retry(ctx context.Context, op func() error) error {
 }
 
 func (r *syncRun) emit(e SyncEvent) { r.s.emit(e) }
+
+var (
+	syncDigestRE = regexp.MustCompile(`^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$`)
+	syncTagRE    = regexp.MustCompile(`^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$`)
+)
+
+// validatePlan checks, before the first request, what Apply puts into URLs and what it
+// does: every name (destination names by the Syncer's Validate), action, tag and digest.
+// A plan read back from JSON may come from another Syncer, or have been edited.
+func (s *Syncer) validatePlan(p *SyncPlan) error {
+	var errs []error
+	digest := func(what, d string) {
+		if !syncDigestRE.MatchString(d) || (len(d) > 7 && d[:7] == "sha256:" && len(d) != 7+64) {
+			errs = append(errs, fmt.Errorf("%w: %s: %q is not a digest", ErrSyncInvalidPlan, what, d))
+		}
+	}
+	for _, it := range p.Items {
+		ref := it.Ref()
+		if err := ValidateRepositoryName(it.Source); err != nil {
+			errs = append(errs, fmt.Errorf("%s: source: %w", ref, err))
+		}
+		if err := s.opts.Validate(it.Dest); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", ref, err))
+		}
+		switch it.Action {
+		case SyncCopy, SyncTagOnly, SyncSkip, SyncConflict:
+		default:
+			errs = append(errs, fmt.Errorf("%w: %s: unknown action %q", ErrSyncInvalidPlan, ref, it.Action))
+		}
+		if it.Tag != "" && !syncTagRE.MatchString(it.Tag) {
+			errs = append(errs, fmt.Errorf("%w: %s: %q is not a tag", ErrSyncInvalidPlan, ref, it.Tag))
+		}
+		digest(ref, it.Digest)
+		if it.DestDigest != "" {
+			digest(ref+" destination digest", it.DestDigest)
+		}
+		if it.Subject != "" {
+			digest(ref+" subject", it.Subject)
+		}
+	}
+	for d, m := range p.Manifests {
+		digest("manifest", d)
+		for _, b := range m.Blobs {
+			digest("blob of "+d, b.Digest)
+		}
+		for _, c := range m.Children {
+			digest("child of "+d, c)
+		}
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("applying sync plan: %w", errors.Join(errs...))
+	}
+	return nil
+}

@@ -20,6 +20,10 @@ var (
 	ErrSyncStalePlan = errors.New("stale plan")
 	// ErrSyncPlanMismatch: a plan applied with a Syncer for other registries.
 	ErrSyncPlanMismatch = errors.New("plan is for other registries")
+	// ErrSyncInvalidPlan: a plan handed to Apply (say, read back from JSON) has an item
+	// with an unknown action, or a digest or tag that is not one; nothing was written.
+	// Destination names that fail the Syncer's Validate are refused with ErrInvalidName.
+	ErrSyncInvalidPlan = errors.New("invalid sync plan")
 )
 
 // SyncHTTPError is an unexpected answer from a registry. It carries no credentials: only the

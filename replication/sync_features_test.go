@@ -267,3 +267,40 @@ func TestSyncUploadsWhenAMountIsRefused(t *testing.T) {
 		t.Errorf("report = %v, want 2 copies without mounts", rep)
 	}
 }
+
+// TestSyncApplyValidatesThePlanBeforeWriting: a plan read back from JSON is checked by the
+// applying Syncer — destination names by its Validate, actions, digests and tags — and
+// refused with a typed error before the first request to the destination.
+func TestSyncApplyValidatesThePlanBeforeWriting(t *testing.T) {
+	t.Parallel()
+	e := newSyncGGCREnv(t)
+	e.push(t, e.src.Host, map[string]any{"lib/a/nginx:1": e.fx.Image("n", 60), "lib/ok:1": e.fx.Image("o", 61)})
+	ctx := syncTestCtx(t)
+	p, err := e.syncer(t, replication.SyncOptions{}, nil).Plan(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved := syncRoundTrip(t, p)
+	planned := len(e.dstRec.Requests())
+	// Applied by a syncer for ACR EE, whose names have exactly two components.
+	acrSyncer := e.syncer(t, replication.SyncOptions{Validate: replication.ValidateACRName}, nil)
+	_, dst0 := acrSyncer.Requests()
+	if _, err := acrSyncer.Apply(ctx, saved); !errors.Is(err, replication.ErrInvalidName) {
+		t.Errorf("Apply of a plan naming lib/a/nginx with ACR names = %v, want ErrInvalidName", err)
+	}
+	edits := map[string]func(*replication.SyncItem){
+		"unknown action": func(it *replication.SyncItem) { it.Action = "move" },
+		"bad digest":     func(it *replication.SyncItem) { it.Digest = "sha256:../../x" },
+		"bad tag":        func(it *replication.SyncItem) { it.Tag = "../latest" },
+	}
+	for name, edit := range edits {
+		bad := syncRoundTrip(t, p)
+		edit(&bad.Items[len(bad.Items)-1])
+		if _, err := e.syncer(t, replication.SyncOptions{}, nil).Apply(ctx, bad); !errors.Is(err, replication.ErrSyncInvalidPlan) {
+			t.Errorf("%s: Apply = %v, want ErrSyncInvalidPlan", name, err)
+		}
+	}
+	if _, dst1 := acrSyncer.Requests(); dst1 != dst0 || len(e.dstRec.Requests()) != planned {
+		t.Errorf("destination got %d requests (%d recorded) for refused plans, want 0", dst1-dst0, len(e.dstRec.Requests())-planned)
+	}
+}
