@@ -22,8 +22,10 @@ type HarborApplyOptions struct {
 	// Wait tunes the wait for Harbor's execution: Interval, Clock and Progress (called
 	// with the execution after every poll).
 	Wait harbor.WaitOptions
-	// Verify, with HarborClients.Tags, checks after the copy that ACR EE holds everything
-	// (Verifier) and fails with ErrHarborIncomplete otherwise; the report is in the result.
+	// Verify checks after the copy, through HarborClients.Tags (required with it: Apply
+	// refuses with ErrHarborSetup before any write without it), that ACR EE holds
+	// everything (Verifier), and fails with ErrHarborIncomplete otherwise; the report is in
+	// the result.
 	Verify bool
 	// OnAction, if set, is called after each action is done.
 	OnAction func(HarborAction)
@@ -71,6 +73,10 @@ func (p *HarborPlan) Apply(ctx context.Context, c HarborClients, opts HarborAppl
 	res := &HarborApplyResult{EndpointID: p.EndpointID, PolicyID: p.PolicyID}
 	if c.Harbor == nil || c.Namespaces == nil {
 		return res, fmt.Errorf("%w: Harbor and Namespaces clients are required", ErrHarborSetup)
+	}
+	if opts.Verify && c.Tags == nil {
+		// Without a way to list ACR EE, the copy would be reported done unverified.
+		return res, fmt.Errorf("%w: verifying needs the Tags client (ACR EE's tag listing)", ErrHarborSetup)
 	}
 	s := p.Setup.withDefaults()
 	if err := s.validate(); err != nil {
@@ -120,7 +126,7 @@ func (p *HarborPlan) apply(ctx context.Context, c HarborClients, s HarborSetup, 
 		} else {
 			err = runHarborExecution(ctx, c.Harbor, res, opts.Wait)
 		}
-		if err != nil || !opts.Verify || c.Tags == nil {
+		if err != nil || !opts.Verify {
 			return err
 		}
 		v := &Verifier{Harbor: c.Harbor, Tags: c.Tags, Setup: s, Clock: opts.Wait.Clock}

@@ -323,3 +323,25 @@ func TestHarborPlanFixesNamespace(t *testing.T) {
 		t.Errorf("namespaces (-want +got):\n%s", diff)
 	}
 }
+
+// TestHarborApplyVerifyNeedsTags: Apply asked to verify, without a way to list ACR EE,
+// refuses before any write instead of reporting an unverified copy as done.
+func TestHarborApplyVerifyNeedsTags(t *testing.T) {
+	t.Parallel()
+	e := newHarborEnv(t)
+	ctx := harborCtx(t)
+	e.push(t, "library/nginx:1.25")
+	plan, err := replication.PlanHarbor(ctx, e.clients(), e.setup())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := e.clients()
+	c.Tags = nil
+	res, err := plan.Apply(ctx, c, replication.HarborApplyOptions{Verify: true})
+	if !errors.Is(err, replication.ErrHarborSetup) || res == nil || len(res.Done) != 0 || res.Lag != nil {
+		t.Errorf("Apply(Verify, no Tags) = %+v, %v; want ErrHarborSetup and nothing done", res, err)
+	}
+	if n := e.writes(); n != 0 {
+		t.Errorf("%d writes before refusing, want 0", n)
+	}
+}
