@@ -38,11 +38,11 @@ func (r SyncRetry) withDefaults() SyncRetry {
 }
 
 // backoff returns the wait before try n+1 (n ≥ 1): half fixed, half random, so that many
-// workers hit by one outage do not come back in lockstep.
-func (r SyncRetry) backoff(n int, err error) time.Duration {
+// workers hit by one outage do not come back in lockstep. A Retry-After date counts from now.
+func (r SyncRetry) backoff(n int, err error, now time.Time) time.Duration {
 	var he *SyncHTTPError
 	if errors.As(err, &he) && he.RetryAfter != "" {
-		if d, ok := syncParseRetryAfter(he.RetryAfter); ok {
+		if d, ok := syncParseRetryAfter(he.RetryAfter, now); ok {
 			return min(d, r.Max)
 		}
 	}
@@ -53,12 +53,12 @@ func (r SyncRetry) backoff(n int, err error) time.Duration {
 	return d/2 + rand.N(d/2+1)
 }
 
-func syncParseRetryAfter(s string) (time.Duration, bool) {
+func syncParseRetryAfter(s string, now time.Time) (time.Duration, bool) {
 	if secs, err := strconv.Atoi(s); err == nil && secs >= 0 {
 		return time.Duration(secs) * time.Second, true
 	}
 	if t, err := http.ParseTime(s); err == nil {
-		return max(time.Until(t), 0), true
+		return max(t.Sub(now), 0), true
 	}
 	return 0, false
 }
@@ -96,7 +96,7 @@ func syncRetryDo(ctx context.Context, r SyncRetry, clock Clock, onRetry func(err
 		if ctx.Err() != nil {
 			return err
 		}
-		wait := r.backoff(n, err)
+		wait := r.backoff(n, err, clock.Now())
 		if onRetry != nil {
 			onRetry(err, wait)
 		}

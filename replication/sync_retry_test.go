@@ -133,3 +133,21 @@ func TestSyncEndpointHidesCredentials(t *testing.T) {
 }
 
 func syncContains(s, sub string) bool { return strings.Contains(s, sub) }
+
+// TestSyncRetryAfterDateUsesTheClock: a Retry-After given as an HTTP date is counted from
+// the injected clock, like every other wait, not from the wall clock.
+func TestSyncRetryAfterDateUsesTheClock(t *testing.T) {
+	t.Parallel()
+	clock := &syncFakeClock{} // Now is the zero time
+	at := time.Time{}.Add(3 * time.Second).UTC().Format(http.TimeFormat)
+	calls := 0
+	_ = syncRetryDo(context.Background(), SyncRetry{Max: time.Minute}, clock, nil, func() error {
+		if calls++; calls == 1 {
+			return &SyncHTTPError{StatusCode: http.StatusServiceUnavailable, RetryAfter: at}
+		}
+		return nil
+	})
+	if diff := cmp.Diff([]time.Duration{3 * time.Second}, clock.waits); diff != "" {
+		t.Errorf("Retry-After %q on a clock at %v (-want +got):\n%s", at, clock.Now(), diff)
+	}
+}
