@@ -155,11 +155,14 @@ func New(rawURL string, opts ...Option) (*Client, error) {
 	if u.Scheme != "http" && u.Scheme != "https" {
 		return nil, fmt.Errorf("%w: Harbor URL scheme must be http or https, got %q", ErrInvalidArgument, u.Scheme)
 	}
+	// The URL is not echoed below: a malformed one can still hold a password
+	// ("http:/admin:pw@host" has no host, so no user info either) or a token
+	// in its query.
 	if u.Host == "" {
-		return nil, fmt.Errorf("%w: Harbor URL %q has no host", ErrInvalidArgument, rawURL)
+		return nil, fmt.Errorf("%w: Harbor URL has no host (want scheme://host)", ErrInvalidArgument)
 	}
 	if u.RawQuery != "" || u.Fragment != "" {
-		return nil, fmt.Errorf("%w: Harbor URL %q must not have a query or fragment", ErrInvalidArgument, rawURL)
+		return nil, fmt.Errorf("%w: Harbor URL %s://%s must not have a query or fragment", ErrInvalidArgument, u.Scheme, u.Host)
 	}
 	path := strings.TrimRight(u.Path, "/")
 	path = strings.TrimSuffix(path, apiBasePath)

@@ -191,3 +191,19 @@ func TestDebugEnvDoesNotDumpCredentials(t *testing.T) {
 		t.Errorf("slog output reveals credentials: %s", s)
 	}
 }
+
+// A malformed URL can still hold a password or a token ("http:/admin:pw@h" has
+// no host, so url.Parse sees no user info): errors must not echo it.
+func TestNewNeverEchoesTheURL(t *testing.T) {
+	t.Parallel()
+	for _, u := range []string{"http:/admin:S3cret-pw@h", "http:admin:S3cret-pw@h", "https://h/?password=S3cret-pw", "https://h/#S3cret-pw"} {
+		_, err := harbor.New(u)
+		if !errors.Is(err, harbor.ErrInvalidArgument) {
+			t.Errorf("New(%q) = %v, want ErrInvalidArgument", u, err)
+			continue
+		}
+		if strings.Contains(err.Error(), "S3cret-pw") {
+			t.Errorf("New(%q) error %q reveals the secret", u, err)
+		}
+	}
+}

@@ -156,8 +156,19 @@ func (c *Client) PingRegistry(ctx context.Context, r Registry) error {
 	p := &models.RegistryPing{}
 	if r.ID > 0 {
 		p.ID = &r.ID
-	} else if err := validateRegistry(r); err != nil {
-		return err
+		if r.URL != "" {
+			if err := validateURL(r); err != nil {
+				return err
+			}
+		}
+	} else {
+		// The ping body has no name: an endpoint can be tested before it is named.
+		if r.Type == "" {
+			return fmt.Errorf("%w: registry to ping has no type", ErrInvalidArgument)
+		}
+		if err := validateURL(r); err != nil {
+			return err
+		}
 	}
 	if r.Type != "" {
 		p.Type = &r.Type
@@ -175,7 +186,10 @@ func (c *Client) PingRegistry(ctx context.Context, r Registry) error {
 			p.AccessSecret = &s
 		}
 	}
-	op := fmt.Sprintf("pinging registry %q", r.URL)
+	op := "pinging registry"
+	if u, err := url.Parse(r.URL); err == nil && u.Host != "" {
+		op = fmt.Sprintf("pinging registry %s://%s", u.Scheme, u.Host) // no path or query: they may carry tokens
+	}
 	if r.ID > 0 {
 		op = fmt.Sprintf("pinging registry %d", r.ID)
 	}
@@ -192,6 +206,11 @@ func validateRegistry(r Registry) error {
 	if r.Type == "" && r.ID == 0 {
 		return fmt.Errorf("%w: registry %q has no type", ErrInvalidArgument, r.Name)
 	}
+	return validateURL(r)
+}
+
+// validateURL checks r.URL without echoing it: it may hold credentials.
+func validateURL(r Registry) error {
 	u, err := url.Parse(r.URL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fmt.Errorf("%w: registry %q needs an http(s) URL", ErrInvalidArgument, r.Name)

@@ -160,3 +160,24 @@ func TestSecretsNeverPrint(t *testing.T) {
 		t.Errorf("Reveal() = %q, want hunter2", got)
 	}
 }
+
+// "Test connection" before an endpoint is created: Harbor's ping body has no
+// name, only type, URL, insecure and the credential.
+func TestPingRegistryNeedsNoName(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := ctxT(t)
+	other := newEnv(t)
+	r := harbor.Registry{Type: harbor.TypeHarbor, URL: other.http.URL, Credential: &harbor.Credential{AccessKey: admin, AccessSecret: password}}
+	if err := e.client.PingRegistry(ctx, r); err != nil {
+		t.Errorf("PingRegistry(no name) = %v, want nil", err)
+	}
+	r.Type = ""
+	if err := e.client.PingRegistry(ctx, r); !errors.Is(err, harbor.ErrInvalidArgument) {
+		t.Errorf("PingRegistry(no type, no ID) = %v, want ErrInvalidArgument (Harbor: type or url cannot be empty)", err)
+	}
+	err := e.client.PingRegistry(ctx, harbor.Registry{ID: 1, URL: "https://u:S3cret-pw@x"})
+	if !errors.Is(err, harbor.ErrInvalidArgument) || strings.Contains(err.Error(), "S3cret-pw") {
+		t.Errorf("PingRegistry(ID, credentials in the URL) = %v, want ErrInvalidArgument without the secret", err)
+	}
+}
