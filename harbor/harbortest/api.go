@@ -155,9 +155,13 @@ func paginate[T any](w http.ResponseWriter, r *http.Request, items []T) {
 		q := r.URL.Query()
 		q.Set("page", strconv.FormatInt(p, 10))
 		q.Set("page_size", strconv.FormatInt(size, 10))
-		links = append(links, fmt.Sprintf(`<%s?%s>; rel="%s"`, r.URL.Path, q.Encode(), rel))
+		raw := q.Encode()
+		if u, err := url.QueryUnescape(raw); err == nil { // Harbor unescapes the query it links to
+			raw = u
+		}
+		links = append(links, fmt.Sprintf(`<%s?%s>; rel="%s"`, r.URL.Path, raw, rel))
 	}
-	if page > 1 && start > 0 {
+	if page > 1 && (page-1)*size < total { // Harbor's condition: a previous page with items
 		link(page-1, "prev")
 	}
 	if end < total {

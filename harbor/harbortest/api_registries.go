@@ -240,8 +240,8 @@ func (s *Server) pingRegistry(w http.ResponseWriter, r *http.Request) {
 	if p.Type != nil {
 		target.m.Type = *p.Type
 	}
-	if target.m.URL == "" {
-		writeError(w, http.StatusBadRequest, "BAD_REQUEST", "no registry URL to ping")
+	if target.m.URL == "" || target.m.Type == "" {
+		writeError(w, http.StatusBadRequest, "BAD_REQUEST", "type or url cannot be empty")
 		return
 	}
 	err := s.ping(r.Context(), target.m.URL, target.m.Insecure, target.m.Credential.AccessKey, target.secret)

@@ -239,6 +239,16 @@ func TestPaginationHeaders(t *testing.T) {
 	if res.Header.Get("X-Total-Count") != "25" || len(page) != 10 || !strings.Contains(link, `page=1&page_size=10>; rel="prev"`) || !strings.Contains(link, `page=3&page_size=10>; rel="next"`) {
 		t.Errorf("page 2: %d items, X-Total-Count %q, Link %q", len(page), res.Header.Get("X-Total-Count"), link)
 	}
+	// Harbor links to a previous page only when it has items, and unescapes
+	// the query it links to.
+	res = do(t, "GET", hs.URL+"/api/v2.0/projects?page=4&page_size=10&q=name%3D~p", "")
+	if link := res.Header.Get("Link"); link != "" {
+		t.Errorf("page 4 of 3: Link %q, want none", link)
+	}
+	res = do(t, "GET", hs.URL+"/api/v2.0/projects?page=3&page_size=10&q=name%3D~p", "")
+	if link := res.Header.Get("Link"); !strings.Contains(link, "q=name=~p") || !strings.Contains(link, `rel="prev"`) {
+		t.Errorf("page 3: Link %q, want a prev link with the query unescaped", link)
+	}
 	if res := do(t, "GET", hs.URL+"/api/v2.0/projects?page_size=101", ""); res.StatusCode != 422 {
 		t.Errorf("page_size=101: %s, want 422", res.Status)
 	}
@@ -249,3 +259,22 @@ func TestPaginationHeaders(t *testing.T) {
 }
 
 func lastSegment(loc string) string { return loc[strings.LastIndex(loc, "/")+1:] }
+
+// Harbor's ping needs a type and a URL (from the body, or the stored endpoint).
+func TestPingNeedsTypeAndURL(t *testing.T) {
+	t.Parallel()
+	srv := harbortest.New()
+	hs := httptest.NewServer(srv)
+	t.Cleanup(func() { srv.Close(); hs.Close() })
+	for _, body := range []string{`{"url":"` + hs.URL + `"}`, `{"type":"harbor"}`} {
+		res := do(t, "POST", hs.URL+"/api/v2.0/registries/ping", body)
+		b, _ := io.ReadAll(res.Body)
+		if res.StatusCode != 400 || !strings.Contains(string(b), "type or url cannot be empty") {
+			t.Errorf("ping %s = %s %s, want 400 type or url cannot be empty", body, res.Status, b)
+		}
+	}
+	body := `{"type":"harbor","url":"` + hs.URL + `","access_key":"admin","access_secret":"Harbor12345"}`
+	if res := do(t, "POST", hs.URL+"/api/v2.0/registries/ping", body); res.StatusCode != 200 {
+		t.Errorf("ping with type and URL = %s, want 200", res.Status)
+	}
+}
