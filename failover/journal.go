@@ -75,7 +75,8 @@ func (j *MemoryJournal) Entries(context.Context) ([]JournalEntry, error) {
 
 // FileJournal is a JournalStore in a file of JSON lines, one entry per line, each
 // appended with O_APPEND and fsync'd before Append returns. It is safe for concurrent use
-// within a process; a partial last line (a crash mid-write) is ignored when reading.
+// within a process; a partial last line (a crash mid-write) is ignored when reading, and an
+// append that fails halfway (a full disk) is cut off again.
 type FileJournal struct {
 	path string
 
@@ -140,8 +141,14 @@ func (j *FileJournal) Append(ctx context.Context, e JournalEntry) error {
 	if j.f == nil {
 		return fmt.Errorf("appending to journal: %w", os.ErrClosed)
 	}
-	if _, err := j.f.Write(line); err != nil {
+	fi, err := j.f.Stat()
+	if err != nil {
 		return fmt.Errorf("appending to journal: %w", err)
+	}
+	if _, err := j.f.Write(line); err != nil {
+		// A write that failed halfway (a full disk) must not leave a partial line: the
+		// next entry would be glued to it and the journal could no longer be read.
+		return fmt.Errorf("appending to journal: %w", errors.Join(err, j.f.Truncate(fi.Size())))
 	}
 	if err := j.f.Sync(); err != nil {
 		return fmt.Errorf("syncing journal: %w", err)
