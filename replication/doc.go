@@ -79,8 +79,8 @@
 // Sentinels, matched with errors.Is through every wrap: [ErrHarborSetup],
 // [ErrHarborEndpoint], [ErrHarborNamespace], [ErrHarborSecret], [ErrHarborExecution] and
 // [ErrHarborIncomplete] for Harbor-managed replication; [ErrSyncDigestMismatch],
-// [ErrSyncNotVerified], [ErrSyncConflict], [ErrSyncStalePlan] and [ErrSyncPlanMismatch]
-// for the sync engine; [ErrInvalidName], [ErrCollision], [ErrFlatten] and
+// [ErrSyncNotVerified], [ErrSyncConflict], [ErrSyncStalePlan], [ErrSyncPlanMismatch] and
+// [ErrSyncInvalidPlan] for the sync engine; [ErrInvalidName], [ErrCollision], [ErrFlatten] and
 // [ErrInvalidPattern] for names and filters. The typed errors [HarborActionError] (the
 // action that failed and what was done before it), [HarborExecutionError] (the tasks that
 // failed), [SyncHTTPError] (a registry's answer), [NameError] and [CollisionError] carry
