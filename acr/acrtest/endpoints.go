@@ -120,7 +120,7 @@ func (s *Server) getInstanceEndpoint(r *aliyuntest.Request, in *instance) (any, 
 	}
 	ep := in.endpoints[t]
 	if ep == nil {
-		return refuse("ENDPOINT_NOT_EXIST", "endpoint type "+t), nil
+		return refuse("ENDPOINT_NOT_EXIST"), nil
 	}
 	return success(obj{"Enable": ep.enabled, "Status": "RUNNING", "AclEnable": false, "AclEntries": []obj{},
 		"Domains": domainObjs(ep.domains)}), nil
@@ -146,7 +146,7 @@ func (s *Server) createCustomDomain(r *aliyuntest.Request, in *instance) (any, e
 	}
 	d := r.Get("Domain")
 	if in.custom[d] != nil {
-		return refuse("DOMAIN_ALREADY_EXIST", "domain "+d+" already exists"), nil
+		return refuse("DOMAIN_ALREADY_EXIST"), nil
 	}
 	in.custom[d] = &customDomain{domain: d, endpointType: EndpointInternet, certID: r.Get("CertId"), certRegion: r.Get("CertRegionId")}
 	ep := in.endpoints[EndpointInternet]
@@ -157,7 +157,7 @@ func (s *Server) createCustomDomain(r *aliyuntest.Request, in *instance) (any, e
 func (s *Server) updateCustomDomain(r *aliyuntest.Request, in *instance) (any, error) {
 	cd := in.custom[r.Get("Domain")]
 	if cd == nil {
-		return refuse("DOMAIN_NOT_EXIST", "domain not exist"), nil
+		return refuse("DOMAIN_NOT_EXIST"), nil
 	}
 	if r.Get("CertId") == "" {
 		return nil, invalid("CertId")
@@ -169,7 +169,7 @@ func (s *Server) updateCustomDomain(r *aliyuntest.Request, in *instance) (any, e
 func (s *Server) getCustomDomain(r *aliyuntest.Request, in *instance) (any, error) {
 	cd := in.custom[r.Get("Domain")]
 	if cd == nil {
-		return refuse("DOMAIN_NOT_EXIST", "domain not exist"), nil
+		return refuse("DOMAIN_NOT_EXIST"), nil
 	}
 	return success(obj{"InstanceId": in.id, "ModuleName": "Registry", "Domain": cd.domain, "DomainType": DomainUser,
 		"EndpointType": cd.endpointType, "CertId": cd.certID, "RegionId": in.region,

@@ -16,9 +16,13 @@ func success(m obj) obj {
 	return m
 }
 
-// refuse is cr's other failure shape: HTTP 200, IsSuccess false.
-func refuse(code, msg string) obj {
-	return obj{"IsSuccess": false, "Code": code, "Message": msg}
+// refuse is cr's other failure shape: HTTP 200 with IsSuccess false, the Code and the
+// RequestId, and no Message: cr's response bodies have none (cr-20181201 SDK, every
+// *ResponseBody struct: Code, IsSuccess, RequestId). Codes such as INSTANCE_NOT_EXIST,
+// NAMESPACE_NOT_EXIST and REPO_NOT_EXIST come in this shape as well as in HTTP errors
+// (aliyun/terraform-provider-alicloud alicloud/service_alicloud_cr_ee.go handles both).
+func refuse(code string) obj {
+	return obj{"IsSuccess": false, "Code": code}
 }
 
 func invalid(name string) error {
@@ -49,7 +53,7 @@ func (s *Server) locked(h func(*aliyuntest.Request, *instance) (any, error)) ali
 		}
 		in, ok := s.instances[id]
 		if !ok {
-			return refuse("INSTANCE_NOT_EXIST", "instance "+id+" does not exist"), nil
+			return refuse("INSTANCE_NOT_EXIST"), nil
 		}
 		return h(r, in)
 	}
@@ -67,7 +71,7 @@ func (s *Server) getNamespace(r *aliyuntest.Request, in *instance) (any, error) 
 			return success(nsObj(in, n)), nil
 		}
 	}
-	return refuse("NAMESPACE_NOT_EXIST", "namespace not exist"), nil
+	return refuse("NAMESPACE_NOT_EXIST"), nil
 }
 
 // page cuts items into the requested page; PageNo is 1-based, PageSize defaults to 30.
@@ -123,10 +127,10 @@ func (s *Server) createNamespace(r *aliyuntest.Request, in *instance) (any, erro
 	}
 	typ, ok := repoType(r)
 	if !ok {
-		return refuse("PARAM_INVALID", "DefaultRepoType"), nil
+		return refuse("PARAM_INVALID"), nil
 	}
 	if in.namespaces[name] != nil {
-		return refuse("NAMESPACE_ALREADY_EXIST", "namespace already exist"), nil
+		return refuse("NAMESPACE_ALREADY_EXIST"), nil
 	}
 	in.namespaces[name] = &namespace{id: s.id(""), name: name, autoCreate: r.Bool("AutoCreateRepo"), defaultRepoType: typ, createdAt: s.now()}
 	return success(obj{}), nil
@@ -135,12 +139,12 @@ func (s *Server) createNamespace(r *aliyuntest.Request, in *instance) (any, erro
 func (s *Server) updateNamespace(r *aliyuntest.Request, in *instance) (any, error) {
 	n := in.namespaces[r.Get("NamespaceName")]
 	if n == nil {
-		return refuse("NAMESPACE_NOT_EXIST", "namespace not exist"), nil
+		return refuse("NAMESPACE_NOT_EXIST"), nil
 	}
 	if r.Has("DefaultRepoType") {
 		typ, ok := repoType(r)
 		if !ok {
-			return refuse("PARAM_INVALID", "DefaultRepoType"), nil
+			return refuse("PARAM_INVALID"), nil
 		}
 		n.defaultRepoType = typ
 	}
@@ -198,7 +202,7 @@ func (s *Server) findRepo(r *aliyuntest.Request, in *instance) *repo {
 func (s *Server) getRepository(r *aliyuntest.Request, in *instance) (any, error) {
 	p := s.findRepo(r, in)
 	if p == nil {
-		return refuse("REPO_NOT_EXIST", "repo not exist"), nil
+		return refuse("REPO_NOT_EXIST"), nil
 	}
 	o := repoObj(in, p)
 	o["Detail"] = ""
@@ -211,7 +215,7 @@ func (s *Server) listRepoTag(r *aliyuntest.Request, in *instance) (any, error) {
 	}
 	p := s.findRepo(r, in)
 	if p == nil {
-		return refuse("REPO_NOT_EXIST", "repo not exist"), nil
+		return refuse("REPO_NOT_EXIST"), nil
 	}
 	var tags []string
 	for t := range p.tags {

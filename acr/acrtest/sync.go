@@ -65,18 +65,18 @@ func (s *Server) createRepoSyncRule(r *aliyuntest.Request, in *instance) (any, e
 		targetRegion: r.Get("TargetRegionId"), targetInstance: r.Get("TargetInstanceId"), targetNS: r.Get("TargetNamespaceName"),
 		targetRepo: r.Get("TargetRepoName"), targetUser: r.Get("TargetUserId"), created: s.now().UnixMilli()}
 	if ru.scope != "REPO" && ru.scope != "NAMESPACE" || ru.scope == "REPO" && ru.repo == "" {
-		return refuse("PARAM_INVALID", "SyncScope"), nil
+		return refuse("PARAM_INVALID"), nil
 	}
 	filter, err := regexp.Compile("^(?:" + ru.tagFilter + ")$")
 	if err != nil {
-		return refuse("PARAM_INVALID", "TagFilter"), nil
+		return refuse("PARAM_INVALID"), nil
 	}
 	if in.namespaces[ru.ns] == nil {
-		return refuse("NAMESPACE_NOT_EXIST", "namespace not exist"), nil
+		return refuse("NAMESPACE_NOT_EXIST"), nil
 	}
 	for _, rule := range in.syncRules {
 		if rule.name == ru.name {
-			return refuse("SYNC_RULE_ALREADY_EXIST", "sync rule name already exists"), nil
+			return refuse("SYNC_RULE_ALREADY_EXIST"), nil
 		}
 	}
 	in.syncRules = append(in.syncRules, ru)
@@ -160,5 +160,5 @@ func (s *Server) getRepoSyncTask(r *aliyuntest.Request, in *instance) (any, erro
 			return success(o), nil
 		}
 	}
-	return refuse("SYNC_TASK_NOT_EXIST", "sync task not exist"), nil
+	return refuse("SYNC_TASK_NOT_EXIST"), nil
 }

@@ -96,17 +96,33 @@ func (p *Provider) call(ctx context.Context, op string, fn func(ctx context.Cont
 	}
 	code := errorCode(err)
 	switch {
-	case code == "DomainRecordNotBelongToUser" || code == "InvalidDomainName.NoExist" || code == "InvalidRR.NoExist" ||
-		errors.Is(err, aliyun.ErrNotFound):
+	case notFoundCode(code) || errors.Is(err, aliyun.ErrNotFound):
 		return fmt.Errorf("%w: %w", dns.ErrNotFound, err)
 	case errors.Is(err, aliyun.ErrUnauthorized):
 		return fmt.Errorf("%w: %w", dns.ErrUnauthorized, err)
 	case errors.Is(err, aliyun.ErrThrottled):
 		return fmt.Errorf("%w: %w", dns.ErrThrottled, err)
+	// DomainRecordConflict: "The domain record is conflict with other records." (400, same
+	// pages as above). InvalidTTL is unconfirmed, kept for compatibility.
 	case code == "DomainRecordConflict" || code == "InvalidTTL":
 		return fmt.Errorf("%w: %w", dns.ErrInvalidRecord, err)
 	}
 	return err
+}
+
+// notFoundCode lists Alidns's codes for a domain or record that does not exist (in this
+// account). DomainRecordNotBelongToUser: "The domain record does not belong to this user."
+// (400, UpdateDomainRecord error codes; help-w.com/mix/1547615208_zh.html, a copy of the
+// Alibaba Cloud API page). IncorrectDomainUser: "The domain name does not belong to this
+// user." (400, AddDomainRecord error codes; help-w.com/microsoft/windows/1498112608.html).
+// InvalidDomainName.NoExist: "The specified domain name does not exist." (HTTP 400, as
+// public clients log it). InvalidRR.NoExist is unconfirmed, kept for compatibility.
+func notFoundCode(code string) bool {
+	switch code {
+	case "DomainRecordNotBelongToUser", "IncorrectDomainUser", "InvalidDomainName.NoExist", "InvalidRR.NoExist":
+		return true
+	}
+	return false
 }
 
 func errorCode(err error) string {

@@ -26,6 +26,12 @@
 // with *acr.Error, the error type shared by regdr's Alibaba Cloud clients. No AccessKey
 // secret or STS token appears in an error or a log line.
 //
+// Remote codes: InvalidDomainName.NoExist and IncorrectDomainUser (the domain is not in
+// this account) are ErrNoZone from New and ErrNotFound later; DomainRecordNotBelongToUser
+// (no such record in this account) is ErrNotFound; DomainRecordConflict is
+// ErrInvalidRecord; Throttling.* are ErrThrottled; Forbidden.RAM, IllegalUser and bad
+// AccessKeys are ErrUnauthorized.
+//
 // # Concurrency
 //
 // A Provider is safe for concurrent use; concurrent Apply calls on one record race like

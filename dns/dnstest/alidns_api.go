@@ -7,13 +7,17 @@ import (
 	"github.com/regdr/regdr/dns"
 )
 
-// Alidns error codes the emulator answers with.
+// Alidns error codes the emulator answers with, all HTTP 400 as the product's. Sources:
+// the UpdateDomainRecord and AddDomainRecord API pages' error tables (copies at
+// help-w.com/mix/1547615208_zh.html and help-w.com/microsoft/windows/1498112608.html);
+// InvalidDomainName.NoExist with its message as public clients log it ("HTTP Status: 400
+// Error:InvalidDomainName.NoExist The specified domain name does not exist.").
 const (
 	alidnsDomainNotExists = "InvalidDomainName.NoExist"
-	alidnsRecordNotExists = "DomainRecordNotBelongToUser"
-	alidnsDuplicate       = "DomainRecordDuplicate"
-	alidnsConflict        = "DomainRecordConflict"
-	alidnsInvalidTTL      = "InvalidTTL"
+	alidnsRecordNotExists = "DomainRecordNotBelongToUser" // "The domain record does not belong to this user."
+	alidnsDuplicate       = "DomainRecordDuplicate"       // "The domain record is duplicated."
+	alidnsConflict        = "DomainRecordConflict"        // "The domain record is conflict with other records."
+	alidnsInvalidTTL      = "InvalidTTL"                  // unconfirmed
 )
 
 // alidnsDefaultTTL is what AddDomainRecord and UpdateDomainRecord store when TTL is omitted.
@@ -34,7 +38,7 @@ func (a *Alidns) actions() map[string]func(url.Values) (any, *apiError) {
 func (a *Alidns) domainLocked(name string) (*zone, *apiError) {
 	z := a.store.zoneByNameLocked(name)
 	if z == nil {
-		return nil, badRequest(alidnsDomainNotExists, "The domain name %s does not exist.", name)
+		return nil, badRequest(alidnsDomainNotExists, "The specified domain name does not exist. Refresh the page and try again.")
 	}
 	return z, nil
 }
@@ -193,12 +197,12 @@ func (a *Alidns) updateDomainRecord(q url.Values) (any, *apiError) {
 	defer a.store.mu.Unlock()
 	z, cur := a.store.recordLocked(q.Get("RecordId"))
 	if cur == nil {
-		return nil, badRequest(alidnsRecordNotExists, "The DNS record %s does not belong to the user.", q.Get("RecordId"))
+		return nil, badRequest(alidnsRecordNotExists, "The domain record does not belong to this user.")
 	}
 	r.ID, r.Status = cur.ID, cur.Status
 	if strings.EqualFold(cur.Name, r.Name) && cur.Type == r.Type && dns.SameValue(r.Type, cur.Value, r.Value) && cur.TTL == r.TTL && cur.Priority == r.Priority {
 		// The real API calls an update that changes nothing a duplicate.
-		return nil, badRequest(alidnsDuplicate, "The DNS record already exists.")
+		return nil, badRequest(alidnsDuplicate, "The domain record is duplicated.")
 	}
 	if aerr := checkRecord(z, r, alidnsConflict, alidnsDuplicate); aerr != nil {
 		return nil, aerr
@@ -224,7 +228,7 @@ func (a *Alidns) setDomainRecordStatus(q url.Values) (any, *apiError) {
 	defer a.store.mu.Unlock()
 	_, cur := a.store.recordLocked(q.Get("RecordId"))
 	if cur == nil {
-		return nil, badRequest(alidnsRecordNotExists, "The DNS record %s does not belong to the user.", q.Get("RecordId"))
+		return nil, badRequest(alidnsRecordNotExists, "The domain record does not belong to this user.")
 	}
 	cur.Status = status
 	return map[string]any{"RecordId": cur.ID, "Status": strings.ToUpper(status[:1]) + strings.ToLower(status[1:])}, nil

@@ -56,7 +56,7 @@ func TestPrivateZoneActions(t *testing.T) {
 	if len(vpcs) != 1 || vpcs[0]["VpcId"] != "vpc-bbbbb" {
 		t.Errorf("DescribeZoneInfo BindVpcs = %v", vpcs)
 	}
-	if _, aerr := call(t, acts, "DescribeZoneInfo", "ZoneId", "zone-nope"); aerr == nil || aerr.code != pvtzZoneNotExists {
+	if _, aerr := call(t, acts, "DescribeZoneInfo", "ZoneId", "zone-nope"); aerr == nil || aerr.code != pvtzZoneInvalidID {
 		t.Errorf("DescribeZoneInfo(unknown) = %v", aerr)
 	}
 

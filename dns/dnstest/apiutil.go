@@ -83,10 +83,10 @@ func checkRecord(z *zone, r dns.Record, conflictCode, duplicateCode string) *api
 			continue
 		}
 		if o.Type == r.Type && dns.SameValue(r.Type, o.Value, r.Value) {
-			return badRequest(duplicateCode, "The DNS record already exists.")
+			return badRequest(duplicateCode, "The domain record is duplicated.")
 		}
 		if o.Type == dns.TypeCNAME || r.Type == dns.TypeCNAME {
-			return badRequest(conflictCode, "The record conflicts with record %s (%s %s).", o.ID, o.Type, o.Value)
+			return badRequest(conflictCode, "The domain record is conflict with other records (%s: %s %s).", o.ID, o.Type, o.Value)
 		}
 	}
 	return nil

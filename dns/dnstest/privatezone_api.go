@@ -8,12 +8,23 @@ import (
 	"github.com/regdr/regdr/dns"
 )
 
-// PrivateZone error codes the emulator answers with.
+// PrivateZone error codes the emulator answers with, all HTTP 400 as the product's.
 const (
-	pvtzZoneNotExists   = "Zone.NotExists"
+	// pvtzZoneNotExists answers an unknown ZoneId on the record APIs: "Zone is not exists"
+	// (pvtz 2018-01-01 API metadata, DescribeZoneInfo errorCodes; aliyun/terraform-
+	// provider-alicloud alicloud/errors.go ZoneNotExists).
+	pvtzZoneNotExists = "Zone.NotExists"
+	// pvtzZoneInvalidID answers an unknown ZoneId on DescribeZoneInfo: the one error its
+	// API reference documents, 400 "Zone id is invalid." (DescribeZoneInfo, "Error codes").
+	pvtzZoneInvalidID = "Zone.Invalid.Id"
+	// pvtzConflict answers a record identical to an existing one: terraform-provider-
+	// alicloud handles AddZoneRecord's Record.Invalid.Conflict by looking that record up
+	// (alicloud/errors.go RecordInvalidConflict, resource_alicloud_pvtz_zone_record.go).
+	// The emulator also answers it for a CNAME clash: unconfirmed.
+	pvtzConflict = "Record.Invalid.Conflict"
+	// Unconfirmed: no public source names the codes for an unknown RecordId or a refused
+	// TTL; these stay as they were.
 	pvtzRecordNotExists = "Record.Invalid.Id"
-	pvtzConflict        = "Record.Invalid.Conflict"
-	pvtzDuplicate       = "Record.Invalid.Duplicate"
 	pvtzInvalidTTL      = "Record.Invalid.Ttl"
 )
 
@@ -70,7 +81,7 @@ func (p *PrivateZone) describeZoneInfo(q url.Values) (any, *apiError) {
 	defer s.mu.Unlock()
 	z := s.zoneLocked(q.Get("ZoneId"))
 	if z == nil {
-		return nil, badRequest(pvtzZoneNotExists, "The zone %s does not exist.", q.Get("ZoneId"))
+		return nil, badRequest(pvtzZoneInvalidID, "Zone id is invalid.")
 	}
 	vpcs := []map[string]any{}
 	for _, v := range z.vpcs {
@@ -108,7 +119,7 @@ func (p *PrivateZone) describeZoneRecords(q url.Values) (any, *apiError) {
 	z := s.zoneLocked(q.Get("ZoneId"))
 	if z == nil {
 		s.mu.Unlock()
-		return nil, badRequest(pvtzZoneNotExists, "The zone %s does not exist.", q.Get("ZoneId"))
+		return nil, badRequest(pvtzZoneNotExists, "Zone is not exists")
 	}
 	var recs []map[string]any
 	for _, r := range sortedRecords(z) {
@@ -157,9 +168,9 @@ func (p *PrivateZone) addZoneRecord(q url.Values) (any, *apiError) {
 	defer s.mu.Unlock()
 	z := s.zoneLocked(q.Get("ZoneId"))
 	if z == nil {
-		return nil, badRequest(pvtzZoneNotExists, "The zone %s does not exist.", q.Get("ZoneId"))
+		return nil, badRequest(pvtzZoneNotExists, "Zone is not exists")
 	}
-	if aerr := checkRecord(z, r, pvtzConflict, pvtzDuplicate); aerr != nil {
+	if aerr := checkRecord(z, r, pvtzConflict, pvtzConflict); aerr != nil {
 		return nil, aerr
 	}
 	added := s.addRecordLocked(z, r)
@@ -182,7 +193,7 @@ func (p *PrivateZone) updateZoneRecord(q url.Values) (any, *apiError) {
 		return nil, badRequest(pvtzRecordNotExists, "The record %s does not exist.", q.Get("RecordId"))
 	}
 	r.ID, r.Status = cur.ID, cur.Status
-	if aerr := checkRecord(z, r, pvtzConflict, pvtzDuplicate); aerr != nil {
+	if aerr := checkRecord(z, r, pvtzConflict, pvtzConflict); aerr != nil {
 		return nil, aerr
 	}
 	*cur = r

@@ -96,11 +96,7 @@ func (p *Provider) call(ctx context.Context, op string, fn func(ctx context.Cont
 	if err == nil {
 		return nil
 	}
-	var ae *aliyun.Error
-	code := ""
-	if errors.As(err, &ae) {
-		code = ae.Code
-	}
+	code := errorCode(err)
 	switch {
 	case notFoundCode(code) || errors.Is(err, aliyun.ErrNotFound):
 		return fmt.Errorf("%w: %w", dns.ErrNotFound, err)
@@ -109,17 +105,40 @@ func (p *Provider) call(ctx context.Context, op string, fn func(ctx context.Cont
 	case errors.Is(err, aliyun.ErrThrottled):
 		return fmt.Errorf("%w: %w", dns.ErrThrottled, err)
 	case strings.HasPrefix(code, "Record.Invalid"):
-		// The product refused the record itself (TTL, conflict, duplicate).
+		// The product refused the record itself: Record.Invalid.Conflict (an identical
+		// or clashing record), or an unconfirmed Record.Invalid.* (TTL, value).
 		return fmt.Errorf("%w: %w", dns.ErrInvalidRecord, err)
 	}
 	return err
 }
 
 // notFoundCode lists PrivateZone's codes for a zone or record that does not exist.
+//
+// Confirmed from public sources: Zone.NotExists ("Zone is not exists") and Zone.Invalid.Id
+// ("Zone id is invalid.", the one DescribeZoneInfo documents), Zone.Invalid.UserId
+// (pvtz 2018-01-01 API metadata, DescribeZoneInfo errorCodes); ZoneVpc.NotExists.VpcId,
+// which terraform-provider-alicloud reads as "zone not found" with the others
+// (alicloud/service_alicloud_pvtz.go). Unconfirmed, kept for compatibility: no public
+// source names the record-level code; Record.Invalid.Id and Record.NotExists are guesses.
 func notFoundCode(code string) bool {
 	switch code {
-	case "Zone.NotExists", "Zone.Invalid.Id", "Record.Invalid.Id", "Record.NotExists", "ZoneVpc.NotExists.VpcId":
+	case "Zone.NotExists", "Zone.Invalid.Id", "Zone.Invalid.UserId", "ZoneVpc.NotExists.VpcId",
+		"Record.Invalid.Id", "Record.NotExists":
 		return true
 	}
 	return false
+}
+
+// conflictCode is AddZoneRecord's answer for a record that already exists (or, unconfirmed,
+// one that clashes with a neighbour, such as a CNAME): terraform-provider-alicloud answers
+// it by looking the identical record up (alicloud/errors.go RecordInvalidConflict,
+// resource_alicloud_pvtz_zone_record.go).
+const conflictCode = "Record.Invalid.Conflict"
+
+func errorCode(err error) string {
+	var ae *aliyun.Error
+	if errors.As(err, &ae) {
+		return ae.Code
+	}
+	return ""
 }

@@ -29,6 +29,13 @@
 // request ID: errors.As with *acr.Error, the error type shared by regdr's Alibaba Cloud
 // clients. No AccessKey secret or STS token appears in an error or a log line.
 //
+// Remote codes: Zone.NotExists, Zone.Invalid.Id, Zone.Invalid.UserId and
+// ZoneVpc.NotExists.VpcId are ErrNotFound (ErrNoZone while New looks the zone up);
+// Record.Invalid.* are ErrInvalidRecord, except that AddRecord answered
+// Record.Invalid.Conflict returns the identical record when there is one;
+// Throttling.* are ErrThrottled and System.Busy a retried server error (acr.ErrServer);
+// Forbidden.RAM, NoPermission, IllegalUser and bad AccessKeys are ErrUnauthorized.
+//
 // # Concurrency
 //
 // A Provider is safe for concurrent use; concurrent Apply calls on one record race like

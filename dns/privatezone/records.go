@@ -155,7 +155,8 @@ func wrapApply(c dns.Change, err error) error {
 }
 
 // AddRecord creates a record in the zone and returns it with its new ID. A zero TTL
-// means the product's default (60 s).
+// means the product's default (60 s). Adding a record that already exists (same name,
+// type and value: AddZoneRecord answers Record.Invalid.Conflict) returns the existing one.
 func (p *Provider) AddRecord(ctx context.Context, r dns.Record) (dns.Record, error) {
 	r.ID = ""
 	if err := dns.ValidateRecord(r); err != nil {
@@ -181,6 +182,17 @@ func (p *Provider) AddRecord(ctx context.Context, r dns.Record) (dns.Record, err
 		resp, err = api.AddZoneRecordWithContext(ctx, req, p.runtime)
 		return err
 	})
+	if errorCode(err) == conflictCode {
+		// An identical record already exists: return it, as Alidns's provider does. A
+		// record that only clashes with a neighbour keeps the error.
+		if recs, rerr := p.Records(ctx, r.Name); rerr == nil {
+			for _, got := range recs {
+				if strings.EqualFold(got.Type, r.Type) && dns.SameValue(r.Type, got.Value, r.Value) {
+					return got, nil
+				}
+			}
+		}
+	}
 	if err != nil {
 		return dns.Record{}, fmt.Errorf("adding %v: %w", r, err)
 	}

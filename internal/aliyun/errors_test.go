@@ -71,6 +71,22 @@ func TestClassify(t *testing.T) {
 		{200, "InvalidParameter.PageSize", aliyun.ErrInvalidArgument},
 		{400, "MissingInstanceId", aliyun.ErrInvalidArgument},
 		{400, "SomethingElse", aliyun.ErrInvalidArgument},
+		// Real product codes the generic rules got wrong (sources at knownCodes).
+		{400, "System.Busy", aliyun.ErrServer},                   // pvtz; was ErrInvalidArgument
+		{400, "Zone.Invalid.Id", aliyun.ErrNotFound},             // pvtz DescribeZoneInfo; was ErrInvalidArgument
+		{400, "Zone.Invalid.UserId", aliyun.ErrNotFound},         // pvtz; was ErrInvalidArgument
+		{400, "Record.Invalid.Conflict", aliyun.ErrConflict},     // pvtz AddZoneRecord; was ErrInvalidArgument
+		{400, "IncorrectDomainUser", aliyun.ErrNotFound},         // Alidns; was ErrInvalidArgument
+		{400, "DomainRecordNotBelongToUser", aliyun.ErrNotFound}, // Alidns; was ErrInvalidArgument
+		{400, "IllegalUser", aliyun.ErrUnauthorized},             // Alidns, pvtz; was ErrInvalidArgument
+		// Real codes the generic rules already got right, with where each was found.
+		{400, "Zone.NotExists", aliyun.ErrNotFound},              // pvtz API metadata; terraform-provider-alicloud alicloud/errors.go
+		{400, "ZoneVpc.NotExists.VpcId", aliyun.ErrNotFound},     // terraform-provider-alicloud alicloud/service_alicloud_pvtz.go
+		{400, "DomainRecordDuplicate", aliyun.ErrConflict},       // Alidns UpdateDomainRecord/AddDomainRecord error tables
+		{400, "DomainRecordConflict", aliyun.ErrInvalidArgument}, // same tables: clashes with other records
+		{400, "Rejected.Throttling", aliyun.ErrThrottled},        // terraform-provider-alicloud NeedRetry
+		{200, "INSTANCE_NOT_EXIST", aliyun.ErrNotFound},          // cr; terraform-provider-alicloud alicloud/service_alicloud_cr_ee.go wrapCrServiceError
+		{400, "INSTANCE_NOT_EXIST", aliyun.ErrNotFound},          // same file: also an SDK error (IsExpectedErrors)
 		// Answers that are none of these.
 		{200, "", nil},
 		{200, "success", nil},

@@ -1,0 +1,80 @@
+package alidns_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/regdr/regdr/dns"
+	"github.com/regdr/regdr/dns/alidns"
+	"github.com/regdr/regdr/dns/dnstest"
+	"github.com/regdr/regdr/internal/aliyun"
+)
+
+// Alidns's real error codes come out as the dns sentinels. Each code is injected over
+// HTTP with the status the product answers, and the remote code stays reachable.
+//
+// Sources: the UpdateDomainRecord and AddDomainRecord API pages' error tables (copies at
+// help-w.com/mix/1547615208_zh.html and help-w.com/microsoft/windows/1498112608.html, all
+// HTTP 400): DomainRecordNotBelongToUser "The domain record does not belong to this user.",
+// IncorrectDomainUser "The domain name does not belong to this user.",
+// DomainRecordDuplicate, DomainRecordConflict. InvalidDomainName.NoExist (400) and
+// Forbidden.RAM (403) as public clients log them.
+func TestRealErrorCodes(t *testing.T) {
+	t.Parallel()
+	ad := dnstest.NewAlidns()
+	ad.AddDomain("example.com")
+	r, err := ad.AddRecord("example.com", dns.Record{Name: "harbor", Type: "A", Value: "203.0.113.10", TTL: 600})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := config(ad.Start(t))
+	cfg.Retry.MaxAttempts = 1
+	p, err := alidns.New(ctx(t), cfg, "example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	change := dns.Change{Record: r, ExpectValue: "203.0.113.10", NewValue: "47.0.0.1"}
+	calls := map[string]func(context.Context) error{
+		"DescribeDomainInfo":       func(c context.Context) error { _, err := alidns.New(c, cfg, "example.com"); return err },
+		"DescribeDomainRecords":    func(c context.Context) error { _, err := p.Records(c, ""); return err },
+		"DescribeSubDomainRecords": func(c context.Context) error { _, err := p.Records(c, "harbor"); return err },
+		"UpdateDomainRecord":       func(c context.Context) error { _, err := p.Apply(c, change); return err },
+		"AddDomainRecord": func(c context.Context) error {
+			_, err := p.AddRecord(c, dns.Record{Name: "new", Type: "A", Value: "203.0.113.9"})
+			return err
+		},
+		"SetDomainRecordStatus": func(c context.Context) error { return p.SetRecordStatus(c, r.ID, false) },
+	}
+	for _, tc := range []struct {
+		action, code string
+		status       int
+		want         error
+	}{
+		{"DescribeDomainInfo", "InvalidDomainName.NoExist", 400, dns.ErrNoZone},
+		{"DescribeDomainInfo", "IncorrectDomainUser", 400, dns.ErrNoZone}, // was ErrInvalidArgument only
+		{"DescribeDomainRecords", "InvalidDomainName.NoExist", 400, dns.ErrNotFound},
+		{"AddDomainRecord", "IncorrectDomainUser", 400, dns.ErrNotFound}, // was ErrInvalidArgument only
+		{"UpdateDomainRecord", "DomainRecordNotBelongToUser", 400, dns.ErrNotFound},
+		{"SetDomainRecordStatus", "DomainRecordNotBelongToUser", 400, dns.ErrNotFound},
+		{"UpdateDomainRecord", "DomainRecordConflict", 400, dns.ErrInvalidRecord},
+		{"AddDomainRecord", "DomainRecordConflict", 400, dns.ErrInvalidRecord},
+		{"DescribeSubDomainRecords", "Throttling.User", 400, dns.ErrThrottled},
+		{"UpdateDomainRecord", "Throttling", 400, dns.ErrThrottled},
+		{"UpdateDomainRecord", "Forbidden.RAM", 403, dns.ErrUnauthorized},
+		// IllegalUser "The user ID is illegal." / "not authorized" (Alidns
+		// UpdateBatchDomainRecords, jp.alibabacloud.com/help/doc-detail/34321.htm).
+		{"SetDomainRecordStatus", "IllegalUser", 400, dns.ErrUnauthorized}, // was ErrInvalidArgument only
+		{"DescribeDomainRecords", "InvalidAccessKeyId.NotFound", 404, dns.ErrUnauthorized},
+	} {
+		ad.FailNext(tc.action, 1, tc.status, tc.code)
+		err := calls[tc.action](ctx(t))
+		var ae *aliyun.Error
+		if !errors.Is(err, tc.want) || !errors.As(err, &ae) || ae.Code != tc.code || ae.StatusCode != tc.status || ae.RequestID == "" {
+			t.Errorf("%s answered %d %s: %v, want %v with the code, status and request ID", tc.action, tc.status, tc.code, err, tc.want)
+		}
+	}
+	if got, _ := ad.Record(r.ID); got.Value != "203.0.113.10" || !got.Enabled() {
+		t.Errorf("record changed by refused calls: %v", got)
+	}
+}
