@@ -43,8 +43,8 @@ type Policy struct {
 	DestNamespaceReplaceCount int
 	Filters                   []Filter
 	Trigger                   Trigger
-	// Speed is Harbor's bandwidth limit in kbit/s per blob stream; ≤ 0 is unlimited
-	// (sent as -1).
+	// Speed is Harbor's bandwidth limit in kbit/s per blob stream; ≤ 0 is unlimited,
+	// sent as -1 and read back as -1 (Harbor stores it as 0).
 	Speed             int32
 	Override          bool
 	Enabled           bool
@@ -302,7 +302,8 @@ func policyFromModel(m *models.ReplicationPolicy) Policy {
 	if m.DestNamespaceReplaceCount != nil {
 		p.DestNamespaceReplaceCount = int(*m.DestNamespaceReplaceCount)
 	}
-	if m.Speed != nil {
+	p.Speed = -1 // Harbor stores "unlimited" as 0 (it turns -1 into 0): read it as sent
+	if m.Speed != nil && *m.Speed > 0 {
 		p.Speed = *m.Speed
 	}
 	if m.CopyByChunk != nil {

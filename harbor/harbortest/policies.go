@@ -145,8 +145,8 @@ func (s *Server) checkPolicy(m *models.ReplicationPolicy) string {
 	if m.Filters == nil {
 		m.Filters = []*models.ReplicationFilter{}
 	}
-	if m.Speed == nil {
-		sp := int32(-1)
+	if m.Speed == nil || *m.Speed < 0 { // Harbor stores "unlimited" (omitted, -1) as 0
+		sp := int32(0)
 		m.Speed = &sp
 	}
 	if m.CopyByChunk == nil {

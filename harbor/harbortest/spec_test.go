@@ -278,3 +278,30 @@ func TestPingNeedsTypeAndURL(t *testing.T) {
 		t.Errorf("ping with type and URL = %s, want 200", res.Status)
 	}
 }
+
+// Harbor stores an unlimited speed (omitted or negative) as 0.
+func TestPolicySpeedStoredAsHarborDoes(t *testing.T) {
+	t.Parallel()
+	srv := harbortest.New()
+	hs := httptest.NewServer(srv)
+	t.Cleanup(func() { srv.Close(); hs.Close() })
+	res := do(t, "POST", hs.URL+"/api/v2.0/registries", `{"name":"self","type":"harbor","url":"`+hs.URL+`","credential":{"access_key":"admin","access_secret":"Harbor12345"}}`)
+	if res.StatusCode != 201 {
+		t.Fatalf("creating a registry: %s", res.Status)
+	}
+	reg := lastSegment(res.Header.Get("Location"))
+	for _, tc := range []struct{ name, speed, want string }{{"omitted", "", "0"}, {"minus-one", `"speed":-1,`, "0"}, {"set", `"speed":512,`, "512"}} {
+		res := do(t, "POST", hs.URL+"/api/v2.0/replication/policies", `{"name":"`+tc.name+`",`+tc.speed+`"dest_registry":{"id":`+reg+`},"trigger":{"type":"manual"}}`)
+		if res.StatusCode != 201 {
+			t.Fatalf("creating policy %s: %s", tc.name, res.Status)
+		}
+		res = do(t, "GET", hs.URL+"/api/v2.0/replication/policies/"+lastSegment(res.Header.Get("Location")), "")
+		var p map[string]any
+		if err := json.NewDecoder(res.Body).Decode(&p); err != nil {
+			t.Fatal(err)
+		}
+		if got := fmt.Sprint(p["speed"]); got != tc.want {
+			t.Errorf("policy %s: speed = %s, want %s", tc.name, got, tc.want)
+		}
+	}
+}
