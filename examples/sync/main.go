@@ -4,7 +4,14 @@
 //	go run ./examples/sync -src harbor.example.com -dst ns-registry.cn-hangzhou.cr.aliyuncs.com \
 //	    -namespace acr-ns -flatten 1 -repos 'library/**' -tags 'v*' -jobs 8 -bandwidth 20MiB/s
 //
-// Credentials come from the Docker config (docker login), like other registry tools. The
+// With -harbor the source is a Harbor, listed through its API (its tokens never grant
+// the registry catalog, and the API gives digests, labels and signatures without a HEAD
+// per tag); its login comes from HARBOR_USERNAME and HARBOR_PASSWORD:
+//
+//	HARBOR_USERNAME=admin HARBOR_PASSWORD=... go run ./examples/sync -harbor -projects test-project \
+//	    -src harbor.example.com -dst ns-registry.cn-hangzhou.cr.aliyuncs.com -namespace acr-ns -flatten 1
+//
+// Other credentials come from the Docker config (docker login), like other registry tools. The
 // exit status is 0 only if every planned artifact is verified at the destination; 1 if
 // something failed or a conflict was left alone; 2 for bad flags (-h is not an error).
 package main
@@ -19,8 +26,10 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
 
 	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/regdr/regdr/harbor"
 	"github.com/regdr/regdr/replication"
 )
 
@@ -33,7 +42,8 @@ func main() {
 
 type config struct {
 	src, dst, namespace, repos, tags, bandwidth, referrers string
-	plainHTTP, dryRun, asJSON, override                    bool
+	projects                                               string
+	plainHTTP, dryRun, asJSON, override, harbor            bool
 	flatten, jobs, shard, shards                           int
 }
 
@@ -44,6 +54,8 @@ func parse(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&c.src, "src", "", "source registry `HOST[:PORT]`")
 	fs.StringVar(&c.dst, "dst", "", "destination registry `HOST[:PORT]`")
 	fs.BoolVar(&c.plainHTTP, "plain-http", false, "talk HTTP, not HTTPS, to both registries")
+	fs.BoolVar(&c.harbor, "harbor", false, "the source is a Harbor: list it through its API, logged in as $HARBOR_USERNAME with $HARBOR_PASSWORD")
+	fs.StringVar(&c.projects, "projects", "", "with -harbor: comma-separated projects to list (default: all)")
 	fs.StringVar(&c.namespace, "namespace", "", "destination namespace (Harbor's dest_namespace); empty keeps names")
 	fs.IntVar(&c.flatten, "flatten", -1, "Harbor's dest_namespace_replace_count: -1 keeps the last component, N replaces the first N")
 	fs.StringVar(&c.repos, "repos", "", "repository `GLOB` (doublestar, e.g. 'library/**')")
@@ -61,6 +73,9 @@ func parse(args []string, stderr io.Writer) (*config, error) {
 	}
 	if c.src == "" || c.dst == "" || fs.NArg() > 0 {
 		return nil, errors.New("-src and -dst are required, and nothing else")
+	}
+	if c.projects != "" && !c.harbor {
+		return nil, errors.New("-projects needs -harbor")
 	}
 	if c.shards > 0 && c.shard < 0 {
 		i, err := strconv.Atoi(os.Getenv("JOB_COMPLETION_INDEX"))
@@ -152,7 +167,28 @@ func newSyncer(c *config, stderr io.Writer) (*replication.Syncer, error) {
 	ep := func(host string) replication.SyncEndpoint {
 		return replication.SyncEndpoint{Registry: host, PlainHTTP: c.plainHTTP, Keychain: authn.DefaultKeychain}
 	}
-	return replication.NewSyncer(ep(c.src), ep(c.dst), opts)
+	src := ep(c.src)
+	if c.harbor {
+		user, password := os.Getenv("HARBOR_USERNAME"), os.Getenv("HARBOR_PASSWORD")
+		if user == "" || password == "" {
+			return nil, errors.New("-harbor needs $HARBOR_USERNAME and $HARBOR_PASSWORD")
+		}
+		scheme := "https://"
+		if c.plainHTTP {
+			scheme = "http://"
+		}
+		hc, err := harbor.New(scheme+c.src, harbor.WithBasicAuth(user, password))
+		if err != nil {
+			return nil, err
+		}
+		setup := replication.HarborSetup{}
+		if c.projects != "" {
+			setup.Projects = strings.Split(c.projects, ",")
+		}
+		opts.Source = &replication.HarborSyncSource{Harbor: hc, Setup: setup}
+		src.Keychain, src.Auth = nil, &authn.Basic{Username: user, Password: password}
+	}
+	return replication.NewSyncer(src, ep(c.dst), opts)
 }
 
 func printOut(stdout, stderr io.Writer, asJSON bool, v fmt.Stringer) int {

@@ -5,11 +5,17 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+
+	"github.com/regdr/regdr/harbor/harbortest"
 	"github.com/regdr/regdr/internal/testutil"
 	"github.com/regdr/regdr/replication"
 )
@@ -121,4 +127,63 @@ func TestHelpAndBadFlags(t *testing.T) {
 	if code := run(context.Background(), []string{"-nope"}, &out, &errOut); code != 2 {
 		t.Errorf("-nope: exit %d, want 2", code)
 	}
+}
+
+// With -harbor the source is listed through Harbor's API, as a real Harbor requires: its
+// registry tokens never grant the catalog, so the catalog listing is refused.
+func TestRunHarborSource(t *testing.T) {
+	t.Setenv("HARBOR_USERNAME", harbortest.DefaultAdmin)
+	t.Setenv("HARBOR_PASSWORD", harbortest.DefaultPassword)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	hb := harbortest.New(harbortest.WithProject("test-project", false))
+	hs := httptest.NewServer(hb)
+	t.Cleanup(func() { hs.Close(); hb.Close() })
+	src := strings.TrimPrefix(hs.URL, "http://")
+	dst := testutil.NewDistribution(t, testutil.DistributionOptions{}, nil)
+	fx := testutil.NewFixture(8, 1<<10)
+	admin := &authn.Basic{Username: harbortest.DefaultAdmin, Password: harbortest.DefaultPassword}
+	for ref, img := range map[string]any{
+		"test-project/nginx:1.25": fx.Image("n", 1, 2),
+		"test-project/redis:7":    fx.Index("r", []string{"amd64", "arm64"}, 1),
+		"library/other:1":         fx.Image("o", 3),
+	} {
+		if err := testutil.PushAuth(ctx, src, ref, img, admin); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var out, errOut bytes.Buffer
+	args := []string{"-src", src, "-dst", dst.Host, "-plain-http", "-namespace", "acr-ns", "-flatten", "1"}
+	if code := run(ctx, args, &out, &errOut); code == 0 || !strings.Contains(errOut.String(), "401") {
+		t.Errorf("listing Harbor through the registry catalog: exit %d, want a 401 (Harbor's tokens do not grant it):\n%s", code, errOut.String())
+	}
+	out.Reset()
+	errOut.Reset()
+	if code := run(ctx, append(args, "-harbor", "-projects", "test-project"), &out, &errOut); code != 0 {
+		t.Fatalf("-harbor: exit %d\n%s\n%s", code, out.String(), errOut.String())
+	}
+	for _, ref := range []string{"acr-ns/nginx:1.25", "acr-ns/redis:7"} {
+		if _, err := remote.Head(mustRef(t, dst.Host+"/"+ref)); err != nil {
+			t.Errorf("%s not at the destination: %v", ref, err)
+		}
+	}
+	if _, err := remote.Head(mustRef(t, dst.Host+"/acr-ns/other:1")); err == nil {
+		t.Errorf("library/other was copied though -projects names test-project only")
+	}
+	if strings.Contains(out.String()+errOut.String(), harbortest.DefaultPassword) {
+		t.Errorf("the Harbor password appears in the output")
+	}
+	os.Unsetenv("HARBOR_PASSWORD")
+	if code := run(ctx, append(args, "-harbor"), &out, &errOut); code != 2 {
+		t.Errorf("-harbor without $HARBOR_PASSWORD: exit %d, want 2", code)
+	}
+}
+
+func mustRef(t *testing.T, s string) name.Reference {
+	t.Helper()
+	r, err := name.ParseReference(s, name.Insecure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
 }
