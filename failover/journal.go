@@ -9,8 +9,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -95,7 +97,26 @@ func OpenFileJournal(path string) (*FileJournal, error) {
 		f.Close()
 		return nil, fmt.Errorf("opening journal: %w", err)
 	}
+	// A new file's directory entry must survive a crash as its contents do.
+	if err := syncDir(filepath.Dir(path)); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("opening journal: %w", err)
+	}
 	return &FileJournal{path: path, f: f}, nil
+}
+
+// syncDir flushes the directory dir, where a file was created. Systems that cannot sync
+// a directory (Windows) are left alone.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil && !errors.Is(err, os.ErrInvalid) && !errors.Is(err, syscall.EINVAL) {
+		return err
+	}
+	return nil
 }
 
 // cutPartialLine truncates f after its last newline.
