@@ -153,25 +153,11 @@ func Convert(op string, err error) error {
 	}
 	var sdk *tea.SDKError
 	if errors.As(err, &sdk) {
-		out := &Error{Op: op, StatusCode: tea.IntValue(sdk.StatusCode), Code: tea.StringValue(sdk.Code)}
-		out.Message, out.RequestID = messageAndRequestID(tea.StringValue(sdk.Message), tea.StringValue(sdk.Data))
-		if out.StatusCode == 0 && out.Code == "" {
-			// No answer: the message is the transport's, maybe with a signed URL.
-			out.Err = errors.New(stripSecrets(tea.StringValue(sdk.Message)))
-			out.Message = ""
-		}
-		return out
+		return fromSDK(op, tea.IntValue(sdk.StatusCode), tea.StringValue(sdk.Code), tea.StringValue(sdk.Message), tea.StringValue(sdk.Data))
 	}
 	var dsdk *dara.SDKError
 	if errors.As(err, &dsdk) {
-		out := &Error{Op: op, StatusCode: dara.IntValue(dsdk.StatusCode), Code: dara.StringValue(dsdk.Code)}
-		out.Message, out.RequestID = messageAndRequestID(dara.StringValue(dsdk.Message), dara.StringValue(dsdk.Data))
-		if out.StatusCode == 0 && out.Code == "" {
-			// No answer: the message is the transport's, maybe with a signed URL.
-			out.Err = errors.New(stripSecrets(dara.StringValue(dsdk.Message)))
-			out.Message = ""
-		}
-		return out
+		return fromSDK(op, dara.IntValue(dsdk.StatusCode), dara.StringValue(dsdk.Code), dara.StringValue(dsdk.Message), dara.StringValue(dsdk.Data))
 	}
 	var re responseError
 	if errors.As(err, &re) {
@@ -206,6 +192,19 @@ func firstOf(m map[string]interface{}, keys ...string) interface{} {
 		}
 	}
 	return ""
+}
+
+// fromSDK is the *Error for an SDK error's fields (tea's and dara's SDKError carry the
+// same ones).
+func fromSDK(op string, status int, code, message, data string) *Error {
+	out := &Error{Op: op, StatusCode: status, Code: code}
+	out.Message, out.RequestID = messageAndRequestID(message, data)
+	if status == 0 && code == "" {
+		// No answer: the message is the transport's, maybe with a signed URL.
+		out.Err = errors.New(stripSecrets(message))
+		out.Message = ""
+	}
+	return out
 }
 
 // messageAndRequestID reads the remote message and request ID from a tea.SDKError's Data
