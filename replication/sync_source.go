@@ -2,9 +2,13 @@ package replication
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"sort"
+
+	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 )
 
 // SyncSource lists what a sync may copy. The plain-registry implementation
@@ -71,6 +75,9 @@ func (s *SyncRegistrySource) Repositories(ctx context.Context) ([]string, error)
 			Repositories []string `json:"repositories"`
 		}
 		next, _, err := s.c.getJSON(ctx, path, &page, false)
+		if syncDenied(err) {
+			return nil, fmt.Errorf("listing repositories of %s (registries such as Harbor grant the catalog to no token: list them through their API, HarborSyncSource): %w", s.c.ep.Registry, err)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("listing repositories of %s: %w", s.c.ep.Registry, err)
 		}
@@ -79,6 +86,16 @@ func (s *SyncRegistrySource) Repositories(ctx context.Context) ([]string, error)
 	}
 	sort.Strings(repos)
 	return repos, nil
+}
+
+// syncDenied reports whether err is a registry's (or its token service's) 401 or 403.
+func syncDenied(err error) bool {
+	var he *SyncHTTPError
+	if errors.As(err, &he) {
+		return he.StatusCode == http.StatusUnauthorized || he.StatusCode == http.StatusForbidden
+	}
+	var te *transport.Error
+	return errors.As(err, &te) && (te.StatusCode == http.StatusUnauthorized || te.StatusCode == http.StatusForbidden)
 }
 
 // Tags pages through /v2/<repo>/tags/list. A repository that does not exist has no tags.

@@ -154,7 +154,7 @@ func TestRunHarborSource(t *testing.T) {
 	}
 	var out, errOut bytes.Buffer
 	args := []string{"-src", src, "-dst", dst.Host, "-plain-http", "-namespace", "acr-ns", "-flatten", "1"}
-	if code := run(ctx, args, &out, &errOut); code == 0 || !strings.Contains(errOut.String(), "401") {
+	if code := run(ctx, args, &out, &errOut); code == 0 || !strings.Contains(errOut.String(), "401") || !strings.Contains(errOut.String(), "HarborSyncSource") {
 		t.Errorf("listing Harbor through the registry catalog: exit %d, want a 401 (Harbor's tokens do not grant it):\n%s", code, errOut.String())
 	}
 	out.Reset()
