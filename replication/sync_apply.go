@@ -22,6 +22,7 @@ type syncRun struct {
 
 	blobs, placed, trees, children syncOnce
 	home                           map[string]syncHome
+	resumeFrom                     string // see resumeGuess
 
 	blobsUploaded, blobsMounted, blobsPresent atomic.Int64
 	manifests                                 atomic.Int64
@@ -48,7 +49,7 @@ func (s *Syncer) Apply(ctx context.Context, plan *SyncPlan) (*SyncReport, error)
 	retries0 := s.retries.Load()
 	r := &syncRun{s: s, p: plan, sem: make(chan struct{}, s.opts.Jobs),
 		raw: map[string]*syncCall{}, bytes: map[string][]byte{}, types: map[string]string{}}
-	r.home = r.homes()
+	r.home, r.resumeFrom = r.homes(), r.resumeGuess()
 	for d, b := range plan.raw {
 		r.bytes[d] = b
 	}

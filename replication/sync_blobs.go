@@ -88,7 +88,7 @@ func (r *syncRun) blob(ctx context.Context, src, dst string, b SyncBlob) error {
 			home = syncHome{src: src, dst: dst}
 		}
 		_, _, err := r.placed.do(ctx, b.Digest, func(*syncCall) error {
-			return r.placeBlob(ctx, home.src, home.dst, b, "")
+			return r.placeBlob(ctx, home.src, home.dst, b, "", r.resumeFrom)
 		})
 		if home.dst == dst {
 			return err
@@ -97,15 +97,30 @@ func (r *syncRun) blob(ctx context.Context, src, dst string, b SyncBlob) error {
 		if err != nil {
 			from = "" // the home failed: fend for ourselves
 		}
-		return r.placeBlob(ctx, src, dst, b, from)
+		return r.placeBlob(ctx, src, dst, b, from, "")
 	})
 	return err
 }
 
+// resumeGuess is where a blob the plan's copies need may already be, at no cost to look:
+// the first destination repository (in name order) whose items the plan skips. A run cut
+// short after copying it put the blobs it shares with later repositories there (the home
+// rule), and a mount that misses still opens the upload session the blob goes through.
+func (r *syncRun) resumeGuess() string {
+	guess := ""
+	for _, it := range r.p.Items {
+		if it.Action == SyncSkip && (guess == "" || it.Dest < guess) {
+			guess = it.Dest
+		}
+	}
+	return guess
+}
+
 // placeBlob mounts b from another destination repository, or checks whether dst has it and
-// otherwise streams it from the source in one PUT. It retries as a whole: a broken upload
+// otherwise streams it from the source in one PUT — after trying to mount it from guess, if
+// set: a missed mount opens the same upload session. It retries as a whole: a broken upload
 // restarts with a fresh session and a fresh source stream.
-func (r *syncRun) placeBlob(ctx context.Context, src, dst string, b SyncBlob, from string) error {
+func (r *syncRun) placeBlob(ctx context.Context, src, dst string, b SyncBlob, from, guess string) error {
 	if err := r.acquire(ctx); err != nil {
 		return err
 	}
@@ -119,6 +134,9 @@ func (r *syncRun) placeBlob(ctx context.Context, src, dst string, b SyncBlob, fr
 			r.blobsPresent.Add(1)
 			r.emit(SyncEvent{Kind: SyncEventBlob, Repo: dst, Digest: b.Digest, Size: b.Size, Outcome: "present"})
 			return nil
+		}
+		if guess != dst {
+			from = guess
 		}
 	}
 	return r.retry(ctx, func() error {

@@ -304,3 +304,34 @@ func TestSyncApplyValidatesThePlanBeforeWriting(t *testing.T) {
 		t.Errorf("destination got %d requests (%d recorded) for refused plans, want 0", dst1-dst0, len(e.dstRec.Requests())-planned)
 	}
 }
+
+// A run that follows one cut short after p/a was copied: the layers p/b shares with p/a
+// are mounted from p/a — where the first run put them — not uploaded again, although p/a is
+// only skipped now and its manifest not read.
+func TestSyncResumeMountsFromCompletedRepositories(t *testing.T) {
+	t.Parallel()
+	e := newSyncDistributionEnv(t)
+	fx := e.fx
+	e.push(t, e.src.Host, map[string]any{
+		"p/a:1": fx.Image("a", 20, 21, 22),
+		"p/b:1": fx.Image("b", 20, 21, 23),
+	})
+	onlyA, err := replication.NewSelector(replication.Filter{Kind: replication.FilterName, Pattern: "p/a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.run(t, e.syncer(t, replication.SyncOptions{Selector: onlyA}, nil)) // the "interrupted" first run
+	e.dstRec.Reset()
+	p, rep := e.run(t, e.syncer(t, replication.SyncOptions{}, nil))
+	if tot := p.Totals(); tot.Copy != 1 || tot.Skip != 1 {
+		t.Fatalf("second plan: %+v, want p/a skipped and p/b copied", tot)
+	}
+	if rep.BlobsMounted != 2 || rep.BlobsUploaded != 2 { // layers 20 and 21 mounted; 23 and the config sent
+		t.Errorf("second run: %d mounted, %d uploaded; want the 2 shared layers mounted and 2 blobs uploaded", rep.BlobsMounted, rep.BlobsUploaded)
+	}
+	for d, n := range e.dstRec.BlobUploads() {
+		if n > 1 {
+			t.Errorf("blob %s uploaded %d times", d, n)
+		}
+	}
+}
