@@ -40,6 +40,8 @@ type config struct {
 	lagFile                                     string
 	lagMaxAge                                   time.Duration
 	flatten                                     int
+	watch, autoFailback                         bool
+	interval, holdDown, lagEvery                time.Duration
 	setFlags                                    map[string]bool
 }
 
@@ -48,8 +50,9 @@ func parse(args []string, stderr io.Writer) (*config, error) {
 	fs := flag.NewFlagSet("failover", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: failover [-failback] -solution privatezone|public|vpc -zone NAME [flags]")
-		fmt.Fprintln(fs.Output(), "Repoints DNS from Harbor to ACR EE (or back, with -failback). Nothing is written without -yes.")
+		fmt.Fprintln(fs.Output(), "Usage: failover [-failback | -watch] -solution privatezone|public|vpc -zone NAME [flags]")
+		fmt.Fprintln(fs.Output(), "Repoints DNS from Harbor to ACR EE (or back, with -failback), once or, with -watch, as a daemon.")
+		fmt.Fprintln(fs.Output(), "Nothing is written without -yes.")
 		fs.PrintDefaults()
 	}
 	fs.BoolVar(&c.failback, "failback", false, "restore what the journal says the record held before failover (default: fail over to ACR EE)")
@@ -95,6 +98,11 @@ func parse(args []string, stderr io.Writer) (*config, error) {
 	fs.BoolVar(&c.asJSON, "json", false, "print the plan as JSON on stdout (step lines go to stderr)")
 	fs.StringVar(&c.out, "out", "", "also save the plan as JSON to `FILE` (for -plan)")
 	fs.StringVar(&c.plan, "plan", "", "apply the saved plan `FILE` (from -out) instead of planning anew")
+	fs.BoolVar(&c.watch, "watch", false, "run as a daemon until SIGINT/SIGTERM: probe both registries every -interval and fail over when Harbor is down (applied with -yes, otherwise only reported)")
+	fs.DurationVar(&c.interval, "interval", failover.DefaultMonitorInterval, "with -watch: pause between two probe rounds")
+	fs.DurationVar(&c.holdDown, "hold-down", failover.DefaultHoldDown, "with -watch: least time between two switches in opposite directions")
+	fs.BoolVar(&c.autoFailback, "auto-failback", false, "with -watch -yes: also fail back once Harbor is healthy again (-min-healthy rounds, -min-dwell)")
+	fs.DurationVar(&c.lagEvery, "lag-every", 5*time.Minute, "with -watch -rpo: least time between two lag measurements while Harbor is up (0: every round)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -154,7 +162,14 @@ func (c *config) validate() error {
 			return fmt.Errorf("-resolver %q is not host:port", c.resolver)
 		}
 	}
-	if c.probes < 1 || c.threshold < 1 || c.threshold > c.probes {
+	if err := c.validateWatch(); err != nil {
+		return err
+	}
+	if c.watch {
+		if c.threshold < 1 {
+			return fmt.Errorf("-threshold %d must be at least 1", c.threshold)
+		}
+	} else if c.probes < 1 || c.threshold < 1 || c.threshold > c.probes {
 		return fmt.Errorf("need 1 <= -threshold (%d) <= -probes (%d)", c.threshold, c.probes)
 	}
 	if c.probeInterval < 0 || c.probeTimeout <= 0 || c.verifyTimeout <= 0 || c.verifyInterval <= 0 || c.planTTL <= 0 || c.minDwell < 0 || c.rpo < 0 {
@@ -212,6 +227,63 @@ func (c *config) validate() error {
 		return err
 	}
 	c.primary = v
+	return nil
+}
+
+// validateWatch checks the daemon's flags: -watch fails over (and, with -auto-failback,
+// back) on its own, so the one-shot modes and flags contradict it.
+func (c *config) validateWatch() error {
+	if !c.watch {
+		for _, f := range []string{"interval", "hold-down", "auto-failback", "lag-every"} {
+			if c.setFlags[f] {
+				return fmt.Errorf("-%s applies with -watch only", f)
+			}
+		}
+		return nil
+	}
+	for _, f := range []struct{ name, why string }{
+		{"failback", "-watch fails back on its own with -auto-failback"},
+		{"plan", "-watch plans every round; apply a saved plan without -watch"},
+		{"out", "-watch plans every round; save a plan without -watch"},
+		{"dry-run", "-watch without -yes only reports its plans"},
+		{"json", "-watch prints one line per event"},
+		{"force", "a monitor never forces a failover"},
+		{"probes", "-watch probes once per -interval"},
+		{"probe-interval", "-watch probes once per -interval"},
+	} {
+		if c.setFlags[f.name] {
+			return fmt.Errorf("-watch with -%s: %s", f.name, f.why)
+		}
+	}
+	if c.interval <= 0 {
+		return fmt.Errorf("-interval %v must be positive", c.interval)
+	}
+	if c.holdDown <= 0 {
+		return fmt.Errorf("-hold-down %v must be positive", c.holdDown)
+	}
+	if c.lagEvery < 0 {
+		return fmt.Errorf("-lag-every %v must not be negative", c.lagEvery)
+	}
+	if c.setFlags["lag-every"] && c.rpo == 0 {
+		return errors.New("-lag-every applies with -rpo only")
+	}
+	if c.harborURL == "" {
+		return errors.New("-watch needs -harbor URL: Harbor is probed every round")
+	}
+	if c.autoFailback {
+		if !c.yes {
+			return errors.New("-auto-failback needs -yes: without it -watch only reports failover plans")
+		}
+		if c.minHealthy < 1 {
+			return fmt.Errorf("-min-healthy %d must be at least 1", c.minHealthy)
+		}
+	} else {
+		for _, f := range []string{"min-healthy", "min-dwell"} {
+			if c.setFlags[f] {
+				return fmt.Errorf("-%s applies to failback: with -watch, give -auto-failback", f)
+			}
+		}
+	}
 	return nil
 }
 

@@ -47,6 +47,26 @@
 // on a schedule — and pass -lag-file lag.json: it stands in, aged by the time since it was
 // measured, up to -lag-max-age. -force -reason "…" overrides the lag check, on the record.
 //
+// As a daemon, -watch runs the failover package's Monitor until SIGINT or SIGTERM (exit 0):
+// both registries are probed once every -interval, Harbor is failed over once it has been
+// down for -threshold rounds in a row while ACR EE is up, and a switch back is held off for
+// -hold-down after the last one. It prints one line per event — a probe round only when
+// either registry's health changed, every plan in full, every write, refusal, hold-down
+// and lag error. Without -yes it only reports the plans it would apply; with -yes it
+// applies and journals them, and -auto-failback lets it fail back too (after -min-healthy
+// healthy rounds and -min-dwell). With -rpo the lag is measured while Harbor is up, at most
+// once per -lag-every, and the last one measured, aged, holds the failover to the RPO once
+// Harbor can no longer be listed:
+//
+//	go run ./examples/failover -watch -interval 30s -hold-down 30m -solution privatezone \
+//	    -zone cross-region.registry.io -vpc vpc-bbbbb -primary 10.0.0.1 -instance cri-xxxxxxxx \
+//	    -region cn-hangzhou -harbor https://harbor.example.com \
+//	    -acr https://cri-xxxxxxxx-registry.cn-hangzhou.cr.aliyuncs.com -resolver 100.100.2.136:53 \
+//	    -rpo 15m -lag-every 5m -projects library -namespace dr-ns \
+//	    -journal /var/lib/regdr/failover.jsonl -yes
+//
+// -watch contradicts -failback, -plan, -out, -dry-run, -json, -force and -probes.
+//
 // Without -yes nothing is written: the plan is printed and the command exits 1. Alibaba
 // Cloud credentials come from the default credential chain (ALIBABA_CLOUD_ACCESS_KEY_ID,
 // ALIBABA_CLOUD_ACCESS_KEY_SECRET, ALIBABA_CLOUD_SECURITY_TOKEN, profiles, ECS RAM role,
@@ -54,8 +74,8 @@
 // challenge counts as up), TLS verified unless -harbor-insecure / -acr-insecure; -ca-file
 // adds trust roots.
 //
-// The exit status is 0 when the plan was printed (-dry-run) or applied and verified, 1 on
-// a refusal or a failure, 2 for bad flags.
+// The exit status is 0 when the plan was printed (-dry-run) or applied and verified, or
+// when -watch was stopped by a signal; 1 on a refusal or a failure, 2 for bad flags.
 package main
 
 import (
@@ -66,17 +86,30 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"syscall"
+
+	"github.com/regdr/regdr/failover"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
 }
 
+// hooks are what tests change: the clock that drives -watch's rounds, the probes, plan
+// expiry, verification polling and the lag's age.
+type hooks struct {
+	clock failover.Clock // nil: the wall clock
+}
+
 // run is the whole program; it returns the exit status.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	return runWith(ctx, args, stdout, stderr, hooks{})
+}
+
+func runWith(ctx context.Context, args []string, stdout, stderr io.Writer, h hooks) int {
 	c, err := parse(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
@@ -90,7 +123,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if c.asJSON {
 		steps = stderr
 	}
-	r := &runner{c: c, out: steps, stdout: stdout}
+	r := &runner{c: c, out: steps, stdout: stdout, clock: h.clock}
 	if err := r.run(ctx); err != nil {
 		fmt.Fprintln(stderr, "failover:", err)
 		return 1

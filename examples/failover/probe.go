@@ -24,11 +24,7 @@ import (
 // (nil for a registry not given). Rounds are -probe-interval apart.
 func (r *runner) probe(ctx context.Context) (harborHealth, acrHealth *failover.HealthStatus, err error) {
 	c := r.c
-	client, err := r.httpClient()
-	if err != nil {
-		return nil, nil, err
-	}
-	prober, err := failover.NewProber("cli", failover.WithHTTPClient(client))
+	harborCheck, acrCheck, err := r.checkers()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -37,20 +33,11 @@ func (r *runner) probe(ctx context.Context) (harborHealth, acrHealth *failover.H
 		status  **failover.HealthStatus
 	}
 	var checks []probed
-	for _, e := range []struct {
-		name, url string
-		insecure  bool
-		status    **failover.HealthStatus
-	}{{"harbor", c.harborURL, c.harborInsecure, &harborHealth}, {"acr-ee", c.acrURL, c.acrInsecure, &acrHealth}} {
-		if e.url == "" {
-			continue
-		}
-		ch, err := failover.NewChecker(failover.Endpoint{Name: e.name, URL: e.url, InsecureSkipVerify: e.insecure, Timeout: c.probeTimeout},
-			[]failover.Vantage{prober}, failover.HealthPolicy{Threshold: c.threshold})
-		if err != nil {
-			return nil, nil, err
-		}
-		checks = append(checks, probed{ch, e.status})
+	if harborCheck != nil {
+		checks = append(checks, probed{harborCheck, &harborHealth})
+	}
+	if acrCheck != nil {
+		checks = append(checks, probed{acrCheck, &acrHealth})
 	}
 	for i := range c.probes {
 		if i > 0 && c.probeInterval > 0 {
@@ -77,6 +64,38 @@ func (r *runner) probe(ctx context.Context) (harborHealth, acrHealth *failover.H
 		r.step("health %s: %s (%d consecutive up, %d down; threshold %d)", st.Endpoint, st.Health, st.UpStreak, st.DownStreak, st.Threshold)
 	}
 	return harborHealth, acrHealth, nil
+}
+
+// checkers returns the checkers of Harbor and ACR EE (nil for a registry not given), each
+// probing from this machine and deciding health after -threshold consecutive results.
+func (r *runner) checkers() (harborCheck, acrCheck *failover.Checker, err error) {
+	c := r.c
+	client, err := r.httpClient()
+	if err != nil {
+		return nil, nil, err
+	}
+	opts := []failover.ProberOption{failover.WithHTTPClient(client)}
+	if r.clock != nil {
+		opts = append(opts, failover.WithProberClock(r.clock))
+	}
+	prober, err := failover.NewProber("cli", opts...)
+	if err != nil {
+		return nil, nil, err
+	}
+	check := func(name, url string, insecure bool) (*failover.Checker, error) {
+		if url == "" {
+			return nil, nil
+		}
+		return failover.NewChecker(failover.Endpoint{Name: name, URL: url, InsecureSkipVerify: insecure, Timeout: c.probeTimeout},
+			[]failover.Vantage{prober}, failover.HealthPolicy{Threshold: c.threshold})
+	}
+	if harborCheck, err = check("harbor", c.harborURL, c.harborInsecure); err != nil {
+		return nil, nil, err
+	}
+	if acrCheck, err = check("acr-ee", c.acrURL, c.acrInsecure); err != nil {
+		return nil, nil, err
+	}
+	return harborCheck, acrCheck, nil
 }
 
 func describe(p failover.ProbeResult) string {
@@ -117,9 +136,12 @@ func (r *runner) httpClient() (*http.Client, error) {
 // Harbor is down the lag cannot be read: the last known one from -lag-file stands, aged by
 // the time since it was measured, up to -lag-max-age; otherwise the failover is refused
 // unless -force.
-func (r *runner) lagReporter() (failover.LagReporter, error) {
+//
+// With -watch the monitor refreshes it every round Harbor is up, at most once per
+// -lag-every, so the lag it holds is never older than that when Harbor goes down.
+func (r *runner) lagReporter() (*failover.LastKnownLag, error) {
 	c := r.c
-	lk := &failover.LastKnownLag{MaxAge: c.lagMaxAge, Reporter: failover.LagFunc(func(context.Context) (failover.Lag, error) {
+	lk := &failover.LastKnownLag{MaxAge: c.lagMaxAge, Every: c.lagEvery, Clock: r.clock, Reporter: failover.LagFunc(func(context.Context) (failover.Lag, error) {
 		return failover.Lag{}, errors.New("no -harbor to measure the lag from")
 	})}
 	if c.lagFile != "" {
@@ -160,6 +182,9 @@ func (r *runner) lagReporter() (failover.LagReporter, error) {
 		setup.Projects = strings.Split(c.projects, ",")
 	}
 	v := &replication.Verifier{Harbor: h, Tags: r.acr, Setup: setup}
+	if r.clock != nil {
+		v.Clock = r.clock
+	}
 	lk.Reporter = failover.LagFunc(func(ctx context.Context) (failover.Lag, error) {
 		s, err := v.Lag(ctx)
 		if err == nil {

@@ -26,12 +26,20 @@ type runner struct {
 	out    io.Writer // one line per step
 	stdout io.Writer // the JSON plan with -json
 	acr    *acr.Client
+	clock  failover.Clock // nil: the wall clock
+
+	// -watch: the health last printed, so unchanged rounds stay quiet.
+	printed    bool
+	lastHealth [2]failover.Health
 }
 
 func (r *runner) step(format string, a ...any) { fmt.Fprintf(r.out, format+"\n", a...) }
 
 func (r *runner) run(ctx context.Context) error {
 	c := r.c
+	if c.watch {
+		return r.watch(ctx)
+	}
 	var saved *failover.Plan
 	if c.plan != "" {
 		p, err := readPlan(c.plan)
@@ -189,7 +197,7 @@ func resolverAt(addr string) *net.Resolver {
 
 func (r *runner) switcher(t failover.Target, j failover.JournalStore) (*failover.Switcher, error) {
 	c := r.c
-	return failover.NewSwitcher([]failover.Target{t}, failover.WithJournal(j),
+	opts := []failover.Option{failover.WithJournal(j),
 		failover.WithPlanTTL(c.planTTL), failover.WithVerify(c.verifyTimeout, c.verifyInterval),
 		failover.WithAudit(func(e failover.AuditEvent) {
 			if e.Outcome == failover.OutcomeWritten {
@@ -197,7 +205,11 @@ func (r *runner) switcher(t failover.Target, j failover.JournalStore) (*failover
 			} else {
 				r.step("FAILED to write %s record %s: %s", e.FQDN, e.RecordID, e.Error)
 			}
-		}))
+		})}
+	if r.clock != nil {
+		opts = append(opts, failover.WithClock(r.clock))
+	}
+	return failover.NewSwitcher([]failover.Target{t}, opts...)
 }
 
 // planNew asks the library for a plan; its refusals are the command's.
@@ -270,6 +282,12 @@ func (r *runner) apply(ctx context.Context, t failover.Target, p *failover.Plan)
 		return err
 	}
 	res, err := s.Apply(ctx, p)
+	r.report(t, res)
+	return err
+}
+
+// report prints what Apply did, one line per change.
+func (r *runner) report(t failover.Target, res *failover.Result) {
 	if res != nil {
 		for _, ch := range res.Changes {
 			switch {
@@ -287,7 +305,6 @@ func (r *runner) apply(ctx context.Context, t failover.Target, p *failover.Plan)
 		}
 		r.step("journal %s: %d record(s) written by plan %s", r.c.journal, res.Writes(), res.PlanID)
 	}
-	return err
 }
 
 func readPlan(path string) (*failover.Plan, error) {

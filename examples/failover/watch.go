@@ -1,0 +1,149 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/regdr/regdr/dns"
+	"github.com/regdr/regdr/failover"
+)
+
+// watch is -watch: a failover.Monitor probing both registries every -interval until ctx is
+// done (SIGINT, SIGTERM), which is a clean stop. Without -yes the plans it would apply are
+// only printed and nothing is written, not even the journal; with -yes they are applied
+// and journaled, and with -auto-failback so is the failback once Harbor is healthy again.
+func (r *runner) watch(ctx context.Context) error {
+	c := r.c
+	provider, zone, err := r.openZone(ctx)
+	if err != nil {
+		return err
+	}
+	entries, err := readJournal(c.journal)
+	if err != nil {
+		return err
+	}
+	target, err := r.target(ctx, provider, zone, entries)
+	if err != nil {
+		return err
+	}
+	r.step("target %s: %s %s (harbor) -> %s (acr-ee)", target.Name, dns.FQDN(target.Record, zone.Name), target.Primary, target.Secondary)
+
+	// The hold-down reads the journal, so even a run that writes nothing sees the switches
+	// already recorded; only -yes opens the file for writing.
+	var journal failover.JournalStore
+	if c.yes {
+		fj, err := failover.OpenFileJournal(c.journal)
+		if err != nil {
+			return fmt.Errorf("opening the journal: %w", err)
+		}
+		defer fj.Close()
+		journal = fj
+	} else {
+		mem := &failover.MemoryJournal{}
+		for _, e := range entries {
+			if err := mem.Append(ctx, e); err != nil {
+				return err
+			}
+		}
+		journal = mem
+	}
+	s, err := r.switcher(target, journal)
+	if err != nil {
+		return err
+	}
+	harborCheck, acrCheck, err := r.checkers()
+	if err != nil {
+		return err
+	}
+	cfg := failover.MonitorConfig{
+		Switcher: s, Primary: harborCheck, Secondary: acrCheck,
+		Interval: c.interval, HoldDown: c.holdDown, AutoApply: c.yes, AutoFailback: c.autoFailback,
+		Failover: failover.FailoverRequest{Reason: orDefault(c.reason, "examples/failover -watch: harbor is down"), Actor: c.actor, RPO: c.rpo},
+		Failback: failover.FailbackRequest{Reason: orDefault(c.reason, "examples/failover -watch: harbor is healthy again"), Actor: c.actor,
+			MinHealthy: c.minHealthy, MinDwell: c.minDwell},
+		Clock:   r.clock,
+		OnEvent: func(e failover.MonitorEvent) { r.event(target, e) },
+	}
+	if c.minDwell == 0 {
+		cfg.Failback.MinDwell = -1 // the library reads 0 as its default
+	}
+	if c.rpo > 0 {
+		lag, err := r.lagReporter()
+		if err != nil {
+			return err
+		}
+		cfg.Failover.Lag = lag
+	}
+	m, err := failover.NewMonitor(cfg)
+	if err != nil {
+		return err
+	}
+	mode := "plans are only reported (no -yes)"
+	switch {
+	case c.yes && c.autoFailback:
+		mode = "failover and failback are applied and journaled to " + c.journal
+	case c.yes:
+		mode = "failover is applied and journaled to " + c.journal + "; failback stays manual"
+	}
+	r.step("watching every %v (health after %d consecutive probes, hold-down %v): %s", c.interval, c.threshold, c.holdDown, mode)
+	err = m.Run(ctx)
+	if ctx.Err() != nil {
+		r.step("stopped: %v", context.Cause(ctx))
+		return nil
+	}
+	return err
+}
+
+// event prints one line per monitor event. Probe rounds are printed only when either
+// registry's health changed, to keep a daemon's log quiet; plans are printed in full.
+func (r *runner) event(t failover.Target, e failover.MonitorEvent) {
+	at := e.Time.UTC().Format(time.RFC3339)
+	switch e.Kind {
+	case failover.EventProbed:
+		h := [2]failover.Health{e.Primary.Health, e.Secondary.Health}
+		if r.printed && h == r.lastHealth {
+			return
+		}
+		r.printed, r.lastHealth = true, h
+		r.step("%s health %s, %s", at, health(e.Primary), health(e.Secondary))
+	case failover.EventPlanned:
+		if r.c.yes {
+			r.step("%s planned %s %s: applying", at, e.Plan.Kind, e.Plan.ID)
+		} else {
+			r.step("%s planned %s %s: not applied (no -yes); review it, then apply it with -yes", at, e.Plan.Kind, e.Plan.ID)
+		}
+		_ = r.printPlan(e.Plan) // -out and -json do not apply with -watch: this only prints
+	case failover.EventApplied:
+		r.report(t, e.Result)
+		if e.Err != nil {
+			r.step("%s applied %s %s, but: %v", at, e.Plan.Kind, e.Plan.ID, e.Err)
+		} else {
+			r.step("%s applied %s %s", at, e.Plan.Kind, e.Plan.ID)
+		}
+	case failover.EventRefused:
+		r.step("%s refused: %v", at, e.Err)
+	case failover.EventHoldDown:
+		r.step("%s hold-down: %s %s waits: %v", at, e.Plan.Kind, e.Plan.ID, e.Err)
+	case failover.EventLagError:
+		r.step("%s lag-error: replication lag not refreshed: %v", at, e.Err)
+	default:
+		r.step("%s %s: %v", at, e.Kind, e.Err)
+	}
+}
+
+// health is one registry's health with its latest probe.
+func health(s failover.HealthStatus) string {
+	line := fmt.Sprintf("%s: %s (%d up, %d down in a row", s.Endpoint, s.Health, s.UpStreak, s.DownStreak)
+	if len(s.Vantages) > 0 {
+		line += "; last " + describe(s.Vantages[0].Last)
+	}
+	return line + ")"
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
