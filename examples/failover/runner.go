@@ -52,21 +52,12 @@ func (r *runner) run(ctx context.Context) error {
 		saved = p
 		r.step("plan %s read from %s", p.ID, c.plan)
 	}
-	provider, zone, err := r.openZone(ctx)
-	if err != nil {
-		return err
-	}
 	// The journal is read into memory for planning; the file is only opened for writing
 	// once a plan is confirmed, so a refused run leaves no file behind.
-	entries, err := readJournal(c.journal)
+	target, entries, err := r.openTarget(ctx)
 	if err != nil {
 		return err
 	}
-	target, err := r.target(ctx, provider, zone, entries)
-	if err != nil {
-		return err
-	}
-	r.step("target %s: %s %s (harbor) -> %s (acr-ee)", target.Name, dns.FQDN(target.Record, zone.Name), target.Primary, target.Secondary)
 
 	harbor, acrEE, err := r.probe(ctx)
 	if err != nil {
@@ -112,6 +103,25 @@ func (r *runner) run(ctx context.Context) error {
 func (r *runner) cloud(override string) privatezone.Config {
 	endpoint, plain, _ := apiEndpoint(override) // validated by parse
 	return privatezone.Config{Region: r.c.region, Endpoint: endpoint, PlainHTTP: plain}
+}
+
+// openTarget opens the zone, reads the journal (without opening it for writing) and
+// builds the target from both.
+func (r *runner) openTarget(ctx context.Context) (failover.Target, []failover.JournalEntry, error) {
+	provider, zone, err := r.openZone(ctx)
+	if err != nil {
+		return failover.Target{}, nil, err
+	}
+	entries, err := readJournal(r.c.journal)
+	if err != nil {
+		return failover.Target{}, nil, err
+	}
+	target, err := r.target(ctx, provider, zone, entries)
+	if err != nil {
+		return failover.Target{}, nil, err
+	}
+	r.step("target %s: %s %s (harbor) -> %s (acr-ee)", target.Name, dns.FQDN(target.Record, zone.Name), target.Primary, target.Secondary)
+	return target, entries, nil
 }
 
 // openZone finds the zone: for PrivateZone the one of that name bound to the VPC.

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/regdr/regdr/dns"
 	"github.com/regdr/regdr/failover"
 )
 
@@ -15,19 +14,10 @@ import (
 // and journaled, and with -auto-failback so is the failback once Harbor is healthy again.
 func (r *runner) watch(ctx context.Context) error {
 	c := r.c
-	provider, zone, err := r.openZone(ctx)
+	target, entries, err := r.openTarget(ctx)
 	if err != nil {
 		return err
 	}
-	entries, err := readJournal(c.journal)
-	if err != nil {
-		return err
-	}
-	target, err := r.target(ctx, provider, zone, entries)
-	if err != nil {
-		return err
-	}
-	r.step("target %s: %s %s (harbor) -> %s (acr-ee)", target.Name, dns.FQDN(target.Record, zone.Name), target.Primary, target.Secondary)
 
 	// The hold-down reads the journal, so even a run that writes nothing sees the switches
 	// already recorded; only -yes opens the file for writing.
