@@ -60,18 +60,7 @@ func BenchmarkSyncNoopHarborSource(b *testing.B) {
 	_, dst0 := s.Requests()
 	var bytes int64
 	for b.Loop() {
-		p, err := s.Plan(ctx)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if p.HasChanges() {
-			b.Fatalf("no-op plan has changes:\n%v", p)
-		}
-		rep, err := s.Apply(ctx, p)
-		if err != nil || !rep.OK() {
-			b.Fatal(rep, err)
-		}
-		bytes += rep.BytesUploaded
+		bytes += syncNoop(b, ctx, s)
 	}
 	_, dstN := s.Requests()
 	harborReqs := len(rec.Requests())
