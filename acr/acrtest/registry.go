@@ -1,6 +1,7 @@
 package acrtest
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
 	"log"
@@ -73,12 +74,19 @@ func (h *registryHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.reg().ServeHTTP(w, r)
 		return
 	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, 4<<20))
+	if err != nil {
+		regError(w, http.StatusBadRequest, "MANIFEST_INVALID", "cannot read the manifest")
+		return
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
 	rec := &statusRecorder{ResponseWriter: w}
 	h.reg().ServeHTTP(rec, r)
 	if rec.status == http.StatusCreated {
+		imageID, size, blobs := imageOf(body)
 		h.s.mu.Lock()
 		if p := h.s.instances[h.inst].repos[name]; p != nil {
-			p.tags[ref] = tagInfo{digest: w.Header().Get("Docker-Content-Digest"), size: r.ContentLength, at: h.s.now()}
+			p.tags[ref] = tagInfo{digest: w.Header().Get("Docker-Content-Digest"), imageID: imageID, size: size, blobs: blobs, at: h.s.now()}
 		}
 		h.s.mu.Unlock()
 	}
@@ -154,6 +162,38 @@ func (h *registryHandler) token(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(map[string]any{"token": tok, "access_token": tok, "expires_in": 300})
+}
+
+// imageOf returns what ListRepoTag reports of a manifest: ImageId, the config digest as
+// bare hex ("" for an index), and ImageSize, the config's and layers' sizes (an index: the
+// sizes of the manifests it lists). Both readings are unconfirmed (fact pack cr.md,
+// ListRepoTag); what is confirmed is that neither is the manifest's digest or byte count.
+func imageOf(manifest []byte) (string, int64, []blob) {
+	type desc struct {
+		Digest string `json:"digest"`
+		Size   int64  `json:"size"`
+	}
+	var m struct {
+		Config    desc   `json:"config"`
+		Layers    []desc `json:"layers"`
+		Manifests []desc `json:"manifests"`
+	}
+	if json.Unmarshal(manifest, &m) != nil {
+		return "", 0, nil
+	}
+	size := m.Config.Size
+	var blobs []blob
+	if m.Config.Digest != "" {
+		blobs = append(blobs, blob{m.Config.Digest, m.Config.Size})
+	}
+	for _, l := range m.Layers {
+		size += l.Size
+		blobs = append(blobs, blob{l.Digest, l.Size})
+	}
+	for _, x := range m.Manifests {
+		size += x.Size
+	}
+	return strings.TrimPrefix(m.Config.Digest, "sha256:"), size, blobs
 }
 
 type statusRecorder struct {

@@ -37,6 +37,7 @@ type Server struct {
 	first     string
 	seq       int
 	keysSet   bool
+	inactive  map[string]bool // AccessKey IDs of RAM users not activated in ACR
 }
 
 type instance struct {
@@ -70,9 +71,16 @@ type repo struct {
 }
 
 type tagInfo struct {
+	digest  string // the manifest digest, "sha256:<hex>"
+	imageID string // bare hex: the image config's digest ("" for an index)
+	size    int64  // the image size: config and layers (an index: its manifests' sizes)
+	blobs   []blob // config and layers
+	at      time.Time
+}
+
+type blob struct {
 	digest string
 	size   int64
-	at     time.Time
 }
 
 type tempCred struct {
@@ -110,7 +118,7 @@ func WithTokenTTL(d time.Duration) Option { return func(s *Server) { s.tokenTTL 
 func New(opts ...Option) *Server {
 	s := &Server{
 		api: aliyuntest.NewServer(APIVersion),
-		now: time.Now, tokenTTL: time.Hour, instances: map[string]*instance{},
+		now: time.Now, tokenTTL: time.Hour, instances: map[string]*instance{}, inactive: map[string]bool{},
 	}
 	for _, o := range opts {
 		o(s)
@@ -155,6 +163,17 @@ func (s *Server) InstanceRegistry(instanceID string) http.Handler {
 		return nil
 	}
 	return &registryHandler{s: s, inst: instanceID}
+}
+
+// SetUserNotActivated makes GetAuthorizationToken called with the AccessKey accessKeyID
+// answer as for a RAM user never activated in ACR (never logged in to the ACR console, no
+// registry password): HTTP 404 USER_NOT_EXIST, as the older cr API answered it
+// (https://github.com/aliyun/aliyun-cli/issues/232, https://github.com/aliyun/acr-login/
+// issues/19). The code and status EE answers today are unconfirmed.
+func (s *Server) SetUserNotActivated(accessKeyID string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.inactive[accessKeyID] = true
 }
 
 // Throttle makes the next n calls of action ("" = any) answer Alibaba's throttling error.
@@ -206,7 +225,7 @@ func (s *Server) AddNamespace(instanceID string, ns Namespace) error {
 	if ns.DefaultRepoType == "" {
 		ns.DefaultRepoType = "PRIVATE"
 	}
-	in.namespaces[ns.Name] = &namespace{id: s.id(""), name: ns.Name, autoCreate: ns.AutoCreateRepo,
+	in.namespaces[ns.Name] = &namespace{id: s.id("crn-"), name: ns.Name, autoCreate: ns.AutoCreateRepo,
 		defaultRepoType: ns.DefaultRepoType, createdAt: s.now()}
 	return nil
 }
