@@ -98,7 +98,11 @@ func TestAlidnsThroughSDK(t *testing.T) {
 			t.Errorf("edition %q TTL %d: %v (%s %d), want %q with 400", tc.edition, tc.ttl, err, code, status, tc.code)
 		}
 	}
-	if !strings.Contains(func() string { _ = ad.SetEdition("example.com", "mianfei"); _, err := add("x", 300); return err.Error() }(), "range of 600 to 86400") {
+	if !strings.Contains(func() string {
+		_ = ad.SetEdition("example.com", "mianfei")
+		_, err := add("x", 300)
+		return err.Error()
+	}(), "range of 600 to 86400") {
 		t.Error("QuotaExceeded.TTL message does not name the range")
 	}
 
