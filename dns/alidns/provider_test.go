@@ -3,6 +3,7 @@ package alidns_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -113,5 +114,58 @@ func TestApplyDuplicate(t *testing.T) {
 	}
 	if now, _ := ad.Record(r.ID); now.TTL != 1200 || now.Value != "47.0.0.1" {
 		t.Errorf("stored record = %v, want 47.0.0.1 with TTL 1200", now)
+	}
+}
+
+// The free edition's TTL floor is 600 s (MinTtl from DescribeDomainInfo): the provider
+// refuses a lower TTL before any write with ErrTTLBelowMinimum (a dns.ErrInvalidRecord),
+// keeps the record's TTL when the change sets none, and maps the API's own
+// QuotaExceeded.TTL to the same error when the floor moved under it.
+func TestTTLBelowMinimum(t *testing.T) {
+	t.Parallel()
+	ad := dnstest.NewAlidns()
+	ad.AddDomain("example.com")
+	r, err := ad.AddRecord("example.com", dns.Record{Name: "harbor", Type: "A", Value: "203.0.113.1", TTL: 600})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := alidns.New(ctx(t), config(ad.Start(t)), "example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = p.AddRecord(ctx(t), dns.Record{Name: "new", Type: "A", Value: "203.0.113.2", TTL: 300})
+	if !errors.Is(err, alidns.ErrTTLBelowMinimum) || !errors.Is(err, dns.ErrInvalidRecord) ||
+		!strings.Contains(err.Error(), "at least 600") || !strings.Contains(err.Error(), "mianfei") {
+		t.Errorf("AddRecord(TTL 300) = %v, want ErrTTLBelowMinimum naming the 600 s floor and the edition", err)
+	}
+	_, err = p.Apply(ctx(t), dns.Change{Record: r, ExpectValue: "203.0.113.1", NewValue: "203.0.113.9", TTL: 60})
+	if !errors.Is(err, alidns.ErrTTLBelowMinimum) {
+		t.Errorf("Apply(TTL 60) = %v, want ErrTTLBelowMinimum", err)
+	}
+	for _, c := range ad.Calls() {
+		if c == "AddDomainRecord" || c == "UpdateDomainRecord" {
+			t.Errorf("a refused TTL reached the API: %v", ad.Calls())
+		}
+	}
+	got, err := p.Apply(ctx(t), dns.Change{Record: r, ExpectValue: "203.0.113.1", NewValue: "203.0.113.9"})
+	if err != nil || got.TTL != 600 {
+		t.Errorf("Apply without a TTL = %v, %v; want the record's 600 s kept", got, err)
+	}
+
+	// The provider read a 60 s floor; the domain is downgraded since: the API refuses.
+	if err := ad.SetEdition("example.com", "version_enterprise_basic"); err != nil {
+		t.Fatal(err)
+	}
+	p2, err := alidns.New(ctx(t), config(ad.Start(t)), "example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ad.SetEdition("example.com", "mianfei"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = p2.AddRecord(ctx(t), dns.Record{Name: "new", Type: "A", Value: "203.0.113.2", TTL: 300})
+	var ae *aliyun.Error
+	if !errors.Is(err, alidns.ErrTTLBelowMinimum) || !errors.As(err, &ae) || ae.Code != "QuotaExceeded.TTL" {
+		t.Errorf("AddRecord(TTL 300) after a downgrade = %v, want ErrTTLBelowMinimum with the API's QuotaExceeded.TTL", err)
 	}
 }
