@@ -159,7 +159,7 @@ func TestRegistryRules(t *testing.T) {
 	}{
 		{"missing namespace", "nope/nginx:1", "DENIED"},
 		{"auto-create off", "manual/nginx:1", "NAME_UNKNOWN"},
-		{"not namespace/repository", "manual/a/b:1", "HTTP 400"},
+		{"multi-tier name, auto-create off", "manual/a/b:1", "NAME_UNKNOWN"},
 	}
 	for _, c := range cases {
 		if _, err := push(t, e, c.repo, basic); registryCode(err) != c.code {

@@ -197,3 +197,30 @@ func TestUserNotActivated(t *testing.T) {
 		t.Errorf("Authenticator = %v, want ErrUserNotActivated", err)
 	}
 }
+
+// TestMultiTierRepository: an Enterprise Edition multi-tier name (ACR terms page) is
+// pushed, listed and read back by path.
+func TestMultiTierRepository(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	ctx := ctxT(t)
+	if _, err := e.client.EnsureNamespace(ctx, "ns", acr.NamespaceSpec{AutoCreateRepo: true}); err != nil {
+		t.Fatal(err)
+	}
+	a, err := e.client.Authenticator(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, _ := pushImage(t, e, "ns/agent/client/prod:v1", a)
+	tags, err := e.client.TagsOf(ctx, "ns/agent/client/prod")
+	if err != nil || len(tags) != 1 || tags[0].Digest != d.String() {
+		t.Errorf("TagsOf(ns/agent/client/prod) = %v, %v; want v1 at %s", tags, err, d)
+	}
+	repos, err := e.client.ListRepositories(ctx, "ns")
+	if err != nil || len(repos) != 1 || repos[0].Path() != "ns/agent/client/prod" {
+		t.Errorf("ListRepositories = %v, %v", repos, err)
+	}
+	if _, err := e.client.GetRepository(ctx, "ns/a//b"); !errors.Is(err, acr.ErrInvalidArgument) {
+		t.Errorf("GetRepository(ns/a//b) = %v, want ErrInvalidArgument", err)
+	}
+}

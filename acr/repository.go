@@ -81,9 +81,12 @@ func (c *Client) ListRepositories(ctx context.Context, namespace string) ([]Repo
 }
 
 // GetRepository returns the repository at path "namespace/name"; ErrNotFound when missing.
+// name may have several tiers ("ns/agent/client/prod"): Enterprise Edition supports
+// multi-tier repository names (ACR terms page); whether the OpenAPI takes them in RepoName
+// is unconfirmed (fact pack cr.md, CreateRepository).
 func (c *Client) GetRepository(ctx context.Context, path string) (Repository, error) {
 	ns, name, ok := strings.Cut(path, "/")
-	if !ok || name == "" || strings.Contains(name, "/") {
+	if !ok || name == "" || strings.HasPrefix(name, "/") || strings.HasSuffix(name, "/") || strings.Contains(name, "//") {
 		return Repository{}, fmt.Errorf("acr: %w: repository %q is not namespace/name", ErrInvalidArgument, path)
 	}
 	if err := ValidateNamespaceName(ns); err != nil {

@@ -3,6 +3,7 @@ package acrtest
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log"
 	"net/http"
@@ -92,13 +93,58 @@ func (h *registryHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// admit applies ACR EE's repository rules: exactly namespace/repository; no push into a
-// missing namespace; a missing repository is created on push with auto-create ON.
-func (h *registryHandler) admit(name string, write bool) (int, string, string) {
-	ns, repoName, ok := strings.Cut(name, "/")
-	if !ok || repoName == "" || strings.Contains(repoName, "/") {
-		return http.StatusBadRequest, "NAME_INVALID", "repository name must be namespace/repository"
+// Repository path rules (fact pack acr-registry.md §4):
+//   - confirmed (ACR terms page, https://www.alibabacloud.com/help/en/acr/product-overview/terms):
+//     the namespace is the first path segment; Enterprise Edition accepts multi-tier
+//     repository names (namespace/agent/client/prod); Personal Edition one tier.
+//   - namespace 2-120 characters: the cr SDK's CreateNamespace text (EE).
+//   - repository name 2-64 characters of lowercase letters, digits, '.', '-', '_': the ROS
+//     ALIYUN::CR::Repository rule, written for one tier. Applying the 64 to a multi-tier
+//     name as a whole (slashes included), as acrtest does, is unconfirmed, as are any
+//     per-tier limit and whether the cr OpenAPI takes '/' in RepoName.
+const (
+	minNamespaceLen, maxNamespaceLen = 2, 120
+	minRepoNameLen, maxRepoNameLen   = 2, 64
+)
+
+// component is one path component of the OCI grammar (distribution-spec <name>).
+var component = regexp.MustCompile(`^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*$`)
+
+// checkPath applies the path rules to name ("namespace/repository…") for a registry
+// accepting at most maxDepth components (0 = any number, Enterprise Edition).
+func checkPath(name string, maxDepth int) string {
+	parts := strings.Split(name, "/")
+	if len(parts) < 2 {
+		return "repository name must be namespace/repository"
 	}
+	if maxDepth > 0 && len(parts) > maxDepth {
+		return fmt.Sprintf("repository name %q has %d path components; this registry accepts at most %d", name, len(parts), maxDepth)
+	}
+	for _, p := range parts {
+		if !component.MatchString(p) {
+			return fmt.Sprintf("invalid path component %q", p)
+		}
+	}
+	if n := len(parts[0]); n < minNamespaceLen || n > maxNamespaceLen {
+		return fmt.Sprintf("namespace %q must be %d-%d characters", parts[0], minNamespaceLen, maxNamespaceLen)
+	}
+	if repo := strings.Join(parts[1:], "/"); len(repo) < minRepoNameLen || len(repo) > maxRepoNameLen {
+		return fmt.Sprintf("repository name %q must be %d-%d characters", repo, minRepoNameLen, maxRepoNameLen)
+	}
+	return ""
+}
+
+// admit applies ACR EE's repository rules: the path rules above; no push into a missing
+// namespace; a missing repository is created on push with auto-create ON.
+func (h *registryHandler) admit(name string, write bool) (int, string, string) {
+	h.s.mu.Lock()
+	depth := h.s.maxDepth
+	h.s.mu.Unlock()
+	if msg := checkPath(name, depth); msg != "" {
+		// The real registry's status and code for a refused name are unconfirmed.
+		return http.StatusBadRequest, "NAME_INVALID", msg
+	}
+	ns, repoName, _ := strings.Cut(name, "/")
 	h.s.mu.Lock()
 	defer h.s.mu.Unlock()
 	in := h.s.instances[h.inst]

@@ -38,6 +38,7 @@ type Server struct {
 	seq       int
 	keysSet   bool
 	inactive  map[string]bool // AccessKey IDs of RAM users not activated in ACR
+	maxDepth  int             // registry path components allowed; 0 = any (EE)
 }
 
 type instance struct {
@@ -106,6 +107,17 @@ func WithAccessKey(id, secret string) Option {
 // WithSTS accepts an STS AccessKey that must come with its security token.
 func WithSTS(id, secret, token string) Option {
 	return func(s *Server) { s.api.AddSTS(id, secret, token); s.keysSet = true }
+}
+
+// WithMaxPathDepth limits registry repository paths to n components (n ≥ 2): 2 is
+// namespace/repository, what Personal Edition accepts and what regdr's ACR EE rule
+// assumed. Without it the registry accepts Enterprise Edition's multi-tier names
+// (namespace/a/b/c), within the length limits in registry.go. It panics when n < 2.
+func WithMaxPathDepth(n int) Option {
+	if n < 2 {
+		panic("acrtest: path depth below 2")
+	}
+	return func(s *Server) { s.maxDepth = n }
 }
 
 // WithClock sets the clock of token expiry. The default is time.Now.
@@ -246,7 +258,8 @@ func (s *Server) Namespaces(instanceID string) []Namespace {
 	return out
 }
 
-// AddRepository seeds an empty repository "namespace/name"; the namespace must exist.
+// AddRepository seeds an empty repository "namespace/name" (a multi-tier name unless
+// WithMaxPathDepth forbids it); the namespace must exist.
 func (s *Server) AddRepository(instanceID, path string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -254,9 +267,12 @@ func (s *Server) AddRepository(instanceID, path string) error {
 	if err != nil {
 		return err
 	}
-	ns, name, ok := strings.Cut(path, "/")
-	if !ok || strings.Contains(name, "/") || in.namespaces[ns] == nil {
-		return fmt.Errorf("acrtest: repository %q needs an existing namespace and one name", path)
+	if msg := checkPath(path, s.maxDepth); msg != "" {
+		return fmt.Errorf("acrtest: repository %q: %s", path, msg)
+	}
+	ns, name, _ := strings.Cut(path, "/")
+	if in.namespaces[ns] == nil {
+		return fmt.Errorf("acrtest: repository %q needs an existing namespace", path)
 	}
 	s.createRepo(in, ns, name)
 	return nil
