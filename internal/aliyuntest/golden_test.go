@@ -1,6 +1,11 @@
 package aliyuntest_test
 
 import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -41,5 +46,43 @@ func TestShapeDiff(t *testing.T) {
 				t.Errorf("ShapeDiff (-want +got):\n%s", d)
 			}
 		})
+	}
+}
+
+// TestErrorBodyGolden: an error answer has the documented body (fact pack common.md §5:
+// RequestId, HostId, Code, Message, Recommend) and the status it was given.
+func TestErrorBodyGolden(t *testing.T) {
+	t.Parallel()
+	g, err := aliyuntest.LoadGolden(filepath.Join("testdata", "golden", "error.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := aliyuntest.NewServer("2018-12-01")
+	srv.AddKey("id", "secret")
+	srv.Handle("Fail", func(*aliyuntest.Request) (any, error) {
+		return nil, &aliyuntest.Error{Status: 400, Code: "DomainRecordDuplicate", Message: "The DNS record already exists."}
+	})
+	ts := httptest.NewServer(srv)
+	t.Cleanup(ts.Close)
+	params := url.Values{"Action": {"Fail"}, "Version": {"2018-12-01"}, "AccessKeyId": {"id"}, "Format": {"JSON"},
+		"SignatureMethod": {"HMAC-SHA1"}, "SignatureVersion": {"1.0"}, "SignatureNonce": {"n1"}, "Timestamp": {"2026-01-01T00:00:00Z"}}
+	resp, err := http.Post(ts.URL+"/?"+aliyuntest.SignV1("POST", params, "secret"), "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != g.Status {
+		t.Errorf("status %d, documented %d", resp.StatusCode, g.Status)
+	}
+	diff, err := aliyuntest.ShapeDiff(g.Response, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range diff {
+		t.Errorf("error body: %s (documented: %s)", d, g.Source)
 	}
 }
