@@ -3,6 +3,7 @@ package alidns_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -167,5 +168,26 @@ func TestTTLBelowMinimum(t *testing.T) {
 	var ae *aliyun.Error
 	if !errors.Is(err, alidns.ErrTTLBelowMinimum) || !errors.As(err, &ae) || ae.Code != "QuotaExceeded.TTL" {
 		t.Errorf("AddRecord(TTL 300) after a downgrade = %v, want ErrTTLBelowMinimum with the API's QuotaExceeded.TTL", err)
+	}
+}
+
+// DescribeSubDomainRecords takes PageSize 100 at most: a provider with a larger page size
+// still reads one name's records, over several pages.
+func TestSubDomainPageSize(t *testing.T) {
+	t.Parallel()
+	ad := dnstest.NewAlidns()
+	ad.AddDomain("example.com")
+	for i := range 105 {
+		if _, err := ad.AddRecord("example.com", dns.Record{Name: "many", Type: "A", Value: fmt.Sprintf("203.0.113.%d", i+1)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p, err := alidns.New(ctx(t), config(ad.Start(t)), "example.com", alidns.WithPageSize(500))
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := p.Records(ctx(t), "many")
+	if err != nil || len(recs) != 105 {
+		t.Errorf("Records(many) = %d records, %v; want 105", len(recs), err)
 	}
 }

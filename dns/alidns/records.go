@@ -89,11 +89,24 @@ func (p *Provider) Records(ctx context.Context, name string) ([]dns.Record, erro
 				out = append(out, rec)
 			}
 		}
-		if len(got) == 0 || page*int64(p.pageSize) >= total {
+		if len(got) == 0 || page*int64(p.listPageSize(name)) >= total {
 			break
 		}
 	}
 	return out, nil
+}
+
+// maxSubDomainPageSize is DescribeSubDomainRecords' largest PageSize (DescribeDomainRecords
+// takes 500; fact pack alidns.md, DescribeSubDomainRecords).
+const maxSubDomainPageSize = 100
+
+// listPageSize is the page size of the list call Records makes for name ("" = every
+// record, DescribeDomainRecords).
+func (p *Provider) listPageSize(name string) int {
+	if name == "" {
+		return p.pageSize
+	}
+	return min(p.pageSize, maxSubDomainPageSize)
 }
 
 func (p *Provider) domainRecords(ctx context.Context, page int64) ([]record, int64, error) {
@@ -122,7 +135,7 @@ func (p *Provider) subDomainRecords(ctx context.Context, fqdn string, page int64
 		DomainName: tea.String(p.zone.Name),
 		SubDomain:  tea.String(fqdn),
 		PageNumber: tea.Int64(page),
-		PageSize:   tea.Int64(int64(p.pageSize)),
+		PageSize:   tea.Int64(int64(p.listPageSize(fqdn))),
 	}
 	var resp *alidns.DescribeSubDomainRecordsResponse
 	err := p.call(ctx, "DescribeSubDomainRecords", func(ctx context.Context, api api) (err error) {

@@ -182,7 +182,13 @@ func (a *Alidns) describeDomainRecordInfo(q url.Values) (any, *apiError) {
 
 // listAnswer pages the records keep accepts, in the order given.
 func (a *Alidns) listAnswer(q url.Values, z *zone, recs []dns.Record, stamps bool, keep func(dns.Record) bool) (any, *apiError) {
-	number, size, aerr := pageParams(q, 20, a.maxPageSize)
+	limit := a.maxPageSize
+	if !stamps {
+		// DescribeSubDomainRecords: PageSize at most 100 (DescribeDomainRecords: 500;
+		// fact pack alidns.md, DescribeSubDomainRecords).
+		limit = min(limit, 100)
+	}
+	number, size, aerr := pageParams(q, 20, limit)
 	if aerr != nil {
 		return nil, aerr
 	}
