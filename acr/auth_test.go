@@ -66,6 +66,25 @@ func push(t *testing.T, e *env, repo string, auth authn.Authenticator) (v1.Hash,
 	if err != nil {
 		t.Fatal(err)
 	}
+	return pushOne(t, e, repo, img, auth)
+}
+
+// pushImage pushes a random two-layer image and returns its digest and the image.
+func pushImage(t *testing.T, e *env, repo string, auth authn.Authenticator) (v1.Hash, v1.Image) {
+	t.Helper()
+	img, err := random.Image(300, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := pushOne(t, e, repo, img, auth)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d, img
+}
+
+func pushOne(t *testing.T, e *env, repo string, img v1.Image, auth authn.Authenticator) (v1.Hash, error) {
+	t.Helper()
 	d, err := img.Digest()
 	if err != nil {
 		t.Fatal(err)
@@ -140,7 +159,7 @@ func TestRegistryRules(t *testing.T) {
 	}{
 		{"missing namespace", "nope/nginx:1", "DENIED"},
 		{"auto-create off", "manual/nginx:1", "NAME_UNKNOWN"},
-		{"not namespace/repository", "manual/a/b:1", "HTTP 400"},
+		{"multi-tier name, auto-create off", "manual/a/b:1", "NAME_UNKNOWN"},
 	}
 	for _, c := range cases {
 		if _, err := push(t, e, c.repo, basic); registryCode(err) != c.code {

@@ -91,6 +91,15 @@ func (c *Client) InstanceID() string { return c.instanceID }
 // call uses meanwhile, and returns the SDK error and the response body, whose
 // IsSuccess:false is turned into an *Error.
 func (c *Client) call(ctx context.Context, op string, fn func(api *cr.Client) (any, error)) error {
+	err := c.do(ctx, op, fn)
+	var ae *Error
+	if errors.As(err, &ae) && ae.Code == "USER_NOT_EXIST" {
+		return fmt.Errorf("%w: %w", ErrUserNotActivated, err)
+	}
+	return err
+}
+
+func (c *Client) do(ctx context.Context, op string, fn func(api *cr.Client) (any, error)) error {
 	return aliyun.Do(ctx, c.retry, op, func() error {
 		if err := ctx.Err(); err != nil {
 			return err

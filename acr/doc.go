@@ -18,7 +18,9 @@
 //   - custom domains ([Client.CreateCustomDomain], [Client.GetCustomDomain],
 //     [Client.UpdateCustomDomain]), called through the SDK's generic CallApi since the SDK
 //     lacks them;
-//   - repositories and their tags with digests, all pages ([Client.ListRepositories],
+//   - repositories (Enterprise Edition multi-tier names included) and their tags with
+//     digests as "sha256:<hex>" (ListRepoTag answers bare hex; [NormalizeDigest]), the
+//     image size and ID, all pages ([Client.ListRepositories],
 //     [Client.GetRepository], [Client.ListTags], [Client.TagsOf] by path), which
 //     replication's Verifier compares with Harbor;
 //   - registry login: GetAuthorizationToken's temporary credentials as a
@@ -40,7 +42,9 @@
 // such as NAMESPACE_NOT_EXIST. Match them with errors.Is against [ErrNotFound],
 // [ErrUnauthorized], [ErrThrottled], [ErrConflict], [ErrInvalidArgument], [ErrServer] and
 // [ErrNetwork] — the sentinels shared with dns/privatezone and dns/alidns. Inputs are
-// validated before the first call (ErrInvalidArgument). No secret (AccessKey secret, STS
+// validated before the first call (ErrInvalidArgument). USER_NOT_EXIST — a RAM user never
+// activated in ACR — also matches [ErrUserNotActivated], whose text names the cause and
+// the fix. No secret (AccessKey secret, STS
 // token, registry password) appears in an error, a log line or a printed value. SDK types
 // never appear in this package's API.
 //

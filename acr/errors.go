@@ -1,6 +1,10 @@
 package acr
 
-import "github.com/regdr/regdr/internal/aliyun"
+import (
+	"errors"
+
+	"github.com/regdr/regdr/internal/aliyun"
+)
 
 // Sentinels matched with errors.Is on every error of this package. They are the shared
 // Alibaba Cloud sentinels, so an error from acr also matches the dns providers' ones.
@@ -29,3 +33,10 @@ type Credentials = aliyun.Credentials
 
 // Retry says how throttled, 5xx and failed calls are retried.
 type Retry = aliyun.Retry
+
+// ErrUserNotActivated is cr's USER_NOT_EXIST: the caller is a RAM user that Container
+// Registry has never seen. Errors that wrap it also match ErrUnauthorized and carry the
+// *Error. Source: https://github.com/aliyun/aliyun-cli/issues/232 and
+// https://github.com/aliyun/acr-login/issues/19 (USER_NOT_EXIST, HTTP 404, on the older
+// 2016 API; the code EE answers today is unconfirmed).
+var ErrUserNotActivated = errors.New("the RAM user has not been activated in ACR: log in to the ACR console once with it, or set its registry password (USER_NOT_EXIST)")

@@ -25,10 +25,18 @@ func (r Repository) Path() string { return r.Namespace + "/" + r.Name }
 
 // Tag is one tag of a repository and the digest it points at.
 type Tag struct {
-	Tag    string `json:"tag"`
+	Tag string `json:"tag"`
+	// Digest is "sha256:<hex>". ListRepoTag answers bare hex (fact pack cr.md, ListRepoTag:
+	// SDK example and doc example); ListTags adds the prefix. That it is the tag's manifest
+	// digest is unconfirmed (the personal-edition API calls it the image's sha256).
 	Digest string `json:"digest"`
-	Size   int64  `json:"size,omitempty"`
-	Status string `json:"status,omitempty"`
+	// Size is ListRepoTag's ImageSize: the image's size in bytes as ACR reports it, not
+	// the manifest's byte count.
+	Size int64 `json:"size,omitempty"`
+	// ImageID is ListRepoTag's ImageId, bare hex; it is not the manifest digest (which of
+	// config digest or image ID it is, is unconfirmed).
+	ImageID string `json:"imageId,omitempty"`
+	Status  string `json:"status,omitempty"`
 	// Updated is when the tag last moved, when ACR says.
 	Updated time.Time `json:"updated,omitzero"`
 }
@@ -73,9 +81,12 @@ func (c *Client) ListRepositories(ctx context.Context, namespace string) ([]Repo
 }
 
 // GetRepository returns the repository at path "namespace/name"; ErrNotFound when missing.
+// name may have several tiers ("ns/agent/client/prod"): Enterprise Edition supports
+// multi-tier repository names (ACR terms page); whether the OpenAPI takes them in RepoName
+// is unconfirmed (fact pack cr.md, CreateRepository).
 func (c *Client) GetRepository(ctx context.Context, path string) (Repository, error) {
 	ns, name, ok := strings.Cut(path, "/")
-	if !ok || name == "" || strings.Contains(name, "/") {
+	if !ok || name == "" || strings.HasPrefix(name, "/") || strings.HasSuffix(name, "/") || strings.Contains(name, "//") {
 		return Repository{}, fmt.Errorf("acr: %w: repository %q is not namespace/name", ErrInvalidArgument, path)
 	}
 	if err := ValidateNamespaceName(ns); err != nil {
@@ -129,7 +140,7 @@ func (c *Client) ListTags(ctx context.Context, repoID string) ([]Tag, error) {
 			if im.ImageSize != nil {
 				size = *im.ImageSize
 			}
-			tag := Tag{Tag: str(im.Tag), Digest: str(im.Digest), Size: size, Status: str(im.Status)}
+			tag := Tag{Tag: str(im.Tag), Digest: NormalizeDigest(str(im.Digest)), Size: size, Status: str(im.Status), ImageID: str(im.ImageId)}
 			if ms, err := strconv.ParseInt(str(im.ImageUpdate), 10, 64); err == nil && ms > 0 {
 				tag.Updated = time.UnixMilli(ms).UTC()
 			}
@@ -149,4 +160,23 @@ func (c *Client) TagsOf(ctx context.Context, path string) ([]Tag, error) {
 		return nil, err
 	}
 	return c.ListTags(ctx, r.ID)
+}
+
+// NormalizeDigest returns a sha256 digest as "sha256:<hex>" whether d is bare hex (as
+// ListRepoTag answers) or already prefixed; anything else comes back unchanged.
+func NormalizeDigest(d string) string {
+	hex := strings.TrimPrefix(d, "sha256:")
+	if l := strings.ToLower(hex); len(l) == 64 && isLowerHex(l) {
+		return "sha256:" + l
+	}
+	return d
+}
+
+func isLowerHex(s string) bool {
+	for _, c := range s {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
 }

@@ -64,8 +64,8 @@ func TestSyncRulesAndTasks(t *testing.T) {
 		t.Errorf("ListSyncTasks (-want +got):\n%s", diff)
 	}
 	one, err := e.client.GetSyncTask(ctx, tasks[0].ID)
-	if err != nil || one.Progress != 100 || one.RuleID != id {
-		t.Errorf("GetSyncTask = %+v, %v; want progress 100 of rule %s", one, err, id)
+	if err != nil || one.Progress != 1 || one.RuleID != id {
+		t.Errorf("GetSyncTask = %+v, %v; want progress 1 (succeeded) of rule %s", one, err, id)
 	}
 	if _, err := e.client.GetSyncTask(ctx, "rst-missing"); !errors.Is(err, acr.ErrNotFound) {
 		t.Errorf("GetSyncTask(missing) = %v, want ErrNotFound", err)

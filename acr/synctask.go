@@ -28,7 +28,7 @@ type SyncTask struct {
 	Trigger    string    `json:"trigger,omitempty"`
 	From       SyncImage `json:"from"`
 	To         SyncImage `json:"to"`
-	Progress   int64     `json:"progress,omitempty"`   // GetSyncTask only, percent
+	Progress   int64     `json:"progress,omitempty"`   // GetSyncTask only: 0 started or failed, 1 succeeded (not a percentage; cr.md GetRepoSyncTask)
 	SyncedSize int64     `json:"syncedSize,omitempty"` // GetSyncTask only, bytes
 	Created    time.Time `json:"created,omitzero"`
 }

@@ -14,10 +14,18 @@
 // The registry (Server.Registry) wraps go-containerregistry's in-memory registry:
 // clients log in with GetAuthorizationToken's temporary credentials or a fixed password
 // (SetPassword), by Basic auth or through the Docker token flow (a Bearer challenge
-// pointing at TokenPath on the same host); repositories are exactly
-// namespace/repository; a push into a missing namespace is DENIED; a push creates a
+// pointing at TokenPath on the same host); repositories are namespace/repository with
+// Enterprise Edition's multi-tier names allowed (namespace/a/b/c; WithMaxPathDepth(2) for
+// Personal Edition's one tier); a push into a missing namespace is DENIED; a push creates a
 // missing repository only when the namespace auto-creates them (NAME_UNKNOWN
-// otherwise); tags pushed are listed by ListRepoTag with their digests.
+// otherwise); tags pushed are listed by ListRepoTag as the real API lists them: Digest as
+// bare hex, ImageId the config digest, ImageSize the image's size.
+//
+// Fidelity: testdata/golden holds the documented example answer of every action served,
+// copied from the project's fact pack (shared/reference/alibaba/cr.md) with its source;
+// TestGoldenAnswers holds acrtest's answers to the same fields and formats.
+// SetUserNotActivated reproduces a RAM user never activated in ACR (USER_NOT_EXIST on
+// GetAuthorizationToken).
 //
 //	srv := acrtest.New()
 //	api := httptest.NewServer(srv.OpenAPI())

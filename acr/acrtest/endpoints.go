@@ -86,7 +86,7 @@ func (s *Server) endpointRoutes() {
 
 func (s *Server) getInstance(_ *aliyuntest.Request, in *instance) (any, error) {
 	return success(obj{"InstanceId": in.id, "InstanceName": in.id, "InstanceStatus": "RUNNING",
-		"InstanceSpecification": "Enterprise_Advanced", "InstanceIssue": "", "ResourceGroupId": "rg-acrtest",
+		"InstanceSpecification": "Enterprise_Advanced", "ResourceGroupId": "rg-acrtest",
 		"CreateTime": in.created.UnixMilli(), "ModifiedTime": in.created.UnixMilli()}), nil
 }
 

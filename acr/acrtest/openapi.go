@@ -3,6 +3,7 @@ package acrtest
 import (
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/regdr/regdr/internal/aliyuntest"
 )
@@ -61,7 +62,9 @@ func (s *Server) locked(h func(*aliyuntest.Request, *instance) (any, error)) ali
 
 func nsObj(in *instance, n *namespace) obj {
 	return obj{"InstanceId": in.id, "NamespaceId": n.id, "NamespaceName": n.name, "NamespaceStatus": "NORMAL",
-		"AutoCreateRepo": n.autoCreate, "DefaultRepoType": n.defaultRepoType, "ResourceGroupId": "rg-acrtest"}
+		"AutoCreateRepo": n.autoCreate, "DefaultRepoType": n.defaultRepoType, "ResourceGroupId": "rg-acrtest",
+		// An object in answers, a JSON string in requests (fact pack cr.md, GetNamespace).
+		"DefaultRepoConfiguration": obj{"RepoType": n.defaultRepoType, "TagImmutability": false}}
 }
 
 func (s *Server) getNamespace(r *aliyuntest.Request, in *instance) (any, error) {
@@ -98,7 +101,9 @@ func (s *Server) listNamespace(r *aliyuntest.Request, in *instance) (any, error)
 		if f := r.Get("NamespaceName"); f != "" && f != n.name {
 			continue
 		}
-		all = append(all, nsObj(in, n))
+		o := nsObj(in, n)
+		delete(o, "DefaultRepoConfiguration") // ListNamespace items have none (cr.md, ListNamespace)
+		all = append(all, o)
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i]["NamespaceName"].(string) < all[j]["NamespaceName"].(string) })
 	items, no, size, err := page(r, all)
@@ -132,7 +137,7 @@ func (s *Server) createNamespace(r *aliyuntest.Request, in *instance) (any, erro
 	if in.namespaces[name] != nil {
 		return refuse("NAMESPACE_ALREADY_EXIST"), nil
 	}
-	in.namespaces[name] = &namespace{id: s.id(""), name: name, autoCreate: r.Bool("AutoCreateRepo"), defaultRepoType: typ, createdAt: s.now()}
+	in.namespaces[name] = &namespace{id: s.id("crn-"), name: name, autoCreate: r.Bool("AutoCreateRepo"), defaultRepoType: typ, createdAt: s.now()}
 	return success(obj{}), nil
 }
 
@@ -226,7 +231,11 @@ func (s *Server) listRepoTag(r *aliyuntest.Request, in *instance) (any, error) {
 	for _, t := range tags {
 		ti := p.tags[t]
 		ts := strconv.FormatInt(ti.at.UnixMilli(), 10)
-		all = append(all, obj{"Tag": t, "Digest": ti.digest, "ImageId": ti.digest, "ImageSize": ti.size,
+		// Digest is bare hex, ImageId is not the manifest digest and ImageSize is the image's
+		// size, ImageCreate/ImageUpdate are epoch-ms strings (fact pack cr.md, ListRepoTag:
+		// cr-20181201 SDK model and doc example). Which digest ImageId is, is unconfirmed:
+		// acrtest answers the config digest.
+		all = append(all, obj{"Tag": t, "Digest": strings.TrimPrefix(ti.digest, "sha256:"), "ImageId": ti.imageID, "ImageSize": ti.size,
 			"Status": "NORMAL", "ImageCreate": ts, "ImageUpdate": ts})
 	}
 	items, no, size, err := page(r, all)
@@ -236,7 +245,10 @@ func (s *Server) listRepoTag(r *aliyuntest.Request, in *instance) (any, error) {
 	return success(obj{"Images": items, "PageNo": no, "PageSize": size, "TotalCount": strconv.Itoa(len(all))}), nil
 }
 
-func (s *Server) getAuthorizationToken(_ *aliyuntest.Request, in *instance) (any, error) {
+func (s *Server) getAuthorizationToken(r *aliyuntest.Request, in *instance) (any, error) {
+	if s.inactive[r.AccessKeyID] {
+		return nil, &aliyuntest.Error{Status: 404, Code: "USER_NOT_EXIST", Message: "user not exist"}
+	}
 	pass := randomHex(16)
 	exp := s.now().Add(s.tokenTTL)
 	in.temp[pass] = tempCred{user: "cr_temp_user", expires: exp}

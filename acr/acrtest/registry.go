@@ -1,7 +1,9 @@
 package acrtest
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log"
 	"net/http"
@@ -73,24 +75,76 @@ func (h *registryHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.reg().ServeHTTP(w, r)
 		return
 	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, 4<<20))
+	if err != nil {
+		regError(w, http.StatusBadRequest, "MANIFEST_INVALID", "cannot read the manifest")
+		return
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
 	rec := &statusRecorder{ResponseWriter: w}
 	h.reg().ServeHTTP(rec, r)
 	if rec.status == http.StatusCreated {
+		imageID, size, blobs := imageOf(body)
 		h.s.mu.Lock()
 		if p := h.s.instances[h.inst].repos[name]; p != nil {
-			p.tags[ref] = tagInfo{digest: w.Header().Get("Docker-Content-Digest"), size: r.ContentLength, at: h.s.now()}
+			p.tags[ref] = tagInfo{digest: w.Header().Get("Docker-Content-Digest"), imageID: imageID, size: size, blobs: blobs, at: h.s.now()}
 		}
 		h.s.mu.Unlock()
 	}
 }
 
-// admit applies ACR EE's repository rules: exactly namespace/repository; no push into a
-// missing namespace; a missing repository is created on push with auto-create ON.
-func (h *registryHandler) admit(name string, write bool) (int, string, string) {
-	ns, repoName, ok := strings.Cut(name, "/")
-	if !ok || repoName == "" || strings.Contains(repoName, "/") {
-		return http.StatusBadRequest, "NAME_INVALID", "repository name must be namespace/repository"
+// Repository path rules (fact pack acr-registry.md §4):
+//   - confirmed (ACR terms page, https://www.alibabacloud.com/help/en/acr/product-overview/terms):
+//     the namespace is the first path segment; Enterprise Edition accepts multi-tier
+//     repository names (namespace/agent/client/prod); Personal Edition one tier.
+//   - namespace 2-120 characters: the cr SDK's CreateNamespace text (EE).
+//   - repository name 2-64 characters of lowercase letters, digits, '.', '-', '_': the ROS
+//     ALIYUN::CR::Repository rule, written for one tier. Applying the 64 to a multi-tier
+//     name as a whole (slashes included), as acrtest does, is unconfirmed, as are any
+//     per-tier limit and whether the cr OpenAPI takes '/' in RepoName.
+const (
+	minNamespaceLen, maxNamespaceLen = 2, 120
+	minRepoNameLen, maxRepoNameLen   = 2, 64
+)
+
+// component is one path component of the OCI grammar (distribution-spec <name>).
+var component = regexp.MustCompile(`^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*$`)
+
+// checkPath applies the path rules to name ("namespace/repository…") for a registry
+// accepting at most maxDepth components (0 = any number, Enterprise Edition).
+func checkPath(name string, maxDepth int) string {
+	parts := strings.Split(name, "/")
+	if len(parts) < 2 {
+		return "repository name must be namespace/repository"
 	}
+	if maxDepth > 0 && len(parts) > maxDepth {
+		return fmt.Sprintf("repository name %q has %d path components; this registry accepts at most %d", name, len(parts), maxDepth)
+	}
+	for _, p := range parts {
+		if !component.MatchString(p) {
+			return fmt.Sprintf("invalid path component %q", p)
+		}
+	}
+	if n := len(parts[0]); n < minNamespaceLen || n > maxNamespaceLen {
+		return fmt.Sprintf("namespace %q must be %d-%d characters", parts[0], minNamespaceLen, maxNamespaceLen)
+	}
+	if repo := strings.Join(parts[1:], "/"); len(repo) < minRepoNameLen || len(repo) > maxRepoNameLen {
+		return fmt.Sprintf("repository name %q must be %d-%d characters", repo, minRepoNameLen, maxRepoNameLen)
+	}
+	return ""
+}
+
+// admit applies ACR EE's repository rules: the path rules above; no push into a missing
+// namespace; a missing repository is created on push with auto-create ON.
+func (h *registryHandler) admit(name string, write bool) (int, string, string) {
+	h.s.mu.Lock()
+	depth := h.s.maxDepth
+	h.s.mu.Unlock()
+	if msg := checkPath(name, depth); msg != "" {
+		// The real registry's status and code for a refused name are unconfirmed.
+		return http.StatusBadRequest, "NAME_INVALID", msg
+	}
+	ns, repoName, _ := strings.Cut(name, "/")
 	h.s.mu.Lock()
 	defer h.s.mu.Unlock()
 	in := h.s.instances[h.inst]
@@ -154,6 +208,38 @@ func (h *registryHandler) token(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(map[string]any{"token": tok, "access_token": tok, "expires_in": 300})
+}
+
+// imageOf returns what ListRepoTag reports of a manifest: ImageId, the config digest as
+// bare hex ("" for an index), and ImageSize, the config's and layers' sizes (an index: the
+// sizes of the manifests it lists). Both readings are unconfirmed (fact pack cr.md,
+// ListRepoTag); what is confirmed is that neither is the manifest's digest or byte count.
+func imageOf(manifest []byte) (string, int64, []blob) {
+	type desc struct {
+		Digest string `json:"digest"`
+		Size   int64  `json:"size"`
+	}
+	var m struct {
+		Config    desc   `json:"config"`
+		Layers    []desc `json:"layers"`
+		Manifests []desc `json:"manifests"`
+	}
+	if json.Unmarshal(manifest, &m) != nil {
+		return "", 0, nil
+	}
+	size := m.Config.Size
+	var blobs []blob
+	if m.Config.Digest != "" {
+		blobs = append(blobs, blob{m.Config.Digest, m.Config.Size})
+	}
+	for _, l := range m.Layers {
+		size += l.Size
+		blobs = append(blobs, blob{l.Digest, l.Size})
+	}
+	for _, x := range m.Manifests {
+		size += x.Size
+	}
+	return strings.TrimPrefix(m.Config.Digest, "sha256:"), size, blobs
 }
 
 type statusRecorder struct {

@@ -37,6 +37,8 @@ type Server struct {
 	first     string
 	seq       int
 	keysSet   bool
+	inactive  map[string]bool // AccessKey IDs of RAM users not activated in ACR
+	maxDepth  int             // registry path components allowed; 0 = any (EE)
 }
 
 type instance struct {
@@ -70,9 +72,16 @@ type repo struct {
 }
 
 type tagInfo struct {
+	digest  string // the manifest digest, "sha256:<hex>"
+	imageID string // bare hex: the image config's digest ("" for an index)
+	size    int64  // the image size: config and layers (an index: its manifests' sizes)
+	blobs   []blob // config and layers
+	at      time.Time
+}
+
+type blob struct {
 	digest string
 	size   int64
-	at     time.Time
 }
 
 type tempCred struct {
@@ -100,6 +109,17 @@ func WithSTS(id, secret, token string) Option {
 	return func(s *Server) { s.api.AddSTS(id, secret, token); s.keysSet = true }
 }
 
+// WithMaxPathDepth limits registry repository paths to n components (n ≥ 2): 2 is
+// namespace/repository, what Personal Edition accepts and what regdr's ACR EE rule
+// assumed. Without it the registry accepts Enterprise Edition's multi-tier names
+// (namespace/a/b/c), within the length limits in registry.go. It panics when n < 2.
+func WithMaxPathDepth(n int) Option {
+	if n < 2 {
+		panic("acrtest: path depth below 2")
+	}
+	return func(s *Server) { s.maxDepth = n }
+}
+
 // WithClock sets the clock of token expiry. The default is time.Now.
 func WithClock(now func() time.Time) Option { return func(s *Server) { s.now = now } }
 
@@ -110,7 +130,7 @@ func WithTokenTTL(d time.Duration) Option { return func(s *Server) { s.tokenTTL 
 func New(opts ...Option) *Server {
 	s := &Server{
 		api: aliyuntest.NewServer(APIVersion),
-		now: time.Now, tokenTTL: time.Hour, instances: map[string]*instance{},
+		now: time.Now, tokenTTL: time.Hour, instances: map[string]*instance{}, inactive: map[string]bool{},
 	}
 	for _, o := range opts {
 		o(s)
@@ -155,6 +175,17 @@ func (s *Server) InstanceRegistry(instanceID string) http.Handler {
 		return nil
 	}
 	return &registryHandler{s: s, inst: instanceID}
+}
+
+// SetUserNotActivated makes GetAuthorizationToken called with the AccessKey accessKeyID
+// answer as for a RAM user never activated in ACR (never logged in to the ACR console, no
+// registry password): HTTP 404 USER_NOT_EXIST, as the older cr API answered it
+// (https://github.com/aliyun/aliyun-cli/issues/232, https://github.com/aliyun/acr-login/
+// issues/19). The code and status EE answers today are unconfirmed.
+func (s *Server) SetUserNotActivated(accessKeyID string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.inactive[accessKeyID] = true
 }
 
 // Throttle makes the next n calls of action ("" = any) answer Alibaba's throttling error.
@@ -206,7 +237,7 @@ func (s *Server) AddNamespace(instanceID string, ns Namespace) error {
 	if ns.DefaultRepoType == "" {
 		ns.DefaultRepoType = "PRIVATE"
 	}
-	in.namespaces[ns.Name] = &namespace{id: s.id(""), name: ns.Name, autoCreate: ns.AutoCreateRepo,
+	in.namespaces[ns.Name] = &namespace{id: s.id("crn-"), name: ns.Name, autoCreate: ns.AutoCreateRepo,
 		defaultRepoType: ns.DefaultRepoType, createdAt: s.now()}
 	return nil
 }
@@ -227,7 +258,8 @@ func (s *Server) Namespaces(instanceID string) []Namespace {
 	return out
 }
 
-// AddRepository seeds an empty repository "namespace/name"; the namespace must exist.
+// AddRepository seeds an empty repository "namespace/name" (a multi-tier name unless
+// WithMaxPathDepth forbids it); the namespace must exist.
 func (s *Server) AddRepository(instanceID, path string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -235,9 +267,12 @@ func (s *Server) AddRepository(instanceID, path string) error {
 	if err != nil {
 		return err
 	}
-	ns, name, ok := strings.Cut(path, "/")
-	if !ok || strings.Contains(name, "/") || in.namespaces[ns] == nil {
-		return fmt.Errorf("acrtest: repository %q needs an existing namespace and one name", path)
+	if msg := checkPath(path, s.maxDepth); msg != "" {
+		return fmt.Errorf("acrtest: repository %q: %s", path, msg)
+	}
+	ns, name, _ := strings.Cut(path, "/")
+	if in.namespaces[ns] == nil {
+		return fmt.Errorf("acrtest: repository %q needs an existing namespace", path)
 	}
 	s.createRepo(in, ns, name)
 	return nil

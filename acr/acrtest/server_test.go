@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -120,5 +122,64 @@ func TestTokenFlow(t *testing.T) {
 	}
 	if diff := cmp.Diff([]int{200, 401}, got); diff != "" {
 		t.Errorf("/v2/ with a real and a forged token (-want +got):\n%s", diff)
+	}
+}
+
+// TestRepositoryDepth: Enterprise Edition takes multi-tier repository names (ACR terms
+// page) within the length limits in registry.go; WithMaxPathDepth(2) is Personal
+// Edition's namespace/repository.
+func TestRepositoryDepth(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("a", 30) + "/" + strings.Repeat("b", 33) // 64 characters with the slash
+	for _, tc := range []struct {
+		name  string
+		opts  []acrtest.Option
+		path  string
+		valid bool
+	}{
+		{"EE, one tier", nil, "team/app", true},
+		{"EE, three tiers", nil, "team/agent/client/prod", true},
+		{"EE, repository name of 64", nil, "team/" + long, true},
+		{"EE, repository name of 65", nil, "team/" + long + "c", false},
+		{"EE, namespace only", nil, "team", false},
+		{"EE, empty tier", nil, "team/a//b", false},
+		{"EE, upper case", nil, "team/App", false},
+		{"Personal, two components", []acrtest.Option{acrtest.WithMaxPathDepth(2)}, "team/app", true},
+		{"Personal, three components", []acrtest.Option{acrtest.WithMaxPathDepth(2)}, "team/agent/prod", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := acrtest.New(tc.opts...)
+			if err := srv.AddNamespace(acrtest.DefaultInstanceID, acrtest.Namespace{Name: "team", AutoCreateRepo: true}); err != nil {
+				t.Fatal(err)
+			}
+			if err := srv.SetPassword(acrtest.DefaultInstanceID, "robot", "pw"); err != nil {
+				t.Fatal(err)
+			}
+			ts := httptest.NewServer(srv.Registry())
+			t.Cleanup(ts.Close)
+			req, err := http.NewRequest(http.MethodPost, ts.URL+"/v2/"+tc.path+"/blobs/uploads/", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.SetBasicAuth("robot", "pw")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if got := resp.StatusCode == http.StatusAccepted; got != tc.valid {
+				t.Errorf("upload to %s: HTTP %d, want accepted %v", tc.path, resp.StatusCode, tc.valid)
+			}
+			if !tc.valid && resp.StatusCode != http.StatusBadRequest {
+				t.Errorf("refused %s with HTTP %d, want 400 NAME_INVALID", tc.path, resp.StatusCode)
+			}
+			created := slices.Contains(srv.Repositories(acrtest.DefaultInstanceID), tc.path)
+			if created != tc.valid {
+				t.Errorf("repository %s created = %v, want %v", tc.path, created, tc.valid)
+			}
+			if err := srv.AddRepository(acrtest.DefaultInstanceID, tc.path); (err == nil) != tc.valid {
+				t.Errorf("AddRepository(%s) = %v, want valid %v", tc.path, err, tc.valid)
+			}
+		})
 	}
 }

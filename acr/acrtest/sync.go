@@ -1,6 +1,7 @@
 package acrtest
 
 import (
+	"fmt"
 	"regexp"
 	"sort"
 	"strconv"
@@ -10,6 +11,7 @@ import (
 
 type syncRule struct {
 	id, name, scope, trigger, tagFilter string
+	repoFilter                          string
 	ns, repo                            string
 	targetRegion, targetInstance        string
 	targetNS, targetRepo, targetUser    string
@@ -22,7 +24,9 @@ type SyncTask struct {
 	ID, RuleID, Status                                          string // ID "" = generated; Status "" = SUCCESS
 	Namespace, Repo, Tag                                        string
 	TargetRegion, TargetInstanceID, TargetNamespace, TargetRepo string
-	Progress, SyncedSize                                        int64
+	// Progress is 0 (started or failed) or 1 (succeeded), not a percentage (fact pack cr.md,
+	// GetRepoSyncTask).
+	Progress, SyncedSize int64
 }
 
 // AddSyncTask seeds a sync task of the instance and returns its ID.
@@ -61,7 +65,7 @@ func (s *Server) createRepoSyncRule(r *aliyuntest.Request, in *instance) (any, e
 		}
 	}
 	ru := &syncRule{id: s.id("crsr-"), name: r.Get("SyncRuleName"), scope: r.Get("SyncScope"), trigger: r.Get("SyncTrigger"),
-		tagFilter: r.Get("TagFilter"), ns: r.Get("NamespaceName"), repo: r.Get("RepoName"),
+		tagFilter: r.Get("TagFilter"), repoFilter: r.Get("RepoNameFilter"), ns: r.Get("NamespaceName"), repo: r.Get("RepoName"),
 		targetRegion: r.Get("TargetRegionId"), targetInstance: r.Get("TargetInstanceId"), targetNS: r.Get("TargetNamespaceName"),
 		targetRepo: r.Get("TargetRepoName"), targetUser: r.Get("TargetUserId"), created: s.now().UnixMilli()}
 	if ru.scope != "REPO" && ru.scope != "NAMESPACE" || ru.scope == "REPO" && ru.repo == "" {
@@ -97,7 +101,7 @@ func (s *Server) createRepoSyncRule(r *aliyuntest.Request, in *instance) (any, e
 		}
 		for _, t := range tags {
 			s.addTask(in, SyncTask{RuleID: ru.id, Namespace: p.ns, Repo: p.name, Tag: t, TargetRegion: ru.targetRegion,
-				TargetInstanceID: ru.targetInstance, TargetNamespace: ru.targetNS, TargetRepo: target, Progress: 100, SyncedSize: p.tags[t].size})
+				TargetInstanceID: ru.targetInstance, TargetNamespace: ru.targetNS, TargetRepo: target, Progress: 1, SyncedSize: p.tags[t].size})
 		}
 	}
 	return success(obj{"SyncRuleId": ru.id}), nil
@@ -113,7 +117,7 @@ func (s *Server) listRepoSyncRule(r *aliyuntest.Request, in *instance) (any, err
 			"TagFilter": ru.tagFilter, "SyncDirection": "FROM", "LocalInstanceId": in.id, "LocalRegionId": in.region,
 			"LocalNamespaceName": ru.ns, "LocalRepoName": ru.repo, "TargetRegionId": ru.targetRegion,
 			"TargetInstanceId": ru.targetInstance, "TargetNamespaceName": ru.targetNS, "TargetRepoName": ru.targetRepo,
-			"CrossUser": ru.targetUser != "", "CreateTime": ru.created, "ModifiedTime": ru.created})
+			"CrossUser": ru.targetUser != "", "CreateTime": ru.created, "ModifiedTime": ru.created, "RepoNameFilter": ru.repoFilter})
 	}
 	items, no, size, err := page(r, all)
 	if err != nil {
@@ -125,8 +129,10 @@ func (s *Server) listRepoSyncRule(r *aliyuntest.Request, in *instance) (any, err
 
 func (s *Server) taskObj(in *instance, t *SyncTask) obj {
 	return obj{"SyncTaskId": t.ID, "SyncRuleId": t.RuleID, "SyncBatchTaskId": t.ID + "-batch", "TaskStatus": t.Status,
-		"TaskTrigger": "PASSIVE", "CrossUser": false, "SyncTransAccelerate": false, "CreateTime": in.created.UnixMilli(),
-		"ImageFrom": obj{"RegionId": in.region, "InstanceId": in.id, "RepoNamespaceName": t.Namespace, "RepoName": t.Repo, "ImageTag": t.Tag},
+		"TaskTrigger": "PASSIVE", "CrossUser": false, "SyncTransAccelerate": false, "CustomLink": false, "CreateTime": in.created.UnixMilli(),
+		// "ModifedTime" (sic) is the real key (fact pack cr.md, ListRepoSyncTask: SDK json tag and API metadata).
+		"ModifedTime": in.created.UnixMilli(),
+		"ImageFrom":   obj{"RegionId": in.region, "InstanceId": in.id, "RepoNamespaceName": t.Namespace, "RepoName": t.Repo, "ImageTag": t.Tag},
 		"ImageTo": obj{"RegionId": t.TargetRegion, "InstanceId": t.TargetInstanceID, "RepoNamespaceName": t.TargetNamespace,
 			"RepoName": t.TargetRepo, "ImageTag": t.Tag}}
 }
@@ -156,9 +162,38 @@ func (s *Server) getRepoSyncTask(r *aliyuntest.Request, in *instance) (any, erro
 	for _, t := range in.syncTasks {
 		if t.ID == r.Get("SyncTaskId") {
 			o := s.taskObj(in, t)
-			o["Progress"], o["SyncedSize"], o["LayerTasks"] = t.Progress, t.SyncedSize, []obj{}
+			// GetRepoSyncTask has no times and no CustomLink (fact pack cr.md, GetRepoSyncTask).
+			delete(o, "CreateTime")
+			delete(o, "ModifedTime")
+			delete(o, "CustomLink")
+			o["Progress"], o["SyncedSize"], o["LayerTasks"] = t.Progress, t.SyncedSize, s.layerTasks(in, t)
 			return success(o), nil
 		}
 	}
 	return refuse("SYNC_TASK_NOT_EXIST"), nil
+}
+
+// layerTasks lists one task per blob of the task's source image, digests with the sha256:
+// prefix (unlike ListRepoTag; fact pack cr.md, GetRepoSyncTask). ArtifactDigest is the
+// image's manifest digest here; what the real service puts there is unconfirmed (the doc
+// example repeats the layer digest).
+func (s *Server) layerTasks(in *instance, t *SyncTask) []obj {
+	out := []obj{}
+	p := in.repos[t.Namespace+"/"+t.Repo]
+	if p == nil {
+		return out
+	}
+	ti, ok := p.tags[t.Tag]
+	if !ok {
+		return out
+	}
+	for i, l := range ti.blobs {
+		synced := l.size
+		if t.Status != "SUCCESS" {
+			synced = 0
+		}
+		out = append(out, obj{"TaskStatus": t.Status, "SyncLayerTaskId": fmt.Sprintf("rslt-%s-%d", t.ID, i),
+			"Digest": l.digest, "ArtifactDigest": ti.digest, "Size": l.size, "SyncedSize": synced})
+	}
+	return out
 }

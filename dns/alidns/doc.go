@@ -18,6 +18,12 @@
 // (AddDomainRecord) and [Provider.SetRecordStatus] (SetDomainRecordStatus) are the
 // optional dns capabilities; failover does not use them.
 //
+// TTLs: the smallest TTL depends on the domain's edition (600 s on the free and personal
+// editions). New reads it (DescribeDomainInfo MinTtl); a record or change with a lower TTL
+// is refused before any call with [ErrTTLBelowMinimum] (a dns.ErrInvalidRecord) whose
+// message names the floor and the edition, and so is the API's own QuotaExceeded.TTL. A
+// change without a TTL keeps the record's.
+//
 // # Errors
 //
 // Errors wrap the dns sentinels (ErrNotFound, ErrNoZone, ErrRecordChanged,

@@ -37,6 +37,10 @@ type Provider struct {
 	zone     dns.Zone
 	pageSize int
 	log      *slog.Logger
+	// minTTL and edition are the domain's TTL floor and edition (DescribeDomainInfo
+	// MinTtl and VersionCode, read by New); minTTL 0 = unknown, the API judges.
+	minTTL  int
+	edition string
 }
 
 var (
@@ -54,10 +58,13 @@ func (p *Provider) Zone(ctx context.Context) (dns.Zone, error) {
 	return z, nil
 }
 
+// describeDomain reads the domain, and its TTL floor and edition into p.
 func (p *Provider) describeDomain(ctx context.Context, name string) (dns.Zone, error) {
 	var resp *alidns.DescribeDomainInfoResponse
 	err := p.call(ctx, "DescribeDomainInfo", func(ctx context.Context, api api) (err error) {
-		resp, err = api.DescribeDomainInfoWithContext(ctx, &alidns.DescribeDomainInfoRequest{DomainName: tea.String(name)}, p.runtime)
+		// NeedDetailAttributes adds MinTtl, the edition's TTL floor (fact pack alidns.md,
+		// DescribeDomainInfo: "use MinTtl rather than a hard-coded table").
+		resp, err = api.DescribeDomainInfoWithContext(ctx, &alidns.DescribeDomainInfoRequest{DomainName: tea.String(name), NeedDetailAttributes: tea.Bool(true)}, p.runtime)
 		return err
 	})
 	if err != nil {
@@ -66,6 +73,7 @@ func (p *Provider) describeDomain(ctx context.Context, name string) (dns.Zone, e
 	if resp.Body == nil {
 		return dns.Zone{}, fmt.Errorf("domain %s: empty response", name)
 	}
+	p.minTTL, p.edition = int(tea.Int64Value(resp.Body.MinTtl)), tea.StringValue(resp.Body.VersionCode)
 	return dns.Zone{
 		ID:   tea.StringValue(resp.Body.DomainId),
 		Name: strings.ToLower(strings.TrimSuffix(tea.StringValue(resp.Body.DomainName), ".")),

@@ -3,6 +3,8 @@ package alidns_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -113,5 +115,79 @@ func TestApplyDuplicate(t *testing.T) {
 	}
 	if now, _ := ad.Record(r.ID); now.TTL != 1200 || now.Value != "47.0.0.1" {
 		t.Errorf("stored record = %v, want 47.0.0.1 with TTL 1200", now)
+	}
+}
+
+// The free edition's TTL floor is 600 s (MinTtl from DescribeDomainInfo): the provider
+// refuses a lower TTL before any write with ErrTTLBelowMinimum (a dns.ErrInvalidRecord),
+// keeps the record's TTL when the change sets none, and maps the API's own
+// QuotaExceeded.TTL to the same error when the floor moved under it.
+func TestTTLBelowMinimum(t *testing.T) {
+	t.Parallel()
+	ad := dnstest.NewAlidns()
+	ad.AddDomain("example.com")
+	r, err := ad.AddRecord("example.com", dns.Record{Name: "harbor", Type: "A", Value: "203.0.113.1", TTL: 600})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := alidns.New(ctx(t), config(ad.Start(t)), "example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = p.AddRecord(ctx(t), dns.Record{Name: "new", Type: "A", Value: "203.0.113.2", TTL: 300})
+	if !errors.Is(err, alidns.ErrTTLBelowMinimum) || !errors.Is(err, dns.ErrInvalidRecord) ||
+		!strings.Contains(err.Error(), "at least 600") || !strings.Contains(err.Error(), "mianfei") {
+		t.Errorf("AddRecord(TTL 300) = %v, want ErrTTLBelowMinimum naming the 600 s floor and the edition", err)
+	}
+	_, err = p.Apply(ctx(t), dns.Change{Record: r, ExpectValue: "203.0.113.1", NewValue: "203.0.113.9", TTL: 60})
+	if !errors.Is(err, alidns.ErrTTLBelowMinimum) {
+		t.Errorf("Apply(TTL 60) = %v, want ErrTTLBelowMinimum", err)
+	}
+	for _, c := range ad.Calls() {
+		if c == "AddDomainRecord" || c == "UpdateDomainRecord" {
+			t.Errorf("a refused TTL reached the API: %v", ad.Calls())
+		}
+	}
+	got, err := p.Apply(ctx(t), dns.Change{Record: r, ExpectValue: "203.0.113.1", NewValue: "203.0.113.9"})
+	if err != nil || got.TTL != 600 {
+		t.Errorf("Apply without a TTL = %v, %v; want the record's 600 s kept", got, err)
+	}
+
+	// The provider read a 60 s floor; the domain is downgraded since: the API refuses.
+	if err := ad.SetEdition("example.com", "version_enterprise_basic"); err != nil {
+		t.Fatal(err)
+	}
+	p2, err := alidns.New(ctx(t), config(ad.Start(t)), "example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ad.SetEdition("example.com", "mianfei"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = p2.AddRecord(ctx(t), dns.Record{Name: "new", Type: "A", Value: "203.0.113.2", TTL: 300})
+	var ae *aliyun.Error
+	if !errors.Is(err, alidns.ErrTTLBelowMinimum) || !errors.As(err, &ae) || ae.Code != "QuotaExceeded.TTL" {
+		t.Errorf("AddRecord(TTL 300) after a downgrade = %v, want ErrTTLBelowMinimum with the API's QuotaExceeded.TTL", err)
+	}
+}
+
+// DescribeSubDomainRecords takes PageSize 100 at most: a provider with a larger page size
+// still reads one name's records, over several pages.
+func TestSubDomainPageSize(t *testing.T) {
+	t.Parallel()
+	ad := dnstest.NewAlidns()
+	ad.AddDomain("example.com")
+	for i := range 105 {
+		if _, err := ad.AddRecord("example.com", dns.Record{Name: "many", Type: "A", Value: fmt.Sprintf("203.0.113.%d", i+1)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p, err := alidns.New(ctx(t), config(ad.Start(t)), "example.com", alidns.WithPageSize(500))
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := p.Records(ctx(t), "many")
+	if err != nil || len(recs) != 105 {
+		t.Errorf("Records(many) = %d records, %v; want 105", len(recs), err)
 	}
 }

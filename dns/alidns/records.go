@@ -13,14 +13,40 @@ import (
 )
 
 // MaxTTL is the largest TTL Alibaba Cloud DNS accepts; the smallest depends on the
-// edition (600 s for the free one, 1 s for the enterprise ones), so the API judges it.
+// domain's edition (600 s for the free and personal ones, 60 s for Enterprise Standard,
+// 1 s for Enterprise Ultimate; fact pack alidns.md "TTL limits per edition").
 const MaxTTL = 86400
 
-func validTTL(ttl int) error {
+// ErrTTLBelowMinimum: the TTL is below the smallest the domain's edition allows. The
+// provider learns the minimum from DescribeDomainInfo (MinTtl) and refuses such a TTL
+// before any call; the API's own refusal (QuotaExceeded.TTL, HTTP 400) maps to it too.
+// It matches dns.ErrInvalidRecord. Decision: refuse rather than silently store another
+// TTL; a change without a TTL (dns.Change.TTL 0) keeps the record's, which is valid.
+var ErrTTLBelowMinimum = fmt.Errorf("%w: TTL below the domain edition's minimum", dns.ErrInvalidRecord)
+
+// validTTL checks a TTL (0 = the default or the record's own) against MaxTTL and the
+// domain's minimum.
+func (p *Provider) validTTL(ttl int) error {
 	if ttl < 0 || ttl > MaxTTL {
 		return fmt.Errorf("%w: TTL %d outside 1..%d", dns.ErrInvalidRecord, ttl, MaxTTL)
 	}
+	if ttl != 0 && ttl < p.minTTL {
+		return p.ttlTooLow(ttl)
+	}
 	return nil
+}
+
+func (p *Provider) ttlTooLow(ttl int) error {
+	ed := p.edition
+	if ed == "" {
+		ed = "unknown"
+	}
+	if p.minTTL == 0 {
+		return fmt.Errorf("%w: TTL %d refused for domain %s (edition %s): raise the TTL or upgrade the edition",
+			ErrTTLBelowMinimum, ttl, p.zone.Name, ed)
+	}
+	return fmt.Errorf("%w: TTL %d < %d s for domain %s (edition %s): use a TTL of at least %d s, leave it unset to keep the record's, or upgrade the edition",
+		ErrTTLBelowMinimum, ttl, p.minTTL, p.zone.Name, ed, p.minTTL)
 }
 
 // record is the shape shared by DescribeDomainRecords and DescribeSubDomainRecords.
@@ -63,11 +89,24 @@ func (p *Provider) Records(ctx context.Context, name string) ([]dns.Record, erro
 				out = append(out, rec)
 			}
 		}
-		if len(got) == 0 || page*int64(p.pageSize) >= total {
+		if len(got) == 0 || page*int64(p.listPageSize(name)) >= total {
 			break
 		}
 	}
 	return out, nil
+}
+
+// maxSubDomainPageSize is DescribeSubDomainRecords' largest PageSize (DescribeDomainRecords
+// takes 500; fact pack alidns.md, DescribeSubDomainRecords).
+const maxSubDomainPageSize = 100
+
+// listPageSize is the page size of the list call Records makes for name ("" = every
+// record, DescribeDomainRecords).
+func (p *Provider) listPageSize(name string) int {
+	if name == "" {
+		return p.pageSize
+	}
+	return min(p.pageSize, maxSubDomainPageSize)
 }
 
 func (p *Provider) domainRecords(ctx context.Context, page int64) ([]record, int64, error) {
@@ -96,7 +135,7 @@ func (p *Provider) subDomainRecords(ctx context.Context, fqdn string, page int64
 		DomainName: tea.String(p.zone.Name),
 		SubDomain:  tea.String(fqdn),
 		PageNumber: tea.Int64(page),
-		PageSize:   tea.Int64(int64(p.pageSize)),
+		PageSize:   tea.Int64(int64(p.listPageSize(fqdn))),
 	}
 	var resp *alidns.DescribeSubDomainRecordsResponse
 	err := p.call(ctx, "DescribeSubDomainRecords", func(ctx context.Context, api api) (err error) {
@@ -123,7 +162,7 @@ func (p *Provider) Apply(ctx context.Context, c dns.Change) (dns.Record, error) 
 	if err := c.Validate(); err != nil {
 		return dns.Record{}, fmt.Errorf("applying %v: %w", c, err)
 	}
-	if err := validTTL(c.TTL); err != nil {
+	if err := p.validTTL(c.TTL); err != nil {
 		return dns.Record{}, fmt.Errorf("applying %v: %w", c, err)
 	}
 	cur, err := p.current(ctx, c)
@@ -160,6 +199,9 @@ func (p *Provider) Apply(ctx context.Context, c dns.Change) (dns.Record, error) 
 		if rerr == nil && sameRecord(now, target) {
 			return now, nil
 		}
+	}
+	if errorCode(err) == "QuotaExceeded.TTL" {
+		err = fmt.Errorf("%w: %w", p.ttlTooLow(target.TTL), err)
 	}
 	if err != nil {
 		return dns.Record{}, fmt.Errorf("applying %v: %w", c, err)
@@ -198,7 +240,7 @@ func (p *Provider) AddRecord(ctx context.Context, r dns.Record) (dns.Record, err
 	if err := dns.ValidateRecord(r); err != nil {
 		return dns.Record{}, fmt.Errorf("adding %v: %w", r, err)
 	}
-	if err := validTTL(r.TTL); err != nil {
+	if err := p.validTTL(r.TTL); err != nil {
 		return dns.Record{}, fmt.Errorf("adding %v: %w", r, err)
 	}
 	req := &alidns.AddDomainRecordRequest{
@@ -221,6 +263,8 @@ func (p *Provider) AddRecord(ctx context.Context, r dns.Record) (dns.Record, err
 	id := ""
 	switch {
 	case isDuplicate(err):
+	case errorCode(err) == "QuotaExceeded.TTL":
+		return dns.Record{}, fmt.Errorf("adding %v: %w: %w", r, p.ttlTooLow(r.TTL), err)
 	case err != nil:
 		return dns.Record{}, fmt.Errorf("adding %v: %w", r, err)
 	case resp.Body == nil || resp.Body.RecordId == nil:

@@ -33,6 +33,24 @@ func (a *Alidns) AddRecord(domain string, r dns.Record) (dns.Record, error) {
 	return a.store.addRecord(z.id, r)
 }
 
+// SetEdition sets the edition of a domain (by name); a new domain has the free edition,
+// "mianfei", whose smallest TTL is 600 s. AddDomainRecord and UpdateDomainRecord refuse
+// TTLs below the edition's minimum with QuotaExceeded.TTL; AddRecord (seeding) does not
+// check them.
+func (a *Alidns) SetEdition(domain, versionCode string) error {
+	if _, ok := alidnsMinTTL[versionCode]; !ok {
+		return fmt.Errorf("dnstest: unknown Alidns edition %q", versionCode)
+	}
+	a.store.mu.Lock()
+	defer a.store.mu.Unlock()
+	z := a.store.zoneByNameLocked(domain)
+	if z == nil {
+		return fmt.Errorf("dnstest: no domain %q", domain)
+	}
+	z.edition = versionCode
+	return nil
+}
+
 // Domains returns every domain, in creation order.
 func (a *Alidns) Domains() []dns.Zone { return a.store.zonesSnapshot() }
 

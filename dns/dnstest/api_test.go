@@ -165,9 +165,9 @@ func TestAlidnsActions(t *testing.T) {
 	if out["Status"] != "Disable" {
 		t.Errorf("SetDomainRecordStatus = %v", out)
 	}
-	out, _ = call(t, acts, "DescribeDomainRecords", "DomainName", "example.com", "RRKeyWord", "harbor", "SearchMode", "EXACT")
+	out, _ = call(t, acts, "DescribeDomainRecords", "DomainName", "example.com", "KeyWord", "harbor", "SearchMode", "EXACT")
 	recs := out["DomainRecords"].(map[string]any)["Record"].([]map[string]any)
-	if len(recs) != 1 || recs[0]["Status"] != dns.StatusDisabled {
+	if len(recs) != 1 || recs[0]["Status"] != "Disable" {
 		t.Errorf("DescribeDomainRecords EXACT = %v", recs)
 	}
 }

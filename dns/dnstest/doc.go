@@ -18,7 +18,27 @@
 // and [AccessKeySecret] (or the keys given with [WithAccessKey]): serve them with
 // httptest.NewServer — or their Start method, which also registers the cleanup — and
 // point the real Alibaba SDK, or dns/privatezone and dns/alidns, at the server's address.
-// FailNext and Throttle inject faults; Calls and CallCount tell what was asked.
+// FailNext and Throttle inject faults; Calls and CallCount tell what was asked. Tests can
+// also seed through the SDK: PrivateZone serves AddZone and BindZoneVpc (which replaces the
+// zone's VPC list, as the real call does), Alidns serves AddDomain.
+//
+// # Fidelity
+//
+// The emulators follow the project's Alibaba fact pack (shared/reference/alibaba), and
+// testdata/golden holds its documented example answers, with their sources, for every
+// action served and the documented errors; the golden tests hold the emulators' answers to
+// the same fields, types and formats. Behaviour taken from the pack: Alidns refuses TTLs
+// below the domain edition's minimum with QuotaExceeded.TTL (the free edition, which new
+// domains have, allows 600-86400; [Alidns.SetEdition] changes it; seeding with AddRecord is
+// not checked) and reports it as MinTtl; DescribeDomainRecords applies KeyWord under
+// SearchMode LIKE/EXACT and RRKeyWord/TypeKeyWord/ValueKeyWord under ADVANCED or no mode,
+// newest first; DescribeSubDomainRecords pages by 100 at most; PrivateZone's
+// DescribeZoneRecords matches Keyword exactly unless SearchMode is LIKE. The DNS server
+// answers as the VPC's recursive resolver: a CNAME chain whose target does not exist is
+// NXDOMAIN with the chain (RFC 6604), and negative answers carry the owning zone's SOA
+// (RFC 2308; the SOA's values are placeholders). Not emulated: record lines other than
+// default, weights, remarks, tags, resource groups, PrivateZone's ProxyPattern RECORD and
+// cross-account VPCs, Alidns domain groups and record locks, deletes.
 //
 // # Concurrency
 //

@@ -1,9 +1,11 @@
 package dnstest
 
 import (
+	"fmt"
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/regdr/regdr/dns"
 )
@@ -39,6 +41,8 @@ func (p *PrivateZone) actions() map[string]func(url.Values) (any, *apiError) {
 		"AddZoneRecord":       p.addZoneRecord,
 		"UpdateZoneRecord":    p.updateZoneRecord,
 		"SetZoneRecordStatus": p.setZoneRecordStatus,
+		"AddZone":             p.addZone,
+		"BindZoneVpc":         p.bindZoneVpc,
 	}
 }
 
@@ -94,10 +98,16 @@ func (p *PrivateZone) describeZoneInfo(q url.Values) (any, *apiError) {
 	}, nil
 }
 
-func pvtzRecordJSON(zoneID string, r dns.Record) map[string]any {
+// pvtzTime is PrivateZone's CreateTime/UpdateTime: ISO-8601 UTC to the minute, no
+// seconds (fact pack pvtz.md, "Times").
+func pvtzTime(ms int64) string { return time.UnixMilli(ms).UTC().Format("2006-01-02T15:04Z") }
+
+func pvtzRecordJSON(z *zone, r dns.Record) map[string]any {
+	st := z.stamps[r.ID]
 	m := map[string]any{
 		"RecordId": mustInt64(r.ID), "Rr": r.Name, "Type": r.Type, "Value": r.Value, "Ttl": r.TTL,
-		"Status": r.Status, "Line": "default", "ZoneId": zoneID, "Weight": 1,
+		"Status": r.Status, "Line": "default", "ZoneId": z.id, "Weight": 1,
+		"CreateTime": pvtzTime(st[0]), "UpdateTime": pvtzTime(st[1]), "CreateTimestamp": st[0], "UpdateTimestamp": st[1],
 	}
 	if r.Type == dns.TypeMX {
 		m["Priority"] = r.Priority
@@ -113,7 +123,9 @@ func (p *PrivateZone) describeZoneRecords(q url.Values) (any, *apiError) {
 	if aerr != nil {
 		return nil, aerr
 	}
-	kw, exact := strings.ToLower(q.Get("Keyword")), strings.EqualFold(q.Get("SearchMode"), "EXACT")
+	// SearchMode defaults to EXACT here, unlike DescribeZones' LIKE (fact pack pvtz.md,
+	// DescribeZoneRecords: API metadata).
+	kw, exact := strings.ToLower(q.Get("Keyword")), !strings.EqualFold(q.Get("SearchMode"), "LIKE")
 	s := p.store
 	s.mu.Lock()
 	z := s.zoneLocked(q.Get("ZoneId"))
@@ -127,7 +139,7 @@ func (p *PrivateZone) describeZoneRecords(q url.Values) (any, *apiError) {
 		if kw != "" && (exact && name != kw || !exact && !strings.Contains(name, kw)) {
 			continue
 		}
-		recs = append(recs, pvtzRecordJSON(z.id, r))
+		recs = append(recs, pvtzRecordJSON(z, r))
 	}
 	s.mu.Unlock()
 	return map[string]any{
@@ -197,6 +209,7 @@ func (p *PrivateZone) updateZoneRecord(q url.Values) (any, *apiError) {
 		return nil, aerr
 	}
 	*cur = r
+	s.stampLocked(z, r.ID, false)
 	return map[string]any{"RecordId": mustInt64(r.ID)}, nil
 }
 
@@ -217,4 +230,69 @@ func (p *PrivateZone) setZoneRecordStatus(q url.Values) (any, *apiError) {
 	}
 	cur.Status = status
 	return map[string]any{"RecordId": mustInt64(cur.ID), "Status": status}, nil
+}
+
+// addZone creates a zone bound to no VPC (fact pack pvtz.md, AddZone). Zones of the same
+// name may coexist, as in dnstest's seeding (whether the real service refuses a
+// duplicate name in one account is unconfirmed).
+func (p *PrivateZone) addZone(q url.Values) (any, *apiError) {
+	if aerr := required(q, "ZoneName"); aerr != nil {
+		return nil, aerr
+	}
+	name := strings.ToLower(strings.TrimSuffix(q.Get("ZoneName"), "."))
+	if !dns.IsHostname(name) {
+		// Zone.Invalid.Name is documented for DescribeZoneInfo; for AddZone unconfirmed.
+		return nil, badRequest("Zone.Invalid.Name", "Zone name is invalid.")
+	}
+	switch pp := strings.ToUpper(q.Get("ProxyPattern")); pp {
+	case "", "ZONE":
+	case "RECORD":
+		// Recursive proxy for names missing from the zone is not emulated.
+		return nil, badRequest("InvalidParameter", "dnstest emulates ProxyPattern ZONE only.")
+	default:
+		return nil, badRequest("InvalidParameter", "The specified value parameter is not valid.")
+	}
+	z := p.store.addZone(name, nil)
+	return map[string]any{"ZoneId": z.ID, "ZoneName": z.Name, "Success": true}, nil
+}
+
+// bindZoneVpc replaces the zone's whole VPC list with Vpcs.N.VpcId (none: unbind all),
+// as the real call does (fact pack pvtz.md, BindZoneVpc). A VPC already bound to another
+// zone of the same name answers ZoneVpc.Zone.Repeated (400, API metadata).
+func (p *PrivateZone) bindZoneVpc(q url.Values) (any, *apiError) {
+	if aerr := required(q, "ZoneId"); aerr != nil {
+		return nil, aerr
+	}
+	var vpcs []string
+	for i := 1; ; i++ {
+		v := q.Get(fmt.Sprintf("Vpcs.%d.VpcId", i))
+		if v == "" {
+			break
+		}
+		if !slices.Contains(vpcs, v) {
+			vpcs = append(vpcs, v)
+		}
+	}
+	if len(vpcs) > 150 {
+		return nil, badRequest("InvalidParameter", "The specified value parameter is not valid.")
+	}
+	s := p.store
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	z := s.zoneLocked(q.Get("ZoneId"))
+	if z == nil {
+		return nil, badRequest(pvtzZoneNotExists, "Zone is not exists")
+	}
+	for _, o := range s.zones {
+		if o == z || o.name != z.name {
+			continue
+		}
+		for _, v := range vpcs {
+			if slices.Contains(o.vpcs, v) {
+				return nil, badRequest("ZoneVpc.Zone.Repeated", "Vpc is bind to same zone name.")
+			}
+		}
+	}
+	z.vpcs = vpcs
+	return map[string]any{}, nil
 }

@@ -22,17 +22,24 @@ type resolver struct {
 	upstream map[string][]netip.Addr
 }
 
-// lookup returns the enabled records named fqdn in the most specific zone visible from
-// vpc (PrivateZone zones bound to vpc shadow public ones), and whether any zone owns fqdn.
-func (rv *resolver) lookup(vpc, fqdn string) ([]dns.Record, bool) {
+// found is what a lookup found for one name.
+type found struct {
+	records []dns.Record // the enabled records of the name (or of the wildcard that covers it)
+	zone    string       // the zone that owns the name; "" when no visible zone does
+	exists  bool         // the name exists: it has records, or names beneath it do
+}
+
+// lookup finds fqdn in the most specific zone visible from vpc (PrivateZone zones bound
+// to vpc shadow public ones).
+func (rv *resolver) lookup(vpc, fqdn string) found {
 	var views []view
 	if vpc != "" {
 		for _, p := range rv.private {
 			views = append(views, p.store.visible(vpc, true)...)
 		}
 	}
-	if recs, ok := lookupIn(views, fqdn); ok {
-		return recs, true
+	if f := lookupIn(views, fqdn); f.zone != "" {
+		return f
 	}
 	views = views[:0]
 	for _, a := range rv.public {
@@ -41,7 +48,7 @@ func (rv *resolver) lookup(vpc, fqdn string) ([]dns.Record, bool) {
 	return lookupIn(views, fqdn)
 }
 
-func lookupIn(views []view, fqdn string) ([]dns.Record, bool) {
+func lookupIn(views []view, fqdn string) found {
 	best, rel := -1, ""
 	for i, v := range views {
 		if r, ok := dns.Relative(fqdn, v.name); ok && (best < 0 || len(v.name) > len(views[best].name)) {
@@ -49,23 +56,40 @@ func lookupIn(views []view, fqdn string) ([]dns.Record, bool) {
 		}
 	}
 	if best < 0 {
-		return nil, false
+		return found{}
 	}
-	recs := matching(views[best].records, rel)
-	// A wildcard answers only for names that hold no record at all.
-	for w := rel; len(recs) == 0 && w != dns.Apex; {
-		_, rest, found := strings.Cut(w, ".")
-		if !found {
+	v := views[best]
+	f := found{zone: v.name, records: matching(v.records, rel)}
+	f.exists = rel == dns.Apex || len(f.records) > 0 || anyBeneath(v.records, rel)
+	// A wildcard answers only for names that do not exist.
+	for w := rel; !f.exists && w != dns.Apex; {
+		_, rest, ok := strings.Cut(w, ".")
+		if !ok {
 			rest = ""
 		}
 		if rest == "" {
-			recs = matching(views[best].records, "*")
+			f.records = matching(v.records, "*")
+		} else {
+			f.records = matching(v.records, "*."+rest)
+		}
+		if len(f.records) > 0 || rest == "" {
+			f.exists = len(f.records) > 0
 			break
 		}
-		recs = matching(views[best].records, "*."+rest)
 		w = rest
 	}
-	return recs, true
+	return f
+}
+
+// anyBeneath reports whether an enabled record is named below rel (rel is then an empty
+// non-terminal: it exists, with no records of its own).
+func anyBeneath(records []dns.Record, rel string) bool {
+	for _, r := range records {
+		if r.Enabled() && strings.HasSuffix(strings.ToLower(r.Name), "."+strings.ToLower(rel)) {
+			return true
+		}
+	}
+	return false
 }
 
 func matching(records []dns.Record, rel string) []dns.Record {
@@ -78,32 +102,38 @@ func matching(records []dns.Record, rel string) []dns.Record {
 	return out
 }
 
-// answer builds the answer section and rcode for one question asked from vpc.
-func (rv *resolver) answer(vpc string, q mdns.Question) ([]mdns.RR, int) {
+// answer builds the answer and authority sections and the rcode of one question asked
+// from vpc, as the recursive resolver a VPC client uses answers it: a CNAME chain is
+// followed through every zone visible from vpc and then the upstream map; the rcode is
+// that of the last name of the chain (RFC 6604 §2.1: NXDOMAIN with the chain when the
+// final target does not exist); a negative answer (NXDOMAIN, or NODATA: the name exists
+// without the type) carries the SOA of the zone that owns the last name in the authority
+// section (RFC 2308 §3), when a visible zone owns it. A name neither a visible zone nor
+// the upstream map holds is NXDOMAIN without an SOA (the real resolver would give the
+// SOA of the parent zone on the internet, which dnstest does not hold).
+func (rv *resolver) answer(vpc string, q mdns.Question) ([]mdns.RR, []mdns.RR, int) {
 	var ans []mdns.RR
 	name := strings.ToLower(strings.TrimSuffix(q.Name, "."))
 	for hop := 0; hop <= maxChase; hop++ {
-		recs, owned := rv.lookup(vpc, name)
-		if !owned {
+		f := rv.lookup(vpc, name)
+		if f.zone == "" {
 			addrs, ok := rv.upstream[name]
 			if !ok {
-				if hop == 0 {
-					return nil, mdns.RcodeNameError
-				}
-				return ans, mdns.RcodeSuccess
+				return ans, nil, mdns.RcodeNameError
 			}
 			for _, a := range addrs {
 				if rr := addrRR(name, a, upstreamTTL, q.Qtype); rr != nil {
 					ans = append(ans, rr)
 				}
 			}
-			return ans, mdns.RcodeSuccess
+			return ans, nil, mdns.RcodeSuccess
 		}
-		if len(recs) == 0 && hop == 0 {
-			return nil, mdns.RcodeNameError
+		if !f.exists {
+			return ans, []mdns.RR{soaRR(f.zone)}, mdns.RcodeNameError
 		}
 		var cname *dns.Record
-		for _, r := range recs {
+		n := len(ans)
+		for _, r := range f.records {
 			if r.Type == dns.TypeCNAME {
 				cname = &r
 			}
@@ -112,11 +142,28 @@ func (rv *resolver) answer(vpc string, q mdns.Question) ([]mdns.RR, int) {
 			}
 		}
 		if cname == nil || q.Qtype == mdns.TypeCNAME {
-			return ans, mdns.RcodeSuccess
+			if len(ans) == n {
+				return ans, []mdns.RR{soaRR(f.zone)}, mdns.RcodeSuccess // NODATA
+			}
+			return ans, nil, mdns.RcodeSuccess
 		}
 		name = strings.ToLower(strings.TrimSuffix(cname.Value, "."))
 	}
-	return ans, mdns.RcodeServerFailure
+	return ans, nil, mdns.RcodeServerFailure
+}
+
+// negativeTTL is the SOA TTL and MINIMUM of every emulated zone: how long resolvers may
+// cache a negative answer (RFC 2308 §5). The real zones' SOA values are unconfirmed.
+const negativeTTL = 60
+
+// soaRR is the SOA dnstest gives a zone. Its names are placeholders: the real SOA of an
+// Alidns or PrivateZone zone is unconfirmed.
+func soaRR(zone string) mdns.RR {
+	return &mdns.SOA{
+		Hdr: mdns.RR_Header{Name: mdns.Fqdn(zone), Rrtype: mdns.TypeSOA, Class: mdns.ClassINET, Ttl: negativeTTL},
+		Ns:  "ns1.dnstest.invalid.", Mbox: "hostmaster.dnstest.invalid.",
+		Serial: 1, Refresh: 3600, Retry: 600, Expire: 86400, Minttl: negativeTTL,
+	}
 }
 
 // recordRR converts r to an RR when it answers qtype (a CNAME answers every type).

@@ -160,7 +160,7 @@ func (s *DNSServer) serve(vpc string, w mdns.ResponseWriter, req *mdns.Msg) {
 	if len(req.Question) != 1 || req.Opcode != mdns.OpcodeQuery {
 		m.Rcode = mdns.RcodeFormatError
 	} else {
-		m.Answer, m.Rcode = s.rv.answer(vpc, req.Question[0])
+		m.Answer, m.Ns, m.Rcode = s.rv.answer(vpc, req.Question[0])
 	}
 	_ = w.WriteMsg(m)
 }

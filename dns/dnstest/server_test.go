@@ -38,6 +38,9 @@ func fixture(t *testing.T) (*PrivateZone, *Alidns, *DNSServer) {
 	must(ad.AddRecord("example.com", dns.Record{Name: "harbor", Type: "A", Value: "203.0.113.10", TTL: 600}))
 	must(ad.AddRecord("example.com", dns.Record{Name: "v6", Type: "AAAA", Value: "2001:db8::1"}))
 	must(ad.AddRecord("example.com", dns.Record{Name: "away", Type: "CNAME", Value: "nowhere.invalid"}))
+	must(ad.AddRecord("example.com", dns.Record{Name: "dangling", Type: "CNAME", Value: "gone.example.com"}))
+	must(ad.AddRecord("example.com", dns.Record{Name: "alias", Type: "CNAME", Value: "harbor.example.com"}))
+	must(ad.AddRecord("example.com", dns.Record{Name: "deep.tree", Type: "A", Value: "203.0.113.12"}))
 	srv, err := NewDNSServer(WithPrivateZone(pz), WithAlidns(ad),
 		WithUpstream(map[string][]string{acrPublic: {"47.0.0.1"}}))
 	if err != nil {
@@ -113,17 +116,65 @@ func TestDNSServerViews(t *testing.T) {
 func TestDNSServerCNAME(t *testing.T) {
 	t.Parallel()
 	_, _, srv := fixture(t)
-	vpcB, public := listen(t, srv, "vpc-bbbbb"), listen(t, srv, "")
+	vpcB := listen(t, srv, "vpc-bbbbb")
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	got, err := Resolver(vpcB).LookupCNAME(ctx, "cross-region.registry.io")
 	if err != nil || got != acrPublic+"." {
 		t.Errorf("LookupCNAME = %q, %v, want %q", got, err, acrPublic+".")
 	}
-	// A CNAME to a name nobody owns is answered as the CNAME alone.
-	m := exchange(t, public, "away.example.com", mdns.TypeA)
-	if m.Rcode != mdns.RcodeSuccess || len(m.Answer) != 1 || m.Answer[0].(*mdns.CNAME).Target != "nowhere.invalid." {
-		t.Errorf("away.example.com A = %v", m)
+}
+
+// Negative answers are the recursive resolver's: the rcode of the chain's last name, the
+// chain itself (RFC 6604), and the SOA of the zone owning the last name in the authority
+// section (RFC 2308); NODATA is NOERROR with no answer of the type and the SOA.
+func TestDNSServerNegativeAnswers(t *testing.T) {
+	t.Parallel()
+	_, _, srv := fixture(t)
+	public, vpcB := listen(t, srv, ""), listen(t, srv, "vpc-bbbbb")
+	for _, tc := range []struct {
+		addr, name string
+		qtype      uint16
+		rcode      int
+		answer     []string // owner names, in order
+		soa        string   // zone of the authority SOA, "" = none
+	}{
+		{public, "away.example.com", mdns.TypeA, mdns.RcodeNameError, []string{"away.example.com."}, ""},
+		{public, "dangling.example.com", mdns.TypeA, mdns.RcodeNameError, []string{"dangling.example.com."}, "example.com."},
+		{public, "alias.example.com", mdns.TypeAAAA, mdns.RcodeSuccess, []string{"alias.example.com."}, "example.com."},
+		{public, "alias.example.com", mdns.TypeA, mdns.RcodeSuccess, []string{"alias.example.com.", "harbor.example.com."}, ""},
+		{public, "gone.example.com", mdns.TypeA, mdns.RcodeNameError, nil, "example.com."},
+		{public, "harbor.example.com", mdns.TypeTXT, mdns.RcodeSuccess, nil, "example.com."},
+		{public, "tree.example.com", mdns.TypeA, mdns.RcodeSuccess, nil, "example.com."}, // empty non-terminal
+		{public, "nothing.invalid", mdns.TypeA, mdns.RcodeNameError, nil, ""},
+		{vpcB, "missing.cross-region.registry.io", mdns.TypeA, mdns.RcodeNameError, nil, "cross-region.registry.io."},
+		{vpcB, "cross-region.registry.io", mdns.TypeA, mdns.RcodeSuccess, []string{"cross-region.registry.io.", acrPublic + "."}, ""},
+	} {
+		t.Run(tc.name+"/"+mdns.TypeToString[tc.qtype], func(t *testing.T) {
+			m := exchange(t, tc.addr, tc.name, tc.qtype)
+			var names []string
+			for _, rr := range m.Answer {
+				names = append(names, rr.Header().Name)
+			}
+			soa := ""
+			if len(m.Ns) == 1 {
+				if s, ok := m.Ns[0].(*mdns.SOA); ok {
+					soa = s.Hdr.Name
+				}
+			}
+			if m.Rcode != tc.rcode || !cmp.Equal(names, tc.answer) || soa != tc.soa || len(m.Ns) > 1 {
+				t.Errorf("got %s, answer %v, authority %v; want %s, answer %v, SOA of %q",
+					mdns.RcodeToString[m.Rcode], names, m.Ns, mdns.RcodeToString[tc.rcode], tc.answer, tc.soa)
+			}
+		})
+	}
+	// A plain net.Resolver reports the dangling chains as not found.
+	for _, name := range []string{"away.example.com", "dangling.example.com"} {
+		_, err := lookupHost(t, public, name)
+		var dnsErr *net.DNSError
+		if !errors.As(err, &dnsErr) || !dnsErr.IsNotFound {
+			t.Errorf("LookupHost(%s) = %v, want not found", name, err)
+		}
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/regdr/regdr/dns"
 )
@@ -13,6 +14,7 @@ import (
 // store is the state shared by an emulator's OpenAPI handlers, its seeding and
 // inspection methods, and the DNS server: zones, their VPC bindings and their records.
 type store struct {
+	now        func() time.Time // record timestamps; time.Now
 	mu         sync.Mutex
 	zones      []*zone
 	nextZone   int
@@ -26,10 +28,12 @@ type zone struct {
 	name    string
 	vpcs    []string
 	records []*dns.Record
+	edition string              // Alidns VersionCode; "" = mianfei (free)
+	stamps  map[string][2]int64 // record ID → created, updated (epoch ms)
 }
 
 func newStore(idPrefix string, firstRecord int64, defaultTTL int) *store {
-	return &store{idPrefix: idPrefix, nextRecord: firstRecord, defaultTTL: defaultTTL}
+	return &store{idPrefix: idPrefix, nextRecord: firstRecord, defaultTTL: defaultTTL, now: time.Now}
 }
 
 func (z *zone) public() dns.Zone {
@@ -106,7 +110,22 @@ func (s *store) addRecordLocked(z *zone, r dns.Record) dns.Record {
 		r.TTL = s.defaultTTL
 	}
 	z.records = append(z.records, &r)
+	s.stampLocked(z, r.ID, true)
 	return r
+}
+
+// stampLocked records that a record was created (or updated) now; s.mu must be held.
+func (s *store) stampLocked(z *zone, id string, created bool) {
+	if z.stamps == nil {
+		z.stamps = map[string][2]int64{}
+	}
+	now := s.now().UnixMilli()
+	st := z.stamps[id]
+	if created {
+		st[0] = now
+	}
+	st[1] = now
+	z.stamps[id] = st
 }
 
 func (s *store) addRecord(zoneID string, r dns.Record) (dns.Record, error) {

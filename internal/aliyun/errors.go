@@ -99,6 +99,12 @@ var knownCodes = map[string]error{
 	// UpdateBatchDomainRecords, jp.alibabacloud.com/help/doc-detail/34321.htm; also in
 	// PrivateZone DescribeZoneInfo's errorCodes).
 	"IllegalUser": ErrUnauthorized,
+	// cr: a RAM user that was never activated in Container Registry (never opened the ACR
+	// console, no registry password) asks for a token: USER_NOT_EXIST, HTTP 404 on the older
+	// API (https://github.com/aliyun/aliyun-cli/issues/232, https://github.com/aliyun/acr-login/
+	// issues/19; fact pack cr.md, GetAuthorizationToken). It is an identity problem, not a
+	// missing resource: the generic rule would call it ErrNotFound.
+	"USER_NOT_EXIST": ErrUnauthorized,
 }
 
 // Classify maps an HTTP status and an Alibaba Cloud error code to a sentinel (nil when none

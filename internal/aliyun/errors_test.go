@@ -44,6 +44,7 @@ func TestClassify(t *testing.T) {
 		{200, "NoPermission", aliyun.ErrUnauthorized},
 		{403, "AccessDenied", aliyun.ErrUnauthorized},
 		{200, "USER_UNAUTHORIZED", aliyun.ErrUnauthorized},
+		{404, "USER_NOT_EXIST", aliyun.ErrUnauthorized}, // a RAM user not activated in ACR, not a missing resource
 		{401, "", aliyun.ErrUnauthorized},
 		{403, "", aliyun.ErrUnauthorized},
 		// Not found, including cr's HTTP 200 IsSuccess:false codes.

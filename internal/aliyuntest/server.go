@@ -236,8 +236,11 @@ func status(e *Error) int {
 func writeError(w http.ResponseWriter, rid string, e *Error) {
 	w.Header().Set("Content-Type", "application/json;charset=utf-8")
 	w.WriteHeader(status(e))
+	// The real error body (fact pack common.md §5): RequestId, HostId (the endpoint host),
+	// Code, Message and Recommend, a troubleshooting URL.
 	_ = json.NewEncoder(w).Encode(map[string]string{
 		"RequestId": rid, "HostId": "emulator.aliyuncs.com", "Code": e.Code, "Message": e.Message,
+		"Recommend": "https://api.aliyun.com/troubleshoot?q=" + url.QueryEscape(e.Code) + "&requestId=" + rid,
 	})
 }
 
