@@ -42,9 +42,16 @@ type faults struct {
 func (t faults) RoundTrip(r *http.Request) (*http.Response, error) {
 	t.s.mu.Lock()
 	down := t.s.down[r.URL.Host]
+	fault := t.s.faults[r.URL.Host]
 	t.s.mu.Unlock()
 	if down {
 		return nil, fmt.Errorf("dial %s: %w", r.URL.Host, errEndpointDown)
+	}
+	if res, err := inject(fault, r); res != nil || err != nil {
+		if r.Body != nil {
+			_ = r.Body.Close()
+		}
+		return res, err
 	}
 	return t.next.RoundTrip(r)
 }
