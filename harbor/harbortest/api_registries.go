@@ -260,7 +260,8 @@ func (s *Server) pingRegistry(w http.ResponseWriter, r *http.Request) {
 		// Harbor v2.13 (src/server/v2.0/handler/registry.go, PingRegistry): an
 		// "ali-acr" endpoint pings the registry while its adapter is created
 		// (src/pkg/reg/adapter/aliacr/adapter.go, newAdapter → util.Ping); a
-		// connection error there reaches SendError, which answers any 5xx as
+		// failure to get any answer there (refused, timed out, an untrusted
+		// certificate) reaches SendError, which answers any 5xx as
 		// UNKNOWN "internal server error" (src/lib/http/error.go). Every other
 		// failure is the native HealthCheck's "unhealthy", answered as 400.
 		if target.m.Type == "ali-acr" && isConnError(err) {

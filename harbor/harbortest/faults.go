@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 )
 
 // EndpointFault is a real-world way a registry endpoint goes wrong as seen
@@ -103,10 +105,15 @@ func (e errTimeout) Error() string {
 func (errTimeout) Timeout() bool   { return true }
 func (errTimeout) Temporary() bool { return true }
 
-// isConnError reports whether err is a failure to reach the endpoint at all.
+// errAnswered wraps a ping the endpoint answered with a status other than 200.
+var errAnswered = errors.New("answered")
+
+// isConnError reports whether err is a failure to get any HTTP answer from
+// the endpoint (refused, timed out, TLS not trusted), as opposed to an answer
+// Harbor did not like (401, 404, ...).
 func isConnError(err error) bool {
-	var te errTimeout
-	return errors.As(err, &te) || errors.Is(err, errEndpointDown)
+	var te *transport.Error
+	return err != nil && !errors.Is(err, errAnswered) && !errors.As(err, &te)
 }
 
 // inject answers r as fault makes the endpoint answer, or returns nil, nil

@@ -113,7 +113,7 @@ func (s *Server) ping(ctx context.Context, rawURL string, insecure bool, key, se
 	}
 	defer res.Body.Close()
 	if res.StatusCode != http.StatusOK {
-		return fmt.Errorf("%s answered %s", u.Host, res.Status)
+		return fmt.Errorf("%s %w %s", u.Host, errAnswered, res.Status)
 	}
 	return nil
 }
