@@ -16,6 +16,7 @@ import (
 
 	"github.com/regdr/regdr/harbor"
 	"github.com/regdr/regdr/harbor/harbortest"
+	"github.com/regdr/regdr/harbor/harbortest/spectest"
 )
 
 func TestNewValidatesURL(t *testing.T) {
@@ -115,7 +116,7 @@ func TestServerError(t *testing.T) {
 func TestTLSVerifiedByDefault(t *testing.T) {
 	t.Parallel()
 	srv := harbortest.New()
-	hs := httptest.NewUnstartedServer(srv)
+	hs := httptest.NewUnstartedServer(spectest.Handler(t, srv))
 	hs.Config.ErrorLog = log.New(io.Discard, "", 0) // the failed handshake below
 	hs.StartTLS()
 	t.Cleanup(func() { srv.Close(); hs.Close() })
@@ -167,7 +168,7 @@ func TestDebugEnvDoesNotDumpCredentials(t *testing.T) {
 	t.Cleanup(func() { log.SetOutput(os.Stderr) })
 
 	srv := harbortest.New()
-	hs := httptest.NewServer(srv)
+	hs := httptest.NewServer(spectest.Handler(t, srv))
 	t.Cleanup(func() { srv.Close(); hs.Close() })
 	var logs bytes.Buffer
 	c, err := harbor.New(hs.URL, harbor.WithBasicAuth(admin, password),

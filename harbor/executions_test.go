@@ -47,8 +47,9 @@ func TestManualExecutionFlattensAndFilters(t *testing.T) {
 	id, err := e.client.CreatePolicy(ctx, harbor.Policy{
 		Name: "flatten-1", DestRegistryID: regID, DestNamespace: "acr-ns", DestNamespaceReplaceCount: harbor.Flatten1Level,
 		Filters: []harbor.Filter{
-			{Type: harbor.FilterName, Value: "library/**"},
-			{Type: harbor.FilterName, Value: "library/skip/**", Decoration: harbor.DecorationExcludes},
+			// Harbor's name filters cannot exclude (only tag and label filters
+			// take a decoration): leave library/skip out with the glob.
+			{Type: harbor.FilterName, Value: "library/{a,b}/**"},
 			{Type: harbor.FilterTag, Value: "dev", Decoration: harbor.DecorationExcludes},
 		},
 		Trigger: harbor.Trigger{Type: harbor.TriggerManual}, Enabled: true, Override: true,

@@ -18,6 +18,7 @@ import (
 
 	"github.com/regdr/regdr/harbor"
 	"github.com/regdr/regdr/harbor/harbortest"
+	"github.com/regdr/regdr/harbor/harbortest/spectest"
 )
 
 const (
@@ -35,7 +36,7 @@ type env struct {
 func newEnv(t *testing.T, opts ...harbortest.Option) *env {
 	t.Helper()
 	srv := harbortest.New(opts...)
-	hs := httptest.NewServer(srv)
+	hs := httptest.NewServer(spectest.Handler(t, srv))
 	t.Cleanup(func() {
 		srv.Close()
 		hs.Close()

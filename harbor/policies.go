@@ -222,6 +222,11 @@ func validatePolicy(p Policy) error {
 		if f.Decoration != "" && f.Decoration != DecorationMatches && f.Decoration != DecorationExcludes {
 			return bad("unknown filter decoration %q", f.Decoration)
 		}
+		// Harbor ≥ 2.10 answers 400 "only tag and label filter support
+		// decoration" (src/pkg/reg/model/policy.go, Filter.Validate).
+		if (f.Type == FilterName || f.Type == FilterResource) && f.Decoration == DecorationExcludes {
+			return bad("a %s filter cannot exclude: Harbor accepts a decoration on tag and label filters only", f.Type)
+		}
 	}
 	switch p.Trigger.Type {
 	case "", TriggerManual, TriggerEventBased:
@@ -264,7 +269,10 @@ func policyToModel(p Policy) (*models.ReplicationPolicy, error) {
 	}
 	for _, f := range p.Filters {
 		mf := &models.ReplicationFilter{Type: f.Type, Decoration: f.Decoration}
-		if mf.Decoration == "" {
+		switch {
+		case f.Type == FilterName || f.Type == FilterResource:
+			mf.Decoration = "" // Harbor rejects any decoration here, even "matches"
+		case mf.Decoration == "":
 			mf.Decoration = DecorationMatches
 		}
 		if f.Type == FilterLabel {

@@ -2,6 +2,7 @@ package harbor_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -34,10 +35,10 @@ func TestPolicyRoundTrip(t *testing.T) {
 			Name: "everything", Description: "all fields", DestRegistryID: regID, DestNamespace: "acr-ns",
 			DestNamespaceReplaceCount: harbor.FlattenNone, // 0 must survive: omitted would become -1
 			Filters: []harbor.Filter{
-				{Type: harbor.FilterName, Value: "library/**", Decoration: harbor.DecorationMatches},
+				{Type: harbor.FilterName, Value: "library/**"}, // no decoration: Harbor rejects one here
 				{Type: harbor.FilterTag, Value: "v1.*", Decoration: harbor.DecorationExcludes},
 				{Type: harbor.FilterLabel, Labels: []string{"prod", "signed"}, Decoration: harbor.DecorationMatches},
-				{Type: harbor.FilterResource, Value: "image", Decoration: harbor.DecorationMatches},
+				{Type: harbor.FilterResource, Value: "image"},
 			},
 			Trigger: harbor.Trigger{Type: harbor.TriggerScheduled, Cron: "0 0 3 * * *"},
 			Speed:   1024, Override: true, Enabled: true, ReplicateDeletion: true, CopyByChunk: true,
@@ -100,7 +101,7 @@ func TestPolicyUpdateSendsEveryField(t *testing.T) {
 	}
 	want := in
 	want.Description = "now described"
-	want.Filters[0].Decoration = harbor.DecorationMatches
+	// A name filter has no decoration in Harbor: none is stored or read back.
 	want.Trigger.Type = harbor.TriggerManual
 	if diff := cmp.Diff(want, *got, ignorePolicyTimes); diff != "" {
 		t.Errorf("after UpdatePolicy (-want +got):\n%s", diff)
@@ -141,5 +142,35 @@ func TestPolicyValidation(t *testing.T) {
 	}
 	if _, err := e.client.CreatePolicy(ctx, harbor.Policy{Name: "a", DestRegistryID: 999}); !errors.Is(err, harbor.ErrBadRequest) {
 		t.Errorf("CreatePolicy(unknown registry) = %v, want ErrBadRequest", err)
+	}
+}
+
+// Harbor (≥ 2.10) answers 400 to any decoration on a name or resource filter,
+// "matches" included: the client leaves "matches" out and refuses "excludes".
+func TestNameAndResourceFiltersTakeNoDecoration(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := ctxT(t)
+	regID, _ := e.withEndpoint(t)
+	for _, tc := range []struct {
+		name    string
+		f       harbor.Filter
+		wantErr bool
+	}{
+		{"name matches", harbor.Filter{Type: harbor.FilterName, Value: "library/**", Decoration: harbor.DecorationMatches}, false},
+		{"resource matches", harbor.Filter{Type: harbor.FilterResource, Value: "image", Decoration: harbor.DecorationMatches}, false},
+		{"name excludes", harbor.Filter{Type: harbor.FilterName, Value: "library/**", Decoration: harbor.DecorationExcludes}, true},
+		{"resource excludes", harbor.Filter{Type: harbor.FilterResource, Value: "image", Decoration: harbor.DecorationExcludes}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := e.client.CreatePolicy(ctx, harbor.Policy{Name: strings.ReplaceAll(tc.name, " ", "-"), DestRegistryID: regID,
+				Filters: []harbor.Filter{tc.f}, Enabled: true})
+			if tc.wantErr != (err != nil) {
+				t.Fatalf("CreatePolicy = %v, want error %t", err, tc.wantErr)
+			}
+			if tc.wantErr && !errors.Is(err, harbor.ErrInvalidArgument) {
+				t.Errorf("CreatePolicy = %v, want ErrInvalidArgument", err)
+			}
+		})
 	}
 }

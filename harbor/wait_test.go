@@ -12,6 +12,7 @@ import (
 
 	"github.com/regdr/regdr/harbor"
 	"github.com/regdr/regdr/harbor/harbortest"
+	"github.com/regdr/regdr/harbor/harbortest/spectest"
 	"github.com/regdr/regdr/internal/testutil"
 )
 
@@ -36,7 +37,7 @@ func (f *flaky) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func TestWaitRetriesTransientErrors(t *testing.T) {
 	t.Parallel()
 	srv := harbortest.New(harbortest.WithSyncExecutions())
-	f := &flaky{h: srv}
+	f := &flaky{h: spectest.Handler(t, srv)}
 	hs := httptest.NewServer(f)
 	t.Cleanup(func() { hs.Close(); srv.Close() })
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)

@@ -256,7 +256,19 @@ func (s *Server) pingRegistry(w http.ResponseWriter, r *http.Request) {
 		s.mu.Unlock()
 	}
 	if err != nil {
-		writeError(w, http.StatusBadRequest, "BAD_REQUEST", fmt.Sprintf("failed to ping registry %s: %v", target.m.URL, err))
+		s.logger.Info("harbortest: ping failed", "url", target.m.URL, "err", err)
+		// Harbor v2.13 (src/server/v2.0/handler/registry.go, PingRegistry): an
+		// "ali-acr" endpoint pings the registry while its adapter is created
+		// (src/pkg/reg/adapter/aliacr/adapter.go, newAdapter → util.Ping); a
+		// failure to get any answer there (refused, timed out, an untrusted
+		// certificate) reaches SendError, which answers any 5xx as
+		// UNKNOWN "internal server error" (src/lib/http/error.go). Every other
+		// failure is the native HealthCheck's "unhealthy", answered as 400.
+		if target.m.Type == "ali-acr" && isConnError(err) {
+			writeError(w, http.StatusInternalServerError, "UNKNOWN", "internal server error")
+			return
+		}
+		writeError(w, http.StatusBadRequest, "BAD_REQUEST", "the registry is unhealthy")
 		return
 	}
 	w.WriteHeader(http.StatusOK)

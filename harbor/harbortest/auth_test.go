@@ -19,6 +19,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/regdr/regdr/harbor/harbortest"
+	"github.com/regdr/regdr/harbor/harbortest/spectest"
 	"github.com/regdr/regdr/internal/testutil"
 )
 
@@ -41,7 +42,7 @@ func newAuthEnv(t *testing.T, opts ...harbortest.Option) *authEnv {
 	opts = append([]harbortest.Option{harbortest.WithClock(clock), harbortest.WithProject("secret", false),
 		harbortest.WithUser(devName, devPassword)}, opts...)
 	srv := harbortest.New(opts...)
-	ts := httptest.NewServer(srv)
+	ts := httptest.NewServer(spectest.Handler(t, srv))
 	t.Cleanup(ts.Close)
 	t.Cleanup(srv.Close)
 	e := &authEnv{srv: srv, ts: ts, clock: clock}

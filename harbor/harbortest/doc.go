@@ -31,7 +31,8 @@
 //     sha256-<hex>.sig tags and OCI subject referrers as accessories);
 //   - replication that really copies: an execution selects artifacts with the
 //     policy's filters, flattens names with dest_namespace and
-//     dest_namespace_replace_count, throttles to speed, and copies byte for byte
+//     dest_namespace_replace_count, throttles to speed (per blob, as Harbor),
+//     and copies byte for byte
 //     to the endpoint with its credential (TLS verified unless the endpoint is
 //     insecure; see WithEndpointTransport), recording a task per repository
 //     with a log. Event-based policies run when an artifact is pushed. Only push
@@ -42,9 +43,18 @@
 //	ref, _ := name.ParseReference(strings.TrimPrefix(ts.URL, "http://") + "/library/nginx:1.25")
 //	err := remote.Write(ref, img, remote.WithAuth(&authn.Basic{Username: "admin", Password: "Harbor12345"}))
 //
+// The replication rules (filters and their validation, decorations, name
+// flattening, speed) are harbortest's own, written from Harbor's source and
+// citing it (rules.go, speed.go); harbortest does not import regdr's
+// replication package, and its tests compare the two. Every API exchange in
+// its tests and the harbor package's is checked against Harbor's v2.13.1
+// swagger (package spectest).
+//
 // Seeding: WithProject, AddProject, AddLabel, WithUser, WithAdmin. Knobs:
 // SetEndpointDown (requests to an endpoint fail as if nothing listened),
-// FailTasks, HoldExecutions. Inspection: Repositories, Artifacts, Executions.
+// SetEndpointFault and WithEndpointFault (wrong credentials, a dropped
+// connection, a wrong provider type: see EndpointFault for what Harbor
+// answers), FailTasks, HoldExecutions. Inspection: Repositories, Artifacts, Executions.
 // Synchronisation: WaitExecutions, WithSyncExecutions.
 //
 // # Concurrency

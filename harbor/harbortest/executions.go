@@ -79,7 +79,7 @@ func (s *Server) onPush(repo, digest string) {
 		if !p.m.Enabled || p.m.Trigger == nil || p.m.Trigger.Type != "event_based" || p.srcID() != 0 {
 			continue
 		}
-		if len(s.candidates(p.m, &scope{repo: repo, digest: digest})) > 0 {
+		if ws, err := s.candidates(p.m, &scope{repo: repo, digest: digest}); err != nil || len(ws) > 0 {
 			s.startExecution(p, "event_based", &scope{repo: repo, digest: digest})
 		}
 	}

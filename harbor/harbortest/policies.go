@@ -9,7 +9,6 @@ import (
 
 	"github.com/go-openapi/strfmt"
 	"github.com/goharbor/go-client/pkg/sdk/v2.0/models"
-	"github.com/regdr/regdr/replication"
 )
 
 type policy struct {
@@ -56,34 +55,6 @@ func (s *Server) policyView(p *policy) *models.ReplicationPolicy {
 	return &m
 }
 
-// filters converts a policy's filters to the replication package's.
-func filters(m *models.ReplicationPolicy) ([]replication.Filter, error) {
-	var out []replication.Filter
-	for _, f := range m.Filters {
-		if f == nil {
-			continue
-		}
-		rf := replication.Filter{Kind: replication.FilterKind(f.Type), Decoration: replication.Decoration(f.Decoration)}
-		switch v := f.Value.(type) {
-		case string:
-			rf.Pattern = v
-		case []any:
-			for _, l := range v {
-				s, ok := l.(string)
-				if !ok {
-					return nil, fmt.Errorf("label filter values must be strings")
-				}
-				rf.Labels = append(rf.Labels, s)
-			}
-		case nil:
-		default:
-			return nil, fmt.Errorf("unsupported filter value %v", v)
-		}
-		out = append(out, rf)
-	}
-	return out, nil
-}
-
 // checkPolicy validates m against the stored endpoints and normalizes it as
 // Harbor stores it; it returns a message for a 400.
 func (s *Server) checkPolicy(m *models.ReplicationPolicy) string {
@@ -128,18 +99,7 @@ func (s *Server) checkPolicy(m *models.ReplicationPolicy) string {
 	default:
 		return fmt.Sprintf("invalid trigger type %q", m.Trigger.Type)
 	}
-	fs, err := filters(m)
-	if err != nil {
-		return err.Error()
-	}
-	for _, f := range fs {
-		switch f.Kind {
-		case replication.FilterName, replication.FilterTag, replication.FilterLabel, replication.FilterResource:
-		default:
-			return fmt.Sprintf("invalid filter type %q", f.Kind)
-		}
-	}
-	if _, err := replication.NewSelector(fs...); err != nil {
+	if _, err := parseFilters(m.Filters); err != nil {
 		return err.Error()
 	}
 	if m.Filters == nil {

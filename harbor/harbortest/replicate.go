@@ -11,7 +11,6 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
-	"github.com/regdr/regdr/replication"
 )
 
 // sourceHost is the name the server gives its own registry when it reads from
@@ -28,20 +27,23 @@ type work struct {
 	tags []string // for the task's resource names
 }
 
-// candidates lists, per repository, what policy m selects (within only, if set).
+// candidates lists, per repository, what policy m selects (within only, if
+// set), by Harbor's rules (rules.go). An error is what Harbor's execution
+// fails with: a malformed glob is accepted with the policy and fails here.
 // The caller holds s.mu.
-func (s *Server) candidates(m models.ReplicationPolicy, only *scope) []work {
-	fs, err := filters(&m)
+func (s *Server) candidates(m models.ReplicationPolicy, only *scope) ([]work, error) {
+	fs, err := parseFilters(m.Filters)
 	if err != nil {
-		return nil
-	}
-	sel, err := replication.NewSelector(fs...)
-	if err != nil {
-		return nil
+		return nil, err
 	}
 	var out []work
 	for _, repo := range s.sortedRepos() {
-		if (only != nil && repo.name != only.repo) || !sel.MatchRepository(repo.name) {
+		if only != nil && repo.name != only.repo {
+			continue
+		}
+		if ok, err := matchRepository(fs, repo.name); err != nil {
+			return nil, fmt.Errorf("failed to fetch artifacts: %w", err)
+		} else if !ok {
 			continue
 		}
 		var w work
@@ -49,17 +51,16 @@ func (s *Server) candidates(m models.ReplicationPolicy, only *scope) []work {
 			if !a.topLevel() || (only != nil && a.digest != only.digest) {
 				continue
 			}
-			kind := "artifact"
-			if artifactKind(a) == "IMAGE" {
-				kind = "image"
+			tags, ok, err := selectArtifact(fs, a.tags, a.labels)
+			if err != nil {
+				return nil, fmt.Errorf("failed to fetch artifacts: %w", err)
 			}
-			if !sel.MatchResource(kind) || !sel.Match(repo.name, a.tags, a.labels) {
+			if !ok {
 				continue
 			}
 			if len(a.tags) == 0 {
 				w.refs = append(w.refs, a.digest)
 			} else {
-				tags := sel.FilterTags(a.tags)
 				w.refs = append(w.refs, tags...)
 				w.tags = append(w.tags, tags...)
 			}
@@ -78,7 +79,7 @@ func (s *Server) candidates(m models.ReplicationPolicy, only *scope) []work {
 			out = append(out, w)
 		}
 	}
-	return out
+	return out, nil
 }
 
 func resource(repo string, tags []string) string {
@@ -112,7 +113,7 @@ func (s *Server) run(ctx context.Context, e *execution, pol models.ReplicationPo
 			dest = &cp
 		}
 	}
-	works := s.candidates(pol, only)
+	works, selErr := s.candidates(pol, only)
 	fail := map[string]bool{}
 	for k, v := range s.failRepos {
 		fail[k] = v
@@ -126,8 +127,24 @@ func (s *Server) run(ctx context.Context, e *execution, pol models.ReplicationPo
 		s.finish(e, statusFailed, "the destination registry no longer exists")
 		s.mu.Unlock()
 		return
+	case selErr != nil:
+		s.finish(e, statusFailed, selErr.Error())
+		s.mu.Unlock()
+		return
 	}
-	flat := replication.HarborFlatten(pol.DestNamespace, int(*pol.DestNamespaceReplaceCount))
+	// Harbor names every destination before it creates a task, and one name it
+	// cannot make fails the whole execution (copyFlow.Run →
+	// assembleDestinationResources, src/controller/replication/flow).
+	dsts := make([]string, len(works))
+	for i, w := range works {
+		d, err := replaceNamespace(w.repo, pol.DestNamespace, *pol.DestNamespaceReplaceCount)
+		if err != nil {
+			s.finish(e, statusFailed, err.Error())
+			s.mu.Unlock()
+			return
+		}
+		dsts[i] = d
+	}
 	for _, w := range works {
 		t := &task{m: models.ReplicationTask{ID: s.id(), ExecutionID: e.m.ID, JobID: fmt.Sprintf("job-%d", e.m.ID),
 			Status: statusPending, Operation: "copy", ResourceType: "image", SrcResource: resource(w.repo, w.tags)}}
@@ -137,11 +154,10 @@ func (s *Server) run(ctx context.Context, e *execution, pol models.ReplicationPo
 	s.mu.Unlock()
 
 	reg, _, regErr := endpointRegistry(dest.m.URL)
-	limiter := replication.NewBandwidthLimiter(replication.SpeedToBytesPerSecond(derefSpeed(pol.Speed)))
 	dstOpts := []remote.Option{
 		remote.WithContext(ctx),
 		remote.WithAuth(authenticator(dest.m.Credential.AccessKey, dest.secret)),
-		remote.WithTransport(replication.NewTransport(s.outbound(dest.m.Insecure), limiter)),
+		remote.WithTransport(speedTransport(s.outbound(dest.m.Insecure), derefSpeed(pol.Speed))),
 	}
 	srcOpts := []remote.Option{remote.WithContext(ctx), remote.WithTransport(inProcess{h: s.registry})}
 
@@ -150,10 +166,7 @@ func (s *Server) run(ctx context.Context, e *execution, pol models.ReplicationPo
 		s.mu.Lock()
 		t.m.Status, t.m.StartTime = statusRunning, strfmt.DateTime(s.now())
 		s.mu.Unlock()
-		dst, err := flat.Flatten(w.repo)
-		if err == nil {
-			err = regErr
-		}
+		dst, err := dsts[i], regErr
 		s.mu.Lock()
 		t.m.DstResource = resource(dst, w.tags)
 		s.logf(t, "INFO", "replicating %s to %s/%s (override=%t)", w.repo, dest.m.URL, dst, pol.Override)

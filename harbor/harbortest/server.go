@@ -49,6 +49,7 @@ type Server struct {
 	policies   []*policy
 	executions []*execution
 	down       map[string]bool // endpoint hosts that do not answer
+	faults     map[string]EndpointFault
 	failRepos  map[string]bool // source repositories whose tasks fail
 	hold       chan struct{}   // non-nil: executions wait for it to close
 	idle       *sync.Cond

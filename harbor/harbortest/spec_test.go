@@ -1,14 +1,12 @@
 package harbortest_test
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"testing"
 
@@ -19,104 +17,16 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/regdr/regdr/harbor/harbortest"
+	"github.com/regdr/regdr/harbor/harbortest/spectest"
 )
 
-// specPath is a copy of ../shared/reference/harbor-v2.13.1-swagger.yaml (Harbor, Apache-2.0).
-const specPath = "testdata/harbor-v2.13.1-swagger.yaml"
-
-// schema is a definition's properties and their types, read from the spec.
-type schema struct {
-	props    map[string]string // name → "string", "integer", "boolean", "array", "object", "number"
-	required []string
-}
-
-// loadDefinitions reads the `definitions:` section of the swagger YAML with a
-// deliberately small parser: names at 2 spaces, properties at 6, their type at 8.
-func loadDefinitions(t *testing.T) map[string]*schema {
+// serve starts srv on loopback behind spectest's middleware: every API
+// request and response of the test is checked against Harbor's swagger.
+func serve(t *testing.T, srv *harbortest.Server) *httptest.Server {
 	t.Helper()
-	f, err := os.Open(specPath)
-	if err != nil {
-		t.Fatalf("spec not available: %v", err)
-	}
-	defer f.Close()
-	defs := map[string]*schema{}
-	var cur *schema
-	var prop string
-	in, inProps, inReq := false, false, false
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := sc.Text()
-		if line == "definitions:" {
-			in = true
-			continue
-		}
-		if !in || strings.TrimSpace(line) == "" {
-			continue
-		}
-		indent := len(line) - len(strings.TrimLeft(line, " "))
-		text := strings.TrimSpace(line)
-		switch {
-		case indent == 0:
-			in = false
-		case indent == 2 && strings.HasSuffix(text, ":"):
-			cur = &schema{props: map[string]string{}}
-			defs[strings.TrimSuffix(text, ":")] = cur
-			inProps, inReq = false, false
-		case indent == 4:
-			inProps, inReq = text == "properties:", text == "required:"
-		case indent == 6 && inReq && strings.HasPrefix(text, "- "):
-			cur.required = append(cur.required, strings.TrimPrefix(text, "- "))
-		case indent == 6 && inProps && strings.HasSuffix(text, ":"):
-			prop = strings.TrimSuffix(text, ":")
-			cur.props[prop] = "object" // a $ref or allOf unless a type says otherwise
-		case indent == 8 && inProps && strings.HasPrefix(text, "type: "):
-			cur.props[prop] = strings.TrimPrefix(text, "type: ")
-		}
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return defs
-}
-
-func jsonType(v any) string {
-	switch v.(type) {
-	case string:
-		return "string"
-	case float64:
-		return "number"
-	case bool:
-		return "boolean"
-	case []any:
-		return "array"
-	case map[string]any:
-		return "object"
-	}
-	return "null"
-}
-
-// conform checks obj's fields against the definition: every field declared,
-// of the declared type, and every required field present.
-func conform(s *schema, obj map[string]any) []string {
-	var errs []string
-	for k, v := range obj {
-		want, ok := s.props[k]
-		if !ok {
-			errs = append(errs, fmt.Sprintf("field %q is not in the spec", k))
-			continue
-		}
-		got := jsonType(v)
-		if got == "null" || got == want || (got == "number" && want == "integer") {
-			continue
-		}
-		errs = append(errs, fmt.Sprintf("field %q is %s, spec says %s", k, got, want))
-	}
-	for _, r := range s.required {
-		if _, ok := obj[r]; !ok {
-			errs = append(errs, fmt.Sprintf("required field %q missing", r))
-		}
-	}
-	return errs
+	hs := httptest.NewServer(spectest.Handler(t, srv))
+	t.Cleanup(func() { srv.Close(); hs.Close() })
+	return hs
 }
 
 func do(t *testing.T, method, url, body string) *http.Response {
@@ -137,10 +47,8 @@ func do(t *testing.T, method, url, body string) *http.Response {
 
 func TestResponsesMatchSpec(t *testing.T) {
 	t.Parallel()
-	defs := loadDefinitions(t)
 	srv := harbortest.New(harbortest.WithSyncExecutions())
-	hs := httptest.NewServer(srv)
-	t.Cleanup(func() { srv.Close(); hs.Close() })
+	hs := serve(t, srv)
 	dest := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
 	t.Cleanup(dest.Close)
 
@@ -166,53 +74,38 @@ func TestResponsesMatchSpec(t *testing.T) {
 	}
 	execID := lastSegment(res.Header.Get("Location"))
 
+	// The middleware checks each body against its operation's schema; this
+	// test makes sure every read operation harbortest serves is exercised with
+	// a non-empty answer, and that no stored secret leaks.
 	for _, tc := range []struct {
-		path, def string
-		list      bool
+		path string
+		list bool
 	}{
-		{"/registries", "Registry", true},
-		{"/registries/" + regID, "Registry", false},
-		{"/replication/policies", "ReplicationPolicy", true},
-		{"/replication/policies/" + polID, "ReplicationPolicy", false},
-		{"/replication/executions", "ReplicationExecution", true},
-		{"/replication/executions/" + execID, "ReplicationExecution", false},
-		{"/replication/executions/" + execID + "/tasks", "ReplicationTask", true},
-		{"/projects", "Project", true},
-		{"/projects/library", "Project", false},
-		{"/projects/library/repositories", "Repository", true},
-		{"/projects/library/repositories/a%252Fb", "Repository", false},
-		{"/projects/library/repositories/a%252Fb/artifacts", "Artifact", true},
-		{"/projects/library/repositories/a%252Fb/artifacts/1", "Artifact", false},
-		{"/replication/policies/999", "Errors", false},
+		{"/registries", true},
+		{"/registries/" + regID, false},
+		{"/replication/policies", true},
+		{"/replication/policies/" + polID, false},
+		{"/replication/executions", true},
+		{"/replication/executions/" + execID, false},
+		{"/replication/executions/" + execID + "/tasks", true},
+		{"/projects", true},
+		{"/projects/library", false},
+		{"/projects/library/repositories", true},
+		{"/projects/library/repositories/a%252Fb", false},
+		{"/projects/library/repositories/a%252Fb/artifacts", true},
+		{"/projects/library/repositories/a%252Fb/artifacts/1", false},
+		{"/replication/policies/999", false},
 	} {
 		t.Run(tc.path, func(t *testing.T) {
 			res := do(t, "GET", api+tc.path, "")
-			if ct := res.Header.Get("Content-Type"); ct != "application/json" {
-				t.Errorf("Content-Type = %q", ct)
-			}
 			b, _ := io.ReadAll(res.Body)
-			var objs []map[string]any
 			if tc.list {
 				if res.Header.Get("X-Total-Count") == "" {
 					t.Errorf("no X-Total-Count")
 				}
+				var objs []map[string]any
 				if err := json.Unmarshal(b, &objs); err != nil || len(objs) == 0 {
 					t.Fatalf("body %s: %v", b, err)
-				}
-			} else {
-				var o map[string]any
-				if err := json.Unmarshal(b, &o); err != nil {
-					t.Fatalf("body %s: %v", b, err)
-				}
-				objs = append(objs, o)
-			}
-			s := defs[tc.def]
-			if s == nil || len(s.props) == 0 {
-				t.Fatalf("definition %s not found in the spec", tc.def)
-			}
-			for _, o := range objs {
-				for _, e := range conform(s, o) {
-					t.Errorf("%s: %s", tc.def, e)
 				}
 			}
 			if strings.Contains(string(b), "topsecret") {
@@ -225,8 +118,7 @@ func TestResponsesMatchSpec(t *testing.T) {
 func TestPaginationHeaders(t *testing.T) {
 	t.Parallel()
 	srv := harbortest.New()
-	hs := httptest.NewServer(srv)
-	t.Cleanup(func() { srv.Close(); hs.Close() })
+	hs := serve(t, srv)
 	for i := range 24 {
 		srv.AddProject(fmt.Sprintf("p%02d", i), true)
 	}
@@ -249,7 +141,11 @@ func TestPaginationHeaders(t *testing.T) {
 	if link := res.Header.Get("Link"); !strings.Contains(link, "q=name=~p") || !strings.Contains(link, `rel="prev"`) {
 		t.Errorf("page 3: Link %q, want a prev link with the query unescaped", link)
 	}
-	if res := do(t, "GET", hs.URL+"/api/v2.0/projects?page_size=101", ""); res.StatusCode != 422 {
+	// A page size above the spec's maximum is a request the middleware would
+	// report, so it goes to the server directly.
+	raw := httptest.NewServer(srv)
+	t.Cleanup(raw.Close)
+	if res := do(t, "GET", raw.URL+"/api/v2.0/projects?page_size=101", ""); res.StatusCode != 422 {
 		t.Errorf("page_size=101: %s, want 422", res.Status)
 	}
 	// A nested repository name escaped only once is not Harbor's wire form.
@@ -263,9 +159,7 @@ func lastSegment(loc string) string { return loc[strings.LastIndex(loc, "/")+1:]
 // Harbor's ping needs a type and a URL (from the body, or the stored endpoint).
 func TestPingNeedsTypeAndURL(t *testing.T) {
 	t.Parallel()
-	srv := harbortest.New()
-	hs := httptest.NewServer(srv)
-	t.Cleanup(func() { srv.Close(); hs.Close() })
+	hs := serve(t, harbortest.New())
 	for _, body := range []string{`{"url":"` + hs.URL + `"}`, `{"type":"harbor"}`} {
 		res := do(t, "POST", hs.URL+"/api/v2.0/registries/ping", body)
 		b, _ := io.ReadAll(res.Body)
@@ -282,9 +176,7 @@ func TestPingNeedsTypeAndURL(t *testing.T) {
 // Harbor stores an unlimited speed (omitted or negative) as 0.
 func TestPolicySpeedStoredAsHarborDoes(t *testing.T) {
 	t.Parallel()
-	srv := harbortest.New()
-	hs := httptest.NewServer(srv)
-	t.Cleanup(func() { srv.Close(); hs.Close() })
+	hs := serve(t, harbortest.New())
 	res := do(t, "POST", hs.URL+"/api/v2.0/registries", `{"name":"self","type":"harbor","url":"`+hs.URL+`","credential":{"access_key":"admin","access_secret":"Harbor12345"}}`)
 	if res.StatusCode != 201 {
 		t.Fatalf("creating a registry: %s", res.Status)

@@ -42,9 +42,16 @@ type faults struct {
 func (t faults) RoundTrip(r *http.Request) (*http.Response, error) {
 	t.s.mu.Lock()
 	down := t.s.down[r.URL.Host]
+	fault := t.s.faults[r.URL.Host]
 	t.s.mu.Unlock()
 	if down {
 		return nil, fmt.Errorf("dial %s: %w", r.URL.Host, errEndpointDown)
+	}
+	if res, err := inject(fault, r); res != nil || err != nil {
+		if r.Body != nil {
+			_ = r.Body.Close()
+		}
+		return res, err
 	}
 	return t.next.RoundTrip(r)
 }
@@ -106,7 +113,7 @@ func (s *Server) ping(ctx context.Context, rawURL string, insecure bool, key, se
 	}
 	defer res.Body.Close()
 	if res.StatusCode != http.StatusOK {
-		return fmt.Errorf("%s answered %s", u.Host, res.Status)
+		return fmt.Errorf("%s %w %s", u.Host, errAnswered, res.Status)
 	}
 	return nil
 }
