@@ -86,6 +86,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/regdr/regdr/failover"
@@ -125,8 +126,18 @@ func runWith(ctx context.Context, args []string, stdout, stderr io.Writer, h hoo
 	}
 	r := &runner{c: c, out: steps, stdout: stdout, clock: h.clock}
 	if err := r.run(ctx); err != nil {
-		fmt.Fprintln(stderr, "failover:", err)
+		fmt.Fprintln(stderr, prefixed(err))
 		return 1
 	}
 	return 0
+}
+
+// prefixed is the error's one line, named after the program once: the failover
+// package's sentinels already begin with "failover: ".
+func prefixed(err error) string {
+	msg := err.Error()
+	if !strings.HasPrefix(msg, "failover: ") {
+		msg = "failover: " + msg
+	}
+	return msg
 }
