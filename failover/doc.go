@@ -77,7 +77,9 @@
 // failback counts as a failover: [Switcher.PlanFailback] re-reads the record and
 // restores it when the write landed, or plans nothing when it did not. A write call that
 // failed is only journaled as failed once the record, read back, proves it did not land.
-// [FailoverToUndo] tells which journal entry failback undoes.
+// [FailoverToUndo] tells which journal entry failback undoes. A [FileJournal] creates
+// its file on the first append, so an apply refused before any write leaves no file;
+// [ReadJournalFile] reads one (lines of any length) without opening it for writing.
 //
 // [Switcher.PlanFailback] builds, from the journal, the plan that restores exactly the
 // previous type, value and TTL — only once the primary has been up for M consecutive
@@ -99,7 +101,8 @@
 // [ErrUnexpectedRecord], [ErrStalePlan], [ErrTamperedPlan] and [ErrNotVerified] for
 // failover and failback;
 // [ErrPrimaryUnhealthy], [ErrDwell] and [ErrNothingToFailBack] for failback; [ErrHoldDown]
-// for the monitor. Errors from the DNS providers keep the dns sentinels
+// for the monitor; [ErrLagFromFuture] for a lag report dated beyond the allowed clock
+// skew ([LastKnownLag].MaxSkew, 5 minutes by default), which would never age. Errors from the DNS providers keep the dns sentinels
 // (dns.ErrRecordChanged, dns.ErrUnauthorized…) matchable through every wrap.
 //
 // # Concurrency
