@@ -469,6 +469,9 @@ func TestSavedPlan(t *testing.T) {
 	if got := w.pzRecord(t, w.recB.ID); got != hand || w.pz.CallCount("UpdateZoneRecord") != 0 {
 		t.Errorf("a stale plan was written: record %+v", got)
 	}
+	if exists(w.journal()) {
+		t.Error("a refused apply left a journal file behind")
+	}
 
 	if err := w.pz.SetRecord(w.recB); err != nil {
 		t.Fatal(err)
