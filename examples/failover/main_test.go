@@ -56,6 +56,15 @@ func TestMain(m *testing.M) {
 	for _, k := range []string{"ALIBABA_CLOUD_SECURITY_TOKEN", "ALIBABA_CLOUD_PROFILE", "ALIBABA_CLOUD_ROLE_ARN", "ALIBABA_CLOUD_OIDC_TOKEN_FILE", "ALIBABA_CLOUD_CREDENTIALS_FILE", "HARBOR_PASSWORD"} {
 		os.Unsetenv(k)
 	}
+	// The signal test runs the real main in a child process of the test binary.
+	if args := os.Getenv(mainArgsEnv); args != "" {
+		var a []string
+		if err := json.Unmarshal([]byte(args), &a); err != nil {
+			panic(err)
+		}
+		os.Args = append([]string{"failover"}, a...)
+		main()
+	}
 	code := m.Run()
 	os.RemoveAll(home)
 	os.Exit(code)
