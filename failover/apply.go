@@ -13,6 +13,9 @@ import (
 	"github.com/regdr/regdr/dns"
 )
 
+// rereadTimeout bounds the read-back of a record whose write failed.
+const rereadTimeout = 30 * time.Second
+
 // Result reports what Apply did.
 type Result struct {
 	// PlanID and Kind name the applied plan.
@@ -53,13 +56,16 @@ type ChangeResult struct {
 	Error string `json:"error,omitempty"`
 }
 
-// Apply carries out a plan. It first refuses, before any write, a plan that expired or
-// whose records changed since they were observed ([ErrStalePlan]) — unless a record
-// already holds the planned value, which is then left alone (applying a plan twice makes
-// one write). It then writes each change by compare-and-swap, journals and audits every
-// write, and verifies each change through the target's resolver. It keeps going past one
-// change's failure and joins the errors; the result is returned whenever the plan was
-// accepted.
+// Apply carries out a plan. It first refuses, before any write: a plan that fails
+// [Plan.Validate] ([ErrInvalid]); one whose seal does not match its contents under the
+// switcher's plan key — edited, or made with another key ([ErrTamperedPlan]); one that
+// expired, whose records changed since they were observed, or whose changes are not what
+// the switcher derives now from the targets and the journal ([ErrStalePlan]) — unless a
+// record already holds the planned value, which is then left alone (applying a plan twice
+// makes one write). It then writes each change by compare-and-swap, journaling it
+// write-ahead (intent, write, outcome), audits every write, and verifies each change
+// through the target's resolver. It keeps going past one change's failure and joins the
+// errors; the result is returned whenever the plan was accepted.
 func (s *Switcher) Apply(ctx context.Context, p *Plan) (*Result, error) {
 	if err := p.Validate(); err != nil {
 		return nil, err
@@ -202,7 +208,9 @@ func (s *Switcher) write(ctx context.Context, p *Plan, t Target, c RecordChange)
 		// A failed call may still have landed (a timeout after the write): only a record
 		// read back not holding the new value proves it did not. Otherwise the intent
 		// stays open, and failback re-reads the record.
-		cur, rerr := s.reread(bg, t, c)
+		rctx, cancel := context.WithTimeout(bg, rereadTimeout)
+		cur, rerr := s.reread(rctx, t, c)
+		cancel()
 		if rerr != nil || atValue(cur, c.To) {
 			return dns.Record{}, false, err
 		}
