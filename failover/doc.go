@@ -44,6 +44,16 @@
 // until it answers the new value or the deadline passes ([ErrNotVerified]); the result
 // reports the expected propagation time (the old TTL). Applying a plan twice writes once.
 //
+// [Switcher.PlanFailback] builds, from the journal, the plan that restores exactly the
+// previous type, value and TTL — only once the primary has been up for M consecutive
+// probes and a minimum dwell time has passed since failover.
+//
+// A [Monitor] optionally runs the loop: probe both registries at an interval; when the
+// primary is down and the secondary up, plan failover, and apply it if AutoApply is set.
+// Failback stays manual unless AutoFailback is set, and a hold-down separates two
+// switches in opposite directions so the monitor cannot flap (a switch half done is
+// finished at once).
+//
 // # Plan integrity
 //
 // A plan saved to a file can be edited; Apply does not take its word. Every plan is
@@ -80,16 +90,6 @@
 // [FailoverToUndo] tells which journal entry failback undoes. A [FileJournal] creates
 // its file on the first append, so an apply refused before any write leaves no file;
 // [ReadJournalFile] reads one (lines of any length) without opening it for writing.
-//
-// [Switcher.PlanFailback] builds, from the journal, the plan that restores exactly the
-// previous type, value and TTL — only once the primary has been up for M consecutive
-// probes and a minimum dwell time has passed since failover.
-//
-// A [Monitor] optionally runs the loop: probe both registries at an interval; when the
-// primary is down and the secondary up, plan failover, and apply it if AutoApply is set.
-// Failback stays manual unless AutoFailback is set, and a hold-down separates two
-// switches in opposite directions so the monitor cannot flap (a switch half done is
-// finished at once).
 //
 // No credentials pass through this package: endpoints refuse URLs that carry them, and
 // plans, journal entries, audit events and errors hold record data only.
