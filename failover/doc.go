@@ -91,6 +91,8 @@
 // its file on the first append, so an apply refused before any write leaves no file;
 // [ReadJournalFile] reads one (lines of any length) without opening it for writing.
 //
+// # Credentials
+//
 // No credentials pass through this package: endpoints refuse URLs that carry them, and
 // plans, journal entries, audit events and errors hold record data only.
 //
