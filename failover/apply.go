@@ -1,7 +1,9 @@
 package failover
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -10,6 +12,9 @@ import (
 
 	"github.com/regdr/regdr/dns"
 )
+
+// rereadTimeout bounds the read-back of a record whose write failed.
+const rereadTimeout = 30 * time.Second
 
 // Result reports what Apply did.
 type Result struct {
@@ -51,19 +56,34 @@ type ChangeResult struct {
 	Error string `json:"error,omitempty"`
 }
 
-// Apply carries out a plan. It first refuses, before any write, a plan that expired or
-// whose records changed since they were observed ([ErrStalePlan]) — unless a record
-// already holds the planned value, which is then left alone (applying a plan twice makes
-// one write). It then writes each change by compare-and-swap, journals and audits every
-// write, and verifies each change through the target's resolver. It keeps going past one
-// change's failure and joins the errors; the result is returned whenever the plan was
-// accepted.
+// Apply carries out a plan. It first refuses, before any write: a plan that fails
+// [Plan.Validate] ([ErrInvalid]); one whose seal does not match its contents under the
+// switcher's plan key — edited, or made with another key ([ErrTamperedPlan]); one that
+// expired, whose records changed since they were observed, or whose changes are not what
+// the switcher derives now from the targets and the journal ([ErrStalePlan]) — unless a
+// record already holds the planned value, which is then left alone (applying a plan twice
+// makes one write). It then writes each change by compare-and-swap, journaling it
+// write-ahead (intent, write, outcome), audits every write, and verifies each change
+// through the target's resolver. It keeps going past one change's failure and joins the
+// errors; the result is returned whenever the plan was accepted.
 func (s *Switcher) Apply(ctx context.Context, p *Plan) (*Result, error) {
-	if err := p.validate(); err != nil {
+	if err := p.Validate(); err != nil {
 		return nil, err
+	}
+	if err := s.checkSeal(p); err != nil {
+		return nil, fmt.Errorf("applying plan %s: %w", p.ID, err)
 	}
 	if now := s.clock.Now(); now.After(p.ExpiresAt) {
 		return nil, fmt.Errorf("applying plan %s: %w: expired at %s", p.ID, ErrStalePlan, p.ExpiresAt.UTC().Format(time.RFC3339))
+	}
+	// A failback undoes what the journal says now, not what the plan says it did.
+	var undo map[string]JournalEntry
+	if p.Kind == KindFailback {
+		entries, err := s.journal.Entries(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("applying plan %s: %w", p.ID, err)
+		}
+		undo = undoable(entries)
 	}
 	type step struct {
 		t       Target
@@ -79,7 +99,7 @@ func (s *Switcher) Apply(ctx context.Context, p *Plan) (*Result, error) {
 			refusals = append(refusals, fmt.Errorf("%w: plan %s names unknown target %s", ErrInvalid, p.ID, c.Target))
 			continue
 		}
-		if err := checkIntent(p, t, c); err != nil {
+		if err := checkIntent(p, t, c, undo); err != nil {
 			refusals = append(refusals, err)
 			continue
 		}
@@ -158,13 +178,25 @@ func (s *Switcher) reread(ctx context.Context, t Target, c RecordChange) (dns.Re
 	return cur, nil
 }
 
-// write applies one change, then audits and journals it. written reports whether the
-// record was written, even when journaling then failed.
+// write applies one change, write-ahead: it journals the intent, writes the record,
+// audits the write and journals its outcome. A crash between the intent and the outcome
+// leaves an intent that failback reads as a failover whose record it must re-read.
+// written reports whether the record was written, even when journaling then failed.
 func (s *Switcher) write(ctx context.Context, p *Plan, t Target, c RecordChange) (rec dns.Record, written bool, err error) {
+	entry := JournalEntry{PlanID: p.ID, Kind: p.Kind, Target: c.Target, ZoneID: c.ZoneID, FQDN: c.FQDN,
+		RecordID: c.RecordID, Name: c.Name, From: c.From, To: c.To, At: s.clock.Now(),
+		Reason: p.Reason, Actor: p.Actor, Force: p.Force, Outcome: OutcomeIntent}
+	if err := s.journal.Append(ctx, entry); err != nil {
+		return dns.Record{}, false, fmt.Errorf("journaling the intent to write %s (nothing written): %w", c.FQDN, err)
+	}
 	ev := AuditEvent{PlanID: p.ID, Kind: p.Kind, Target: c.Target, FQDN: c.FQDN, RecordID: c.RecordID,
 		From: c.From, To: c.To, Actor: p.Actor, Reason: p.Reason, Forced: p.Force != nil}
 	rec, err = t.Provider.Apply(ctx, c.Change())
 	ev.Time = s.clock.Now()
+	// The intent is journaled: journal the outcome even if the caller gave up meanwhile.
+	bg := context.WithoutCancel(ctx)
+	outcome := entry
+	outcome.At = ev.Time
 	if err != nil {
 		if errors.Is(err, dns.ErrRecordChanged) {
 			err = fmt.Errorf("%w: %w", ErrStalePlan, err)
@@ -173,21 +205,31 @@ func (s *Switcher) write(ctx context.Context, p *Plan, t Target, c RecordChange)
 		ev.Outcome, ev.Error = OutcomeFailed, err.Error()
 		s.emit(ev)
 		s.logger.WarnContext(ctx, "failover write failed", "plan", p.ID, "fqdn", c.FQDN, "error", err)
+		// A failed call may still have landed (a timeout after the write): only a record
+		// read back not holding the new value proves it did not. Otherwise the intent
+		// stays open, and failback re-reads the record.
+		rctx, cancel := context.WithTimeout(bg, rereadTimeout)
+		cur, rerr := s.reread(rctx, t, c)
+		cancel()
+		if rerr != nil || atValue(cur, c.To) {
+			return dns.Record{}, false, err
+		}
+		outcome.Outcome, outcome.Error = OutcomeFailed, err.Error()
+		if jerr := s.journal.Append(bg, outcome); jerr != nil {
+			err = errors.Join(err, fmt.Errorf("journaling the failed write of %s: %w", c.FQDN, jerr))
+		}
 		return dns.Record{}, false, err
 	}
 	ev.Outcome = OutcomeWritten
 	s.emit(ev)
 	s.logger.InfoContext(ctx, "failover record written", "plan", p.ID, "fqdn", c.FQDN, "from", c.From.String(), "to", c.To.String())
-	entry := JournalEntry{PlanID: p.ID, Kind: p.Kind, Target: c.Target, ZoneID: c.ZoneID, FQDN: c.FQDN,
-		RecordID: rec.ID, Name: c.Name, From: c.From, To: c.To, At: ev.Time,
-		Reason: p.Reason, Actor: p.Actor, Force: p.Force}
-	if entry.RecordID == "" {
-		entry.RecordID = c.RecordID
+	outcome.Outcome = OutcomeWritten
+	if rec.ID != "" {
+		outcome.RecordID = rec.ID
 	}
-	// The record is written: journal it even if the caller gave up meanwhile.
-	if err := s.journal.Append(context.WithoutCancel(ctx), entry); err != nil {
-		// The record was written: say so loudly, failback needs this entry.
-		return rec, true, fmt.Errorf("journaling %s (written: %s -> %s): %w", c.FQDN, c.From, c.To, err)
+	if err := s.journal.Append(bg, outcome); err != nil {
+		// The intent is journaled, so failback still finds this write.
+		return rec, true, fmt.Errorf("journaling %s (written: %s -> %s; its intent is journaled): %w", c.FQDN, c.From, c.To, err)
 	}
 	return rec, true, nil
 }
@@ -203,19 +245,44 @@ func sameRecord(r, observed dns.Record) bool {
 		valueOf(r).same(valueOf(observed)) && r.TTL == observed.TTL && r.Enabled() == observed.Enabled()
 }
 
-// checkIntent refuses a change whose new value is not what its kind allows: the target's
-// secondary for failover, the journaled previous value for failback. A plan read from a
-// file cannot be edited into pointing a name elsewhere.
-func checkIntent(p *Plan, t Target, c RecordChange) error {
+// checkIntent refuses a change that is not what the switcher derives now — whoever
+// holds the plan key may still have sealed a wrong plan, and the world may have moved:
+// From must be the observed record (type, value, TTL); a failover's To the target's
+// secondary (TTL as configured, else the observed one); a failback's Restores the
+// journal's failover to undo now, and To exactly what it replaced.
+func checkIntent(p *Plan, t Target, c RecordChange, undo map[string]JournalEntry) error {
+	if c.From != valueOf(c.Observed) {
+		return fmt.Errorf("%w: plan %s changes %s from %s, but observed %s", ErrStalePlan, p.ID, c.FQDN, c.From, valueOf(c.Observed))
+	}
+	var want Value
 	switch p.Kind {
 	case KindFailover:
-		if !c.To.same(t.Secondary) || t.Secondary.TTL != 0 && c.To.TTL != t.Secondary.TTL {
-			return fmt.Errorf("%w: plan %s points %s at %s, not target %s's secondary %s", ErrInvalid, p.ID, c.FQDN, c.To, t.Name, t.Secondary)
+		want = t.Secondary
+		if want.TTL == 0 {
+			want.TTL = c.From.TTL
+		}
+		if c.Done && c.From.same(t.Secondary) {
+			want = c.From
+		}
+		if !c.To.same(want) || c.To.TTL != want.TTL {
+			return fmt.Errorf("%w: plan %s points %s at %s, not target %s's secondary %s", ErrStalePlan, p.ID, c.FQDN, c.To, t.Name, want)
 		}
 	case KindFailback:
-		if c.Restores == nil || c.To != c.Restores.From || c.Restores.Target != t.Name {
-			return fmt.Errorf("%w: plan %s restores %s to %s, which is not the journaled previous value", ErrInvalid, p.ID, c.FQDN, c.To)
+		e, ok := undo[t.Name]
+		if !ok || c.Restores == nil || !sameEntry(*c.Restores, e) {
+			return fmt.Errorf("%w: plan %s undoes a failover of %s that is not the journal's last", ErrStalePlan, p.ID, c.FQDN)
+		}
+		if c.To != e.From {
+			return fmt.Errorf("%w: plan %s restores %s to %s, not the journaled previous value %s", ErrStalePlan, p.ID, c.FQDN, c.To, e.From)
 		}
 	}
 	return nil
+}
+
+// sameEntry reports whether a and b are the same journal entry (as JSON: a plan read
+// from a file carries its times in another location).
+func sameEntry(a, b JournalEntry) bool {
+	ja, err1 := json.Marshal(a)
+	jb, err2 := json.Marshal(b)
+	return err1 == nil && err2 == nil && bytes.Equal(ja, jb)
 }

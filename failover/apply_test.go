@@ -68,8 +68,13 @@ func TestFailoverSwitchesWhatClientsResolve(t *testing.T) {
 		t.Errorf("record after failover (-want +got):\n%s", diff)
 	}
 	entries, _ := w.journal.Entries(ctx(t))
-	wantEntry := []JournalEntry{{PlanID: plan.ID, Kind: KindFailover, Target: "vpc-b", ZoneID: w.zone.ID, FQDN: zoneName,
-		RecordID: w.record.ID, Name: "@", From: want[0].From, To: want[0].To, At: w.clock.Now(), Reason: "harbor down", Actor: "oncall"}}
+	// Write-ahead: the intent, then the outcome.
+	intent := JournalEntry{PlanID: plan.ID, Kind: KindFailover, Target: "vpc-b", ZoneID: w.zone.ID, FQDN: zoneName,
+		RecordID: w.record.ID, Name: "@", From: want[0].From, To: want[0].To, At: w.clock.Now(), Reason: "harbor down", Actor: "oncall",
+		Outcome: OutcomeIntent}
+	written := intent
+	written.Outcome = OutcomeWritten
+	wantEntry := []JournalEntry{intent, written}
 	if diff := cmp.Diff(wantEntry, entries); diff != "" {
 		t.Errorf("journal (-want +got):\n%s", diff)
 	}
@@ -89,8 +94,8 @@ func TestFailoverSwitchesWhatClientsResolve(t *testing.T) {
 	if w.provider.Writes() != 1 || len(w.audit.all()) != 1 {
 		t.Errorf("writes = %d, audit events = %d, want 1 and 1", w.provider.Writes(), len(w.audit.all()))
 	}
-	if entries, _ := w.journal.Entries(ctx(t)); len(entries) != 1 {
-		t.Errorf("journal has %d entries, want 1", len(entries))
+	if entries, _ := w.journal.Entries(ctx(t)); len(entries) != 2 {
+		t.Errorf("journal has %d entries, want 2 (one intent, one outcome)", len(entries))
 	}
 }
 
@@ -170,8 +175,12 @@ func TestApplyRaceBecomesStalePlan(t *testing.T) {
 	if len(ev) != 1 || ev[0].Outcome != OutcomeFailed || !strings.Contains(ev[0].Error, "changed") {
 		t.Errorf("audit = %+v, want one failed write", ev)
 	}
-	if entries, _ := w.journal.Entries(ctx(t)); len(entries) != 0 {
-		t.Errorf("journal = %+v, want empty", entries)
+	entries, _ := w.journal.Entries(ctx(t))
+	if len(entries) != 2 || entries[0].Outcome != OutcomeIntent || entries[1].Outcome != OutcomeFailed {
+		t.Errorf("journal = %+v, want an intent and its failure", entries)
+	}
+	if undo := undoable(entries); len(undo) != 0 {
+		t.Errorf("a failed write left a failover to undo: %+v", undo)
 	}
 }
 
@@ -208,13 +217,13 @@ func TestPlanJSONRoundTrip(t *testing.T) {
 	edited := got
 	edited.Changes = slices.Clone(got.Changes)
 	edited.Changes[0].To.Value = "evil.example.com"
-	if _, err := s.Apply(ctx(t), &edited); !errors.Is(err, ErrInvalid) {
-		t.Errorf("Apply(edited target) = %v, want ErrInvalid", err)
+	if _, err := s.Apply(ctx(t), &edited); !errors.Is(err, ErrTamperedPlan) {
+		t.Errorf("Apply(edited target) = %v, want ErrTamperedPlan", err)
 	}
 	edited.Changes = slices.Clone(got.Changes)
 	edited.Changes[0].Observed.TTL = 5
-	if _, err := s.Apply(ctx(t), &edited); !errors.Is(err, ErrStalePlan) {
-		t.Errorf("Apply(edited observation) = %v, want ErrStalePlan", err)
+	if _, err := s.Apply(ctx(t), &edited); !errors.Is(err, ErrTamperedPlan) {
+		t.Errorf("Apply(edited observation) = %v, want ErrTamperedPlan", err)
 	}
 	if res, err := s.Apply(ctx(t), &got); err != nil || res.Writes() != 1 {
 		t.Errorf("Apply(decoded plan) = %+v, %v; want one write", res, err)
@@ -252,7 +261,7 @@ func TestApplyReportsUnverifiedChange(t *testing.T) {
 			if !c.Written || c.Verified {
 				t.Errorf("change = %+v, want written, not verified", c)
 			}
-			if entries, _ := w.journal.Entries(ctx(t)); len(entries) != 1 {
+			if entries, _ := w.journal.Entries(ctx(t)); len(entries) != 2 || entries[1].Outcome != OutcomeWritten {
 				t.Errorf("an unverified write must still be journaled; journal has %d entries", len(entries))
 			}
 			return

@@ -39,11 +39,10 @@
 //
 // [Switcher.Apply] refuses a plan that expired or whose records changed since they were
 // observed ([ErrStalePlan]), writes each change by compare-and-swap through the record's
-// dns.Provider, appends a [JournalEntry] to the [JournalStore] ([FileJournal],
-// [MemoryJournal]), emits one [AuditEvent] per write, and verifies each change by querying
-// the target's resolver until it answers the new value or the deadline passes
-// ([ErrNotVerified]); the result reports the expected propagation time (the old TTL).
-// Applying a plan twice writes once.
+// dns.Provider, journals it in a [JournalStore] ([FileJournal], [MemoryJournal]), emits
+// one [AuditEvent] per write, and verifies each change by querying the target's resolver
+// until it answers the new value or the deadline passes ([ErrNotVerified]); the result
+// reports the expected propagation time (the old TTL). Applying a plan twice writes once.
 //
 // [Switcher.PlanFailback] builds, from the journal, the plan that restores exactly the
 // previous type, value and TTL — only once the primary has been up for M consecutive
@@ -55,6 +54,45 @@
 // switches in opposite directions so the monitor cannot flap (a switch half done is
 // finished at once).
 //
+// # Plan integrity
+//
+// A plan saved to a file can be edited; Apply does not take its word. Every plan is
+// sealed when it is made: Seal is an HMAC-SHA256, under the switcher's plan key, of the
+// whole plan — kind, ID, creation and expiry, every change (from and to, with their TTLs,
+// the observed record, the journal entry a failback undoes), reason, actor, force and
+// evidence. Apply recomputes it and refuses a plan that does not match
+// ([ErrTamperedPlan]): an edited value, TTL or expires_at, or a plan sealed under another
+// key. A keyed MAC rather than a plain digest, because anyone can recompute a digest
+// after editing. The key comes from [WithPlanKey] or [WithPlanKeyFile]; by default a
+// switcher whose journal is a [FileJournal] keeps it next to the journal
+// ([PlanKeyFile]: the journal's path + ".key", 32 random bytes, hex, created mode 0600 on
+// first use, refused if other users may read it), so whoever may write the journal may
+// also seal plans, and a plan only applies where its journal is. Any other switcher uses
+// a random key of its own: its plans are applied by it alone. [DecodePlan] and
+// [Plan.Validate] check a plan read from a file before anything else ("null", "{}", no
+// changes: [ErrInvalid]).
+//
+// The seal is not trusted alone either: Apply re-derives every change and refuses
+// ([ErrStalePlan]) one that differs from what it derives now — From must be the observed
+// record (type, value, TTL), which must still be what the record holds; a failover's To
+// the target's secondary (its TTL, or the observed one); a failback's Restores the
+// journal's failover to undo now, and its To exactly what that failover replaced.
+//
+// # Write-ahead journal
+//
+// Apply journals before it writes: an intent entry (Outcome [OutcomeIntent]) is appended
+// — and, in a FileJournal, synced — before the record is written; then the outcome
+// ([OutcomeWritten] or [OutcomeFailed]). When the intent cannot be journaled the record
+// is not written. A crash between the write and the outcome leaves an open intent, which
+// failback counts as a failover: [Switcher.PlanFailback] re-reads the record and
+// restores it when the write landed, or plans nothing when it did not. A write call that
+// failed is only journaled as failed once the record, read back, proves it did not land.
+// [FailoverToUndo] tells which journal entry failback undoes. A [FileJournal] creates
+// its file on the first append, so an apply refused before any write leaves no file;
+// [ReadJournalFile] reads one (lines of any length) without opening it for writing.
+//
+// # Credentials
+//
 // No credentials pass through this package: endpoints refuse URLs that carry them, and
 // plans, journal entries, audit events and errors hold record data only.
 //
@@ -62,9 +100,11 @@
 //
 // Refusals and failures are sentinels matched with errors.Is: [ErrInvalid] (bad input,
 // found before any I/O), [ErrSecondaryUnhealthy], [ErrLagExceedsRPO],
-// [ErrUnexpectedRecord], [ErrStalePlan] and [ErrNotVerified] for failover;
+// [ErrUnexpectedRecord], [ErrStalePlan], [ErrTamperedPlan] and [ErrNotVerified] for
+// failover and failback;
 // [ErrPrimaryUnhealthy], [ErrDwell] and [ErrNothingToFailBack] for failback; [ErrHoldDown]
-// for the monitor. Errors from the DNS providers keep the dns sentinels
+// for the monitor; [ErrLagFromFuture] for a lag report dated beyond the allowed clock
+// skew ([LastKnownLag].MaxSkew, 5 minutes by default), which would never age. Errors from the DNS providers keep the dns sentinels
 // (dns.ErrRecordChanged, dns.ErrUnauthorized…) matchable through every wrap.
 //
 // # Concurrency

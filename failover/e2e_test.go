@@ -117,8 +117,8 @@ func TestEndToEndFailoverOverHTTPAndDNS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := bytes.Count(file, []byte("\n")); n != 1 {
-		t.Errorf("journal file has %d lines, want 1", n)
+	if n := bytes.Count(file, []byte("\n")); n != 2 {
+		t.Errorf("journal file has %d lines, want 2 (intent and outcome)", n)
 	}
 	out.Write(file)
 	if bytes.Contains(out.Bytes(), []byte(secret)) {

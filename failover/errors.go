@@ -20,11 +20,17 @@ var (
 	ErrUnexpectedRecord = errors.New("failover: record is not in an expected state")
 	// ErrStalePlan: the plan expired, or a record changed since the plan observed it.
 	ErrStalePlan = errors.New("failover: stale plan")
+	// ErrTamperedPlan: the plan's seal does not match its contents — it was edited after it
+	// was made, or sealed with another key (another journal's) — or it is not a plan at all.
+	ErrTamperedPlan = errors.New("failover: plan was altered or sealed with another key")
 	// ErrNotVerified: the change was written but the resolver did not show it before the
 	// verification deadline.
 	ErrNotVerified = errors.New("failover: change not visible through the resolver before the deadline")
 	// ErrNothingToFailBack: the journal holds no failover to undo for a target.
 	ErrNothingToFailBack = errors.New("failover: no failover in the journal to undo")
+	// ErrLagFromFuture: a lag report is dated further in the future than the clock skew
+	// allowed; a skewed clock must not hold the RPO open.
+	ErrLagFromFuture = errors.New("failover: lag report dated in the future")
 	// ErrHoldDown: the monitor will not switch again before its hold-down ends.
 	ErrHoldDown = errors.New("failover: hold-down in effect")
 )

@@ -61,10 +61,7 @@ func (s *Switcher) PlanFailback(ctx context.Context, req FailbackRequest) (*Plan
 	if err != nil {
 		return nil, fmt.Errorf("planning failback: %w", err)
 	}
-	last := map[string]JournalEntry{}
-	for _, e := range entries {
-		last[e.Target] = e
-	}
+	last := undoable(entries)
 	now := s.clock.Now()
 	p := &Plan{Kind: KindFailback, Reason: req.Reason, Actor: req.Actor, CreatedAt: now, ExpiresAt: now.Add(s.planTTL)}
 	prim := req.Primary
@@ -78,7 +75,7 @@ func (s *Switcher) PlanFailback(ctx context.Context, req FailbackRequest) (*Plan
 	}
 	for _, t := range targets {
 		e, ok := last[t.Name]
-		if !ok || e.Kind != KindFailover {
+		if !ok {
 			if len(req.Targets) > 0 {
 				refusals = append(refusals, fmt.Errorf("%w: target %s", ErrNothingToFailBack, t.Name))
 			}
@@ -111,6 +108,8 @@ func (s *Switcher) PlanFailback(ctx context.Context, req FailbackRequest) (*Plan
 	if len(refusals) > 0 {
 		return nil, fmt.Errorf("planning failback: %w", errors.Join(refusals...))
 	}
-	s.seal(p)
+	if err := s.seal(p); err != nil {
+		return nil, fmt.Errorf("planning failback: %w", err)
+	}
 	return p, nil
 }

@@ -10,6 +10,9 @@ import (
 // DefaultLagMaxAge is LastKnownLag.MaxAge's default.
 const DefaultLagMaxAge = time.Hour
 
+// DefaultLagMaxSkew is LastKnownLag.MaxSkew's default.
+const DefaultLagMaxSkew = 5 * time.Minute
+
 // LagRefresher is a LagReporter that can be kept fresh while the primary is up. A
 // Monitor whose Failover.Lag implements it calls Refresh in every round in which the
 // primary is up.
@@ -39,6 +42,10 @@ type LastKnownLag struct {
 	Every time.Duration
 	// Clock ages the remembered lag. The default is the wall clock.
 	Clock Clock
+	// MaxSkew is how far in the future a lag may be dated (the measuring host's clock
+	// running ahead): a lag dated later is refused with [ErrLagFromFuture], since it would
+	// not age and would hold the RPO open. The default is DefaultLagMaxSkew.
+	MaxSkew time.Duration
 
 	mu   sync.Mutex
 	last *Lag
@@ -54,7 +61,9 @@ func (l *LastKnownLag) Lag(ctx context.Context) (Lag, error) {
 	}
 	lag, err := l.Reporter.Lag(ctx)
 	if err == nil {
-		l.remember(lag)
+		if err := l.remember(lag); err != nil {
+			return Lag{}, err
+		}
 		return lag, nil
 	}
 	last, ok := l.Last()
@@ -81,14 +90,14 @@ func (l *LastKnownLag) Refresh(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	l.remember(lag)
-	return nil
+	return l.remember(lag)
 }
 
 // Seed remembers lag, measured elsewhere, unless a newer one is remembered. A lag without
-// CheckedAt is taken as measured now.
-func (l *LastKnownLag) Seed(lag Lag) {
-	l.remember(lag)
+// CheckedAt is taken as measured now; one dated more than MaxSkew in the future is
+// refused ([ErrLagFromFuture]).
+func (l *LastKnownLag) Seed(lag Lag) error {
+	return l.remember(lag)
 }
 
 // Last returns the remembered lag, as measured (not aged).
@@ -101,15 +110,25 @@ func (l *LastKnownLag) Last() (Lag, bool) {
 	return *l.last, true
 }
 
-func (l *LastKnownLag) remember(lag Lag) {
+func (l *LastKnownLag) remember(lag Lag) error {
+	now := l.now()
 	if lag.CheckedAt.IsZero() {
-		lag.CheckedAt = l.now()
+		lag.CheckedAt = now
+	}
+	skew := l.MaxSkew
+	if skew <= 0 {
+		skew = DefaultLagMaxSkew
+	}
+	if ahead := lag.CheckedAt.Sub(now); ahead > skew {
+		return fmt.Errorf("%w: measured at %s, %v ahead of this clock (more than the %v allowed)", ErrLagFromFuture,
+			lag.CheckedAt.UTC().Format(time.RFC3339), ahead.Round(time.Second), skew)
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.last == nil || !lag.CheckedAt.Before(l.last.CheckedAt) {
 		l.last = &lag
 	}
+	return nil
 }
 
 func (l *LastKnownLag) now() time.Time {

@@ -173,3 +173,42 @@ func equalKinds(a, b []EventKind) bool {
 	}
 	return true
 }
+
+// TestLastKnownLagRefusesFutureReports: a report dated beyond the allowed clock skew (a
+// host with a skewed clock) would never age and hold the RPO open: it is refused.
+func TestLastKnownLagRefusesFutureReports(t *testing.T) {
+	t.Parallel()
+	clock := testutil.NewClock(time.Time{})
+	cases := []struct {
+		name    string
+		skew    time.Duration // MaxSkew; 0 is the default
+		ahead   time.Duration
+		refused bool
+	}{
+		{name: "now", ahead: 0},
+		{name: "within the default skew", ahead: DefaultLagMaxSkew},
+		{name: "beyond the default skew", ahead: DefaultLagMaxSkew + time.Second, refused: true},
+		{name: "a year ahead", ahead: 365 * 24 * time.Hour, refused: true},
+		{name: "beyond a configured skew", skew: time.Second, ahead: 2 * time.Second, refused: true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			lag := Lag{Missing: 1, CheckedAt: clock.Now().Add(tc.ahead)}
+			src := LagFunc(func(context.Context) (Lag, error) { return lag, nil })
+			l := &LastKnownLag{Reporter: src, Clock: clock, MaxSkew: tc.skew}
+			if err := l.Seed(lag); errors.Is(err, ErrLagFromFuture) != tc.refused {
+				t.Errorf("Seed(%v ahead) = %v, refused want %v", tc.ahead, err, tc.refused)
+			}
+			if _, err := l.Lag(ctx(t)); errors.Is(err, ErrLagFromFuture) != tc.refused {
+				t.Errorf("Lag() measured %v ahead = %v, refused want %v", tc.ahead, err, tc.refused)
+			}
+			if err := l.Refresh(ctx(t)); errors.Is(err, ErrLagFromFuture) != tc.refused {
+				t.Errorf("Refresh() measured %v ahead = %v, refused want %v", tc.ahead, err, tc.refused)
+			}
+			if _, ok := l.Last(); ok == tc.refused {
+				t.Errorf("Last() remembered = %v, want %v", ok, !tc.refused)
+			}
+		})
+	}
+}

@@ -204,7 +204,7 @@ func (m *Monitor) lastSwitch(ctx context.Context, kind Kind) (time.Time, error) 
 		return time.Time{}, fmt.Errorf("reading journal for the hold-down: %w", err)
 	}
 	var last time.Time
-	for _, e := range entries {
+	for _, e := range switches(entries) {
 		if e.Kind != kind && e.At.After(last) {
 			last = e.At
 		}

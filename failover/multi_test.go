@@ -1,6 +1,7 @@
 package failover
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"testing"
@@ -74,7 +75,9 @@ func TestApplyKeepsGoingPastOneFailedWrite(t *testing.T) {
 	t.Parallel()
 	pz, targets, recs := twoZones(t, func(p dns.Provider) dns.Provider { return failingProvider{p} })
 	var events []AuditEvent
-	s, err := NewSwitcher(targets, WithAudit(func(e AuditEvent) { events = append(events, e) }))
+	// The retry is another switcher (another process): both hold the same plan key.
+	key := bytes.Repeat([]byte{7}, PlanKeySize)
+	s, err := NewSwitcher(targets, WithPlanKey(key), WithAudit(func(e AuditEvent) { events = append(events, e) }))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +100,7 @@ func TestApplyKeepsGoingPastOneFailedWrite(t *testing.T) {
 	}
 	// Retrying the same plan finishes the job: the written record is left alone.
 	s2, _ := NewSwitcher([]Target{targets[0], {Name: targets[1].Name, Provider: targets[1].Provider.(failingProvider).Provider,
-		Record: "@", Primary: targets[1].Primary, Secondary: targets[1].Secondary}})
+		Record: "@", Primary: targets[1].Primary, Secondary: targets[1].Secondary}}, WithPlanKey(key))
 	res, err = s2.Apply(ctx(t), plan)
 	if err != nil || res.Writes() != 1 || res.Changes[0].Written {
 		t.Errorf("retry = %+v, %v; want only the second record written", res, err)

@@ -5,7 +5,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -46,6 +48,9 @@ type Plan struct {
 	Force *Force `json:"force,omitempty"`
 	// Fingerprint is a digest of the observed records; Apply compares it.
 	Fingerprint string `json:"fingerprint"`
+	// Seal is an HMAC-SHA256 of everything above under the switcher's plan key
+	// ([WithPlanKey]): Apply refuses a plan whose seal does not match ([ErrTamperedPlan]).
+	Seal string `json:"seal"`
 }
 
 // RecordChange is one record's switch.
@@ -219,42 +224,75 @@ func planID(kind Kind, created time.Time, fp string) string {
 	return hex.EncodeToString(sum[:6])
 }
 
-// validate checks a plan handed to Apply (it may have been read from a file).
-func (p *Plan) validate() error {
+// Validate checks a plan's shape — what Apply, and a program reading a plan from a
+// file, check first, before any I/O: a known kind, an expiry, at least one change, each
+// target changed once, and every change from and to a full, valid record. It wraps
+// [ErrInvalid]. It does not check the seal: only [Switcher.Apply], which holds the key,
+// can.
+func (p *Plan) Validate() error {
 	if p == nil {
-		return fmt.Errorf("%w: nil plan", ErrInvalid)
+		return fmt.Errorf("%w: no plan (null)", ErrInvalid)
+	}
+	name := "plan"
+	if p.ID != "" {
+		name += " " + p.ID
 	}
 	if p.Kind != KindFailover && p.Kind != KindFailback {
-		return fmt.Errorf("%w: plan %s: unknown kind %q", ErrInvalid, p.ID, p.Kind)
+		return fmt.Errorf("%w: %s: unknown kind %q (want %s or %s)", ErrInvalid, name, p.Kind, KindFailover, KindFailback)
 	}
-	if p.ExpiresAt.IsZero() {
-		return fmt.Errorf("%w: plan %s has no expiry", ErrInvalid, p.ID)
+	if p.ID == "" {
+		return fmt.Errorf("%w: %s has no ID", ErrInvalid, name)
+	}
+	if p.CreatedAt.IsZero() || p.ExpiresAt.IsZero() {
+		return fmt.Errorf("%w: %s has no creation or expiry time", ErrInvalid, name)
 	}
 	if len(p.Changes) == 0 {
-		return fmt.Errorf("%w: plan %s has no changes", ErrInvalid, p.ID)
+		return fmt.Errorf("%w: %s has no changes", ErrInvalid, name)
 	}
 	seen := map[string]bool{}
 	for _, c := range p.Changes {
+		if c.Target == "" {
+			return fmt.Errorf("%w: %s has a change without a target", ErrInvalid, name)
+		}
 		if seen[c.Target] {
-			return fmt.Errorf("%w: plan %s changes target %s twice", ErrInvalid, p.ID, c.Target)
+			return fmt.Errorf("%w: %s changes target %s twice", ErrInvalid, name, c.Target)
 		}
 		seen[c.Target] = true
 		// Never leave a name without a target: every change writes a full record.
-		if err := c.To.validate("plan " + p.ID + " change to " + c.FQDN); err != nil {
+		if err := c.To.validate(name + " change to " + c.FQDN); err != nil {
 			return err
 		}
-		if err := c.From.validate("plan " + p.ID + " change from " + c.FQDN); err != nil {
+		if err := c.From.validate(name + " change from " + c.FQDN); err != nil {
 			return err
 		}
 		if c.To.TTL <= 0 {
-			return fmt.Errorf("%w: plan %s change to %s has no TTL", ErrInvalid, p.ID, c.FQDN)
+			return fmt.Errorf("%w: %s change to %s has no TTL", ErrInvalid, name, c.FQDN)
 		}
 		if err := c.Change().Validate(); err != nil {
-			return fmt.Errorf("%w: plan %s: %w", ErrInvalid, p.ID, err)
+			return fmt.Errorf("%w: %s: %w", ErrInvalid, name, err)
+		}
+		if p.Kind == KindFailback && c.Restores == nil {
+			return fmt.Errorf("%w: %s: failback of %s names no journal entry to undo", ErrInvalid, name, c.FQDN)
 		}
 	}
-	if fingerprint(p.Changes) != p.Fingerprint {
-		return fmt.Errorf("%w: plan %s: fingerprint does not match its observed records (edited?)", ErrStalePlan, p.ID)
-	}
 	return nil
+}
+
+// DecodePlan reads one plan, as JSON, from r — a plan saved to a file — and validates
+// it ([Plan.Validate]): "null", "{}", a plan without changes, or anything after the plan
+// is refused with [ErrInvalid]. Whether the plan may be applied is [Switcher.Apply]'s to
+// decide.
+func DecodePlan(r io.Reader) (*Plan, error) {
+	dec := json.NewDecoder(r)
+	var p *Plan
+	if err := dec.Decode(&p); err != nil {
+		return nil, fmt.Errorf("%w: decoding plan: %w", ErrInvalid, err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("%w: decoding plan: data after the plan", ErrInvalid)
+	}
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	return p, nil
 }

@@ -111,7 +111,9 @@ func (s *Switcher) PlanFailover(ctx context.Context, req FailoverRequest) (*Plan
 	if req.Force {
 		p.Force = &Force{Reason: req.ForceReason, Overrode: overrode}
 	}
-	s.seal(p)
+	if err := s.seal(p); err != nil {
+		return nil, fmt.Errorf("planning failover: %w", err)
+	}
 	return p, nil
 }
 
@@ -130,11 +132,18 @@ func (s *Switcher) fresh(h HealthStatus) error {
 	return nil
 }
 
-// seal stamps the observation time, fingerprint and ID.
-func (s *Switcher) seal(p *Plan) {
+// seal stamps the observation time, fingerprint and ID, and seals the plan with the
+// switcher's key.
+func (s *Switcher) seal(p *Plan) error {
 	p.Evidence.ObservedAt = s.clock.Now()
 	p.Fingerprint = fingerprint(p.Changes)
 	p.ID = planID(p.Kind, p.CreatedAt, p.Fingerprint)
+	key, err := s.planKey()
+	if err != nil {
+		return err
+	}
+	p.Seal = planMAC(key, p)
+	return nil
 }
 
 // observe reads the one address record of a target and returns a change whose From is

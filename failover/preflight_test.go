@@ -94,7 +94,7 @@ func TestForcedPlanRecordsItself(t *testing.T) {
 		t.Fatal(err)
 	}
 	entries, _ := w.journal.Entries(ctx(t))
-	if len(entries) != 1 || entries[0].Force == nil || entries[0].Force.Reason != req.ForceReason {
+	if len(entries) != 2 || entries[1].Force == nil || entries[1].Force.Reason != req.ForceReason {
 		t.Errorf("journal = %+v, want the force recorded", entries)
 	}
 	if ev := w.audit.all(); len(ev) != 1 || !ev[0].Forced {

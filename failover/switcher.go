@@ -3,6 +3,7 @@ package failover
 import (
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 )
 
@@ -60,6 +61,10 @@ type Switcher struct {
 	verifyTimeout  time.Duration
 	verifyInterval time.Duration
 	lookup         LookupFunc
+
+	keyMu   sync.Mutex
+	key     []byte // nil until first use when keyPath is set
+	keyPath string
 }
 
 // Option configures a [Switcher].
@@ -172,6 +177,9 @@ func NewSwitcher(targets []Target, opts ...Option) (*Switcher, error) {
 	}
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
+	}
+	if fj, ok := s.journal.(*FileJournal); ok && s.key == nil && s.keyPath == "" {
+		s.keyPath = PlanKeyFile(fj.path)
 	}
 	return s, nil
 }

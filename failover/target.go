@@ -44,6 +44,13 @@ func (v Value) validate(what string) error {
 	if err := dns.ValidateRecord(dns.Record{Name: dns.Apex, Type: v.Type, Value: v.Value, TTL: v.TTL}); err != nil {
 		return fmt.Errorf("%w: %s: %w", ErrInvalid, what, err)
 	}
+	// 999.1.1.1 is a mistyped address, not a host name: no top-level domain is numeric.
+	if strings.EqualFold(v.Type, dns.TypeCNAME) {
+		name := strings.TrimSuffix(v.Value, ".")
+		if last := name[strings.LastIndexByte(name, '.')+1:]; last != "" && strings.Trim(last, "0123456789") == "" {
+			return fmt.Errorf("%w: %s: CNAME %q ends in a numeric label (an IP address?)", ErrInvalid, what, v.Value)
+		}
+	}
 	return nil
 }
 

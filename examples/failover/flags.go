@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -84,7 +85,7 @@ func parse(args []string, stderr io.Writer) (*config, error) {
 	fs.DurationVar(&c.verifyInterval, "verify-interval", failover.DefaultVerifyInterval, "pause between two verification queries")
 	fs.DurationVar(&c.planTTL, "plan-ttl", failover.DefaultPlanTTL, "how long a plan stays valid")
 	fs.DurationVar(&c.rpo, "rpo", 0, "failover: refuse when replication lag exceeds this budget (0: no budget); the lag is read from Harbor's API and ACR EE")
-	fs.StringVar(&c.harborUser, "harbor-user", "admin", "with -rpo: Harbor API user (password from $HARBOR_PASSWORD)")
+	fs.StringVar(&c.harborUser, "harbor-user", orDefault(os.Getenv("HARBOR_USERNAME"), "admin"), "with -rpo: Harbor API user, default $HARBOR_USERNAME or admin (password from $HARBOR_PASSWORD)")
 	fs.StringVar(&c.projects, "projects", "", "with -rpo: comma-separated Harbor projects replicated (empty: all)")
 	fs.StringVar(&c.namespace, "namespace", "", "with -rpo: ACR EE namespace replicated into (default: the only project)")
 	fs.IntVar(&c.flatten, "flatten", 1, "with -rpo: Harbor's dest_namespace_replace_count (-1 flattens all, 0 none)")
@@ -184,6 +185,9 @@ func (c *config) validate() error {
 	if c.yes && c.journal == "" {
 		return errors.New("-journal FILE is required to write (failback reads it)")
 	}
+	if err := c.validatePlanFiles(); err != nil {
+		return err
+	}
 	if c.force && strings.TrimSpace(c.reason) == "" {
 		return errors.New("-force needs -reason")
 	}
@@ -228,6 +232,39 @@ func (c *config) validate() error {
 	}
 	c.primary = v
 	return nil
+}
+
+// validatePlanFiles checks -out and -plan: both need -journal, whose plan key seals
+// the plan, and -out must not overwrite the journal, its key or the plan being read.
+func (c *config) validatePlanFiles() error {
+	if c.out == "" && c.plan == "" {
+		return nil
+	}
+	if c.journal == "" {
+		return errors.New("-out and -plan need -journal FILE: a saved plan is sealed with the key kept next to the journal")
+	}
+	if c.out == "" {
+		return nil
+	}
+	for _, f := range []struct{ flag, path string }{{"-journal", c.journal}, {"-journal's plan key", failover.PlanKeyFile(c.journal)}, {"-plan", c.plan}} {
+		if f.path != "" && samePath(c.out, f.path) {
+			return fmt.Errorf("-out %s names the %s file: choose another file for the plan", c.out, f.flag)
+		}
+	}
+	return nil
+}
+
+// samePath reports whether a and b name one file: the same path once cleaned and made
+// absolute, or (when both exist) the same file through a link.
+func samePath(a, b string) bool {
+	aa, err1 := filepath.Abs(a)
+	ab, err2 := filepath.Abs(b)
+	if err1 == nil && err2 == nil && aa == ab {
+		return true
+	}
+	fa, err1 := os.Stat(a)
+	fb, err2 := os.Stat(b)
+	return err1 == nil && err2 == nil && os.SameFile(fa, fb)
 }
 
 // validateWatch checks the daemon's flags: -watch fails over (and, with -auto-failback,
@@ -302,11 +339,26 @@ func parsePrimary(s string) (failover.Value, error) {
 		}
 		return failover.Value{Type: dns.TypeAAAA, Value: a.String()}, nil
 	}
+	if looksNumeric(s) {
+		// 999.1.1.1 is a mistyped address, not a host name: no top-level domain is numeric.
+		return failover.Value{}, fmt.Errorf("-primary %q is not a valid IP address (and a host name cannot end in a numeric label)", s)
+	}
 	v := failover.Value{Type: dns.TypeCNAME, Value: strings.TrimSuffix(s, ".")}
 	return v, checkValue(v)
 }
 
+// looksNumeric reports whether a host name's last label is all digits, as in a
+// mistyped IPv4 address.
+func looksNumeric(s string) bool {
+	s = strings.TrimSuffix(s, ".")
+	last := s[strings.LastIndexByte(s, '.')+1:]
+	return last != "" && strings.Trim(last, "0123456789") == ""
+}
+
 func checkValue(v failover.Value) error {
+	if v.Type == dns.TypeCNAME && looksNumeric(v.Value) {
+		return fmt.Errorf("-primary CNAME %q: a host name cannot end in a numeric label", v.Value)
+	}
 	if err := dns.ValidateRecord(dns.Record{Name: dns.Apex, Type: v.Type, Value: v.Value}); err != nil {
 		return fmt.Errorf("-primary %s %q: %w", v.Type, v.Value, err)
 	}

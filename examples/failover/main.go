@@ -36,16 +36,21 @@
 //	    -vpc vpc-bbbbb -region cn-hangzhou -harbor https://harbor.example.com \
 //	    -journal /var/lib/regdr/failover.jsonl -reason "harbor recovered" -yes
 //
-// Reviewing first: -dry-run prints the plan and exits; -out FILE saves it (JSON), and
-// -plan FILE -yes applies exactly that plan later — refused as stale if a record changed
-// since it was planned or the plan is older than -plan-ttl.
+// Reviewing first: -dry-run prints the plan and exits; -out FILE saves it (JSON, written
+// atomically; never the -journal file), and -plan FILE -yes applies exactly that plan
+// later — refused as stale if a record changed since it was planned or the plan is older
+// than -plan-ttl, and as altered if the file was edited. Both need -journal: a saved plan
+// is sealed (HMAC-SHA256) with the key kept next to the journal, in FILE.key (created
+// mode 0600 by the first -out). A plan file is validated before anything else: "{}",
+// "null" or a plan without changes is refused.
 //
-// Holding a failover to an RPO: -rpo 15m compares Harbor (its API, as -harbor-user with
-// $HARBOR_PASSWORD; -projects, -namespace, -flatten as the policy has them) with ACR EE
+// Holding a failover to an RPO: -rpo 15m compares Harbor (its API, as -harbor-user —
+// default $HARBOR_USERNAME, else admin — with $HARBOR_PASSWORD; -projects, -namespace, -flatten as the policy has them) with ACR EE
 // and refuses when the oldest missing artifact is older. In a real outage Harbor cannot be
 // listed, so keep a lag report from while it was up — `examples/verify -json > lag.json`
 // on a schedule — and pass -lag-file lag.json: it stands in, aged by the time since it was
-// measured, up to -lag-max-age. -force -reason "…" overrides the lag check, on the record.
+// measured, up to -lag-max-age; a report dated more than 5 minutes in the future (a
+// skewed clock) is refused. -force -reason "…" overrides the lag check, on the record.
 //
 // As a daemon, -watch runs the failover package's Monitor until SIGINT or SIGTERM (exit 0):
 // both registries are probed once every -interval, Harbor is failed over once it has been
@@ -86,6 +91,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/regdr/regdr/failover"
@@ -125,8 +131,18 @@ func runWith(ctx context.Context, args []string, stdout, stderr io.Writer, h hoo
 	}
 	r := &runner{c: c, out: steps, stdout: stdout, clock: h.clock}
 	if err := r.run(ctx); err != nil {
-		fmt.Fprintln(stderr, "failover:", err)
+		fmt.Fprintln(stderr, prefixed(err))
 		return 1
 	}
 	return 0
+}
+
+// prefixed is the error's one line, named after the program once: the failover
+// package's sentinels already begin with "failover: ".
+func prefixed(err error) string {
+	msg := err.Error()
+	if !strings.HasPrefix(msg, "failover: ") {
+		msg = "failover: " + msg
+	}
+	return msg
 }

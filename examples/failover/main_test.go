@@ -56,6 +56,15 @@ func TestMain(m *testing.M) {
 	for _, k := range []string{"ALIBABA_CLOUD_SECURITY_TOKEN", "ALIBABA_CLOUD_PROFILE", "ALIBABA_CLOUD_ROLE_ARN", "ALIBABA_CLOUD_OIDC_TOKEN_FILE", "ALIBABA_CLOUD_CREDENTIALS_FILE", "HARBOR_PASSWORD"} {
 		os.Unsetenv(k)
 	}
+	// The signal test runs the real main in a child process of the test binary.
+	if args := os.Getenv(mainArgsEnv); args != "" {
+		var a []string
+		if err := json.Unmarshal([]byte(args), &a); err != nil {
+			panic(err)
+		}
+		os.Args = append([]string{"failover"}, a...)
+		main()
+	}
 	code := m.Run()
 	os.RemoveAll(home)
 	os.Exit(code)
@@ -305,8 +314,8 @@ func TestPrivateZoneFailoverAndFailback(t *testing.T) {
 	if got := lookup(t, w.vpcResolver, zoneName, "CNAME"); !slices.Equal(got, []string{acrDomain}) {
 		t.Errorf("%s CNAME through the VPC resolver = %v, want %s", zoneName, got, acrDomain)
 	}
-	if n := lines(t, w.journal()); n != 1 {
-		t.Errorf("journal has %d entries, want 1", n)
+	if n := lines(t, w.journal()); n != 2 {
+		t.Errorf("journal has %d entries, want 2 (intent and outcome)", n)
 	}
 
 	// Running it again changes nothing.
@@ -323,7 +332,7 @@ func TestPrivateZoneFailoverAndFailback(t *testing.T) {
 	if code, out, errOut := cli(t, append(back, "-min-dwell", "0", "-dry-run")...); code != 0 || !strings.Contains(out, "-> A "+harborIP+" ttl 60") {
 		t.Errorf("failback dry run: exit %d, want 0 with the restore planned:\n%s\n%s", code, out, errOut)
 	}
-	if n := lines(t, w.journal()); n != 1 || w.pzRecord(t, w.recB.ID).Type != "CNAME" {
+	if n := lines(t, w.journal()); n != 2 || w.pzRecord(t, w.recB.ID).Type != "CNAME" {
 		t.Errorf("the failback dry run wrote: journal has %d entries", n)
 	}
 	if code, _, errOut := cli(t, append(back, "-yes")...); code != 1 || !strings.Contains(errOut, "minimum dwell") {
@@ -342,8 +351,8 @@ func TestPrivateZoneFailoverAndFailback(t *testing.T) {
 	if got := lookup(t, w.vpcResolver, zoneName, "A"); !slices.Equal(got, []string{harborIP}) {
 		t.Errorf("%s A through the VPC resolver = %v, want %s", zoneName, got, harborIP)
 	}
-	if n := lines(t, w.journal()); n != 2 {
-		t.Errorf("journal has %d entries, want 2", n)
+	if n := lines(t, w.journal()); n != 4 {
+		t.Errorf("journal has %d entries, want 4 (two writes, write-ahead)", n)
 	}
 	if code, _, errOut := cli(t, append(back, "-min-dwell", "0", "-yes")...); code != 1 || !strings.Contains(errOut, "no failover in the journal") {
 		t.Errorf("second failback: exit %d, want 1 (nothing to fail back):\n%s", code, errOut)
@@ -454,7 +463,7 @@ func TestSavedPlan(t *testing.T) {
 	w := newWorld(t)
 	w.harborDown.Store(true)
 	planFile := filepath.Join(w.dir, "plan.json")
-	if code, out, errOut := cli(t, w.solutionA("-dry-run", "-out", planFile)...); code != 0 || !strings.Contains(out, "plan saved to "+planFile) {
+	if code, out, errOut := cli(t, w.solutionA("-dry-run", "-out", planFile, "-journal", w.journal())...); code != 0 || !strings.Contains(out, "plan saved to "+planFile) {
 		t.Fatalf("dry run -out exit %d:\n%s\n%s", code, out, errOut)
 	}
 	hand := w.recB
@@ -468,6 +477,9 @@ func TestSavedPlan(t *testing.T) {
 	}
 	if got := w.pzRecord(t, w.recB.ID); got != hand || w.pz.CallCount("UpdateZoneRecord") != 0 {
 		t.Errorf("a stale plan was written: record %+v", got)
+	}
+	if exists(w.journal()) {
+		t.Error("a refused apply left a journal file behind")
 	}
 
 	if err := w.pz.SetRecord(w.recB); err != nil {
@@ -561,6 +573,11 @@ func TestBadFlags(t *testing.T) {
 		"failback primary":     {"-failback", "-solution", "public", "-zone", "z", "-region", "r", "-harbor", "h.example", "-journal", "j", "-primary", "1.2.3.4"},
 		"failback min-healthy": {"-failback", "-solution", "public", "-zone", "z", "-region", "r", "-harbor", "h.example", "-journal", "j", "-probes", "3"},
 		"extra argument":       append(a, "now"),
+		"out without journal":  append(a, "-dry-run", "-out", "plan.json"),
+		"plan without journal": append(a, "-plan", "plan.json"),
+		"out is the journal":   append(a, "-dry-run", "-journal", "j.jsonl", "-out", "./j.jsonl"),
+		"primary 999.1.1.1":    {"-solution", "public", "-zone", "z", "-region", "r", "-instance", "i", "-acr", "a.example", "-primary", "999.1.1.1"},
+		"primary CNAME:1.2.3":  {"-solution", "public", "-zone", "z", "-region", "r", "-instance", "i", "-acr", "a.example", "-primary", "CNAME:1.2.3"},
 	}
 	for name, args := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -1,15 +1,12 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"net/http"
 	"os"
 	"strings"
@@ -150,10 +147,15 @@ func (r *runner) lagReporter() (*failover.LastKnownLag, error) {
 			return nil, fmt.Errorf("-lag-file: %w", err)
 		}
 		var rep replication.LagReport
-		if err := json.Unmarshal(b, &rep); err != nil || rep.CheckedAt.IsZero() {
-			return nil, fmt.Errorf("-lag-file %s is not a lag report from examples/verify -json (%v)", c.lagFile, err)
+		if err := json.Unmarshal(b, &rep); err != nil {
+			return nil, fmt.Errorf("-lag-file %s is not a lag report from examples/verify -json: %w", c.lagFile, err)
 		}
-		lk.Seed(failover.Lag(rep.Summary()))
+		if rep.CheckedAt.IsZero() {
+			return nil, fmt.Errorf("-lag-file %s is not a lag report from examples/verify -json: it has no checked_at", c.lagFile)
+		}
+		if err := lk.Seed(failover.Lag(rep.Summary())); err != nil {
+			return nil, fmt.Errorf("-lag-file %s: %w", c.lagFile, err)
+		}
 		r.step("last known replication lag (%s): %s, measured %s", c.lagFile, rep.String(), rep.CheckedAt.UTC().Format(time.RFC3339))
 	}
 	if c.harborURL == "" {
@@ -193,37 +195,4 @@ func (r *runner) lagReporter() (*failover.LastKnownLag, error) {
 		return failover.Lag(s), err
 	})
 	return lk, nil
-}
-
-// readJournal reads the journal file's entries without opening it for writing (a
-// missing file holds none). A partial last line — a crash mid-append — is ignored, as
-// FileJournal does.
-func readJournal(path string) ([]failover.JournalEntry, error) {
-	if path == "" {
-		return nil, nil
-	}
-	b, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("reading the journal: %w", err)
-	}
-	if i := bytes.LastIndexByte(b, '\n'); i < len(b)-1 {
-		b = b[:i+1]
-	}
-	var entries []failover.JournalEntry
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	sc.Buffer(nil, 1<<20)
-	for n := 1; sc.Scan(); n++ {
-		if len(bytes.TrimSpace(sc.Bytes())) == 0 {
-			continue
-		}
-		var e failover.JournalEntry
-		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
-			return nil, fmt.Errorf("journal %s line %d: %w", path, n, err)
-		}
-		entries = append(entries, e)
-	}
-	return entries, sc.Err()
 }

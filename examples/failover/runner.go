@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/regdr/regdr/acr"
@@ -26,7 +28,8 @@ type runner struct {
 	out    io.Writer // one line per step
 	stdout io.Writer // the JSON plan with -json
 	acr    *acr.Client
-	clock  failover.Clock // nil: the wall clock
+	clock  failover.Clock  // nil: the wall clock
+	keyOpt failover.Option // the plan key of a one-shot run (nil: the switcher's default)
 
 	// -watch: the health last printed, so unchanged rounds stay quiet.
 	printed    bool
@@ -46,11 +49,24 @@ func (r *runner) run(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		// A saved plan was sealed with the key kept next to its journal.
+		if _, err := os.Stat(failover.PlanKeyFile(c.journal)); err != nil {
+			return fmt.Errorf("%w: no plan key %s: %s was not made with -journal %s", failover.ErrTamperedPlan, failover.PlanKeyFile(c.journal), c.plan, c.journal)
+		}
 		if (p.Kind == failover.KindFailback) != c.failback {
 			return fmt.Errorf("%s is a %s plan: run with%s -failback", c.plan, p.Kind, map[bool]string{true: "", false: "out"}[p.Kind == failover.KindFailback])
 		}
 		saved = p
 		r.step("plan %s read from %s", p.ID, c.plan)
+	}
+	// A plan saved (-out) or read (-plan) is sealed with the key kept next to the journal;
+	// one made and applied in this run needs no file: a key of its own does.
+	if c.out != "" || c.plan != "" {
+		r.keyOpt = failover.WithPlanKeyFile(failover.PlanKeyFile(c.journal))
+	} else {
+		key := make([]byte, failover.PlanKeySize)
+		rand.Read(key)
+		r.keyOpt = failover.WithPlanKey(key)
 	}
 	// The journal is read into memory for planning; the file is only opened for writing
 	// once a plan is confirmed, so a refused run leaves no file behind.
@@ -112,7 +128,7 @@ func (r *runner) openTarget(ctx context.Context) (failover.Target, []failover.Jo
 	if err != nil {
 		return failover.Target{}, nil, err
 	}
-	entries, err := readJournal(r.c.journal)
+	entries, err := failover.ReadJournalFile(r.c.journal)
 	if err != nil {
 		return failover.Target{}, nil, err
 	}
@@ -155,13 +171,8 @@ func (r *runner) target(ctx context.Context, p dns.Provider, z dns.Zone, entries
 	c := r.c
 	spec := failover.TargetSpec{Name: z.ID + "/" + c.record, Provider: p, Record: c.record, Primary: c.primary, Resolver: c.resolver}
 	if c.failback {
-		var last *failover.JournalEntry
-		for i := range entries {
-			if e := entries[i]; e.Target == spec.Name && e.Kind == failover.KindFailover {
-				last = &entries[i]
-			}
-		}
-		if last == nil {
+		last, ok := failover.FailoverToUndo(entries, spec.Name)
+		if !ok {
 			return failover.Target{}, fmt.Errorf("%w: %s holds no failover of %s", failover.ErrNothingToFailBack, c.journal, spec.Name)
 		}
 		r.step("journal %s: %s failed over by plan %s at %s", c.journal, last.FQDN, last.PlanID, last.At.Format("2006-01-02T15:04:05Z07:00"))
@@ -219,6 +230,9 @@ func (r *runner) switcher(t failover.Target, j failover.JournalStore) (*failover
 	if r.clock != nil {
 		opts = append(opts, failover.WithClock(r.clock))
 	}
+	if r.keyOpt != nil {
+		opts = append(opts, r.keyOpt)
+	}
 	return failover.NewSwitcher([]failover.Target{t}, opts...)
 }
 
@@ -266,7 +280,7 @@ func (r *runner) printPlan(p *failover.Plan) error {
 		if err != nil {
 			return err
 		}
-		if err := os.WriteFile(r.c.out, append(b, '\n'), 0o600); err != nil {
+		if err := writeFileAtomic(r.c.out, append(b, '\n')); err != nil {
 			return fmt.Errorf("saving the plan: %w", err)
 		}
 		r.step("plan saved to %s", r.c.out)
@@ -317,14 +331,45 @@ func (r *runner) report(t failover.Target, res *failover.Result) {
 	}
 }
 
+// readPlan reads and validates a saved plan before anything else is done: "null", "{}"
+// or a plan without changes are refused here. Its seal is checked by Apply.
 func readPlan(path string) (*failover.Plan, error) {
-	b, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("reading the plan: %w", err)
 	}
-	var p failover.Plan
-	if err := json.Unmarshal(b, &p); err != nil {
+	defer f.Close()
+	p, err := failover.DecodePlan(f)
+	if err != nil {
 		return nil, fmt.Errorf("reading the plan %s: %w", path, err)
 	}
-	return &p, nil
+	return p, nil
+}
+
+// writeFileAtomic writes b to path through a temporary file in the same directory,
+// synced and renamed over path: a reader never sees half a plan, and a failure leaves
+// whatever path held.
+func writeFileAtomic(path string, b []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	_, err = f.Write(b)
+	if err == nil {
+		err = f.Chmod(0o600)
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+	}
+	return err
 }

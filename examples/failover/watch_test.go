@@ -142,8 +142,8 @@ func TestWatchFailsOverWithYes(t *testing.T) {
 	if got := lookup(t, w.vpcResolver, zoneName, "CNAME"); !slices.Equal(got, []string{acrDomain}) {
 		t.Errorf("%s CNAME through the VPC resolver = %v, want %s", zoneName, got, acrDomain)
 	}
-	if n := lines(t, w.journal()); n != 1 {
-		t.Errorf("journal has %d entries, want 1", n)
+	if n := lines(t, w.journal()); n != 2 {
+		t.Errorf("journal has %d entries, want 2 (intent and outcome)", n)
 	}
 	d.round() // still down: already failed over, nothing more to do
 	if n := w.pz.CallCount("UpdateZoneRecord"); n != 1 {
@@ -228,8 +228,8 @@ func TestWatchAutoFailbackHoldDown(t *testing.T) {
 	if got := w.pzRecord(t, w.recB.ID); got != w.recB {
 		t.Errorf("after the hold-down the record is %+v, want the original %+v", got, w.recB)
 	}
-	if n := lines(t, w.journal()); n != 2 {
-		t.Errorf("journal has %d entries, want 2", n)
+	if n := lines(t, w.journal()); n != 4 {
+		t.Errorf("journal has %d entries, want 4 (two writes, write-ahead)", n)
 	}
 	code, out, errOut := d.stop()
 	if code != 0 || !strings.Contains(out, "applied failback") || !strings.Contains(out, "hold-down: failback") {

@@ -507,8 +507,15 @@ func (s *story) failback(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if len(entries) != 2 {
-		return fmt.Errorf("the journal holds %d entries, want the failover and the failback", len(entries))
+	// The journal is write-ahead: an intent before each write, its outcome after.
+	written := 0
+	for _, e := range entries {
+		if e.Outcome == failover.OutcomeWritten {
+			written++
+		}
+	}
+	if written != 2 {
+		return fmt.Errorf("the journal holds %d written entries, want the failover and the failback", written)
 	}
 
 	answer, err := s.client.resolve(ctx)
