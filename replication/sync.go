@@ -86,23 +86,23 @@ type Syncer struct {
 // NewSyncer returns a Syncer from src to dst. It does no I/O.
 func NewSyncer(src, dst SyncEndpoint, opts SyncOptions) (*Syncer, error) {
 	if src.Registry == "" || dst.Registry == "" {
-		return nil, errors.New("sync: source and destination registries are required")
+		return nil, errors.New("creating syncer: source and destination registries are required")
 	}
 	for _, ep := range []SyncEndpoint{src, dst} {
 		if _, err := ep.registry(); err != nil {
-			return nil, fmt.Errorf("sync: %w", err)
+			return nil, fmt.Errorf("creating syncer: %w", err)
 		}
 		// Explicit credentials are known without I/O: refuse now, not at the first request.
 		// Keychain credentials are checked when the registry is first reached.
 		scheme, host, _ := syncSchemeOf(ep.Registry, ep.PlainHTTP)
 		if err := syncCheckCleartext(scheme, host, ep.Auth != nil && ep.Auth != authn.Anonymous, ep.AllowPlainHTTPCredentials); err != nil {
-			return nil, fmt.Errorf("sync: %w", err)
+			return nil, fmt.Errorf("creating syncer: %w", err)
 		}
 	}
 	switch opts.Referrers {
 	case SyncReferrersAll, SyncReferrersNew, SyncReferrersNone:
 	default:
-		return nil, fmt.Errorf("sync: unknown referrers mode %q", opts.Referrers)
+		return nil, fmt.Errorf("creating syncer: unknown referrers mode %q", opts.Referrers)
 	}
 	if opts.Jobs <= 0 {
 		opts.Jobs = 4
