@@ -1,6 +1,7 @@
 package replication
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -73,4 +74,52 @@ func TestSyncCheckCleartext(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Whatever a user types as a registry, with a password in it, no error, String, GoString or
+// JSON shows the password.
+func FuzzSyncEndpointRedacts(f *testing.F) {
+	for _, s := range []string{"harbor.example.com", "http://10.0.0.5:80", "https://[::1]:5000/", "ftp://x", "a@b@c", "://@", ""} {
+		f.Add(s, "pa:ss/w@rd")
+	}
+	f.Fuzz(func(t *testing.T, registry, password string) {
+		// Printable ASCII without quotes or backslashes: %q and JSON show it as is, so a
+		// search for the password in the output means what it says.
+		for _, r := range registry + password {
+			if r <= ' ' || r > '~' || r == '"' || r == '\\' {
+				return
+			}
+		}
+		password = "Zq9" + password // text no message of ours holds
+		// The password goes where a user would put it: user:password@ before the host.
+		scheme, rest, ok := strings.Cut(registry, "://")
+		addr := "admin:" + password + "@" + registry
+		if ok {
+			addr = scheme + "://admin:" + password + "@" + rest
+		}
+		ep := SyncEndpoint{Registry: addr}
+		var outs []string
+		if _, _, err := syncSchemeOf(addr, false); err != nil {
+			outs = append(outs, err.Error())
+		}
+		if _, err := ep.registry(); err != nil {
+			outs = append(outs, err.Error())
+		}
+		b, err := ep.MarshalJSON()
+		var j struct{ Registry string }
+		if err != nil || json.Unmarshal(b, &j) != nil {
+			t.Fatalf("MarshalJSON(%q) = %s, %v", addr, b, err)
+		}
+		outs = append(outs, ep.String(), ep.GoString(), j.Registry, ep.LogValue().String())
+		for _, o := range outs {
+			// Unless the rest of the address holds the same text (then it is shown as the
+			// scheme or host, not as the password).
+			if strings.Contains(o, password) && !strings.Contains(strings.Replace(addr, "admin:"+password+"@", "[REDACTED]@", 1), password) {
+				t.Fatalf("%q shows the password %q: %s", addr, password, o)
+			}
+		}
+		if _, _, err := syncSchemeOf(addr, false); err == nil {
+			t.Fatalf("syncSchemeOf(%q) accepted credentials", addr)
+		}
+	})
 }
