@@ -167,3 +167,20 @@ func TestInterruptedRunSummarises(t *testing.T) {
 		t.Errorf("stdout has no summary:\n%s", out.String())
 	}
 }
+
+// -harbor over plain HTTP to a host off loopback would send $HARBOR_PASSWORD in clear: it
+// is refused before any request (harbor.invalid never resolves, so nothing could be dialed).
+func TestHarborPasswordNotSentInClear(t *testing.T) {
+	t.Setenv("HARBOR_USERNAME", "admin")
+	t.Setenv("HARBOR_PASSWORD", "SECRET-harbor")
+	for _, args := range [][]string{
+		{"-harbor", "-src", "http://harbor.invalid", "-dst", "127.0.0.1:1"},
+		{"-harbor", "-src", "harbor.invalid:8080", "-dst", "127.0.0.1:1", "-plain-http"},
+	} {
+		var out, errOut bytes.Buffer
+		code := run(context.Background(), args, &out, &errOut)
+		if code != 2 || !strings.Contains(errOut.String(), "refusing to send credentials over plain HTTP") || strings.Contains(errOut.String(), "SECRET") {
+			t.Errorf("sync %q: exit %d, stderr %q; want 2 and a refusal", args, code, errOut.String())
+		}
+	}
+}
