@@ -68,7 +68,12 @@
 // once, mounts blobs the destination already holds in another repository, never pushes a
 // manifest before its blobs, and retries 5xx, 429 (honouring Retry-After), 408, resets
 // and truncated bodies ([SyncRetry]). Apply after an interruption re-sends only what is
-// missing. A no-op re-sync moves no blob bytes. The benchmarks in this package
+// missing. A no-op re-sync moves no blob bytes. A registry is reached over HTTPS — loopback
+// and private addresses included — unless its address says http:// or PlainHTTP is set,
+// with no fallback either way; credentials go over plain HTTP only to loopback, or with
+// AllowPlainHTTPCredentials. Without Override, a destination tag is looked at again right
+// before each manifest push, and one that someone pushed to since the plan is left alone
+// ([ErrSyncTagChanged]). The benchmarks in this package
 // (BenchmarkSyncCopy against crane.Copy and remote.MultiWrite, BenchmarkSyncNoop,
 // BenchmarkSyncLargeLayer, BenchmarkLimiterAccuracy) measure these claims:
 //
@@ -80,14 +85,15 @@
 // [ErrHarborEndpoint], [ErrHarborNamespace], [ErrHarborSecret], [ErrHarborExecution] and
 // [ErrHarborIncomplete] for Harbor-managed replication; [ErrSyncDigestMismatch],
 // [ErrSyncNotVerified], [ErrSyncConflict], [ErrSyncStalePlan], [ErrSyncPlanMismatch] and
-// [ErrSyncInvalidPlan] for the sync engine; [ErrInvalidName], [ErrCollision], [ErrFlatten] and
+// [ErrSyncInvalidPlan], [ErrSyncTagChanged], [ErrSyncPlainHTTPCredentials], [ErrSyncScheme] and
+// [ErrSyncEndpoint] for the sync engine; [ErrInvalidName], [ErrCollision], [ErrFlatten] and
 // [ErrInvalidPattern] for names and filters. The typed errors [HarborActionError] (the
 // action that failed and what was done before it), [HarborExecutionError] (the tasks that
 // failed), [SyncHTTPError] (a registry's answer), [NameError] and [CollisionError] carry
 // the details; Harbor's and ACR's own sentinels (harbor.ErrUnauthorized, acr.ErrNotFound…)
 // stay matchable. No secret — the endpoint's registry password, registry credentials —
 // appears in a plan, a report, a log record or an error: [HarborSetup], [HarborPlan] and
-// [SyncEndpoint] redact them in String and JSON, so a plan read back from JSON needs
+// [SyncEndpoint] (and a [Syncer]) redact them in String, %#v, slog and JSON, so a plan read back from JSON needs
 // [HarborApplyOptions].AccessSecret again.
 //
 // # Concurrency

@@ -62,8 +62,8 @@ func newExampleWorld() *exampleWorld {
 		Projects: []string{"test-project"},
 		Endpoint: replication.HarborEndpoint{Name: "acr-ee", URL: reg.URL, AccessKey: "dr-login", AccessSecret: "registry-password"},
 	}
-	w.harborRegistry = replication.SyncEndpoint{Registry: strings.TrimPrefix(hs.URL, "http://"), Auth: admin}
-	w.acrRegistry = replication.SyncEndpoint{Registry: strings.TrimPrefix(reg.URL, "http://"),
+	w.harborRegistry = replication.SyncEndpoint{PlainHTTP: true, Registry: strings.TrimPrefix(hs.URL, "http://"), Auth: admin}
+	w.acrRegistry = replication.SyncEndpoint{PlainHTTP: true, Registry: strings.TrimPrefix(reg.URL, "http://"),
 		Auth: &authn.Basic{Username: "dr-login", Password: "registry-password"}}
 	return w
 }

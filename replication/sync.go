@@ -1,12 +1,15 @@
 package replication
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/google/go-containerregistry/pkg/authn"
 )
 
 // SyncReferrers says which artifacts that refer to an image (signatures, SBOMs, attestations)
@@ -83,18 +86,23 @@ type Syncer struct {
 // NewSyncer returns a Syncer from src to dst. It does no I/O.
 func NewSyncer(src, dst SyncEndpoint, opts SyncOptions) (*Syncer, error) {
 	if src.Registry == "" || dst.Registry == "" {
-		return nil, errors.New("sync: source and destination registries are required")
+		return nil, errors.New("creating syncer: source and destination registries are required")
 	}
-	if _, err := src.registry(); err != nil {
-		return nil, err
-	}
-	if _, err := dst.registry(); err != nil {
-		return nil, err
+	for _, ep := range []SyncEndpoint{src, dst} {
+		if _, err := ep.registry(); err != nil {
+			return nil, fmt.Errorf("creating syncer: %w", err)
+		}
+		// Explicit credentials are known without I/O: refuse now, not at the first request.
+		// Keychain credentials are checked when the registry is first reached.
+		scheme, host, _ := syncSchemeOf(ep.Registry, ep.PlainHTTP)
+		if err := syncCheckCleartext(scheme, host, ep.Auth != nil && ep.Auth != authn.Anonymous, ep.AllowPlainHTTPCredentials); err != nil {
+			return nil, fmt.Errorf("creating syncer: %w", err)
+		}
 	}
 	switch opts.Referrers {
 	case SyncReferrersAll, SyncReferrersNew, SyncReferrersNone:
 	default:
-		return nil, fmt.Errorf("sync: unknown referrers mode %q", opts.Referrers)
+		return nil, fmt.Errorf("creating syncer: unknown referrers mode %q", opts.Referrers)
 	}
 	if opts.Jobs <= 0 {
 		opts.Jobs = 4
@@ -153,4 +161,42 @@ func (s *Syncer) logger() *slog.Logger {
 		return s.opts.Logger
 	}
 	return slog.New(slog.DiscardHandler)
+}
+
+// String names the two registries, never credentials.
+func (s *Syncer) String() string {
+	if s == nil || s.src == nil || s.dst == nil {
+		return "sync (no registries)"
+	}
+	return fmt.Sprintf("sync %s → %s", s.src.ep, s.dst.ep)
+}
+
+// Format prints the Syncer as String does under every verb, and for %#v as a Go-like value
+// of its two endpoints: a Syncer holds credentials, which fmt would otherwise print
+// field by field (%v of a pointer, or %s, which fmt does not send to String inside a struct).
+func (s *Syncer) Format(f fmt.State, verb rune) {
+	if verb == 'v' && f.Flag('#') && s != nil && s.src != nil && s.dst != nil {
+		fmt.Fprintf(f, "&replication.Syncer{Source: %#v, Destination: %#v}", s.src.ep, s.dst.ep)
+		return
+	}
+	fmt.Fprint(f, s.String())
+}
+
+// MarshalJSON writes the two endpoints, redacted.
+func (s *Syncer) MarshalJSON() ([]byte, error) {
+	if s == nil || s.src == nil || s.dst == nil {
+		return []byte("{}"), nil
+	}
+	return json.Marshal(struct {
+		Source      SyncEndpoint `json:"source"`
+		Destination SyncEndpoint `json:"destination"`
+	}{s.src.ep, s.dst.ep})
+}
+
+// LogValue is what slog records: the two endpoints, redacted.
+func (s *Syncer) LogValue() slog.Value {
+	if s == nil || s.src == nil || s.dst == nil {
+		return slog.GroupValue()
+	}
+	return slog.GroupValue(slog.Any("source", s.src.ep), slog.Any("destination", s.dst.ep))
 }

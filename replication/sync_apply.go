@@ -140,10 +140,42 @@ func (r *syncRun) item(ctx context.Context, it SyncItem) SyncResult {
 		res.Outcome, res.Err = SyncOutcomeFailed, fmt.Errorf("unknown action %q", it.Action)
 		return res
 	}
+	if it.Tag != "" && !r.s.opts.Override {
+		// The plan saw the tag absent (or already ours): someone may have pushed to it since,
+		// Harbor's event-based replication for one. Look again right before the push, and
+		// leave a newer image alone.
+		if err := r.checkTagFree(ctx, it); err != nil {
+			res.Outcome, res.Err = SyncOutcomeFailed, err
+			if errors.Is(err, ErrSyncConflict) {
+				res.Outcome = SyncOutcomeConflict
+			}
+			return res
+		}
+	}
 	if err := r.putManifest(ctx, it.Source, it.Dest, it.Digest, it.ref()); err != nil {
 		res.Outcome, res.Err = SyncOutcomeFailed, err
 	}
 	return res
+}
+
+// ErrSyncTagChanged: without Override, a destination tag came to hold another digest
+// between the plan and the push; it was left alone. It matches ErrSyncConflict too.
+var ErrSyncTagChanged = fmt.Errorf("%w since the plan", ErrSyncConflict)
+
+// checkTagFree refuses to push over a tag that now holds a digest other than the item's.
+func (r *syncRun) checkTagFree(ctx context.Context, it SyncItem) error {
+	if err := r.acquire(ctx); err != nil {
+		return err
+	}
+	defer r.release()
+	cur, found, err := r.s.dst.headManifest(ctx, it.Dest, it.Tag)
+	if err != nil {
+		return fmt.Errorf("checking %s before the push: %w", it.Ref(), err)
+	}
+	if found && cur != it.Digest {
+		return fmt.Errorf("%s holds %s, pushed since the plan: %w", it.Ref(), syncShort(cur), ErrSyncTagChanged)
+	}
+	return nil
 }
 
 // checkUnchanged refuses to overwrite a destination tag that moved since the plan.

@@ -1,6 +1,11 @@
 package replication_test
 
 import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -110,4 +115,87 @@ func TestSyncPlanJSONRoundTrip(t *testing.T) {
 		t.Error("String() is empty")
 	}
 	_ = testutil.Descriptor
+}
+
+// syncHookRT runs hook once, before the first request that matches, then passes every
+// request on: a "someone else" acting at a precise point of an Apply.
+type syncHookRT struct {
+	rt    http.RoundTripper
+	match func(*http.Request) bool
+	once  sync.Once
+	hook  func()
+}
+
+func (h *syncHookRT) RoundTrip(req *http.Request) (*http.Response, error) {
+	if h.match(req) {
+		h.once.Do(h.hook)
+	}
+	return h.rt.RoundTrip(req)
+}
+
+// A tag the plan saw absent at the destination, pushed by someone else before the copy's
+// manifest push, is not rolled back without Override: the item is a conflict
+// (ErrSyncTagChanged, an ErrSyncConflict) and the newer image stays. With Override it is
+// overwritten, as asked.
+func TestSyncLeavesATagPushedSinceThePlan(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name     string
+		override bool
+		// when the newer image lands: before Apply, or during it (first blob upload)
+		during  bool
+		wantOld bool
+	}{
+		{"between plan and apply", false, false, false},
+		{"during apply, before the manifest push", false, true, false},
+		{"with Override", true, true, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := newSyncGGCREnv(t)
+			old := e.fx.Image("old", 0, 1)
+			newer := e.fx.Image("newer", 2)
+			e.push(t, e.src.Host, map[string]any{"team/app:v1": old})
+			pushNewer := func() {
+				if err := testutil.Push(context.Background(), e.dst.Host, "team/app:v1", newer); err != nil {
+					t.Errorf("pushing the newer image: %v", err)
+				}
+			}
+			hook := &syncHookRT{rt: http.DefaultTransport, hook: func() {}, match: func(r *http.Request) bool {
+				return r.Method == http.MethodPost && strings.Contains(r.URL.Path, "/blobs/uploads/")
+			}}
+			if tc.during {
+				hook.hook = pushNewer
+			}
+			s := e.syncer(t, replication.SyncOptions{Override: tc.override}, hook)
+			ctx := syncTestCtx(t)
+			p, err := s.Plan(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tot := p.Totals(); tot.Copy != 1 {
+				t.Fatalf("plan = %v, want one copy", p)
+			}
+			if !tc.during {
+				pushNewer()
+			}
+			rep, err := s.Apply(ctx, p)
+			got := syncHeadDigest(t, e.dst.Host, "team/app:v1")
+			if tc.wantOld {
+				if err != nil || !rep.OK() || got != syncDigestOf(old) {
+					t.Fatalf("Apply with Override = %v, %v; destination %s, want the copied %s", rep, err, got, syncDigestOf(old))
+				}
+				return
+			}
+			if !errors.Is(err, replication.ErrSyncTagChanged) || !errors.Is(err, replication.ErrSyncConflict) {
+				t.Errorf("Apply error = %v, want ErrSyncTagChanged (an ErrSyncConflict)", err)
+			}
+			if rep.OK() || rep.Conflicts != 1 || rep.Results[0].Outcome != replication.SyncOutcomeConflict {
+				t.Errorf("report = %v, want one conflict", rep)
+			}
+			if got != syncDigestOf(newer) {
+				t.Errorf("destination team/app:v1 = %s, want the newer %s left alone (old: %s)", got, syncDigestOf(newer), syncDigestOf(old))
+			}
+		})
+	}
 }

@@ -66,10 +66,28 @@ func (c *syncClient) connect(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	scheme, host, err := syncSchemeOf(c.ep.Registry, c.ep.PlainHTTP)
+	if err != nil {
+		return err
+	}
+	if scheme == "http" && !c.ep.AllowPlainHTTPCredentials && !syncLoopback(host) {
+		auth, err := c.ep.authenticator()
+		if err != nil {
+			return err
+		}
+		has, err := syncHasCredentials(auth)
+		if err != nil {
+			return fmt.Errorf("resolving credentials for %s: %w", c.ep, err)
+		}
+		if err := syncCheckCleartext(scheme, host, has, false); err != nil {
+			return err
+		}
+	}
 	base := c.ep.Transport
 	if base == nil {
 		base = syncDefaultTransport
 	}
+	base = syncSchemeGuard{rt: base, host: host, scheme: scheme}
 	base = transport.NewUserAgent(NewTransport(syncCountingTransport{rt: base, n: &c.requests}, c.limiter), "regdr")
 	var pr *transport.Challenge
 	err = c.try(ctx, func() error {
@@ -78,7 +96,7 @@ func (c *syncClient) connect(ctx context.Context) error {
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("connecting to %s: %w", c.ep.Registry, err)
+		return fmt.Errorf("connecting to %s: %w", c.ep, err)
 	}
 	a.reg, a.base, a.pr, a.repos = reg, base, pr, map[string]*syncRepoRT{}
 	switch strings.ToLower(pr.Scheme) {
@@ -137,7 +155,7 @@ func (c *syncClient) repoTransport(ctx context.Context, repo string) (http.Round
 		return err
 	})
 	if e.err != nil {
-		e.err = fmt.Errorf("authenticating to %s for %s: %w", c.ep.Registry, scope, e.err)
+		e.err = fmt.Errorf("authenticating to %s for %s: %w", c.ep, scope, e.err)
 		a.mu.Lock()
 		delete(a.repos, repo) // let a later call try again
 		a.mu.Unlock()

@@ -39,8 +39,8 @@ func TestSyncAuthenticatesAndKeepsSecrets(t *testing.T) {
 
 	// Wrong password: the plan fails on the destination listing, without retrying and
 	// without the password in the error.
-	bad, err := replication.NewSyncer(replication.SyncEndpoint{Registry: src.Host},
-		replication.SyncEndpoint{Registry: dst.Host, Auth: &authn.Basic{Username: "robot", Password: "wrong-" + secret}},
+	bad, err := replication.NewSyncer(replication.SyncEndpoint{PlainHTTP: true, Registry: src.Host},
+		replication.SyncEndpoint{PlainHTTP: true, Registry: dst.Host, Auth: &authn.Basic{Username: "robot", Password: "wrong-" + secret}},
 		replication.SyncOptions{Clock: &testutil.ImmediateClock{}})
 	if err != nil {
 		t.Fatal(err)
@@ -49,8 +49,8 @@ func TestSyncAuthenticatesAndKeepsSecrets(t *testing.T) {
 		t.Errorf("Plan with a wrong password: %v", err)
 	}
 
-	s, err := replication.NewSyncer(replication.SyncEndpoint{Registry: src.Host},
-		replication.SyncEndpoint{Registry: dst.Host, Auth: &authn.Basic{Username: "robot", Password: secret}},
+	s, err := replication.NewSyncer(replication.SyncEndpoint{PlainHTTP: true, Registry: src.Host},
+		replication.SyncEndpoint{PlainHTTP: true, Registry: dst.Host, Auth: &authn.Basic{Username: "robot", Password: secret}},
 		replication.SyncOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -93,8 +93,8 @@ func TestSyncTokenAuthOneScopedTokenPerRepository(t *testing.T) {
 	}
 	pushed := len(srcAuth.Issued())
 	s, err := replication.NewSyncer(
-		replication.SyncEndpoint{Registry: src.Host, Auth: &authn.Basic{Username: "reader", Password: "r-secret"}},
-		replication.SyncEndpoint{Registry: dst.Host, Auth: &authn.Basic{Username: "robot", Password: "w-secret"}},
+		replication.SyncEndpoint{PlainHTTP: true, Registry: src.Host, Auth: &authn.Basic{Username: "reader", Password: "r-secret"}},
+		replication.SyncEndpoint{PlainHTTP: true, Registry: dst.Host, Auth: &authn.Basic{Username: "robot", Password: "w-secret"}},
 		replication.SyncOptions{})
 	if err != nil {
 		t.Fatal(err)

@@ -44,7 +44,7 @@ func BenchmarkSyncNoopHarborSource(b *testing.B) {
 		b.Fatal(err)
 	}
 	dst := testutil.NewDistribution(b, testutil.DistributionOptions{}, nil)
-	s, err := replication.NewSyncer(replication.SyncEndpoint{Registry: host, Auth: admin}, replication.SyncEndpoint{Registry: dst.Host},
+	s, err := replication.NewSyncer(replication.SyncEndpoint{PlainHTTP: true, Registry: host, Auth: admin}, replication.SyncEndpoint{PlainHTTP: true, Registry: dst.Host},
 		replication.SyncOptions{Jobs: syncBenchJobs, Source: &replication.HarborSyncSource{Harbor: hc}})
 	if err != nil {
 		b.Fatal(err)

@@ -57,7 +57,7 @@ func newSyncBenchEnv(b *testing.B, w testutil.Workload) *syncBenchEnv {
 type syncCopier func(ctx context.Context, e *syncBenchEnv, dst string) error
 
 func syncRegdrCopy(ctx context.Context, e *syncBenchEnv, dst string) error {
-	s, err := replication.NewSyncer(replication.SyncEndpoint{Registry: e.src.Host}, replication.SyncEndpoint{Registry: dst},
+	s, err := replication.NewSyncer(replication.SyncEndpoint{PlainHTTP: true, Registry: e.src.Host}, replication.SyncEndpoint{PlainHTTP: true, Registry: dst},
 		replication.SyncOptions{Jobs: syncBenchJobs, Referrers: replication.SyncReferrersNew})
 	if err != nil {
 		return err
@@ -188,7 +188,7 @@ func BenchmarkSyncNoop(b *testing.B) {
 	}
 	for _, mode := range []replication.SyncReferrers{replication.SyncReferrersNew, replication.SyncReferrersAll} {
 		b.Run("referrers="+string(mode)+map[bool]string{true: "all"}[mode == ""], func(b *testing.B) {
-			s, err := replication.NewSyncer(replication.SyncEndpoint{Registry: e.src.Host}, replication.SyncEndpoint{Registry: dst.Host},
+			s, err := replication.NewSyncer(replication.SyncEndpoint{PlainHTTP: true, Registry: e.src.Host}, replication.SyncEndpoint{PlainHTTP: true, Registry: dst.Host},
 				replication.SyncOptions{Jobs: syncBenchJobs, Referrers: mode})
 			if err != nil {
 				b.Fatal(err)
@@ -247,7 +247,7 @@ func BenchmarkSyncLargeLayer(b *testing.B) {
 				stop := make(chan struct{})
 				done := make(chan uint64)
 				go func() { done <- syncSamplePeak(stop) }()
-				s, err := replication.NewSyncer(replication.SyncEndpoint{Registry: src.Host}, replication.SyncEndpoint{Registry: dst.Host}, replication.SyncOptions{})
+				s, err := replication.NewSyncer(replication.SyncEndpoint{PlainHTTP: true, Registry: src.Host}, replication.SyncEndpoint{PlainHTTP: true, Registry: dst.Host}, replication.SyncOptions{})
 				if err != nil {
 					b.Fatal(err)
 				}

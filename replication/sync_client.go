@@ -15,59 +15,26 @@ import (
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
-	"github.com/google/go-containerregistry/pkg/name"
 )
 
 // SyncEndpoint is one registry that a Syncer reads from or writes to. Its String and JSON
 // never show credentials.
 type SyncEndpoint struct {
-	// Registry is the host, with an optional port: "harbor.example.com", "127.0.0.1:5000".
+	// Registry is the host, with an optional port and scheme: "harbor.example.com",
+	// "https://10.0.0.5", "http://127.0.0.1:5000". Without a scheme it is HTTPS, whatever
+	// the address (loopback and private ones included); never credentials.
 	Registry string `json:"registry"`
-	// PlainHTTP talks HTTP instead of HTTPS. Loopback and private addresses use HTTP anyway,
-	// as go-containerregistry does.
+	// PlainHTTP talks HTTP instead of HTTPS, as http:// does. There is no fallback either way.
 	PlainHTTP bool `json:"plainHTTP,omitempty"`
+	// AllowPlainHTTPCredentials lets credentials go over plain HTTP to a registry that is
+	// not on loopback; without it, that is refused with ErrSyncPlainHTTPCredentials.
+	AllowPlainHTTPCredentials bool `json:"allowPlainHTTPCredentials,omitempty"`
 	// Auth authenticates to the registry. Nil: Keychain, or anonymous without one.
 	Auth authn.Authenticator `json:"-"`
 	// Keychain finds credentials for Registry, e.g. authn.DefaultKeychain (the Docker config).
 	Keychain authn.Keychain `json:"-"`
 	// Transport carries the requests. Nil: go-containerregistry's remote.DefaultTransport.
 	Transport http.RoundTripper `json:"-"`
-}
-
-// String returns the registry host, never credentials.
-func (e SyncEndpoint) String() string { return e.Registry }
-
-// GoString is String, so that %#v does not print credentials either.
-func (e SyncEndpoint) GoString() string { return "SyncEndpoint(" + e.Registry + ")" }
-
-func (e SyncEndpoint) registry() (name.Registry, error) {
-	var opts []name.Option
-	if e.PlainHTTP {
-		opts = append(opts, name.Insecure)
-	}
-	reg, err := name.NewRegistry(e.Registry, opts...)
-	if err != nil {
-		return name.Registry{}, fmt.Errorf("parsing registry %q: %w", e.Registry, err)
-	}
-	return reg, nil
-}
-
-func (e SyncEndpoint) authenticator() (authn.Authenticator, error) {
-	if e.Auth != nil {
-		return e.Auth, nil
-	}
-	if e.Keychain == nil {
-		return authn.Anonymous, nil
-	}
-	reg, err := e.registry()
-	if err != nil {
-		return nil, err
-	}
-	a, err := e.Keychain.Resolve(reg)
-	if err != nil {
-		return nil, fmt.Errorf("resolving credentials for %s: %w", e.Registry, err)
-	}
-	return a, nil
 }
 
 // Media types a manifest GET accepts: every manifest and index format kept byte for byte.
@@ -125,7 +92,7 @@ func (c *syncClient) do(ctx context.Context, method, path string, hdr http.Heade
 	}
 	u := path
 	if !strings.HasPrefix(path, "http://") && !strings.HasPrefix(path, "https://") {
-		u = reg.Scheme() + "://" + reg.RegistryStr() + path
+		u = c.ep.scheme() + "://" + reg.RegistryStr() + path
 	}
 	req, err := http.NewRequestWithContext(ctx, method, u, body)
 	if err != nil {

@@ -32,8 +32,8 @@ func ExampleSyncer() {
 	}
 
 	s, err := replication.NewSyncer(
-		replication.SyncEndpoint{Registry: srcHost},
-		replication.SyncEndpoint{Registry: dstHost},
+		replication.SyncEndpoint{PlainHTTP: true, Registry: srcHost},
+		replication.SyncEndpoint{PlainHTTP: true, Registry: dstHost},
 		replication.SyncOptions{
 			Flattener: replication.HarborFlatten("acr-ns", -1), // keep the last path component
 			Validate:  replication.ValidateACRName,

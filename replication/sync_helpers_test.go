@@ -67,8 +67,8 @@ func (e *syncEnv) syncer2(t *testing.T, opts replication.SyncOptions, srcRT, dst
 		opts.Clock = &testutil.ImmediateClock{}
 	}
 	s, err := replication.NewSyncer(
-		replication.SyncEndpoint{Registry: e.src.Host, Transport: srcRT},
-		replication.SyncEndpoint{Registry: e.dst.Host, Transport: dstRT}, opts)
+		replication.SyncEndpoint{PlainHTTP: true, Registry: e.src.Host, Transport: srcRT},
+		replication.SyncEndpoint{PlainHTTP: true, Registry: e.dst.Host, Transport: dstRT}, opts)
 	if err != nil {
 		t.Fatalf("NewSyncer: %v", err)
 	}

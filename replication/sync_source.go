@@ -2,8 +2,10 @@ package replication
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"sort"
@@ -56,6 +58,46 @@ func NewSyncRegistrySource(ep SyncEndpoint) *SyncRegistrySource {
 	return &SyncRegistrySource{c: newSyncClient(ep, nil, false)}
 }
 
+// String names the registry, never credentials.
+func (s *SyncRegistrySource) String() string { return "registry " + s.ep().String() }
+
+func (s *SyncRegistrySource) ep() SyncEndpoint {
+	if s == nil || s.c == nil {
+		return SyncEndpoint{}
+	}
+	return s.c.ep
+}
+
+// Format prints the source as String does under every verb (%#v as a Go-like value):
+// it holds the registry's credentials, which fmt would otherwise print field by field.
+func (s *SyncRegistrySource) Format(f fmt.State, verb rune) {
+	if verb == 'v' && f.Flag('#') {
+		fmt.Fprintf(f, "&replication.SyncRegistrySource{Registry: %#v}", s.ep())
+		return
+	}
+	fmt.Fprint(f, s.String())
+}
+
+// MarshalJSON writes the registry, redacted, and the page size.
+func (s *SyncRegistrySource) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Registry SyncEndpoint `json:"registry"`
+		PageSize int          `json:"pageSize,omitempty"`
+	}{s.ep(), s.pageSizeOrZero()})
+}
+
+// LogValue is what slog records: the registry, redacted.
+func (s *SyncRegistrySource) LogValue() slog.Value {
+	return slog.GroupValue(slog.Any("registry", s.ep()), slog.Int("pageSize", s.pageSizeOrZero()))
+}
+
+func (s *SyncRegistrySource) pageSizeOrZero() int {
+	if s == nil {
+		return 0
+	}
+	return s.PageSize
+}
+
 func (s *SyncRegistrySource) pageSize() string {
 	if s.PageSize > 0 {
 		return fmt.Sprint(s.PageSize)
@@ -76,10 +118,10 @@ func (s *SyncRegistrySource) Repositories(ctx context.Context) ([]string, error)
 		}
 		next, _, err := s.c.getJSON(ctx, path, &page, false)
 		if syncDenied(err) {
-			return nil, fmt.Errorf("listing repositories of %s (registries such as Harbor grant the catalog to no token: list them through their API, HarborSyncSource): %w", s.c.ep.Registry, err)
+			return nil, fmt.Errorf("listing repositories of %s (registries such as Harbor grant the catalog to no token: list them through their API, HarborSyncSource): %w", s.c.ep, err)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("listing repositories of %s: %w", s.c.ep.Registry, err)
+			return nil, fmt.Errorf("listing repositories of %s: %w", s.c.ep, err)
 		}
 		repos = append(repos, page.Repositories...)
 		path = next

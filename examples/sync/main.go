@@ -11,9 +11,13 @@
 //	HARBOR_USERNAME=admin HARBOR_PASSWORD=... go run ./examples/sync -harbor -projects test-project \
 //	    -src harbor.example.com -dst ns-registry.cn-hangzhou.cr.aliyuncs.com -namespace acr-ns -flatten 1
 //
-// Other credentials come from the Docker config (docker login), like other registry tools. The
-// exit status is 0 only if every planned artifact is verified at the destination; 1 if
-// something failed or a conflict was left alone; 2 for bad flags (-h is not an error).
+// Other credentials come from the Docker config (docker login), like other registry tools.
+// Registries are reached over HTTPS, private and loopback addresses included; http://HOST
+// in -src or -dst, or -plain-http for both, says otherwise, and credentials are then sent
+// in clear only to loopback unless -plain-http-credentials says so. The exit status is 0
+// only if every planned artifact is verified at the destination; 1 if something failed,
+// a conflict was left alone or the run was interrupted (SIGINT, SIGTERM); 2 for bad flags
+// (-h is not an error).
 package main
 
 import (
@@ -23,10 +27,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/regdr/regdr/harbor"
@@ -34,26 +41,46 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := signal.NotifyContext(context.Background(), stopSignals...)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
 }
 
+// stopSignals cancel the run: ^C, and SIGTERM, which Kubernetes sends to stop a Job's pod.
+var stopSignals = []os.Signal{os.Interrupt, syscall.SIGTERM}
+
 type config struct {
-	src, dst, namespace, repos, tags, bandwidth, referrers string
-	projects                                               string
-	plainHTTP, dryRun, asJSON, override, harbor            bool
-	flatten, jobs, shard, shards                           int
+	src, dst, namespace, repos, tags, bandwidth, referrers  string
+	projects                                                string
+	projectList                                             []string
+	plainHTTP, plainCreds, dryRun, asJSON, override, harbor bool
+	flatten, jobs, shard, shards                            int
 }
 
 func parse(args []string, stderr io.Writer) (*config, error) {
 	c := &config{}
 	fs := flag.NewFlagSet("sync", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&c.src, "src", "", "source registry `HOST[:PORT]`")
-	fs.StringVar(&c.dst, "dst", "", "destination registry `HOST[:PORT]`")
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), `sync copies images directly from one registry to another: plan, apply, verify by digest.
+
+Usage: sync -src [http[s]://]HOST[:PORT] -dst [http[s]://]HOST[:PORT] [-harbor [-projects P,...]]
+            [-namespace NS -flatten N] [-repos GLOB] [-tags GLOB] [-jobs N] [-bandwidth RATE]
+            [-shards N -shard I] [-override] [-dry-run] [-json]
+
+Registries are reached over HTTPS unless http:// or -plain-http says otherwise; there is no
+fallback. Credentials come from the Docker config (docker login); with -harbor the source's
+from HARBOR_USERNAME and HARBOR_PASSWORD. Never put them in -src or -dst.
+Exit status: 0 everything verified, 1 failure, conflict or interruption, 2 bad flags.
+
+`)
+		fs.PrintDefaults()
+	}
+	fs.StringVar(&c.src, "src", "", "source registry `[http[s]://]HOST[:PORT]` (HTTPS unless http://)")
+	fs.StringVar(&c.dst, "dst", "", "destination registry `[http[s]://]HOST[:PORT]` (HTTPS unless http://)")
 	fs.BoolVar(&c.plainHTTP, "plain-http", false, "talk HTTP, not HTTPS, to both registries")
+	fs.BoolVar(&c.plainCreds, "plain-http-credentials", false, "allow credentials over plain HTTP to a registry off loopback (readable on the network)")
 	fs.BoolVar(&c.harbor, "harbor", false, "the source is a Harbor: list it through its API, logged in as $HARBOR_USERNAME with $HARBOR_PASSWORD")
 	fs.StringVar(&c.projects, "projects", "", "with -harbor: comma-separated projects to list (default: all)")
 	fs.StringVar(&c.namespace, "namespace", "", "destination namespace (Harbor's dest_namespace); empty keeps names")
@@ -72,20 +99,56 @@ func parse(args []string, stderr io.Writer) (*config, error) {
 		return nil, err
 	}
 	if c.src == "" || c.dst == "" || fs.NArg() > 0 {
-		return nil, errors.New("-src and -dst are required, and nothing else")
+		return nil, usageErr("-src and -dst are required, and nothing else")
 	}
-	if c.projects != "" && !c.harbor {
-		return nil, errors.New("-projects needs -harbor")
+	for _, f := range []struct{ flag, v string }{{"-src", c.src}, {"-dst", c.dst}} {
+		if strings.Contains(f.v, "@") {
+			return nil, usageErr(f.flag + ": credentials do not belong in the address; use docker login (or HARBOR_PASSWORD with -harbor)")
+		}
+	}
+	switch {
+	case c.jobs < 1 || c.jobs > maxJobs:
+		return nil, usageErr(fmt.Sprintf("-jobs %d: want 1 to %d", c.jobs, maxJobs))
+	case c.flatten < -1:
+		return nil, usageErr(fmt.Sprintf("-flatten %d: want -1 (keep the last component) or more", c.flatten))
+	case c.shards < 0:
+		return nil, usageErr(fmt.Sprintf("-shards %d: want 1 or more", c.shards))
+	case c.shard >= 0 && c.shards == 0:
+		return nil, usageErr("-shard needs -shards (without it every pod would copy the whole plan)")
+	case c.shards > 0 && c.shard >= c.shards:
+		return nil, usageErr(fmt.Sprintf("-shard %d: want 0 to %d for -shards %d", c.shard, c.shards-1, c.shards))
+	case c.shard < -1:
+		return nil, usageErr(fmt.Sprintf("-shard %d: want 0 or more", c.shard))
+	}
+	if c.projects != "" {
+		if !c.harbor {
+			return nil, usageErr("-projects needs -harbor")
+		}
+		for _, p := range strings.Split(c.projects, ",") {
+			p = strings.TrimSpace(p)
+			if p == "" {
+				return nil, usageErr(fmt.Sprintf("-projects %q: an empty project name", c.projects))
+			}
+			c.projectList = append(c.projectList, p)
+		}
 	}
 	if c.shards > 0 && c.shard < 0 {
 		i, err := strconv.Atoi(os.Getenv("JOB_COMPLETION_INDEX"))
-		if err != nil {
-			return nil, errors.New("-shards needs -shard or $JOB_COMPLETION_INDEX")
+		if err != nil || i < 0 || i >= c.shards {
+			return nil, usageErr(fmt.Sprintf("-shards %d needs -shard or $JOB_COMPLETION_INDEX between 0 and %d", c.shards, c.shards-1))
 		}
 		c.shard = i
 	}
 	return c, nil
 }
+
+// maxJobs bounds -jobs: more concurrent transfers than this only exhausts sockets.
+const maxJobs = 256
+
+// errUsage marks a bad flag or setting: exit status 2.
+var errUsage = errors.New("usage")
+
+func usageErr(msg string) error { return fmt.Errorf("%w: %s", errUsage, msg) }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	c, err := parse(args, stderr)
@@ -93,8 +156,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
-		fmt.Fprintln(stderr, "sync:", err)
-		return 2
+		if errors.Is(err, errUsage) {
+			fmt.Fprintln(stderr, "sync:", strings.TrimPrefix(err.Error(), errUsage.Error()+": "))
+		}
+		return 2 // the flag package has printed its own complaint
 	}
 	s, err := newSyncer(c, stderr)
 	if err != nil {
@@ -103,6 +168,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	plan, err := s.Plan(ctx)
 	if err != nil {
+		if ctx.Err() != nil {
+			fmt.Fprintln(stderr, "sync: interrupted while planning; nothing was copied")
+			return 1
+		}
 		fmt.Fprintln(stderr, "sync: planning:", err)
 		return 1
 	}
@@ -124,13 +193,77 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	} else {
 		fmt.Fprintln(stdout, rep)
 	}
-	if err != nil {
-		fmt.Fprintln(stderr, "sync:", err)
+	if err != nil || !rep.OK() {
+		printFailures(stderr, rep, ctx.Err() != nil)
 	}
 	if !rep.OK() {
 		return 1
 	}
 	return 0
+}
+
+// printFailures writes one line per distinct cause of failure, with how many items it hit
+// and one of them, then one line if the run was interrupted: a registry going down, or ^C,
+// fails every item in flight the same way, and one line says so.
+func printFailures(w io.Writer, rep *replication.SyncReport, interrupted bool) {
+	type cause struct {
+		n     int
+		first string
+	}
+	causes := map[string]*cause{}
+	var order []string
+	for _, res := range rep.Results {
+		if res.Err == nil {
+			continue
+		}
+		if interrupted && (errors.Is(res.Err, context.Canceled) || errors.Is(res.Err, context.DeadlineExceeded)) {
+			continue
+		}
+		k := string(res.Outcome) + ": " + rootCause(res.Err)
+		if causes[k] == nil {
+			causes[k] = &cause{first: res.Item.Ref()}
+			order = append(order, k)
+		}
+		causes[k].n++
+	}
+	for _, k := range order {
+		c := causes[k]
+		if c.n == 1 {
+			fmt.Fprintf(w, "sync: %s: %s\n", c.first, k)
+		} else {
+			fmt.Fprintf(w, "sync: %d items (%s and others): %s\n", c.n, c.first, k)
+		}
+	}
+	if interrupted {
+		fmt.Fprintf(w, "sync: interrupted: %d of %d items verified; run again to finish (what is in place is not sent again)\n", rep.Verified, rep.Items)
+	}
+}
+
+// rootCause is the innermost error of err's chain, which names the cause without the
+// item, or for a registry's answer its status and code without the path.
+func rootCause(err error) string {
+	for {
+		switch e := err.(type) {
+		case *replication.SyncHTTPError:
+			s := fmt.Sprintf("%s %d %s", e.Method, e.StatusCode, http.StatusText(e.StatusCode))
+			if e.Code != "" {
+				s += ": " + e.Code
+			}
+			return s
+		case *url.Error:
+			return e.Err.Error() // the URL names the item
+		case interface{ Unwrap() []error }: // errors.Join: the first error stands for all
+			if errs := e.Unwrap(); len(errs) > 0 {
+				err = errs[0]
+				continue
+			}
+		}
+		next := errors.Unwrap(err)
+		if next == nil {
+			return err.Error()
+		}
+		err = next
+	}
 }
 
 func newSyncer(c *config, stderr io.Writer) (*replication.Syncer, error) {
@@ -165,7 +298,8 @@ func newSyncer(c *config, stderr io.Writer) (*replication.Syncer, error) {
 		return nil, err
 	}
 	ep := func(host string) replication.SyncEndpoint {
-		return replication.SyncEndpoint{Registry: host, PlainHTTP: c.plainHTTP, Keychain: authn.DefaultKeychain}
+		return replication.SyncEndpoint{Registry: host, PlainHTTP: c.plainHTTP && !strings.HasPrefix(host, "https://"),
+			AllowPlainHTTPCredentials: c.plainCreds, Keychain: authn.DefaultKeychain}
 	}
 	src := ep(c.src)
 	if c.harbor {
@@ -173,18 +307,19 @@ func newSyncer(c *config, stderr io.Writer) (*replication.Syncer, error) {
 		if user == "" || password == "" {
 			return nil, errors.New("-harbor needs $HARBOR_USERNAME and $HARBOR_PASSWORD")
 		}
-		scheme := "https://"
-		if c.plainHTTP {
-			scheme = "http://"
+		u := c.src
+		if !strings.Contains(u, "://") {
+			u = "https://" + u
+			if c.plainHTTP {
+				u = "http://" + c.src
+			}
 		}
-		hc, err := harbor.New(scheme+c.src, harbor.WithBasicAuth(user, password))
+		hc, err := harbor.New(u, harbor.WithBasicAuth(user, password))
 		if err != nil {
 			return nil, err
 		}
 		setup := replication.HarborSetup{}
-		if c.projects != "" {
-			setup.Projects = strings.Split(c.projects, ",")
-		}
+		setup.Projects = c.projectList
 		opts.Source = &replication.HarborSyncSource{Harbor: hc, Setup: setup}
 		src.Keychain, src.Auth = nil, &authn.Basic{Username: user, Password: password}
 	}

@@ -110,10 +110,10 @@ func TestRunFailsWhenNothingVerified(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out, errOut bytes.Buffer
-	if code := run(ctx, []string{"-src", src.Host, "-dst", dst.Host}, &out, &errOut); code != 1 {
+	if code := run(ctx, []string{"-src", "http://" + src.Host, "-dst", "http://" + dst.Host}, &out, &errOut); code != 1 {
 		t.Errorf("sync over a conflict exit %d, want 1\n%s", code, errOut.String())
 	}
-	if code := run(ctx, []string{"-src", src.Host, "-dst", dst.Host, "-override"}, &out, &errOut); code != 0 {
+	if code := run(ctx, []string{"-src", src.Host, "-dst", dst.Host, "-plain-http", "-override"}, &out, &errOut); code != 0 {
 		t.Errorf("sync -override exit %d, want 0\n%s", code, errOut.String())
 	}
 }
@@ -121,7 +121,7 @@ func TestRunFailsWhenNothingVerified(t *testing.T) {
 // -h prints the flags and is not an error; a bad flag is (exit 2).
 func TestHelpAndBadFlags(t *testing.T) {
 	var out, errOut bytes.Buffer
-	if code := run(context.Background(), []string{"-h"}, &out, &errOut); code != 0 || !strings.Contains(errOut.String(), "-bandwidth") {
+	if code := run(context.Background(), []string{"-h"}, &out, &errOut); code != 0 || !strings.Contains(errOut.String(), "-bandwidth") || !strings.Contains(errOut.String(), "Usage: sync -src") {
 		t.Errorf("-h: exit %d, stderr %q; want 0 and the flags", code, errOut.String())
 	}
 	if code := run(context.Background(), []string{"-nope"}, &out, &errOut); code != 2 {

@@ -8,7 +8,7 @@ import (
 	"github.com/regdr/regdr/replication"
 )
 
-// newProgress reports each finished item on w, and on a terminal also a running byte count
+// newProgress reports each item copied or tagged on w, and on a terminal also a running byte count
 // on one line. Events arrive one at a time (the Syncer serialises them).
 func newProgress(w io.Writer) func(replication.SyncEvent) {
 	f, ok := w.(*os.File)
@@ -34,9 +34,9 @@ func newProgress(w io.Writer) func(replication.SyncEvent) {
 			if tty {
 				fmt.Fprint(w, "\r\033[K")
 			}
-			if e.Err != nil {
-				fmt.Fprintf(w, "%-8s %s:%s: %v\n", e.Outcome, e.Repo, e.Ref, e.Err)
-			} else if e.Outcome != "skipped" {
+			// Failures are summarised at the end, one line per cause: a registry going
+			// down fails every item the same way.
+			if e.Err == nil && e.Outcome != "skipped" {
 				fmt.Fprintf(w, "%-8s %s:%s\n", e.Outcome, e.Repo, e.Ref)
 			}
 		}
