@@ -272,21 +272,3 @@ func (s HarborSetup) String() string {
 		d.Policy, strings.Join(fs, ", "), d.Endpoint.Name, d.Endpoint.Type, harborRedactURL(d.Endpoint.URL), d.Endpoint.AccessKey, secret,
 		d.Namespace, d.flatten(), strings.TrimSpace(d.Trigger+" "+d.Cron), FormatRate(d.BytesPerSecond))
 }
-
-// harborRedactURL hides whatever precedes the last "@" of a URL after its scheme: a
-// password typed into it (which validation refuses) is never shown.
-func harborRedactURL(u string) string {
-	scheme, rest, ok := strings.Cut(u, "://")
-	if !ok {
-		scheme, rest = "", u
-	}
-	i := strings.LastIndex(rest, "@")
-	if i < 0 {
-		return u
-	}
-	rest = "[REDACTED]@" + rest[i+1:]
-	if ok {
-		return scheme + "://" + rest
-	}
-	return rest
-}
