@@ -168,7 +168,9 @@ func parse(args []string, stderr io.Writer) (*config, error) {
 		s.Trigger = harbor.TriggerManual
 	case harbor.TriggerScheduled, "cron":
 		s.Trigger = harbor.TriggerScheduled
-		need(len(strings.Fields(s.Cron)) == 6, "-trigger scheduled needs a 6-field -cron, seconds first")
+		if err := replication.ValidateHarborCron(s.Cron); err != nil {
+			errs = append(errs, fmt.Errorf("-cron: %w", err))
+		}
 	default:
 		errs = append(errs, fmt.Errorf("-trigger %q: want event, manual or scheduled", trigger))
 	}
