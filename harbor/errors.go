@@ -118,7 +118,7 @@ func mapError(op string, err error, status int, body []byte) error {
 		if json.Unmarshal(body, &pl) == nil && len(pl.Errors) > 0 && pl.Errors[0] != nil {
 			e.Code, e.Message = pl.Errors[0].Code, pl.Errors[0].Message
 		} else if status == http.StatusUnauthorized {
-			e.Message = "the user name or password was refused (check the Harbor credentials)"
+			e.Message = "Harbor (or a proxy in front of it) refused the user name or password"
 		}
 		return e
 	}

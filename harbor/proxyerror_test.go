@@ -23,10 +23,10 @@ func TestProxyTextPlainErrors(t *testing.T) {
 		contentType string
 		body        string
 		want        error
-		wantText    string
+		wantText    string // in the message
 	}{
-		{"text/plain 401", http.StatusUnauthorized, "text/plain; charset=utf-8", "Unauthorized\n", harbor.ErrUnauthorized, "credentials"},
-		{"html 401", http.StatusUnauthorized, "text/html", "<html>401</html>", harbor.ErrUnauthorized, "credentials"},
+		{"text/plain 401", http.StatusUnauthorized, "text/plain; charset=utf-8", "Unauthorized\n", harbor.ErrUnauthorized, "user name or password"},
+		{"html 401", http.StatusUnauthorized, "text/html", "<html>401</html>", harbor.ErrUnauthorized, "user name or password"},
 		{"text/plain 403", http.StatusForbidden, "text/plain", "denied by proxy", harbor.ErrForbidden, "403"},
 		{"html 502", http.StatusBadGateway, "text/html", "<html>bad gateway</html>", harbor.ErrServer, "502"},
 	}
