@@ -23,7 +23,26 @@ var (
 	_ fmt.Formatter  = HarborApplyOptions{}
 	_ fmt.Formatter  = HarborDirect{}
 	_ fmt.Formatter  = (*HarborSyncSource)(nil)
+	_ fmt.Formatter  = (*RegistryTagLister)(nil)
+	_ fmt.Formatter  = Verifier{}
 )
+
+// Format implements fmt.Formatter: the setup's endpoint is redacted under every verb.
+func (v Verifier) Format(f fmt.State, verb rune) {
+	type verifier Verifier // no methods: fmt prints the fields
+	v.Setup.Endpoint = v.Setup.Endpoint.redacted()
+	harborFormatAs(f, verb, verifier(v), "replication.verifier", "replication.Verifier")
+}
+
+// Format implements fmt.Formatter: the lister shows its registry's (redacted) host only,
+// under every verb; its authenticator may hold a password.
+func (l *RegistryTagLister) Format(f fmt.State, verb rune) {
+	if l == nil {
+		_, _ = io.WriteString(f, "<nil>")
+		return
+	}
+	_, _ = fmt.Fprintf(f, "RegistryTagLister(%s)", harborRedactURL(l.ep.Registry))
+}
 
 // harborRedactURL hides a URL's user information: everything between the scheme's "://"
 // (or the start) and the last "@", which may hold a password (itself perhaps holding "/",

@@ -77,6 +77,8 @@ func TestHarborTypesNeverShowSecrets(t *testing.T) {
 	}
 	opts := HarborApplyOptions{AccessSecret: harbor.Secret(harborSetupSecret), Direct: &direct}
 	src := &HarborSyncSource{Setup: setup}
+	lister := NewRegistryTagLister(direct.Source)
+	verifier := Verifier{Tags: lister, Setup: setup}
 	tests := []struct {
 		name   string
 		v, ptr any
@@ -87,6 +89,8 @@ func TestHarborTypesNeverShowSecrets(t *testing.T) {
 		{"HarborApplyOptions", opts, &opts},
 		{"HarborDirect", direct, &direct},
 		{"HarborSyncSource", src, &src},
+		{"RegistryTagLister", lister, &lister},
+		{"Verifier", verifier, &verifier},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
