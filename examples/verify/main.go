@@ -29,8 +29,11 @@
 //     repositories Harbor has; extra repositories are not.
 //
 // TLS certificates are verified unless -harbor-insecure or -registry-insecure opts out for
-// that endpoint; the OpenAPI has no opt-out. An http:// URL (Harbor, -registry, -acr-endpoint) talks plain HTTP, meant
-// for emulators on loopback.
+// that endpoint; the OpenAPI has no opt-out. An http:// URL talks plain HTTP, meant for
+// emulators on loopback: -acr-endpoint (signed API calls) refuses it for any other host,
+// and -harbor or -registry refuse it for any other host when a password would go with it,
+// unless -insecure-plain-http (exit 2, before any request). A URL is never echoed with its
+// user information. SIGTERM (as Kubernetes sends) stops a run as Ctrl-C does.
 //
 // Which tags are expected follows a Harbor replication policy: -projects (comma-separated;
 // empty: every project), -repos and -tags (doublestar globs, e.g. 'test-project/**', 'v*'),
