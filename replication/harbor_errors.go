@@ -42,7 +42,11 @@ type HarborActionError struct {
 
 // Error names the action, how many were done before it, and the cause.
 func (e *HarborActionError) Error() string {
-	return fmt.Sprintf("%s (after %d action(s) done): %v", e.Action.describe(), len(e.Done), e.Err)
+	msg := fmt.Sprintf("%s (after %d action(s) done)", e.Action.describe(), len(e.Done))
+	if e.Err == nil { // never end in ": <nil>"
+		return msg + ": failed"
+	}
+	return msg + ": " + e.Err.Error()
 }
 
 // Unwrap returns the underlying error.

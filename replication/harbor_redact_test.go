@@ -166,3 +166,16 @@ func FuzzHarborRedactURL(f *testing.F) {
 		}
 	})
 }
+
+// TestHarborErrorsNeverEndInNil: an error value missing its cause still reads as a sentence.
+func TestHarborErrorsNeverEndInNil(t *testing.T) {
+	t.Parallel()
+	for _, err := range []error{
+		&HarborActionError{Action: HarborAction{Kind: HarborCreateEndpoint, Name: "acr"}},
+		&HarborExecutionError{Execution: harbor.Execution{ID: 7, Status: "Failed"}},
+	} {
+		if msg := err.Error(); strings.Contains(msg, "<nil>") {
+			t.Errorf("Error() = %q, shows <nil>", msg)
+		}
+	}
+}
