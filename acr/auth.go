@@ -120,6 +120,31 @@ func Basic(username, password string) authn.Authenticator {
 // GoString redacts the password for %#v.
 func (t Token) GoString() string { return t.String() }
 
+// Format redacts the password under every verb: fmt skips String for verbs that are not
+// for strings (%d) and would print the fields.
+func (t Token) Format(f fmt.State, verb rune) {
+	switch verb {
+	case 'v', 's', 'q', 'x', 'X':
+		_, _ = fmt.Fprintf(f, fmt.FormatString(f, verb), t.String())
+	default:
+		_, _ = fmt.Fprintf(f, "%%!%c(%s)", verb, t.String())
+	}
+}
+
+// Format shows the instance only, under every verb: the cached token holds a password.
+func (a *TokenAuthenticator) Format(f fmt.State, verb rune) {
+	if a == nil {
+		_, _ = fmt.Fprint(f, "<nil>")
+		return
+	}
+	_, _ = fmt.Fprint(f, a.String())
+}
+
+var (
+	_ fmt.Formatter = Token{}
+	_ fmt.Formatter = (*TokenAuthenticator)(nil)
+)
+
 // LogValue logs the user name and expiry only.
 func (t Token) LogValue() slog.Value {
 	return slog.GroupValue(slog.String("username", t.Username), slog.Time("expires", t.Expires))

@@ -248,7 +248,8 @@ func (c *Client) call(ctx context.Context, op string, fn func(ctx context.Contex
 		c.logger.LogAttrs(ctx, slog.LevelDebug, "harbor api call", slog.String("op", op), slog.Duration("took", time.Since(start)))
 		return nil
 	}
-	mapped := mapError(op, err, body.get())
+	status, b := body.get()
+	mapped := mapError(op, err, status, b)
 	var apiErr *APIError
 	attrs := []slog.Attr{slog.String("op", op), slog.Duration("took", time.Since(start)), slog.String("error", mapped.Error())}
 	if errors.As(mapped, &apiErr) {

@@ -12,16 +12,17 @@ const maxErrorBody = 64 << 10
 
 type errorBodyKey struct{}
 
-// errorBody holds the body of a call's last error response.
+// errorBody holds the status and body of a call's last error response.
 type errorBody struct {
-	mu sync.Mutex
-	b  []byte
+	mu     sync.Mutex
+	status int
+	b      []byte
 }
 
-func (e *errorBody) get() []byte {
+func (e *errorBody) get() (int, []byte) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return e.b
+	return e.status, e.b
 }
 
 // errorBodies keeps a copy of every error response's body (up to 64 KiB) in the
@@ -47,7 +48,7 @@ func (t errorBodies) RoundTrip(r *http.Request) (*http.Response, error) {
 		io.Closer
 	}{io.MultiReader(bytes.NewReader(b), res.Body), res.Body}
 	holder.mu.Lock()
-	holder.b = b
+	holder.status, holder.b = res.StatusCode, b
 	holder.mu.Unlock()
 	return res, nil
 }

@@ -1,6 +1,7 @@
 package harbor
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -78,7 +79,11 @@ var knownStatuses = []int{400, 401, 403, 404, 405, 409, 412, 415, 422, 429, 500,
 // mapError turns a go-client error into an *APIError, or wraps a transport error
 // with op. go-client's own error strings are not kept: they are not ours to
 // promise, and its API error embeds a whole response value.
-func mapError(op string, err error, body []byte) error {
+//
+// status is the HTTP status of the call's last error response (0: none): when go-client
+// could not decode it at all (a proxy's text/plain 401 in front of Harbor, an HTML 502),
+// the failure is still an *APIError for that status, not go-client's decoding complaint.
+func mapError(op string, err error, status int, body []byte) error {
 	var rtErr *runtime.APIError
 	if errors.As(err, &rtErr) {
 		// A status the spec does not list for this operation: go-client drops
@@ -106,6 +111,16 @@ func mapError(op string, err error, body []byte) error {
 		if e.Status != 0 {
 			return e
 		}
+	}
+	if status >= 400 && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
+		e := &APIError{Op: op, Status: status, Message: http.StatusText(status)}
+		var pl models.Errors
+		if json.Unmarshal(body, &pl) == nil && len(pl.Errors) > 0 && pl.Errors[0] != nil {
+			e.Code, e.Message = pl.Errors[0].Code, pl.Errors[0].Message
+		} else if status == http.StatusUnauthorized {
+			e.Message = "Harbor (or a proxy in front of it) refused the user name or password"
+		}
+		return e
 	}
 	return fmt.Errorf("harbor: %s: %w", op, err)
 }

@@ -2,11 +2,15 @@ package harbor
 
 import (
 	"encoding/json"
+	"fmt"
+	"io"
 	"log/slog"
+	"strings"
 )
 
-// Secret is a password or access secret. It never prints: String, GoString,
-// LogValue and MarshalJSON all redact it. Reveal returns the value.
+// Secret is a password or access secret. It never prints: every fmt verb (%v, %+v,
+// %#v, %s, %q, %x, %d...), String, GoString, LogValue and MarshalJSON redact it.
+// Reveal returns the value.
 type Secret string
 
 const redacted = "[REDACTED]"
@@ -25,6 +29,22 @@ func (s Secret) String() string {
 // GoString implements fmt.GoStringer with a redacted value.
 func (s Secret) GoString() string { return `harbor.Secret("` + s.String() + `")` }
 
+// Format implements fmt.Formatter: every verb prints the redacted value. Without it, a
+// struct printed with a verb that is not for strings (%d, or %s on a pointer to it) shows
+// the bytes, as fmt then skips String.
+func (s Secret) Format(f fmt.State, verb rune) {
+	if verb == 'v' && f.Flag('#') {
+		_, _ = io.WriteString(f, s.GoString())
+		return
+	}
+	switch verb {
+	case 'v', 's', 'q', 'x', 'X':
+		_, _ = fmt.Fprintf(f, fmt.FormatString(f, verb), s.String())
+	default:
+		_, _ = fmt.Fprintf(f, "%%!%c(harbor.Secret=%s)", verb, s.String())
+	}
+}
+
 // LogValue implements slog.LogValuer with a redacted value.
 func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
 
@@ -34,4 +54,62 @@ func (s Secret) MarshalJSON() ([]byte, error) { return json.Marshal(s.String()) 
 var (
 	_ slog.LogValuer = Secret("")
 	_ json.Marshaler = Secret("")
+	_ fmt.Formatter  = Secret("")
+	_ fmt.Formatter  = Credential{}
+	_ fmt.Formatter  = Registry{}
+	_ json.Marshaler = Registry{}
 )
+
+// Format implements fmt.Formatter: the secret is redacted under every verb, including
+// those fmt prints field by field without calling methods.
+func (c Credential) Format(f fmt.State, verb rune) {
+	type credential Credential // no methods: fmt prints the fields
+	c.AccessSecret = Secret(c.AccessSecret.String())
+	formatAs(f, verb, credential(c), "harbor.credential", "harbor.Credential")
+}
+
+// Format implements fmt.Formatter: the credential's secret and any user information in
+// URL are redacted under every verb.
+func (r Registry) Format(f fmt.State, verb rune) {
+	type registry Registry // no methods: fmt prints the fields
+	r.URL = redactURL(r.URL)
+	if r.Credential != nil {
+		c := *r.Credential
+		c.AccessSecret = Secret(c.AccessSecret.String())
+		r.Credential = &c
+	}
+	formatAs(f, verb, registry(r), "harbor.registry", "harbor.Registry")
+}
+
+// MarshalJSON encodes the registry with any user information in URL redacted (the
+// credential's secret redacts itself).
+func (r Registry) MarshalJSON() ([]byte, error) {
+	type registry Registry // no methods: no recursion
+	r.URL = redactURL(r.URL)
+	return json.Marshal(registry(r))
+}
+
+// formatAs prints v, a redacted copy of a value of a method-less type, with f's verb and
+// flags, naming it as the original type under %#v.
+func formatAs(f fmt.State, verb rune, v any, plain, name string) {
+	out := fmt.Sprintf(fmt.FormatString(f, verb), v)
+	if verb == 'v' && f.Flag('#') {
+		out = strings.Replace(out, plain, name, 1)
+	}
+	_, _ = io.WriteString(f, out)
+}
+
+// redactURL hides the user information of a URL: everything between the scheme's "://"
+// (or the start) and the last "@", which may hold a password. A password may itself hold
+// "/", "?" or "#", so the last "@" anywhere counts, at the price of hiding a path part.
+func redactURL(u string) string {
+	i := strings.LastIndex(u, "@")
+	if i < 0 {
+		return u
+	}
+	keep := ""
+	if j := strings.Index(u[:i], "://"); j > 0 && strings.Trim(strings.ToLower(u[:j]), "abcdefghijklmnopqrstuvwxyz0123456789+.-") == "" {
+		keep = u[:j+3]
+	}
+	return keep + redacted + u[i:]
+}

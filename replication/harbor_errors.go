@@ -14,6 +14,9 @@ import (
 var (
 	// ErrHarborSetup: the HarborSetup is incomplete or contradictory (found before any I/O).
 	ErrHarborSetup = errors.New("invalid harbor replication setup")
+	// ErrHarborCron: a scheduled trigger's cron is not one Harbor accepts (6 fields, seconds
+	// first, each valid for its field). It comes wrapped in ErrHarborSetup from planning.
+	ErrHarborCron = errors.New("invalid cron")
 	// ErrHarborEndpoint: Harbor's connection test to the ACR EE endpoint failed.
 	ErrHarborEndpoint = errors.New("registry endpoint does not answer")
 	// ErrHarborNamespace: the ACR EE namespace is missing or has auto-create repository off,
@@ -39,7 +42,11 @@ type HarborActionError struct {
 
 // Error names the action, how many were done before it, and the cause.
 func (e *HarborActionError) Error() string {
-	return fmt.Sprintf("%s (after %d action(s) done): %v", e.Action.describe(), len(e.Done), e.Err)
+	msg := fmt.Sprintf("%s (after %d action(s) done)", e.Action.describe(), len(e.Done))
+	if e.Err == nil { // never end in ": <nil>"
+		return msg + ": failed"
+	}
+	return msg + ": " + e.Err.Error()
 }
 
 // Unwrap returns the underlying error.

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/robfig/cron/v3"
+
 	"github.com/regdr/regdr/acr"
 	"github.com/regdr/regdr/harbor"
 )
@@ -132,6 +134,7 @@ func (s HarborSetup) flatten() int {
 // validate checks what can be checked without I/O; s has its defaults.
 func (s HarborSetup) validate() error {
 	var errs []string
+	var cronErr error // ErrHarborCron, wrapped as well when the cron is the problem
 	if s.Policy == "" {
 		errs = append(errs, "policy name is required")
 	}
@@ -162,8 +165,9 @@ func (s HarborSetup) validate() error {
 			errs = append(errs, "cron is only for a scheduled trigger")
 		}
 	case harbor.TriggerScheduled:
-		if len(strings.Fields(s.Cron)) != 6 {
-			errs = append(errs, fmt.Sprintf("cron %q must have 6 fields, seconds first", s.Cron))
+		if err := ValidateHarborCron(s.Cron); err != nil {
+			errs = append(errs, strings.TrimPrefix(err.Error(), ErrHarborCron.Error()+": "))
+			cronErr = ErrHarborCron
 		}
 	default:
 		errs = append(errs, fmt.Sprintf("unknown trigger %q", s.Trigger))
@@ -175,7 +179,26 @@ func (s HarborSetup) validate() error {
 		errs = append(errs, err.Error())
 	}
 	if len(errs) > 0 {
+		if cronErr != nil {
+			return fmt.Errorf("%w (%w): %s", ErrHarborSetup, cronErr, strings.Join(errs, "; "))
+		}
 		return fmt.Errorf("%w: %s", ErrHarborSetup, strings.Join(errs, "; "))
+	}
+	return nil
+}
+
+// harborCronParser parses cron specs as Harbor does (its robfig/cron parser): six fields,
+// seconds first, or a descriptor such as "@daily".
+var harborCronParser = cron.NewParser(cron.Second | cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+
+// ValidateHarborCron reports, with ErrHarborCron, whether spec is not a cron Harbor accepts
+// for a scheduled replication trigger: 6 fields, seconds first ("0 0 * * * *"), each valid.
+func ValidateHarborCron(spec string) error {
+	if len(strings.Fields(spec)) != 6 {
+		return fmt.Errorf("%w: cron %q must have 6 fields, seconds first", ErrHarborCron, spec)
+	}
+	if _, err := harborCronParser.Parse(spec); err != nil {
+		return fmt.Errorf("%w: cron %q: %v", ErrHarborCron, spec, err)
 	}
 	return nil
 }
@@ -271,22 +294,4 @@ func (s HarborSetup) String() string {
 	return fmt.Sprintf("policy %q: harbor [%s] → endpoint %q (%s %s, user %q, secret %s) namespace %q, flatten %d, trigger %s, bandwidth %s",
 		d.Policy, strings.Join(fs, ", "), d.Endpoint.Name, d.Endpoint.Type, harborRedactURL(d.Endpoint.URL), d.Endpoint.AccessKey, secret,
 		d.Namespace, d.flatten(), strings.TrimSpace(d.Trigger+" "+d.Cron), FormatRate(d.BytesPerSecond))
-}
-
-// harborRedactURL hides whatever precedes the last "@" of a URL after its scheme: a
-// password typed into it (which validation refuses) is never shown.
-func harborRedactURL(u string) string {
-	scheme, rest, ok := strings.Cut(u, "://")
-	if !ok {
-		scheme, rest = "", u
-	}
-	i := strings.LastIndex(rest, "@")
-	if i < 0 {
-		return u
-	}
-	rest = "[REDACTED]@" + rest[i+1:]
-	if ok {
-		return scheme + "://" + rest
-	}
-	return rest
 }

@@ -143,3 +143,41 @@ func TestHarborSetupNeverEchoesAPasswordInTheURL(t *testing.T) {
 		}
 	}
 }
+
+// TestHarborSetupValidatesCron: a scheduled trigger's cron is parsed as Harbor parses it
+// (robfig/cron, 6 fields, seconds first) before any I/O, not only counted.
+func TestHarborSetupValidatesCron(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		cron string
+		ok   bool
+	}{
+		{"0 0 * * * *", true},
+		{"0 */5 1-3 * * MON-FRI", true},
+		{"0 0 0 1 JAN *", true},
+		{"a b c d e f", false},
+		{"0 0 25 * * *", false},
+		{"0 61 * * * *", false},
+		{"0 0 * * * * *", false},
+		{"* * * * *", false},
+		{"", false},
+		{"@daily", false}, // Harbor wants the 6 fields
+	}
+	for _, tt := range tests {
+		t.Run(tt.cron, func(t *testing.T) {
+			t.Parallel()
+			s := harborTestSetup()
+			s.Trigger, s.Cron = harbor.TriggerScheduled, tt.cron
+			err := s.withDefaults().validate()
+			if tt.ok && err != nil {
+				t.Errorf("validate() with cron %q = %v, want nil", tt.cron, err)
+			}
+			if !tt.ok && (!errors.Is(err, ErrHarborSetup) || !errors.Is(err, ErrHarborCron) || strings.Contains(err.Error(), "\n")) {
+				t.Errorf("validate() with cron %q = %v, want one line matching ErrHarborSetup and ErrHarborCron", tt.cron, err)
+			}
+			if got := ValidateHarborCron(tt.cron); (got == nil) != tt.ok || (got != nil && !errors.Is(got, ErrHarborCron)) {
+				t.Errorf("ValidateHarborCron(%q) = %v, want ok %v", tt.cron, got, tt.ok)
+			}
+		})
+	}
+}

@@ -38,6 +38,8 @@ type config struct {
 
 	setup replication.HarborSetup
 
+	plainHTTP bool // -insecure-plain-http
+
 	direct  bool
 	jobs    int
 	poll    time.Duration
@@ -78,6 +80,7 @@ func parse(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&c.instance, "instance", "", "ACR EE instance `ID`, e.g. cri-xxxxxxxx (required)")
 	fs.StringVar(&c.region, "region", "", "ACR EE `region`, e.g. cn-hangzhou (required unless -acr-api and -acr-url are given)")
 	fs.StringVar(&c.openAPI, "acr-api", "", "ACR OpenAPI endpoint override, `host[:port]`; an http:// prefix speaks plain HTTP (emulators on loopback only)")
+	fs.BoolVar(&c.plainHTTP, "insecure-plain-http", false, "allow an http:// -harbor or -acr-url that is not loopback although a password goes to it (in clear)")
 	fs.StringVar(&c.acrURL, "acr-url", "", "registry `URL` Harbor pushes to (default: the instance's VPC URL, see -acr-public)")
 	fs.BoolVar(&c.acrPublic, "acr-public", false, "default -acr-url to the instance's public URL instead of its VPC URL")
 	fs.StringVar(&c.acrUser, "acr-user", "", "ACR EE registry login name (default $"+envACRUser+"); the password is read from $"+envACRPassword)
@@ -154,12 +157,17 @@ func parse(args []string, stderr io.Writer) (*config, error) {
 			errs = append(errs, fmt.Errorf("-acr-url: %w", err))
 		}
 	}
-	if rest, ok := strings.CutPrefix(c.openAPI, "http://"); ok {
-		c.openAPI, c.openAPIPlainHTTP = rest, true
-	} else {
-		c.openAPI = strings.TrimPrefix(c.openAPI, "https://")
+	if err := checkPlainHTTP("-harbor", c.harborURL, true, c.plainHTTP); err != nil {
+		errs = append(errs, err)
 	}
-	c.openAPI = strings.TrimSuffix(c.openAPI, "/")
+	if err := checkPlainHTTP("-acr-url", c.acrURL, true, c.plainHTTP); err != nil {
+		errs = append(errs, err)
+	}
+	if api, plain, err := apiEndpoint(c.openAPI); err != nil {
+		errs = append(errs, fmt.Errorf("-acr-api: %w", err))
+	} else {
+		c.openAPI, c.openAPIPlainHTTP = api, plain
+	}
 
 	switch trigger {
 	case "event", harbor.TriggerEventBased:
@@ -168,7 +176,9 @@ func parse(args []string, stderr io.Writer) (*config, error) {
 		s.Trigger = harbor.TriggerManual
 	case harbor.TriggerScheduled, "cron":
 		s.Trigger = harbor.TriggerScheduled
-		need(len(strings.Fields(s.Cron)) == 6, "-trigger scheduled needs a 6-field -cron, seconds first")
+		if err := replication.ValidateHarborCron(s.Cron); err != nil {
+			errs = append(errs, fmt.Errorf("-cron: %w", err))
+		}
 	default:
 		errs = append(errs, fmt.Errorf("-trigger %q: want event, manual or scheduled", trigger))
 	}

@@ -19,7 +19,11 @@
 // the environment (HARBOR_PASSWORD, ACR_PASSWORD); Alibaba Cloud credentials from the
 // default credential chain (ALIBABA_CLOUD_ACCESS_KEY_ID / _SECRET / _SECURITY_TOKEN,
 // profiles, an ECS RAM role, OIDC). No secret is ever printed. TLS is verified unless
-// -harbor-insecure or -acr-insecure opts out for that endpoint.
+// -harbor-insecure or -acr-insecure opts out for that endpoint. Plain http:// is for
+// emulators on loopback: -acr-api (signed API calls) refuses it for any other host, and
+// -harbor and -acr-url (a password goes to each) refuse it unless -insecure-plain-http
+// (exit 2, before any request). -direct speaks each registry's scheme as written. SIGTERM
+// (as Kubernetes sends) stops a run as Ctrl-C does.
 //
 // The exit status is 0 only if the setup converged and ACR EE holds everything selected;
 // 1 if planning, applying or verification failed, or writing was refused; 2 for bad flags
@@ -33,13 +37,12 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 
 	"github.com/regdr/regdr/harbor"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := notifyContext(context.Background())
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)

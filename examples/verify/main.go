@@ -29,8 +29,11 @@
 //     repositories Harbor has; extra repositories are not.
 //
 // TLS certificates are verified unless -harbor-insecure or -registry-insecure opts out for
-// that endpoint; the OpenAPI has no opt-out. An http:// URL (Harbor, -registry, -acr-endpoint) talks plain HTTP, meant
-// for emulators on loopback.
+// that endpoint; the OpenAPI has no opt-out. An http:// URL talks plain HTTP, meant for
+// emulators on loopback: -acr-endpoint (signed API calls) refuses it for any other host,
+// and -harbor or -registry refuse it for any other host when a password would go with it,
+// unless -insecure-plain-http (exit 2, before any request). A URL is never echoed with its
+// user information. SIGTERM (as Kubernetes sends) stops a run as Ctrl-C does.
 //
 // Which tags are expected follows a Harbor replication policy: -projects (comma-separated;
 // empty: every project), -repos and -tags (doublestar globs, e.g. 'test-project/**', 'v*'),
@@ -66,7 +69,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"os/signal"
 	"strings"
 	"time"
 
@@ -89,7 +91,7 @@ const (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := notifyContext(context.Background())
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
@@ -106,6 +108,7 @@ type config struct {
 	registry, registryUser, registryPassword string
 
 	harborInsecure, registryInsecure, asJSON bool
+	plainHTTP                                bool // -insecure-plain-http
 	rpo                                      time.Duration
 }
 
@@ -144,6 +147,7 @@ Exit status: 0 complete (or within -rpo), 1 lag or error, 2 bad flags.
 	fs.StringVar(&c.registry, "registry", "", "check ACR EE through its registry at `URL` (tags/list, a manifest HEAD per tag for its digest) instead of the OpenAPI")
 	fs.StringVar(&c.registryUser, "registry-user", "", "registry `USER` with -registry (default $"+envACRUser+"; password from $"+envACRPassword+")")
 	fs.BoolVar(&c.registryInsecure, "registry-insecure", false, "skip TLS certificate verification towards -registry")
+	fs.BoolVar(&c.plainHTTP, "insecure-plain-http", false, "allow an http:// -harbor or -registry that is not loopback although a password goes with it (in clear)")
 	fs.IntVar(&c.jobs, "jobs", 4, "Harbor repositories listed concurrently (ACR EE's OpenAPI is listed one call at a time)")
 	fs.BoolVar(&c.asJSON, "json", false, "print the lag report as JSON")
 	fs.DurationVar(&c.rpo, "rpo", 0, "RPO budget `D`: exit 0 while the oldest missing or stale artifact is at most D old (0: no budget, any lag fails)")
@@ -211,6 +215,19 @@ Exit status: 0 complete (or within -rpo), 1 lag or error, 2 bad flags.
 		}
 		if c.registryUser != "" || c.registryInsecure {
 			errs = append(errs, "-registry-user and -registry-insecure need -registry")
+		}
+	}
+	if err := checkPlainHTTP("-harbor", c.harborURL, c.harborPassword != "", c.plainHTTP); err != nil {
+		errs = append(errs, err.Error())
+	}
+	if c.registry != "" {
+		if err := checkPlainHTTP("-registry", c.registry, c.registryPassword != "", c.plainHTTP); err != nil {
+			errs = append(errs, err.Error())
+		}
+	}
+	if c.acrEndpoint != "" {
+		if _, _, err := apiEndpoint(c.acrEndpoint); err != nil {
+			errs = append(errs, "-acr-endpoint: "+err.Error())
 		}
 	}
 	if len(errs) > 0 {
@@ -332,12 +349,11 @@ func newVerifier(c *config) (*replication.Verifier, error) {
 		}
 		tags = replication.NewRegistryTagLister(ep)
 	} else {
-		cloud := acr.CloudConfig{Region: c.region, Endpoint: c.acrEndpoint}
-		if rest, ok := strings.CutPrefix(c.acrEndpoint, "http://"); ok {
-			cloud.Endpoint, cloud.PlainHTTP = rest, true
-		} else {
-			cloud.Endpoint = strings.TrimPrefix(c.acrEndpoint, "https://")
+		endpoint, plain, err := apiEndpoint(c.acrEndpoint)
+		if err != nil {
+			return nil, fmt.Errorf("-acr-endpoint: %w", err)
 		}
+		cloud := acr.CloudConfig{Region: c.region, Endpoint: endpoint, PlainHTTP: plain}
 		cl, err := acr.New(acr.Config{InstanceID: c.instance, Cloud: cloud})
 		if err != nil {
 			return nil, err
@@ -354,8 +370,12 @@ func registryEndpoint(c *config) (replication.SyncEndpoint, error) {
 		raw = "https://" + raw
 	}
 	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") || strings.Trim(u.Path, "/") != "" || u.User != nil {
-		return replication.SyncEndpoint{}, fmt.Errorf("-registry %q: want https://HOST[:PORT] (or http:// for an emulator), no path", c.registry)
+	// The value is never echoed: it may carry a password.
+	if err == nil && u.User != nil {
+		return replication.SyncEndpoint{}, fmt.Errorf("-registry: credentials in the URL are not accepted: use -registry-user/$%s and $%s", envACRUser, envACRPassword)
+	}
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") || strings.Trim(u.Path, "/") != "" {
+		return replication.SyncEndpoint{}, errors.New("-registry: want https://HOST[:PORT] (or http:// for an emulator), no path")
 	}
 	ep := replication.SyncEndpoint{Registry: u.Host, PlainHTTP: u.Scheme == "http", Auth: authn.Anonymous}
 	if c.registryUser != "" {

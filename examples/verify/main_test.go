@@ -5,13 +5,17 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -425,6 +429,16 @@ func TestBadFlags(t *testing.T) {
 		{"password without user", base, "$HARBOR_PASSWORD is set but no Harbor user", map[string]string{envHarborPassword: harborPassword}},
 		{"registry password without user", []string{"-harbor", "http://127.0.0.1:1", "-projects", "p", "-registry", "r.example.com"},
 			"$ACR_PASSWORD is set but no registry user", map[string]string{envACRPassword: acrPassword}},
+		// Nothing secret crosses a network in clear, and no URL is echoed with its user info.
+		{"acr-endpoint plain http off loopback", append(slices.Clone(base), "-acr-endpoint", "http://cr.invalid"), "plain http refused", nil},
+		{"harbor plain http off loopback with a password", []string{"-harbor", "http://harbor.invalid", "-harbor-user", "bob", "-projects", "p", "-instance", "cri-x", "-region", "r"},
+			"-insecure-plain-http", map[string]string{envHarborPassword: harborPassword}},
+		{"registry plain http off loopback with a password", []string{"-harbor", "http://127.0.0.1:1", "-projects", "p", "-registry", "http://r.invalid", "-registry-user", "u"},
+			"-registry is http:// to r.invalid", map[string]string{envACRPassword: acrPassword}},
+		{"registry url with credentials", []string{"-harbor", "http://127.0.0.1:1", "-projects", "p", "-registry", "http://u:" + acrPassword + "@127.0.0.1:1"},
+			"credentials in the URL are not accepted", nil},
+		{"registry url with credentials, https", []string{"-harbor", "http://127.0.0.1:1", "-projects", "p", "-registry", "https://u:" + acrPassword + "@r.invalid/x"},
+			"credentials in the URL are not accepted", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			for k, v := range tc.env {
@@ -433,6 +447,9 @@ func TestBadFlags(t *testing.T) {
 			r := runT(t, nil, tc.args...)
 			if r.code != 2 || !strings.Contains(r.stderr, tc.msg) || r.stdout != "" {
 				t.Errorf("run(%q) = %d, stderr %q; want 2 and %q", tc.args, r.code, r.stderr, tc.msg)
+			}
+			if strings.Contains(r.stderr, harborPassword) || strings.Contains(r.stderr, acrPassword) {
+				t.Errorf("run(%q) stderr shows a password: %q", tc.args, r.stderr)
 			}
 		})
 	}
@@ -556,5 +573,46 @@ func TestDescribeAccessory(t *testing.T) {
 	r := &replication.LagReport{Expected: 1, Present: 1, Accessories: 2, MissingAccessories: []replication.LagArtifact{a}, OldestMissing: time.Hour}
 	if got := summary(r, 0); !strings.Contains(got, "behind: 1/1 tags present") || !strings.Contains(got, "1/2 accessories (signatures, SBOMs) present") {
 		t.Errorf("summary = %q", got)
+	}
+}
+
+// TestPlainHTTPOptIn: -insecure-plain-http lets a password go to a non-loopback http://
+// Harbor; loopback and credential-free http need no opt-in.
+func TestPlainHTTPOptIn(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name        string
+		raw         string
+		creds, opt  bool
+		wantRefused bool
+	}{
+		{"https", "https://harbor.example.com", true, false, false},
+		{"loopback", "http://127.0.0.1:8080", true, false, false},
+		{"loopback v6", "http://[::1]:8080", true, false, false},
+		{"localhost", "http://localhost:8080", true, false, false},
+		{"no credentials", "http://harbor.example.com", false, false, false},
+		{"private IP", "http://10.0.0.5", true, false, true},
+		{"public name", "http://harbor.example.com", true, false, true},
+		{"opted in", "http://harbor.example.com", true, true, false},
+	} {
+		err := checkPlainHTTP("-harbor", tc.raw, tc.creds, tc.opt)
+		if refused := errors.Is(err, errPlainHTTP); refused != tc.wantRefused {
+			t.Errorf("%s: checkPlainHTTP(%q, creds %v, opt-in %v) = %v, want refused %v", tc.name, tc.raw, tc.creds, tc.opt, err, tc.wantRefused)
+		}
+	}
+}
+
+// TestSIGTERMCancels: SIGTERM (what Kubernetes sends) cancels the run as Ctrl-C does,
+// instead of killing the process before it reports.
+func TestSIGTERMCancels(t *testing.T) {
+	ctx, stop := notifyContext(context.Background())
+	defer stop()
+	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-ctx.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatal("SIGTERM did not cancel the context")
 	}
 }
