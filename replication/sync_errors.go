@@ -24,6 +24,12 @@ var (
 	// with an unknown action, or a digest or tag that is not one; nothing was written.
 	// Destination names that fail the Syncer's Validate are refused with ErrInvalidName.
 	ErrSyncInvalidPlan = errors.New("invalid sync plan")
+	// ErrSyncTimeout: a registry sent no response header, or no body progress, for the
+	// retry policy's Timeout. Such a request is retried.
+	ErrSyncTimeout = errors.New("registry stopped responding")
+	// ErrSyncRegistryDown: a registry answered nothing successfully for the retry policy's
+	// GiveUp; operations on it fail at once instead of retrying.
+	ErrSyncRegistryDown = errors.New("registry down")
 )
 
 // SyncHTTPError is an unexpected answer from a registry. It carries no credentials: only the
