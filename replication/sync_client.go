@@ -125,11 +125,12 @@ type syncCountingTransport struct {
 }
 
 func (t syncCountingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	t.n.Add(1)
 	if t.n.c == nil {
+		t.n.Add(1)
 		return t.rt.RoundTrip(req)
 	}
-	return t.n.c.guard(t.rt, req)
+	return t.n.c.guard(t.rt, req) // counts what it sends
+
 }
 
 // do sends one request. body may be nil; size < 0 means unknown. The caller closes the

@@ -88,6 +88,7 @@ func (c *syncClient) guard(rt http.RoundTripper, req *http.Request) (*http.Respo
 		}
 		return nil, err
 	}
+	c.requests.Add(1)
 	parent := req.Context()
 	ctx, cancel := context.WithCancel(parent)
 	w := &syncWatch{d: c.retry.withDefaults().Timeout, cancel: cancel, header: true, host: c.ep.Registry}
