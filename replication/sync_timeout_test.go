@@ -8,8 +8,8 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/regdr/regdr/internal/testutil"
 	"github.com/regdr/regdr/replication"
