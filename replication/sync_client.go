@@ -383,7 +383,9 @@ func syncNextLink(h string) string {
 		if u.IsAbs() {
 			return u.String()
 		}
-		return u.RequestURI()
+		// A reference relative to the registry: resolved against its root, it stays a
+		// path there ("a" is "/a"), never text glued to the registry's host name.
+		return (&url.URL{Path: "/"}).ResolveReference(u).RequestURI()
 	}
 	return ""
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"math"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -76,8 +77,9 @@ func (r SyncRetry) backoff(n int, err error, now time.Time) time.Duration {
 }
 
 func syncParseRetryAfter(s string, now time.Time) (time.Duration, bool) {
-	if secs, err := strconv.Atoi(s); err == nil && secs >= 0 {
-		return time.Duration(secs) * time.Second, true
+	if secs, err := strconv.ParseInt(s, 10, 64); err == nil && secs >= 0 {
+		// Clamped: a huge number must not overflow into a negative wait (no backoff).
+		return time.Duration(min(secs, int64(math.MaxInt64/time.Second))) * time.Second, true
 	}
 	if t, err := http.ParseTime(s); err == nil {
 		return max(t.Sub(now), 0), true
