@@ -35,8 +35,14 @@ func TestSyncSurvivesThirtyPercentFaults(t *testing.T) {
 		return testutil.NewFaultTransport(nil, testutil.Faults{Seed: seed, Rate: 0.3, RetryAfter: "1", MaxInARow: 1000})
 	}
 	srcFaults, dstFaults := faults(11), faults(12)
-	s := e.syncer2(t, replication.SyncOptions{Clock: clock, Jobs: 4}, srcFaults, dstFaults)
+	// GiveUp shorter than the backoffs add up to: the rule must not trip on faults alone.
+	const giveUp = 30 * time.Second
+	s := e.syncer2(t, replication.SyncOptions{Clock: clock, Jobs: 4, Retry: replication.SyncRetry{GiveUp: giveUp}}, srcFaults, dstFaults)
+	start := clock.Now()
 	_, rep := e.run(t, s)
+	if took := clock.Now().Sub(start); took < 2*giveUp {
+		t.Errorf("the run took %v on the clock: the give-up rule (%v) was not put to the test", took, giveUp)
+	}
 	for ref, d := range want {
 		if got := syncHeadDigest(t, e.dst.Host, ref); got != d {
 			t.Errorf("%s = %q, want %q", ref, got, d)
