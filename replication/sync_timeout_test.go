@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -90,7 +91,7 @@ func syncStallListener(t *testing.T) string {
 // every try, instead of hanging forever.
 func TestSyncStalledRegistryTimesOut(t *testing.T) {
 	t.Parallel()
-	const timeout = 50 * time.Millisecond
+	const timeout = 200 * time.Millisecond // short, yet above what a loaded machine takes to answer
 	retry := replication.SyncRetry{Attempts: 2, Timeout: timeout}
 	// stall holds a request until the client goes away or the test ends: a server that
 	// reads no body does not notice a client hanging up.
@@ -239,5 +240,46 @@ func TestSyncGivesUpOnDeadRegistry(t *testing.T) {
 	}
 	if src2, _ := s.Requests(); src2 != src1 {
 		t.Errorf("%d requests sent to a registry declared down", src2-src1)
+	}
+}
+
+// TestSyncSlowTransferIsNotCut: the timeout bounds each wait, not the transfer: a blob
+// that takes several timeouts to arrive, but keeps arriving, is copied.
+func TestSyncSlowTransferIsNotCut(t *testing.T) {
+	t.Parallel()
+	const timeout, pieces, gap = 500 * time.Millisecond, 8, 100 * time.Millisecond
+	e := newSyncGGCREnv(t)
+	var slow atomic.Int32
+	e.src = newSyncGGCRWrapped(t, func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method != http.MethodGet || !strings.Contains(r.URL.Path, "/blobs/sha256:") || slow.Add(1) > 1 {
+				h.ServeHTTP(w, r)
+				return
+			}
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, r)
+			body := rec.Body.Bytes()
+			for k, v := range rec.Header() {
+				w.Header()[k] = v
+			}
+			w.WriteHeader(rec.Code)
+			tick := time.NewTicker(gap)
+			defer tick.Stop()
+			for i := range pieces {
+				_, _ = w.Write(body[i*len(body)/pieces : (i+1)*len(body)/pieces])
+				w.(http.Flusher).Flush()
+				<-tick.C
+			}
+		})
+	})
+	want := e.push(t, e.src.Host, map[string]any{"a/b:1": e.fx.Image("x", 120)})
+	start := time.Now()
+	s := e.syncer(t, replication.SyncOptions{Jobs: 1, Retry: replication.SyncRetry{Attempts: 1, Timeout: timeout}}, nil)
+	_, rep := e.run(t, s)
+	if d := time.Since(start); d < timeout {
+		t.Errorf("the copy took %v, under the %v timeout: the test tests nothing", d, timeout)
+	}
+	if got := syncHeadDigest(t, e.dst.Host, "a/b:1"); got != want["a/b:1"] || rep.Retries != 0 {
+		t.Errorf("a/b:1 = %q after %d retries, want %q without one", got, rep.Retries, want["a/b:1"])
 	}
 }
