@@ -44,7 +44,7 @@ func (c *syncClient) down() error {
 
 // observe records one request's outcome: a response that is not a temporary failure is a
 // success; a temporary failure status or a transport error a failure.
-func (c *syncClient) observe(ctx context.Context, resp *http.Response, err error) {
+func (c *syncClient) observe(ctx context.Context, req *http.Request, resp *http.Response, err error) {
 	if err == nil && resp != nil && !(&SyncHTTPError{StatusCode: resp.StatusCode}).Temporary() {
 		h := &c.health
 		h.mu.Lock()
@@ -60,7 +60,7 @@ func (c *syncClient) observe(ctx context.Context, resp *http.Response, err error
 	case err != nil:
 		what = err.Error()
 	case resp != nil:
-		what = fmt.Sprintf("%s %s: %s", resp.Request.Method, resp.Request.URL.Path, resp.Status)
+		what = fmt.Sprintf("%s %s: %d %s", req.Method, req.URL.Path, resp.StatusCode, http.StatusText(resp.StatusCode))
 	}
 	giveUp := c.retry.withDefaults().GiveUp
 	now := c.clock.Now()
@@ -116,10 +116,10 @@ func (c *syncClient) guard(rt http.RoundTripper, req *http.Request) (*http.Respo
 		if terr := w.err(); terr != nil {
 			err = terr
 		}
-		c.observe(parent, nil, err)
+		c.observe(parent, req, nil, err)
 		return nil, err
 	}
-	c.observe(parent, resp, nil)
+	c.observe(parent, req, resp, nil)
 	resp.Body = &syncWatchedBody{rc: resp.Body, w: w}
 	return resp, nil
 }
