@@ -41,6 +41,7 @@ func TestSyncSurvivesThirtyPercentFaults(t *testing.T) {
 	s := e.syncer2(t, replication.SyncOptions{Clock: clock, Jobs: 4, Retry: replication.SyncRetry{GiveUp: giveUp}}, srcFaults, dstFaults)
 	start := clock.Now()
 	_, rep := e.run(t, s)
+	t.Logf("faults injected: source %v, destination %v; %v", srcFaults.Injected(), dstFaults.Injected(), rep)
 	if took := clock.Now().Sub(start); took < 2*giveUp {
 		t.Errorf("the run took %v on the clock: the give-up rule (%v) was not put to the test", took, giveUp)
 	}
