@@ -79,6 +79,14 @@
 //
 //	go test -run '^$' -bench . ./replication/
 //
+// No request waits forever: one that gets no response header, or no body progress, for
+// [SyncRetry].Timeout (60 s by default) fails with [ErrSyncTimeout] and is retried. A
+// registry that answers nothing successfully for [SyncRetry].GiveUp (2 minutes by
+// default, on the Syncer's Clock) is declared down: what is left fails at once with
+// [ErrSyncRegistryDown]; faults, however frequent, never trip it while requests succeed.
+// Every blob is hashed as it streams through, and a blob whose bytes do not match its
+// digest is broken off before its last bytes reach the destination ([ErrSyncDigestMismatch]).
+//
 // # Errors
 //
 // Sentinels, matched with errors.Is through every wrap: [ErrHarborSetup],

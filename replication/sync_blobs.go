@@ -2,8 +2,13 @@ package replication
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
+	"fmt"
+	"hash"
 	"io"
+	"strings"
 	"sync"
 	"sync/atomic"
 )
@@ -176,12 +181,19 @@ func (r *syncRun) placeBlob(ctx context.Context, src, dst string, b SyncBlob, fr
 			return err
 		}
 		defer body.Close()
-		cr := &syncProgressReader{r: body, run: r, repo: dst, digest: b.Digest, size: b.Size}
+		vr := newSyncVerifyReader(body, b.Digest)
+		cr := &syncProgressReader{r: vr, run: r, repo: dst, digest: b.Digest, size: b.Size}
 		size := b.Size
 		if size <= 0 {
 			size = -1 // unknown: the descriptor did not say
 		}
-		if err := r.s.dst.finishUpload(ctx, loc, b.Digest, cr, size); err != nil {
+		err = r.s.dst.finishUpload(ctx, loc, b.Digest, cr, size)
+		if verr := vr.mismatch(); verr != nil {
+			// The last bytes were held back: the destination has an incomplete upload,
+			// which it never commits, whatever it checks itself.
+			return fmt.Errorf("copying blob %s from %s: %w", b.Digest, src, verr)
+		}
+		if err != nil {
 			return err
 		}
 		r.blobsUploaded.Add(1)
@@ -208,4 +220,72 @@ func (p *syncProgressReader) Read(b []byte) (int, error) {
 		p.run.emit(SyncEvent{Kind: SyncEventBytes, Repo: p.repo, Digest: p.digest, Bytes: int64(n), Size: p.size})
 	}
 	return n, err
+}
+
+// syncVerifyReader hashes a blob as it streams through and holds back the last piece it
+// read until the source's stream has ended and the bytes hash to the digest that named
+// them: on a mismatch the reader fails with ErrSyncDigestMismatch instead, and the
+// destination never receives the whole blob — a corrupting proxy cannot slip a bad blob
+// past a registry that does not check digests itself. Digests of algorithms other than
+// sha256 are left to the destination to check.
+type syncVerifyReader struct {
+	r     io.Reader
+	want  string
+	h     hash.Hash
+	out   []byte // ready for the caller
+	held  []byte // read from the source and hashed, not yet released
+	buf   []byte
+	final error // the stream's end: io.EOF once verified, or the failure
+	bad   error
+}
+
+func newSyncVerifyReader(r io.Reader, digest string) *syncVerifyReader {
+	v := &syncVerifyReader{r: r, want: digest}
+	if strings.HasPrefix(digest, "sha256:") {
+		v.h = sha256.New()
+	}
+	return v
+}
+
+// mismatch returns the ErrSyncDigestMismatch error if the stream did not hash to its digest.
+func (v *syncVerifyReader) mismatch() error { return v.bad }
+
+func (v *syncVerifyReader) Read(p []byte) (int, error) {
+	if v.h == nil {
+		return v.r.Read(p)
+	}
+	for len(v.out) == 0 {
+		if v.final != nil {
+			return 0, v.final
+		}
+		v.fill(len(p))
+	}
+	n := copy(p, v.out)
+	v.out = v.out[n:]
+	return n, nil
+}
+
+// fill reads the next piece from the source; the piece held until then becomes ready.
+func (v *syncVerifyReader) fill(size int) {
+	if cap(v.buf) < size {
+		v.buf = make([]byte, max(size, 32<<10))
+	}
+	n, err := v.r.Read(v.buf[:cap(v.buf)])
+	if n > 0 {
+		v.h.Write(v.buf[:n])
+		v.out = append(v.out[:0], v.held...)
+		v.held = append(v.held[:0], v.buf[:n]...)
+	}
+	switch {
+	case err == io.EOF:
+		if got := "sha256:" + hex.EncodeToString(v.h.Sum(nil)); got != v.want {
+			v.bad = fmt.Errorf("blob %s: %w (the source sent bytes hashing to %s)", v.want, ErrSyncDigestMismatch, got)
+			v.final, v.held = v.bad, nil
+			return
+		}
+		v.out = append(v.out, v.held...)
+		v.held, v.final = nil, io.EOF
+	case err != nil:
+		v.final, v.held = err, nil
+	}
 }

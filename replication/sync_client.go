@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
@@ -51,36 +50,54 @@ var syncAccept = strings.Join([]string{
 type syncClient struct {
 	ep       SyncEndpoint
 	push     bool // ask for push access to repositories, not only pull
-	requests atomic.Int64
+	requests syncCounter
 	limiter  BandwidthLimiter // throttles response bodies (the source side)
 	retry    SyncRetry
 	clock    Clock
 	onRetry  func(error, time.Duration)
 
-	auth syncAuth
+	auth   syncAuth
+	health syncHealth
 }
 
 func newSyncClient(ep SyncEndpoint, l BandwidthLimiter, push bool) *syncClient {
-	return &syncClient{ep: ep, limiter: l, push: push, clock: syncSystemClock{}}
+	c := &syncClient{ep: ep, limiter: l, push: push, clock: syncSystemClock{}}
+	c.requests.c = c
+	return c
 }
 
-// try runs a whole small operation (request and response body) under the retry policy.
+// try runs a whole small operation (request and response body) under the retry policy. A
+// registry declared down ends the retries with its ErrSyncRegistryDown error.
 func (c *syncClient) try(ctx context.Context, op func() error) error {
 	return syncRetryDo(ctx, c.retry, c.clock, func(err error, wait time.Duration) {
 		if f := c.onRetry; f != nil {
 			f(err, wait)
 		}
-	}, op)
+	}, func() error {
+		err := op()
+		if err != nil && syncRetryable(err) {
+			if derr := c.down(); derr != nil {
+				return derr
+			}
+		}
+		return err
+	})
 }
 
+// syncCountingTransport is the client's transport under authentication: it counts every
+// request and sends it through the client's guard (timeouts, registry health).
 type syncCountingTransport struct {
 	rt http.RoundTripper
-	n  *atomic.Int64
+	n  *syncCounter
 }
 
 func (t syncCountingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	t.n.Add(1)
-	return t.rt.RoundTrip(req)
+	if t.n.c == nil {
+		t.n.Add(1)
+		return t.rt.RoundTrip(req)
+	}
+	return t.n.c.guard(t.rt, req) // counts what it sends
+
 }
 
 // do sends one request. body may be nil; size < 0 means unknown. The caller closes the
@@ -333,7 +350,9 @@ func syncNextLink(h string) string {
 		if u.IsAbs() {
 			return u.String()
 		}
-		return u.RequestURI()
+		// A reference relative to the registry: resolved against its root, it stays a
+		// path there ("a" is "/a"), never text glued to the registry's host name.
+		return (&url.URL{Path: "/"}).ResolveReference(u).RequestURI()
 	}
 	return ""
 }

@@ -24,6 +24,16 @@ var (
 	// with an unknown action, or a digest or tag that is not one; nothing was written.
 	// Destination names that fail the Syncer's Validate are refused with ErrInvalidName.
 	ErrSyncInvalidPlan = errors.New("invalid sync plan")
+	// ErrSyncTimeout: a registry sent no response header, or no body progress, for the
+	// retry policy's Timeout. Such a request is retried.
+	ErrSyncTimeout = errors.New("registry stopped responding")
+	// ErrSyncRegistryDown: a registry answered nothing successfully for the retry policy's
+	// GiveUp; operations on it fail at once instead of retrying.
+	ErrSyncRegistryDown = errors.New("registry down")
+	// ErrSyncInvalidManifest: a manifest from the source names a blob or child manifest by
+	// something that is not a digest, or gives a negative size. Its digests would go
+	// into request paths.
+	ErrSyncInvalidManifest = errors.New("invalid manifest")
 )
 
 // SyncHTTPError is an unexpected answer from a registry. It carries no credentials: only the
@@ -69,4 +79,25 @@ func (e *SyncHTTPError) Error() string {
 // Temporary reports whether the request is worth retrying: 5xx, 429 and 408.
 func (e *SyncHTTPError) Temporary() bool {
 	return e.StatusCode >= 500 || e.StatusCode == http.StatusTooManyRequests || e.StatusCode == http.StatusRequestTimeout
+}
+
+// check refuses a parsed manifest whose blobs or children are not named by digests, or
+// have negative sizes.
+func (m SyncManifest) check() error {
+	for _, b := range m.Blobs {
+		if !syncValidDigest(b.Digest) || b.Size < 0 {
+			return fmt.Errorf("%w: blob %q of size %d", ErrSyncInvalidManifest, b.Digest, b.Size)
+		}
+	}
+	for _, c := range m.Children {
+		if !syncValidDigest(c) {
+			return fmt.Errorf("%w: child %q", ErrSyncInvalidManifest, c)
+		}
+	}
+	return nil
+}
+
+// syncValidDigest is validatePlan's rule: algorithm:hex, 64 hex digits for sha256.
+func syncValidDigest(d string) bool {
+	return syncDigestRE.MatchString(d) && (len(d) <= 7 || d[:7] != "sha256:" || len(d) == 7+64)
 }

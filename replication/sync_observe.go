@@ -368,5 +368,5 @@ func syncParseManifest(raw []byte, mediaType string) (SyncManifest, error) {
 	for _, l := range append(m.Layers, m.Blobs...) {
 		out.Blobs = append(out.Blobs, SyncBlob{Digest: l.Digest, Size: l.Size})
 	}
-	return out, nil
+	return out, out.check()
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"math"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -12,27 +13,49 @@ import (
 	"time"
 )
 
-// SyncRetry is the retry policy for registry requests: capped exponential backoff with
-// jitter for 5xx, 429 (honouring Retry-After), 408, connection resets and truncated bodies;
-// never for other 4xx answers such as authentication failures.
+// SyncRetry is the retry and timeout policy for registry requests: capped exponential
+// backoff with jitter for 5xx, 429 (honouring Retry-After), 408, timeouts, connection resets
+// and truncated bodies; never for other 4xx answers such as authentication failures.
+//
+// Every request is bounded: it fails with ErrSyncTimeout once it has waited Timeout (60 s by
+// default) for a response header, or for progress on its body in either direction. That is
+// an idle timeout, not a deadline: a large layer that keeps moving is never cut.
+//
+// A registry that gives no successful response at all for GiveUp (2 minutes by default,
+// measured on the Syncer's Clock) while requests keep failing is declared down: every
+// operation on it then fails at once with ErrSyncRegistryDown instead of retrying, and no
+// request is sent to it for another GiveUp. A registry failing only some of its requests,
+// however many, is never declared down.
 type SyncRetry struct {
-	// Attempts is the number of tries per operation, the first included. The default is 6.
+	// Attempts is the number of tries per operation, the first included. The default is 10.
 	Attempts int `json:"attempts,omitempty"`
 	// Base is the first backoff. The default is 200ms.
 	Base time.Duration `json:"base,omitempty"`
 	// Max caps one backoff, and a Retry-After. The default is 10s.
 	Max time.Duration `json:"max,omitempty"`
+	// Timeout bounds each wait of a request on the registry: for the response header, and
+	// for each read or write of a body. The default is 60s.
+	Timeout time.Duration `json:"timeout,omitempty"`
+	// GiveUp is how long a registry may answer nothing successfully, while requests to it
+	// fail, before it is declared down. The default is 2m.
+	GiveUp time.Duration `json:"giveUp,omitempty"`
 }
 
 func (r SyncRetry) withDefaults() SyncRetry {
 	if r.Attempts <= 0 {
-		r.Attempts = 6
+		r.Attempts = 10
 	}
 	if r.Base <= 0 {
 		r.Base = 200 * time.Millisecond
 	}
 	if r.Max <= 0 {
 		r.Max = 10 * time.Second
+	}
+	if r.Timeout <= 0 {
+		r.Timeout = 60 * time.Second
+	}
+	if r.GiveUp <= 0 {
+		r.GiveUp = 2 * time.Minute
 	}
 	return r
 }
@@ -54,8 +77,9 @@ func (r SyncRetry) backoff(n int, err error, now time.Time) time.Duration {
 }
 
 func syncParseRetryAfter(s string, now time.Time) (time.Duration, bool) {
-	if secs, err := strconv.Atoi(s); err == nil && secs >= 0 {
-		return time.Duration(secs) * time.Second, true
+	if secs, err := strconv.ParseInt(s, 10, 64); err == nil && secs >= 0 {
+		// Clamped: a huge number must not overflow into a negative wait (no backoff).
+		return time.Duration(min(secs, int64(math.MaxInt64/time.Second))) * time.Second, true
 	}
 	if t, err := http.ParseTime(s); err == nil {
 		return max(t.Sub(now), 0), true
@@ -65,7 +89,13 @@ func syncParseRetryAfter(s string, now time.Time) (time.Duration, bool) {
 
 // syncRetryable reports whether err is worth another try.
 func syncRetryable(err error) bool {
-	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+	if err == nil || errors.Is(err, ErrSyncRegistryDown) {
+		return false
+	}
+	if errors.Is(err, ErrSyncTimeout) {
+		return true
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return false
 	}
 	var he *SyncHTTPError

@@ -95,8 +95,10 @@ func TestSyncNextLink(t *testing.T) {
 	for in, want := range map[string]string{
 		`</v2/_catalog?last=b&n=2>; rel="next"`:                 "/v2/_catalog?last=b&n=2",
 		`<https://r.example/v2/x/tags/list?last=1>; rel="next"`: "https://r.example/v2/x/tags/list?last=1",
-		``:                    "",
-		`</v2/a>; rel="prev"`: "",
+		``:                              "",
+		`</v2/a>; rel="prev"`:           "",
+		`<.evil.example/x>; rel="next"`: "/.evil.example/x",
+		`<a b>; rel="next"`:             "/a%20b",
 	} {
 		if got := syncNextLink(in); got != want {
 			t.Errorf("syncNextLink(%q) = %q, want %q", in, got, want)
@@ -106,17 +108,29 @@ func TestSyncNextLink(t *testing.T) {
 
 func TestSyncParseManifest(t *testing.T) {
 	t.Parallel()
-	raw := []byte(`{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"digest":"sha256:a"},{"digest":"sha256:b"}]}`)
+	a, b := "sha256:"+strings.Repeat("a", 64), "sha256:"+strings.Repeat("b", 64)
+	raw := []byte(`{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"digest":"` + a + `"},{"digest":"` + b + `"}]}`)
 	m, err := syncParseManifest(raw, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := SyncManifest{MediaType: "application/vnd.oci.image.index.v1+json", Size: int64(len(raw)), Children: []string{"sha256:a", "sha256:b"}}
+	want := SyncManifest{MediaType: "application/vnd.oci.image.index.v1+json", Size: int64(len(raw)), Children: []string{a, b}}
 	if diff := cmp.Diff(want, m); diff != "" {
 		t.Errorf("syncParseManifest (-want +got):\n%s", diff)
 	}
 	if _, err := syncParseManifest([]byte(`{"schemaVersion":1}`), "application/vnd.docker.distribution.manifest.v1+prettyjws"); err == nil {
 		t.Error("schema 1 accepted")
+	}
+	for _, bad := range []string{
+		`{"mediaType":"x","manifests":[{"digest":"sha256:a"}]}`,
+		`{"mediaType":"x","manifests":[{"digest":"../../v2/y/manifests/latest"}]}`,
+		`{"mediaType":"x","layers":[{"digest":"` + a + `?mount=z","size":1}]}`,
+		`{"mediaType":"x","layers":[{"digest":"` + a + `","size":-1}]}`,
+		`{"mediaType":"x","config":{"digest":"x","size":1}}`,
+	} {
+		if _, err := syncParseManifest([]byte(bad), ""); !errors.Is(err, ErrSyncInvalidManifest) {
+			t.Errorf("syncParseManifest(%s) = %v, want ErrSyncInvalidManifest", bad, err)
+		}
 	}
 }
 
