@@ -37,11 +37,11 @@ func (v Verifier) Format(f fmt.State, verb rune) {
 // Format implements fmt.Formatter: the lister shows its registry's (redacted) host only,
 // under every verb; its authenticator may hold a password.
 func (l *RegistryTagLister) Format(f fmt.State, verb rune) {
-	if l == nil {
+	if l == nil || l.c == nil {
 		_, _ = io.WriteString(f, "<nil>")
 		return
 	}
-	_, _ = fmt.Fprintf(f, "RegistryTagLister(%s)", harborRedactURL(l.ep.Registry))
+	_, _ = fmt.Fprintf(f, "RegistryTagLister(%s)", harborRedactURL(l.c.ep.Registry))
 }
 
 // harborRedactURL hides a URL's user information: everything between the scheme's "://"

@@ -2,6 +2,8 @@ package replication
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"io"
 	"math"
@@ -95,7 +97,7 @@ func syncRetryable(err error) bool {
 	if errors.Is(err, ErrSyncTimeout) {
 		return true
 	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || syncTLSRefused(err) {
 		return false
 	}
 	var he *SyncHTTPError
@@ -112,6 +114,19 @@ func syncRetryable(err error) bool {
 	}
 	var te interface{ Temporary() bool }
 	return errors.As(err, &te) && te.Temporary()
+}
+
+// syncTLSRefused reports whether err is a TLS failure another try cannot mend: a certificate
+// that does not verify, or a peer that does not speak TLS at all.
+func syncTLSRefused(err error) bool {
+	var (
+		cv *tls.CertificateVerificationError
+		ua x509.UnknownAuthorityError
+		he x509.HostnameError
+		ci x509.CertificateInvalidError
+		rh tls.RecordHeaderError
+	)
+	return errors.As(err, &cv) || errors.As(err, &ua) || errors.As(err, &he) || errors.As(err, &ci) || errors.As(err, &rh)
 }
 
 // retry runs op until it succeeds, fails for good, or the attempts run out. Waits go

@@ -2,14 +2,8 @@ package replication
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net/http"
 
-	"github.com/google/go-containerregistry/pkg/authn"
-	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
-	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/regdr/regdr/acr"
@@ -17,9 +11,12 @@ import (
 
 // RegistryTagLister is a TagLister over any registry's distribution API: tags/list, then
 // one manifest HEAD per tag for its digest. ACR's ListRepoTag gives digests in one call and
-// is cheaper; this one needs nothing but registry credentials.
+// is cheaper; this one needs nothing but registry credentials. It speaks through the sync
+// engine's client, so it shares its guarantees: HTTPS unless the endpoint says otherwise, no
+// fallback to plain HTTP, every request bounded by an idle timeout, retries with backoff,
+// and a registry that answers nothing for a while is declared down (ErrSyncRegistryDown).
 type RegistryTagLister struct {
-	ep SyncEndpoint
+	c *syncClient
 }
 
 var (
@@ -28,52 +25,32 @@ var (
 )
 
 // NewRegistryTagLister returns a TagLister for the registry ep.
-func NewRegistryTagLister(ep SyncEndpoint) *RegistryTagLister { return &RegistryTagLister{ep: ep} }
-
-func (l *RegistryTagLister) options(ctx context.Context) []remote.Option {
-	opts := []remote.Option{remote.WithContext(ctx)}
-	switch {
-	case l.ep.Auth != nil:
-		opts = append(opts, remote.WithAuth(l.ep.Auth))
-	case l.ep.Keychain != nil:
-		opts = append(opts, remote.WithAuthFromKeychain(l.ep.Keychain))
-	default:
-		opts = append(opts, remote.WithAuth(authn.Anonymous))
-	}
-	if l.ep.Transport != nil {
-		opts = append(opts, remote.WithTransport(l.ep.Transport))
-	}
-	return opts
+func NewRegistryTagLister(ep SyncEndpoint) *RegistryTagLister {
+	return &RegistryTagLister{c: newSyncClient(ep, nil, false)}
 }
 
 // TagsOf lists the tags of repo ("namespace/name") and HEADs each for its digest, four at
 // a time. A repository that does not exist has no tags.
 func (l *RegistryTagLister) TagsOf(ctx context.Context, repo string) ([]acr.Tag, error) {
-	r, err := l.repository(repo)
-	if err != nil {
+	if err := ValidateRepositoryName(repo); err != nil {
 		return nil, err
 	}
-	opts := l.options(ctx)
-	tags, err := remote.List(r, opts...)
-	if isRegistryNotFound(err) {
-		return nil, nil
-	}
+	tags, err := syncListTags(ctx, l.c, repo, "")
 	if err != nil {
-		return nil, fmt.Errorf("listing tags of %s: %w", r, err)
+		return nil, fmt.Errorf("listing tags of %s in %s: %w", repo, l.c.ep, err)
 	}
 	found := make([]acr.Tag, len(tags))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(4)
 	for i, t := range tags {
 		g.Go(func() error {
-			d, err := remote.Head(r.Tag(t), l.options(gctx)...)
-			if isRegistryNotFound(err) {
-				return nil // deleted between the listing and the HEAD
-			}
+			d, ok, err := l.c.headManifest(gctx, repo, t)
 			if err != nil {
-				return fmt.Errorf("reading %s:%s: %w", r, t, err)
+				return fmt.Errorf("reading %s:%s in %s: %w", repo, t, l.c.ep, err)
 			}
-			found[i] = acr.Tag{Tag: t, Digest: d.Digest.String()}
+			if ok { // else deleted between the listing and the HEAD
+				found[i] = acr.Tag{Tag: t, Digest: d}
+			}
 			return nil
 		})
 	}
@@ -91,34 +68,12 @@ func (l *RegistryTagLister) TagsOf(ctx context.Context, repo string) ([]acr.Tag,
 
 // HasManifest HEADs the manifest digest in repo.
 func (l *RegistryTagLister) HasManifest(ctx context.Context, repo, digest string) (bool, error) {
-	r, err := l.repository(repo)
-	if err != nil {
+	if err := ValidateRepositoryName(repo); err != nil {
 		return false, err
 	}
-	_, err = remote.Head(r.Digest(digest), l.options(ctx)...)
-	if isRegistryNotFound(err) {
-		return false, nil
-	}
+	_, ok, err := l.c.headManifest(ctx, repo, digest)
 	if err != nil {
-		return false, fmt.Errorf("reading %s@%s: %w", r, digest, err)
+		return false, fmt.Errorf("reading %s@%s in %s: %w", repo, digest, l.c.ep, err)
 	}
-	return true, nil
-}
-
-// repository names repo ("namespace/name") in the registry.
-func (l *RegistryTagLister) repository(repo string) (name.Repository, error) {
-	var nopts []name.Option
-	if l.ep.PlainHTTP {
-		nopts = append(nopts, name.Insecure)
-	}
-	r, err := name.NewRepository(l.ep.Registry+"/"+repo, nopts...)
-	if err != nil {
-		return name.Repository{}, fmt.Errorf("%w: %q: %w", ErrInvalidName, repo, err)
-	}
-	return r, nil
-}
-
-func isRegistryNotFound(err error) bool {
-	var te *transport.Error
-	return errors.As(err, &te) && te.StatusCode == http.StatusNotFound
+	return ok, nil
 }
