@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/regdr/regdr/clock"
 	"github.com/regdr/regdr/internal/testutil"
 )
 
@@ -16,7 +17,7 @@ type script struct {
 	mu   sync.Mutex
 	name string
 	ups  []bool
-	at   Clock
+	at   clock.Clock
 }
 
 func (s *script) Probe(_ context.Context, e Endpoint) ProbeResult {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/regdr/regdr/clock"
 )
 
 // DefaultLagMaxAge is LastKnownLag.MaxAge's default.
@@ -41,7 +43,7 @@ type LastKnownLag struct {
 	// always measures.
 	Every time.Duration
 	// Clock ages the remembered lag. The default is the wall clock.
-	Clock Clock
+	Clock clock.Clock
 	// MaxSkew is how far in the future a lag may be dated (the measuring host's clock
 	// running ahead): a lag dated later is refused with [ErrLagFromFuture], since it would
 	// not age and would hold the RPO open. The default is DefaultLagMaxSkew.

@@ -8,13 +8,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/regdr/regdr/clock"
 	"github.com/regdr/regdr/internal/testutil"
 )
 
 // harborLag is a lag source that fails, as a Verifier does, once Harbor cannot be listed.
 type harborLag struct {
 	mu    sync.Mutex
-	clock Clock
+	clock clock.Clock
 	down  bool
 	lag   Lag
 	calls int

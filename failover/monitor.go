@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/regdr/regdr/clock"
 )
 
 // Monitor defaults.
@@ -44,7 +46,7 @@ type MonitorConfig struct {
 	// Targets.
 	Failback FailbackRequest
 	// Clock drives the interval. The default is the wall clock.
-	Clock Clock
+	Clock clock.Clock
 	// OnEvent receives every event, synchronously. Optional.
 	OnEvent func(MonitorEvent)
 }

@@ -49,8 +49,8 @@
 // # Concurrency
 //
 // A *Client is safe for concurrent use. Wait blocks its caller only, and rides out
-// transient poll failures (transport errors, 5xx, 429) up to WaitOptions.Retries in a
-// row; progress is reported through the callback in [WaitOptions], from Wait's goroutine.
+// transient poll failures (transport errors, 5xx, 429) with WaitOptions.Retry (a retry.Policy applied to
+// each poll); progress is reported through the callback in [WaitOptions], from Wait's goroutine.
 // Other calls are not retried.
 //
 // # Testing
@@ -63,5 +63,5 @@
 //	ts := httptest.NewServer(srv)
 //	c, err := harbor.New(ts.URL, harbor.WithBasicAuth(harbortest.DefaultAdmin, harbortest.DefaultPassword))
 //
-// Wait takes a [Clock] in WaitOptions, so tests never sleep.
+// Wait takes a clock.Clock in WaitOptions (clocktest.Fake in tests), so tests never sleep.
 package harbor
