@@ -1,5 +1,8 @@
 module github.com/regdr/regdr
 
+// go 1.26.0 is the lowest that builds: golang.org/x/net, x/sync, x/sys and x/text at the
+// pinned versions declare it. regdr's own code needs 1.25 (sync.WaitGroup.Go; 1.24 for
+// testing.B.Loop, the omitzero JSON option and slog.DiscardHandler).
 go 1.26.0
 
 require (
