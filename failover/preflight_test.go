@@ -19,7 +19,7 @@ func TestPlanFailoverPreflight(t *testing.T) {
 		return func(t *testing.T, w *world) {
 			r := w.current(t)
 			r.Value = v
-			if err := w.pz.SetRecord(r); err != nil {
+			if err := w.setRecord(r); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -42,14 +42,14 @@ func TestPlanFailoverPreflight(t *testing.T) {
 		}, want: ErrSecondaryUnhealthy},
 		{name: "record elsewhere", world: setValue("10.9.9.9"), want: ErrUnexpectedRecord},
 		{name: "two address records", world: func(t *testing.T, w *world) {
-			if _, err := w.pz.AddRecord(w.zone.ID, dns.Record{Name: "@", Type: "A", Value: "10.0.0.2"}); err != nil {
+			if _, err := w.addRecord(dns.Record{Name: "@", Type: "A", Value: "10.0.0.2"}); err != nil {
 				t.Fatal(err)
 			}
 		}, want: ErrUnexpectedRecord},
 		{name: "disabled", world: func(t *testing.T, w *world) {
 			r := w.current(t)
 			r.Status = dns.StatusDisabled
-			if err := w.pz.SetRecord(r); err != nil {
+			if err := w.setRecord(r); err != nil {
 				t.Fatal(err)
 			}
 		}, want: ErrUnexpectedRecord},
