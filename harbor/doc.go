@@ -57,11 +57,10 @@
 //
 // Package harbortest is a Harbor emulator (API and registry, with executions
 // that really copy) to serve with httptest.NewServer; this package is tested
-// against it over real HTTP, and so can code built on it:
+// against it over real HTTP, and so can code built on it — one line starts it and
+// returns a Client logged in as its administrator, with cleanup registered:
 //
-//	srv := harbortest.New(harbortest.WithProject("test-project", false))
-//	ts := httptest.NewServer(srv)
-//	c, err := harbor.New(ts.URL, harbor.WithBasicAuth(harbortest.DefaultAdmin, harbortest.DefaultPassword))
+//	c, srv := harbortest.Start(t, harbortest.WithProject("test-project", false))
 //
 // Wait takes a clock.Clock in WaitOptions (clocktest.Fake in tests), so tests never sleep.
 package harbor

@@ -37,6 +37,7 @@ type Server struct {
 	tokenKey    []byte        // signs registry tokens
 	tokenTTL    time.Duration // how long a registry token lasts
 	externalURL string        // the token realm's base; "" = the request's
+	url         string        // where Start serves it; guarded by mu
 
 	ctx    context.Context
 	cancel context.CancelFunc
