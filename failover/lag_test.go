@@ -213,3 +213,30 @@ func TestLastKnownLagRefusesFutureReports(t *testing.T) {
 		})
 	}
 }
+
+// TestLastKnownLagRefusesNegativeSettings: a negative MaxAge, Every or MaxSkew is refused
+// with ErrInvalid by Lag, Refresh and Seed, not silently replaced by the default.
+func TestLastKnownLagRefusesNegativeSettings(t *testing.T) {
+	t.Parallel()
+	ok := LagFunc(func(context.Context) (Lag, error) { return Lag{}, nil })
+	for _, tc := range []struct {
+		name string
+		l    *LastKnownLag
+	}{
+		{"negative MaxAge", &LastKnownLag{Reporter: ok, MaxAge: -time.Minute}},
+		{"negative Every", &LastKnownLag{Reporter: ok, Every: -time.Minute}},
+		{"negative MaxSkew", &LastKnownLag{Reporter: ok, MaxSkew: -time.Minute}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := tc.l.Lag(ctx(t)); !errors.Is(err, ErrInvalid) {
+				t.Errorf("Lag = %v, want ErrInvalid", err)
+			}
+			if err := tc.l.Refresh(ctx(t)); !errors.Is(err, ErrInvalid) {
+				t.Errorf("Refresh = %v, want ErrInvalid", err)
+			}
+			if err := tc.l.Seed(Lag{}); !errors.Is(err, ErrInvalid) {
+				t.Errorf("Seed = %v, want ErrInvalid", err)
+			}
+		})
+	}
+}
