@@ -8,10 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/regdr/regdr/clock/clocktest"
 	"github.com/regdr/regdr/dns"
 	"github.com/regdr/regdr/dns/dnstest"
 	"github.com/regdr/regdr/dns/privatezone"
-	"github.com/regdr/regdr/internal/testutil"
 )
 
 const (
@@ -75,7 +75,7 @@ type world struct {
 	record   dns.Record
 	provider *countingProvider
 	resolver string
-	clock    *testutil.Clock
+	clock    *clocktest.Fake
 	journal  *MemoryJournal
 	audit    *auditLog
 	target   Target
@@ -104,7 +104,7 @@ const memoryResolver = "127.0.0.1:53"
 
 func newWorld(t *testing.T) *world {
 	t.Helper()
-	w := &world{clock: testutil.NewClock(time.Time{}), journal: &MemoryJournal{}, audit: &auditLog{}, resolver: memoryResolver}
+	w := &world{clock: clocktest.NewFake(time.Time{}), journal: &MemoryJournal{}, audit: &auditLog{}, resolver: memoryResolver}
 	w.mem = dnstest.NewMemory(zoneName, dns.Record{Name: dns.Apex, Type: dns.TypeA, Value: harborIP, TTL: 60})
 	w.zone, _ = w.mem.Zone(ctx(t))
 	w.record, _ = w.mem.Record("1")
@@ -140,7 +140,7 @@ func newWorld(t *testing.T) *world {
 
 func newWireWorld(t *testing.T) *world {
 	t.Helper()
-	w := &world{pz: dnstest.NewPrivateZone(), clock: testutil.NewClock(time.Time{}), journal: &MemoryJournal{}, audit: &auditLog{}}
+	w := &world{pz: dnstest.NewPrivateZone(), clock: clocktest.NewFake(time.Time{}), journal: &MemoryJournal{}, audit: &auditLog{}}
 	w.zone = w.pz.AddZone(zoneName, vpc)
 	var err error
 	w.record, err = w.pz.AddRecord(w.zone.ID, dns.Record{Name: dns.Apex, Type: dns.TypeA, Value: harborIP, TTL: 60})

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/regdr/regdr/clock"
-	"github.com/regdr/regdr/internal/testutil"
+	"github.com/regdr/regdr/clock/clocktest"
 )
 
 // harborLag is a lag source that fails, as a Verifier does, once Harbor cannot be listed.
@@ -43,7 +43,7 @@ func (h *harborLag) set(down bool) {
 
 func TestLastKnownLag(t *testing.T) {
 	t.Parallel()
-	clock := testutil.NewClock(time.Time{})
+	clock := clocktest.NewFake(time.Time{})
 	src := &harborLag{clock: clock, lag: Lag{Missing: 1, OldestMissing: 2 * time.Minute}}
 	l := &LastKnownLag{Reporter: src, Clock: clock, MaxAge: 30 * time.Minute, Every: 5 * time.Minute}
 	if _, ok := l.Last(); ok {
@@ -179,7 +179,7 @@ func equalKinds(a, b []EventKind) bool {
 // host with a skewed clock) would never age and hold the RPO open: it is refused.
 func TestLastKnownLagRefusesFutureReports(t *testing.T) {
 	t.Parallel()
-	clock := testutil.NewClock(time.Time{})
+	clock := clocktest.NewFake(time.Time{})
 	cases := []struct {
 		name    string
 		skew    time.Duration // MaxSkew; 0 is the default

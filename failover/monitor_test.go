@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/regdr/regdr/clock/clocktest"
 	"github.com/regdr/regdr/dns"
-	"github.com/regdr/regdr/internal/testutil"
 )
 
 type monitorRig struct {
@@ -211,7 +211,7 @@ func TestMonitorFinishesAPartialFailoverInsideTheHoldDown(t *testing.T) {
 	t.Parallel()
 	fail := &failOnce{}
 	zones, targets, recs := twoZones(t, func(p dns.Provider) dns.Provider { fail.Provider = p; return fail })
-	clock := testutil.NewClock(time.Time{})
+	clock := clocktest.NewFake(time.Time{})
 	s, err := NewSwitcher(targets, WithClock(clock), WithJournal(&MemoryJournal{}))
 	if err != nil {
 		t.Fatal(err)

@@ -10,10 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/regdr/regdr/clock/clocktest"
 	"github.com/regdr/regdr/harbor"
 	"github.com/regdr/regdr/harbor/harbortest"
 	"github.com/regdr/regdr/harbor/harbortest/spectest"
-	"github.com/regdr/regdr/internal/testutil"
 	"github.com/regdr/regdr/retry"
 )
 
@@ -58,7 +58,7 @@ func TestWaitRetriesTransientErrors(t *testing.T) {
 
 	wait := func(failures int32, attempts int) (*harbor.Execution, int, error) {
 		f.fails.Store(failures)
-		clock := testutil.NewClock(time.Time{})
+		clock := clocktest.NewFake(time.Time{})
 		type result struct {
 			ex  *harbor.Execution
 			err error
@@ -94,7 +94,7 @@ func TestWaitRetriesTransientErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.fails.Store(0)
-	if _, err := bad.Wait(ctx, id, harbor.WaitOptions{Clock: testutil.NewClock(time.Time{})}); !errors.Is(err, harbor.ErrUnauthorized) {
+	if _, err := bad.Wait(ctx, id, harbor.WaitOptions{Clock: clocktest.NewFake(time.Time{})}); !errors.Is(err, harbor.ErrUnauthorized) {
 		t.Errorf("wrong password: %v, want ErrUnauthorized at once", err)
 	}
 }

@@ -4,10 +4,9 @@
 //
 // In the order a test meets them:
 //
-//   - time: [Clock], a fake clock that moves only on [Clock.Advance] and fires After
-//     channels as it passes their deadlines ([Clock.WaitForWaiters] lets a test wait, with
-//     a bound, until the code under test is blocked on it); [ImmediateClock], whose After
-//     fires at once and records the wait, for code that backs off;
+//   - time: clocktest.Fake is the fake clock ([Clock] and [NewClock] are old names for
+//     it); [ImmediateClock], whose After fires at once and records the wait, for code
+//     that backs off;
 //   - images: [Fixture] builds deterministic images, multi-arch indexes and signatures
 //     from a seed; [Workload] is the many-repository workload of the sync benchmarks;
 //     [Push] and [PushAuth] write them;
