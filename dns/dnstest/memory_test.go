@@ -3,6 +3,7 @@ package dnstest_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -51,4 +52,19 @@ func TestNewMemorySeeds(t *testing.T) {
 	if err := m.Set(dns.Record{ID: "9", Name: "x", Type: "A", Value: "10.0.0.9"}); !errors.Is(err, dns.ErrNotFound) {
 		t.Errorf("Set(missing) = %v, want dns.ErrNotFound", err)
 	}
+}
+
+// A zone in memory, in one line: switch its apex from Harbor to ACR EE by compare-and-swap.
+func ExampleNewMemory() {
+	zone := dnstest.NewMemory("cross-region.registry.io", dns.Record{Name: "@", Type: "A", Value: "10.0.0.1", TTL: 60})
+	ctx := context.Background()
+	r, err := zone.Apply(ctx, dns.Change{Record: dns.Record{Name: "@", Type: "A"}, ExpectValue: "10.0.0.1",
+		NewType: "CNAME", NewValue: "a-registry.cn-hangzhou.cr.aliyuncs.com"})
+	fmt.Println(r, err)
+	// A second operator still believes the record holds Harbor's address: refused.
+	_, err = zone.Apply(ctx, dns.Change{Record: dns.Record{ID: r.ID}, ExpectValue: "10.0.0.1", NewValue: "10.0.0.2"})
+	fmt.Println(errors.Is(err, dns.ErrRecordChanged))
+	// Output:
+	// @ 60 CNAME a-registry.cn-hangzhou.cr.aliyuncs.com (id 1) <nil>
+	// true
 }
