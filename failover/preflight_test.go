@@ -192,3 +192,15 @@ func TestStaleHealthEvidenceIsRefused(t *testing.T) {
 		t.Errorf("PlanFailover on fresh health = %v", err)
 	}
 }
+
+// TestNilOptionsRefused: a nil option is refused with ErrInvalid, not a panic.
+func TestNilOptionsRefused(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	if _, err := NewSwitcher([]Target{w.target}, nil); !errors.Is(err, ErrInvalid) {
+		t.Errorf("NewSwitcher(nil option) = %v, want ErrInvalid", err)
+	}
+	if _, err := NewProber("v", nil); !errors.Is(err, ErrInvalid) {
+		t.Errorf("NewProber(nil option) = %v, want ErrInvalid", err)
+	}
+}

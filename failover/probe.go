@@ -139,6 +139,9 @@ func WithProberClock(c clock.Clock) ProberOption {
 func NewProber(name string, opts ...ProberOption) (*Prober, error) {
 	p := &Prober{name: name, clock: clock.System()}
 	for _, o := range opts {
+		if o == nil {
+			return nil, fmt.Errorf("%w: nil prober option", ErrInvalid)
+		}
 		if err := o(p); err != nil {
 			return nil, err
 		}

@@ -173,6 +173,9 @@ func NewSwitcher(targets []Target, opts ...Option) (*Switcher, error) {
 		s.order = append(s.order, t.Name)
 	}
 	for _, o := range opts {
+		if o == nil {
+			return nil, fmt.Errorf("%w: nil switcher option", ErrInvalid)
+		}
 		if err := o(s); err != nil {
 			return nil, err
 		}
