@@ -133,3 +133,11 @@ func TestWaitRefusesInvalidOptions(t *testing.T) {
 		})
 	}
 }
+
+// TestNewRefusesNilOption: a nil option is refused, not a panic.
+func TestNewRefusesNilOption(t *testing.T) {
+	t.Parallel()
+	if _, err := harbor.New("http://127.0.0.1:1", nil); !errors.Is(err, harbor.ErrInvalidArgument) {
+		t.Errorf("New(nil option) = %v, want ErrInvalidArgument", err)
+	}
+}
