@@ -32,7 +32,7 @@ func lookup(t *testing.T, resolver, name string) []string {
 
 func TestFailoverSwitchesWhatClientsResolve(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t)
+	w := newWireWorld(t)
 	s := w.switcher(t)
 	if got := lookup(t, w.resolver, zoneName); !slices.Equal(got, []string{harborIP}) {
 		t.Fatalf("before failover %s resolves to %v, want Harbor %s", zoneName, got, harborIP)
@@ -108,21 +108,21 @@ func TestApplyRefusesStalePlan(t *testing.T) {
 		{"value changed", func(t *testing.T, w *world) {
 			r := w.current(t)
 			r.Value = "10.0.0.2"
-			if err := w.pz.SetRecord(r); err != nil {
+			if err := w.setRecord(r); err != nil {
 				t.Fatal(err)
 			}
 		}},
 		{"TTL changed", func(t *testing.T, w *world) {
 			r := w.current(t)
 			r.TTL = 30
-			if err := w.pz.SetRecord(r); err != nil {
+			if err := w.setRecord(r); err != nil {
 				t.Fatal(err)
 			}
 		}},
 		{"disabled", func(t *testing.T, w *world) {
 			r := w.current(t)
 			r.Status = dns.StatusDisabled
-			if err := w.pz.SetRecord(r); err != nil {
+			if err := w.setRecord(r); err != nil {
 				t.Fatal(err)
 			}
 		}},
@@ -160,9 +160,9 @@ func TestApplyRaceBecomesStalePlan(t *testing.T) {
 	}
 	// Another operator edits the record between Apply's re-read and its write.
 	w.provider.beforeWrite = func() {
-		r, _ := w.pz.Record(w.record.ID)
+		r, _ := w.mem.Record(w.record.ID)
 		r.Value = "10.0.0.3"
-		_ = w.pz.SetRecord(r)
+		_ = w.setRecord(r)
 	}
 	res, err := s.Apply(ctx(t), plan)
 	if !errors.Is(err, ErrStalePlan) || !errors.Is(err, dns.ErrRecordChanged) {

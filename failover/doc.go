@@ -117,7 +117,7 @@
 //
 // # Testing
 //
-// Time comes from a [Clock] (probes, plan expiry, verification polling, the monitor
+// Time comes from a [clock.Clock] (probes, plan expiry, verification polling, the monitor
 // interval: [WithClock], [WithProberClock], MonitorConfig.Clock); tests inject a fake one
 // — any type with Now and After — and never sleep. Monitor.Tick runs one round
 // synchronously. Run everything on loopback: registries behind net/http/httptest (or

@@ -41,7 +41,7 @@ func TestEndToEndFailoverOverHTTPAndDNS(t *testing.T) {
 	acrSrv := httptest.NewTLSServer(registry(http.StatusUnauthorized, true))
 	t.Cleanup(acrSrv.Close)
 
-	w := newWorld(t)
+	w := newWireWorld(t)
 	var vantages []Vantage
 	for _, name := range []string{"cn-hangzhou", "cn-shanghai"} {
 		p, err := NewProber(name, WithHTTPClient(harborSrv.Client()), WithProberClock(w.clock))

@@ -14,7 +14,7 @@ import (
 
 func TestFailbackRestoresTheExactRecord(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t)
+	w := newWireWorld(t)
 	w.target.Secondary.TTL = 5 // a short TTL while in DR: failback must bring 60 back
 	s := w.switcher(t)
 	plan, err := s.PlanFailover(ctx(t), failoverRequest())
@@ -124,14 +124,14 @@ func TestFailbackRefusals(t *testing.T) {
 	// Someone points the name elsewhere while in DR: failback must not clobber it.
 	r := w.current(t)
 	r.Value = "other-registry.example.com"
-	if err := w.pz.SetRecord(r); err != nil {
+	if err := w.setRecord(r); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.PlanFailback(ctx(t), req); !errors.Is(err, ErrUnexpectedRecord) {
 		t.Errorf("PlanFailback after an out-of-band edit = %v, want ErrUnexpectedRecord", err)
 	}
 	// Restored by hand: the plan has nothing to write.
-	if err := w.pz.SetRecord(w.record); err != nil {
+	if err := w.setRecord(w.record); err != nil {
 		t.Fatal(err)
 	}
 	back, err := s.PlanFailback(ctx(t), req)

@@ -8,7 +8,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/regdr/regdr/internal/testutil"
+	"github.com/regdr/regdr/clock"
+	"github.com/regdr/regdr/clock/clocktest"
 )
 
 // script is a vantage point answering from a list of up/down values, then repeating the last.
@@ -16,7 +17,7 @@ type script struct {
 	mu   sync.Mutex
 	name string
 	ups  []bool
-	at   Clock
+	at   clock.Clock
 }
 
 func (s *script) Probe(_ context.Context, e Endpoint) ProbeResult {
@@ -41,7 +42,7 @@ func (s *script) set(ups ...bool) {
 
 func TestCheckerThreshold(t *testing.T) {
 	t.Parallel()
-	clock := testutil.NewClock(time.Time{})
+	clock := clocktest.NewFake(time.Time{})
 	v := &script{name: "hz", ups: []bool{true, true, true, false, true, false, false, false}, at: clock}
 	c, err := NewChecker(Endpoint{Name: "harbor", URL: "https://harbor.example"}, []Vantage{v}, HealthPolicy{})
 	if err != nil {
@@ -64,7 +65,7 @@ func TestCheckerThreshold(t *testing.T) {
 
 func TestCheckerQuorum(t *testing.T) {
 	t.Parallel()
-	clock := testutil.NewClock(time.Time{})
+	clock := clocktest.NewFake(time.Time{})
 	a := &script{name: "a", ups: []bool{true}, at: clock}
 	b := &script{name: "b", ups: []bool{true}, at: clock}
 	c := &script{name: "c", ups: []bool{true}, at: clock}

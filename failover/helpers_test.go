@@ -2,14 +2,16 @@ package failover
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/regdr/regdr/clock/clocktest"
 	"github.com/regdr/regdr/dns"
 	"github.com/regdr/regdr/dns/dnstest"
 	"github.com/regdr/regdr/dns/privatezone"
-	"github.com/regdr/regdr/internal/testutil"
 )
 
 const (
@@ -62,13 +64,18 @@ func (p *countingProvider) Writes() int {
 
 // world is the runbook's solution (a): a PrivateZone zone bound to vpc-bbbbb whose apex
 // points at Harbor, a DNS server for that VPC, and the ACR EE public endpoint upstream.
+// newWorld keeps the zone in a dnstest.Memory and answers verification queries from it;
+// newWireWorld serves it from the PrivateZone emulator, through the real privatezone
+// client, and resolves through a real DNS server — for the end-to-end tests.
 type world struct {
-	pz       *dnstest.PrivateZone
+	mem      *dnstest.Memory      // newWorld's zone
+	pz       *dnstest.PrivateZone // newWireWorld's zone
+	lookup   LookupFunc           // newWorld's resolver; nil: DNSLookup
 	zone     dns.Zone
 	record   dns.Record
 	provider *countingProvider
 	resolver string
-	clock    *testutil.Clock
+	clock    *clocktest.Fake
 	journal  *MemoryJournal
 	audit    *auditLog
 	target   Target
@@ -91,9 +98,49 @@ func (a *auditLog) all() []AuditEvent {
 	return append([]AuditEvent(nil), a.events...)
 }
 
+// memoryResolver stands for the VPC's resolver in newWorld: its queries never leave the
+// process (the switcher's LookupFunc answers them from the zone in memory).
+const memoryResolver = "127.0.0.1:53"
+
 func newWorld(t *testing.T) *world {
 	t.Helper()
-	w := &world{pz: dnstest.NewPrivateZone(), clock: testutil.NewClock(time.Time{}), journal: &MemoryJournal{}, audit: &auditLog{}}
+	w := &world{clock: clocktest.NewFake(time.Time{}), journal: &MemoryJournal{}, audit: &auditLog{}, resolver: memoryResolver}
+	w.mem = dnstest.NewMemory(zoneName, dns.Record{Name: dns.Apex, Type: dns.TypeA, Value: harborIP, TTL: 60})
+	w.zone, _ = w.mem.Zone(ctx(t))
+	w.record, _ = w.mem.Record("1")
+	w.provider = &countingProvider{Provider: w.mem}
+	w.lookup = func(ctx context.Context, server, fqdn, typ string) ([]string, error) {
+		if server != memoryResolver {
+			return nil, fmt.Errorf("querying %s %s at %s: no such resolver", fqdn, typ, server)
+		}
+		if strings.EqualFold(fqdn, acrDomain) && typ == dns.TypeA {
+			return []string{acrIP}, nil
+		}
+		name, ok := dns.Relative(fqdn, zoneName)
+		if !ok {
+			return nil, nil
+		}
+		recs, err := w.mem.Records(ctx, name)
+		var out []string
+		for _, r := range recs {
+			if r.Enabled() && strings.EqualFold(r.Type, typ) {
+				out = append(out, r.Value)
+			}
+		}
+		return out, err
+	}
+	var err error
+	w.target, err = PrivateZoneTarget(ctx(t), TargetSpec{Name: "vpc-b", Provider: w.provider,
+		Primary: Value{Type: dns.TypeA, Value: harborIP}, Resolver: w.resolver}, StaticEndpoints{Public: acrDomain})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+func newWireWorld(t *testing.T) *world {
+	t.Helper()
+	w := &world{pz: dnstest.NewPrivateZone(), clock: clocktest.NewFake(time.Time{}), journal: &MemoryJournal{}, audit: &auditLog{}}
 	w.zone = w.pz.AddZone(zoneName, vpc)
 	var err error
 	w.record, err = w.pz.AddRecord(w.zone.ID, dns.Record{Name: dns.Apex, Type: dns.TypeA, Value: harborIP, TTL: 60})
@@ -122,9 +169,28 @@ func newWorld(t *testing.T) *world {
 	return w
 }
 
+// setRecord overwrites a record out of band, as another operator would.
+func (w *world) setRecord(r dns.Record) error {
+	if w.mem != nil {
+		return w.mem.Set(r)
+	}
+	return w.pz.SetRecord(r)
+}
+
+// addRecord adds a record to the zone out of band.
+func (w *world) addRecord(r dns.Record) (dns.Record, error) {
+	if w.mem != nil {
+		return w.mem.AddRecord(context.Background(), r)
+	}
+	return w.pz.AddRecord(w.zone.ID, r)
+}
+
 func (w *world) switcher(t *testing.T, opts ...Option) *Switcher {
 	t.Helper()
 	opts = append([]Option{WithClock(w.clock), WithJournal(w.journal), WithAudit(w.audit.add)}, opts...)
+	if w.lookup != nil {
+		opts = append([]Option{WithLookup(w.lookup)}, opts...)
+	}
 	s, err := NewSwitcher([]Target{w.target}, opts...)
 	if err != nil {
 		t.Fatal(err)
@@ -134,7 +200,13 @@ func (w *world) switcher(t *testing.T, opts ...Option) *Switcher {
 
 func (w *world) current(t *testing.T) dns.Record {
 	t.Helper()
-	r, ok := w.pz.Record(w.record.ID)
+	var r dns.Record
+	var ok bool
+	if w.mem != nil {
+		r, ok = w.mem.Record(w.record.ID)
+	} else {
+		r, ok = w.pz.Record(w.record.ID)
+	}
 	if !ok {
 		t.Fatal("record vanished")
 	}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/regdr/regdr/clock"
 )
 
 // DefaultLagMaxAge is LastKnownLag.MaxAge's default.
@@ -35,16 +37,18 @@ type LagRefresher interface {
 type LastKnownLag struct {
 	// Reporter measures the lag (required), e.g. a LagFunc over replication.Verifier.Lag.
 	Reporter LagReporter
-	// MaxAge is how old a remembered lag may be. The default is DefaultLagMaxAge.
+	// MaxAge is how old a remembered lag may be. The default (0) is DefaultLagMaxAge;
+	// negative is refused.
 	MaxAge time.Duration
-	// Every is the least time between two measurements by Refresh (0: every call). Lag
-	// always measures.
+	// Every is the least time between two measurements by Refresh (0: every call;
+	// negative is refused). Lag always measures.
 	Every time.Duration
 	// Clock ages the remembered lag. The default is the wall clock.
-	Clock Clock
+	Clock clock.Clock
 	// MaxSkew is how far in the future a lag may be dated (the measuring host's clock
 	// running ahead): a lag dated later is refused with [ErrLagFromFuture], since it would
-	// not age and would hold the RPO open. The default is DefaultLagMaxSkew.
+	// not age and would hold the RPO open. The default (0) is DefaultLagMaxSkew; negative
+	// is refused.
 	MaxSkew time.Duration
 
 	mu   sync.Mutex
@@ -56,8 +60,8 @@ var _ LagRefresher = (*LastKnownLag)(nil)
 // Lag measures; when that fails it returns the remembered lag, aged, if it is no older
 // than MaxAge, and otherwise the failure.
 func (l *LastKnownLag) Lag(ctx context.Context) (Lag, error) {
-	if l.Reporter == nil {
-		return Lag{}, fmt.Errorf("%w: LastKnownLag without a Reporter", ErrInvalid)
+	if err := l.validate(); err != nil {
+		return Lag{}, err
 	}
 	lag, err := l.Reporter.Lag(ctx)
 	if err == nil {
@@ -80,11 +84,11 @@ func (l *LastKnownLag) Lag(ctx context.Context) (Lag, error) {
 
 // Refresh measures unless the remembered lag is younger than Every.
 func (l *LastKnownLag) Refresh(ctx context.Context) error {
+	if err := l.validate(); err != nil {
+		return err
+	}
 	if last, ok := l.Last(); ok && l.Every > 0 && l.now().Sub(last.CheckedAt) < l.Every {
 		return nil
-	}
-	if l.Reporter == nil {
-		return fmt.Errorf("%w: LastKnownLag without a Reporter", ErrInvalid)
 	}
 	lag, err := l.Reporter.Lag(ctx)
 	if err != nil {
@@ -97,7 +101,22 @@ func (l *LastKnownLag) Refresh(ctx context.Context) error {
 // CheckedAt is taken as measured now; one dated more than MaxSkew in the future is
 // refused ([ErrLagFromFuture]).
 func (l *LastKnownLag) Seed(lag Lag) error {
+	if err := l.validate(); err != nil {
+		return err
+	}
 	return l.remember(lag)
+}
+
+// validate refuses a LastKnownLag without a Reporter or with a negative setting: each has
+// a documented default for 0, and a negative one would otherwise be silently replaced.
+func (l *LastKnownLag) validate() error {
+	switch {
+	case l.Reporter == nil:
+		return fmt.Errorf("%w: LastKnownLag without a Reporter", ErrInvalid)
+	case l.MaxAge < 0 || l.Every < 0 || l.MaxSkew < 0:
+		return fmt.Errorf("%w: LastKnownLag with a negative MaxAge, Every or MaxSkew", ErrInvalid)
+	}
+	return nil
 }
 
 // Last returns the remembered lag, as measured (not aged).

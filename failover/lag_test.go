@@ -8,13 +8,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/regdr/regdr/internal/testutil"
+	"github.com/regdr/regdr/clock"
+	"github.com/regdr/regdr/clock/clocktest"
 )
 
 // harborLag is a lag source that fails, as a Verifier does, once Harbor cannot be listed.
 type harborLag struct {
 	mu    sync.Mutex
-	clock Clock
+	clock clock.Clock
 	down  bool
 	lag   Lag
 	calls int
@@ -42,7 +43,7 @@ func (h *harborLag) set(down bool) {
 
 func TestLastKnownLag(t *testing.T) {
 	t.Parallel()
-	clock := testutil.NewClock(time.Time{})
+	clock := clocktest.NewFake(time.Time{})
 	src := &harborLag{clock: clock, lag: Lag{Missing: 1, OldestMissing: 2 * time.Minute}}
 	l := &LastKnownLag{Reporter: src, Clock: clock, MaxAge: 30 * time.Minute, Every: 5 * time.Minute}
 	if _, ok := l.Last(); ok {
@@ -178,7 +179,7 @@ func equalKinds(a, b []EventKind) bool {
 // host with a skewed clock) would never age and hold the RPO open: it is refused.
 func TestLastKnownLagRefusesFutureReports(t *testing.T) {
 	t.Parallel()
-	clock := testutil.NewClock(time.Time{})
+	clock := clocktest.NewFake(time.Time{})
 	cases := []struct {
 		name    string
 		skew    time.Duration // MaxSkew; 0 is the default
@@ -208,6 +209,33 @@ func TestLastKnownLagRefusesFutureReports(t *testing.T) {
 			}
 			if _, ok := l.Last(); ok == tc.refused {
 				t.Errorf("Last() remembered = %v, want %v", ok, !tc.refused)
+			}
+		})
+	}
+}
+
+// TestLastKnownLagRefusesNegativeSettings: a negative MaxAge, Every or MaxSkew is refused
+// with ErrInvalid by Lag, Refresh and Seed, not silently replaced by the default.
+func TestLastKnownLagRefusesNegativeSettings(t *testing.T) {
+	t.Parallel()
+	ok := LagFunc(func(context.Context) (Lag, error) { return Lag{}, nil })
+	for _, tc := range []struct {
+		name string
+		l    *LastKnownLag
+	}{
+		{"negative MaxAge", &LastKnownLag{Reporter: ok, MaxAge: -time.Minute}},
+		{"negative Every", &LastKnownLag{Reporter: ok, Every: -time.Minute}},
+		{"negative MaxSkew", &LastKnownLag{Reporter: ok, MaxSkew: -time.Minute}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := tc.l.Lag(ctx(t)); !errors.Is(err, ErrInvalid) {
+				t.Errorf("Lag = %v, want ErrInvalid", err)
+			}
+			if err := tc.l.Refresh(ctx(t)); !errors.Is(err, ErrInvalid) {
+				t.Errorf("Refresh = %v, want ErrInvalid", err)
+			}
+			if err := tc.l.Seed(Lag{}); !errors.Is(err, ErrInvalid) {
+				t.Errorf("Seed = %v, want ErrInvalid", err)
 			}
 		})
 	}

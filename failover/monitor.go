@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/regdr/regdr/clock"
 )
 
 // Monitor defaults.
@@ -43,8 +45,8 @@ type MonitorConfig struct {
 	// Failback is the template of failback requests: MinHealthy, MinDwell, Reason, Actor,
 	// Targets.
 	Failback FailbackRequest
-	// Clock drives the interval. The default is the wall clock.
-	Clock Clock
+	// Clock drives the interval. The default (nil) is the Switcher's clock.
+	Clock clock.Clock
 	// OnEvent receives every event, synchronously. Optional.
 	OnEvent func(MonitorEvent)
 }

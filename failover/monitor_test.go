@@ -3,11 +3,12 @@ package failover
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/regdr/regdr/clock/clocktest"
 	"github.com/regdr/regdr/dns"
-	"github.com/regdr/regdr/internal/testutil"
 )
 
 type monitorRig struct {
@@ -208,8 +209,9 @@ func TestMonitorRunStopsWithContext(t *testing.T) {
 // holding it down would leave a name pointing at the dead primary for the whole hold-down.
 func TestMonitorFinishesAPartialFailoverInsideTheHoldDown(t *testing.T) {
 	t.Parallel()
-	pz, targets, recs := twoZones(t, nil)
-	clock := testutil.NewClock(time.Time{})
+	fail := &failOnce{}
+	zones, targets, recs := twoZones(t, func(p dns.Provider) dns.Provider { fail.Provider = p; return fail })
+	clock := clocktest.NewFake(time.Time{})
 	s, err := NewSwitcher(targets, WithClock(clock), WithJournal(&MemoryJournal{}))
 	if err != nil {
 		t.Fatal(err)
@@ -235,8 +237,8 @@ func TestMonitorFinishesAPartialFailoverInsideTheHoldDown(t *testing.T) {
 	}
 	tick()
 	tick()
-	// The third failed probe fails over; the first of the two writes is refused.
-	pz.FailNext("UpdateZoneRecord", 1, 400, "Zone.Invalid")
+	// The third failed probe fails over; one of the two writes is refused.
+	fail.armed.Store(true)
 	var applied bool
 	for _, e := range tick() {
 		if e.Kind == EventApplied {
@@ -254,8 +256,21 @@ func TestMonitorFinishesAPartialFailoverInsideTheHoldDown(t *testing.T) {
 		}
 	}
 	for i, r := range recs {
-		if got, _ := pz.Record(r.ID); got.Value != acrDomain {
+		if got, _ := zones[i].Record(r.ID); got.Value != acrDomain {
 			t.Errorf("zone %d = %s a round after a partial failover (events %v), want it failed over", i, got, kinds)
 		}
 	}
+}
+
+// failOnce refuses the next write once armed, as an API that fails one call does.
+type failOnce struct {
+	dns.Provider
+	armed atomic.Bool
+}
+
+func (p *failOnce) Apply(ctx context.Context, c dns.Change) (dns.Record, error) {
+	if p.armed.CompareAndSwap(true, false) {
+		return dns.Record{}, errOutage
+	}
+	return p.Provider.Apply(ctx, c)
 }

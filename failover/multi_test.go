@@ -8,7 +8,6 @@ import (
 
 	"github.com/regdr/regdr/dns"
 	"github.com/regdr/regdr/dns/dnstest"
-	"github.com/regdr/regdr/dns/privatezone"
 )
 
 // failingProvider refuses every write, like an API outage.
@@ -20,21 +19,19 @@ func (failingProvider) Apply(context.Context, dns.Change) (dns.Record, error) {
 	return dns.Record{}, errOutage
 }
 
-// twoZones is solution (a) for two VPCs, each with its own PrivateZone zone of the same name.
-func twoZones(t *testing.T, wrapB func(dns.Provider) dns.Provider) (*dnstest.PrivateZone, []Target, []dns.Record) {
+// twoZones is solution (a) for two VPCs, each with its own PrivateZone zone of the same
+// name, kept in memory.
+func twoZones(t *testing.T, wrapB func(dns.Provider) dns.Provider) ([]*dnstest.Memory, []Target, []dns.Record) {
 	t.Helper()
-	pz := dnstest.NewPrivateZone()
-	endpoint := pz.Start(t)
+	var zones []*dnstest.Memory
 	var targets []Target
 	var recs []dns.Record
 	for i, v := range []string{"vpc-aaaaa", "vpc-bbbbb"} {
-		z := pz.AddZone(zoneName, v)
-		recs = append(recs, must(t)(pz.AddRecord(z.ID, dns.Record{Name: "@", Type: "A", Value: harborIP, TTL: 60})))
-		real, err := privatezone.New(ctx(t), cloud(endpoint), zoneName, v)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var p dns.Provider = real
+		z := dnstest.NewMemory(zoneName, dns.Record{Name: "@", Type: "A", Value: harborIP, TTL: 60})
+		zones = append(zones, z)
+		r, _ := z.Record("1")
+		recs = append(recs, r)
+		var p dns.Provider = z
 		if i == 1 && wrapB != nil {
 			p = wrapB(p)
 		}
@@ -44,12 +41,12 @@ func twoZones(t *testing.T, wrapB func(dns.Provider) dns.Provider) (*dnstest.Pri
 		}
 		targets = append(targets, tg)
 	}
-	return pz, targets, recs
+	return zones, targets, recs
 }
 
 func TestApplyRefusesWholePlanWhenOneRecordIsStale(t *testing.T) {
 	t.Parallel()
-	pz, targets, recs := twoZones(t, nil)
+	zones, targets, recs := twoZones(t, nil)
 	s, err := NewSwitcher(targets)
 	if err != nil {
 		t.Fatal(err)
@@ -60,20 +57,20 @@ func TestApplyRefusesWholePlanWhenOneRecordIsStale(t *testing.T) {
 	}
 	moved := recs[1]
 	moved.Value = "10.0.0.2"
-	if err := pz.SetRecord(moved); err != nil {
+	if err := zones[1].Set(moved); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.Apply(ctx(t), plan); !errors.Is(err, ErrStalePlan) {
 		t.Fatalf("Apply = %v, want ErrStalePlan", err)
 	}
-	if r, _ := pz.Record(recs[0].ID); r != recs[0] {
+	if r, _ := zones[0].Record(recs[0].ID); r != recs[0] {
 		t.Errorf("the other zone was written although the plan was refused: %s", r)
 	}
 }
 
 func TestApplyKeepsGoingPastOneFailedWrite(t *testing.T) {
 	t.Parallel()
-	pz, targets, recs := twoZones(t, func(p dns.Provider) dns.Provider { return failingProvider{p} })
+	zones, targets, recs := twoZones(t, func(p dns.Provider) dns.Provider { return failingProvider{p} })
 	var events []AuditEvent
 	// The retry is another switcher (another process): both hold the same plan key.
 	key := bytes.Repeat([]byte{7}, PlanKeySize)
@@ -92,7 +89,7 @@ func TestApplyKeepsGoingPastOneFailedWrite(t *testing.T) {
 	if !res.Changes[0].Written || res.Changes[1].Written || res.Changes[1].Error == "" {
 		t.Errorf("results = %+v, want the first written and the second failed", res.Changes)
 	}
-	if r, _ := pz.Record(recs[0].ID); r.Value != acrDomain {
+	if r, _ := zones[0].Record(recs[0].ID); r.Value != acrDomain {
 		t.Errorf("first zone = %s, want it failed over", r)
 	}
 	if len(events) != 2 || events[0].Outcome != OutcomeWritten || events[1].Outcome != OutcomeFailed {

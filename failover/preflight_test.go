@@ -19,7 +19,7 @@ func TestPlanFailoverPreflight(t *testing.T) {
 		return func(t *testing.T, w *world) {
 			r := w.current(t)
 			r.Value = v
-			if err := w.pz.SetRecord(r); err != nil {
+			if err := w.setRecord(r); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -42,14 +42,14 @@ func TestPlanFailoverPreflight(t *testing.T) {
 		}, want: ErrSecondaryUnhealthy},
 		{name: "record elsewhere", world: setValue("10.9.9.9"), want: ErrUnexpectedRecord},
 		{name: "two address records", world: func(t *testing.T, w *world) {
-			if _, err := w.pz.AddRecord(w.zone.ID, dns.Record{Name: "@", Type: "A", Value: "10.0.0.2"}); err != nil {
+			if _, err := w.addRecord(dns.Record{Name: "@", Type: "A", Value: "10.0.0.2"}); err != nil {
 				t.Fatal(err)
 			}
 		}, want: ErrUnexpectedRecord},
 		{name: "disabled", world: func(t *testing.T, w *world) {
 			r := w.current(t)
 			r.Status = dns.StatusDisabled
-			if err := w.pz.SetRecord(r); err != nil {
+			if err := w.setRecord(r); err != nil {
 				t.Fatal(err)
 			}
 		}, want: ErrUnexpectedRecord},
@@ -190,5 +190,17 @@ func TestStaleHealthEvidenceIsRefused(t *testing.T) {
 	req.Secondary = checker.Status()
 	if _, err := s.PlanFailover(ctx(t), req); err != nil {
 		t.Errorf("PlanFailover on fresh health = %v", err)
+	}
+}
+
+// TestNilOptionsRefused: a nil option is refused with ErrInvalid, not a panic.
+func TestNilOptionsRefused(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	if _, err := NewSwitcher([]Target{w.target}, nil); !errors.Is(err, ErrInvalid) {
+		t.Errorf("NewSwitcher(nil option) = %v, want ErrInvalid", err)
+	}
+	if _, err := NewProber("v", nil); !errors.Is(err, ErrInvalid) {
+		t.Errorf("NewProber(nil option) = %v, want ErrInvalid", err)
 	}
 }

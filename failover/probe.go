@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/regdr/regdr/clock"
 )
 
 // DefaultProbeTimeout bounds one probe when the endpoint sets no timeout.
@@ -100,7 +102,7 @@ var (
 type Prober struct {
 	name   string
 	client *http.Client
-	clock  Clock
+	clock  clock.Clock
 
 	once     sync.Once
 	insecure *http.Client
@@ -123,7 +125,7 @@ func WithHTTPClient(c *http.Client) ProberOption {
 }
 
 // WithProberClock sets the clock that stamps results. The default is the wall clock.
-func WithProberClock(c Clock) ProberOption {
+func WithProberClock(c clock.Clock) ProberOption {
 	return func(p *Prober) error {
 		if c == nil {
 			return fmt.Errorf("%w: nil clock", ErrInvalid)
@@ -135,8 +137,11 @@ func WithProberClock(c Clock) ProberOption {
 
 // NewProber returns a prober for the vantage point called name.
 func NewProber(name string, opts ...ProberOption) (*Prober, error) {
-	p := &Prober{name: name, clock: SystemClock()}
+	p := &Prober{name: name, clock: clock.System()}
 	for _, o := range opts {
+		if o == nil {
+			return nil, fmt.Errorf("%w: nil prober option", ErrInvalid)
+		}
 		if err := o(p); err != nil {
 			return nil, err
 		}

@@ -15,10 +15,10 @@ import (
 
 	"github.com/regdr/regdr/acr"
 	"github.com/regdr/regdr/acr/acrtest"
+	"github.com/regdr/regdr/clock/clocktest"
 	"github.com/regdr/regdr/dns"
 	"github.com/regdr/regdr/dns/dnstest"
 	"github.com/regdr/regdr/dns/privatezone"
-	"github.com/regdr/regdr/internal/testutil"
 )
 
 var _ Endpoints = (*acr.Client)(nil)
@@ -77,7 +77,7 @@ func TestRealClientsEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	clock := testutil.NewClock(time.Time{})
+	clock := clocktest.NewFake(time.Time{})
 	prober, err := NewProber("test", WithProberClock(clock))
 	if err != nil {
 		t.Fatal(err)

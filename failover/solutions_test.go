@@ -7,11 +7,11 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/regdr/regdr/clock/clocktest"
 	"github.com/regdr/regdr/dns"
 	"github.com/regdr/regdr/dns/alidns"
 	"github.com/regdr/regdr/dns/dnstest"
 	"github.com/regdr/regdr/dns/privatezone"
-	"github.com/regdr/regdr/internal/testutil"
 )
 
 // cloud configures a real provider for a dnstest emulator at endpoint.
@@ -89,7 +89,7 @@ func TestSolutions(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			clock := testutil.NewClock(time.Time{})
+			clock := clocktest.NewFake(time.Time{})
 			s, err := NewSwitcher([]Target{target}, WithClock(clock))
 			if err != nil {
 				t.Fatal(err)

@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"sync"
 	"time"
+
+	"github.com/regdr/regdr/clock"
 )
 
 // Defaults of a [Switcher].
@@ -53,7 +55,7 @@ type Switcher struct {
 	targets map[string]Target
 	order   []string
 
-	clock          Clock
+	clock          clock.Clock
 	journal        JournalStore
 	audit          func(AuditEvent)
 	logger         *slog.Logger
@@ -71,7 +73,7 @@ type Switcher struct {
 type Option func(*Switcher) error
 
 // WithClock sets the clock. The default is the wall clock.
-func WithClock(c Clock) Option {
+func WithClock(c clock.Clock) Option {
 	return func(s *Switcher) error {
 		if c == nil {
 			return fmt.Errorf("%w: nil clock", ErrInvalid)
@@ -149,7 +151,7 @@ func WithLookup(f LookupFunc) Option {
 func NewSwitcher(targets []Target, opts ...Option) (*Switcher, error) {
 	s := &Switcher{
 		targets:        map[string]Target{},
-		clock:          SystemClock(),
+		clock:          clock.System(),
 		journal:        &MemoryJournal{},
 		logger:         slog.New(slog.DiscardHandler),
 		planTTL:        DefaultPlanTTL,
@@ -171,6 +173,9 @@ func NewSwitcher(targets []Target, opts ...Option) (*Switcher, error) {
 		s.order = append(s.order, t.Name)
 	}
 	for _, o := range opts {
+		if o == nil {
+			return nil, fmt.Errorf("%w: nil switcher option", ErrInvalid)
+		}
 		if err := o(s); err != nil {
 			return nil, err
 		}

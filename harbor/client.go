@@ -140,6 +140,9 @@ func WithLogger(l *slog.Logger) Option {
 func New(rawURL string, opts ...Option) (*Client, error) {
 	o := options{timeout: 30 * time.Second}
 	for _, opt := range opts {
+		if opt == nil {
+			return nil, fmt.Errorf("%w: nil option", ErrInvalidArgument)
+		}
 		if err := opt(&o); err != nil {
 			return nil, err
 		}

@@ -49,19 +49,18 @@
 // # Concurrency
 //
 // A *Client is safe for concurrent use. Wait blocks its caller only, and rides out
-// transient poll failures (transport errors, 5xx, 429) up to WaitOptions.Retries in a
-// row; progress is reported through the callback in [WaitOptions], from Wait's goroutine.
+// transient poll failures (transport errors, 5xx, 429) with WaitOptions.Retry (a retry.Policy applied to
+// each poll); progress is reported through the callback in [WaitOptions], from Wait's goroutine.
 // Other calls are not retried.
 //
 // # Testing
 //
 // Package harbortest is a Harbor emulator (API and registry, with executions
 // that really copy) to serve with httptest.NewServer; this package is tested
-// against it over real HTTP, and so can code built on it:
+// against it over real HTTP, and so can code built on it — one line starts it and
+// returns a Client logged in as its administrator, with cleanup registered:
 //
-//	srv := harbortest.New(harbortest.WithProject("test-project", false))
-//	ts := httptest.NewServer(srv)
-//	c, err := harbor.New(ts.URL, harbor.WithBasicAuth(harbortest.DefaultAdmin, harbortest.DefaultPassword))
+//	c, srv := harbortest.Start(t, harbortest.WithProject("test-project", false))
 //
-// Wait takes a [Clock] in WaitOptions, so tests never sleep.
+// Wait takes a clock.Clock in WaitOptions (clocktest.Fake in tests), so tests never sleep.
 package harbor

@@ -13,9 +13,9 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
+	"github.com/regdr/regdr/clock/clocktest"
 	"github.com/regdr/regdr/harbor"
 	"github.com/regdr/regdr/harbor/harbortest"
-	"github.com/regdr/regdr/internal/testutil"
 )
 
 // digestAt returns the digest of ref in the registry at registryURL, or "".
@@ -219,7 +219,7 @@ func TestWaitWithFakeClock(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clock := testutil.NewClock(time.Time{})
+	clock := clocktest.NewFake(time.Time{})
 	var mu sync.Mutex
 	var seen []string
 	type result struct {
@@ -272,7 +272,7 @@ func TestStopAndWaitCancel(t *testing.T) {
 	}
 	// Wait honours its context.
 	cctx, cancel := context.WithCancel(ctx)
-	clock := testutil.NewClock(time.Time{})
+	clock := clocktest.NewFake(time.Time{})
 	done := make(chan error, 1)
 	go func() {
 		_, err := e.client.Wait(cctx, id, harbor.WaitOptions{Clock: clock})

@@ -6,78 +6,69 @@ import (
 	"fmt"
 	"net/http"
 	"time"
+
+	"github.com/regdr/regdr/clock"
+	"github.com/regdr/regdr/retry"
 )
 
-// Clock is Wait's time source. Tests give a fake one so that they never sleep.
-type Clock interface {
-	Now() time.Time
-	After(d time.Duration) <-chan time.Time
-}
+// DefaultWaitInterval is WaitOptions.Interval's default.
+const DefaultWaitInterval = 2 * time.Second
 
-type realClock struct{}
-
-func (realClock) Now() time.Time                         { return time.Now() }
-func (realClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
-
-// WaitOptions tunes Wait. The zero value polls every 2 seconds on the real clock.
+// WaitOptions tunes Wait. The zero value polls every 2 seconds on the wall clock and
+// retries a failed poll with retry.Policy's defaults. Wait refuses negative values with
+// [ErrInvalidArgument]; nothing is silently replaced.
 type WaitOptions struct {
-	// Interval between polls. The default is 2 seconds.
+	// Interval between polls. The default (0) is DefaultWaitInterval; negative is refused.
 	Interval time.Duration
-	// Clock to wait on. The default is the real clock.
-	Clock Clock
-	// Progress, if set, is called with the execution after every poll,
+	// Clock to wait on. The default (nil) is the wall clock.
+	Clock clock.Clock
+	// Progress, if set, is called with the execution after every successful poll,
 	// including the last one.
 	Progress func(Execution)
-	// Retries is how many polls in a row may fail with a transient error — a
-	// transport error, a 5xx or a 429 — before Wait gives up: an execution runs for
-	// hours, and a Harbor restart or a proxy hiccup should not lose track of it. Other
-	// errors (401, 403, 404…) end Wait at once. The default is DefaultWaitRetries;
-	// negative means none.
-	Retries int
+	// Retry is how one poll that fails with a transient error — a transport error, a 5xx
+	// or a 429 — is tried again before Wait gives up: regdr's one retry policy, applied to
+	// each poll. Its Attempts therefore counts failed polls in a row, not failures in all:
+	// an execution runs for hours, and a Harbor restart or a proxy hiccup an hour in should
+	// not lose track of it because of one an hour before. Other errors (401, 403, 404…)
+	// end Wait at once. The zero value is retry.Policy's default (6 tries of a poll, that
+	// is 5 retries, backing off from 200ms up to 10s with jitter); Attempts 1 disables
+	// retries; an invalid policy is refused.
+	Retry retry.Policy
 }
-
-// DefaultWaitRetries is WaitOptions.Retries' default.
-const DefaultWaitRetries = 5
 
 // Wait polls execution id until it reaches a terminal status or ctx is done, and
 // returns the last execution seen. Transient poll failures are retried (see
-// WaitOptions.Retries). A Failed execution is returned with an error
+// WaitOptions.Retry). A Failed execution is returned with an error
 // matching ErrExecutionFailed, a Stopped one with ErrStopped.
 func (c *Client) Wait(ctx context.Context, id int64, opts WaitOptions) (*Execution, error) {
 	if id <= 0 {
 		return nil, fmt.Errorf("%w: execution ID %d", ErrInvalidArgument, id)
 	}
+	if opts.Interval < 0 {
+		return nil, fmt.Errorf("%w: wait interval %v < 0", ErrInvalidArgument, opts.Interval)
+	}
+	if err := opts.Retry.Validate(); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidArgument, err)
+	}
 	interval := opts.Interval
-	if interval <= 0 {
-		interval = 2 * time.Second
+	if interval == 0 {
+		interval = DefaultWaitInterval
 	}
-	clock := opts.Clock
-	if clock == nil {
-		clock = realClock{}
-	}
-	retries := opts.Retries
-	if retries == 0 {
-		retries = DefaultWaitRetries
-	}
+	clk := clock.Or(opts.Clock)
 	var last *Execution
-	failed := 0
 	for {
-		e, err := c.GetExecution(ctx, id)
-		switch {
-		case err == nil:
-			failed = 0
-			last = e
-		case transient(err) && failed < retries && ctx.Err() == nil:
-			failed++
-			select {
-			case <-ctx.Done():
-				return last, fmt.Errorf("waiting for replication execution %d: %w", id, ctx.Err())
-			case <-clock.After(interval):
+		var e *Execution
+		err := retry.Do(ctx, clk, opts.Retry, func(ctx context.Context) error {
+			var err error
+			if e, err = c.GetExecution(ctx, id); err != nil && ctx.Err() == nil && transient(err) {
+				return retry.Transient(err)
 			}
-			continue
-		default:
+			return err
+		})
+		if err != nil {
 			return last, fmt.Errorf("waiting for replication execution %d: %w", id, err)
 		}
+		last = e
 		if opts.Progress != nil {
 			opts.Progress(*e)
 		}
@@ -92,7 +83,7 @@ func (c *Client) Wait(ctx context.Context, id int64, opts WaitOptions) (*Executi
 		select {
 		case <-ctx.Done():
 			return e, fmt.Errorf("waiting for replication execution %d: %w", id, ctx.Err())
-		case <-clock.After(interval):
+		case <-clk.After(interval):
 		}
 	}
 }

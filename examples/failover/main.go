@@ -94,7 +94,7 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/regdr/regdr/failover"
+	"github.com/regdr/regdr/clock"
 )
 
 func main() {
@@ -107,7 +107,7 @@ func main() {
 // hooks are what tests change: the clock that drives -watch's rounds, the probes, plan
 // expiry, verification polling and the lag's age.
 type hooks struct {
-	clock failover.Clock // nil: the wall clock
+	clock clock.Clock // nil: the wall clock
 }
 
 // run is the whole program; it returns the exit status.

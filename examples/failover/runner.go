@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/regdr/regdr/acr"
+	"github.com/regdr/regdr/clock"
 	"github.com/regdr/regdr/dns"
 	"github.com/regdr/regdr/dns/alidns"
 	"github.com/regdr/regdr/dns/privatezone"
@@ -28,7 +29,7 @@ type runner struct {
 	out    io.Writer // one line per step
 	stdout io.Writer // the JSON plan with -json
 	acr    *acr.Client
-	clock  failover.Clock  // nil: the wall clock
+	clock  clock.Clock     // nil: the wall clock
 	keyOpt failover.Option // the plan key of a one-shot run (nil: the switcher's default)
 
 	// -watch: the health last printed, so unchanged rounds stay quiet.

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/regdr/regdr/internal/testutil"
+	"github.com/regdr/regdr/clock/clocktest"
 )
 
 // syncBuffer is a bytes.Buffer safe to read while the daemon writes to it.
@@ -36,7 +36,7 @@ const watchInterval = 30 * time.Second
 // the test advances the clock by the interval, and nothing sleeps.
 type daemon struct {
 	t           *testing.T
-	clock       *testutil.Clock
+	clock       *clocktest.Fake
 	out, errOut syncBuffer
 	cancel      context.CancelFunc
 	done        chan int
@@ -56,7 +56,7 @@ func (w *world) watchArgs(extra ...string) []string {
 func startWatch(t *testing.T, args []string) *daemon {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	d := &daemon{t: t, clock: testutil.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)), cancel: cancel, done: make(chan int, 1)}
+	d := &daemon{t: t, clock: clocktest.NewFake(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)), cancel: cancel, done: make(chan int, 1)}
 	t.Cleanup(func() {
 		cancel()
 		if !d.exited {

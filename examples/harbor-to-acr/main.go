@@ -38,7 +38,7 @@ import (
 	"io"
 	"os"
 
-	"github.com/regdr/regdr/harbor"
+	"github.com/regdr/regdr/clock"
 )
 
 func main() {
@@ -50,7 +50,7 @@ func main() {
 
 // hooks are what tests change: the clock Harbor's execution is polled on.
 type hooks struct {
-	clock harbor.Clock // nil: the real clock
+	clock clock.Clock // nil: the real clock
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {

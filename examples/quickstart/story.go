@@ -15,6 +15,7 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/regdr/regdr/acr"
 	"github.com/regdr/regdr/acr/acrtest"
@@ -22,7 +23,6 @@ import (
 	"github.com/regdr/regdr/failover"
 	"github.com/regdr/regdr/harbor"
 	"github.com/regdr/regdr/harbor/harbortest"
-	"github.com/regdr/regdr/internal/testutil"
 	"github.com/regdr/regdr/replication"
 )
 
@@ -125,27 +125,31 @@ func (s *story) pushImages(ctx context.Context) error {
 	}
 	s.ok("client in %s: %s → %s (Harbor)", clientVPC, customName, answer)
 
-	fx := testutil.NewFixture(1, 64<<10)
-	nginx := fx.Image("nginx:1.25", 0, 1, 2)
-	images := []struct {
+	fx := images{seed: 1, layerSize: 64 << 10}
+	nginx := fx.image("nginx:1.25", 0, 1, 2)
+	pushes := []struct {
 		ref string
-		img any
+		img interface {
+			Digest() (v1.Hash, error)
+			Size() (int64, error)
+			MediaType() (types.MediaType, error)
+		}
 	}{
 		{project + "/nginx:1.25", nginx},
-		{project + "/team-a/api:v1", fx.OCIImage("api:v1", 0, 3)},
-		{project + "/busybox:1.36", fx.Index("busybox:1.36", []string{"linux/amd64", "linux/arm64"}, 4)},
-		{project + "/nginx:" + cosignTag(testutil.Descriptor(nginx).Digest), fx.Signature(testutil.Descriptor(nginx), "signed by ci")},
-		{"sandbox/scratch:dev", fx.Image("scratch:dev", 5)},
+		{project + "/team-a/api:v1", fx.ociImage("api:v1", 0, 3)},
+		{project + "/busybox:1.36", fx.index("busybox:1.36", []string{"linux/amd64", "linux/arm64"}, 4)},
+		{project + "/nginx:" + cosignTag(descriptor(nginx).Digest), fx.signature(descriptor(nginx), "signed by ci")},
+		{"sandbox/scratch:dev", fx.image("scratch:dev", 5)},
 	}
 	s.pushed = map[string]v1.Hash{}
-	for _, im := range images {
+	for _, im := range pushes {
 		if err := s.client.push(ctx, im.ref, im.img, harborLogin); err != nil {
 			return fmt.Errorf("push %s/%s: %w", s.client.host, im.ref, err)
 		}
-		s.pushed[im.ref] = testutil.Descriptor(im.img).Digest
+		s.pushed[im.ref] = descriptor(im.img).Digest
 	}
 	s.ok("pushed %d artifacts into Harbor as %s: nginx:1.25, a nested team-a/api:v1, a linux/amd64+arm64 index busybox:1.36, nginx's cosign signature, and sandbox/scratch:dev in another project",
-		len(images), s.client.host)
+		len(pushes), s.client.host)
 	return nil
 }
 
@@ -283,12 +287,12 @@ func (s *story) eventTrigger(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	img := testutil.NewFixture(2, 64<<10).Image("nginx:1.26", 0, 1, 6)
+	img := images{seed: 2, layerSize: 64 << 10}.image("nginx:1.26", 0, 1, 6)
 	ref := project + "/nginx:1.26"
 	if err := s.client.push(ctx, ref, img, harborLogin); err != nil {
 		return fmt.Errorf("push %s: %w", ref, err)
 	}
-	s.pushed[ref] = testutil.Descriptor(img).Digest
+	s.pushed[ref] = descriptor(img).Digest
 	after, err := s.harbor.ListExecutions(ctx, s.policy)
 	if err != nil {
 		return err

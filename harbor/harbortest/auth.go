@@ -13,6 +13,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/regdr/regdr/clock"
 )
 
 // Registry token service, as Harbor's core runs it (src/core/service/token and
@@ -26,24 +28,29 @@ const (
 	DefaultTokenExpiration = 30 * time.Minute
 )
 
-// Clock tells the time. *testutil.Clock and any fake with a Now method fit.
-type Clock interface{ Now() time.Time }
-
-// WithClock makes the server read the time from c: token issue and expiry,
-// and the creation and update times the API reports. The default is the
-// system clock.
-func WithClock(c Clock) Option {
-	return func(s *Server) { s.now = func() time.Time { return c.Now().UTC() } }
+// WithClock makes the server read the time from c (clocktest.Fake in tests): token
+// issue and expiry, and the creation and update times the API reports. The default is
+// the system clock. A nil clock is refused.
+func WithClock(c clock.Clock) Option {
+	return func(s *Server) error {
+		if c == nil {
+			return invalid("WithClock: nil clock")
+		}
+		s.now = func() time.Time { return c.Now().UTC() }
+		return nil
+	}
 }
 
 // WithTokenExpiration sets how long the registry tokens issued at
-// /service/token stay valid; d ≤ 0 keeps the default, DefaultTokenExpiration
-// (30 minutes, Harbor's default).
+// /service/token stay valid. The default is DefaultTokenExpiration (30 minutes,
+// Harbor's default); d ≤ 0 is refused.
 func WithTokenExpiration(d time.Duration) Option {
-	return func(s *Server) {
-		if d > 0 {
-			s.tokenTTL = d
+	return func(s *Server) error {
+		if d <= 0 {
+			return invalid("WithTokenExpiration: %v ≤ 0", d)
 		}
+		s.tokenTTL = d
+		return nil
 	}
 }
 
@@ -51,8 +58,17 @@ func WithTokenExpiration(d time.Duration) Option {
 // base of the token realm /v2/ challenges name. The default is the scheme and
 // Host of each request, which is right for clients that reach the server at
 // the address it is served at.
+//
+// u must be an absolute http or https URL; anything else is refused.
 func WithExternalURL(u string) Option {
-	return func(s *Server) { s.externalURL = strings.TrimRight(u, "/") }
+	return func(s *Server) error {
+		p, err := url.Parse(u)
+		if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
+			return invalid("WithExternalURL: %q is not an absolute http(s) URL", u)
+		}
+		s.externalURL = strings.TrimRight(u, "/")
+		return nil
+	}
 }
 
 // Registry actions in tokens and access checks.

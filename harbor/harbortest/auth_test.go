@@ -18,9 +18,9 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
+	"github.com/regdr/regdr/clock/clocktest"
 	"github.com/regdr/regdr/harbor/harbortest"
 	"github.com/regdr/regdr/harbor/harbortest/spectest"
-	"github.com/regdr/regdr/internal/testutil"
 )
 
 const (
@@ -33,12 +33,12 @@ const (
 type authEnv struct {
 	srv   *harbortest.Server
 	ts    *httptest.Server
-	clock *testutil.Clock
+	clock *clocktest.Fake
 }
 
 func newAuthEnv(t *testing.T, opts ...harbortest.Option) *authEnv {
 	t.Helper()
-	clock := testutil.NewClock(time.Time{})
+	clock := clocktest.NewFake(time.Time{})
 	opts = append([]harbortest.Option{harbortest.WithClock(clock), harbortest.WithProject("secret", false),
 		harbortest.WithUser(devName, devPassword)}, opts...)
 	srv := harbortest.New(opts...)

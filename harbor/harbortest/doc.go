@@ -1,12 +1,13 @@
 // Package harbortest is an emulated Harbor v2.13 to test against: an
 // http.Handler that speaks Harbor's API v2.0 and its registry's /v2/ protocol at
 // the wire level, so that the real go-client, regdr's harbor package, or any
-// other Harbor client can be exercised end to end on loopback:
+// other Harbor client can be exercised end to end on loopback. In a test, one line
+// serves it and returns a client logged in as the administrator, with cleanup registered:
 //
-//	srv := harbortest.New()           // admin / Harbor12345, public project "library"
-//	ts := httptest.NewServer(srv)
-//	defer ts.Close()
-//	defer srv.Close()
+//	c, srv := harbortest.Start(t) // admin / Harbor12345, public project "library"
+//
+// New returns the bare http.Handler, to serve yourself (httptest.NewServer(srv); Close
+// both when done).
 //
 // What it serves:
 //
@@ -40,7 +41,7 @@
 //
 // To push, use the server's host as the registry:
 //
-//	ref, _ := name.ParseReference(strings.TrimPrefix(ts.URL, "http://") + "/library/nginx:1.25")
+//	ref, _ := name.ParseReference(srv.Host() + "/library/nginx:1.25")
 //	err := remote.Write(ref, img, remote.WithAuth(&authn.Basic{Username: "admin", Password: "Harbor12345"}))
 //
 // The replication rules (filters and their validation, decorations, name
@@ -64,8 +65,10 @@
 //
 // # Testing
 //
-// Point harbor.New (or go-client, or any Harbor client) at the httptest
-// server's URL with DefaultAdmin and DefaultPassword. Tests never need to
+// Start returns a ready *harbor.Client; point go-client, or any other Harbor client, at
+// srv.URL() with DefaultAdmin and DefaultPassword. Options are checked: one that cannot
+// be honoured (WithClock(nil), WithTokenExpiration(0)...) fails Start, and makes New
+// panic, with ErrInvalidOption. Tests never need to
 // sleep: WaitExecutions returns when no execution runs, WithSyncExecutions
 // runs each execution to its end before answering, and HoldExecutions keeps a
 // new execution InProgress until released. Replication into an ACR EE emulator

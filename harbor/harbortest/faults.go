@@ -68,9 +68,19 @@ func (f EndpointFault) String() string {
 	return fmt.Sprintf("EndpointFault(%d)", int(f))
 }
 
-// WithEndpointFault injects fault for the endpoint at rawURL from the start.
+// WithEndpointFault injects fault for the endpoint at rawURL from the start. A URL
+// without a host, or an unknown fault, is refused.
 func WithEndpointFault(rawURL string, fault EndpointFault) Option {
-	return func(s *Server) { s.setFault(rawURL, fault) }
+	return func(s *Server) error {
+		if u, err := url.Parse(rawURL); err != nil || u.Host == "" {
+			return invalid("WithEndpointFault: %q has no host", rawURL)
+		}
+		if fault < NoFault || fault > FaultWrongProviderType {
+			return invalid("WithEndpointFault: unknown fault %v", fault)
+		}
+		s.setFault(rawURL, fault)
+		return nil
+	}
 }
 
 // SetEndpointFault injects fault into every request the server sends to the

@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/tls"
+	"errors"
+	"fmt"
 	"io"
 	"log"
 	"log/slog"
@@ -35,6 +37,7 @@ type Server struct {
 	tokenKey    []byte        // signs registry tokens
 	tokenTTL    time.Duration // how long a registry token lasts
 	externalURL string        // the token realm's base; "" = the request's
+	url         string        // where Start serves it; guarded by mu
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -61,55 +64,104 @@ type user struct {
 	admin    bool
 }
 
-// Option configures a Server.
-type Option func(*Server)
+// ErrInvalidOption is the error an [Option] refuses a value with. [New] panics with it
+// (as httptest.NewServer panics when it cannot listen); [Start] fails the test.
+var ErrInvalidOption = errors.New("harbortest: invalid option")
 
-// WithAdmin replaces the administrator's credentials (default admin/Harbor12345).
+// Option configures a Server. Every Option checks its value and refuses one it cannot
+// honour with an error matching [ErrInvalidOption]; none is silently ignored.
+type Option func(*Server) error
+
+func invalid(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{ErrInvalidOption}, args...)...)
+}
+
+// WithAdmin replaces the administrator's credentials. The default is
+// DefaultAdmin/DefaultPassword (admin/Harbor12345). An empty name or password is refused.
 func WithAdmin(name, password string) Option {
-	return func(s *Server) {
+	return func(s *Server) error {
+		if name == "" || password == "" {
+			return invalid("WithAdmin: empty name or password")
+		}
 		for n, u := range s.users {
 			if u.admin {
 				delete(s.users, n)
 			}
 		}
 		s.users[name] = user{password: password, admin: true}
+		return nil
 	}
 }
 
 // WithUser adds a user without administrator rights: it can read the API, push
-// and pull, but gets 403 on registry endpoints, policies and executions.
+// and pull, but gets 403 on registry endpoints, policies and executions. An empty name
+// or password is refused.
 func WithUser(name, password string) Option {
-	return func(s *Server) { s.users[name] = user{password: password} }
+	return func(s *Server) error {
+		if name == "" || password == "" {
+			return invalid("WithUser: empty name or password")
+		}
+		s.users[name] = user{password: password}
+		return nil
+	}
 }
 
-// WithProject seeds a project besides "library".
+// WithProject seeds a project besides "library". An empty name is refused.
 func WithProject(name string, public bool) Option {
-	return func(s *Server) { s.addProject(name, public) }
+	return func(s *Server) error {
+		if name == "" {
+			return invalid("WithProject: empty name")
+		}
+		s.addProject(name, public)
+		return nil
+	}
 }
 
 // WithSyncExecutions runs replication executions synchronously: starting one (or
 // pushing an artifact an event-based policy replicates) returns once it has
 // finished. The default runs them in the background; see WaitExecutions.
 func WithSyncExecutions() Option {
-	return func(s *Server) { s.sync = true }
+	return func(s *Server) error { s.sync = true; return nil }
 }
 
 // WithEndpointTransport sets the transport the server uses to reach registry
 // endpoints (pings and replication), e.g. one that trusts a test CA. The default
 // is a clone of http.DefaultTransport; an endpoint marked insecure skips TLS
-// verification.
+// verification. A nil transport is refused.
 func WithEndpointTransport(rt http.RoundTripper) Option {
-	return func(s *Server) { s.baseRT = rt }
+	return func(s *Server) error {
+		if rt == nil {
+			return invalid("WithEndpointTransport: nil transport")
+		}
+		s.baseRT = rt
+		return nil
+	}
 }
 
-// WithLogger logs the server's replication work to l. The default discards it.
+// WithLogger logs the server's replication work to l. The default discards it. A nil
+// logger is refused.
 func WithLogger(l *slog.Logger) Option {
-	return func(s *Server) { s.logger = l }
+	return func(s *Server) error {
+		if l == nil {
+			return invalid("WithLogger: nil logger")
+		}
+		s.logger = l
+		return nil
+	}
 }
 
 // New returns a Harbor with an administrator admin/Harbor12345 and a public
-// project "library".
+// project "library". It panics if an option refuses its value (see [ErrInvalidOption]);
+// [Start] reports that through the test instead.
 func New(opts ...Option) *Server {
+	s, err := newServer(opts...)
+	if err != nil {
+		panic(err)
+	}
+	return s
+}
+
+func newServer(opts ...Option) (*Server, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Server{
 		registry:  registry.New(registry.Logger(log.New(io.Discard, "", 0)), registry.WithReferrersSupport(true)),
@@ -127,7 +179,14 @@ func New(opts ...Option) *Server {
 	s.idle = sync.NewCond(&s.mu)
 	s.addProject("library", true)
 	for _, o := range opts {
-		o(s)
+		if o == nil {
+			cancel()
+			return nil, invalid("nil Option")
+		}
+		if err := o(s); err != nil {
+			cancel()
+			return nil, err
+		}
 	}
 	if s.baseRT == nil {
 		t := http.DefaultTransport.(*http.Transport).Clone()
@@ -135,7 +194,7 @@ func New(opts ...Option) *Server {
 		s.baseRT = t
 	}
 	s.routes()
-	return s
+	return s, nil
 }
 
 // ServeHTTP implements http.Handler.

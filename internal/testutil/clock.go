@@ -6,8 +6,9 @@ import (
 	"github.com/regdr/regdr/clock/clocktest"
 )
 
-// Clock is the fake clock this repository's tests drive: clocktest.Fake, the one users get.
+// Clock is clocktest.Fake, the fake clock users get. New tests use clocktest directly;
+// this name stays only so that tests not yet moved to it keep compiling.
 type Clock = clocktest.Fake
 
-// NewClock returns a fake clock reading start (the zero time: 2026-01-01T00:00:00Z).
+// NewClock is clocktest.NewFake (start's zero value reads 2026-01-01T00:00:00Z); see Clock.
 func NewClock(start time.Time) *Clock { return clocktest.NewFake(start) }

@@ -1,20 +1,19 @@
 // Package testutil holds helpers for regdr's own tests and benchmarks. Go forbids importing
 // it from outside this module: users test with the exported fakes — harbortest, acrtest,
-// dnstest — and a fake clock of their own (any type with Now() time.Time and
-// After(time.Duration) <-chan time.Time satisfies the Clock interfaces of harbor,
-// replication and failover).
+// dnstest — and clocktest.Fake, the fake clock.Clock.
 //
 // In the order a test meets them:
 //
-//   - time: [Clock], a fake clock that moves only on [Clock.Advance] and fires After
-//     channels as it passes their deadlines ([Clock.WaitForWaiters] lets a test wait, with
-//     a bound, until the code under test is blocked on it); [ImmediateClock], whose After
-//     fires at once and records the wait, for code that backs off;
+//   - time: clocktest.Fake is the fake clock ([Clock] and [NewClock] are old names for
+//     it); [ImmediateClock], whose After fires at once and records the wait, for code
+//     that backs off;
 //   - images: [Fixture] builds deterministic images, multi-arch indexes and signatures
 //     from a seed; [Workload] is the many-repository workload of the sync benchmarks;
 //     [Push] and [PushAuth] write them;
 //   - registries on 127.0.0.1: [NewGGCRRegistry] (go-containerregistry's),
-//     [NewDistribution] (the CNCF registry Harbor runs, in-process) and
+//     [NewDistribution] (go-containerregistry's, made to behave as the CNCF registry
+//     Harbor runs does: blobs per repository, cross-repository mounts, manifests
+//     refused before their blobs, a paged catalog, no referrers API) and
 //     [NewDiscardRegistry] (accepts blobs and throws the bytes away, for memory
 //     benchmarks); [TokenAuth] puts one behind Docker token authentication;
 //   - observation and faults: [Recorder] counts every request a registry answered and
