@@ -58,15 +58,15 @@
 // Package acr/acrtest emulates ACR EE on loopback: the cr OpenAPI (signatures verified,
 // both failure shapes reproduced) and the instance's registry with ACR's auth and
 // namespace rules. Serve both with net/http/httptest, point Cloud.Endpoint at the
-// OpenAPI's address with Cloud.PlainHTTP and the acrtest AccessKey, and push or pull
+// OpenAPI's address with Cloud.Insecure and the acrtest AccessKey, and push or pull
 // through the registry:
 //
 //	srv := acrtest.New()
 //	api := httptest.NewServer(srv.OpenAPI())
 //	reg := httptest.NewServer(srv.Registry())
-//	c, err := acr.New(acr.Config{InstanceID: acrtest.DefaultInstanceID, Cloud: acr.CloudConfig{
-//		Region: acrtest.DefaultRegion, Endpoint: api.Listener.Addr().String(), PlainHTTP: true,
-//		Credentials: &acr.Credentials{AccessKeyID: acrtest.DefaultAccessKeyID, AccessKeySecret: acrtest.DefaultAccessKeySecret},
+//	c, err := acr.New(acr.Config{InstanceID: acrtest.DefaultInstanceID, Cloud: alicloud.Config{
+//		Region: acrtest.DefaultRegion, Endpoint: api.Listener.Addr().String(), Insecure: true,
+//		Credentials: &alicloud.Credentials{AccessKeyID: acrtest.DefaultAccessKeyID, AccessKeySecret: acrtest.DefaultAccessKeySecret},
 //	}})
 //
 // Config.Now sets the clock that decides when registry credentials expire, so token

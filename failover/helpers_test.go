@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/regdr/regdr/alicloud"
 	"github.com/regdr/regdr/dns"
 	"github.com/regdr/regdr/dns/dnstest"
 	"github.com/regdr/regdr/dns/privatezone"
@@ -100,8 +101,8 @@ func newWorld(t *testing.T) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	real, err := privatezone.New(ctx(t), privatezone.Config{Region: "cn-hangzhou", Endpoint: w.pz.Start(t), PlainHTTP: true,
-		Credentials: &privatezone.Credentials{AccessKeyID: dnstest.AccessKeyID, AccessKeySecret: dnstest.AccessKeySecret}}, zoneName, vpc)
+	real, err := privatezone.New(ctx(t), alicloud.Config{Region: "cn-hangzhou", Endpoint: w.pz.Start(t), Insecure: true,
+		Credentials: &alicloud.Credentials{AccessKeyID: dnstest.AccessKeyID, AccessKeySecret: dnstest.AccessKeySecret}}, zoneName, vpc)
 	if err != nil {
 		t.Fatal(err)
 	}

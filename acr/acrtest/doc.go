@@ -30,9 +30,9 @@
 //	srv := acrtest.New()
 //	api := httptest.NewServer(srv.OpenAPI())
 //	reg := httptest.NewServer(srv.Registry())
-//	client, _ := acr.New(acr.Config{InstanceID: acrtest.DefaultInstanceID, Cloud: acr.CloudConfig{
-//		Region: acrtest.DefaultRegion, Endpoint: api.Listener.Addr().String(), PlainHTTP: true,
-//		Credentials: &acr.Credentials{AccessKeyID: acrtest.DefaultAccessKeyID, AccessKeySecret: acrtest.DefaultAccessKeySecret},
+//	client, _ := acr.New(acr.Config{InstanceID: acrtest.DefaultInstanceID, Cloud: alicloud.Config{
+//		Region: acrtest.DefaultRegion, Endpoint: api.Listener.Addr().String(), Insecure: true,
+//		Credentials: &alicloud.Credentials{AccessKeyID: acrtest.DefaultAccessKeyID, AccessKeySecret: acrtest.DefaultAccessKeySecret},
 //	}})
 //
 // # Concurrency

@@ -8,21 +8,10 @@ import (
 
 	alidns "github.com/alibabacloud-go/alidns-20150109/v5/client"
 
+	"github.com/regdr/regdr/alicloud"
 	"github.com/regdr/regdr/dns"
 	"github.com/regdr/regdr/internal/aliyun"
 )
-
-// Config is the Alibaba Cloud client configuration: Region, Endpoint (override, e.g. an
-// emulator's "127.0.0.1:port"), PlainHTTP, Credentials (nil = the credentials-go default
-// chain), timeouts and Retry.
-type Config = aliyun.Config
-
-// Credentials is a static AccessKey, optionally with an STS token; it never prints its
-// secret.
-type Credentials = aliyun.Credentials
-
-// Retry says how throttled, 5xx and failed calls are retried.
-type Retry = aliyun.Retry
 
 // Option configures a Provider.
 type Option func(*Provider) error
@@ -51,11 +40,11 @@ func WithPageSize(n int) Option {
 
 // New returns a provider for the public domain named domain ("example.com"), checking
 // that the account holds it (DescribeDomainInfo): an unknown domain is dns.ErrNoZone.
-func New(ctx context.Context, cfg Config, domain string, opts ...Option) (*Provider, error) {
+func New(ctx context.Context, cfg alicloud.Config, domain string, opts ...Option) (*Provider, error) {
 	if !dns.IsHostname(domain) {
 		return nil, fmt.Errorf("alidns: %w: domain name %q", dns.ErrInvalidRecord, domain)
 	}
-	oc, err := cfg.OpenAPIConfig("alidns.aliyuncs.com")
+	oc, err := aliyun.OpenAPIConfig(cfg, "alidns.aliyuncs.com")
 	if err != nil {
 		return nil, fmt.Errorf("alidns: %w", err)
 	}
@@ -67,7 +56,7 @@ func New(ctx context.Context, cfg Config, domain string, opts ...Option) (*Provi
 	if err != nil {
 		return nil, fmt.Errorf("alidns: creating client: %w", err)
 	}
-	p := &Provider{apis: apis, runtime: cfg.Runtime(), retry: cfg.Retry, pageSize: 100, log: slog.New(slog.DiscardHandler)}
+	p := &Provider{apis: apis, runtime: aliyun.Runtime(cfg), retry: cfg.Retry, clock: cfg.Clock, pageSize: 100, log: slog.New(slog.DiscardHandler)}
 	for _, o := range opts {
 		if err := o(p); err != nil {
 			return nil, err
@@ -88,7 +77,7 @@ func New(ctx context.Context, cfg Config, domain string, opts ...Option) (*Provi
 // the *aliyun.Error (code, request ID) reachable with errors.As. fn calls the SDK client
 // it is given, which no other call uses meanwhile.
 func (p *Provider) call(ctx context.Context, op string, fn func(ctx context.Context, api api) error) error {
-	err := aliyun.Do(ctx, p.retry, op, func() error {
+	err := aliyun.Do(ctx, p.clock, p.retry, op, func() error {
 		return p.apis.Use(func(a api) error { return fn(ctx, a) })
 	})
 	if err == nil {

@@ -5,10 +5,10 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/regdr/regdr/alicloud"
 	"github.com/regdr/regdr/dns"
 	"github.com/regdr/regdr/dns/alidns"
 	"github.com/regdr/regdr/dns/dnstest"
-	"github.com/regdr/regdr/internal/aliyun"
 )
 
 // Alidns's real error codes come out as the dns sentinels. Each code is injected over
@@ -29,7 +29,7 @@ func TestRealErrorCodes(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := config(ad.Start(t))
-	cfg.Retry.MaxAttempts = 1
+	cfg.Retry.Attempts = 1
 	p, err := alidns.New(ctx(t), cfg, "example.com")
 	if err != nil {
 		t.Fatal(err)
@@ -69,7 +69,7 @@ func TestRealErrorCodes(t *testing.T) {
 	} {
 		ad.FailNext(tc.action, 1, tc.status, tc.code)
 		err := calls[tc.action](ctx(t))
-		var ae *aliyun.Error
+		var ae *alicloud.Error
 		if !errors.Is(err, tc.want) || !errors.As(err, &ae) || ae.Code != tc.code || ae.StatusCode != tc.status || ae.RequestID == "" {
 			t.Errorf("%s answered %d %s: %v, want %v with the code, status and request ID", tc.action, tc.status, tc.code, err, tc.want)
 		}

@@ -46,7 +46,7 @@
 // # Testing
 //
 // dnstest.NewAlidns emulates the API on loopback, signature checks included; point
-// Config.Endpoint at it with PlainHTTP and the dnstest AccessKey. dnstest.NewDNSServer
+// Config.Endpoint at it with Insecure and the dnstest AccessKey. dnstest.NewDNSServer
 // then answers DNS queries for the emulated domains (DNSServer.ListenPublic), and
 // dnstest.TestProvider is the conformance suite this provider passes.
 package alidns

@@ -10,8 +10,10 @@ import (
 	"github.com/alibabacloud-go/tea/dara"
 	"github.com/alibabacloud-go/tea/tea"
 
+	"github.com/regdr/regdr/clock"
 	"github.com/regdr/regdr/dns"
 	"github.com/regdr/regdr/internal/aliyun"
+	"github.com/regdr/regdr/retry"
 )
 
 // api is the subset of the Alidns SDK client the provider uses; *alidns.Client satisfies it.
@@ -33,7 +35,8 @@ var _ api = (*alidns.Client)(nil)
 type Provider struct {
 	apis     *aliyun.Pool[api]
 	runtime  *dara.RuntimeOptions
-	retry    Retry
+	retry    retry.Policy
+	clock    clock.Clock
 	zone     dns.Zone
 	pageSize int
 	log      *slog.Logger

@@ -8,18 +8,19 @@ import (
 	"testing"
 	"time"
 
+	"github.com/regdr/regdr/alicloud"
 	"github.com/regdr/regdr/dns"
 	"github.com/regdr/regdr/dns/alidns"
 	"github.com/regdr/regdr/dns/dnstest"
-	"github.com/regdr/regdr/internal/aliyun"
+	"github.com/regdr/regdr/internal/aliyuntest"
 )
 
-func config(endpoint string) alidns.Config {
-	return alidns.Config{
+func config(endpoint string) alicloud.Config {
+	return alicloud.Config{
 		Endpoint:    endpoint,
-		PlainHTTP:   true,
-		Credentials: &alidns.Credentials{AccessKeyID: dnstest.AccessKeyID, AccessKeySecret: dnstest.AccessKeySecret},
-		Retry:       alidns.Retry{Sleep: func(context.Context, time.Duration) error { return nil }},
+		Insecure:    true,
+		Credentials: &alicloud.Credentials{AccessKeyID: dnstest.AccessKeyID, AccessKeySecret: dnstest.AccessKeySecret},
+		Clock:       aliyuntest.NewInstantClock(time.Time{}),
 	}
 }
 
@@ -55,7 +56,7 @@ func TestUnknownDomain(t *testing.T) {
 	ad := dnstest.NewAlidns()
 	ad.AddDomain("example.com")
 	_, err := alidns.New(ctx(t), config(ad.Start(t)), "example.org")
-	var ae *aliyun.Error
+	var ae *alicloud.Error
 	if !errors.Is(err, dns.ErrNoZone) || !errors.As(err, &ae) || ae.Code != "InvalidDomainName.NoExist" {
 		t.Errorf("New(example.org) = %v, want ErrNoZone with the remote code", err)
 	}
@@ -104,7 +105,7 @@ func TestApplyDuplicate(t *testing.T) {
 	}
 	ad.FailNext("UpdateDomainRecord", 1, 400, "DomainRecordDuplicate")
 	_, err = p.Apply(ctx(t), dns.Change{Record: r, ExpectValue: "203.0.113.10", NewValue: "47.0.0.1"})
-	var ae *aliyun.Error
+	var ae *alicloud.Error
 	if !errors.As(err, &ae) || ae.Code != "DomainRecordDuplicate" {
 		t.Errorf("Apply answered a duplicate while the record is unchanged = %v, want the DomainRecordDuplicate error", err)
 	}
@@ -165,7 +166,7 @@ func TestTTLBelowMinimum(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = p2.AddRecord(ctx(t), dns.Record{Name: "new", Type: "A", Value: "203.0.113.2", TTL: 300})
-	var ae *aliyun.Error
+	var ae *alicloud.Error
 	if !errors.Is(err, alidns.ErrTTLBelowMinimum) || !errors.As(err, &ae) || ae.Code != "QuotaExceeded.TTL" {
 		t.Errorf("AddRecord(TTL 300) after a downgrade = %v, want ErrTTLBelowMinimum with the API's QuotaExceeded.TTL", err)
 	}

@@ -56,9 +56,9 @@
 //	zone := pz.AddZone("cross-region.registry.io", "vpc-bbbbb")
 //	pz.AddRecord(zone.ID, dns.Record{Name: "@", Type: "A", Value: "10.0.0.1", TTL: 60})
 //	api := httptest.NewServer(pz)
-//	p, err := privatezone.New(ctx, privatezone.Config{
-//		Region: "cn-hangzhou", Endpoint: api.Listener.Addr().String(), PlainHTTP: true,
-//		Credentials: &privatezone.Credentials{AccessKeyID: dnstest.AccessKeyID, AccessKeySecret: dnstest.AccessKeySecret},
+//	p, err := privatezone.New(ctx, alicloud.Config{
+//		Region: "cn-hangzhou", Endpoint: api.Listener.Addr().String(), Insecure: true,
+//		Credentials: &alicloud.Credentials{AccessKeyID: dnstest.AccessKeyID, AccessKeySecret: dnstest.AccessKeySecret},
 //	}, "cross-region.registry.io", "vpc-bbbbb")
 //	srv, err := dnstest.NewDNSServer(dnstest.WithPrivateZone(pz))
 //	addr, err := srv.ListenVPC("vpc-bbbbb")

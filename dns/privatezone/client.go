@@ -9,21 +9,10 @@ import (
 
 	pvtz "github.com/alibabacloud-go/pvtz-20180101/v2/client"
 
+	"github.com/regdr/regdr/alicloud"
 	"github.com/regdr/regdr/dns"
 	"github.com/regdr/regdr/internal/aliyun"
 )
-
-// Config is the Alibaba Cloud client configuration: Region, Endpoint (override, e.g. an
-// emulator's "127.0.0.1:port"), PlainHTTP, Credentials (nil = the credentials-go default
-// chain), timeouts and Retry.
-type Config = aliyun.Config
-
-// Credentials is a static AccessKey, optionally with an STS token; it never prints its
-// secret.
-type Credentials = aliyun.Credentials
-
-// Retry says how throttled, 5xx and failed calls are retried.
-type Retry = aliyun.Retry
 
 // Option configures a Provider.
 type Option func(*Provider) error
@@ -53,7 +42,7 @@ func WithPageSize(n int) Option {
 // New finds the PrivateZone zone named zoneName that is bound to vpcID ("" = the only
 // zone of that name, whatever its bindings) and returns a provider for it. Several zones
 // may share a name: no match fails with dns.ErrNoZone, several with dns.ErrAmbiguousZone.
-func New(ctx context.Context, cfg Config, zoneName, vpcID string, opts ...Option) (*Provider, error) {
+func New(ctx context.Context, cfg alicloud.Config, zoneName, vpcID string, opts ...Option) (*Provider, error) {
 	if !dns.IsHostname(zoneName) {
 		return nil, fmt.Errorf("privatezone: %w: zone name %q", dns.ErrInvalidRecord, zoneName)
 	}
@@ -61,7 +50,7 @@ func New(ctx context.Context, cfg Config, zoneName, vpcID string, opts ...Option
 	if region == "" {
 		region = "cn-hangzhou"
 	}
-	oc, err := cfg.OpenAPIConfig("pvtz.aliyuncs.com")
+	oc, err := aliyun.OpenAPIConfig(cfg, "pvtz.aliyuncs.com")
 	if err != nil {
 		return nil, fmt.Errorf("privatezone: %w", err)
 	}
@@ -72,7 +61,7 @@ func New(ctx context.Context, cfg Config, zoneName, vpcID string, opts ...Option
 	if err != nil {
 		return nil, fmt.Errorf("privatezone: creating client: %w", err)
 	}
-	p := &Provider{apis: apis, runtime: cfg.Runtime(), retry: cfg.Retry, pageSize: 100, log: slog.New(slog.DiscardHandler)}
+	p := &Provider{apis: apis, runtime: aliyun.Runtime(cfg), retry: cfg.Retry, clock: cfg.Clock, pageSize: 100, log: slog.New(slog.DiscardHandler)}
 	for _, o := range opts {
 		if err := o(p); err != nil {
 			return nil, err
@@ -90,7 +79,7 @@ func New(ctx context.Context, cfg Config, zoneName, vpcID string, opts ...Option
 // the *aliyun.Error (code, request ID) reachable with errors.As. fn calls the SDK client
 // it is given, which no other call uses meanwhile.
 func (p *Provider) call(ctx context.Context, op string, fn func(ctx context.Context, api api) error) error {
-	err := aliyun.Do(ctx, p.retry, op, func() error {
+	err := aliyun.Do(ctx, p.clock, p.retry, op, func() error {
 		return p.apis.Use(func(a api) error { return fn(ctx, a) })
 	})
 	if err == nil {

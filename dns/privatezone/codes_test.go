@@ -5,6 +5,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/regdr/regdr/alicloud"
 	"github.com/regdr/regdr/dns"
 	"github.com/regdr/regdr/dns/dnstest"
 	"github.com/regdr/regdr/dns/privatezone"
@@ -22,7 +23,7 @@ func TestRealErrorCodes(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := config(pz.Start(t))
-	cfg.Retry.MaxAttempts = 1 // one injected answer is the whole story
+	cfg.Retry.Attempts = 1 // one injected answer is the whole story
 	p, err := privatezone.New(ctx(t), cfg, "example.com", "vpc-1")
 	if err != nil {
 		t.Fatal(err)
@@ -76,7 +77,7 @@ func TestRealErrorCodes(t *testing.T) {
 	} {
 		pz.FailNext(tc.action, 1, tc.status, tc.code)
 		err := calls[tc.action](ctx(t))
-		var ae *aliyun.Error
+		var ae *alicloud.Error
 		if !errors.Is(err, tc.want) || !errors.As(err, &ae) || ae.Code != tc.code || ae.StatusCode != tc.status || ae.RequestID == "" {
 			t.Errorf("%s answered %d %s: %v, want %v with the code, status and request ID", tc.action, tc.status, tc.code, err, tc.want)
 		}
@@ -131,7 +132,7 @@ func TestAddRecordExisting(t *testing.T) {
 		t.Errorf("calls = %v, want the conflict answered then a read", calls)
 	}
 	_, err = p.AddRecord(ctx(t), dns.Record{Name: "c", Type: "A", Value: "10.0.0.2"})
-	var ae *aliyun.Error
+	var ae *alicloud.Error
 	if !errors.Is(err, dns.ErrInvalidRecord) || !errors.As(err, &ae) || ae.Code != "Record.Invalid.Conflict" {
 		t.Errorf("AddRecord(next to a CNAME) = %v, want ErrInvalidRecord with Record.Invalid.Conflict", err)
 	}

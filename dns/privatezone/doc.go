@@ -44,7 +44,7 @@
 // # Testing
 //
 // dnstest.NewPrivateZone emulates the API on loopback, signature checks included; point
-// Config.Endpoint at it with PlainHTTP and the dnstest AccessKey. dnstest.NewDNSServer
+// Config.Endpoint at it with Insecure and the dnstest AccessKey. dnstest.NewDNSServer
 // then answers DNS queries from the emulated zones, per VPC, and dnstest.TestProvider is
 // the conformance suite this provider passes.
 package privatezone

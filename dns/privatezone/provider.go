@@ -8,8 +8,10 @@ import (
 	pvtz "github.com/alibabacloud-go/pvtz-20180101/v2/client"
 	"github.com/alibabacloud-go/tea/dara"
 
+	"github.com/regdr/regdr/clock"
 	"github.com/regdr/regdr/dns"
 	"github.com/regdr/regdr/internal/aliyun"
+	"github.com/regdr/regdr/retry"
 )
 
 // api is the subset of the PrivateZone SDK client the provider uses; *pvtz.Client
@@ -32,7 +34,8 @@ var _ api = (*pvtz.Client)(nil)
 type Provider struct {
 	apis     *aliyun.Pool[api]
 	runtime  *dara.RuntimeOptions
-	retry    Retry
+	retry    retry.Policy
+	clock    clock.Clock
 	zone     dns.Zone
 	pageSize int
 	log      *slog.Logger

@@ -10,19 +10,21 @@ import (
 	"testing"
 	"time"
 
+	"github.com/regdr/regdr/alicloud"
 	"github.com/regdr/regdr/dns"
 	"github.com/regdr/regdr/dns/dnstest"
 	"github.com/regdr/regdr/dns/privatezone"
-	"github.com/regdr/regdr/internal/aliyun"
+	"github.com/regdr/regdr/internal/aliyuntest"
+	"github.com/regdr/regdr/retry"
 )
 
-func config(endpoint string) privatezone.Config {
-	return privatezone.Config{
+func config(endpoint string) alicloud.Config {
+	return alicloud.Config{
 		Region:      "cn-hangzhou",
 		Endpoint:    endpoint,
-		PlainHTTP:   true,
-		Credentials: &privatezone.Credentials{AccessKeyID: dnstest.AccessKeyID, AccessKeySecret: dnstest.AccessKeySecret},
-		Retry:       privatezone.Retry{Sleep: func(context.Context, time.Duration) error { return nil }},
+		Insecure:    true,
+		Credentials: &alicloud.Credentials{AccessKeyID: dnstest.AccessKeyID, AccessKeySecret: dnstest.AccessKeySecret},
+		Clock:       aliyuntest.NewInstantClock(time.Time{}),
 	}
 }
 
@@ -106,7 +108,7 @@ func TestErrors(t *testing.T) {
 	endpoint := pz.Start(t)
 
 	bad := config(endpoint)
-	bad.Credentials = &privatezone.Credentials{AccessKeyID: dnstest.AccessKeyID, AccessKeySecret: "wrong-secret"}
+	bad.Credentials = &alicloud.Credentials{AccessKeyID: dnstest.AccessKeyID, AccessKeySecret: "wrong-secret"}
 	_, err = privatezone.New(ctx(t), bad, "example.com", "vpc-1")
 	if !errors.Is(err, dns.ErrUnauthorized) {
 		t.Errorf("New with a wrong secret = %v, want ErrUnauthorized", err)
@@ -124,9 +126,9 @@ func TestErrors(t *testing.T) {
 	if _, err := p.Records(ctx(t), "@"); err != nil {
 		t.Errorf("Records after 2 throttled calls = %v, want a retried success", err)
 	}
-	pz.Throttle("DescribeZoneRecords", 3) // as many as the default attempts
+	pz.Throttle("DescribeZoneRecords", retry.DefaultAttempts) // as many as the default attempts
 	_, err = p.Records(ctx(t), "@")
-	var ae *aliyun.Error
+	var ae *alicloud.Error
 	if !errors.Is(err, dns.ErrThrottled) || !errors.As(err, &ae) || ae.RequestID == "" {
 		t.Errorf("Records while throttled = %v, want ErrThrottled with a request ID", err)
 	}
@@ -159,7 +161,7 @@ func TestSTSAndLogging(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := config(pz.Start(t))
-	cfg.Credentials = &privatezone.Credentials{AccessKeyID: "STS.key", AccessKeySecret: "sts-secret-value", SecurityToken: "sts-token-value"}
+	cfg.Credentials = &alicloud.Credentials{AccessKeyID: "STS.key", AccessKeySecret: "sts-secret-value", SecurityToken: "sts-token-value"}
 	var buf bytes.Buffer
 	p, err := privatezone.New(ctx(t), cfg, "example.com", "vpc-1", privatezone.WithLogger(slog.New(slog.NewTextHandler(&buf, nil))))
 	if err != nil {

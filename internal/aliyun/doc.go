@@ -8,11 +8,11 @@
 //
 // Usage in a wrapper package:
 //
-//	oc, err := cfg.OpenAPIConfig("cr." + cfg.Region + ".aliyuncs.com")
+//	oc, err := aliyun.OpenAPIConfig(cfg, "cr." + cfg.Region + ".aliyuncs.com")
 //	apis, err := aliyun.NewPool(func() (*cr.Client, error) { return cr.NewClient(oc) })
 //	err = aliyun.Do(ctx, cfg.Retry, "GetNamespace", func() error {
 //		return apis.Use(func(api *cr.Client) error {
-//			resp, err := api.GetNamespaceWithOptions(req, cfg.Runtime())
+//			resp, err := api.GetNamespaceWithOptions(req, aliyun.Runtime(cfg))
 //			if err != nil {
 //				return err // converted by Do
 //			}
