@@ -2,14 +2,12 @@ package acr_test
 
 import (
 	"context"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/regdr/regdr/acr"
 	"github.com/regdr/regdr/acr/acrtest"
-	"github.com/regdr/regdr/alicloud"
 	"github.com/regdr/regdr/internal/aliyuntest"
 	"github.com/regdr/regdr/retry"
 )
@@ -38,25 +36,14 @@ func newEnv(t *testing.T, clock *fakeClock, opts ...acrtest.Option) *env {
 		clock = newFakeClock()
 	}
 	opts = append([]acrtest.Option{acrtest.WithClock(clock)}, opts...)
-	srv := acrtest.New(opts...)
-	api := httptest.NewServer(srv.OpenAPI())
-	t.Cleanup(api.Close)
-	reg := httptest.NewServer(srv.Registry())
-	t.Cleanup(reg.Close)
-	cfg := acr.Config{
-		InstanceID: acrtest.DefaultInstanceID,
-		Cloud: alicloud.Config{
-			Region: acrtest.DefaultRegion, Endpoint: api.Listener.Addr().String(), Insecure: true,
-			Credentials: &alicloud.Credentials{AccessKeyID: acrtest.DefaultAccessKeyID, AccessKeySecret: acrtest.DefaultAccessKeySecret},
-			Retry:       retry.Policy{Attempts: 3},
-			Clock:       clock,
-		},
-	}
+	srv := acrtest.Start(t, opts...)
+	cfg := acr.Config{InstanceID: acrtest.DefaultInstanceID, Cloud: srv.Cloud}
+	cfg.Cloud.Retry, cfg.Cloud.Clock = retry.Policy{Attempts: 3}, clock
 	c, err := acr.New(cfg)
 	if err != nil {
 		t.Fatalf("acr.New: %v", err)
 	}
-	return &env{srv: srv, client: c, cfg: cfg, registry: strings.TrimPrefix(reg.URL, "http://"), clock: clock}
+	return &env{srv: srv.Server, client: c, cfg: cfg, registry: srv.RegistryHost, clock: clock}
 }
 
 func ctxT(t *testing.T) context.Context {

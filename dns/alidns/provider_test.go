@@ -192,3 +192,14 @@ func TestSubDomainPageSize(t *testing.T) {
 		t.Errorf("Records(many) = %d records, %v; want 105", len(recs), err)
 	}
 }
+
+// TestOneLineEmulator: dnstest's Config serves the emulator and configures a provider in
+// one line.
+func TestOneLineEmulator(t *testing.T) {
+	t.Parallel()
+	a := dnstest.NewAlidns()
+	a.AddDomain("example.com")
+	if _, err := alidns.New(ctx(t), a.Config(t), "example.com"); err != nil {
+		t.Fatalf("New on a.Config(t): %v", err)
+	}
+}

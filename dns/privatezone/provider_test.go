@@ -180,3 +180,18 @@ func TestSTSAndLogging(t *testing.T) {
 		}
 	}
 }
+
+// TestOneLineEmulator: dnstest's Config serves the emulator and configures a provider in
+// one line.
+func TestOneLineEmulator(t *testing.T) {
+	t.Parallel()
+	pz := dnstest.NewPrivateZone()
+	pz.AddZone("cross-region.registry.io", "vpc-bbbbb")
+	p, err := privatezone.New(ctx(t), pz.Config(t), "cross-region.registry.io", "vpc-bbbbb")
+	if err != nil {
+		t.Fatalf("New on pz.Config(t): %v", err)
+	}
+	if got := p.ZoneID(); got == "" {
+		t.Error("ZoneID() = \"\", want the emulated zone's ID")
+	}
+}
