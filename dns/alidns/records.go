@@ -2,7 +2,6 @@ package alidns
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -10,6 +9,7 @@ import (
 	"github.com/alibabacloud-go/tea/tea"
 
 	"github.com/regdr/regdr/dns"
+	"github.com/regdr/regdr/internal/dnsprovider"
 )
 
 // MaxTTL is the largest TTL Alibaba Cloud DNS accepts; the smallest depends on the
@@ -104,20 +104,20 @@ const maxSubDomainPageSize = 100
 // record, DescribeDomainRecords).
 func (p *Provider) listPageSize(name string) int {
 	if name == "" {
-		return p.pageSize
+		return p.c.PageSize
 	}
-	return min(p.pageSize, maxSubDomainPageSize)
+	return min(p.c.PageSize, maxSubDomainPageSize)
 }
 
 func (p *Provider) domainRecords(ctx context.Context, page int64) ([]record, int64, error) {
 	req := &alidns.DescribeDomainRecordsRequest{
 		DomainName: tea.String(p.zone.Name),
 		PageNumber: tea.Int64(page),
-		PageSize:   tea.Int64(int64(p.pageSize)),
+		PageSize:   tea.Int64(int64(p.c.PageSize)),
 	}
 	var resp *alidns.DescribeDomainRecordsResponse
-	err := p.call(ctx, "DescribeDomainRecords", func(ctx context.Context, api api) (err error) {
-		resp, err = api.DescribeDomainRecordsWithContext(ctx, req, p.runtime)
+	err := p.c.Call(ctx, "DescribeDomainRecords", func(ctx context.Context, api api) (err error) {
+		resp, err = api.DescribeDomainRecordsWithContext(ctx, req, p.c.Runtime)
 		return err
 	})
 	if err != nil || resp.Body == nil || resp.Body.DomainRecords == nil {
@@ -138,8 +138,8 @@ func (p *Provider) subDomainRecords(ctx context.Context, fqdn string, page int64
 		PageSize:   tea.Int64(int64(p.listPageSize(fqdn))),
 	}
 	var resp *alidns.DescribeSubDomainRecordsResponse
-	err := p.call(ctx, "DescribeSubDomainRecords", func(ctx context.Context, api api) (err error) {
-		resp, err = api.DescribeSubDomainRecordsWithContext(ctx, req, p.runtime)
+	err := p.c.Call(ctx, "DescribeSubDomainRecords", func(ctx context.Context, api api) (err error) {
+		resp, err = api.DescribeSubDomainRecordsWithContext(ctx, req, p.c.Runtime)
 		return err
 	})
 	if err != nil || resp.Body == nil || resp.Body.DomainRecords == nil {
@@ -190,8 +190,8 @@ func (p *Provider) Apply(ctx context.Context, c dns.Change) (dns.Record, error) 
 	if target.Type == dns.TypeMX {
 		req.Priority = tea.Int64(int64(target.Priority))
 	}
-	err = p.call(ctx, "UpdateDomainRecord", func(ctx context.Context, api api) error {
-		_, err := api.UpdateDomainRecordWithContext(ctx, req, p.runtime)
+	err = p.c.Call(ctx, "UpdateDomainRecord", func(ctx context.Context, api api) error {
+		_, err := api.UpdateDomainRecordWithContext(ctx, req, p.c.Runtime)
 		return err
 	})
 	if isDuplicate(err) {
@@ -200,31 +200,20 @@ func (p *Provider) Apply(ctx context.Context, c dns.Change) (dns.Record, error) 
 			return now, nil
 		}
 	}
-	if errorCode(err) == "QuotaExceeded.TTL" {
+	if dnsprovider.ErrorCode(err) == "QuotaExceeded.TTL" {
 		err = fmt.Errorf("%w: %w", p.ttlTooLow(target.TTL), err)
 	}
 	if err != nil {
 		return dns.Record{}, fmt.Errorf("applying %v: %w", c, err)
 	}
-	p.log.InfoContext(ctx, "alidns record updated", "domain", p.zone.Name, "record", target.ID,
+	p.c.Log.InfoContext(ctx, "alidns record updated", "domain", p.zone.Name, "record", target.ID,
 		"name", target.Name, "from", cur.Type+" "+cur.Value, "to", target.Type+" "+target.Value, "ttl", target.TTL)
 	return target, nil
 }
 
 // current reads the record a change names.
 func (p *Provider) current(ctx context.Context, c dns.Change) (dns.Record, error) {
-	recs, err := p.Records(ctx, c.Record.Name)
-	if err != nil {
-		return dns.Record{}, err
-	}
-	cur, err := c.Find(recs)
-	if errors.Is(err, dns.ErrNotFound) && c.Record.ID != "" && c.Record.Name != "" {
-		// Renamed since it was read? Look in the whole domain, so Check can say so.
-		if recs, err = p.Records(ctx, ""); err == nil {
-			cur, err = c.Find(recs)
-		}
-	}
-	return cur, err
+	return dnsprovider.Current(ctx, p.Records, c)
 }
 
 func sameRecord(a, b dns.Record) bool {
@@ -256,14 +245,14 @@ func (p *Provider) AddRecord(ctx context.Context, r dns.Record) (dns.Record, err
 		req.Priority = tea.Int64(int64(r.Priority))
 	}
 	var resp *alidns.AddDomainRecordResponse
-	err := p.call(ctx, "AddDomainRecord", func(ctx context.Context, api api) (err error) {
-		resp, err = api.AddDomainRecordWithContext(ctx, req, p.runtime)
+	err := p.c.Call(ctx, "AddDomainRecord", func(ctx context.Context, api api) (err error) {
+		resp, err = api.AddDomainRecordWithContext(ctx, req, p.c.Runtime)
 		return err
 	})
 	id := ""
 	switch {
 	case isDuplicate(err):
-	case errorCode(err) == "QuotaExceeded.TTL":
+	case dnsprovider.ErrorCode(err) == "QuotaExceeded.TTL":
 		return dns.Record{}, fmt.Errorf("adding %v: %w: %w", r, p.ttlTooLow(r.TTL), err)
 	case err != nil:
 		return dns.Record{}, fmt.Errorf("adding %v: %w", r, err)
@@ -271,18 +260,13 @@ func (p *Provider) AddRecord(ctx context.Context, r dns.Record) (dns.Record, err
 		return dns.Record{}, fmt.Errorf("adding %v: the response carries no record ID", r)
 	default:
 		id = tea.StringValue(resp.Body.RecordId)
-		p.log.InfoContext(ctx, "alidns record added", "domain", p.zone.Name, "record", id, "name", r.Name, "type", r.Type, "value", r.Value)
+		p.c.Log.InfoContext(ctx, "alidns record added", "domain", p.zone.Name, "record", id, "name", r.Name, "type", r.Type, "value", r.Value)
 	}
-	recs, err := p.Records(ctx, r.Name)
+	got, err := dnsprovider.ReadBack(ctx, p.Records, r, id)
 	if err != nil {
-		return dns.Record{}, fmt.Errorf("adding %v: reading it back: %w", r, err)
+		return dns.Record{}, fmt.Errorf("adding %v: %w", r, err)
 	}
-	for _, got := range recs {
-		if got.ID == id || id == "" && strings.EqualFold(got.Type, r.Type) && dns.SameValue(r.Type, got.Value, r.Value) {
-			return got, nil
-		}
-	}
-	return dns.Record{}, fmt.Errorf("adding %v: record not found after creation: %w", r, dns.ErrNotFound)
+	return got, nil
 }
 
 // SetRecordStatus enables or disables a record (SetDomainRecordStatus).
@@ -294,13 +278,13 @@ func (p *Provider) SetRecordStatus(ctx context.Context, id string, enabled bool)
 	if enabled {
 		status = "Enable"
 	}
-	err := p.call(ctx, "SetDomainRecordStatus", func(ctx context.Context, api api) error {
-		_, err := api.SetDomainRecordStatusWithContext(ctx, &alidns.SetDomainRecordStatusRequest{RecordId: tea.String(id), Status: tea.String(status)}, p.runtime)
+	err := p.c.Call(ctx, "SetDomainRecordStatus", func(ctx context.Context, api api) error {
+		_, err := api.SetDomainRecordStatusWithContext(ctx, &alidns.SetDomainRecordStatusRequest{RecordId: tea.String(id), Status: tea.String(status)}, p.c.Runtime)
 		return err
 	})
 	if err != nil {
 		return fmt.Errorf("setting status of record %s to %s: %w", id, status, err)
 	}
-	p.log.InfoContext(ctx, "alidns record status set", "domain", p.zone.Name, "record", id, "status", status)
+	p.c.Log.InfoContext(ctx, "alidns record status set", "domain", p.zone.Name, "record", id, "status", status)
 	return nil
 }

@@ -2,7 +2,6 @@ package privatezone
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -12,6 +11,7 @@ import (
 	"github.com/alibabacloud-go/tea/tea"
 
 	"github.com/regdr/regdr/dns"
+	"github.com/regdr/regdr/internal/dnsprovider"
 )
 
 // TTLs are the TTLs PrivateZone accepts, in seconds.
@@ -32,14 +32,14 @@ func (p *Provider) Records(ctx context.Context, name string) ([]dns.Record, erro
 		req := &pvtz.DescribeZoneRecordsRequest{
 			ZoneId:     tea.String(p.zone.ID),
 			PageNumber: tea.Int32(page),
-			PageSize:   tea.Int32(int32(p.pageSize)),
+			PageSize:   tea.Int32(int32(p.c.PageSize)),
 		}
 		if name != "" {
 			req.Keyword, req.SearchMode = tea.String(name), tea.String("EXACT")
 		}
 		var resp *pvtz.DescribeZoneRecordsResponse
-		err := p.call(ctx, "DescribeZoneRecords", func(ctx context.Context, api api) (err error) {
-			resp, err = api.DescribeZoneRecordsWithContext(ctx, req, p.runtime)
+		err := p.c.Call(ctx, "DescribeZoneRecords", func(ctx context.Context, api api) (err error) {
+			resp, err = api.DescribeZoneRecordsWithContext(ctx, req, p.c.Runtime)
 			return err
 		})
 		if err != nil {
@@ -55,7 +55,7 @@ func (p *Provider) Records(ctx context.Context, name string) ([]dns.Record, erro
 				out = append(out, rec)
 			}
 		}
-		if int(page)*p.pageSize >= int(tea.Int32Value(b.TotalItems)) {
+		if int(page)*p.c.PageSize >= int(tea.Int32Value(b.TotalItems)) {
 			break
 		}
 	}
@@ -99,17 +99,7 @@ func (p *Provider) Apply(ctx context.Context, c dns.Change) (dns.Record, error) 
 			return dns.Record{}, fmt.Errorf("applying %v: %w", c, err)
 		}
 	}
-	recs, err := p.Records(ctx, c.Record.Name)
-	if err != nil {
-		return dns.Record{}, fmt.Errorf("applying %v: %w", c, err)
-	}
-	cur, err := c.Find(recs)
-	if errors.Is(err, dns.ErrNotFound) && c.Record.ID != "" && c.Record.Name != "" {
-		// Renamed since it was read? Look in the whole zone, so Check can say so.
-		if recs, err = p.Records(ctx, ""); err == nil {
-			cur, err = c.Find(recs)
-		}
-	}
+	cur, err := dnsprovider.Current(ctx, p.Records, c)
 	if err != nil {
 		return dns.Record{}, fmt.Errorf("applying %v: %w", c, err)
 	}
@@ -135,14 +125,14 @@ func (p *Provider) Apply(ctx context.Context, c dns.Change) (dns.Record, error) 
 	if target.Type == dns.TypeMX {
 		req.Priority = tea.Int32(int32(target.Priority))
 	}
-	err = p.call(ctx, "UpdateZoneRecord", func(ctx context.Context, api api) error {
-		_, err := api.UpdateZoneRecordWithContext(ctx, req, p.runtime)
+	err = p.c.Call(ctx, "UpdateZoneRecord", func(ctx context.Context, api api) error {
+		_, err := api.UpdateZoneRecordWithContext(ctx, req, p.c.Runtime)
 		return err
 	})
 	if err != nil {
 		return dns.Record{}, fmt.Errorf("applying %v: %w", c, err)
 	}
-	p.log.InfoContext(ctx, "privatezone record updated", "zone", p.zone.ID, "record", target.ID,
+	p.c.Log.InfoContext(ctx, "privatezone record updated", "zone", p.zone.ID, "record", target.ID,
 		"name", target.Name, "from", cur.Type+" "+cur.Value, "to", target.Type+" "+target.Value, "ttl", target.TTL)
 	return target, nil
 }
@@ -178,18 +168,16 @@ func (p *Provider) AddRecord(ctx context.Context, r dns.Record) (dns.Record, err
 		req.Priority = tea.Int32(int32(r.Priority))
 	}
 	var resp *pvtz.AddZoneRecordResponse
-	err := p.call(ctx, "AddZoneRecord", func(ctx context.Context, api api) (err error) {
-		resp, err = api.AddZoneRecordWithContext(ctx, req, p.runtime)
+	err := p.c.Call(ctx, "AddZoneRecord", func(ctx context.Context, api api) (err error) {
+		resp, err = api.AddZoneRecordWithContext(ctx, req, p.c.Runtime)
 		return err
 	})
-	if errorCode(err) == conflictCode {
+	if dnsprovider.ErrorCode(err) == conflictCode {
 		// An identical record already exists: return it, as Alidns's provider does. A
 		// record that only clashes with a neighbour keeps the error.
 		if recs, rerr := p.Records(ctx, r.Name); rerr == nil {
-			for _, got := range recs {
-				if strings.EqualFold(got.Type, r.Type) && dns.SameValue(r.Type, got.Value, r.Value) {
-					return got, nil
-				}
+			if got, ok := dnsprovider.Same(recs, r); ok {
+				return got, nil
 			}
 		}
 	}
@@ -200,18 +188,12 @@ func (p *Provider) AddRecord(ctx context.Context, r dns.Record) (dns.Record, err
 		return dns.Record{}, fmt.Errorf("adding %v: the response carries no record ID", r)
 	}
 	id := strconv.FormatInt(tea.Int64Value(resp.Body.RecordId), 10)
-	p.log.InfoContext(ctx, "privatezone record added", "zone", p.zone.ID, "record", id, "name", r.Name, "type", r.Type, "value", r.Value)
-	// Read it back for the TTL and status the product chose.
-	recs, err := p.Records(ctx, r.Name)
+	p.c.Log.InfoContext(ctx, "privatezone record added", "zone", p.zone.ID, "record", id, "name", r.Name, "type", r.Type, "value", r.Value)
+	got, err := dnsprovider.ReadBack(ctx, p.Records, r, id)
 	if err != nil {
-		return dns.Record{}, fmt.Errorf("adding %v: reading it back: %w", r, err)
+		return dns.Record{}, fmt.Errorf("adding %v: %w", r, err)
 	}
-	for _, got := range recs {
-		if got.ID == id {
-			return got, nil
-		}
-	}
-	return dns.Record{}, fmt.Errorf("adding %v: record %s not found after creation: %w", r, id, dns.ErrNotFound)
+	return got, nil
 }
 
 // SetRecordStatus enables or disables a record (SetZoneRecordStatus).
@@ -224,13 +206,13 @@ func (p *Provider) SetRecordStatus(ctx context.Context, id string, enabled bool)
 	if enabled {
 		status = dns.StatusEnabled
 	}
-	err = p.call(ctx, "SetZoneRecordStatus", func(ctx context.Context, api api) error {
-		_, err := api.SetZoneRecordStatusWithContext(ctx, &pvtz.SetZoneRecordStatusRequest{RecordId: tea.Int64(n), Status: tea.String(status)}, p.runtime)
+	err = p.c.Call(ctx, "SetZoneRecordStatus", func(ctx context.Context, api api) error {
+		_, err := api.SetZoneRecordStatusWithContext(ctx, &pvtz.SetZoneRecordStatusRequest{RecordId: tea.Int64(n), Status: tea.String(status)}, p.c.Runtime)
 		return err
 	})
 	if err != nil {
 		return fmt.Errorf("setting status of record %s to %s: %w", id, status, err)
 	}
-	p.log.InfoContext(ctx, "privatezone record status set", "zone", p.zone.ID, "record", id, "status", status)
+	p.c.Log.InfoContext(ctx, "privatezone record status set", "zone", p.zone.ID, "record", id, "status", status)
 	return nil
 }

@@ -21,11 +21,11 @@ func (p *Provider) findZone(ctx context.Context, name, vpc string) (dns.Zone, er
 			Keyword:    tea.String(name),
 			SearchMode: tea.String("EXACT"),
 			PageNumber: tea.Int32(page),
-			PageSize:   tea.Int32(int32(p.pageSize)),
+			PageSize:   tea.Int32(int32(p.c.PageSize)),
 		}
 		var resp *pvtz.DescribeZonesResponse
-		err := p.call(ctx, "DescribeZones", func(ctx context.Context, api api) (err error) {
-			resp, err = api.DescribeZonesWithContext(ctx, req, p.runtime)
+		err := p.c.Call(ctx, "DescribeZones", func(ctx context.Context, api api) (err error) {
+			resp, err = api.DescribeZonesWithContext(ctx, req, p.c.Runtime)
 			return err
 		})
 		if err != nil {
@@ -41,7 +41,7 @@ func (p *Provider) findZone(ctx context.Context, name, vpc string) (dns.Zone, er
 				candidates = append(candidates, tea.StringValue(z.ZoneId))
 			}
 		}
-		if len(body.Zones.Zone) == 0 || int(page)*p.pageSize >= int(tea.Int32Value(body.TotalItems)) {
+		if len(body.Zones.Zone) == 0 || int(page)*p.c.PageSize >= int(tea.Int32Value(body.TotalItems)) {
 			break
 		}
 	}
@@ -78,8 +78,8 @@ func orAny(vpc string) string {
 // describeZone reads a zone and its VPC bindings.
 func (p *Provider) describeZone(ctx context.Context, id string) (dns.Zone, error) {
 	var resp *pvtz.DescribeZoneInfoResponse
-	err := p.call(ctx, "DescribeZoneInfo", func(ctx context.Context, api api) (err error) {
-		resp, err = api.DescribeZoneInfoWithContext(ctx, &pvtz.DescribeZoneInfoRequest{ZoneId: tea.String(id)}, p.runtime)
+	err := p.c.Call(ctx, "DescribeZoneInfo", func(ctx context.Context, api api) (err error) {
+		resp, err = api.DescribeZoneInfoWithContext(ctx, &pvtz.DescribeZoneInfoRequest{ZoneId: tea.String(id)}, p.c.Runtime)
 		return err
 	})
 	if err != nil {
