@@ -67,13 +67,10 @@ func (p *Provider) Zone(ctx context.Context) (dns.Zone, error) {
 
 // describeDomain reads the domain, and its TTL floor and edition into p.
 func (p *Provider) describeDomain(ctx context.Context, name string) (dns.Zone, error) {
-	var resp *alidns.DescribeDomainInfoResponse
-	err := p.c.Call(ctx, "DescribeDomainInfo", func(ctx context.Context, api api) (err error) {
-		// NeedDetailAttributes adds MinTtl, the edition's TTL floor (fact pack alidns.md,
-		// DescribeDomainInfo: "use MinTtl rather than a hard-coded table").
-		resp, err = api.DescribeDomainInfoWithContext(ctx, &alidns.DescribeDomainInfoRequest{DomainName: tea.String(name), NeedDetailAttributes: tea.Bool(true)}, p.c.Runtime)
-		return err
-	})
+	// NeedDetailAttributes adds MinTtl, the edition's TTL floor (fact pack alidns.md,
+	// DescribeDomainInfo: "use MinTtl rather than a hard-coded table").
+	req := &alidns.DescribeDomainInfoRequest{DomainName: tea.String(name), NeedDetailAttributes: tea.Bool(true)}
+	resp, err := dnsprovider.Send(ctx, p.c, "DescribeDomainInfo", api.DescribeDomainInfoWithContext, req)
 	if err != nil {
 		return dns.Zone{}, err
 	}

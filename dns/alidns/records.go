@@ -115,11 +115,7 @@ func (p *Provider) domainRecords(ctx context.Context, page int64) ([]record, int
 		PageNumber: tea.Int64(page),
 		PageSize:   tea.Int64(int64(p.c.PageSize)),
 	}
-	var resp *alidns.DescribeDomainRecordsResponse
-	err := p.c.Call(ctx, "DescribeDomainRecords", func(ctx context.Context, api api) (err error) {
-		resp, err = api.DescribeDomainRecordsWithContext(ctx, req, p.c.Runtime)
-		return err
-	})
+	resp, err := dnsprovider.Send(ctx, p.c, "DescribeDomainRecords", api.DescribeDomainRecordsWithContext, req)
 	if err != nil || resp.Body == nil || resp.Body.DomainRecords == nil {
 		return nil, 0, err
 	}
@@ -137,11 +133,7 @@ func (p *Provider) subDomainRecords(ctx context.Context, fqdn string, page int64
 		PageNumber: tea.Int64(page),
 		PageSize:   tea.Int64(int64(p.listPageSize(fqdn))),
 	}
-	var resp *alidns.DescribeSubDomainRecordsResponse
-	err := p.c.Call(ctx, "DescribeSubDomainRecords", func(ctx context.Context, api api) (err error) {
-		resp, err = api.DescribeSubDomainRecordsWithContext(ctx, req, p.c.Runtime)
-		return err
-	})
+	resp, err := dnsprovider.Send(ctx, p.c, "DescribeSubDomainRecords", api.DescribeSubDomainRecordsWithContext, req)
 	if err != nil || resp.Body == nil || resp.Body.DomainRecords == nil {
 		return nil, 0, err
 	}
@@ -159,41 +151,18 @@ func (p *Provider) subDomainRecords(ctx context.Context, fqdn string, page int64
 // the API answers when the update changes nothing — counts as success once a re-read
 // confirms the record is the target.
 func (p *Provider) Apply(ctx context.Context, c dns.Change) (dns.Record, error) {
-	if err := c.Validate(); err != nil {
+	cur, target, done, err := dnsprovider.Plan(ctx, p.Records, c, p.validTTL)
+	switch {
+	case err != nil:
 		return dns.Record{}, fmt.Errorf("applying %v: %w", c, err)
-	}
-	if err := p.validTTL(c.TTL); err != nil {
-		return dns.Record{}, fmt.Errorf("applying %v: %w", c, err)
-	}
-	cur, err := p.current(ctx, c)
-	if err != nil {
-		return dns.Record{}, fmt.Errorf("applying %v: %w", c, err)
-	}
-	done, err := c.Check(cur)
-	if err != nil {
-		return dns.Record{}, fmt.Errorf("applying %v: %w", c, err)
-	}
-	if done {
+	case done:
 		return cur, nil
 	}
-	target := c.Target(cur)
-	if err := dns.ValidateRecord(target); err != nil {
-		return dns.Record{}, fmt.Errorf("applying %v: %w", c, err)
-	}
 	req := &alidns.UpdateDomainRecordRequest{
-		RecordId: tea.String(target.ID),
-		RR:       tea.String(target.Name),
-		Type:     tea.String(target.Type),
-		Value:    tea.String(target.Value),
-		TTL:      tea.Int64(int64(target.TTL)),
+		RecordId: tea.String(target.ID), RR: tea.String(target.Name), Type: tea.String(target.Type), Value: tea.String(target.Value),
+		TTL: tea.Int64(int64(target.TTL)), Priority: mxPriority(target),
 	}
-	if target.Type == dns.TypeMX {
-		req.Priority = tea.Int64(int64(target.Priority))
-	}
-	err = p.c.Call(ctx, "UpdateDomainRecord", func(ctx context.Context, api api) error {
-		_, err := api.UpdateDomainRecordWithContext(ctx, req, p.c.Runtime)
-		return err
-	})
+	_, err = dnsprovider.Send(ctx, p.c, "UpdateDomainRecord", api.UpdateDomainRecordWithContext, req)
 	if isDuplicate(err) {
 		now, rerr := p.current(ctx, c)
 		if rerr == nil && sameRecord(now, target) {
@@ -216,6 +185,14 @@ func (p *Provider) current(ctx context.Context, c dns.Change) (dns.Record, error
 	return dnsprovider.Current(ctx, p.Records, c)
 }
 
+// mxPriority is the priority to send for r: MX records only.
+func mxPriority(r dns.Record) *int64 {
+	if r.Type != dns.TypeMX {
+		return nil
+	}
+	return tea.Int64(int64(r.Priority))
+}
+
 func sameRecord(a, b dns.Record) bool {
 	return a.ID == b.ID && strings.EqualFold(a.Name, b.Name) && strings.EqualFold(a.Type, b.Type) &&
 		dns.SameValue(a.Type, a.Value, b.Value) && a.TTL == b.TTL
@@ -225,30 +202,18 @@ func sameRecord(a, b dns.Record) bool {
 // means the product's default (600 s). Adding a record that already exists (same name,
 // type and value) returns the existing one.
 func (p *Provider) AddRecord(ctx context.Context, r dns.Record) (dns.Record, error) {
-	r.ID = ""
-	if err := dns.ValidateRecord(r); err != nil {
-		return dns.Record{}, fmt.Errorf("adding %v: %w", r, err)
-	}
-	if err := p.validTTL(r.TTL); err != nil {
+	r, err := dnsprovider.PrepareAdd(r, p.validTTL)
+	if err != nil {
 		return dns.Record{}, fmt.Errorf("adding %v: %w", r, err)
 	}
 	req := &alidns.AddDomainRecordRequest{
-		DomainName: tea.String(p.zone.Name),
-		RR:         tea.String(r.Name),
-		Type:       tea.String(r.Type),
-		Value:      tea.String(r.Value),
+		DomainName: tea.String(p.zone.Name), RR: tea.String(r.Name), Type: tea.String(r.Type), Value: tea.String(r.Value),
+		Priority: mxPriority(r),
 	}
 	if r.TTL != 0 {
 		req.TTL = tea.Int64(int64(r.TTL))
 	}
-	if r.Type == dns.TypeMX {
-		req.Priority = tea.Int64(int64(r.Priority))
-	}
-	var resp *alidns.AddDomainRecordResponse
-	err := p.c.Call(ctx, "AddDomainRecord", func(ctx context.Context, api api) (err error) {
-		resp, err = api.AddDomainRecordWithContext(ctx, req, p.c.Runtime)
-		return err
-	})
+	resp, err := dnsprovider.Send(ctx, p.c, "AddDomainRecord", api.AddDomainRecordWithContext, req)
 	id := ""
 	switch {
 	case isDuplicate(err):
@@ -278,10 +243,7 @@ func (p *Provider) SetRecordStatus(ctx context.Context, id string, enabled bool)
 	if enabled {
 		status = "Enable"
 	}
-	err := p.c.Call(ctx, "SetDomainRecordStatus", func(ctx context.Context, api api) error {
-		_, err := api.SetDomainRecordStatusWithContext(ctx, &alidns.SetDomainRecordStatusRequest{RecordId: tea.String(id), Status: tea.String(status)}, p.c.Runtime)
-		return err
-	})
+	_, err := dnsprovider.Send(ctx, p.c, "SetDomainRecordStatus", api.SetDomainRecordStatusWithContext, &alidns.SetDomainRecordStatusRequest{RecordId: tea.String(id), Status: tea.String(status)})
 	if err != nil {
 		return fmt.Errorf("setting status of record %s to %s: %w", id, status, err)
 	}

@@ -42,10 +42,8 @@ func New(ctx context.Context, cfg alicloud.Config, zoneName, vpcID string, opts 
 		return nil, err
 	}
 	p := &Provider{c: c}
-	for _, o := range opts {
-		if err := o(p); err != nil {
-			return nil, err
-		}
+	if err := dnsprovider.ApplyOptions(p, opts); err != nil {
+		return nil, err
 	}
 	z, err := p.findZone(ctx, zoneName, vpcID)
 	if err != nil {

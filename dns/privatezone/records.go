@@ -37,11 +37,7 @@ func (p *Provider) Records(ctx context.Context, name string) ([]dns.Record, erro
 		if name != "" {
 			req.Keyword, req.SearchMode = tea.String(name), tea.String("EXACT")
 		}
-		var resp *pvtz.DescribeZoneRecordsResponse
-		err := p.c.Call(ctx, "DescribeZoneRecords", func(ctx context.Context, api api) (err error) {
-			resp, err = api.DescribeZoneRecordsWithContext(ctx, req, p.c.Runtime)
-			return err
-		})
+		resp, err := dnsprovider.Send(ctx, p.c, "DescribeZoneRecords", api.DescribeZoneRecordsWithContext, req)
 		if err != nil {
 			return nil, fmt.Errorf("listing records %q of zone %s: %w", name, p.zone.ID, err)
 		}
@@ -88,53 +84,34 @@ func recordID(id string) (int64, error) {
 // c.ExpectValue, and otherwise updates it, sending the current TTL back unless c.TTL is
 // set (UpdateZoneRecord would otherwise reset it).
 func (p *Provider) Apply(ctx context.Context, c dns.Change) (dns.Record, error) {
-	if err := c.Validate(); err != nil {
+	if _, err := recordID(c.Record.ID); err != nil && c.Record.ID != "" {
 		return dns.Record{}, fmt.Errorf("applying %v: %w", c, err)
 	}
-	if err := validTTL(c.TTL); err != nil {
-		return dns.Record{}, fmt.Errorf("applying %v: %w", c, err)
-	}
-	if c.Record.ID != "" {
-		if _, err := recordID(c.Record.ID); err != nil {
-			return dns.Record{}, fmt.Errorf("applying %v: %w", c, err)
-		}
-	}
-	cur, err := dnsprovider.Current(ctx, p.Records, c)
-	if err != nil {
-		return dns.Record{}, fmt.Errorf("applying %v: %w", c, err)
-	}
-	done, err := c.Check(cur)
+	cur, target, done, err := dnsprovider.Plan(ctx, p.Records, c, validTTL)
 	if err != nil || done {
 		return cur, wrapApply(c, err)
 	}
-	target := c.Target(cur)
-	if err := dns.ValidateRecord(target); err != nil {
-		return dns.Record{}, fmt.Errorf("applying %v: %w", c, err)
-	}
-	if err := validTTL(target.TTL); err != nil {
-		return dns.Record{}, fmt.Errorf("applying %v: %w", c, err)
+	if err := validTTL(target.TTL); err != nil { // the record's own TTL, sent back
+		return dns.Record{}, wrapApply(c, err)
 	}
 	id, _ := recordID(target.ID)
-	req := &pvtz.UpdateZoneRecordRequest{
-		RecordId: tea.Int64(id),
-		Rr:       tea.String(target.Name),
-		Type:     tea.String(target.Type),
-		Value:    tea.String(target.Value),
-		Ttl:      tea.Int32(int32(target.TTL)),
-	}
-	if target.Type == dns.TypeMX {
-		req.Priority = tea.Int32(int32(target.Priority))
-	}
-	err = p.c.Call(ctx, "UpdateZoneRecord", func(ctx context.Context, api api) error {
-		_, err := api.UpdateZoneRecordWithContext(ctx, req, p.c.Runtime)
-		return err
-	})
+	req := &pvtz.UpdateZoneRecordRequest{RecordId: tea.Int64(id), Rr: tea.String(target.Name), Type: tea.String(target.Type),
+		Value: tea.String(target.Value), Ttl: tea.Int32(int32(target.TTL)), Priority: mxPriority(target)}
+	_, err = dnsprovider.Send(ctx, p.c, "UpdateZoneRecord", api.UpdateZoneRecordWithContext, req)
 	if err != nil {
 		return dns.Record{}, fmt.Errorf("applying %v: %w", c, err)
 	}
 	p.c.Log.InfoContext(ctx, "privatezone record updated", "zone", p.zone.ID, "record", target.ID,
 		"name", target.Name, "from", cur.Type+" "+cur.Value, "to", target.Type+" "+target.Value, "ttl", target.TTL)
 	return target, nil
+}
+
+// mxPriority is the priority to send for r: MX records only.
+func mxPriority(r dns.Record) *int32 {
+	if r.Type != dns.TypeMX {
+		return nil
+	}
+	return tea.Int32(int32(r.Priority))
 }
 
 func wrapApply(c dns.Change, err error) error {
@@ -148,30 +125,16 @@ func wrapApply(c dns.Change, err error) error {
 // means the product's default (60 s). Adding a record that already exists (same name,
 // type and value: AddZoneRecord answers Record.Invalid.Conflict) returns the existing one.
 func (p *Provider) AddRecord(ctx context.Context, r dns.Record) (dns.Record, error) {
-	r.ID = ""
-	if err := dns.ValidateRecord(r); err != nil {
+	r, err := dnsprovider.PrepareAdd(r, validTTL)
+	if err != nil {
 		return dns.Record{}, fmt.Errorf("adding %v: %w", r, err)
 	}
-	if err := validTTL(r.TTL); err != nil {
-		return dns.Record{}, fmt.Errorf("adding %v: %w", r, err)
-	}
-	req := &pvtz.AddZoneRecordRequest{
-		ZoneId: tea.String(p.zone.ID),
-		Rr:     tea.String(r.Name),
-		Type:   tea.String(r.Type),
-		Value:  tea.String(r.Value),
-	}
+	req := &pvtz.AddZoneRecordRequest{ZoneId: tea.String(p.zone.ID), Rr: tea.String(r.Name), Type: tea.String(r.Type),
+		Value: tea.String(r.Value), Priority: mxPriority(r)}
 	if r.TTL != 0 {
 		req.Ttl = tea.Int32(int32(r.TTL))
 	}
-	if r.Type == dns.TypeMX {
-		req.Priority = tea.Int32(int32(r.Priority))
-	}
-	var resp *pvtz.AddZoneRecordResponse
-	err := p.c.Call(ctx, "AddZoneRecord", func(ctx context.Context, api api) (err error) {
-		resp, err = api.AddZoneRecordWithContext(ctx, req, p.c.Runtime)
-		return err
-	})
+	resp, err := dnsprovider.Send(ctx, p.c, "AddZoneRecord", api.AddZoneRecordWithContext, req)
 	if dnsprovider.ErrorCode(err) == conflictCode {
 		// An identical record already exists: return it, as Alidns's provider does. A
 		// record that only clashes with a neighbour keeps the error.
@@ -206,10 +169,7 @@ func (p *Provider) SetRecordStatus(ctx context.Context, id string, enabled bool)
 	if enabled {
 		status = dns.StatusEnabled
 	}
-	err = p.c.Call(ctx, "SetZoneRecordStatus", func(ctx context.Context, api api) error {
-		_, err := api.SetZoneRecordStatusWithContext(ctx, &pvtz.SetZoneRecordStatusRequest{RecordId: tea.Int64(n), Status: tea.String(status)}, p.c.Runtime)
-		return err
-	})
+	_, err = dnsprovider.Send(ctx, p.c, "SetZoneRecordStatus", api.SetZoneRecordStatusWithContext, &pvtz.SetZoneRecordStatusRequest{RecordId: tea.Int64(n), Status: tea.String(status)})
 	if err != nil {
 		return fmt.Errorf("setting status of record %s to %s: %w", id, status, err)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/alibabacloud-go/tea/tea"
 
 	"github.com/regdr/regdr/dns"
+	"github.com/regdr/regdr/internal/dnsprovider"
 )
 
 // findZone returns the one zone named name (exactly) bound to vpc ("" = any binding).
@@ -23,11 +24,7 @@ func (p *Provider) findZone(ctx context.Context, name, vpc string) (dns.Zone, er
 			PageNumber: tea.Int32(page),
 			PageSize:   tea.Int32(int32(p.c.PageSize)),
 		}
-		var resp *pvtz.DescribeZonesResponse
-		err := p.c.Call(ctx, "DescribeZones", func(ctx context.Context, api api) (err error) {
-			resp, err = api.DescribeZonesWithContext(ctx, req, p.c.Runtime)
-			return err
-		})
+		resp, err := dnsprovider.Send(ctx, p.c, "DescribeZones", api.DescribeZonesWithContext, req)
 		if err != nil {
 			return dns.Zone{}, fmt.Errorf("finding zone %s: %w", name, err)
 		}
@@ -77,11 +74,7 @@ func orAny(vpc string) string {
 
 // describeZone reads a zone and its VPC bindings.
 func (p *Provider) describeZone(ctx context.Context, id string) (dns.Zone, error) {
-	var resp *pvtz.DescribeZoneInfoResponse
-	err := p.c.Call(ctx, "DescribeZoneInfo", func(ctx context.Context, api api) (err error) {
-		resp, err = api.DescribeZoneInfoWithContext(ctx, &pvtz.DescribeZoneInfoRequest{ZoneId: tea.String(id)}, p.c.Runtime)
-		return err
-	})
+	resp, err := dnsprovider.Send(ctx, p.c, "DescribeZoneInfo", api.DescribeZoneInfoWithContext, &pvtz.DescribeZoneInfoRequest{ZoneId: tea.String(id)})
 	if err != nil {
 		return dns.Zone{}, err
 	}

@@ -192,3 +192,54 @@ func ReadBack(ctx context.Context, list Lister, r dns.Record, id string) (dns.Re
 	}
 	return dns.Record{}, fmt.Errorf("record %s not found after creation: %w", id, dns.ErrNotFound)
 }
+
+// Send calls one SDK method — a method expression such as api.AddZoneRecordWithContext —
+// with req through c.Call, and returns its response.
+func Send[API, Req, Resp any](ctx context.Context, c *Client[API], op string, method func(API, context.Context, Req, *util.RuntimeOptions) (Resp, error), req Req) (Resp, error) {
+	var resp Resp
+	err := c.Call(ctx, op, func(ctx context.Context, a API) (err error) {
+		resp, err = method(a, ctx, req, c.Runtime)
+		return err
+	})
+	return resp, err
+}
+
+// ApplyOptions applies opts to p in order and stops at the first error.
+func ApplyOptions[P any, O ~func(P) error](p P, opts []O) error {
+	for _, o := range opts {
+		if err := o(p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Plan is the read half of a provider's Apply: it validates c (checkTTL judges c.TTL, 0
+// meaning "keep the record's"), reads the record c names, and says whether it already is
+// the target (done, cur returned) or which record to write (target).
+func Plan(ctx context.Context, list Lister, c dns.Change, checkTTL func(int) error) (cur, target dns.Record, done bool, err error) {
+	if err := c.Validate(); err != nil {
+		return cur, target, false, err
+	}
+	if err := checkTTL(c.TTL); err != nil {
+		return cur, target, false, err
+	}
+	if cur, err = Current(ctx, list, c); err != nil {
+		return cur, target, false, err
+	}
+	if done, err = c.Check(cur); err != nil || done {
+		return cur, target, done, err
+	}
+	target = c.Target(cur)
+	return cur, target, false, dns.ValidateRecord(target)
+}
+
+// PrepareAdd validates r for a provider's AddRecord: its ID is cleared, and checkTTL
+// judges its TTL (0 meaning the product's default).
+func PrepareAdd(r dns.Record, checkTTL func(int) error) (dns.Record, error) {
+	r.ID = ""
+	if err := dns.ValidateRecord(r); err != nil {
+		return r, err
+	}
+	return r, checkTTL(r.TTL)
+}
