@@ -14,6 +14,12 @@ import (
 	"github.com/regdr/regdr/internal/dnsprovider"
 )
 
+var (
+	_ dns.Provider           = (*Provider)(nil)
+	_ dns.RecordAdder        = (*Provider)(nil)
+	_ dns.RecordStatusSetter = (*Provider)(nil)
+)
+
 // Option configures a Provider.
 type Option func(*Provider) error
 

@@ -50,12 +50,6 @@ type Provider struct {
 	edition string
 }
 
-var (
-	_ dns.Provider           = (*Provider)(nil)
-	_ dns.RecordAdder        = (*Provider)(nil)
-	_ dns.RecordStatusSetter = (*Provider)(nil)
-)
-
 // Zone re-reads the domain (DescribeDomainInfo).
 func (p *Provider) Zone(ctx context.Context) (dns.Zone, error) {
 	z, err := p.describeDomain(ctx, p.zone.Name)

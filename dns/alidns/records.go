@@ -56,15 +56,8 @@ type record struct {
 }
 
 func (r record) dns() dns.Record {
-	return dns.Record{
-		ID:       tea.StringValue(r.id),
-		Name:     tea.StringValue(r.rr),
-		Type:     strings.ToUpper(tea.StringValue(r.typ)),
-		Value:    tea.StringValue(r.value),
-		TTL:      int(tea.Int64Value(r.ttl)),
-		Status:   strings.ToUpper(tea.StringValue(r.status)),
-		Priority: int(tea.Int64Value(r.priority)),
-	}
+	return dnsprovider.Record(tea.StringValue(r.id), tea.StringValue(r.rr), tea.StringValue(r.typ), tea.StringValue(r.value),
+		tea.StringValue(r.status), int(tea.Int64Value(r.ttl)), int(tea.Int64Value(r.priority)))
 }
 
 // Records returns the domain's records named exactly name ("" = every record), all
@@ -227,11 +220,7 @@ func (p *Provider) AddRecord(ctx context.Context, r dns.Record) (dns.Record, err
 		id = tea.StringValue(resp.Body.RecordId)
 		p.c.Log.InfoContext(ctx, "alidns record added", "domain", p.zone.Name, "record", id, "name", r.Name, "type", r.Type, "value", r.Value)
 	}
-	got, err := dnsprovider.ReadBack(ctx, p.Records, r, id)
-	if err != nil {
-		return dns.Record{}, fmt.Errorf("adding %v: %w", r, err)
-	}
-	return got, nil
+	return dnsprovider.ReadBack(ctx, p.Records, r, id)
 }
 
 // SetRecordStatus enables or disables a record (SetDomainRecordStatus).

@@ -29,6 +29,8 @@ var product = dnsprovider.Product[api]{
 	NewAPI: func(oc *openapi.Config) (api, error) { return pvtz.NewClient(oc) },
 }
 
+var _ api = (*pvtz.Client)(nil)
+
 // New finds the PrivateZone zone named zoneName that is bound to vpcID ("" = the only
 // zone of that name, whatever its bindings) and returns a provider for it. Several zones
 // may share a name: no match fails with dns.ErrNoZone, several with dns.ErrAmbiguousZone.

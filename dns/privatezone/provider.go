@@ -32,8 +32,6 @@ type zoneAPI interface {
 	DescribeZoneInfoWithContext(ctx context.Context, req *pvtz.DescribeZoneInfoRequest, rt *dara.RuntimeOptions) (*pvtz.DescribeZoneInfoResponse, error)
 }
 
-var _ api = (*pvtz.Client)(nil)
-
 // Provider is one PrivateZone zone, found by name and the VPC it is bound to. It
 // implements dns.Provider, dns.RecordAdder and dns.RecordStatusSetter, and is safe for
 // concurrent use: the SDK's client keeps per-request state, so each call takes an SDK

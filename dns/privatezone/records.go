@@ -59,15 +59,8 @@ func (p *Provider) Records(ctx context.Context, name string) ([]dns.Record, erro
 }
 
 func fromSDK(r *pvtz.DescribeZoneRecordsResponseBodyRecordsRecord) dns.Record {
-	return dns.Record{
-		ID:       strconv.FormatInt(tea.Int64Value(r.RecordId), 10),
-		Name:     tea.StringValue(r.Rr),
-		Type:     strings.ToUpper(tea.StringValue(r.Type)),
-		Value:    tea.StringValue(r.Value),
-		TTL:      int(tea.Int32Value(r.Ttl)),
-		Status:   strings.ToUpper(tea.StringValue(r.Status)),
-		Priority: int(tea.Int32Value(r.Priority)),
-	}
+	return dnsprovider.Record(strconv.FormatInt(tea.Int64Value(r.RecordId), 10), tea.StringValue(r.Rr), tea.StringValue(r.Type),
+		tea.StringValue(r.Value), tea.StringValue(r.Status), int(tea.Int32Value(r.Ttl)), int(tea.Int32Value(r.Priority)))
 }
 
 // recordID parses a PrivateZone record ID (an integer).
@@ -152,11 +145,7 @@ func (p *Provider) AddRecord(ctx context.Context, r dns.Record) (dns.Record, err
 	}
 	id := strconv.FormatInt(tea.Int64Value(resp.Body.RecordId), 10)
 	p.c.Log.InfoContext(ctx, "privatezone record added", "zone", p.zone.ID, "record", id, "name", r.Name, "type", r.Type, "value", r.Value)
-	got, err := dnsprovider.ReadBack(ctx, p.Records, r, id)
-	if err != nil {
-		return dns.Record{}, fmt.Errorf("adding %v: %w", r, err)
-	}
-	return got, nil
+	return dnsprovider.ReadBack(ctx, p.Records, r, id)
 }
 
 // SetRecordStatus enables or disables a record (SetZoneRecordStatus).

@@ -174,11 +174,12 @@ func Same(recs []dns.Record, r dns.Record) (dns.Record, bool) {
 
 // ReadBack reads a record just added back from the zone, for the TTL and status the
 // product chose: the one with ID id, or, when id is "" (the product answered that it
-// exists already), the one with r's name, type and value.
+// exists already), the one with r's name, type and value. Its errors read "adding r: …",
+// as AddRecord's do.
 func ReadBack(ctx context.Context, list Lister, r dns.Record, id string) (dns.Record, error) {
 	recs, err := list(ctx, r.Name)
 	if err != nil {
-		return dns.Record{}, fmt.Errorf("reading it back: %w", err)
+		return dns.Record{}, fmt.Errorf("adding %v: reading it back: %w", r, err)
 	}
 	if id == "" {
 		if got, ok := Same(recs, r); ok {
@@ -190,7 +191,7 @@ func ReadBack(ctx context.Context, list Lister, r dns.Record, id string) (dns.Re
 			return got, nil
 		}
 	}
-	return dns.Record{}, fmt.Errorf("record %s not found after creation: %w", id, dns.ErrNotFound)
+	return dns.Record{}, fmt.Errorf("adding %v: record %s not found after creation: %w", r, id, dns.ErrNotFound)
 }
 
 // Send calls one SDK method — a method expression such as api.AddZoneRecordWithContext —
@@ -242,4 +243,13 @@ func PrepareAdd(r dns.Record, checkTTL func(int) error) (dns.Record, error) {
 		return r, err
 	}
 	return r, checkTTL(r.TTL)
+}
+
+// Record is the dns.Record of an SDK record's fields, with the type and status upper-cased
+// (the products answer "a" and "enable" as often as "A" and "ENABLE").
+func Record(id, name, typ, value, status string, ttl, priority int) dns.Record {
+	return dns.Record{
+		ID: id, Name: name, Type: strings.ToUpper(typ), Value: value,
+		TTL: ttl, Status: strings.ToUpper(status), Priority: priority,
+	}
 }
