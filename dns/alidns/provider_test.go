@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/regdr/regdr/alicloud"
 	"github.com/regdr/regdr/dns"
@@ -14,21 +13,6 @@ import (
 	"github.com/regdr/regdr/dns/dnstest"
 	"github.com/regdr/regdr/internal/aliyuntest"
 )
-
-func config(endpoint string) alicloud.Config {
-	return alicloud.Config{
-		Endpoint:    endpoint,
-		Insecure:    true,
-		Credentials: &alicloud.Credentials{AccessKeyID: dnstest.AccessKeyID, AccessKeySecret: dnstest.AccessKeySecret},
-		Clock:       aliyuntest.NewInstantClock(time.Time{}),
-	}
-}
-
-func ctx(t *testing.T) context.Context {
-	c, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	t.Cleanup(cancel)
-	return c
-}
 
 func TestConformance(t *testing.T) {
 	t.Parallel()
@@ -203,3 +187,10 @@ func TestOneLineEmulator(t *testing.T) {
 		t.Fatalf("New on a.Config(t): %v", err)
 	}
 }
+
+// config points a provider at an emulator; its retries do not sleep.
+func config(endpoint string) alicloud.Config {
+	return aliyuntest.Config(endpoint, dnstest.AccessKeyID, dnstest.AccessKeySecret)
+}
+
+func ctx(t *testing.T) context.Context { return aliyuntest.Context(t) }

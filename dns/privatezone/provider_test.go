@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/regdr/regdr/alicloud"
 	"github.com/regdr/regdr/dns"
@@ -18,21 +17,12 @@ import (
 	"github.com/regdr/regdr/retry"
 )
 
+// config points a provider at an emulator; its retries do not sleep.
 func config(endpoint string) alicloud.Config {
-	return alicloud.Config{
-		Region:      "cn-hangzhou",
-		Endpoint:    endpoint,
-		Insecure:    true,
-		Credentials: &alicloud.Credentials{AccessKeyID: dnstest.AccessKeyID, AccessKeySecret: dnstest.AccessKeySecret},
-		Clock:       aliyuntest.NewInstantClock(time.Time{}),
-	}
+	return aliyuntest.Config(endpoint, dnstest.AccessKeyID, dnstest.AccessKeySecret)
 }
 
-func ctx(t *testing.T) context.Context {
-	c, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	t.Cleanup(cancel)
-	return c
-}
+func ctx(t *testing.T) context.Context { return aliyuntest.Context(t) }
 
 func TestConformance(t *testing.T) {
 	t.Parallel()
@@ -45,15 +35,9 @@ func TestConformance(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return dnstest.Fixture{
-			Provider: p,
-			Zone:     "cross-region.registry.io",
-			Seed:     func(r dns.Record) (dns.Record, error) { return pz.AddRecord(z.ID, r) },
-			Get:      pz.Record,
-			Set:      pz.SetRecord,
-			TTLs:     [2]int{3600, 30},
-			BadTTL:   600,
-		}
+		seed := func(r dns.Record) (dns.Record, error) { return pz.AddRecord(z.ID, r) }
+		return dnstest.Fixture{Provider: p, Zone: "cross-region.registry.io", Seed: seed, Get: pz.Record, Set: pz.SetRecord,
+			TTLs: [2]int{3600, 30}, BadTTL: 600}
 	})
 }
 
