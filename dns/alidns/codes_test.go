@@ -7,7 +7,7 @@ import (
 	"github.com/regdr/regdr/dns"
 	"github.com/regdr/regdr/dns/alidns"
 	"github.com/regdr/regdr/dns/dnstest"
-	"github.com/regdr/regdr/internal/dnsprovider"
+	"github.com/regdr/regdr/internal/dnsprovider/dnsprovidertest"
 )
 
 // Alidns's real error codes come out as the dns sentinels. Each code is injected over
@@ -45,7 +45,7 @@ func TestRealErrorCodes(t *testing.T) {
 		},
 		"SetDomainRecordStatus": func(c context.Context) error { return p.SetRecordStatus(c, r.ID, false) },
 	}
-	dnsprovider.CheckCodes(t, ad.FailNext, calls, []dnsprovider.CodeCase{
+	dnsprovidertest.CheckCodes(t, ad.FailNext, calls, []dnsprovidertest.CodeCase{
 		{Action: "DescribeDomainInfo", Code: "InvalidDomainName.NoExist", Status: 400, Want: dns.ErrNoZone},
 		{Action: "DescribeDomainInfo", Code: "IncorrectDomainUser", Status: 400, Want: dns.ErrNoZone}, // was ErrInvalidArgument only
 		{Action: "DescribeDomainRecords", Code: "InvalidDomainName.NoExist", Status: 400, Want: dns.ErrNotFound},

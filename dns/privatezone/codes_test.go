@@ -10,7 +10,7 @@ import (
 	"github.com/regdr/regdr/dns/dnstest"
 	"github.com/regdr/regdr/dns/privatezone"
 	"github.com/regdr/regdr/internal/aliyun"
-	"github.com/regdr/regdr/internal/dnsprovider"
+	"github.com/regdr/regdr/internal/dnsprovider/dnsprovidertest"
 )
 
 // PrivateZone's real error codes come out as the dns sentinels. Each code is injected
@@ -40,7 +40,7 @@ func TestRealErrorCodes(t *testing.T) {
 		},
 		"SetZoneRecordStatus": func(c context.Context) error { return p.SetRecordStatus(c, r.ID, true) },
 	}
-	dnsprovider.CheckCodes(t, pz.FailNext, calls, []dnsprovider.CodeCase{
+	dnsprovidertest.CheckCodes(t, pz.FailNext, calls, []dnsprovidertest.CodeCase{
 		// DescribeZoneInfo API reference, "Error codes": 400 Zone.Invalid.Id "Zone id is
 		// invalid."; the pvtz 2018-01-01 API metadata also lists Zone.Invalid.UserId and
 		// Zone.NotExists; terraform-provider-alicloud (alicloud/service_alicloud_pvtz.go)

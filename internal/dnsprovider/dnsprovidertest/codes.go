@@ -1,4 +1,6 @@
-package dnsprovider
+// Package dnsprovidertest holds the test helpers both Alibaba Cloud DNS providers' tests
+// share, apart from package dnsprovider so that no provider links package testing.
+package dnsprovidertest
 
 import (
 	"context"
