@@ -94,19 +94,29 @@ type tempCred struct {
 type Option func(*Server)
 
 // WithInstance adds an instance (the first one added serves Registry). Without it the
-// server has DefaultInstanceID in DefaultRegion.
+// server has DefaultInstanceID in DefaultRegion. It panics on an empty ID or region.
 func WithInstance(id, region string) Option {
+	if id == "" || region == "" {
+		panic("acrtest: an instance needs an ID and a region")
+	}
 	return func(s *Server) { s.addInstance(id, region) }
 }
 
 // WithAccessKey accepts an AccessKey for the OpenAPI. Without it the server accepts
-// DefaultAccessKeyID/DefaultAccessKeySecret.
+// DefaultAccessKeyID/DefaultAccessKeySecret. It panics on an empty ID or secret.
 func WithAccessKey(id, secret string) Option {
+	if id == "" || secret == "" {
+		panic("acrtest: an AccessKey needs an ID and a secret")
+	}
 	return func(s *Server) { s.api.AddKey(id, secret); s.keysSet = true }
 }
 
-// WithSTS accepts an STS AccessKey that must come with its security token.
+// WithSTS accepts an STS AccessKey that must come with its security token. It panics
+// when any of the three is empty.
 func WithSTS(id, secret, token string) Option {
+	if id == "" || secret == "" || token == "" {
+		panic("acrtest: an STS AccessKey needs an ID, a secret and a token")
+	}
 	return func(s *Server) { s.api.AddSTS(id, secret, token); s.keysSet = true }
 }
 

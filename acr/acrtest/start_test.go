@@ -34,6 +34,10 @@ func TestOptionsRefuseInvalidValues(t *testing.T) {
 		"nil clock":    func() { acrtest.WithClock(nil) },
 		"zero TTL":     func() { acrtest.WithTokenTTL(0) },
 		"negative TTL": func() { acrtest.WithTokenTTL(-time.Second) },
+		"no instance":  func() { acrtest.WithInstance("", "cn-hangzhou") },
+		"no region":    func() { acrtest.WithInstance("cri-x", "") },
+		"no secret":    func() { acrtest.WithAccessKey("LTAI-x", "") },
+		"no STS token": func() { acrtest.WithSTS("STS.x", "secret", "") },
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
