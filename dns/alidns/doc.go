@@ -2,12 +2,12 @@
 // alidns 2015-01-09 OpenAPI, through github.com/alibabacloud-go/alidns-20150109/v5) — the
 // runbook's failover solution (b): Harbor's public name pointed at ACR EE.
 //
-// [New](ctx, alicloud.Config, domain) binds a provider to one domain (DescribeDomainInfo;
-// unknown → dns.ErrNoZone). A nil
-// Credentials in the alicloud.Config uses the credentials-go default chain
+// [New](ctx, cfg, domain) binds a provider to one domain (DescribeDomainInfo; unknown →
+// dns.ErrNoZone). cfg is an alicloud.Config, shared with acr: region (default
+// cn-hangzhou), endpoint, credentials — nil uses the credentials-go default chain
 // (ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET,
-// ALIBABA_CLOUD_SECURITY_TOKEN, profiles, an ECS RAM role, OIDC); Config also sets
-// timeouts and retries on throttling, 5xx and network failures.
+// ALIBABA_CLOUD_SECURITY_TOKEN, profiles, an ECS RAM role, OIDC) —, timeouts, and the
+// retry policy and clock for throttling, 5xx and network failures.
 //
 // [Provider.Records] reads every record (DescribeDomainRecords) or those of one name
 // (DescribeSubDomainRecords, which also answers deeper names: they are filtered out), all

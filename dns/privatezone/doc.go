@@ -4,15 +4,14 @@
 // clients' VPC.
 //
 // A PrivateZone account may hold several zones with the same name, each bound to
-// different VPCs — the disaster-recovery runbook's case. [New](ctx, alicloud.Config, zoneName,
-// vpcID) therefore finds a zone by exact name and the VPC it is bound to (DescribeZones
-// with SearchMode EXACT, then DescribeZoneInfo for the bindings); no match is
-// dns.ErrNoZone, several are dns.ErrAmbiguousZone. A nil
-// Credentials in the alicloud.Config uses the
-// credentials-go default chain (ALIBABA_CLOUD_ACCESS_KEY_ID,
-// ALIBABA_CLOUD_ACCESS_KEY_SECRET, ALIBABA_CLOUD_SECURITY_TOKEN, profiles, an ECS RAM
-// role, OIDC); Config also sets timeouts and retries on throttling, 5xx and network
-// failures.
+// different VPCs — the disaster-recovery runbook's case. [New](ctx, cfg, zoneName, vpcID)
+// therefore finds a zone by exact name and the VPC it is bound to (DescribeZones with
+// SearchMode EXACT, then DescribeZoneInfo for the bindings); no match is dns.ErrNoZone,
+// several are dns.ErrAmbiguousZone. cfg is an alicloud.Config, shared with acr: region
+// (default cn-hangzhou), endpoint, credentials — nil uses the credentials-go default chain
+// (ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET,
+// ALIBABA_CLOUD_SECURITY_TOKEN, profiles, an ECS RAM role, OIDC) —, timeouts, and the
+// retry policy and clock for throttling, 5xx and network failures.
 //
 // [Provider.Records] reads the zone's records (DescribeZoneRecords), all pages.
 // [Provider.Apply] is a compare-and-swap by intent (re-read, check, write with
