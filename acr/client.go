@@ -46,7 +46,6 @@ type Client struct {
 	retry      retry.Policy
 	clock      clock.Clock
 	instanceID string
-	region     string
 	log        *slog.Logger
 	pages      int32
 }
@@ -77,8 +76,8 @@ func New(cfg Config) (*Client, error) {
 func newClient(cfg Config, apis *aliyun.Pool[api]) *Client {
 	c := &Client{
 		apis: apis, runtime: aliyun.Runtime(cfg.Cloud), retry: cfg.Cloud.Retry, clock: clock.Or(cfg.Cloud.Clock),
-		instanceID: cfg.InstanceID, region: cfg.Cloud.Region,
-		log: cfg.Logger, pages: int32(cfg.PageSize),
+		instanceID: cfg.InstanceID,
+		log:        cfg.Logger, pages: int32(cfg.PageSize),
 	}
 	if c.pages == 0 {
 		c.pages = 50

@@ -172,3 +172,52 @@ func (c cancelingClock) After(time.Duration) <-chan time.Time {
 	ch <- time.Time{}
 	return ch
 }
+
+func TestDetached(t *testing.T) {
+	t.Parallel()
+	t.Run("returns fn's error", func(t *testing.T) {
+		t.Parallel()
+		if err := aliyun.Detached(context.Background(), func() error { return throttled }); !errors.Is(err, aliyun.ErrThrottled) {
+			t.Errorf("Detached = %v, want fn's error", err)
+		}
+	})
+	t.Run("returns when ctx ends, fn finishes later", func(t *testing.T) {
+		t.Parallel()
+		ctx, cancel := context.WithCancel(context.Background())
+		started, release, finished := make(chan struct{}), make(chan struct{}), make(chan struct{})
+		done := make(chan error, 1)
+		go func() {
+			done <- aliyun.Detached(ctx, func() error {
+				close(started)
+				<-release
+				close(finished)
+				return nil
+			})
+		}()
+		<-started
+		cancel()
+		select {
+		case err := <-done:
+			if !errors.Is(err, context.Canceled) {
+				t.Errorf("Detached = %v, want context.Canceled", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("Detached waited for fn after ctx ended")
+		}
+		close(release)
+		select {
+		case <-finished:
+		case <-time.After(10 * time.Second):
+			t.Fatal("fn did not finish in the background")
+		}
+	})
+	t.Run("does not start after ctx ended", func(t *testing.T) {
+		t.Parallel()
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		ran := false
+		if err := aliyun.Detached(ctx, func() error { ran = true; return nil }); !errors.Is(err, context.Canceled) || ran {
+			t.Errorf("Detached = %v (ran %v), want canceled without running fn", err, ran)
+		}
+	})
+}
