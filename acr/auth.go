@@ -11,6 +11,8 @@ import (
 	cr "github.com/alibabacloud-go/cr-20181201/v2/client"
 	"github.com/alibabacloud-go/tea/tea"
 	"github.com/google/go-containerregistry/pkg/authn"
+
+	"github.com/regdr/regdr/clock"
 )
 
 // RefreshMargin is how long before their expiry temporary registry credentials are
@@ -33,7 +35,7 @@ func (t Token) String() string {
 // GetAuthorizationToken asks for temporary registry credentials (valid about an hour).
 func (c *Client) GetAuthorizationToken(ctx context.Context) (Token, error) {
 	var b *cr.GetAuthorizationTokenResponseBody
-	err := c.call(ctx, "GetAuthorizationToken", func(api *cr.Client) (any, error) {
+	err := c.call(ctx, "GetAuthorizationToken", func(api api) (any, error) {
 		r, err := api.GetAuthorizationTokenWithOptions(&cr.GetAuthorizationTokenRequest{InstanceId: tea.String(c.instanceID)}, c.runtime)
 		if err != nil {
 			return nil, err
@@ -56,7 +58,7 @@ func (c *Client) GetAuthorizationToken(ctx context.Context) (Token, error) {
 // expire (by the client's clock). It fetches the first credentials now, so a refused
 // AccessKey fails here.
 func (c *Client) Authenticator(ctx context.Context) (*TokenAuthenticator, error) {
-	a := NewTokenAuthenticator(c, c.now)
+	a := NewTokenAuthenticator(c, c.clock)
 	a.name = c.instanceID
 	if _, err := a.AuthorizationContext(ctx); err != nil {
 		return nil, err
@@ -65,22 +67,20 @@ func (c *Client) Authenticator(ctx context.Context) (*TokenAuthenticator, error)
 }
 
 // NewTokenAuthenticator returns an authenticator over src that fetches credentials on
-// first use and refreshes them RefreshMargin before they expire by now (nil: time.Now).
-func NewTokenAuthenticator(src TokenSource, now func() time.Time) *TokenAuthenticator {
-	if now == nil {
-		now = time.Now
-	}
-	return &TokenAuthenticator{src: src, now: now}
+// first use and refreshes them RefreshMargin before they expire by c. The default clock
+// (nil) is the wall clock.
+func NewTokenAuthenticator(src TokenSource, c clock.Clock) *TokenAuthenticator {
+	return &TokenAuthenticator{src: src, clock: clock.Or(c)}
 }
 
 // TokenAuthenticator is an authn.Authenticator over GetAuthorizationToken. It is safe for
 // concurrent use.
 type TokenAuthenticator struct {
-	src  TokenSource
-	now  func() time.Time
-	name string
-	mu   sync.Mutex
-	tok  Token
+	src   TokenSource
+	clock clock.Clock
+	name  string
+	mu    sync.Mutex
+	tok   Token
 }
 
 var (
@@ -98,7 +98,7 @@ func (a *TokenAuthenticator) Authorization() (*authn.AuthConfig, error) {
 func (a *TokenAuthenticator) AuthorizationContext(ctx context.Context) (*authn.AuthConfig, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.tok.Password == "" || !a.now().Add(RefreshMargin).Before(a.tok.Expires) {
+	if a.tok.Password == "" || !a.clock.Now().Add(RefreshMargin).Before(a.tok.Expires) {
 		t, err := a.src.GetAuthorizationToken(ctx)
 		if err != nil {
 			return nil, err

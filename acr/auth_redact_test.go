@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/regdr/regdr/acr"
+	"github.com/regdr/regdr/alicloud"
+	"github.com/regdr/regdr/clock/clocktest"
 )
 
 type staticTokens struct{ t acr.Token }
@@ -25,11 +27,11 @@ func TestSecretTypesNeverPrint(t *testing.T) {
 	t.Parallel()
 	const secret = "t0ken-Pa55word"
 	tok := acr.Token{Username: "cr_temp_user", Password: secret, Expires: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)}
-	a := acr.NewTokenAuthenticator(staticTokens{tok}, func() time.Time { return time.Date(2029, 1, 1, 0, 0, 0, 0, time.UTC) })
+	a := acr.NewTokenAuthenticator(staticTokens{tok}, clocktest.NewFake(time.Date(2029, 1, 1, 0, 0, 0, 0, time.UTC)))
 	if _, err := a.Authorization(); err != nil { // caches the token
 		t.Fatal(err)
 	}
-	creds := acr.Credentials{AccessKeyID: "LTAI", AccessKeySecret: secret, SecurityToken: secret}
+	creds := alicloud.Credentials{AccessKeyID: "LTAI", AccessKeySecret: secret, SecurityToken: secret}
 	leaks := func(s string) bool {
 		return strings.Contains(s, secret) || strings.Contains(strings.ToLower(s), hex.EncodeToString([]byte(secret)))
 	}

@@ -1,7 +1,6 @@
 package acr
 
 import (
-	cr "github.com/alibabacloud-go/cr-20181201/v2/client"
 	openapi "github.com/alibabacloud-go/darabonba-openapi/v2/client"
 	openapiutil "github.com/alibabacloud-go/openapi-util/service"
 	"github.com/alibabacloud-go/tea/tea"
@@ -10,7 +9,7 @@ import (
 // rawCall calls an action the SDK lacks through its generic CallApi, exactly as the
 // generated methods do (RPC, POST, parameters in the query), and converts the answer
 // into out, a struct with a Body field. api comes from the client's pool.
-func (c *Client) rawCall(api *cr.Client, action string, query map[string]any, out any) error {
+func (c *Client) rawCall(api api, action string, query map[string]any, out any) error {
 	req := &openapi.OpenApiRequest{Query: openapiutil.Query(query)}
 	params := &openapi.Params{
 		Action: tea.String(action), Version: tea.String("2018-12-01"), Protocol: tea.String("HTTPS"),

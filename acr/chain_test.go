@@ -9,6 +9,9 @@ import (
 
 	"github.com/regdr/regdr/acr"
 	"github.com/regdr/regdr/acr/acrtest"
+	"github.com/regdr/regdr/alicloud"
+	"github.com/regdr/regdr/internal/aliyuntest"
+	"github.com/regdr/regdr/retry"
 )
 
 // TestDefaultCredentialChain: nil Credentials reads the AccessKey from the environment.
@@ -20,7 +23,7 @@ func TestDefaultCredentialChain(t *testing.T) {
 	api := httptest.NewServer(srv.OpenAPI())
 	t.Cleanup(api.Close)
 	c, err := acr.New(acr.Config{InstanceID: acrtest.DefaultInstanceID,
-		Cloud: acr.CloudConfig{Region: acrtest.DefaultRegion, Endpoint: api.Listener.Addr().String(), PlainHTTP: true}})
+		Cloud: alicloud.Config{Region: acrtest.DefaultRegion, Endpoint: api.Listener.Addr().String(), Insecure: true}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,10 +37,10 @@ func TestNoAnswer(t *testing.T) {
 	api := httptest.NewServer(acrtest.New().OpenAPI())
 	addr := api.Listener.Addr().String()
 	api.Close()
-	c, err := acr.New(acr.Config{InstanceID: acrtest.DefaultInstanceID, Cloud: acr.CloudConfig{
-		Region: acrtest.DefaultRegion, Endpoint: addr, PlainHTTP: true,
-		Credentials: &acr.Credentials{AccessKeyID: "k", AccessKeySecret: "s"},
-		Retry:       acr.Retry{MaxAttempts: 2, Sleep: func(context.Context, time.Duration) error { return nil }}}})
+	c, err := acr.New(acr.Config{InstanceID: acrtest.DefaultInstanceID, Cloud: alicloud.Config{
+		Region: acrtest.DefaultRegion, Endpoint: addr, Insecure: true,
+		Credentials: &alicloud.Credentials{AccessKeyID: "k", AccessKeySecret: "s"},
+		Retry:       retry.Policy{Attempts: 2}, Clock: aliyuntest.NewInstantClock(time.Time{})}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/regdr/regdr/acr"
 	"github.com/regdr/regdr/acr/acrtest"
+	"github.com/regdr/regdr/alicloud"
 )
 
 // cr's real codes come out as the acr sentinels in both shapes cr answers them: HTTP 200
@@ -39,7 +40,7 @@ func TestRealErrorCodes(t *testing.T) {
 		{"unknown repository", func(c context.Context) error { _, err := e.client.GetRepository(c, "team/nope"); return err }, "REPO_NOT_EXIST"},
 	} {
 		err := tc.call(ctxT(t))
-		var ae *acr.Error
+		var ae *alicloud.Error
 		if !errors.Is(err, acr.ErrNotFound) || !errors.As(err, &ae) || ae.Code != tc.code || ae.StatusCode != 200 || ae.RequestID == "" || ae.Message != "" {
 			t.Errorf("%s = %v, want ErrNotFound: HTTP 200 %s with a request ID and no message", tc.name, err, tc.code)
 		}
@@ -67,11 +68,11 @@ func TestRealErrorCodes(t *testing.T) {
 		}[tc.action]
 		n := 1
 		if errors.Is(tc.want, acr.ErrThrottled) || errors.Is(tc.want, acr.ErrServer) {
-			n = e.cfg.Cloud.Retry.MaxAttempts // retried: fail every attempt
+			n = e.cfg.Cloud.Retry.Attempts // retried: fail every attempt
 		}
 		e.srv.FailNext(tc.action, n, tc.status, tc.code)
 		err := call(ctxT(t))
-		var ae *acr.Error
+		var ae *alicloud.Error
 		if !errors.Is(err, tc.want) || !errors.As(err, &ae) || ae.Code != tc.code || ae.StatusCode != tc.status {
 			t.Errorf("%s answered %d %s: %v, want %v with the code and status", tc.action, tc.status, tc.code, err, tc.want)
 		}

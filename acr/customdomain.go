@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-
-	cr "github.com/alibabacloud-go/cr-20181201/v2/client"
 )
 
 // CustomDomain is a custom (USER) domain of the registry, served with a certificate from
@@ -63,7 +61,7 @@ func (c *Client) writeCustomDomain(ctx context.Context, op, domain string, spec 
 	if spec.CertRegionID != "" {
 		q["CertRegionId"] = spec.CertRegionID
 	}
-	err := c.call(ctx, op, func(api *cr.Client) (any, error) {
+	err := c.call(ctx, op, func(api api) (any, error) {
 		var r customDomainResponse
 		if err := c.rawCall(api, op, q, &r); err != nil {
 			return nil, err
@@ -87,7 +85,7 @@ func (c *Client) GetCustomDomain(ctx context.Context, domain string) (CustomDoma
 		return CustomDomain{}, err
 	}
 	var b *customDomainBody
-	err := c.call(ctx, "GetInstanceCustomizedDomain", func(api *cr.Client) (any, error) {
+	err := c.call(ctx, "GetInstanceCustomizedDomain", func(api api) (any, error) {
 		var r customDomainResponse
 		if err := c.rawCall(api, "GetInstanceCustomizedDomain", map[string]any{
 			"InstanceId": c.instanceID, "ModuleName": moduleRegistry, "Domain": domain,

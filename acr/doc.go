@@ -1,11 +1,12 @@
 // Package acr is a typed client of one Alibaba Cloud Container Registry Enterprise
 // Edition (ACR EE) instance, over the cr-20181201 OpenAPI SDK, for what regdr needs.
 //
-// Construct a [Client] with [New]([Config]{InstanceID, Cloud: [CloudConfig]{Region,
-// Credentials}}). A nil Credentials uses the credentials-go default chain
-// (ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET,
-// ALIBABA_CLOUD_SECURITY_TOKEN, profiles, an ECS RAM role, OIDC). Calls have timeouts and
-// retry throttling, 5xx and network failures (Cloud.Retry). Then, in the runbook's order:
+// Construct a [Client] with [New]([Config]{InstanceID, Cloud: alicloud.Config{Region,
+// Credentials}}): alicloud.Config holds what regdr's Alibaba Cloud clients share. A nil
+// Credentials uses the credentials-go default chain (ALIBABA_CLOUD_ACCESS_KEY_ID,
+// ALIBABA_CLOUD_ACCESS_KEY_SECRET, ALIBABA_CLOUD_SECURITY_TOKEN, profiles, an ECS RAM
+// role, OIDC). Calls have timeouts and retry throttling, 5xx and network failures
+// (Cloud.Retry, a retry.Policy, waited on Cloud.Clock). Then, in the runbook's order:
 //
 //   - namespaces: [Client.GetNamespace], [Client.ListNamespaces], [Client.CreateNamespace],
 //     [Client.UpdateNamespace] and the idempotent [Client.EnsureNamespace] (step 1:
@@ -37,16 +38,25 @@
 //
 // # Errors
 //
-// Both failure shapes of the API become an *[Error] (operation, HTTP status, code,
-// message, request ID): HTTP 4xx/5xx answers, and HTTP 200 answers with IsSuccess:false
-// such as NAMESPACE_NOT_EXIST. Match them with errors.Is against [ErrNotFound],
-// [ErrUnauthorized], [ErrThrottled], [ErrConflict], [ErrInvalidArgument], [ErrServer] and
-// [ErrNetwork] — the sentinels shared with dns/privatezone and dns/alidns. Inputs are
-// validated before the first call (ErrInvalidArgument). USER_NOT_EXIST — a RAM user never
-// activated in ACR — also matches [ErrUserNotActivated], whose text names the cause and
-// the fix. No secret (AccessKey secret, STS
-// token, registry password) appears in an error, a log line or a printed value. SDK types
-// never appear in this package's API.
+// Both failure shapes of the API become an *alicloud.Error (operation, HTTP status,
+// code, message, request ID): HTTP 4xx/5xx answers, and HTTP 200 answers with
+// IsSuccess:false such as NAMESPACE_NOT_EXIST. The type belongs to package alicloud, not
+// acr, so that the DNS providers' errors are the same type. Match errors with errors.Is
+// against [ErrNotFound], [ErrUnauthorized], [ErrThrottled], [ErrConflict],
+// [ErrInvalidArgument], [ErrServer] and [ErrNetwork] — the alicloud sentinels under
+// this package's names. Inputs are validated before the first call (ErrInvalidArgument).
+// USER_NOT_EXIST — a RAM user never activated in ACR — also matches
+// [ErrUserNotActivated], whose text names the cause and the fix. No secret (AccessKey
+// secret, STS token, registry password) appears in an error, a log line or a printed
+// value. No SDK type appears in this package's API.
+//
+// # Cancellation
+//
+// The cr SDK takes no context, so an HTTP exchange cannot be stopped mid-flight. Every
+// method still returns as soon as its ctx ends, with ctx's error; the exchange goes on in
+// the background until it ends by itself, bounded by Cloud.ConnectTimeout +
+// Cloud.ReadTimeout (35s by default). A write whose ctx ended may therefore still take
+// effect: read the state back (the Ensure… methods do) before trusting either outcome.
 //
 // # Concurrency
 //
@@ -57,18 +67,11 @@
 //
 // Package acr/acrtest emulates ACR EE on loopback: the cr OpenAPI (signatures verified,
 // both failure shapes reproduced) and the instance's registry with ACR's auth and
-// namespace rules. Serve both with net/http/httptest, point Cloud.Endpoint at the
-// OpenAPI's address with Cloud.PlainHTTP and the acrtest AccessKey, and push or pull
-// through the registry:
+// namespace rules. acrtest.Start serves both for the length of a test, and its Cloud
+// points a client at them:
 //
-//	srv := acrtest.New()
-//	api := httptest.NewServer(srv.OpenAPI())
-//	reg := httptest.NewServer(srv.Registry())
-//	c, err := acr.New(acr.Config{InstanceID: acrtest.DefaultInstanceID, Cloud: acr.CloudConfig{
-//		Region: acrtest.DefaultRegion, Endpoint: api.Listener.Addr().String(), PlainHTTP: true,
-//		Credentials: &acr.Credentials{AccessKeyID: acrtest.DefaultAccessKeyID, AccessKeySecret: acrtest.DefaultAccessKeySecret},
-//	}})
+//	c, err := acr.New(acr.Config{InstanceID: acrtest.DefaultInstanceID, Cloud: acrtest.Start(t).Cloud})
 //
-// Config.Now sets the clock that decides when registry credentials expire, so token
-// refresh is tested without waiting.
+// Set Cloud.Clock to a clocktest.Fake (and acrtest.WithClock to the same clock) to test
+// token refresh and retries without waiting.
 package acr

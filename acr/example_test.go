@@ -12,6 +12,7 @@ import (
 
 	"github.com/regdr/regdr/acr"
 	"github.com/regdr/regdr/acr/acrtest"
+	"github.com/regdr/regdr/alicloud"
 )
 
 // exampleClient serves an emulator on loopback and returns a client of its instance and
@@ -22,11 +23,11 @@ func exampleClient() (*acr.Client, string, func()) {
 	reg := httptest.NewServer(srv.Registry())
 	c, err := acr.New(acr.Config{
 		InstanceID: acrtest.DefaultInstanceID,
-		Cloud: acr.CloudConfig{
-			Region:    acrtest.DefaultRegion,
-			Endpoint:  api.Listener.Addr().String(), // omit for the real cr.<region>.aliyuncs.com
-			PlainHTTP: true,
-			Credentials: &acr.Credentials{
+		Cloud: alicloud.Config{
+			Region:   acrtest.DefaultRegion,
+			Endpoint: api.Listener.Addr().String(), // omit for the real cr.<region>.aliyuncs.com
+			Insecure: true,
+			Credentials: &alicloud.Credentials{
 				AccessKeyID: acrtest.DefaultAccessKeyID, AccessKeySecret: acrtest.DefaultAccessKeySecret,
 			},
 		},

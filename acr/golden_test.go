@@ -15,6 +15,7 @@ import (
 
 	"github.com/regdr/regdr/acr"
 	"github.com/regdr/regdr/acr/acrtest"
+	"github.com/regdr/regdr/alicloud"
 	"github.com/regdr/regdr/internal/aliyuntest"
 )
 
@@ -43,9 +44,9 @@ func documentedServer(t *testing.T, over map[string]string) *acr.Client {
 	})
 	ts := httptest.NewServer(h)
 	t.Cleanup(ts.Close)
-	c, err := acr.New(acr.Config{InstanceID: "cri-kmsiwlxxdcva****", Cloud: acr.CloudConfig{
-		Region: "cn-shanghai", Endpoint: ts.Listener.Addr().String(), PlainHTTP: true,
-		Credentials: &acr.Credentials{AccessKeyID: "id", AccessKeySecret: "secret"},
+	c, err := acr.New(acr.Config{InstanceID: "cri-kmsiwlxxdcva****", Cloud: alicloud.Config{
+		Region: "cn-shanghai", Endpoint: ts.Listener.Addr().String(), Insecure: true,
+		Credentials: &alicloud.Credentials{AccessKeyID: "id", AccessKeySecret: "secret"},
 	}})
 	if err != nil {
 		t.Fatal(err)
@@ -184,7 +185,7 @@ func TestUserNotActivated(t *testing.T) {
 	e := newEnv(t, nil)
 	e.srv.SetUserNotActivated(acrtest.DefaultAccessKeyID)
 	_, err := e.client.GetAuthorizationToken(ctxT(t))
-	var ae *acr.Error
+	var ae *alicloud.Error
 	if !errors.Is(err, acr.ErrUserNotActivated) || !errors.Is(err, acr.ErrUnauthorized) || errors.Is(err, acr.ErrNotFound) ||
 		!errors.As(err, &ae) || ae.Code != "USER_NOT_EXIST" || ae.StatusCode != 404 {
 		t.Fatalf("GetAuthorizationToken = %v, want ErrUserNotActivated, ErrUnauthorized and the 404 USER_NOT_EXIST *Error", err)

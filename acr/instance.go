@@ -21,7 +21,7 @@ type Instance struct {
 // GetInstance returns the instance's description.
 func (c *Client) GetInstance(ctx context.Context) (Instance, error) {
 	var b *cr.GetInstanceResponseBody
-	err := c.call(ctx, "GetInstance", func(api *cr.Client) (any, error) {
+	err := c.call(ctx, "GetInstance", func(api api) (any, error) {
 		r, err := api.GetInstanceWithOptions(&cr.GetInstanceRequest{InstanceId: tea.String(c.instanceID)}, c.runtime)
 		if err != nil {
 			return nil, err
@@ -90,7 +90,7 @@ func (e Endpoint) CustomDomains() []string {
 // ListEndpoints returns the registry's endpoints (internet and VPC) with their domains.
 func (c *Client) ListEndpoints(ctx context.Context) ([]Endpoint, error) {
 	var b *cr.ListInstanceEndpointResponseBody
-	err := c.call(ctx, "ListInstanceEndpoint", func(api *cr.Client) (any, error) {
+	err := c.call(ctx, "ListInstanceEndpoint", func(api api) (any, error) {
 		r, err := api.ListInstanceEndpointWithOptions(&cr.ListInstanceEndpointRequest{
 			InstanceId: tea.String(c.instanceID), ModuleName: tea.String(moduleRegistry),
 		}, c.runtime)
@@ -125,7 +125,7 @@ func (c *Client) GetEndpoint(ctx context.Context, typ string) (Endpoint, error) 
 		return Endpoint{}, fmt.Errorf("acr: %w: endpoint type %q (want internet or vpc)", ErrInvalidArgument, typ)
 	}
 	var b *cr.GetInstanceEndpointResponseBody
-	err := c.call(ctx, "GetInstanceEndpoint", func(api *cr.Client) (any, error) {
+	err := c.call(ctx, "GetInstanceEndpoint", func(api api) (any, error) {
 		r, err := api.GetInstanceEndpointWithOptions(&cr.GetInstanceEndpointRequest{
 			InstanceId: tea.String(c.instanceID), ModuleName: tea.String(moduleRegistry), EndpointType: tea.String(typ),
 		}, c.runtime)
@@ -167,7 +167,7 @@ type VPCEndpoint struct {
 // target of the runbook's DR case (c).
 func (c *Client) GetVPCEndpoint(ctx context.Context) (VPCEndpoint, error) {
 	var b *cr.GetInstanceVpcEndpointResponseBody
-	err := c.call(ctx, "GetInstanceVpcEndpoint", func(api *cr.Client) (any, error) {
+	err := c.call(ctx, "GetInstanceVpcEndpoint", func(api api) (any, error) {
 		r, err := api.GetInstanceVpcEndpointWithOptions(&cr.GetInstanceVpcEndpointRequest{
 			InstanceId: tea.String(c.instanceID), ModuleName: tea.String(moduleRegistry),
 		}, c.runtime)

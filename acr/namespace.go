@@ -76,7 +76,7 @@ func (c *Client) GetNamespace(ctx context.Context, name string) (Namespace, erro
 		return Namespace{}, err
 	}
 	var b *cr.GetNamespaceResponseBody
-	err := c.call(ctx, "GetNamespace", func(api *cr.Client) (any, error) {
+	err := c.call(ctx, "GetNamespace", func(api api) (any, error) {
 		r, err := api.GetNamespaceWithOptions(&cr.GetNamespaceRequest{
 			InstanceId: tea.String(c.instanceID), NamespaceName: tea.String(name),
 		}, c.runtime)
@@ -100,7 +100,7 @@ func (c *Client) ListNamespaces(ctx context.Context) ([]Namespace, error) {
 	var out []Namespace
 	for page := int32(1); ; page++ {
 		var b *cr.ListNamespaceResponseBody
-		err := c.call(ctx, "ListNamespace", func(api *cr.Client) (any, error) {
+		err := c.call(ctx, "ListNamespace", func(api api) (any, error) {
 			r, err := api.ListNamespaceWithOptions(&cr.ListNamespaceRequest{
 				InstanceId: tea.String(c.instanceID), PageNo: tea.Int32(page), PageSize: tea.Int32(c.pageSize()),
 			}, c.runtime)
@@ -137,7 +137,7 @@ func (c *Client) CreateNamespace(ctx context.Context, name string, spec Namespac
 	if err != nil {
 		return err
 	}
-	err = c.call(ctx, "CreateNamespace", func(api *cr.Client) (any, error) {
+	err = c.call(ctx, "CreateNamespace", func(api api) (any, error) {
 		r, err := api.CreateNamespaceWithOptions(&cr.CreateNamespaceRequest{
 			InstanceId: tea.String(c.instanceID), NamespaceName: tea.String(name),
 			AutoCreateRepo: tea.Bool(spec.AutoCreateRepo), DefaultRepoType: tea.String(spec.DefaultRepoType),
@@ -164,7 +164,7 @@ func (c *Client) UpdateNamespace(ctx context.Context, name string, spec Namespac
 	if err != nil {
 		return err
 	}
-	err = c.call(ctx, "UpdateNamespace", func(api *cr.Client) (any, error) {
+	err = c.call(ctx, "UpdateNamespace", func(api api) (any, error) {
 		r, err := api.UpdateNamespaceWithOptions(&cr.UpdateNamespaceRequest{
 			InstanceId: tea.String(c.instanceID), NamespaceName: tea.String(name),
 			AutoCreateRepo: tea.Bool(spec.AutoCreateRepo), DefaultRepoType: tea.String(spec.DefaultRepoType),

@@ -9,6 +9,7 @@ import (
 
 	"github.com/regdr/regdr/acr"
 	"github.com/regdr/regdr/acr/acrtest"
+	"github.com/regdr/regdr/alicloud"
 )
 
 var runbook = acr.NamespaceSpec{AutoCreateRepo: true, DefaultRepoType: acr.RepoTypePrivate}
@@ -82,7 +83,7 @@ func TestNamespaceErrors(t *testing.T) {
 	}
 
 	_, err := e.client.GetNamespace(ctx, "missing")
-	var ae *acr.Error
+	var ae *alicloud.Error
 	if !errors.Is(err, acr.ErrNotFound) || !errors.As(err, &ae) || ae.Code != "NAMESPACE_NOT_EXIST" || ae.StatusCode != 200 || ae.RequestID == "" {
 		t.Errorf("GetNamespace(missing) = %v (%+v), want ErrNotFound from a 200 IsSuccess:false with code and request ID", err, ae)
 	}
@@ -129,8 +130,8 @@ func TestRetries(t *testing.T) {
 	if _, err := e.client.ListNamespaces(ctx); err != nil {
 		t.Fatalf("ListNamespaces after 2 throttled answers: %v", err)
 	}
-	if len(*e.sleeps) != 2 {
-		t.Errorf("retries slept %d times, want 2", len(*e.sleeps))
+	if len(e.clock.Waits()) != 2 {
+		t.Errorf("retries slept %d times, want 2", len(e.clock.Waits()))
 	}
 	e.srv.FailNext("ListNamespace", 3, 503, "ServiceUnavailable")
 	if _, err := e.client.ListNamespaces(ctx); !errors.Is(err, acr.ErrServer) {
@@ -146,7 +147,7 @@ func TestWrongSecret(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, nil)
 	cfg := e.cfg
-	cfg.Cloud.Credentials = &acr.Credentials{AccessKeyID: acrtest.DefaultAccessKeyID, AccessKeySecret: "wrong-secret-value"}
+	cfg.Cloud.Credentials = &alicloud.Credentials{AccessKeyID: acrtest.DefaultAccessKeyID, AccessKeySecret: "wrong-secret-value"}
 	c, err := acr.New(cfg)
 	if err != nil {
 		t.Fatal(err)

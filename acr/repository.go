@@ -56,7 +56,7 @@ func (c *Client) ListRepositories(ctx context.Context, namespace string) ([]Repo
 			req.RepoNamespaceName = tea.String(namespace)
 		}
 		var b *cr.ListRepositoryResponseBody
-		err := c.call(ctx, "ListRepository", func(api *cr.Client) (any, error) {
+		err := c.call(ctx, "ListRepository", func(api api) (any, error) {
 			r, err := api.ListRepositoryWithOptions(req, c.runtime)
 			if err != nil {
 				return nil, err
@@ -93,7 +93,7 @@ func (c *Client) GetRepository(ctx context.Context, path string) (Repository, er
 		return Repository{}, err
 	}
 	var b *cr.GetRepositoryResponseBody
-	err := c.call(ctx, "GetRepository", func(api *cr.Client) (any, error) {
+	err := c.call(ctx, "GetRepository", func(api api) (any, error) {
 		r, err := api.GetRepositoryWithOptions(&cr.GetRepositoryRequest{
 			InstanceId: tea.String(c.instanceID), RepoNamespaceName: tea.String(ns), RepoName: tea.String(name),
 		}, c.runtime)
@@ -118,7 +118,7 @@ func (c *Client) ListTags(ctx context.Context, repoID string) ([]Tag, error) {
 	var out []Tag
 	for page := int32(1); ; page++ {
 		var b *cr.ListRepoTagResponseBody
-		err := c.call(ctx, "ListRepoTag", func(api *cr.Client) (any, error) {
+		err := c.call(ctx, "ListRepoTag", func(api api) (any, error) {
 			r, err := api.ListRepoTagWithOptions(&cr.ListRepoTagRequest{
 				InstanceId: tea.String(c.instanceID), RepoId: tea.String(repoID),
 				PageNo: tea.Int32(page), PageSize: tea.Int32(c.pageSize()),

@@ -12,6 +12,7 @@ import (
 
 	"github.com/regdr/regdr/acr"
 	"github.com/regdr/regdr/acr/acrtest"
+	"github.com/regdr/regdr/alicloud"
 )
 
 func TestEndpointResolver(t *testing.T) {
@@ -50,8 +51,8 @@ func TestTagsOfAndSecondInstance(t *testing.T) {
 	t.Cleanup(regB.Close)
 	var logs bytes.Buffer
 	c, err := acr.New(acr.Config{InstanceID: "cri-b", Logger: slog.New(slog.NewTextHandler(&logs, nil)), PageSize: 1,
-		Cloud: acr.CloudConfig{Region: "cn-shanghai", Endpoint: api.Listener.Addr().String(), PlainHTTP: true,
-			Credentials: &acr.Credentials{AccessKeyID: "STS.key", AccessKeySecret: "sts-secret", SecurityToken: "sts-token-value"}}})
+		Cloud: alicloud.Config{Region: "cn-shanghai", Endpoint: api.Listener.Addr().String(), Insecure: true,
+			Credentials: &alicloud.Credentials{AccessKeyID: "STS.key", AccessKeySecret: "sts-secret", SecurityToken: "sts-token-value"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +96,7 @@ func TestTagsOfAndSecondInstance(t *testing.T) {
 	if s := logs.String(); !strings.Contains(s, "namespace created") || containsAny(s, "sts-secret", "sts-token-value") {
 		t.Errorf("logs = %q, want the write and no secret", s)
 	}
-	if _, err := acr.New(acr.Config{InstanceID: "x", PageSize: 101, Cloud: acr.CloudConfig{Region: "r"}}); !errors.Is(err, acr.ErrInvalidArgument) {
+	if _, err := acr.New(acr.Config{InstanceID: "x", PageSize: 101, Cloud: alicloud.Config{Region: "r"}}); !errors.Is(err, acr.ErrInvalidArgument) {
 		t.Errorf("New(page size 101) = %v, want ErrInvalidArgument", err)
 	}
 }

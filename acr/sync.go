@@ -89,7 +89,7 @@ func (c *Client) CreateSyncRule(ctx context.Context, spec SyncRuleSpec) (string,
 		req.TargetUserId = tea.String(spec.TargetUserID)
 	}
 	var b *cr.CreateRepoSyncRuleResponseBody
-	err := c.call(ctx, "CreateRepoSyncRule", func(api *cr.Client) (any, error) {
+	err := c.call(ctx, "CreateRepoSyncRule", func(api api) (any, error) {
 		r, err := api.CreateRepoSyncRuleWithOptions(req, c.runtime)
 		if err != nil {
 			return nil, err
@@ -113,7 +113,7 @@ func (c *Client) ListSyncRules(ctx context.Context, namespace string) ([]SyncRul
 			req.NamespaceName = tea.String(namespace)
 		}
 		var b *cr.ListRepoSyncRuleResponseBody
-		err := c.call(ctx, "ListRepoSyncRule", func(api *cr.Client) (any, error) {
+		err := c.call(ctx, "ListRepoSyncRule", func(api api) (any, error) {
 			r, err := api.ListRepoSyncRuleWithOptions(req, c.runtime)
 			if err != nil {
 				return nil, err

@@ -53,7 +53,7 @@ func (c *Client) ListSyncTasks(ctx context.Context, f SyncTaskFilter) ([]SyncTas
 			req.Tag = tea.String(f.Tag)
 		}
 		var b *cr.ListRepoSyncTaskResponseBody
-		err := c.call(ctx, "ListRepoSyncTask", func(api *cr.Client) (any, error) {
+		err := c.call(ctx, "ListRepoSyncTask", func(api api) (any, error) {
 			r, err := api.ListRepoSyncTaskWithOptions(req, c.runtime)
 			if err != nil {
 				return nil, err
@@ -93,7 +93,7 @@ func (c *Client) GetSyncTask(ctx context.Context, id string) (SyncTask, error) {
 		return SyncTask{}, fmt.Errorf("acr: %w: empty sync task ID", ErrInvalidArgument)
 	}
 	var b *cr.GetRepoSyncTaskResponseBody
-	err := c.call(ctx, "GetRepoSyncTask", func(api *cr.Client) (any, error) {
+	err := c.call(ctx, "GetRepoSyncTask", func(api api) (any, error) {
 		r, err := api.GetRepoSyncTaskWithOptions(&cr.GetRepoSyncTaskRequest{InstanceId: tea.String(c.instanceID), SyncTaskId: tea.String(id)}, c.runtime)
 		if err != nil {
 			return nil, err

@@ -22,7 +22,9 @@
 // Providers wrap the sentinels here, matched with errors.Is: [ErrNotFound], [ErrNoZone],
 // [ErrAmbiguousZone], [ErrAmbiguousRecord], [ErrRecordChanged], [ErrInvalidRecord] (found
 // before anything is sent: [ValidateRecord], [Change.Validate]), [ErrUnauthorized],
-// [ErrThrottled] and [ErrUnsupported].
+// [ErrThrottled] and [ErrUnsupported]. The remote failure behind an error is the
+// provider's own typed error: for the Alibaba Cloud providers, *alicloud.Error (reach it
+// with errors.As), a type shared with package acr but owned by neither.
 //
 // # Concurrency
 //
@@ -33,6 +35,7 @@
 // # Testing
 //
 // [github.com/regdr/regdr/dns/dnstest] emulates both Alibaba OpenAPIs on loopback (the
-// real SDK clients run against them), serves the emulated records over real DNS, and has
-// a conformance suite, dnstest.TestProvider, that any Provider can run.
+// real SDK clients run against them; pz.Config(t) starts one and configures a provider in
+// one line), serves the emulated records over real DNS, and has a conformance suite,
+// dnstest.TestProvider, that any Provider can run.
 package dns

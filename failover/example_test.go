@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"time"
 
+	"github.com/regdr/regdr/alicloud"
 	"github.com/regdr/regdr/dns"
 	"github.com/regdr/regdr/dns/dnstest"
 	"github.com/regdr/regdr/dns/privatezone"
@@ -16,9 +17,9 @@ import (
 // openZone serves a PrivateZone emulator on loopback and opens the real provider on it.
 func openZone(ctx context.Context, pz *dnstest.PrivateZone, vpc string) (*privatezone.Provider, func()) {
 	api := httptest.NewServer(pz)
-	p, err := privatezone.New(ctx, privatezone.Config{
-		Region: "cn-hangzhou", Endpoint: api.Listener.Addr().String(), PlainHTTP: true,
-		Credentials: &privatezone.Credentials{AccessKeyID: dnstest.AccessKeyID, AccessKeySecret: dnstest.AccessKeySecret},
+	p, err := privatezone.New(ctx, alicloud.Config{
+		Region: "cn-hangzhou", Endpoint: api.Listener.Addr().String(), Insecure: true,
+		Credentials: &alicloud.Credentials{AccessKeyID: dnstest.AccessKeyID, AccessKeySecret: dnstest.AccessKeySecret},
 	}, "cross-region.registry.io", vpc)
 	if err != nil {
 		panic(err)

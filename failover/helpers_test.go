@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/regdr/regdr/alicloud"
 	"github.com/regdr/regdr/clock/clocktest"
 	"github.com/regdr/regdr/dns"
 	"github.com/regdr/regdr/dns/dnstest"
@@ -147,8 +148,8 @@ func newWireWorld(t *testing.T) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	real, err := privatezone.New(ctx(t), privatezone.Config{Region: "cn-hangzhou", Endpoint: w.pz.Start(t), PlainHTTP: true,
-		Credentials: &privatezone.Credentials{AccessKeyID: dnstest.AccessKeyID, AccessKeySecret: dnstest.AccessKeySecret}}, zoneName, vpc)
+	real, err := privatezone.New(ctx(t), alicloud.Config{Region: "cn-hangzhou", Endpoint: w.pz.Start(t), Insecure: true,
+		Credentials: &alicloud.Credentials{AccessKeyID: dnstest.AccessKeyID, AccessKeySecret: dnstest.AccessKeySecret}}, zoneName, vpc)
 	if err != nil {
 		t.Fatal(err)
 	}

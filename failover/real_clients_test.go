@@ -15,6 +15,7 @@ import (
 
 	"github.com/regdr/regdr/acr"
 	"github.com/regdr/regdr/acr/acrtest"
+	"github.com/regdr/regdr/alicloud"
 	"github.com/regdr/regdr/clock/clocktest"
 	"github.com/regdr/regdr/dns"
 	"github.com/regdr/regdr/dns/dnstest"
@@ -34,8 +35,8 @@ func TestRealClientsEndToEnd(t *testing.T) {
 	pz := dnstest.NewPrivateZone(dnstest.WithAccessKey("LTAI-failover-pz", pzSecret))
 	zone := pz.AddZone(zoneName, vpc)
 	original := must(t)(pz.AddRecord(zone.ID, dns.Record{Name: "@", Type: "A", Value: harborIP, TTL: 60}))
-	provider, err := privatezone.New(ctx(t), privatezone.Config{Region: "cn-hangzhou", Endpoint: pz.Start(t), PlainHTTP: true,
-		Credentials: &privatezone.Credentials{AccessKeyID: "LTAI-failover-pz", AccessKeySecret: pzSecret}}, zoneName, vpc)
+	provider, err := privatezone.New(ctx(t), alicloud.Config{Region: "cn-hangzhou", Endpoint: pz.Start(t), Insecure: true,
+		Credentials: &alicloud.Credentials{AccessKeyID: "LTAI-failover-pz", AccessKeySecret: pzSecret}}, zoneName, vpc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,9 +49,9 @@ func TestRealClientsEndToEnd(t *testing.T) {
 	if err := emu.SetLinkedVPCs(acrtest.DefaultInstanceID, acrtest.LinkedVPC{VPCID: vpc, VSwitchID: "vsw-1", IP: "192.168.0.10"}); err != nil {
 		t.Fatal(err)
 	}
-	client, err := acr.New(acr.Config{InstanceID: acrtest.DefaultInstanceID, Cloud: acr.CloudConfig{
-		Region: acrtest.DefaultRegion, Endpoint: api.Listener.Addr().String(), PlainHTTP: true,
-		Credentials: &acr.Credentials{AccessKeyID: "LTAI-failover-acr", AccessKeySecret: acrSecret}}})
+	client, err := acr.New(acr.Config{InstanceID: acrtest.DefaultInstanceID, Cloud: alicloud.Config{
+		Region: acrtest.DefaultRegion, Endpoint: api.Listener.Addr().String(), Insecure: true,
+		Credentials: &alicloud.Credentials{AccessKeyID: "LTAI-failover-acr", AccessKeySecret: acrSecret}}})
 	if err != nil {
 		t.Fatal(err)
 	}

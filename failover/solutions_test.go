@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/regdr/regdr/alicloud"
 	"github.com/regdr/regdr/clock/clocktest"
 	"github.com/regdr/regdr/dns"
 	"github.com/regdr/regdr/dns/alidns"
@@ -15,9 +16,9 @@ import (
 )
 
 // cloud configures a real provider for a dnstest emulator at endpoint.
-func cloud(endpoint string) privatezone.Config {
-	return privatezone.Config{Region: "cn-hangzhou", Endpoint: endpoint, PlainHTTP: true,
-		Credentials: &privatezone.Credentials{AccessKeyID: dnstest.AccessKeyID, AccessKeySecret: dnstest.AccessKeySecret}}
+func cloud(endpoint string) alicloud.Config {
+	return alicloud.Config{Region: "cn-hangzhou", Endpoint: endpoint, Insecure: true,
+		Credentials: &alicloud.Credentials{AccessKeyID: dnstest.AccessKeyID, AccessKeySecret: dnstest.AccessKeySecret}}
 }
 
 // TestSolutions runs failover and failback for the runbook's solutions (b) and (c) through

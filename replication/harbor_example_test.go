@@ -15,6 +15,7 @@ import (
 
 	"github.com/regdr/regdr/acr"
 	"github.com/regdr/regdr/acr/acrtest"
+	"github.com/regdr/regdr/alicloud"
 	"github.com/regdr/regdr/failover"
 	"github.com/regdr/regdr/harbor"
 	"github.com/regdr/regdr/harbor/harbortest"
@@ -48,10 +49,10 @@ func ExamplePlanHarbor() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	ac, err := acr.New(acr.Config{InstanceID: acrtest.DefaultInstanceID, Cloud: acr.CloudConfig{
+	ac, err := acr.New(acr.Config{InstanceID: acrtest.DefaultInstanceID, Cloud: alicloud.Config{
 		Region:   acrtest.DefaultRegion,
-		Endpoint: api.Listener.Addr().String(), PlainHTTP: true, // omit both for the real API
-		Credentials: &acr.Credentials{AccessKeyID: acrtest.DefaultAccessKeyID, AccessKeySecret: acrtest.DefaultAccessKeySecret},
+		Endpoint: api.Listener.Addr().String(), Insecure: true, // omit both for the real API
+		Credentials: &alicloud.Credentials{AccessKeyID: acrtest.DefaultAccessKeyID, AccessKeySecret: acrtest.DefaultAccessKeySecret},
 	}})
 	if err != nil {
 		log.Fatal(err)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/regdr/regdr/acr"
 	"github.com/regdr/regdr/acr/acrtest"
+	"github.com/regdr/regdr/alicloud"
 	"github.com/regdr/regdr/harbor"
 	"github.com/regdr/regdr/harbor/harbortest"
 	"github.com/regdr/regdr/internal/testutil"
@@ -86,9 +87,9 @@ func newHarborEnvAsync(t *testing.T, opts ...harbortest.Option) *harborEnv {
 		e.acrReg.Close()
 	})
 	e.acrHost = strings.TrimPrefix(e.acrReg.URL, "http://")
-	e.acrClient, err = acr.New(acr.Config{InstanceID: acrtest.DefaultInstanceID, Cloud: acr.CloudConfig{
-		Region: acrtest.DefaultRegion, Endpoint: api.Listener.Addr().String(), PlainHTTP: true,
-		Credentials: &acr.Credentials{AccessKeyID: acrtest.DefaultAccessKeyID, AccessKeySecret: acrtest.DefaultAccessKeySecret},
+	e.acrClient, err = acr.New(acr.Config{InstanceID: acrtest.DefaultInstanceID, Cloud: alicloud.Config{
+		Region: acrtest.DefaultRegion, Endpoint: api.Listener.Addr().String(), Insecure: true,
+		Credentials: &alicloud.Credentials{AccessKeyID: acrtest.DefaultAccessKeyID, AccessKeySecret: acrtest.DefaultAccessKeySecret},
 	}})
 	if err != nil {
 		t.Fatalf("acr.New: %v", err)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/regdr/regdr/acr"
 	"github.com/regdr/regdr/acr/acrtest"
+	"github.com/regdr/regdr/alicloud"
 	"github.com/regdr/regdr/harbor"
 	"github.com/regdr/regdr/harbor/harbortest"
 	"github.com/regdr/regdr/replication"
@@ -49,9 +50,9 @@ func newExampleWorld() *exampleWorld {
 	if err != nil {
 		log.Fatal(err)
 	}
-	ac, err := acr.New(acr.Config{InstanceID: acrtest.DefaultInstanceID, Cloud: acr.CloudConfig{
-		Region: acrtest.DefaultRegion, Endpoint: api.Listener.Addr().String(), PlainHTTP: true,
-		Credentials: &acr.Credentials{AccessKeyID: acrtest.DefaultAccessKeyID, AccessKeySecret: acrtest.DefaultAccessKeySecret},
+	ac, err := acr.New(acr.Config{InstanceID: acrtest.DefaultInstanceID, Cloud: alicloud.Config{
+		Region: acrtest.DefaultRegion, Endpoint: api.Listener.Addr().String(), Insecure: true,
+		Credentials: &alicloud.Credentials{AccessKeyID: acrtest.DefaultAccessKeyID, AccessKeySecret: acrtest.DefaultAccessKeySecret},
 	}})
 	if err != nil {
 		log.Fatal(err)

@@ -27,13 +27,14 @@
 // SetUserNotActivated reproduces a RAM user never activated in ACR (USER_NOT_EXIST on
 // GetAuthorizationToken).
 //
-//	srv := acrtest.New()
-//	api := httptest.NewServer(srv.OpenAPI())
-//	reg := httptest.NewServer(srv.Registry())
-//	client, _ := acr.New(acr.Config{InstanceID: acrtest.DefaultInstanceID, Cloud: acr.CloudConfig{
-//		Region: acrtest.DefaultRegion, Endpoint: api.Listener.Addr().String(), PlainHTTP: true,
-//		Credentials: &acr.Credentials{AccessKeyID: acrtest.DefaultAccessKeyID, AccessKeySecret: acrtest.DefaultAccessKeySecret},
-//	}})
+// Start serves both on loopback until the test ends and returns the configuration that
+// points a client at them:
+//
+//	srv := acrtest.Start(t)
+//	client, err := acr.New(acr.Config{InstanceID: acrtest.DefaultInstanceID, Cloud: srv.Cloud})
+//	// push to srv.RegistryHost, read srv.Namespaces(acrtest.DefaultInstanceID)…
+//
+// New returns an unserved Server, for tests that serve OpenAPI and Registry themselves.
 //
 // # Concurrency
 //
@@ -42,8 +43,9 @@
 // # Testing
 //
 // This package is itself a test double; package acr's tests run the real SDK client
-// and go-containerregistry against it, and so can yours: build an *acr.Client as above,
+// and go-containerregistry against it, and so can yours: build an *acr.Client from Start,
 // hand it to replication (HarborClients, Verifier) or failover (PrivateZoneTarget,
 // VPCTarget take it as their Endpoints), and check the result with Namespaces and Tags.
-// WithClock and WithTokenTTL make token expiry testable without waiting.
+// WithClock (a clock.Clock, e.g. clocktest.Fake) and WithTokenTTL make token expiry
+// testable without waiting. Options panic on invalid values (a nil clock, a TTL ≤ 0).
 package acrtest

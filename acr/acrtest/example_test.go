@@ -8,6 +8,7 @@ import (
 
 	"github.com/regdr/regdr/acr"
 	"github.com/regdr/regdr/acr/acrtest"
+	"github.com/regdr/regdr/alicloud"
 )
 
 // Seed an instance's custom domain with the loopback registry (so clients can pull
@@ -25,9 +26,9 @@ func Example() {
 	_ = srv.SetLinkedVPCs("cri-dr", acrtest.LinkedVPC{VPCID: "vpc-bbbbb", VSwitchID: "vsw-1", IP: "192.168.0.10"})
 	_ = srv.AddNamespace("cri-dr", acrtest.Namespace{Name: "test-project", AutoCreateRepo: true})
 
-	client, err := acr.New(acr.Config{InstanceID: "cri-dr", Cloud: acr.CloudConfig{
-		Region: "cn-shanghai", Endpoint: api.Listener.Addr().String(), PlainHTTP: true,
-		Credentials: &acr.Credentials{AccessKeyID: "LTAI-example", AccessKeySecret: "example-secret"},
+	client, err := acr.New(acr.Config{InstanceID: "cri-dr", Cloud: alicloud.Config{
+		Region: "cn-shanghai", Endpoint: api.Listener.Addr().String(), Insecure: true,
+		Credentials: &alicloud.Credentials{AccessKeyID: "LTAI-example", AccessKeySecret: "example-secret"},
 	}})
 	if err != nil {
 		panic(err)

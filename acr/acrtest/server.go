@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/registry"
 
+	"github.com/regdr/regdr/clock"
 	"github.com/regdr/regdr/internal/aliyuntest"
 )
 
@@ -93,19 +94,29 @@ type tempCred struct {
 type Option func(*Server)
 
 // WithInstance adds an instance (the first one added serves Registry). Without it the
-// server has DefaultInstanceID in DefaultRegion.
+// server has DefaultInstanceID in DefaultRegion. It panics on an empty ID or region.
 func WithInstance(id, region string) Option {
+	if id == "" || region == "" {
+		panic("acrtest: an instance needs an ID and a region")
+	}
 	return func(s *Server) { s.addInstance(id, region) }
 }
 
 // WithAccessKey accepts an AccessKey for the OpenAPI. Without it the server accepts
-// DefaultAccessKeyID/DefaultAccessKeySecret.
+// DefaultAccessKeyID/DefaultAccessKeySecret. It panics on an empty ID or secret.
 func WithAccessKey(id, secret string) Option {
+	if id == "" || secret == "" {
+		panic("acrtest: an AccessKey needs an ID and a secret")
+	}
 	return func(s *Server) { s.api.AddKey(id, secret); s.keysSet = true }
 }
 
-// WithSTS accepts an STS AccessKey that must come with its security token.
+// WithSTS accepts an STS AccessKey that must come with its security token. It panics
+// when any of the three is empty.
 func WithSTS(id, secret, token string) Option {
+	if id == "" || secret == "" || token == "" {
+		panic("acrtest: an STS AccessKey needs an ID, a secret and a token")
+	}
 	return func(s *Server) { s.api.AddSTS(id, secret, token); s.keysSet = true }
 }
 
@@ -120,13 +131,27 @@ func WithMaxPathDepth(n int) Option {
 	return func(s *Server) { s.maxDepth = n }
 }
 
-// WithClock sets the clock of token expiry. The default is time.Now.
-func WithClock(now func() time.Time) Option { return func(s *Server) { s.now = now } }
+// WithClock sets the clock of token expiry and of creation times, e.g. a clocktest.Fake
+// shared with the client under test; instances added by earlier options keep wall-clock
+// creation times. The default is the wall clock. It panics when c is nil.
+func WithClock(c clock.Clock) Option {
+	if c == nil {
+		panic("acrtest: nil clock")
+	}
+	return func(s *Server) { s.now = c.Now }
+}
 
 // WithTokenTTL sets how long GetAuthorizationToken credentials live. The default is 1h.
-func WithTokenTTL(d time.Duration) Option { return func(s *Server) { s.tokenTTL = d } }
+// It panics when d ≤ 0.
+func WithTokenTTL(d time.Duration) Option {
+	if d <= 0 {
+		panic("acrtest: token TTL must be positive")
+	}
+	return func(s *Server) { s.tokenTTL = d }
+}
 
-// New returns an emulator configured by opts.
+// New returns an emulator configured by opts. Serve it with Start, or with
+// net/http/httptest (OpenAPI and Registry).
 func New(opts ...Option) *Server {
 	s := &Server{
 		api: aliyuntest.NewServer(APIVersion),
@@ -160,7 +185,7 @@ func (s *Server) addInstance(id, region string) {
 }
 
 // OpenAPI returns the handler of the cr OpenAPI. Point an acr client at it with
-// Cloud.Endpoint = the listener's "127.0.0.1:port" and Cloud.PlainHTTP.
+// Cloud.Endpoint = the listener's "127.0.0.1:port" and Cloud.Insecure, or use Start.
 func (s *Server) OpenAPI() http.Handler { return s.api }
 
 // Registry returns the /v2/ registry of the first instance.

@@ -2,13 +2,12 @@ package alidns_test
 
 import (
 	"context"
-	"errors"
 	"testing"
 
 	"github.com/regdr/regdr/dns"
 	"github.com/regdr/regdr/dns/alidns"
 	"github.com/regdr/regdr/dns/dnstest"
-	"github.com/regdr/regdr/internal/aliyun"
+	"github.com/regdr/regdr/internal/dnsprovider/dnsprovidertest"
 )
 
 // Alidns's real error codes come out as the dns sentinels. Each code is injected over
@@ -29,7 +28,7 @@ func TestRealErrorCodes(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := config(ad.Start(t))
-	cfg.Retry.MaxAttempts = 1
+	cfg.Retry.Attempts = 1
 	p, err := alidns.New(ctx(t), cfg, "example.com")
 	if err != nil {
 		t.Fatal(err)
@@ -46,34 +45,23 @@ func TestRealErrorCodes(t *testing.T) {
 		},
 		"SetDomainRecordStatus": func(c context.Context) error { return p.SetRecordStatus(c, r.ID, false) },
 	}
-	for _, tc := range []struct {
-		action, code string
-		status       int
-		want         error
-	}{
-		{"DescribeDomainInfo", "InvalidDomainName.NoExist", 400, dns.ErrNoZone},
-		{"DescribeDomainInfo", "IncorrectDomainUser", 400, dns.ErrNoZone}, // was ErrInvalidArgument only
-		{"DescribeDomainRecords", "InvalidDomainName.NoExist", 400, dns.ErrNotFound},
-		{"AddDomainRecord", "IncorrectDomainUser", 400, dns.ErrNotFound}, // was ErrInvalidArgument only
-		{"UpdateDomainRecord", "DomainRecordNotBelongToUser", 400, dns.ErrNotFound},
-		{"SetDomainRecordStatus", "DomainRecordNotBelongToUser", 400, dns.ErrNotFound},
-		{"UpdateDomainRecord", "DomainRecordConflict", 400, dns.ErrInvalidRecord},
-		{"AddDomainRecord", "DomainRecordConflict", 400, dns.ErrInvalidRecord},
-		{"DescribeSubDomainRecords", "Throttling.User", 400, dns.ErrThrottled},
-		{"UpdateDomainRecord", "Throttling", 400, dns.ErrThrottled},
-		{"UpdateDomainRecord", "Forbidden.RAM", 403, dns.ErrUnauthorized},
+	dnsprovidertest.CheckCodes(t, ad.FailNext, calls, []dnsprovidertest.CodeCase{
+		{Action: "DescribeDomainInfo", Code: "InvalidDomainName.NoExist", Status: 400, Want: dns.ErrNoZone},
+		{Action: "DescribeDomainInfo", Code: "IncorrectDomainUser", Status: 400, Want: dns.ErrNoZone}, // was ErrInvalidArgument only
+		{Action: "DescribeDomainRecords", Code: "InvalidDomainName.NoExist", Status: 400, Want: dns.ErrNotFound},
+		{Action: "AddDomainRecord", Code: "IncorrectDomainUser", Status: 400, Want: dns.ErrNotFound}, // was ErrInvalidArgument only
+		{Action: "UpdateDomainRecord", Code: "DomainRecordNotBelongToUser", Status: 400, Want: dns.ErrNotFound},
+		{Action: "SetDomainRecordStatus", Code: "DomainRecordNotBelongToUser", Status: 400, Want: dns.ErrNotFound},
+		{Action: "UpdateDomainRecord", Code: "DomainRecordConflict", Status: 400, Want: dns.ErrInvalidRecord},
+		{Action: "AddDomainRecord", Code: "DomainRecordConflict", Status: 400, Want: dns.ErrInvalidRecord},
+		{Action: "DescribeSubDomainRecords", Code: "Throttling.User", Status: 400, Want: dns.ErrThrottled},
+		{Action: "UpdateDomainRecord", Code: "Throttling", Status: 400, Want: dns.ErrThrottled},
+		{Action: "UpdateDomainRecord", Code: "Forbidden.RAM", Status: 403, Want: dns.ErrUnauthorized},
 		// IllegalUser "The user ID is illegal." / "not authorized" (Alidns
 		// UpdateBatchDomainRecords, jp.alibabacloud.com/help/doc-detail/34321.htm).
-		{"SetDomainRecordStatus", "IllegalUser", 400, dns.ErrUnauthorized}, // was ErrInvalidArgument only
-		{"DescribeDomainRecords", "InvalidAccessKeyId.NotFound", 404, dns.ErrUnauthorized},
-	} {
-		ad.FailNext(tc.action, 1, tc.status, tc.code)
-		err := calls[tc.action](ctx(t))
-		var ae *aliyun.Error
-		if !errors.Is(err, tc.want) || !errors.As(err, &ae) || ae.Code != tc.code || ae.StatusCode != tc.status || ae.RequestID == "" {
-			t.Errorf("%s answered %d %s: %v, want %v with the code, status and request ID", tc.action, tc.status, tc.code, err, tc.want)
-		}
-	}
+		{Action: "SetDomainRecordStatus", Code: "IllegalUser", Status: 400, Want: dns.ErrUnauthorized}, // was ErrInvalidArgument only
+		{Action: "DescribeDomainRecords", Code: "InvalidAccessKeyId.NotFound", Status: 404, Want: dns.ErrUnauthorized},
+	})
 	if got, _ := ad.Record(r.ID); got.Value != "203.0.113.10" || !got.Enabled() {
 		t.Errorf("record changed by refused calls: %v", got)
 	}

@@ -2,11 +2,12 @@
 // alidns 2015-01-09 OpenAPI, through github.com/alibabacloud-go/alidns-20150109/v5) — the
 // runbook's failover solution (b): Harbor's public name pointed at ACR EE.
 //
-// [New](ctx, [Config], domain) binds a provider to one domain (DescribeDomainInfo;
-// unknown → dns.ErrNoZone). A nil Config.Credentials uses the credentials-go default chain
+// [New](ctx, cfg, domain) binds a provider to one domain (DescribeDomainInfo; unknown →
+// dns.ErrNoZone). cfg is an alicloud.Config, shared with acr: region (default
+// cn-hangzhou), endpoint, credentials — nil uses the credentials-go default chain
 // (ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET,
-// ALIBABA_CLOUD_SECURITY_TOKEN, profiles, an ECS RAM role, OIDC); Config also sets
-// timeouts and retries on throttling, 5xx and network failures.
+// ALIBABA_CLOUD_SECURITY_TOKEN, profiles, an ECS RAM role, OIDC) —, timeouts, and the
+// retry policy and clock for throttling, 5xx and network failures.
 //
 // [Provider.Records] reads every record (DescribeDomainRecords) or those of one name
 // (DescribeSubDomainRecords, which also answers deeper names: they are filtered out), all
@@ -27,10 +28,12 @@
 // # Errors
 //
 // Errors wrap the dns sentinels (ErrNotFound, ErrNoZone, ErrRecordChanged,
-// ErrUnauthorized, ErrThrottled, ErrInvalidRecord) and the shared Alibaba Cloud sentinels
-// (acr.ErrServer, acr.ErrNetwork…), and carry the remote code and request ID: errors.As
-// with *acr.Error, the error type shared by regdr's Alibaba Cloud clients. No AccessKey
-// secret or STS token appears in an error or a log line.
+// ErrUnauthorized, ErrThrottled, ErrInvalidRecord), so
+// that code written against package dns handles them, and the alicloud sentinels
+// (alicloud.ErrServer, alicloud.ErrNetwork…); they carry the remote code and request ID:
+// errors.As with *alicloud.Error, the one error type of regdr's Alibaba Cloud clients,
+// owned by the neutral package alicloud rather than acr. No AccessKey secret or STS token
+// appears in an error or a log line.
 //
 // Remote codes: InvalidDomainName.NoExist and IncorrectDomainUser (the domain is not in
 // this account) are ErrNoZone from New and ErrNotFound later; DomainRecordNotBelongToUser
@@ -45,8 +48,9 @@
 //
 // # Testing
 //
-// dnstest.NewAlidns emulates the API on loopback, signature checks included; point
-// Config.Endpoint at it with PlainHTTP and the dnstest AccessKey. dnstest.NewDNSServer
+// dnstest.NewAlidns emulates the API on loopback, signature checks included; its
+// Config(t) serves it and returns the alicloud.Config that points a provider at it, in
+// one line. dnstest.NewDNSServer
 // then answers DNS queries for the emulated domains (DNSServer.ListenPublic), and
 // dnstest.TestProvider is the conformance suite this provider passes.
 package alidns

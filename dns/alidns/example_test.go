@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http/httptest"
 
+	"github.com/regdr/regdr/alicloud"
 	"github.com/regdr/regdr/dns"
 	"github.com/regdr/regdr/dns/alidns"
 	"github.com/regdr/regdr/dns/dnstest"
@@ -24,10 +25,10 @@ func Example_failoverToACR() {
 	defer srv.Close()
 	internet, _ := srv.ListenPublic()
 
-	p, err := alidns.New(ctx, alidns.Config{
+	p, err := alidns.New(ctx, alicloud.Config{
 		Endpoint:    api.Listener.Addr().String(),
-		PlainHTTP:   true,
-		Credentials: &alidns.Credentials{AccessKeyID: dnstest.AccessKeyID, AccessKeySecret: dnstest.AccessKeySecret},
+		Insecure:    true,
+		Credentials: &alicloud.Credentials{AccessKeyID: dnstest.AccessKeyID, AccessKeySecret: dnstest.AccessKeySecret},
 	}, "example.com")
 	if err != nil {
 		fmt.Println(err)

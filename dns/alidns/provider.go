@@ -3,7 +3,6 @@ package alidns
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"strings"
 
 	alidns "github.com/alibabacloud-go/alidns-20150109/v5/client"
@@ -11,14 +10,26 @@ import (
 	"github.com/alibabacloud-go/tea/tea"
 
 	"github.com/regdr/regdr/dns"
-	"github.com/regdr/regdr/internal/aliyun"
+	"github.com/regdr/regdr/internal/dnsprovider"
 )
 
-// api is the subset of the Alidns SDK client the provider uses; *alidns.Client satisfies it.
+// api is the subset of the Alidns SDK client the provider uses; *alidns.Client
+// satisfies it. Signatures must match the SDK's exactly.
 type api interface {
+	// DescribeDomainInfoWithContext reads the domain (New, Zone).
 	DescribeDomainInfoWithContext(ctx context.Context, req *alidns.DescribeDomainInfoRequest, rt *dara.RuntimeOptions) (*alidns.DescribeDomainInfoResponse, error)
+	recordReader
+	recordWriter
+}
+
+// recordReader lists records: all of them, or those of one name.
+type recordReader interface {
 	DescribeDomainRecordsWithContext(ctx context.Context, req *alidns.DescribeDomainRecordsRequest, rt *dara.RuntimeOptions) (*alidns.DescribeDomainRecordsResponse, error)
 	DescribeSubDomainRecordsWithContext(ctx context.Context, req *alidns.DescribeSubDomainRecordsRequest, rt *dara.RuntimeOptions) (*alidns.DescribeSubDomainRecordsResponse, error)
+}
+
+// recordWriter changes records.
+type recordWriter interface {
 	UpdateDomainRecordWithContext(ctx context.Context, req *alidns.UpdateDomainRecordRequest, rt *dara.RuntimeOptions) (*alidns.UpdateDomainRecordResponse, error)
 	AddDomainRecordWithContext(ctx context.Context, req *alidns.AddDomainRecordRequest, rt *dara.RuntimeOptions) (*alidns.AddDomainRecordResponse, error)
 	SetDomainRecordStatusWithContext(ctx context.Context, req *alidns.SetDomainRecordStatusRequest, rt *dara.RuntimeOptions) (*alidns.SetDomainRecordStatusResponse, error)
@@ -31,23 +42,13 @@ var _ api = (*alidns.Client)(nil)
 // client keeps per-request state, so each call takes an SDK client of its own from a pool,
 // and concurrent calls run in parallel.
 type Provider struct {
-	apis     *aliyun.Pool[api]
-	runtime  *dara.RuntimeOptions
-	retry    Retry
-	zone     dns.Zone
-	pageSize int
-	log      *slog.Logger
+	c    *dnsprovider.Client[api]
+	zone dns.Zone
 	// minTTL and edition are the domain's TTL floor and edition (DescribeDomainInfo
 	// MinTtl and VersionCode, read by New); minTTL 0 = unknown, the API judges.
 	minTTL  int
 	edition string
 }
-
-var (
-	_ dns.Provider           = (*Provider)(nil)
-	_ dns.RecordAdder        = (*Provider)(nil)
-	_ dns.RecordStatusSetter = (*Provider)(nil)
-)
 
 // Zone re-reads the domain (DescribeDomainInfo).
 func (p *Provider) Zone(ctx context.Context) (dns.Zone, error) {
@@ -60,13 +61,10 @@ func (p *Provider) Zone(ctx context.Context) (dns.Zone, error) {
 
 // describeDomain reads the domain, and its TTL floor and edition into p.
 func (p *Provider) describeDomain(ctx context.Context, name string) (dns.Zone, error) {
-	var resp *alidns.DescribeDomainInfoResponse
-	err := p.call(ctx, "DescribeDomainInfo", func(ctx context.Context, api api) (err error) {
-		// NeedDetailAttributes adds MinTtl, the edition's TTL floor (fact pack alidns.md,
-		// DescribeDomainInfo: "use MinTtl rather than a hard-coded table").
-		resp, err = api.DescribeDomainInfoWithContext(ctx, &alidns.DescribeDomainInfoRequest{DomainName: tea.String(name), NeedDetailAttributes: tea.Bool(true)}, p.runtime)
-		return err
-	})
+	// NeedDetailAttributes adds MinTtl, the edition's TTL floor (fact pack alidns.md,
+	// DescribeDomainInfo: "use MinTtl rather than a hard-coded table").
+	req := &alidns.DescribeDomainInfoRequest{DomainName: tea.String(name), NeedDetailAttributes: tea.Bool(true)}
+	resp, err := dnsprovider.Send(ctx, p.c, "DescribeDomainInfo", api.DescribeDomainInfoWithContext, req)
 	if err != nil {
 		return dns.Zone{}, err
 	}

@@ -6,28 +6,13 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
+	"github.com/regdr/regdr/alicloud"
 	"github.com/regdr/regdr/dns"
 	"github.com/regdr/regdr/dns/alidns"
 	"github.com/regdr/regdr/dns/dnstest"
-	"github.com/regdr/regdr/internal/aliyun"
+	"github.com/regdr/regdr/internal/aliyuntest"
 )
-
-func config(endpoint string) alidns.Config {
-	return alidns.Config{
-		Endpoint:    endpoint,
-		PlainHTTP:   true,
-		Credentials: &alidns.Credentials{AccessKeyID: dnstest.AccessKeyID, AccessKeySecret: dnstest.AccessKeySecret},
-		Retry:       alidns.Retry{Sleep: func(context.Context, time.Duration) error { return nil }},
-	}
-}
-
-func ctx(t *testing.T) context.Context {
-	c, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	t.Cleanup(cancel)
-	return c
-}
 
 func TestConformance(t *testing.T) {
 	t.Parallel()
@@ -55,7 +40,7 @@ func TestUnknownDomain(t *testing.T) {
 	ad := dnstest.NewAlidns()
 	ad.AddDomain("example.com")
 	_, err := alidns.New(ctx(t), config(ad.Start(t)), "example.org")
-	var ae *aliyun.Error
+	var ae *alicloud.Error
 	if !errors.Is(err, dns.ErrNoZone) || !errors.As(err, &ae) || ae.Code != "InvalidDomainName.NoExist" {
 		t.Errorf("New(example.org) = %v, want ErrNoZone with the remote code", err)
 	}
@@ -104,7 +89,7 @@ func TestApplyDuplicate(t *testing.T) {
 	}
 	ad.FailNext("UpdateDomainRecord", 1, 400, "DomainRecordDuplicate")
 	_, err = p.Apply(ctx(t), dns.Change{Record: r, ExpectValue: "203.0.113.10", NewValue: "47.0.0.1"})
-	var ae *aliyun.Error
+	var ae *alicloud.Error
 	if !errors.As(err, &ae) || ae.Code != "DomainRecordDuplicate" {
 		t.Errorf("Apply answered a duplicate while the record is unchanged = %v, want the DomainRecordDuplicate error", err)
 	}
@@ -165,7 +150,7 @@ func TestTTLBelowMinimum(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = p2.AddRecord(ctx(t), dns.Record{Name: "new", Type: "A", Value: "203.0.113.2", TTL: 300})
-	var ae *aliyun.Error
+	var ae *alicloud.Error
 	if !errors.Is(err, alidns.ErrTTLBelowMinimum) || !errors.As(err, &ae) || ae.Code != "QuotaExceeded.TTL" {
 		t.Errorf("AddRecord(TTL 300) after a downgrade = %v, want ErrTTLBelowMinimum with the API's QuotaExceeded.TTL", err)
 	}
@@ -191,3 +176,21 @@ func TestSubDomainPageSize(t *testing.T) {
 		t.Errorf("Records(many) = %d records, %v; want 105", len(recs), err)
 	}
 }
+
+// TestOneLineEmulator: dnstest's Config serves the emulator and configures a provider in
+// one line.
+func TestOneLineEmulator(t *testing.T) {
+	t.Parallel()
+	a := dnstest.NewAlidns()
+	a.AddDomain("example.com")
+	if _, err := alidns.New(ctx(t), a.Config(t), "example.com"); err != nil {
+		t.Fatalf("New on a.Config(t): %v", err)
+	}
+}
+
+// config points a provider at an emulator; its retries do not sleep.
+func config(endpoint string) alicloud.Config {
+	return aliyuntest.Config(endpoint, dnstest.AccessKeyID, dnstest.AccessKeySecret)
+}
+
+func ctx(t *testing.T) context.Context { return aliyuntest.Context(t) }

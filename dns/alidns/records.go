@@ -2,7 +2,6 @@ package alidns
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -10,6 +9,7 @@ import (
 	"github.com/alibabacloud-go/tea/tea"
 
 	"github.com/regdr/regdr/dns"
+	"github.com/regdr/regdr/internal/dnsprovider"
 )
 
 // MaxTTL is the largest TTL Alibaba Cloud DNS accepts; the smallest depends on the
@@ -56,15 +56,8 @@ type record struct {
 }
 
 func (r record) dns() dns.Record {
-	return dns.Record{
-		ID:       tea.StringValue(r.id),
-		Name:     tea.StringValue(r.rr),
-		Type:     strings.ToUpper(tea.StringValue(r.typ)),
-		Value:    tea.StringValue(r.value),
-		TTL:      int(tea.Int64Value(r.ttl)),
-		Status:   strings.ToUpper(tea.StringValue(r.status)),
-		Priority: int(tea.Int64Value(r.priority)),
-	}
+	return dnsprovider.Record(tea.StringValue(r.id), tea.StringValue(r.rr), tea.StringValue(r.typ), tea.StringValue(r.value),
+		tea.StringValue(r.status), int(tea.Int64Value(r.ttl)), int(tea.Int64Value(r.priority)))
 }
 
 // Records returns the domain's records named exactly name ("" = every record), all
@@ -104,22 +97,18 @@ const maxSubDomainPageSize = 100
 // record, DescribeDomainRecords).
 func (p *Provider) listPageSize(name string) int {
 	if name == "" {
-		return p.pageSize
+		return p.c.PageSize
 	}
-	return min(p.pageSize, maxSubDomainPageSize)
+	return min(p.c.PageSize, maxSubDomainPageSize)
 }
 
 func (p *Provider) domainRecords(ctx context.Context, page int64) ([]record, int64, error) {
 	req := &alidns.DescribeDomainRecordsRequest{
 		DomainName: tea.String(p.zone.Name),
 		PageNumber: tea.Int64(page),
-		PageSize:   tea.Int64(int64(p.pageSize)),
+		PageSize:   tea.Int64(int64(p.c.PageSize)),
 	}
-	var resp *alidns.DescribeDomainRecordsResponse
-	err := p.call(ctx, "DescribeDomainRecords", func(ctx context.Context, api api) (err error) {
-		resp, err = api.DescribeDomainRecordsWithContext(ctx, req, p.runtime)
-		return err
-	})
+	resp, err := dnsprovider.Send(ctx, p.c, "DescribeDomainRecords", api.DescribeDomainRecordsWithContext, req)
 	if err != nil || resp.Body == nil || resp.Body.DomainRecords == nil {
 		return nil, 0, err
 	}
@@ -137,11 +126,7 @@ func (p *Provider) subDomainRecords(ctx context.Context, fqdn string, page int64
 		PageNumber: tea.Int64(page),
 		PageSize:   tea.Int64(int64(p.listPageSize(fqdn))),
 	}
-	var resp *alidns.DescribeSubDomainRecordsResponse
-	err := p.call(ctx, "DescribeSubDomainRecords", func(ctx context.Context, api api) (err error) {
-		resp, err = api.DescribeSubDomainRecordsWithContext(ctx, req, p.runtime)
-		return err
-	})
+	resp, err := dnsprovider.Send(ctx, p.c, "DescribeSubDomainRecords", api.DescribeSubDomainRecordsWithContext, req)
 	if err != nil || resp.Body == nil || resp.Body.DomainRecords == nil {
 		return nil, 0, err
 	}
@@ -159,72 +144,46 @@ func (p *Provider) subDomainRecords(ctx context.Context, fqdn string, page int64
 // the API answers when the update changes nothing — counts as success once a re-read
 // confirms the record is the target.
 func (p *Provider) Apply(ctx context.Context, c dns.Change) (dns.Record, error) {
-	if err := c.Validate(); err != nil {
+	cur, target, done, err := dnsprovider.Plan(ctx, p.Records, c, p.validTTL)
+	switch {
+	case err != nil:
 		return dns.Record{}, fmt.Errorf("applying %v: %w", c, err)
-	}
-	if err := p.validTTL(c.TTL); err != nil {
-		return dns.Record{}, fmt.Errorf("applying %v: %w", c, err)
-	}
-	cur, err := p.current(ctx, c)
-	if err != nil {
-		return dns.Record{}, fmt.Errorf("applying %v: %w", c, err)
-	}
-	done, err := c.Check(cur)
-	if err != nil {
-		return dns.Record{}, fmt.Errorf("applying %v: %w", c, err)
-	}
-	if done {
+	case done:
 		return cur, nil
 	}
-	target := c.Target(cur)
-	if err := dns.ValidateRecord(target); err != nil {
-		return dns.Record{}, fmt.Errorf("applying %v: %w", c, err)
-	}
 	req := &alidns.UpdateDomainRecordRequest{
-		RecordId: tea.String(target.ID),
-		RR:       tea.String(target.Name),
-		Type:     tea.String(target.Type),
-		Value:    tea.String(target.Value),
-		TTL:      tea.Int64(int64(target.TTL)),
+		RecordId: tea.String(target.ID), RR: tea.String(target.Name), Type: tea.String(target.Type), Value: tea.String(target.Value),
+		TTL: tea.Int64(int64(target.TTL)), Priority: mxPriority(target),
 	}
-	if target.Type == dns.TypeMX {
-		req.Priority = tea.Int64(int64(target.Priority))
-	}
-	err = p.call(ctx, "UpdateDomainRecord", func(ctx context.Context, api api) error {
-		_, err := api.UpdateDomainRecordWithContext(ctx, req, p.runtime)
-		return err
-	})
+	_, err = dnsprovider.Send(ctx, p.c, "UpdateDomainRecord", api.UpdateDomainRecordWithContext, req)
 	if isDuplicate(err) {
 		now, rerr := p.current(ctx, c)
 		if rerr == nil && sameRecord(now, target) {
 			return now, nil
 		}
 	}
-	if errorCode(err) == "QuotaExceeded.TTL" {
+	if dnsprovider.ErrorCode(err) == "QuotaExceeded.TTL" {
 		err = fmt.Errorf("%w: %w", p.ttlTooLow(target.TTL), err)
 	}
 	if err != nil {
 		return dns.Record{}, fmt.Errorf("applying %v: %w", c, err)
 	}
-	p.log.InfoContext(ctx, "alidns record updated", "domain", p.zone.Name, "record", target.ID,
+	p.c.Log.InfoContext(ctx, "alidns record updated", "domain", p.zone.Name, "record", target.ID,
 		"name", target.Name, "from", cur.Type+" "+cur.Value, "to", target.Type+" "+target.Value, "ttl", target.TTL)
 	return target, nil
 }
 
 // current reads the record a change names.
 func (p *Provider) current(ctx context.Context, c dns.Change) (dns.Record, error) {
-	recs, err := p.Records(ctx, c.Record.Name)
-	if err != nil {
-		return dns.Record{}, err
+	return dnsprovider.Current(ctx, p.Records, c)
+}
+
+// mxPriority is the priority to send for r: MX records only.
+func mxPriority(r dns.Record) *int64 {
+	if r.Type != dns.TypeMX {
+		return nil
 	}
-	cur, err := c.Find(recs)
-	if errors.Is(err, dns.ErrNotFound) && c.Record.ID != "" && c.Record.Name != "" {
-		// Renamed since it was read? Look in the whole domain, so Check can say so.
-		if recs, err = p.Records(ctx, ""); err == nil {
-			cur, err = c.Find(recs)
-		}
-	}
-	return cur, err
+	return tea.Int64(int64(r.Priority))
 }
 
 func sameRecord(a, b dns.Record) bool {
@@ -236,34 +195,22 @@ func sameRecord(a, b dns.Record) bool {
 // means the product's default (600 s). Adding a record that already exists (same name,
 // type and value) returns the existing one.
 func (p *Provider) AddRecord(ctx context.Context, r dns.Record) (dns.Record, error) {
-	r.ID = ""
-	if err := dns.ValidateRecord(r); err != nil {
-		return dns.Record{}, fmt.Errorf("adding %v: %w", r, err)
-	}
-	if err := p.validTTL(r.TTL); err != nil {
+	r, err := dnsprovider.PrepareAdd(r, p.validTTL)
+	if err != nil {
 		return dns.Record{}, fmt.Errorf("adding %v: %w", r, err)
 	}
 	req := &alidns.AddDomainRecordRequest{
-		DomainName: tea.String(p.zone.Name),
-		RR:         tea.String(r.Name),
-		Type:       tea.String(r.Type),
-		Value:      tea.String(r.Value),
+		DomainName: tea.String(p.zone.Name), RR: tea.String(r.Name), Type: tea.String(r.Type), Value: tea.String(r.Value),
+		Priority: mxPriority(r),
 	}
 	if r.TTL != 0 {
 		req.TTL = tea.Int64(int64(r.TTL))
 	}
-	if r.Type == dns.TypeMX {
-		req.Priority = tea.Int64(int64(r.Priority))
-	}
-	var resp *alidns.AddDomainRecordResponse
-	err := p.call(ctx, "AddDomainRecord", func(ctx context.Context, api api) (err error) {
-		resp, err = api.AddDomainRecordWithContext(ctx, req, p.runtime)
-		return err
-	})
+	resp, err := dnsprovider.Send(ctx, p.c, "AddDomainRecord", api.AddDomainRecordWithContext, req)
 	id := ""
 	switch {
 	case isDuplicate(err):
-	case errorCode(err) == "QuotaExceeded.TTL":
+	case dnsprovider.ErrorCode(err) == "QuotaExceeded.TTL":
 		return dns.Record{}, fmt.Errorf("adding %v: %w: %w", r, p.ttlTooLow(r.TTL), err)
 	case err != nil:
 		return dns.Record{}, fmt.Errorf("adding %v: %w", r, err)
@@ -271,18 +218,9 @@ func (p *Provider) AddRecord(ctx context.Context, r dns.Record) (dns.Record, err
 		return dns.Record{}, fmt.Errorf("adding %v: the response carries no record ID", r)
 	default:
 		id = tea.StringValue(resp.Body.RecordId)
-		p.log.InfoContext(ctx, "alidns record added", "domain", p.zone.Name, "record", id, "name", r.Name, "type", r.Type, "value", r.Value)
+		p.c.Log.InfoContext(ctx, "alidns record added", "domain", p.zone.Name, "record", id, "name", r.Name, "type", r.Type, "value", r.Value)
 	}
-	recs, err := p.Records(ctx, r.Name)
-	if err != nil {
-		return dns.Record{}, fmt.Errorf("adding %v: reading it back: %w", r, err)
-	}
-	for _, got := range recs {
-		if got.ID == id || id == "" && strings.EqualFold(got.Type, r.Type) && dns.SameValue(r.Type, got.Value, r.Value) {
-			return got, nil
-		}
-	}
-	return dns.Record{}, fmt.Errorf("adding %v: record not found after creation: %w", r, dns.ErrNotFound)
+	return dnsprovider.ReadBack(ctx, p.Records, r, id)
 }
 
 // SetRecordStatus enables or disables a record (SetDomainRecordStatus).
@@ -294,13 +232,10 @@ func (p *Provider) SetRecordStatus(ctx context.Context, id string, enabled bool)
 	if enabled {
 		status = "Enable"
 	}
-	err := p.call(ctx, "SetDomainRecordStatus", func(ctx context.Context, api api) error {
-		_, err := api.SetDomainRecordStatusWithContext(ctx, &alidns.SetDomainRecordStatusRequest{RecordId: tea.String(id), Status: tea.String(status)}, p.runtime)
-		return err
-	})
+	_, err := dnsprovider.Send(ctx, p.c, "SetDomainRecordStatus", api.SetDomainRecordStatusWithContext, &alidns.SetDomainRecordStatusRequest{RecordId: tea.String(id), Status: tea.String(status)})
 	if err != nil {
 		return fmt.Errorf("setting status of record %s to %s: %w", id, status, err)
 	}
-	p.log.InfoContext(ctx, "alidns record status set", "domain", p.zone.Name, "record", id, "status", status)
+	p.c.Log.InfoContext(ctx, "alidns record status set", "domain", p.zone.Name, "record", id, "status", status)
 	return nil
 }

@@ -48,18 +48,16 @@
 //
 // # Testing
 //
-// This package is itself the testing aid. A test of a failover built on regdr seeds the
+// This package is itself the testing aid. Each emulator starts in one line: Config(t)
+// serves it on loopback until the test ends and returns the alicloud.Config that points a
+// provider at it (Start returns just the endpoint). A test of a failover built on regdr seeds the
 // zone the runbook describes, opens the real provider on the emulator, and resolves
 // through the DNS server what a client in the VPC would see:
 //
 //	pz := dnstest.NewPrivateZone()
 //	zone := pz.AddZone("cross-region.registry.io", "vpc-bbbbb")
 //	pz.AddRecord(zone.ID, dns.Record{Name: "@", Type: "A", Value: "10.0.0.1", TTL: 60})
-//	api := httptest.NewServer(pz)
-//	p, err := privatezone.New(ctx, privatezone.Config{
-//		Region: "cn-hangzhou", Endpoint: api.Listener.Addr().String(), PlainHTTP: true,
-//		Credentials: &privatezone.Credentials{AccessKeyID: dnstest.AccessKeyID, AccessKeySecret: dnstest.AccessKeySecret},
-//	}, "cross-region.registry.io", "vpc-bbbbb")
+//	p, err := privatezone.New(ctx, pz.Config(t), "cross-region.registry.io", "vpc-bbbbb")
 //	srv, err := dnstest.NewDNSServer(dnstest.WithPrivateZone(pz))
 //	addr, err := srv.ListenVPC("vpc-bbbbb")
 //	addrs, err := dnstest.Resolver(addr).LookupHost(ctx, "cross-region.registry.io")

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"testing"
 
+	"github.com/regdr/regdr/alicloud"
 	"github.com/regdr/regdr/internal/aliyuntest"
 )
 
@@ -106,11 +107,25 @@ func newAPI(version string, o options, actions map[string]func(url.Values) (any,
 func (a api) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.srv.ServeHTTP(w, r) }
 
 // Start serves the emulator on a loopback httptest server, closed when the test ends,
-// and returns its "127.0.0.1:port" endpoint (use it with PlainHTTP).
+// and returns its "127.0.0.1:port" endpoint (use it with Insecure); Config does the rest.
 func (a api) Start(t testing.TB) string {
 	ts := httptest.NewServer(a.srv)
 	t.Cleanup(ts.Close)
 	return ts.Listener.Addr().String()
+}
+
+// Config serves the emulator like Start and returns a ready client configuration: its
+// endpoint, plain HTTP, region cn-hangzhou and the default AccessKey (AccessKeyID); a
+// test that gave the emulator other keys (WithAccessKey, WithSTS) sets Credentials
+// itself. One line opens a provider on it:
+//
+//	p, err := privatezone.New(ctx, pz.Config(t), "cross-region.registry.io", "vpc-bbbbb")
+func (a api) Config(t testing.TB) alicloud.Config {
+	t.Helper()
+	return alicloud.Config{
+		Region: "cn-hangzhou", Endpoint: a.Start(t), Insecure: true,
+		Credentials: &alicloud.Credentials{AccessKeyID: AccessKeyID, AccessKeySecret: AccessKeySecret},
+	}
 }
 
 // FailNext makes the next n calls of action ("" = any) fail with this HTTP status and

@@ -5,10 +5,12 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/regdr/regdr/alicloud"
 	"github.com/regdr/regdr/dns"
 	"github.com/regdr/regdr/dns/dnstest"
 	"github.com/regdr/regdr/dns/privatezone"
 	"github.com/regdr/regdr/internal/aliyun"
+	"github.com/regdr/regdr/internal/dnsprovider/dnsprovidertest"
 )
 
 // PrivateZone's real error codes come out as the dns sentinels. Each code is injected
@@ -22,7 +24,7 @@ func TestRealErrorCodes(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := config(pz.Start(t))
-	cfg.Retry.MaxAttempts = 1 // one injected answer is the whole story
+	cfg.Retry.Attempts = 1 // one injected answer is the whole story
 	p, err := privatezone.New(ctx(t), cfg, "example.com", "vpc-1")
 	if err != nil {
 		t.Fatal(err)
@@ -38,49 +40,38 @@ func TestRealErrorCodes(t *testing.T) {
 		},
 		"SetZoneRecordStatus": func(c context.Context) error { return p.SetRecordStatus(c, r.ID, true) },
 	}
-	for _, tc := range []struct {
-		action, code string
-		status       int
-		want         error
-	}{
+	dnsprovidertest.CheckCodes(t, pz.FailNext, calls, []dnsprovidertest.CodeCase{
 		// DescribeZoneInfo API reference, "Error codes": 400 Zone.Invalid.Id "Zone id is
 		// invalid."; the pvtz 2018-01-01 API metadata also lists Zone.Invalid.UserId and
 		// Zone.NotExists; terraform-provider-alicloud (alicloud/service_alicloud_pvtz.go)
 		// reads all three and ZoneVpc.NotExists.VpcId as "zone not found".
-		{"DescribeZoneInfo", "Zone.Invalid.Id", 400, dns.ErrNotFound},
-		{"DescribeZoneInfo", "Zone.Invalid.UserId", 400, dns.ErrNotFound}, // was ErrInvalidArgument only
-		{"DescribeZoneRecords", "Zone.NotExists", 400, dns.ErrNotFound},
-		{"DescribeZoneRecords", "Zone.Invalid.Id", 400, dns.ErrNotFound},
-		{"AddZoneRecord", "ZoneVpc.NotExists.VpcId", 400, dns.ErrNotFound},
+		{Action: "DescribeZoneInfo", Code: "Zone.Invalid.Id", Status: 400, Want: dns.ErrNotFound},
+		{Action: "DescribeZoneInfo", Code: "Zone.Invalid.UserId", Status: 400, Want: dns.ErrNotFound}, // was ErrInvalidArgument only
+		{Action: "DescribeZoneRecords", Code: "Zone.NotExists", Status: 400, Want: dns.ErrNotFound},
+		{Action: "DescribeZoneRecords", Code: "Zone.Invalid.Id", Status: 400, Want: dns.ErrNotFound},
+		{Action: "AddZoneRecord", Code: "ZoneVpc.NotExists.VpcId", Status: 400, Want: dns.ErrNotFound},
 		// Throttling.User "Request was denied due to user flow control." (terraform-
 		// provider-alicloud alicloud/errors.go PvtzThrottlingUser; Alibaba Cloud EDAS help
 		// doc-detail/98807 quotes the message).
-		{"DescribeZoneRecords", "Throttling.User", 400, dns.ErrThrottled},
-		{"UpdateZoneRecord", "Throttling.User", 400, dns.ErrThrottled},
+		{Action: "DescribeZoneRecords", Code: "Throttling.User", Status: 400, Want: dns.ErrThrottled},
+		{Action: "UpdateZoneRecord", Code: "Throttling.User", Status: 400, Want: dns.ErrThrottled},
 		// System.Busy: retried like throttling by terraform-provider-alicloud
 		// (alicloud/errors.go PvtzSystemBusy): a temporary server error, no longer a
 		// refused argument.
-		{"DescribeZoneRecords", "System.Busy", 400, aliyun.ErrServer},
+		{Action: "DescribeZoneRecords", Code: "System.Busy", Status: 400, Want: aliyun.ErrServer},
 		// Forbidden.RAM with HTTP 403, "User not authorized to operate on the specified
 		// resource, or this API doesn't support RAM." (as public clients log it); NoPermission;
 		// IllegalUser "The user is illegal." (pvtz API metadata, DescribeZoneInfo).
-		{"UpdateZoneRecord", "Forbidden.RAM", 403, dns.ErrUnauthorized},
-		{"SetZoneRecordStatus", "NoPermission", 403, dns.ErrUnauthorized},
-		{"DescribeZoneInfo", "IllegalUser", 400, dns.ErrUnauthorized}, // was ErrInvalidArgument only
+		{Action: "UpdateZoneRecord", Code: "Forbidden.RAM", Status: 403, Want: dns.ErrUnauthorized},
+		{Action: "SetZoneRecordStatus", Code: "NoPermission", Status: 403, Want: dns.ErrUnauthorized},
+		{Action: "DescribeZoneInfo", Code: "IllegalUser", Status: 400, Want: dns.ErrUnauthorized}, // was ErrInvalidArgument only
 		// Record.Invalid.Conflict (terraform-provider-alicloud alicloud/errors.go
 		// RecordInvalidConflict) for a record with no identical twin: refused.
-		{"AddZoneRecord", "Record.Invalid.Conflict", 400, dns.ErrInvalidRecord},
+		{Action: "AddZoneRecord", Code: "Record.Invalid.Conflict", Status: 400, Want: dns.ErrInvalidRecord},
 		// Unconfirmed record-level codes, kept: see notFoundCode.
-		{"UpdateZoneRecord", "Record.Invalid.Id", 400, dns.ErrNotFound},
-		{"SetZoneRecordStatus", "Record.Invalid.Id", 400, dns.ErrNotFound},
-	} {
-		pz.FailNext(tc.action, 1, tc.status, tc.code)
-		err := calls[tc.action](ctx(t))
-		var ae *aliyun.Error
-		if !errors.Is(err, tc.want) || !errors.As(err, &ae) || ae.Code != tc.code || ae.StatusCode != tc.status || ae.RequestID == "" {
-			t.Errorf("%s answered %d %s: %v, want %v with the code, status and request ID", tc.action, tc.status, tc.code, err, tc.want)
-		}
-	}
+		{Action: "UpdateZoneRecord", Code: "Record.Invalid.Id", Status: 400, Want: dns.ErrNotFound},
+		{Action: "SetZoneRecordStatus", Code: "Record.Invalid.Id", Status: 400, Want: dns.ErrNotFound},
+	})
 	if got, _ := pz.Record(r.ID); got.Value != "10.0.0.1" {
 		t.Errorf("record changed by refused calls: %v", got)
 	}
@@ -131,7 +122,7 @@ func TestAddRecordExisting(t *testing.T) {
 		t.Errorf("calls = %v, want the conflict answered then a read", calls)
 	}
 	_, err = p.AddRecord(ctx(t), dns.Record{Name: "c", Type: "A", Value: "10.0.0.2"})
-	var ae *aliyun.Error
+	var ae *alicloud.Error
 	if !errors.Is(err, dns.ErrInvalidRecord) || !errors.As(err, &ae) || ae.Code != "Record.Invalid.Conflict" {
 		t.Errorf("AddRecord(next to a CNAME) = %v, want ErrInvalidRecord with Record.Invalid.Conflict", err)
 	}

@@ -4,14 +4,14 @@
 // clients' VPC.
 //
 // A PrivateZone account may hold several zones with the same name, each bound to
-// different VPCs — the disaster-recovery runbook's case. [New](ctx, [Config], zoneName,
-// vpcID) therefore finds a zone by exact name and the VPC it is bound to (DescribeZones
-// with SearchMode EXACT, then DescribeZoneInfo for the bindings); no match is
-// dns.ErrNoZone, several are dns.ErrAmbiguousZone. A nil Config.Credentials uses the
-// credentials-go default chain (ALIBABA_CLOUD_ACCESS_KEY_ID,
-// ALIBABA_CLOUD_ACCESS_KEY_SECRET, ALIBABA_CLOUD_SECURITY_TOKEN, profiles, an ECS RAM
-// role, OIDC); Config also sets timeouts and retries on throttling, 5xx and network
-// failures.
+// different VPCs — the disaster-recovery runbook's case. [New](ctx, cfg, zoneName, vpcID)
+// therefore finds a zone by exact name and the VPC it is bound to (DescribeZones with
+// SearchMode EXACT, then DescribeZoneInfo for the bindings); no match is dns.ErrNoZone,
+// several are dns.ErrAmbiguousZone. cfg is an alicloud.Config, shared with acr: region
+// (default cn-hangzhou), endpoint, credentials — nil uses the credentials-go default chain
+// (ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET,
+// ALIBABA_CLOUD_SECURITY_TOKEN, profiles, an ECS RAM role, OIDC) —, timeouts, and the
+// retry policy and clock for throttling, 5xx and network failures.
 //
 // [Provider.Records] reads the zone's records (DescribeZoneRecords), all pages.
 // [Provider.Apply] is a compare-and-swap by intent (re-read, check, write with
@@ -24,16 +24,18 @@
 // # Errors
 //
 // Errors wrap the dns sentinels (ErrNotFound, ErrNoZone, ErrAmbiguousZone,
-// ErrRecordChanged, ErrUnauthorized, ErrThrottled, ErrInvalidRecord) and the shared
-// Alibaba Cloud sentinels (acr.ErrServer, acr.ErrNetwork…), and carry the remote code and
-// request ID: errors.As with *acr.Error, the error type shared by regdr's Alibaba Cloud
-// clients. No AccessKey secret or STS token appears in an error or a log line.
+// ErrRecordChanged, ErrUnauthorized, ErrThrottled, ErrInvalidRecord), so
+// that code written against package dns handles them, and the alicloud sentinels
+// (alicloud.ErrServer, alicloud.ErrNetwork…); they carry the remote code and request ID:
+// errors.As with *alicloud.Error, the one error type of regdr's Alibaba Cloud clients,
+// owned by the neutral package alicloud rather than acr. No AccessKey secret or STS token
+// appears in an error or a log line.
 //
 // Remote codes: Zone.NotExists, Zone.Invalid.Id, Zone.Invalid.UserId and
 // ZoneVpc.NotExists.VpcId are ErrNotFound (ErrNoZone while New looks the zone up);
 // Record.Invalid.* are ErrInvalidRecord, except that AddRecord answered
 // Record.Invalid.Conflict returns the identical record when there is one;
-// Throttling.* are ErrThrottled and System.Busy a retried server error (acr.ErrServer);
+// Throttling.* are ErrThrottled and System.Busy a retried server error (alicloud.ErrServer);
 // Forbidden.RAM, NoPermission, IllegalUser and bad AccessKeys are ErrUnauthorized.
 //
 // # Concurrency
@@ -43,8 +45,9 @@
 //
 // # Testing
 //
-// dnstest.NewPrivateZone emulates the API on loopback, signature checks included; point
-// Config.Endpoint at it with PlainHTTP and the dnstest AccessKey. dnstest.NewDNSServer
+// dnstest.NewPrivateZone emulates the API on loopback, signature checks included; its
+// Config(t) serves it and returns the alicloud.Config that points a provider at it, in
+// one line. dnstest.NewDNSServer
 // then answers DNS queries from the emulated zones, per VPC, and dnstest.TestProvider is
 // the conformance suite this provider passes.
 package privatezone

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http/httptest"
 
+	"github.com/regdr/regdr/alicloud"
 	"github.com/regdr/regdr/dns"
 	"github.com/regdr/regdr/dns/dnstest"
 	"github.com/regdr/regdr/dns/privatezone"
@@ -30,10 +31,10 @@ func Example_failoverToACR() {
 	inA, _ := srv.ListenVPC("vpc-aaaaa")
 	inB, _ := srv.ListenVPC("vpc-bbbbb")
 
-	p, err := privatezone.New(ctx, privatezone.Config{
+	p, err := privatezone.New(ctx, alicloud.Config{
 		Endpoint:    api.Listener.Addr().String(),
-		PlainHTTP:   true,
-		Credentials: &privatezone.Credentials{AccessKeyID: dnstest.AccessKeyID, AccessKeySecret: dnstest.AccessKeySecret},
+		Insecure:    true,
+		Credentials: &alicloud.Credentials{AccessKeyID: dnstest.AccessKeyID, AccessKeySecret: dnstest.AccessKeySecret},
 	}, "cross-region.registry.io", "vpc-bbbbb")
 	if err != nil {
 		fmt.Println(err)

@@ -1,8 +1,6 @@
 package privatezone_test
 
 import (
-	"net/http"
-	"net/http/httptest"
 	"path/filepath"
 	"testing"
 
@@ -17,23 +15,7 @@ import (
 // testdata/golden/<dir> (copied from shared/reference/alibaba, sources in each file),
 // checking no signature: it stands for the real service's answers.
 func documented(t *testing.T, dir string) string {
-	t.Helper()
-	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		action := r.Header.Get("x-acs-action")
-		if action == "" {
-			action = r.URL.Query().Get("Action")
-		}
-		g, err := aliyuntest.LoadGolden(filepath.Join("..", "dnstest", "testdata", "golden", dir, action+".json"))
-		if err != nil {
-			http.Error(w, `{"Code":"NoGolden","Message":"no documented answer"}`, http.StatusNotFound)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json;charset=utf-8")
-		w.WriteHeader(g.Status)
-		_, _ = w.Write(g.Response)
-	}))
-	t.Cleanup(ts.Close)
-	return ts.Listener.Addr().String()
+	return aliyuntest.StartDocumented(t, filepath.Join("..", "dnstest", "testdata", "golden", dir))
 }
 
 // TestDocumentedAnswersParse: the provider finds its zone and reads its records from

@@ -3,39 +3,42 @@ package privatezone
 import (
 	"context"
 	"fmt"
-	"log/slog"
 
 	pvtz "github.com/alibabacloud-go/pvtz-20180101/v2/client"
 	"github.com/alibabacloud-go/tea/dara"
 
 	"github.com/regdr/regdr/dns"
-	"github.com/regdr/regdr/internal/aliyun"
+	"github.com/regdr/regdr/internal/dnsprovider"
 )
 
 // api is the subset of the PrivateZone SDK client the provider uses; *pvtz.Client
-// satisfies it.
+// satisfies it. Signatures must match the SDK's exactly.
 type api interface {
-	DescribeZonesWithContext(ctx context.Context, req *pvtz.DescribeZonesRequest, rt *dara.RuntimeOptions) (*pvtz.DescribeZonesResponse, error)
-	DescribeZoneInfoWithContext(ctx context.Context, req *pvtz.DescribeZoneInfoRequest, rt *dara.RuntimeOptions) (*pvtz.DescribeZoneInfoResponse, error)
+	zoneAPI
+	recordAPI
+}
+
+// recordAPI reads and writes records.
+type recordAPI interface {
 	DescribeZoneRecordsWithContext(ctx context.Context, req *pvtz.DescribeZoneRecordsRequest, rt *dara.RuntimeOptions) (*pvtz.DescribeZoneRecordsResponse, error)
 	UpdateZoneRecordWithContext(ctx context.Context, req *pvtz.UpdateZoneRecordRequest, rt *dara.RuntimeOptions) (*pvtz.UpdateZoneRecordResponse, error)
 	AddZoneRecordWithContext(ctx context.Context, req *pvtz.AddZoneRecordRequest, rt *dara.RuntimeOptions) (*pvtz.AddZoneRecordResponse, error)
 	SetZoneRecordStatusWithContext(ctx context.Context, req *pvtz.SetZoneRecordStatusRequest, rt *dara.RuntimeOptions) (*pvtz.SetZoneRecordStatusResponse, error)
 }
 
-var _ api = (*pvtz.Client)(nil)
+// zoneAPI finds zones and their VPC bindings.
+type zoneAPI interface {
+	DescribeZonesWithContext(ctx context.Context, req *pvtz.DescribeZonesRequest, rt *dara.RuntimeOptions) (*pvtz.DescribeZonesResponse, error)
+	DescribeZoneInfoWithContext(ctx context.Context, req *pvtz.DescribeZoneInfoRequest, rt *dara.RuntimeOptions) (*pvtz.DescribeZoneInfoResponse, error)
+}
 
 // Provider is one PrivateZone zone, found by name and the VPC it is bound to. It
 // implements dns.Provider, dns.RecordAdder and dns.RecordStatusSetter, and is safe for
 // concurrent use: the SDK's client keeps per-request state, so each call takes an SDK
 // client of its own from a pool, and concurrent calls run in parallel.
 type Provider struct {
-	apis     *aliyun.Pool[api]
-	runtime  *dara.RuntimeOptions
-	retry    Retry
-	zone     dns.Zone
-	pageSize int
-	log      *slog.Logger
+	c    *dnsprovider.Client[api]
+	zone dns.Zone
 }
 
 var (

@@ -8,29 +8,21 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
-	"time"
 
+	"github.com/regdr/regdr/alicloud"
 	"github.com/regdr/regdr/dns"
 	"github.com/regdr/regdr/dns/dnstest"
 	"github.com/regdr/regdr/dns/privatezone"
-	"github.com/regdr/regdr/internal/aliyun"
+	"github.com/regdr/regdr/internal/aliyuntest"
+	"github.com/regdr/regdr/retry"
 )
 
-func config(endpoint string) privatezone.Config {
-	return privatezone.Config{
-		Region:      "cn-hangzhou",
-		Endpoint:    endpoint,
-		PlainHTTP:   true,
-		Credentials: &privatezone.Credentials{AccessKeyID: dnstest.AccessKeyID, AccessKeySecret: dnstest.AccessKeySecret},
-		Retry:       privatezone.Retry{Sleep: func(context.Context, time.Duration) error { return nil }},
-	}
+// config points a provider at an emulator; its retries do not sleep.
+func config(endpoint string) alicloud.Config {
+	return aliyuntest.Config(endpoint, dnstest.AccessKeyID, dnstest.AccessKeySecret)
 }
 
-func ctx(t *testing.T) context.Context {
-	c, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	t.Cleanup(cancel)
-	return c
-}
+func ctx(t *testing.T) context.Context { return aliyuntest.Context(t) }
 
 func TestConformance(t *testing.T) {
 	t.Parallel()
@@ -43,15 +35,9 @@ func TestConformance(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return dnstest.Fixture{
-			Provider: p,
-			Zone:     "cross-region.registry.io",
-			Seed:     func(r dns.Record) (dns.Record, error) { return pz.AddRecord(z.ID, r) },
-			Get:      pz.Record,
-			Set:      pz.SetRecord,
-			TTLs:     [2]int{3600, 30},
-			BadTTL:   600,
-		}
+		seed := func(r dns.Record) (dns.Record, error) { return pz.AddRecord(z.ID, r) }
+		return dnstest.Fixture{Provider: p, Zone: "cross-region.registry.io", Seed: seed, Get: pz.Record, Set: pz.SetRecord,
+			TTLs: [2]int{3600, 30}, BadTTL: 600}
 	})
 }
 
@@ -106,7 +92,7 @@ func TestErrors(t *testing.T) {
 	endpoint := pz.Start(t)
 
 	bad := config(endpoint)
-	bad.Credentials = &privatezone.Credentials{AccessKeyID: dnstest.AccessKeyID, AccessKeySecret: "wrong-secret"}
+	bad.Credentials = &alicloud.Credentials{AccessKeyID: dnstest.AccessKeyID, AccessKeySecret: "wrong-secret"}
 	_, err = privatezone.New(ctx(t), bad, "example.com", "vpc-1")
 	if !errors.Is(err, dns.ErrUnauthorized) {
 		t.Errorf("New with a wrong secret = %v, want ErrUnauthorized", err)
@@ -124,9 +110,9 @@ func TestErrors(t *testing.T) {
 	if _, err := p.Records(ctx(t), "@"); err != nil {
 		t.Errorf("Records after 2 throttled calls = %v, want a retried success", err)
 	}
-	pz.Throttle("DescribeZoneRecords", 3) // as many as the default attempts
+	pz.Throttle("DescribeZoneRecords", retry.DefaultAttempts) // as many as the default attempts
 	_, err = p.Records(ctx(t), "@")
-	var ae *aliyun.Error
+	var ae *alicloud.Error
 	if !errors.Is(err, dns.ErrThrottled) || !errors.As(err, &ae) || ae.RequestID == "" {
 		t.Errorf("Records while throttled = %v, want ErrThrottled with a request ID", err)
 	}
@@ -159,7 +145,7 @@ func TestSTSAndLogging(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := config(pz.Start(t))
-	cfg.Credentials = &privatezone.Credentials{AccessKeyID: "STS.key", AccessKeySecret: "sts-secret-value", SecurityToken: "sts-token-value"}
+	cfg.Credentials = &alicloud.Credentials{AccessKeyID: "STS.key", AccessKeySecret: "sts-secret-value", SecurityToken: "sts-token-value"}
 	var buf bytes.Buffer
 	p, err := privatezone.New(ctx(t), cfg, "example.com", "vpc-1", privatezone.WithLogger(slog.New(slog.NewTextHandler(&buf, nil))))
 	if err != nil {
@@ -176,5 +162,20 @@ func TestSTSAndLogging(t *testing.T) {
 		if strings.Contains(out, secret) {
 			t.Errorf("secret %q leaked", secret)
 		}
+	}
+}
+
+// TestOneLineEmulator: dnstest's Config serves the emulator and configures a provider in
+// one line.
+func TestOneLineEmulator(t *testing.T) {
+	t.Parallel()
+	pz := dnstest.NewPrivateZone()
+	pz.AddZone("cross-region.registry.io", "vpc-bbbbb")
+	p, err := privatezone.New(ctx(t), pz.Config(t), "cross-region.registry.io", "vpc-bbbbb")
+	if err != nil {
+		t.Fatalf("New on pz.Config(t): %v", err)
+	}
+	if got := p.ZoneID(); got == "" {
+		t.Error("ZoneID() = \"\", want the emulated zone's ID")
 	}
 }

@@ -2,7 +2,6 @@ package privatezone
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -12,6 +11,7 @@ import (
 	"github.com/alibabacloud-go/tea/tea"
 
 	"github.com/regdr/regdr/dns"
+	"github.com/regdr/regdr/internal/dnsprovider"
 )
 
 // TTLs are the TTLs PrivateZone accepts, in seconds.
@@ -32,16 +32,12 @@ func (p *Provider) Records(ctx context.Context, name string) ([]dns.Record, erro
 		req := &pvtz.DescribeZoneRecordsRequest{
 			ZoneId:     tea.String(p.zone.ID),
 			PageNumber: tea.Int32(page),
-			PageSize:   tea.Int32(int32(p.pageSize)),
+			PageSize:   tea.Int32(int32(p.c.PageSize)),
 		}
 		if name != "" {
 			req.Keyword, req.SearchMode = tea.String(name), tea.String("EXACT")
 		}
-		var resp *pvtz.DescribeZoneRecordsResponse
-		err := p.call(ctx, "DescribeZoneRecords", func(ctx context.Context, api api) (err error) {
-			resp, err = api.DescribeZoneRecordsWithContext(ctx, req, p.runtime)
-			return err
-		})
+		resp, err := dnsprovider.Send(ctx, p.c, "DescribeZoneRecords", api.DescribeZoneRecordsWithContext, req)
 		if err != nil {
 			return nil, fmt.Errorf("listing records %q of zone %s: %w", name, p.zone.ID, err)
 		}
@@ -55,7 +51,7 @@ func (p *Provider) Records(ctx context.Context, name string) ([]dns.Record, erro
 				out = append(out, rec)
 			}
 		}
-		if int(page)*p.pageSize >= int(tea.Int32Value(b.TotalItems)) {
+		if int(page)*p.c.PageSize >= int(tea.Int32Value(b.TotalItems)) {
 			break
 		}
 	}
@@ -63,15 +59,8 @@ func (p *Provider) Records(ctx context.Context, name string) ([]dns.Record, erro
 }
 
 func fromSDK(r *pvtz.DescribeZoneRecordsResponseBodyRecordsRecord) dns.Record {
-	return dns.Record{
-		ID:       strconv.FormatInt(tea.Int64Value(r.RecordId), 10),
-		Name:     tea.StringValue(r.Rr),
-		Type:     strings.ToUpper(tea.StringValue(r.Type)),
-		Value:    tea.StringValue(r.Value),
-		TTL:      int(tea.Int32Value(r.Ttl)),
-		Status:   strings.ToUpper(tea.StringValue(r.Status)),
-		Priority: int(tea.Int32Value(r.Priority)),
-	}
+	return dnsprovider.Record(strconv.FormatInt(tea.Int64Value(r.RecordId), 10), tea.StringValue(r.Rr), tea.StringValue(r.Type),
+		tea.StringValue(r.Value), tea.StringValue(r.Status), int(tea.Int32Value(r.Ttl)), int(tea.Int32Value(r.Priority)))
 }
 
 // recordID parses a PrivateZone record ID (an integer).
@@ -88,63 +77,34 @@ func recordID(id string) (int64, error) {
 // c.ExpectValue, and otherwise updates it, sending the current TTL back unless c.TTL is
 // set (UpdateZoneRecord would otherwise reset it).
 func (p *Provider) Apply(ctx context.Context, c dns.Change) (dns.Record, error) {
-	if err := c.Validate(); err != nil {
+	if _, err := recordID(c.Record.ID); err != nil && c.Record.ID != "" {
 		return dns.Record{}, fmt.Errorf("applying %v: %w", c, err)
 	}
-	if err := validTTL(c.TTL); err != nil {
-		return dns.Record{}, fmt.Errorf("applying %v: %w", c, err)
-	}
-	if c.Record.ID != "" {
-		if _, err := recordID(c.Record.ID); err != nil {
-			return dns.Record{}, fmt.Errorf("applying %v: %w", c, err)
-		}
-	}
-	recs, err := p.Records(ctx, c.Record.Name)
-	if err != nil {
-		return dns.Record{}, fmt.Errorf("applying %v: %w", c, err)
-	}
-	cur, err := c.Find(recs)
-	if errors.Is(err, dns.ErrNotFound) && c.Record.ID != "" && c.Record.Name != "" {
-		// Renamed since it was read? Look in the whole zone, so Check can say so.
-		if recs, err = p.Records(ctx, ""); err == nil {
-			cur, err = c.Find(recs)
-		}
-	}
-	if err != nil {
-		return dns.Record{}, fmt.Errorf("applying %v: %w", c, err)
-	}
-	done, err := c.Check(cur)
+	cur, target, done, err := dnsprovider.Plan(ctx, p.Records, c, validTTL)
 	if err != nil || done {
 		return cur, wrapApply(c, err)
 	}
-	target := c.Target(cur)
-	if err := dns.ValidateRecord(target); err != nil {
-		return dns.Record{}, fmt.Errorf("applying %v: %w", c, err)
-	}
-	if err := validTTL(target.TTL); err != nil {
-		return dns.Record{}, fmt.Errorf("applying %v: %w", c, err)
+	if err := validTTL(target.TTL); err != nil { // the record's own TTL, sent back
+		return dns.Record{}, wrapApply(c, err)
 	}
 	id, _ := recordID(target.ID)
-	req := &pvtz.UpdateZoneRecordRequest{
-		RecordId: tea.Int64(id),
-		Rr:       tea.String(target.Name),
-		Type:     tea.String(target.Type),
-		Value:    tea.String(target.Value),
-		Ttl:      tea.Int32(int32(target.TTL)),
-	}
-	if target.Type == dns.TypeMX {
-		req.Priority = tea.Int32(int32(target.Priority))
-	}
-	err = p.call(ctx, "UpdateZoneRecord", func(ctx context.Context, api api) error {
-		_, err := api.UpdateZoneRecordWithContext(ctx, req, p.runtime)
-		return err
-	})
+	req := &pvtz.UpdateZoneRecordRequest{RecordId: tea.Int64(id), Rr: tea.String(target.Name), Type: tea.String(target.Type),
+		Value: tea.String(target.Value), Ttl: tea.Int32(int32(target.TTL)), Priority: mxPriority(target)}
+	_, err = dnsprovider.Send(ctx, p.c, "UpdateZoneRecord", api.UpdateZoneRecordWithContext, req)
 	if err != nil {
 		return dns.Record{}, fmt.Errorf("applying %v: %w", c, err)
 	}
-	p.log.InfoContext(ctx, "privatezone record updated", "zone", p.zone.ID, "record", target.ID,
+	p.c.Log.InfoContext(ctx, "privatezone record updated", "zone", p.zone.ID, "record", target.ID,
 		"name", target.Name, "from", cur.Type+" "+cur.Value, "to", target.Type+" "+target.Value, "ttl", target.TTL)
 	return target, nil
+}
+
+// mxPriority is the priority to send for r: MX records only.
+func mxPriority(r dns.Record) *int32 {
+	if r.Type != dns.TypeMX {
+		return nil
+	}
+	return tea.Int32(int32(r.Priority))
 }
 
 func wrapApply(c dns.Change, err error) error {
@@ -158,38 +118,22 @@ func wrapApply(c dns.Change, err error) error {
 // means the product's default (60 s). Adding a record that already exists (same name,
 // type and value: AddZoneRecord answers Record.Invalid.Conflict) returns the existing one.
 func (p *Provider) AddRecord(ctx context.Context, r dns.Record) (dns.Record, error) {
-	r.ID = ""
-	if err := dns.ValidateRecord(r); err != nil {
+	r, err := dnsprovider.PrepareAdd(r, validTTL)
+	if err != nil {
 		return dns.Record{}, fmt.Errorf("adding %v: %w", r, err)
 	}
-	if err := validTTL(r.TTL); err != nil {
-		return dns.Record{}, fmt.Errorf("adding %v: %w", r, err)
-	}
-	req := &pvtz.AddZoneRecordRequest{
-		ZoneId: tea.String(p.zone.ID),
-		Rr:     tea.String(r.Name),
-		Type:   tea.String(r.Type),
-		Value:  tea.String(r.Value),
-	}
+	req := &pvtz.AddZoneRecordRequest{ZoneId: tea.String(p.zone.ID), Rr: tea.String(r.Name), Type: tea.String(r.Type),
+		Value: tea.String(r.Value), Priority: mxPriority(r)}
 	if r.TTL != 0 {
 		req.Ttl = tea.Int32(int32(r.TTL))
 	}
-	if r.Type == dns.TypeMX {
-		req.Priority = tea.Int32(int32(r.Priority))
-	}
-	var resp *pvtz.AddZoneRecordResponse
-	err := p.call(ctx, "AddZoneRecord", func(ctx context.Context, api api) (err error) {
-		resp, err = api.AddZoneRecordWithContext(ctx, req, p.runtime)
-		return err
-	})
-	if errorCode(err) == conflictCode {
+	resp, err := dnsprovider.Send(ctx, p.c, "AddZoneRecord", api.AddZoneRecordWithContext, req)
+	if dnsprovider.ErrorCode(err) == conflictCode {
 		// An identical record already exists: return it, as Alidns's provider does. A
 		// record that only clashes with a neighbour keeps the error.
 		if recs, rerr := p.Records(ctx, r.Name); rerr == nil {
-			for _, got := range recs {
-				if strings.EqualFold(got.Type, r.Type) && dns.SameValue(r.Type, got.Value, r.Value) {
-					return got, nil
-				}
+			if got, ok := dnsprovider.Same(recs, r); ok {
+				return got, nil
 			}
 		}
 	}
@@ -200,18 +144,8 @@ func (p *Provider) AddRecord(ctx context.Context, r dns.Record) (dns.Record, err
 		return dns.Record{}, fmt.Errorf("adding %v: the response carries no record ID", r)
 	}
 	id := strconv.FormatInt(tea.Int64Value(resp.Body.RecordId), 10)
-	p.log.InfoContext(ctx, "privatezone record added", "zone", p.zone.ID, "record", id, "name", r.Name, "type", r.Type, "value", r.Value)
-	// Read it back for the TTL and status the product chose.
-	recs, err := p.Records(ctx, r.Name)
-	if err != nil {
-		return dns.Record{}, fmt.Errorf("adding %v: reading it back: %w", r, err)
-	}
-	for _, got := range recs {
-		if got.ID == id {
-			return got, nil
-		}
-	}
-	return dns.Record{}, fmt.Errorf("adding %v: record %s not found after creation: %w", r, id, dns.ErrNotFound)
+	p.c.Log.InfoContext(ctx, "privatezone record added", "zone", p.zone.ID, "record", id, "name", r.Name, "type", r.Type, "value", r.Value)
+	return dnsprovider.ReadBack(ctx, p.Records, r, id)
 }
 
 // SetRecordStatus enables or disables a record (SetZoneRecordStatus).
@@ -224,13 +158,10 @@ func (p *Provider) SetRecordStatus(ctx context.Context, id string, enabled bool)
 	if enabled {
 		status = dns.StatusEnabled
 	}
-	err = p.call(ctx, "SetZoneRecordStatus", func(ctx context.Context, api api) error {
-		_, err := api.SetZoneRecordStatusWithContext(ctx, &pvtz.SetZoneRecordStatusRequest{RecordId: tea.Int64(n), Status: tea.String(status)}, p.runtime)
-		return err
-	})
+	_, err = dnsprovider.Send(ctx, p.c, "SetZoneRecordStatus", api.SetZoneRecordStatusWithContext, &pvtz.SetZoneRecordStatusRequest{RecordId: tea.Int64(n), Status: tea.String(status)})
 	if err != nil {
 		return fmt.Errorf("setting status of record %s to %s: %w", id, status, err)
 	}
-	p.log.InfoContext(ctx, "privatezone record status set", "zone", p.zone.ID, "record", id, "status", status)
+	p.c.Log.InfoContext(ctx, "privatezone record status set", "zone", p.zone.ID, "record", id, "status", status)
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/alibabacloud-go/tea/tea"
 
 	"github.com/regdr/regdr/dns"
+	"github.com/regdr/regdr/internal/dnsprovider"
 )
 
 // findZone returns the one zone named name (exactly) bound to vpc ("" = any binding).
@@ -21,13 +22,9 @@ func (p *Provider) findZone(ctx context.Context, name, vpc string) (dns.Zone, er
 			Keyword:    tea.String(name),
 			SearchMode: tea.String("EXACT"),
 			PageNumber: tea.Int32(page),
-			PageSize:   tea.Int32(int32(p.pageSize)),
+			PageSize:   tea.Int32(int32(p.c.PageSize)),
 		}
-		var resp *pvtz.DescribeZonesResponse
-		err := p.call(ctx, "DescribeZones", func(ctx context.Context, api api) (err error) {
-			resp, err = api.DescribeZonesWithContext(ctx, req, p.runtime)
-			return err
-		})
+		resp, err := dnsprovider.Send(ctx, p.c, "DescribeZones", api.DescribeZonesWithContext, req)
 		if err != nil {
 			return dns.Zone{}, fmt.Errorf("finding zone %s: %w", name, err)
 		}
@@ -41,7 +38,7 @@ func (p *Provider) findZone(ctx context.Context, name, vpc string) (dns.Zone, er
 				candidates = append(candidates, tea.StringValue(z.ZoneId))
 			}
 		}
-		if len(body.Zones.Zone) == 0 || int(page)*p.pageSize >= int(tea.Int32Value(body.TotalItems)) {
+		if len(body.Zones.Zone) == 0 || int(page)*p.c.PageSize >= int(tea.Int32Value(body.TotalItems)) {
 			break
 		}
 	}
@@ -77,11 +74,7 @@ func orAny(vpc string) string {
 
 // describeZone reads a zone and its VPC bindings.
 func (p *Provider) describeZone(ctx context.Context, id string) (dns.Zone, error) {
-	var resp *pvtz.DescribeZoneInfoResponse
-	err := p.call(ctx, "DescribeZoneInfo", func(ctx context.Context, api api) (err error) {
-		resp, err = api.DescribeZoneInfoWithContext(ctx, &pvtz.DescribeZoneInfoRequest{ZoneId: tea.String(id)}, p.runtime)
-		return err
-	})
+	resp, err := dnsprovider.Send(ctx, p.c, "DescribeZoneInfo", api.DescribeZoneInfoWithContext, &pvtz.DescribeZoneInfoRequest{ZoneId: tea.String(id)})
 	if err != nil {
 		return dns.Zone{}, err
 	}

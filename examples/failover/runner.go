@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/regdr/regdr/acr"
+	"github.com/regdr/regdr/alicloud"
 	"github.com/regdr/regdr/clock"
 	"github.com/regdr/regdr/dns"
 	"github.com/regdr/regdr/dns/alidns"
@@ -117,9 +118,9 @@ func (r *runner) run(ctx context.Context) error {
 
 // cloud returns the OpenAPI configuration of one product; credentials come from the
 // default chain (nil Credentials).
-func (r *runner) cloud(override string) privatezone.Config {
+func (r *runner) cloud(override string) alicloud.Config {
 	endpoint, plain, _ := apiEndpoint(override) // validated by parse
-	return privatezone.Config{Region: r.c.region, Endpoint: endpoint, PlainHTTP: plain}
+	return alicloud.Config{Region: r.c.region, Endpoint: endpoint, Insecure: plain}
 }
 
 // openTarget opens the zone, reads the journal (without opening it for writing) and
@@ -182,7 +183,7 @@ func (r *runner) target(ctx context.Context, p dns.Provider, z dns.Zone, entries
 		return t, t.Validate()
 	}
 	endpoint, plain, _ := apiEndpoint(c.acrAPI)
-	client, err := acr.New(acr.Config{InstanceID: c.instance, Cloud: acr.CloudConfig{Region: c.region, Endpoint: endpoint, PlainHTTP: plain}})
+	client, err := acr.New(acr.Config{InstanceID: c.instance, Cloud: alicloud.Config{Region: c.region, Endpoint: endpoint, Insecure: plain}})
 	if err != nil {
 		return failover.Target{}, fmt.Errorf("ACR EE client: %w", err)
 	}

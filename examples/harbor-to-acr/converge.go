@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/regdr/regdr/acr"
+	"github.com/regdr/regdr/alicloud"
 	"github.com/regdr/regdr/harbor"
 	"github.com/regdr/regdr/replication"
 )
@@ -41,8 +42,8 @@ func newWorld(c *config) (*world, error) {
 		return nil, fmt.Errorf("building the Harbor client: %w", err)
 	}
 	// Credentials nil: the Alibaba Cloud default credential chain.
-	ac, err := acr.New(acr.Config{InstanceID: c.instance, Cloud: acr.CloudConfig{
-		Region: c.region, Endpoint: c.openAPI, PlainHTTP: c.openAPIPlainHTTP,
+	ac, err := acr.New(acr.Config{InstanceID: c.instance, Cloud: alicloud.Config{
+		Region: c.region, Endpoint: c.openAPI, Insecure: c.openAPIPlainHTTP,
 	}})
 	if err != nil {
 		return nil, fmt.Errorf("building the ACR EE client: %w", err)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/regdr/regdr/acr"
 	"github.com/regdr/regdr/acr/acrtest"
+	"github.com/regdr/regdr/alicloud"
 	"github.com/regdr/regdr/dns"
 	"github.com/regdr/regdr/dns/dnstest"
 	"github.com/regdr/regdr/dns/privatezone"
@@ -217,16 +218,16 @@ func (w *world) harborClient() (*harbor.Client, error) {
 // For a real account, leave Endpoint and PlainHTTP out and Credentials nil (the default
 // credential chain).
 func (w *world) acrClient() (*acr.Client, error) {
-	return acr.New(acr.Config{InstanceID: acrtest.DefaultInstanceID, Cloud: acr.CloudConfig{
-		Region: acrtest.DefaultRegion, Endpoint: w.acrAPIAddr, PlainHTTP: true,
-		Credentials: &acr.Credentials{AccessKeyID: acrtest.DefaultAccessKeyID, AccessKeySecret: acrtest.DefaultAccessKeySecret},
+	return acr.New(acr.Config{InstanceID: acrtest.DefaultInstanceID, Cloud: alicloud.Config{
+		Region: acrtest.DefaultRegion, Endpoint: w.acrAPIAddr, Insecure: true,
+		Credentials: &alicloud.Credentials{AccessKeyID: acrtest.DefaultAccessKeyID, AccessKeySecret: acrtest.DefaultAccessKeySecret},
 	}})
 }
 
 // zone opens the PrivateZone zone cross-region.registry.io bound to the clients' VPC.
 func (w *world) zone(ctx context.Context) (*privatezone.Provider, error) {
-	return privatezone.New(ctx, privatezone.Config{
-		Region: "cn-hangzhou", Endpoint: w.pzAPIAddr, PlainHTTP: true,
-		Credentials: &privatezone.Credentials{AccessKeyID: dnstest.AccessKeyID, AccessKeySecret: dnstest.AccessKeySecret},
+	return privatezone.New(ctx, alicloud.Config{
+		Region: "cn-hangzhou", Endpoint: w.pzAPIAddr, Insecure: true,
+		Credentials: &alicloud.Credentials{AccessKeyID: dnstest.AccessKeyID, AccessKeySecret: dnstest.AccessKeySecret},
 	}, customName, clientVPC)
 }

@@ -77,6 +77,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 
 	"github.com/regdr/regdr/acr"
+	"github.com/regdr/regdr/alicloud"
 	"github.com/regdr/regdr/harbor"
 	"github.com/regdr/regdr/replication"
 )
@@ -353,7 +354,7 @@ func newVerifier(c *config) (*replication.Verifier, error) {
 		if err != nil {
 			return nil, fmt.Errorf("-acr-endpoint: %w", err)
 		}
-		cloud := acr.CloudConfig{Region: c.region, Endpoint: endpoint, PlainHTTP: plain}
+		cloud := alicloud.Config{Region: c.region, Endpoint: endpoint, Insecure: plain}
 		cl, err := acr.New(acr.Config{InstanceID: c.instance, Cloud: cloud})
 		if err != nil {
 			return nil, err

@@ -10,36 +10,30 @@ import (
 	util "github.com/alibabacloud-go/tea-utils/v2/service"
 	"github.com/alibabacloud-go/tea/tea"
 	"github.com/aliyun/credentials-go/credentials"
+
+	"github.com/regdr/regdr/alicloud"
 )
 
 // Default timeouts: the SDK has none of its own.
 const (
-	DefaultConnectTimeout = 5 * time.Second
-	DefaultReadTimeout    = 30 * time.Second
+	DefaultConnectTimeout = alicloud.DefaultConnectTimeout
+	DefaultReadTimeout    = alicloud.DefaultReadTimeout
 )
 
-// Config is what every Alibaba Cloud client of regdr needs.
-type Config struct {
-	// Region is the region ID, e.g. "cn-hangzhou".
-	Region string
-	// Endpoint overrides the product's endpoint: "host[:port]", e.g. "127.0.0.1:8080" for
-	// an emulator.
-	Endpoint string
-	// PlainHTTP speaks HTTP instead of HTTPS (emulators on loopback only).
-	PlainHTTP bool
-	// Credentials is a static AccessKey or STS token. Nil uses the credentials-go default
-	// chain: ALIBABA_CLOUD_ACCESS_KEY_ID/SECRET/SECURITY_TOKEN, profiles, an ECS RAM role, OIDC.
-	Credentials *Credentials
-	// ConnectTimeout and ReadTimeout bound each HTTP attempt; zero means the defaults.
-	ConnectTimeout, ReadTimeout time.Duration
-	// Retry says how throttled, 5xx and failed calls are retried.
-	Retry Retry
-}
+// Config is the public configuration; this package turns it into the SDK's.
+type Config = alicloud.Config
 
-// OpenAPIConfig builds the SDK configuration, with defaultEndpoint used when c.Endpoint is
-// empty. The SDK clients built from one configuration share its HTTP client (connections)
-// and credentials, both safe for concurrent use; an SDK client itself is not, see [Pool].
-func (c Config) OpenAPIConfig(defaultEndpoint string) (*openapi.Config, error) {
+// Credentials is the public static AccessKey.
+type Credentials = alicloud.Credentials
+
+// OpenAPIConfig builds the SDK configuration of c, with defaultEndpoint used when
+// c.Endpoint is empty. The SDK clients built from one configuration share its HTTP client
+// (connections) and credentials, both safe for concurrent use; an SDK client itself is
+// not, see [Pool].
+func OpenAPIConfig(c Config, defaultEndpoint string) (*openapi.Config, error) {
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
 	endpoint := c.Endpoint
 	if endpoint == "" {
 		endpoint = defaultEndpoint
@@ -59,7 +53,7 @@ func (c Config) OpenAPIConfig(defaultEndpoint string) (*openapi.Config, error) {
 	if c.Region != "" {
 		oc.RegionId = tea.String(c.Region)
 	}
-	if c.PlainHTTP {
+	if c.Insecure {
 		oc.Protocol = tea.String("HTTP")
 	}
 	if host := hostOf(endpoint); isLoopback(host) {
@@ -87,9 +81,9 @@ func (c Config) OpenAPIConfig(defaultEndpoint string) (*openapi.Config, error) {
 	return oc, nil
 }
 
-// Runtime returns the per-call runtime options: the same timeouts, and the SDK's own retry
-// and backoff off, since Do retries.
-func (c Config) Runtime() *util.RuntimeOptions {
+// Runtime returns the per-call runtime options of c: the same timeouts, and the SDK's own
+// retry and backoff off, since Do retries.
+func Runtime(c Config) *util.RuntimeOptions {
 	return &util.RuntimeOptions{
 		ConnectTimeout: tea.Int(int(orDefault(c.ConnectTimeout, DefaultConnectTimeout).Milliseconds())),
 		ReadTimeout:    tea.Int(int(orDefault(c.ReadTimeout, DefaultReadTimeout).Milliseconds())),

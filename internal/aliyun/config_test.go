@@ -17,13 +17,14 @@ import (
 
 	"github.com/regdr/regdr/internal/aliyun"
 	"github.com/regdr/regdr/internal/aliyuntest"
+	"github.com/regdr/regdr/retry"
 )
 
 func TestOpenAPIConfig(t *testing.T) {
 	t.Parallel()
 	creds := &aliyun.Credentials{AccessKeyID: "LTAI-key", AccessKeySecret: secretKey, SecurityToken: stsToken}
 	cfg := aliyun.Config{Region: "cn-shanghai", Credentials: creds}
-	oc, err := cfg.OpenAPIConfig("cr.cn-shanghai.aliyuncs.com")
+	oc, err := aliyun.OpenAPIConfig(cfg, "cr.cn-shanghai.aliyuncs.com")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,8 +44,8 @@ func TestOpenAPIConfig(t *testing.T) {
 		t.Error("no HTTP client of our own: the SDK's shared one races")
 	}
 
-	emu := aliyun.Config{Endpoint: "127.0.0.1:8080", PlainHTTP: true, Credentials: creds, ConnectTimeout: time.Second, ReadTimeout: 2 * time.Second}
-	oc, err = emu.OpenAPIConfig("cr.cn-hangzhou.aliyuncs.com")
+	emu := aliyun.Config{Endpoint: "127.0.0.1:8080", Insecure: true, Credentials: creds, ConnectTimeout: time.Second, ReadTimeout: 2 * time.Second}
+	oc, err = aliyun.OpenAPIConfig(emu, "cr.cn-hangzhou.aliyuncs.com")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +58,7 @@ func TestOpenAPIConfig(t *testing.T) {
 	if tea.IntValue(oc.ConnectTimeout) != 1000 || tea.IntValue(oc.ReadTimeout) != 2000 {
 		t.Errorf("timeouts = %d, %d ms; want 1000, 2000", tea.IntValue(oc.ConnectTimeout), tea.IntValue(oc.ReadTimeout))
 	}
-	rt := emu.Runtime()
+	rt := aliyun.Runtime(emu)
 	if tea.BoolValue(rt.Autoretry) || tea.IntValue(rt.ConnectTimeout) != 1000 || tea.IntValue(rt.ReadTimeout) != 2000 {
 		t.Errorf("Runtime = autoretry %v, %d, %d ms; want no SDK retries and the timeouts", tea.BoolValue(rt.Autoretry), tea.IntValue(rt.ConnectTimeout), tea.IntValue(rt.ReadTimeout))
 	}
@@ -72,7 +73,7 @@ func TestOpenAPIConfigInvalid(t *testing.T) {
 		"empty creds":   {Endpoint: "127.0.0.1:1", Credentials: &aliyun.Credentials{}},
 		"token, no key": {Endpoint: "127.0.0.1:1", Credentials: &aliyun.Credentials{AccessKeySecret: secretKey, SecurityToken: stsToken}},
 	} {
-		_, err := cfg.OpenAPIConfig("")
+		_, err := aliyun.OpenAPIConfig(cfg, "")
 		if !errors.Is(err, aliyun.ErrInvalidArgument) {
 			t.Errorf("%s: OpenAPIConfig = %v, want ErrInvalidArgument", name, err)
 			continue
@@ -91,7 +92,7 @@ func TestOpenAPIConfigDefaultChain(t *testing.T) {
 	t.Setenv("ALIBABA_CLOUD_SECURITY_TOKEN", "")
 	t.Setenv("ALIBABA_CLOUD_PROFILE", "")
 	t.Setenv("ALIBABA_CLOUD_CONFIG_FILE", "")
-	oc, err := aliyun.Config{Endpoint: "127.0.0.1:1"}.OpenAPIConfig("")
+	oc, err := aliyun.OpenAPIConfig(aliyun.Config{Endpoint: "127.0.0.1:1"}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,11 +125,11 @@ func TestReadTimeout(t *testing.T) {
 	t.Cleanup(ts.Close)
 	t.Cleanup(func() { close(release) })
 	cfg := aliyun.Config{
-		Endpoint: ts.Listener.Addr().String(), PlainHTTP: true, ReadTimeout: 200 * time.Millisecond,
+		Endpoint: ts.Listener.Addr().String(), Insecure: true, ReadTimeout: 200 * time.Millisecond,
 		Credentials: &aliyun.Credentials{AccessKeyID: "LTAI-key", AccessKeySecret: secretKey, SecurityToken: stsToken},
-		Retry:       aliyun.Retry{MaxAttempts: 1},
+		Retry:       retry.Policy{Attempts: 1},
 	}
-	oc, err := cfg.OpenAPIConfig("")
+	oc, err := aliyun.OpenAPIConfig(cfg, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,8 +139,8 @@ func TestReadTimeout(t *testing.T) {
 	}
 	done := make(chan error, 1)
 	go func() {
-		done <- aliyun.Do(context.Background(), cfg.Retry, "GetNamespace", func() error {
-			_, err := api.GetNamespaceWithOptions(&cr.GetNamespaceRequest{InstanceId: tea.String("cri-x"), NamespaceName: tea.String("ns")}, cfg.Runtime())
+		done <- aliyun.Do(context.Background(), cfg.Clock, cfg.Retry, "GetNamespace", func() error {
+			_, err := api.GetNamespaceWithOptions(&cr.GetNamespaceRequest{InstanceId: tea.String("cri-x"), NamespaceName: tea.String("ns")}, aliyun.Runtime(cfg))
 			return err
 		})
 	}()
@@ -179,10 +180,10 @@ func TestPoolOfSDKClients(t *testing.T) {
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
 	cfg := aliyun.Config{
-		Endpoint: ts.Listener.Addr().String(), PlainHTTP: true, ReadTimeout: 10 * time.Second,
+		Endpoint: ts.Listener.Addr().String(), Insecure: true, ReadTimeout: 10 * time.Second,
 		Credentials: &aliyun.Credentials{AccessKeyID: "LTAI-key", AccessKeySecret: secretKey},
 	}
-	oc, err := cfg.OpenAPIConfig("")
+	oc, err := aliyun.OpenAPIConfig(cfg, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -194,9 +195,9 @@ func TestPoolOfSDKClients(t *testing.T) {
 	for i := range n {
 		wg.Go(func() {
 			name := fmt.Sprintf("ns%d", i)
-			err := aliyun.Do(context.Background(), cfg.Retry, "GetNamespace", func() error {
+			err := aliyun.Do(context.Background(), cfg.Clock, cfg.Retry, "GetNamespace", func() error {
 				return pool.Use(func(api *cr.Client) error {
-					resp, err := api.GetNamespaceWithOptions(&cr.GetNamespaceRequest{InstanceId: tea.String("cri-x"), NamespaceName: tea.String(name)}, cfg.Runtime())
+					resp, err := api.GetNamespaceWithOptions(&cr.GetNamespaceRequest{InstanceId: tea.String("cri-x"), NamespaceName: tea.String(name)}, aliyun.Runtime(cfg))
 					if err != nil {
 						return err
 					}

@@ -10,6 +10,8 @@ import (
 	"github.com/alibabacloud-go/tea/tea"
 
 	"github.com/regdr/regdr/internal/aliyun"
+	"github.com/regdr/regdr/internal/aliyuntest"
+	"github.com/regdr/regdr/retry"
 )
 
 func ExampleClassify() {
@@ -37,9 +39,10 @@ func ExampleCheckSuccess() {
 
 func ExampleDo() {
 	// Retry throttling without sleeping, as tests do.
-	r := aliyun.Retry{MaxAttempts: 3, Sleep: func(context.Context, time.Duration) error { return nil }}
+	r := retry.Policy{Attempts: 3}
+	c := aliyuntest.NewInstantClock(time.Time{})
 	attempts := 0
-	err := aliyun.Do(context.Background(), r, "ListRepoTag", func() error {
+	err := aliyun.Do(context.Background(), c, r, "ListRepoTag", func() error {
 		attempts++
 		if attempts < 3 {
 			return &aliyun.Error{Op: "ListRepoTag", StatusCode: 400, Code: "Throttling.User"}
@@ -49,7 +52,7 @@ func ExampleDo() {
 	fmt.Println(attempts, err)
 
 	attempts = 0
-	err = aliyun.Do(context.Background(), r, "GetInstance", func() error {
+	err = aliyun.Do(context.Background(), c, r, "GetInstance", func() error {
 		attempts++
 		return &aliyun.Error{Op: "GetInstance", StatusCode: 403, Code: "Forbidden.RAM"}
 	})
@@ -70,8 +73,8 @@ func ExampleCredentials() {
 
 func ExamplePool() {
 	// Each call gets an SDK client no other call is using.
-	oc, err := aliyun.Config{Region: "cn-hangzhou", Credentials: &aliyun.Credentials{AccessKeyID: "LTAI-example", AccessKeySecret: "never-shown"}}.
-		OpenAPIConfig("cr.cn-hangzhou.aliyuncs.com")
+	cfg := aliyun.Config{Region: "cn-hangzhou", Credentials: &aliyun.Credentials{AccessKeyID: "LTAI-example", AccessKeySecret: "never-shown"}}
+	oc, err := aliyun.OpenAPIConfig(cfg, "cr.cn-hangzhou.aliyuncs.com")
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -3,77 +3,57 @@ package aliyun
 import (
 	"context"
 	"errors"
-	"math/rand/v2"
-	"time"
+
+	"github.com/regdr/regdr/clock"
+	"github.com/regdr/regdr/retry"
 )
 
-// Retry says how Do retries a call that failed temporarily (throttled, 5xx, no answer).
-// Errors that retrying cannot fix (not found, unauthorized, invalid) are returned at once.
-type Retry struct {
-	// MaxAttempts is the number of attempts in all; 0 means 3, 1 disables retries.
-	MaxAttempts int
-	// BaseDelay is the first backoff, doubled each attempt up to MaxDelay, with full jitter.
-	// Zero means 200ms and 5s.
-	BaseDelay, MaxDelay time.Duration
-	// Sleep waits between attempts; nil sleeps on a timer and honours ctx. Tests replace it.
-	Sleep func(ctx context.Context, d time.Duration) error
-}
-
-func (r Retry) attempts() int {
-	if r.MaxAttempts <= 0 {
-		return 3
-	}
-	return r.MaxAttempts
-}
-
-// Backoff returns the delay before retry number attempt (1-based), before jitter.
-func (r Retry) Backoff(attempt int) time.Duration {
-	base, maxd := orDefault(r.BaseDelay, 200*time.Millisecond), orDefault(r.MaxDelay, 5*time.Second)
-	d := base
-	for i := 1; i < attempt && d < maxd; i++ {
-		d *= 2
-	}
-	return min(d, maxd)
-}
-
-func (r Retry) sleep(ctx context.Context, d time.Duration) error {
-	if r.Sleep != nil {
-		return r.Sleep(ctx, d)
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-// Do calls fn until it succeeds, fails permanently, runs out of attempts, or ctx is done.
-// fn's errors are converted with Convert(op, err); the last one is returned.
-func Do(ctx context.Context, r Retry, op string, fn func() error) error {
+// Do calls fn with p's retries, waiting on c (nil: the wall clock), until it succeeds,
+// fails permanently, runs out of tries, or ctx is done. fn's errors are converted with
+// Convert(op, err): an *Error says itself whether it is temporary (throttled, 5xx, no
+// answer), which is what retry.Do retries. The last error is returned.
+func Do(ctx context.Context, c clock.Clock, p retry.Policy, op string, fn func() error) error {
 	var last error
-	for attempt := 1; ; attempt++ {
+	return retry.Do(ctx, c, p, func(ctx context.Context) error {
 		if err := ctx.Err(); err != nil {
 			if last != nil {
-				return errors.Join(last, err)
+				return final{errors.Join(last, err)}
 			}
 			return err
 		}
-		err := Convert(op, fn())
-		if err == nil {
-			return nil
-		}
-		last = err
-		var e *Error
-		if !errors.As(err, &e) || !e.Temporary() || attempt >= r.attempts() {
+		err := fn()
+		if cerr := ctx.Err(); cerr != nil && errors.Is(err, cerr) {
+			// fn gave up because ctx ended (Detached): no remote failure to convert.
+			if last != nil {
+				return final{errors.Join(last, err)}
+			}
 			return err
 		}
-		d := r.Backoff(attempt)
-		d = d/2 + rand.N(d/2+1) // jitter: spread retries of many callers
-		if serr := r.sleep(ctx, d); serr != nil {
-			return errors.Join(last, serr)
-		}
+		last = Convert(op, err)
+		return last
+	})
+}
+
+// final is an error retrying must not try again, whatever it wraps.
+type final struct{ error }
+
+func (f final) Unwrap() error { return f.error }
+func (final) Temporary() bool { return false }
+
+// Detached runs fn, which cannot be cancelled (an SDK call without a context), in a
+// goroutine of its own and returns its error — or ctx's as soon as ctx is done, while fn
+// goes on in the background until it returns by itself (its HTTP client's timeouts bound
+// how long). Whatever fn writes must not be read after Detached returned ctx's error.
+func Detached(ctx context.Context, fn func() error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	done := make(chan error, 1)
+	go func() { done <- fn() }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 }

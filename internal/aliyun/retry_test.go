@@ -6,16 +6,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/regdr/regdr/clock/clocktest"
 	"github.com/regdr/regdr/internal/aliyun"
+	"github.com/regdr/regdr/internal/aliyuntest"
+	"github.com/regdr/regdr/retry"
 )
-
-// sleeps records the waits Do asks for, without waiting.
-type sleeps []time.Duration
-
-func (s *sleeps) sleep(_ context.Context, d time.Duration) error {
-	*s = append(*s, d)
-	return nil
-}
 
 // failing returns fn failing with errs in turn, then succeeding, and a counter of calls.
 func failing(errs ...error) (func() error, *int) {
@@ -63,10 +58,11 @@ func TestDoRetries(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			var s sleeps
+			c := aliyuntest.NewInstantClock(time.Time{})
 			fn, calls := failing(tt.errs...)
-			r := aliyun.Retry{MaxAttempts: tt.maxAttempts, BaseDelay: 100 * time.Millisecond, MaxDelay: time.Second, Sleep: s.sleep}
-			err := aliyun.Do(context.Background(), r, "Op", fn)
+			r := retry.Policy{Attempts: tt.maxAttempts, Initial: 100 * time.Millisecond, Max: time.Second}
+			err := aliyun.Do(context.Background(), c, r, "Op", fn)
+			s := c.Waits()
 			if tt.wantErr == nil && err != nil || tt.wantErr != nil && !errors.Is(err, tt.wantErr) {
 				t.Errorf("Do = %v, want %v", err, tt.wantErr)
 			}
@@ -82,7 +78,7 @@ func TestDoRetries(t *testing.T) {
 			}
 			for i, d := range s {
 				// Full jitter over the upper half of the exponential backoff.
-				base := r.Backoff(i + 1)
+				base := r.Backoff(i+1, 0, 1)
 				if d < base/2 || d > base {
 					t.Errorf("sleep %d = %v, want within [%v, %v]", i+1, d, base/2, base)
 				}
@@ -91,33 +87,16 @@ func TestDoRetries(t *testing.T) {
 	}
 }
 
-func TestBackoff(t *testing.T) {
+func TestDoDefaultsToRetrysAttempts(t *testing.T) {
 	t.Parallel()
-	r := aliyun.Retry{BaseDelay: 100 * time.Millisecond, MaxDelay: time.Second}
-	for attempt, want := range map[int]time.Duration{
-		1: 100 * time.Millisecond, 2: 200 * time.Millisecond, 3: 400 * time.Millisecond,
-		4: 800 * time.Millisecond, 5: time.Second, 50: time.Second,
-	} {
-		if got := r.Backoff(attempt); got != want {
-			t.Errorf("Backoff(%d) = %v, want %v", attempt, got, want)
-		}
+	errs := make([]error, retry.DefaultAttempts+2)
+	for i := range errs {
+		errs[i] = throttled
 	}
-	def := aliyun.Retry{}
-	if got := def.Backoff(1); got != 200*time.Millisecond {
-		t.Errorf("default Backoff(1) = %v, want 200ms", got)
-	}
-	if got := def.Backoff(30); got != 5*time.Second {
-		t.Errorf("default Backoff(30) = %v, want 5s", got)
-	}
-}
-
-func TestDoDefaultsToThreeAttempts(t *testing.T) {
-	t.Parallel()
-	var s sleeps
-	fn, calls := failing(throttled, throttled, throttled, throttled)
-	err := aliyun.Do(context.Background(), aliyun.Retry{Sleep: s.sleep}, "Op", fn)
-	if !errors.Is(err, aliyun.ErrThrottled) || *calls != 3 {
-		t.Errorf("Do = %v after %d calls, want throttled after 3", err, *calls)
+	fn, calls := failing(errs...)
+	err := aliyun.Do(context.Background(), aliyuntest.NewInstantClock(time.Time{}), retry.Policy{}, "Op", fn)
+	if !errors.Is(err, aliyun.ErrThrottled) || *calls != retry.DefaultAttempts {
+		t.Errorf("Do = %v after %d calls, want throttled after %d", err, *calls, retry.DefaultAttempts)
 	}
 }
 
@@ -128,7 +107,7 @@ func TestDoHonoursContext(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
 		fn, calls := failing()
-		if err := aliyun.Do(ctx, aliyun.Retry{}, "Op", fn); !errors.Is(err, context.Canceled) || *calls != 0 {
+		if err := aliyun.Do(ctx, nil, retry.Policy{}, "Op", fn); !errors.Is(err, context.Canceled) || *calls != 0 {
 			t.Errorf("Do = %v after %d calls, want canceled before any call", err, *calls)
 		}
 	})
@@ -137,11 +116,13 @@ func TestDoHonoursContext(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		fn, calls := failing(throttled, throttled)
-		r := aliyun.Retry{Sleep: func(ctx context.Context, _ time.Duration) error {
-			cancel()
-			return ctx.Err()
-		}}
-		err := aliyun.Do(ctx, r, "Op", fn)
+		c := clocktest.NewFake(time.Time{})
+		go func() {
+			if c.WaitForWaiters(1, 10*time.Second) {
+				cancel()
+			}
+		}()
+		err := aliyun.Do(ctx, c, retry.Policy{}, "Op", fn)
 		if !errors.Is(err, context.Canceled) || !errors.Is(err, aliyun.ErrThrottled) || *calls != 1 {
 			t.Errorf("Do = %v after %d calls, want canceled and throttled after 1", err, *calls)
 		}
@@ -151,8 +132,8 @@ func TestDoHonoursContext(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		fn, calls := failing(unavailable, unavailable)
-		r := aliyun.Retry{Sleep: func(context.Context, time.Duration) error { cancel(); return nil }}
-		err := aliyun.Do(ctx, r, "Op", fn)
+		// The wait ends and ctx is done at once: either way, no second try.
+		err := aliyun.Do(ctx, cancelingClock{cancel}, retry.Policy{}, "Op", fn)
 		if !errors.Is(err, context.Canceled) || !errors.Is(err, aliyun.ErrServer) || *calls != 1 {
 			t.Errorf("Do = %v after %d calls, want canceled and server error after 1", err, *calls)
 		}
@@ -168,7 +149,7 @@ func TestDoHonoursContext(t *testing.T) {
 			return throttled
 		}
 		done := make(chan error, 1)
-		go func() { done <- aliyun.Do(ctx, aliyun.Retry{BaseDelay: time.Hour, MaxDelay: time.Hour}, "Op", fn) }()
+		go func() { done <- aliyun.Do(ctx, nil, retry.Policy{Initial: time.Hour, Max: time.Hour}, "Op", fn) }()
 		select {
 		case err := <-done:
 			if !errors.Is(err, context.Canceled) || n != 1 {
@@ -176,6 +157,67 @@ func TestDoHonoursContext(t *testing.T) {
 			}
 		case <-time.After(10 * time.Second):
 			t.Fatal("Do slept through a canceled context")
+		}
+	})
+}
+
+// cancelingClock cancels a context whenever a wait begins, and ends the wait at once.
+type cancelingClock struct{ cancel context.CancelFunc }
+
+func (cancelingClock) Now() time.Time { return time.Time{} }
+
+func (c cancelingClock) After(time.Duration) <-chan time.Time {
+	c.cancel()
+	ch := make(chan time.Time, 1)
+	ch <- time.Time{}
+	return ch
+}
+
+func TestDetached(t *testing.T) {
+	t.Parallel()
+	t.Run("returns fn's error", func(t *testing.T) {
+		t.Parallel()
+		if err := aliyun.Detached(context.Background(), func() error { return throttled }); !errors.Is(err, aliyun.ErrThrottled) {
+			t.Errorf("Detached = %v, want fn's error", err)
+		}
+	})
+	t.Run("returns when ctx ends, fn finishes later", func(t *testing.T) {
+		t.Parallel()
+		ctx, cancel := context.WithCancel(context.Background())
+		started, release, finished := make(chan struct{}), make(chan struct{}), make(chan struct{})
+		done := make(chan error, 1)
+		go func() {
+			done <- aliyun.Detached(ctx, func() error {
+				close(started)
+				<-release
+				close(finished)
+				return nil
+			})
+		}()
+		<-started
+		cancel()
+		select {
+		case err := <-done:
+			if !errors.Is(err, context.Canceled) {
+				t.Errorf("Detached = %v, want context.Canceled", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("Detached waited for fn after ctx ended")
+		}
+		close(release)
+		select {
+		case <-finished:
+		case <-time.After(10 * time.Second):
+			t.Fatal("fn did not finish in the background")
+		}
+	})
+	t.Run("does not start after ctx ended", func(t *testing.T) {
+		t.Parallel()
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		ran := false
+		if err := aliyun.Detached(ctx, func() error { ran = true; return nil }); !errors.Is(err, context.Canceled) || ran {
+			t.Errorf("Detached = %v (ran %v), want canceled without running fn", err, ran)
 		}
 	})
 }

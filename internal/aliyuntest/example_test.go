@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"net/http/httptest"
+	"time"
 
 	cr "github.com/alibabacloud-go/cr-20181201/v2/client"
 	"github.com/alibabacloud-go/tea/tea"
 
 	"github.com/regdr/regdr/internal/aliyun"
 	"github.com/regdr/regdr/internal/aliyuntest"
+	"github.com/regdr/regdr/retry"
 )
 
 func Example() {
@@ -27,11 +29,11 @@ func Example() {
 	defer ts.Close()
 
 	cfg := aliyun.Config{
-		Endpoint: ts.Listener.Addr().String(), PlainHTTP: true,
+		Endpoint: ts.Listener.Addr().String(), Insecure: true,
 		Credentials: &aliyun.Credentials{AccessKeyID: "LTAI-example", AccessKeySecret: "example-secret"},
-		Retry:       aliyun.Retry{BaseDelay: 1}, // retry at once
+		Retry:       retry.Policy{Initial: time.Nanosecond, Max: time.Nanosecond}, // retry at once
 	}
-	oc, err := cfg.OpenAPIConfig("")
+	oc, err := aliyun.OpenAPIConfig(cfg, "")
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -42,8 +44,8 @@ func Example() {
 		return
 	}
 	for _, name := range []string{"library", "missing"} {
-		err := aliyun.Do(context.Background(), cfg.Retry, "GetNamespace", func() error {
-			resp, err := api.GetNamespaceWithOptions(&cr.GetNamespaceRequest{InstanceId: tea.String("cri-example"), NamespaceName: tea.String(name)}, cfg.Runtime())
+		err := aliyun.Do(context.Background(), cfg.Clock, cfg.Retry, "GetNamespace", func() error {
+			resp, err := api.GetNamespaceWithOptions(&cr.GetNamespaceRequest{InstanceId: tea.String("cri-example"), NamespaceName: tea.String(name)}, aliyun.Runtime(cfg))
 			if err != nil {
 				return err
 			}

@@ -20,6 +20,7 @@ import (
 
 	"github.com/regdr/regdr/internal/aliyun"
 	"github.com/regdr/regdr/internal/aliyuntest"
+	"github.com/regdr/regdr/retry"
 )
 
 const (
@@ -35,15 +36,15 @@ func start(t *testing.T, srv *aliyuntest.Server, creds aliyun.Credentials) aliyu
 	return aliyun.Config{
 		Region:      "cn-hangzhou",
 		Endpoint:    ts.Listener.Addr().String(),
-		PlainHTTP:   true,
+		Insecure:    true,
 		Credentials: &creds,
-		Retry:       aliyun.Retry{Sleep: func(context.Context, time.Duration) error { return nil }},
+		Clock:       aliyuntest.NewInstantClock(time.Time{}),
 	}
 }
 
 func crClient(t *testing.T, cfg aliyun.Config) *cr.Client {
 	t.Helper()
-	oc, err := cfg.OpenAPIConfig("")
+	oc, err := aliyun.OpenAPIConfig(cfg, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,8 +69,8 @@ func namespaceServer() *aliyuntest.Server {
 
 func getNamespace(ctx context.Context, cfg aliyun.Config, c *cr.Client, name string) (*cr.GetNamespaceResponseBody, error) {
 	var body *cr.GetNamespaceResponseBody
-	err := aliyun.Do(ctx, cfg.Retry, "GetNamespace", func() error {
-		resp, err := c.GetNamespaceWithOptions(&cr.GetNamespaceRequest{InstanceId: tea.String("cri-test"), NamespaceName: tea.String(name)}, cfg.Runtime())
+	err := aliyun.Do(ctx, cfg.Clock, cfg.Retry, "GetNamespace", func() error {
+		resp, err := c.GetNamespaceWithOptions(&cr.GetNamespaceRequest{InstanceId: tea.String("cri-test"), NamespaceName: tea.String(name)}, aliyun.Runtime(cfg))
 		if err != nil {
 			return err
 		}
@@ -165,14 +166,13 @@ func TestRetriesThrottlingAndServerErrors(t *testing.T) {
 	srv.Throttle("GetNamespace", 1)
 	srv.FailNext("GetNamespace", 1, &aliyuntest.Error{Status: 503, Code: "ServiceUnavailable", Message: "try later"})
 	cfg := start(t, srv, aliyun.Credentials{AccessKeyID: keyID, AccessKeySecret: secret})
-	var waits []time.Duration
-	cfg.Retry = aliyun.Retry{MaxAttempts: 3, BaseDelay: 100 * time.Millisecond, Sleep: func(_ context.Context, d time.Duration) error {
-		waits = append(waits, d)
-		return nil
-	}}
+	clk := aliyuntest.NewInstantClock(time.Time{})
+	cfg.Clock = clk
+	cfg.Retry = retry.Policy{Attempts: 3, Initial: 100 * time.Millisecond}
 	if _, err := getNamespace(context.Background(), cfg, crClient(t, cfg), "test-project"); err != nil {
 		t.Fatalf("GetNamespace after a throttle and a 503: %v", err)
 	}
+	waits := clk.Waits()
 	if len(waits) != 2 {
 		t.Fatalf("slept %d times, want 2", len(waits))
 	}
@@ -191,12 +191,12 @@ func TestNoRetryOnPermanentErrors(t *testing.T) {
 	t.Parallel()
 	srv := namespaceServer()
 	cfg := start(t, srv, aliyun.Credentials{AccessKeyID: keyID, AccessKeySecret: "wrong"})
-	slept := 0
-	cfg.Retry.Sleep = func(context.Context, time.Duration) error { slept++; return nil }
+	clk := aliyuntest.NewInstantClock(time.Time{})
+	cfg.Clock = clk
 	if _, err := getNamespace(context.Background(), cfg, crClient(t, cfg), "test-project"); err == nil {
 		t.Fatal("want an error")
 	}
-	if slept != 0 || len(srv.Calls()) != 1 {
+	if slept := len(clk.Waits()); slept != 0 || len(srv.Calls()) != 1 {
 		t.Errorf("an auth error was retried: %d sleeps, %d calls", slept, len(srv.Calls()))
 	}
 }
@@ -209,12 +209,12 @@ func TestPvtzAndAlidnsSignaturesAccepted(t *testing.T) {
 		return map[string]any{"TotalItems": 0, "PageNumber": 1, "PageSize": 20, "Zones": map[string]any{"Zone": []any{}}, "Keyword": r.Get("Keyword")}, nil
 	})
 	cfg := start(t, pz, aliyun.Credentials{AccessKeyID: keyID, AccessKeySecret: secret})
-	oc, _ := cfg.OpenAPIConfig("")
+	oc, _ := aliyun.OpenAPIConfig(cfg, "")
 	pc, err := pvtz.NewClient(oc)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := pc.DescribeZonesWithContext(context.Background(), &pvtz.DescribeZonesRequest{Keyword: tea.String("cross-region.registry.io"), SearchMode: tea.String("EXACT")}, cfg.Runtime()); err != nil {
+	if _, err := pc.DescribeZonesWithContext(context.Background(), &pvtz.DescribeZonesRequest{Keyword: tea.String("cross-region.registry.io"), SearchMode: tea.String("EXACT")}, aliyun.Runtime(cfg)); err != nil {
 		t.Fatalf("pvtz DescribeZones: %v", aliyun.Convert("DescribeZones", err))
 	}
 
@@ -224,12 +224,12 @@ func TestPvtzAndAlidnsSignaturesAccepted(t *testing.T) {
 		return map[string]any{"TotalCount": 0, "PageNumber": 1, "PageSize": 20, "DomainRecords": map[string]any{"Record": []any{}}}, nil
 	})
 	cfg = start(t, ad, aliyun.Credentials{AccessKeyID: keyID, AccessKeySecret: secret})
-	oc, _ = cfg.OpenAPIConfig("")
+	oc, _ = aliyun.OpenAPIConfig(cfg, "")
 	ac, err := alidns.NewClient(oc)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ac.DescribeDomainRecordsWithContext(context.Background(), &alidns.DescribeDomainRecordsRequest{DomainName: tea.String("example.com")}, cfg.Runtime()); err != nil {
+	if _, err := ac.DescribeDomainRecordsWithContext(context.Background(), &alidns.DescribeDomainRecordsRequest{DomainName: tea.String("example.com")}, aliyun.Runtime(cfg)); err != nil {
 		t.Fatalf("alidns DescribeDomainRecords: %v", aliyun.Convert("DescribeDomainRecords", err))
 	}
 }
@@ -281,10 +281,10 @@ func TestCredentialsNeverPrinted(t *testing.T) {
 
 func TestConfigValidation(t *testing.T) {
 	t.Parallel()
-	if _, err := (aliyun.Config{}).OpenAPIConfig(""); !errors.Is(err, aliyun.ErrInvalidArgument) {
+	if _, err := aliyun.OpenAPIConfig(aliyun.Config{}, ""); !errors.Is(err, aliyun.ErrInvalidArgument) {
 		t.Errorf("no endpoint: %v, want ErrInvalidArgument", err)
 	}
-	if _, err := (aliyun.Config{Endpoint: "x", Credentials: &aliyun.Credentials{AccessKeyID: "id"}}).OpenAPIConfig(""); !errors.Is(err, aliyun.ErrInvalidArgument) {
+	if _, err := aliyun.OpenAPIConfig(aliyun.Config{Endpoint: "x", Credentials: &aliyun.Credentials{AccessKeyID: "id"}}, ""); !errors.Is(err, aliyun.ErrInvalidArgument) {
 		t.Errorf("no secret: %v, want ErrInvalidArgument", err)
 	}
 }

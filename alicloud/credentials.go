@@ -1,4 +1,4 @@
-package aliyun
+package alicloud
 
 import (
 	"encoding/json"
@@ -25,7 +25,7 @@ func (c Credentials) String() string {
 }
 
 // GoString redacts for %#v.
-func (c Credentials) GoString() string { return "aliyun.Credentials{" + c.String() + "}" }
+func (c Credentials) GoString() string { return "alicloud.Credentials{" + c.String() + "}" }
 
 // Format redacts for every verb (%v, %+v, %s, %q...).
 func (c Credentials) Format(f fmt.State, verb rune) {

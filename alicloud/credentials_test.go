@@ -1,4 +1,4 @@
-package aliyun_test
+package alicloud_test
 
 import (
 	"bytes"
@@ -8,20 +8,20 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/regdr/regdr/internal/aliyun"
+	"github.com/regdr/regdr/alicloud"
 )
 
 func TestCredentialsRedacted(t *testing.T) {
 	t.Parallel()
-	for _, c := range []aliyun.Credentials{
+	for _, c := range []alicloud.Credentials{
 		{AccessKeyID: "LTAI-key", AccessKeySecret: secretKey},
 		{AccessKeyID: "STS.key", AccessKeySecret: secretKey, SecurityToken: stsToken},
 	} {
 		p := &c
 		type holder struct {
 			Name  string
-			Creds aliyun.Credentials
-			Ptr   *aliyun.Credentials
+			Creds alicloud.Credentials
+			Ptr   *alicloud.Credentials
 		}
 		h := holder{Name: "h", Creds: c, Ptr: p}
 		outs := map[string]string{
@@ -61,3 +61,8 @@ func TestCredentialsRedacted(t *testing.T) {
 		}
 	}
 }
+
+const (
+	secretKey = "s3cr3t-never-printed"
+	stsToken  = "sts-token-never-printed"
+)
