@@ -73,7 +73,9 @@ func WithBasicAuth(user, password string) Option {
 
 // WithHTTPClient sends every request through c (its Transport, Timeout, Jar...).
 // It cannot be combined with WithTransport or WithInsecureSkipVerify: configure
-// TLS on c's transport instead.
+// TLS on c's transport instead. c is not modified: the client uses a copy whose
+// CheckRedirect refuses a redirect to another scheme or host (ErrRedirect) before
+// applying c.CheckRedirect, as every Client does.
 func WithHTTPClient(c *http.Client) Option {
 	return func(o *options) error {
 		if c == nil {
@@ -206,6 +208,7 @@ func (o *options) client() (*http.Client, error) {
 		}
 		hc := *o.httpClient
 		hc.Transport = errorBodies{next: hc.Transport}
+		hc.CheckRedirect = sameOrigin(hc.CheckRedirect)
 		return &hc, nil
 	}
 	rt := o.transport
@@ -226,7 +229,7 @@ func (o *options) client() (*http.Client, error) {
 		t.TLSClientConfig.InsecureSkipVerify = true //nolint:gosec // explicit caller opt-out
 		rt = t
 	}
-	return &http.Client{Transport: errorBodies{next: rt}}, nil
+	return &http.Client{Transport: errorBodies{next: rt}, CheckRedirect: sameOrigin(nil)}, nil
 }
 
 // URL returns the Harbor base URL the client talks to, without a trailing slash.

@@ -35,7 +35,10 @@
 //     sends dest_namespace_replace_count (Harbor stores an omitted one as -1),
 //     and writes deletion replication to both the deprecated `deletion` field
 //     (the one Harbor reads) and `replicate_deletion`;
-//   - error bodies are read even for statuses the spec does not declare.
+//   - error bodies are read even for statuses the spec does not declare;
+//   - a redirect to another scheme or host fails with [ErrRedirect] (net/http
+//     would re-send the Basic password to the same host over plain HTTP, and to
+//     its subdomains), with [WithHTTPClient] too.
 //
 // # Errors
 //

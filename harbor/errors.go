@@ -24,6 +24,10 @@ var (
 	ErrInvalidArgument = errors.New("harbor: invalid argument")      // rejected locally
 	ErrExecutionFailed = errors.New("harbor: execution failed")      // Wait saw Failed
 	ErrStopped         = errors.New("harbor: execution was stopped") // Wait saw Stopped
+	// ErrRedirect: Harbor answered with a redirect to another scheme or host, which the
+	// client refuses rather than re-send the credentials there (Harbor's API never
+	// redirects off its own URL; a proxy in front of it, or the Harbor URL, is wrong).
+	ErrRedirect = errors.New("harbor: redirect to another scheme or host refused")
 )
 
 // APIError is an error answered by Harbor: the operation, the HTTP status, and
