@@ -112,9 +112,55 @@ func (a *TokenAuthenticator) AuthorizationContext(ctx context.Context) (*authn.A
 func (a *TokenAuthenticator) String() string { return "acr.TokenAuthenticator(" + a.name + ")" }
 
 // Basic returns the authenticator for the instance's fixed registry password (set in the
-// console), the alternative to temporary credentials.
+// console), the alternative to temporary credentials. Unlike go-containerregistry's
+// *authn.Basic, it shows the user name only: under every fmt verb, in JSON and in slog.
 func Basic(username, password string) authn.Authenticator {
-	return &authn.Basic{Username: username, Password: password}
+	return basic{username: username, password: password}
+}
+
+// basic is Basic's authenticator. It is a value with unexported fields, so that nothing
+// but Authorization reads the password.
+type basic struct{ username, password string }
+
+var (
+	_ authn.Authenticator = basic{}
+	_ fmt.Formatter       = basic{}
+	_ fmt.GoStringer      = basic{}
+	_ slog.LogValuer      = basic{}
+	_ json.Marshaler      = basic{}
+)
+
+// Authorization implements authn.Authenticator.
+func (b basic) Authorization() (*authn.AuthConfig, error) {
+	return &authn.AuthConfig{Username: b.username, Password: b.password}, nil
+}
+
+// String never shows the password.
+func (b basic) String() string { return "acr.Basic(" + b.username + ")" }
+
+// GoString redacts the password for %#v.
+func (b basic) GoString() string { return b.String() }
+
+// Format redacts the password under every verb, as Token's does.
+func (b basic) Format(f fmt.State, verb rune) {
+	switch verb {
+	case 'v', 's', 'q', 'x', 'X':
+		_, _ = fmt.Fprintf(f, fmt.FormatString(f, verb), b.String())
+	default:
+		_, _ = fmt.Fprintf(f, "%%!%c(%s)", verb, b.String())
+	}
+}
+
+// LogValue logs the user name only.
+func (b basic) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("username", b.username))
+}
+
+// MarshalJSON writes the user name only.
+func (b basic) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Username string `json:"username"`
+	}{b.username})
 }
 
 // GoString redacts the password for %#v.

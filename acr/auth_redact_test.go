@@ -11,6 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-containerregistry/pkg/authn"
+
 	"github.com/regdr/regdr/acr"
 	"github.com/regdr/regdr/alicloud"
 	"github.com/regdr/regdr/clock/clocktest"
@@ -20,9 +23,9 @@ type staticTokens struct{ t acr.Token }
 
 func (s staticTokens) GetAuthorizationToken(context.Context) (acr.Token, error) { return s.t, nil }
 
-// TestSecretTypesNeverPrint: a Token, an authenticator holding one and Credentials hide
-// the secret under every fmt verb, as a value, behind a pointer in a struct, in JSON and
-// in slog.
+// TestSecretTypesNeverPrint: a Token, an authenticator holding one, the fixed-password
+// authenticator Basic returns and Credentials hide the secret under every fmt verb, as a
+// value, behind a pointer in a struct, in JSON and in slog.
 func TestSecretTypesNeverPrint(t *testing.T) {
 	t.Parallel()
 	const secret = "t0ken-Pa55word"
@@ -31,6 +34,7 @@ func TestSecretTypesNeverPrint(t *testing.T) {
 	if _, err := a.Authorization(); err != nil { // caches the token
 		t.Fatal(err)
 	}
+	basic := acr.Basic("robot", secret)
 	creds := alicloud.Credentials{AccessKeyID: "LTAI", AccessKeySecret: secret, SecurityToken: secret}
 	leaks := func(s string) bool {
 		return strings.Contains(s, secret) || strings.Contains(strings.ToLower(s), hex.EncodeToString([]byte(secret)))
@@ -41,6 +45,7 @@ func TestSecretTypesNeverPrint(t *testing.T) {
 	}{
 		{"Token", tok, &tok},
 		{"TokenAuthenticator", a, &a},
+		{"Basic", basic, &basic},
 		{"Credentials", creds, &creds},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -64,5 +69,15 @@ func TestSecretTypesNeverPrint(t *testing.T) {
 				t.Errorf("JSON %s or slog %s shows the secret", b, buf.String())
 			}
 		})
+	}
+}
+
+// TestBasicAuthorization: the redacting authenticator Basic returns still hands the
+// registry client its password.
+func TestBasicAuthorization(t *testing.T) {
+	t.Parallel()
+	got, err := acr.Basic("robot", "fixed-password").Authorization()
+	if want := (&authn.AuthConfig{Username: "robot", Password: "fixed-password"}); err != nil || !cmp.Equal(got, want) {
+		t.Errorf("Basic(robot, …).Authorization() = %+v, %v; want %+v", got, err, want)
 	}
 }
