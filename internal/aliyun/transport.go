@@ -2,6 +2,7 @@ package aliyun
 
 import (
 	"crypto/tls"
+	"fmt"
 	"net"
 	"net/http"
 	"sync"
@@ -31,7 +32,15 @@ func newHTTPClient(connect, read time.Duration) sdkHTTPClient {
 	t.DialContext = (&net.Dialer{Timeout: connect, KeepAlive: 30 * time.Second}).DialContext
 	t.ResponseHeaderTimeout = read
 	t.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
-	return sdkHTTPClient{c: &http.Client{Transport: t, Timeout: connect + read}}
+	return sdkHTTPClient{c: &http.Client{Transport: t, Timeout: connect + read, CheckRedirect: refuseRedirect}}
+}
+
+// refuseRedirect stops every redirect: Alibaba Cloud's OpenAPI endpoints never redirect,
+// and net/http would re-send the x-acs-* headers (the STS security token, the AccessKey
+// ID) to any host over any scheme, and the signature to the same host name over plain
+// HTTP.
+func refuseRedirect(req *http.Request, _ []*http.Request) error {
+	return fmt.Errorf("refusing a redirect from the OpenAPI endpoint to %s://%s", req.URL.Scheme, req.URL.Host)
 }
 
 // lockedCredential serializes a credentials-go Credential: the default chain's provider
