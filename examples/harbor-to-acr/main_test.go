@@ -23,6 +23,7 @@ import (
 	"github.com/regdr/regdr/harbor/harbortest"
 	"github.com/regdr/regdr/internal/testutil"
 	"github.com/regdr/regdr/replication"
+	"github.com/regdr/regdr/replication/managed"
 )
 
 // Distinctive secrets, so that a test can tell they never reach the output.
@@ -199,7 +200,7 @@ func TestDryRunWritesNothing(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("dry run -json exit %d:\n%s", r.code, r.errOut)
 	}
-	var plan replication.HarborPlan
+	var plan managed.Plan
 	if err := json.Unmarshal([]byte(r.out), &plan); err != nil {
 		t.Fatalf("dry run -json output is not a plan: %v\n%s", err, r.out)
 	}
@@ -378,7 +379,7 @@ func TestNestedRepositories(t *testing.T) {
 		t.Errorf("wrote %d times", n)
 	}
 	r = runT(t, e.args("-dry-run", "-json", "-flatten", "-1"), hooks{})
-	var plan replication.HarborPlan
+	var plan managed.Plan
 	if err := json.Unmarshal([]byte(r.out), &plan); r.code != 0 || err != nil || plan.Repositories["test-project/tools/cache"] != "dr-ns/cache" {
 		t.Errorf("-flatten -1 dry run exit %d: %v, %v\n%s", r.code, plan.Repositories, err, r.errOut)
 	}
@@ -390,7 +391,7 @@ func TestSetupFlags(t *testing.T) {
 	r := runT(t, e.args("-dry-run", "-json", "-trigger", "scheduled", "-cron", "0 30 2 * * *", "-labels", "dr, prod",
 		"-exclude-tags", "*-dev", "-repos", "test-project/nginx", "-public-repos", "-override", "-acr-insecure",
 		"-endpoint-name", "acr-vpc"), hooks{})
-	var plan replication.HarborPlan
+	var plan managed.Plan
 	if err := json.Unmarshal([]byte(r.out), &plan); r.code != 0 || err != nil {
 		t.Fatalf("dry run exit %d: %v\n%s", r.code, err, r.errOut)
 	}
@@ -492,7 +493,7 @@ func TestWrongACRPassword(t *testing.T) {
 		if r.code != 1 {
 			t.Errorf("run %q with a wrong ACR password exit %d, want 1", extra, r.code)
 		}
-		if !strings.Contains(r.errOut, replication.ErrHarborEndpoint.Error()) || !strings.Contains(r.errOut, "ACR_PASSWORD") {
+		if !strings.Contains(r.errOut, managed.ErrEndpoint.Error()) || !strings.Contains(r.errOut, "ACR_PASSWORD") {
 			t.Errorf("run %q: stderr does not say the connection test failed:\n%s", extra, r.errOut)
 		}
 		if strings.Contains(r.out+r.errOut, "wrong-") {
@@ -514,8 +515,8 @@ func TestWrongACRPassword(t *testing.T) {
 	}
 	var out, errOut bytes.Buffer
 	err = w.converge(testCtx(t), c, newOutput(false, &out, &errOut), hooks{})
-	if !errors.Is(err, replication.ErrHarborEndpoint) {
-		t.Errorf("converge with a wrong ACR password = %v, want ErrHarborEndpoint", err)
+	if !errors.Is(err, managed.ErrEndpoint) {
+		t.Errorf("converge with a wrong ACR password = %v, want ErrEndpoint", err)
 	}
 }
 
@@ -565,7 +566,7 @@ func TestTLSVerifiedUnlessOptedOut(t *testing.T) {
 	// cannot verify is "the registry is unhealthy" (native HealthCheck), as
 	// harbortest now answers.
 	r = runT(t, tlsArgs("-yes", "-harbor-insecure"), hooks{})
-	if r.code != 1 || !strings.Contains(r.errOut, replication.ErrHarborEndpoint.Error()) || !strings.Contains(r.errOut, "the registry is unhealthy") {
+	if r.code != 1 || !strings.Contains(r.errOut, managed.ErrEndpoint.Error()) || !strings.Contains(r.errOut, "the registry is unhealthy") {
 		t.Errorf("ACR EE with an untrusted certificate: exit %d, want 1 and a failed connection test:\n%s", r.code, r.errOut)
 	}
 	if n := e.writes(); n != 0 {
