@@ -77,6 +77,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 
 	"github.com/regdr/regdr/acr"
+	"github.com/regdr/regdr/clock"
 	"github.com/regdr/regdr/harbor"
 	"github.com/regdr/regdr/replication"
 	"github.com/regdr/regdr/replication/lag"
@@ -244,7 +245,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 }
 
 // runWithClock is run with the time artifacts are aged against (nil: the system clock).
-func runWithClock(ctx context.Context, args []string, stdout, stderr io.Writer, clock replication.Clock) int {
+func runWithClock(ctx context.Context, args []string, stdout, stderr io.Writer, clock clock.Clock) int {
 	c, err := parse(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return 0

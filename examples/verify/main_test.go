@@ -24,9 +24,9 @@ import (
 	"github.com/google/go-containerregistry/pkg/authn"
 
 	"github.com/regdr/regdr/acr/acrtest"
+	"github.com/regdr/regdr/clock"
 	"github.com/regdr/regdr/harbor/harbortest"
 	"github.com/regdr/regdr/internal/testutil"
-	"github.com/regdr/regdr/replication"
 	"github.com/regdr/regdr/replication/lag"
 )
 
@@ -172,7 +172,7 @@ type result struct {
 	stdout, stderr string
 }
 
-func runT(t *testing.T, clock replication.Clock, args ...string) result {
+func runT(t *testing.T, clock clock.Clock, args ...string) result {
 	t.Helper()
 	var out, errOut bytes.Buffer
 	code := runWithClock(testCtx(t), args, &out, &errOut, clock)
