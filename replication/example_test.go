@@ -48,8 +48,8 @@ func ExampleNewBandwidthLimiter() {
 }
 
 // Filters follow Harbor: globs where `*` stops at `/`, matches/excludes, labels all required.
-func ExampleNewSelector() {
-	s, err := replication.NewSelector(
+func ExampleNewRules() {
+	s, err := replication.NewRules(
 		replication.Filter{Kind: replication.FilterName, Pattern: "library/**"},
 		replication.Filter{Kind: replication.FilterTag, Pattern: "v*", Decoration: replication.Matches},
 		replication.Filter{Kind: replication.FilterLabel, Labels: []string{"dr"}},
@@ -61,7 +61,7 @@ func ExampleNewSelector() {
 	fmt.Println(s.FilterTags([]string{"v1", "latest"}))
 	fmt.Println(s.Match("team/nginx", []string{"v1"}, []string{"dr"}))
 
-	_, err = replication.NewSelector(replication.Filter{Kind: replication.FilterName, Pattern: "library/[a-"})
+	_, err = replication.NewRules(replication.Filter{Kind: replication.FilterName, Pattern: "library/[a-"})
 	fmt.Println(errors.Is(err, replication.ErrInvalidPattern))
 	// Output:
 	// true

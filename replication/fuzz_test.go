@@ -88,10 +88,10 @@ func FuzzSelector(f *testing.F) {
 		f.Add(s, "library/nginx")
 	}
 	f.Fuzz(func(t *testing.T, pattern, repo string) {
-		s, err := NewSelector(Filter{Kind: FilterName, Pattern: pattern})
+		s, err := NewRules(Filter{Kind: FilterName, Pattern: pattern})
 		if err != nil {
 			if !errors.Is(err, ErrInvalidPattern) {
-				t.Fatalf("NewSelector(%q): %v, want ErrInvalidPattern", pattern, err)
+				t.Fatalf("NewRules(%q): %v, want ErrInvalidPattern", pattern, err)
 			}
 			return
 		}

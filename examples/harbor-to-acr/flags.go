@@ -204,7 +204,7 @@ func parse(args []string, stderr io.Writer) (*config, error) {
 	if l := splitList(labels); len(l) > 0 {
 		s.Filters = append(s.Filters, replication.Filter{Kind: replication.FilterLabel, Labels: l})
 	}
-	if _, err := replication.NewSelector(s.Filters...); err != nil {
+	if _, err := replication.NewRules(s.Filters...); err != nil {
 		errs = append(errs, err)
 	}
 	need(s.Namespace != "" || len(s.Projects) == 1, "-namespace is required unless -projects names exactly one project")

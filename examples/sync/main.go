@@ -296,7 +296,7 @@ func newSyncer(c *config, stderr io.Writer) (*mirror.Syncer, error) {
 	if c.tags != "" {
 		filters = append(filters, replication.Filter{Kind: replication.FilterTag, Pattern: c.tags})
 	}
-	if opts.Selector, err = replication.NewSelector(filters...); err != nil {
+	if opts.Selector, err = replication.NewRules(filters...); err != nil {
 		return nil, err
 	}
 	ep := func(host string) mirror.Endpoint {

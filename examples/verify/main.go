@@ -342,7 +342,7 @@ func newVerifier(c *config) (*lag.Verifier, error) {
 		setup.Filters = append(setup.Filters, replication.Filter{Kind: replication.FilterTag, Pattern: c.tags})
 	}
 	// The same filters checked now, so that a bad glob is a bad flag (exit 2), not a failed check.
-	if _, err := replication.NewSelector(setup.Filters...); err != nil {
+	if _, err := replication.NewRules(setup.Filters...); err != nil {
 		return nil, err
 	}
 	var tags lag.TagLister

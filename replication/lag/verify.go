@@ -37,7 +37,7 @@ type Verifier struct {
 	// Projects are the Harbor projects listed; empty: every project.
 	Projects []string
 	// Selector picks the repositories, artifacts and tags expected in ACR EE; nil: all.
-	Selector *replication.Selector
+	Selector replication.Selector
 	// Flattener maps a Harbor repository to its ACR EE path (required).
 	Flattener replication.Flattener
 	// Namespace is the ACR EE namespace listed for extra repositories when Tags is a
@@ -153,7 +153,7 @@ func (v *Verifier) Verify(ctx context.Context) (*Report, error) {
 	}
 	sel := v.Selector
 	if sel == nil {
-		sel = replication.MustSelector()
+		sel = replication.MustRules()
 	}
 	repos, err := SelectedRepositories(ctx, v.Harbor, v.Projects, sel)
 	if err != nil {
@@ -187,11 +187,7 @@ func (v *Verifier) Verify(ctx context.Context) (*Report, error) {
 			expected[dest] = map[string]want{}
 		}
 		for _, a := range arts[i] {
-			kind := "artifact"
-			if a.Type == "IMAGE" {
-				kind = "image"
-			}
-			if !sel.MatchResource(kind) || !sel.MatchLabels(a.Labels) {
+			if !sel.MatchLabels(a.Labels) {
 				continue
 			}
 			tags := sel.FilterTags(a.Tags)
@@ -380,7 +376,10 @@ var ErrInvalidVerifier = errors.New("invalid verifier")
 
 // SelectedRepositories lists the Harbor repositories sel selects in projects (empty: in
 // every project). A project named but absent is an error.
-func SelectedRepositories(ctx context.Context, h harbor.Content, projects []string, sel *replication.Selector) ([]string, error) {
+func SelectedRepositories(ctx context.Context, h harbor.Content, projects []string, sel replication.Selector) ([]string, error) {
+	if sel == nil {
+		sel = replication.MustRules()
+	}
 	if len(projects) == 0 {
 		all, err := h.ListProjects(ctx)
 		if err != nil {

@@ -218,8 +218,8 @@ func (s Setup) filters() []replication.Filter {
 	return append(fs, s.Filters...)
 }
 
-func (s Setup) selector() (*replication.Selector, error) {
-	return replication.NewSelector(s.filters()...)
+func (s Setup) selector() (replication.Selector, error) {
+	return replication.NewRules(s.filters()...)
 }
 
 // Flattener returns the setup's naming rule: Harbor's dest_namespace and replace count.
@@ -280,18 +280,25 @@ func (s Setup) policy(registryID int64) harbor.Policy {
 		ReplicateDeletion:         s.ReplicateDeletion,
 	}
 	for _, f := range s.filters() {
-		hf := harbor.Filter{Type: string(f.Kind), Decoration: string(f.Decoration)}
-		if f.Kind == replication.FilterLabel {
-			hf.Labels = slices.Clone(f.Labels)
-		} else {
-			hf.Value = f.Pattern
-		}
-		if hf.Decoration == "" {
-			hf.Decoration = harbor.DecorationMatches
-		}
-		p.Filters = append(p.Filters, hf)
+		p.Filters = append(p.Filters, harborFilter(f))
 	}
 	return p
+}
+
+// harborFilter is the one place regdr's filter vocabulary (replication.Filter: Kind,
+// Pattern, Labels, Decoration) meets Harbor's wire names (harbor.Filter: Type, Value,
+// Labels, Decoration).
+func harborFilter(f replication.Filter) harbor.Filter {
+	hf := harbor.Filter{Type: string(f.Kind), Decoration: string(f.Decoration)}
+	if f.Kind == replication.FilterLabel {
+		hf.Labels = slices.Clone(f.Labels)
+	} else {
+		hf.Value = f.Pattern
+	}
+	if hf.Decoration == "" {
+		hf.Decoration = harbor.DecorationMatches
+	}
+	return hf
 }
 
 // String describes the setup for people; the secret is never shown.

@@ -38,7 +38,7 @@ func ExampleSyncer() {
 		mirror.Options{
 			Flattener: replication.HarborFlatten("acr-ns", -1), // keep the last path component
 			Validate:  replication.ValidateACRName,
-			Selector:  replication.MustSelector(replication.Filter{Kind: replication.FilterTag, Pattern: "v*"}),
+			Selector:  replication.MustRules(replication.Filter{Kind: replication.FilterTag, Pattern: "v*"}),
 			Jobs:      4,
 			Limiter:   replication.NewBandwidthLimiter(64 << 20),
 		})

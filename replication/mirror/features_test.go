@@ -75,7 +75,7 @@ func TestSyncMultiArchAndReferrers(t *testing.T) {
 	cosignRef := "r/signed:sha256-" + strings.TrimPrefix(subject, "sha256:") + ".sig"
 	e.push(t, e.src.Host, map[string]any{sigRef: sig, cosignRef: cosign})
 
-	sel := replication.MustSelector(replication.Filter{Kind: replication.FilterTag, Pattern: "v*"})
+	sel := replication.MustRules(replication.Filter{Kind: replication.FilterTag, Pattern: "v*"})
 	s := e.syncer(t, mirror.Options{Selector: sel}, nil)
 	p, _ := e.run(t, s)
 
@@ -241,7 +241,7 @@ func TestSyncReferrersFallbackTag(t *testing.T) {
 		t.Fatalf("source has no fallback tag %s", fallback)
 	}
 
-	s := e.syncer(t, mirror.Options{Selector: replication.MustSelector(replication.Filter{Kind: replication.FilterTag, Pattern: "v1"})}, nil)
+	s := e.syncer(t, mirror.Options{Selector: replication.MustRules(replication.Filter{Kind: replication.FilterTag, Pattern: "v1"})}, nil)
 	e.run(t, s)
 	for _, ref := range []string{"r/signed:v1", "r/multi:v1", sigRef, fallback} {
 		if got, want := syncHeadDigest(t, e.dst.Host, ref), syncHeadDigest(t, e.src.Host, ref); got != want || got == "" {
@@ -317,7 +317,7 @@ func TestSyncResumeMountsFromCompletedRepositories(t *testing.T) {
 		"p/a:1": fx.Image("a", 20, 21, 22),
 		"p/b:1": fx.Image("b", 20, 21, 23),
 	})
-	onlyA, err := replication.NewSelector(replication.Filter{Kind: replication.FilterName, Pattern: "p/a"})
+	onlyA, err := replication.NewRules(replication.Filter{Kind: replication.FilterName, Pattern: "p/a"})
 	if err != nil {
 		t.Fatal(err)
 	}

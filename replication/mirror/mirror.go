@@ -43,7 +43,7 @@ type Options struct {
 	// ValidateACRName. Nil: ValidateRepositoryName.
 	Validate func(string) error
 	// Selector picks repositories, tags and labels. Nil: everything.
-	Selector *replication.Selector
+	Selector replication.Selector
 	// Override lets a plan overwrite destination tags holding another digest.
 	Override bool
 	// Reverify makes Apply's final check cover the items the plan found already in place
@@ -117,6 +117,9 @@ func New(src, dst Endpoint, opts Options) (*Syncer, error) {
 	}
 	if opts.Validate == nil {
 		opts.Validate = replication.ValidateRepositoryName
+	}
+	if opts.Selector == nil {
+		opts.Selector = replication.MustRules()
 	}
 	if opts.Flattener == nil {
 		opts.Flattener = replication.FlattenFunc(func(r string) (string, error) { return r, nil })

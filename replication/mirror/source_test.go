@@ -77,7 +77,7 @@ func TestSyncSourceWithDigestsAndLabels(t *testing.T) {
 		"proj/db": {{Name: "v1", Digest: d["proj/db:v1"], Labels: []string{"prod", "db"}}},
 	}
 	e.srcRec.Reset()
-	sel := replication.MustSelector(replication.Filter{Kind: replication.FilterLabel, Labels: []string{"prod"}})
+	sel := replication.MustRules(replication.Filter{Kind: replication.FilterLabel, Labels: []string{"prod"}})
 	s := e.syncer(t, mirror.Options{Source: src, Selector: sel, Referrers: mirror.ReferrersNone}, nil)
 	p, _ := e.run(t, s)
 	var got []string
