@@ -366,20 +366,22 @@ func TestUpdatesDriftedPolicy(t *testing.T) {
 	}
 }
 
-// Harbor's nested repositories do not fit ACR EE's namespace/repository under "Flatten 1
-// level": the plan says so before anything is written; flattening all levels fits.
+// Harbor's nested repositories keep their depth under "Flatten 1 level": ACR EE takes
+// multi-tier repository names, so the plan maps test-project/tools/cache to
+// dr-ns/tools/cache; flattening all levels gives dr-ns/cache. Dry runs write nothing.
 func TestNestedRepositories(t *testing.T) {
 	e := newEnv(t)
 	e.push(t, "test-project/tools/cache:1")
-	r := runT(t, e.args("-yes"), hooks{})
-	if r.code != 1 || !strings.Contains(r.errOut, replication.ErrInvalidName.Error()) || !strings.Contains(r.errOut, "dr-ns/tools/cache") {
-		t.Errorf("nested repository with -flatten 1: exit %d, want 1 naming dr-ns/tools/cache:\n%s", r.code, r.errOut)
+	r := runT(t, e.args("-dry-run", "-json"), hooks{})
+	var plan managed.Plan
+	if err := json.Unmarshal([]byte(r.out), &plan); r.code != 0 || err != nil || plan.Repositories["test-project/tools/cache"] != "dr-ns/tools/cache" {
+		t.Errorf("-flatten 1 dry run exit %d: %v, %v\n%s", r.code, plan.Repositories, err, r.errOut)
 	}
 	if n := e.writes(); n != 0 {
 		t.Errorf("wrote %d times", n)
 	}
 	r = runT(t, e.args("-dry-run", "-json", "-flatten", "-1"), hooks{})
-	var plan managed.Plan
+	plan = managed.Plan{}
 	if err := json.Unmarshal([]byte(r.out), &plan); r.code != 0 || err != nil || plan.Repositories["test-project/tools/cache"] != "dr-ns/cache" {
 		t.Errorf("-flatten -1 dry run exit %d: %v, %v\n%s", r.code, plan.Repositories, err, r.errOut)
 	}

@@ -169,15 +169,20 @@ func (s *story) replicate(ctx context.Context) error {
 	}
 	s.clients = managed.Clients{Harbor: s.harbor, Namespaces: s.acr, Tags: s.acr}
 	// The runbook recommends "flatten 1 level", which keeps team-a/api three components
-	// deep: ACR EE holds only namespace/repository, so the plan refuses before any write.
-	_, err := managed.Compute(ctx, s.clients, s.setup)
+	// deep. ACR EE takes such multi-tier names; a target that holds only
+	// namespace/repository (ACR Personal Edition: MaxDepth 2) does not, and the plan for it
+	// refuses before any write.
+	personal := s.setup
+	personal.MaxDepth = 2
+	_, err := managed.Compute(ctx, s.clients, personal)
 	if !errors.Is(err, replication.ErrInvalidName) {
-		return fmt.Errorf("planning flatten 1 level over a nested repository: %v, want ErrInvalidName", err)
+		return fmt.Errorf("planning flatten 1 level over a nested repository for namespace/repository names: %v, want ErrInvalidName", err)
 	}
 	if regs, lerr := s.harbor.ListRegistries(ctx); lerr != nil || len(regs) > 0 || len(s.w.acr.Namespaces(acrtest.DefaultInstanceID)) > 0 {
 		return fmt.Errorf("a refused plan wrote something (%d endpoints, %v)", len(regs), lerr)
 	}
-	s.ok("flatten 1 level refused before any write: %v", err)
+	s.ok("flatten 1 level into namespace/repository names refused before any write: %v", err)
+	// This story flattens every level, so that each image lands as namespace/name.
 	flattenAll := harbor.FlattenAll
 	s.setup.Flatten = &flattenAll
 	plan, err := managed.Compute(ctx, s.clients, s.setup)

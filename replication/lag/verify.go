@@ -40,6 +40,8 @@ type Verifier struct {
 	Selector replication.Selector
 	// Flattener maps a Harbor repository to its ACR EE path (required).
 	Flattener replication.Flattener
+	// Validate checks each destination path; nil: replication.ValidateACRName (ACR EE).
+	Validate func(string) error
 	// Namespace is the ACR EE namespace listed for extra repositories when Tags is a
 	// RepositoryLister; "": none is listed.
 	Namespace string
@@ -159,7 +161,11 @@ func (v *Verifier) Verify(ctx context.Context) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	names, err := replication.MapNames(v.Flattener, repos, replication.ValidateACRName)
+	validate := v.Validate
+	if validate == nil {
+		validate = replication.ValidateACRName
+	}
+	names, err := replication.MapNames(v.Flattener, repos, validate)
 	if err != nil {
 		return nil, fmt.Errorf("mapping source repositories into %q: %w", v.Namespace, err)
 	}

@@ -260,7 +260,7 @@ func (p *Plan) runDirect(ctx context.Context, c Clients, s Setup, res *ApplyResu
 	o := d.Options
 	o.Source = &Source{Harbor: c.Harbor, Setup: s}
 	o.Flattener = s.Flattener()
-	o.Validate = replication.ValidateACRName
+	o.Validate = s.names().Validate
 	o.Selector = sel
 	o.Override = s.Override
 	if o.Limiter == nil && s.BytesPerSecond > 0 {

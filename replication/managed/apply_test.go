@@ -200,9 +200,12 @@ func TestHarborPlanRefusesBeforeAnyWrite(t *testing.T) {
 		},
 		want: managed.ErrNamespace,
 	}, {
-		name:  "three levels without flattening",
-		push:  []string{"library/nginx:1", "library/a/b/nginx:1"},
-		edit:  func(_ *testing.T, _ *harborEnv, s *managed.Setup) { s.Flatten = &flat0 },
+		name: "three levels without flattening into namespace/repository",
+		push: []string{"library/nginx:1", "library/a/b/nginx:1"},
+		edit: func(_ *testing.T, _ *harborEnv, s *managed.Setup) {
+			s.Flatten = &flat0
+			s.MaxDepth = 2 // a target that takes namespace/repository only; ACR EE takes this
+		},
 		want:  replication.ErrInvalidName,
 		wants: "dr-ns/library/a/b/nginx",
 	}, {

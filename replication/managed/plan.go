@@ -139,7 +139,7 @@ func Compute(ctx context.Context, c Clients, setup Setup) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	if p.Repositories, err = replication.MapNames(s.Flattener(), repos, replication.ValidateACRName); err != nil {
+	if p.Repositories, err = replication.MapNames(s.Flattener(), repos, s.names().Validate); err != nil {
 		return nil, fmt.Errorf("mapping %d source repositories into %q: %w", len(repos), s.Namespace, err)
 	}
 	if err := p.planNamespace(ctx, c.Namespaces); err != nil {

@@ -58,6 +58,12 @@ type Setup struct {
 	// source repository are replaced by Namespace. Nil: DefaultFlatten (1). Use
 	// harbor.FlattenAll (-1), harbor.FlattenNone (0) or a count.
 	Flatten *int `json:"flatten,omitempty"`
+	// MaxDepth is the most path components an ACR repository path may have, namespace
+	// included: 0 for ACR Enterprise Edition, which takes multi-tier repository names (a
+	// nested Harbor repository flattened one level lands as namespace/team/app), 2 for a
+	// target that takes namespace/repository only (ACR Personal Edition): names deeper
+	// than that are refused before any write.
+	MaxDepth int `json:"maxDepth,omitempty"`
 	// Trigger is when the policy runs: harbor.TriggerEventBased (the default),
 	// harbor.TriggerManual, or harbor.TriggerScheduled with Cron (6 fields, seconds first).
 	Trigger string `json:"trigger,omitempty"`
@@ -238,7 +244,12 @@ func (s Setup) Verifier(h harbor.Content, tags lag.TagLister) (*lag.Verifier, er
 		return nil, fmt.Errorf("%w: %w", ErrSetup, err)
 	}
 	return &lag.Verifier{Harbor: h, Tags: tags, Projects: d.Projects, Selector: sel,
-		Flattener: d.Flattener(), Namespace: d.Namespace}, nil
+		Flattener: d.Flattener(), Validate: d.names().Validate, Namespace: d.Namespace}, nil
+}
+
+// names is the destination naming rule of the setup's ACR edition.
+func (s Setup) names() replication.ACRNames {
+	return replication.ACRNames{MaxDepth: s.MaxDepth}
 }
 
 // namespaceSpec returns the namespace configuration the setup wants.

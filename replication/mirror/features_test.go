@@ -181,7 +181,8 @@ func TestSyncRefusesInvalidNamesBeforeWriting(t *testing.T) {
 	if n := len(e.dstRec.Requests()); n != 0 {
 		t.Errorf("destination got %d requests before names were validated, want 0", n)
 	}
-	s = e.syncer(t, mirror.Options{Flattener: replication.HarborFlatten("ns", 1), Validate: replication.ValidateACRName}, nil)
+	personal := replication.ACRNames{MaxDepth: 2} // namespace/repository only
+	s = e.syncer(t, mirror.Options{Flattener: replication.HarborFlatten("ns", 1), Validate: personal.Validate}, nil)
 	if _, err := s.Plan(syncTestCtx(t)); !errors.Is(err, replication.ErrInvalidName) {
 		t.Fatalf("Plan() error = %v, want ErrInvalidName", err)
 	}
@@ -283,8 +284,8 @@ func TestSyncApplyValidatesThePlanBeforeWriting(t *testing.T) {
 	}
 	saved := syncRoundTrip(t, p)
 	planned := len(e.dstRec.Requests())
-	// Applied by a syncer for ACR EE, whose names have exactly two components.
-	acrSyncer := e.syncer(t, mirror.Options{Validate: replication.ValidateACRName}, nil)
+	// Applied by a syncer for a target whose names have exactly two components.
+	acrSyncer := e.syncer(t, mirror.Options{Validate: replication.ACRNames{MaxDepth: 2}.Validate}, nil)
 	_, dst0 := acrSyncer.Requests()
 	if _, err := acrSyncer.Apply(ctx, saved); !errors.Is(err, replication.ErrInvalidName) {
 		t.Errorf("Apply of a plan naming lib/a/nginx with ACR names = %v, want ErrInvalidName", err)
