@@ -58,7 +58,7 @@ func newWorld(c *config) (*world, error) {
 		if err != nil {
 			return nil, err
 		}
-		w.direct = &managed.Direct{Source: src, Dest: dst, Options: mirror.Options{Jobs: c.jobs}}
+		w.direct = &managed.Direct{Source: src, Dest: dst, Jobs: c.jobs}
 	}
 	return w, nil
 }
@@ -104,7 +104,7 @@ func (w *world) converge(ctx context.Context, c *config, out *output, h hooks) e
 		}
 		if w.direct != nil {
 			d := *w.direct
-			d.Options.Progress = out.syncProgress()
+			d.Progress = out.syncProgress()
 			opts.Direct = &d
 		}
 		out.applied = true

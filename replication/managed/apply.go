@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"slices"
 
+	"github.com/regdr/regdr/clock"
 	"github.com/regdr/regdr/harbor"
 	"github.com/regdr/regdr/replication"
 	"github.com/regdr/regdr/replication/lag"
@@ -44,11 +45,27 @@ var harborRedacted = harbor.Secret("x").String()
 type Direct struct {
 	// Source is Harbor's registry (its host), Dest ACR EE's, each with credentials.
 	Source, Dest mirror.Endpoint
-	// Options tunes the copy: Jobs, Limiter, Retry, Progress, Clock, Logger. Source,
-	// Flattener, Validate, Selector and Override are taken from the plan, and a nil Limiter
-	// becomes one budget of the setup's BytesPerSecond shared by every transfer (unlike
-	// Harbor's per-blob speed).
-	Options mirror.Options
+	// What to copy, where to and under which names (the source listing, flattening, name
+	// validation, selection, override) comes from the plan's setup; the rest tunes the
+	// copy as in mirror.Options.
+
+	// Jobs bounds concurrent transfers; 0: mirror.DefaultJobs, negative is refused.
+	Jobs int
+	// Limiter is the bandwidth budget shared by every transfer. Nil: one budget of the
+	// setup's BytesPerSecond (unlike Harbor's per-blob speed), or unlimited.
+	Limiter replication.BandwidthLimiter
+	// Retry is the retry policy (see mirror.Options.Retry).
+	Retry mirror.Retry
+	// Referrers picks which images the referrers API is asked about.
+	Referrers mirror.Referrers
+	// Reverify makes the final check cover items already in place too.
+	Reverify bool
+	// Clock times backoffs and the report. Nil: the system clock.
+	Clock clock.Clock
+	// Progress receives the copy's events (see mirror.Options.Progress).
+	Progress func(mirror.Event)
+	// Logger receives debug and warning records. Nil: none.
+	Logger *slog.Logger
 }
 
 // ApplyResult is what Apply did.
@@ -257,12 +274,15 @@ func (p *Plan) runDirect(ctx context.Context, c Clients, s Setup, res *ApplyResu
 	if err != nil {
 		return err
 	}
-	o := d.Options
-	o.Source = &Source{Harbor: c.Harbor, Setup: s}
-	o.Flattener = s.Flattener()
-	o.Validate = s.names().Validate
-	o.Selector = sel
-	o.Override = s.Override
+	o := mirror.Options{
+		Source:    &Source{Harbor: c.Harbor, Setup: s},
+		Flattener: s.Flattener(),
+		Validate:  s.names().Validate,
+		Selector:  sel,
+		Override:  s.Override,
+		Jobs:      d.Jobs, Limiter: d.Limiter, Retry: d.Retry, Referrers: d.Referrers, Reverify: d.Reverify,
+		Clock: d.Clock, Progress: d.Progress, Logger: d.Logger,
+	}
 	if o.Limiter == nil && s.BytesPerSecond > 0 {
 		o.Limiter = replication.NewBandwidthLimiter(s.BytesPerSecond)
 	}

@@ -20,6 +20,9 @@ var (
 	ErrStalePlan = errors.New("stale plan")
 	// ErrPlanMismatch: a plan applied with a Syncer for other registries.
 	ErrPlanMismatch = errors.New("plan is for other registries")
+	// ErrInvalidOptions: New was given an option it cannot honour (negative Jobs, an
+	// unknown Referrers mode).
+	ErrInvalidOptions = errors.New("invalid sync options")
 	// ErrInvalidPlan: a plan handed to Apply (say, read back from JSON) has an item
 	// with an unknown action, or a digest or tag that is not one; nothing was written.
 	// Destination names that fail the Syncer's Validate are refused with ErrInvalidName.

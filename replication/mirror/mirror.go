@@ -32,6 +32,9 @@ const (
 	ReferrersNone Referrers = "none"
 )
 
+// DefaultJobs is how many transfers a Syncer runs at once when Options.Jobs is 0.
+const DefaultJobs = 4
+
 // Options configures a Syncer. The zero value copies every repository and tag under
 // the same names, four at a time, unthrottled.
 type Options struct {
@@ -53,7 +56,8 @@ type Options struct {
 	Reverify bool
 	// Referrers picks which images the referrers API is asked about.
 	Referrers Referrers
-	// Jobs bounds concurrent transfers (blobs, manifests, listings). The default is 4.
+	// Jobs bounds concurrent transfers (blobs, manifests, listings). 0: DefaultJobs (4);
+	// negative is refused (ErrInvalidOptions).
 	Jobs int
 	// Limiter is the shared bandwidth budget for every byte read from the source. Nil:
 	// unlimited. Give every shard of a plan a share (ShardRate).
@@ -104,10 +108,13 @@ func New(src, dst Endpoint, opts Options) (*Syncer, error) {
 	switch opts.Referrers {
 	case ReferrersAll, ReferrersNew, ReferrersNone:
 	default:
-		return nil, fmt.Errorf("creating syncer: unknown referrers mode %q", opts.Referrers)
+		return nil, fmt.Errorf("creating syncer: %w: unknown referrers mode %q", ErrInvalidOptions, opts.Referrers)
 	}
-	if opts.Jobs <= 0 {
-		opts.Jobs = 4
+	switch {
+	case opts.Jobs < 0:
+		return nil, fmt.Errorf("creating syncer: %w: Jobs %d is negative", ErrInvalidOptions, opts.Jobs)
+	case opts.Jobs == 0:
+		opts.Jobs = DefaultJobs
 	}
 	if opts.Limiter == nil {
 		opts.Limiter = replication.Unlimited
