@@ -26,8 +26,12 @@
 //   - [github.com/regdr/regdr/dns]: records, zones and the Provider interface; dns/privatezone
 //     (Alibaba Cloud PrivateZone) and dns/alidns (public DNS) implement it; dns/dnstest
 //     emulates both and serves their records over real DNS.
-//   - [github.com/regdr/regdr/replication]: flattening, bandwidth limits and filters,
-//     Harbor-managed replication (plan, apply, verify) and the direct sync engine.
+//   - [github.com/regdr/regdr/replication]: the contracts other tools embed — flattening,
+//     the shared bandwidth limiter, selection filters, destination name rules — with no
+//     cloud SDK, Harbor or registry client among its dependencies. Built on it:
+//     replication/managed (Harbor-managed replication: plan and apply runbook steps 1–3),
+//     replication/mirror (the direct sync engine, registry to registry) and replication/lag
+//     (the completeness check and effective RPO that failover consults).
 //   - [github.com/regdr/regdr/failover]: probes, the DNS switch plan and apply, journal,
 //     failback and an optional monitor.
 //
