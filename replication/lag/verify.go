@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -169,14 +170,16 @@ func (v *Verifier) Verify(ctx context.Context) (*Report, error) {
 	if err != nil {
 		return nil, fmt.Errorf("mapping source repositories into %q: %w", v.Namespace, err)
 	}
-	r := &Report{CheckedAt: v.now()} // the time of the snapshot, before the listings
-	arts := make([][]harbor.Artifact, len(repos))
+	checkedAt := v.now() // the time of the snapshot, before the listings
+	in := Input{CheckedAt: checkedAt, Selector: sel, ACR: map[string]map[string]string{}}
+	in.Harbor = make([]Listing, len(repos))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(v.jobs())
 	for i, repo := range repos {
+		in.Harbor[i] = Listing{Source: repo, Dest: names[repo]}
 		g.Go(func() error {
 			var err error
-			if arts[i], err = v.Harbor.ListArtifacts(gctx, repo); err != nil {
+			if in.Harbor[i].Artifacts, err = v.Harbor.ListArtifacts(gctx, repo); err != nil {
 				return fmt.Errorf("listing artifacts of %q: %w", repo, err)
 			}
 			return nil
@@ -185,33 +188,9 @@ func (v *Verifier) Verify(ctx context.Context) (*Report, error) {
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	expected := map[string]map[string]want{} // dest repo → tag → want
-	accessories := map[string][]Artifact{}   // dest repo → accessories of expected artifacts
-	for i, repo := range repos {
-		dest := names[repo]
-		if expected[dest] == nil {
-			expected[dest] = map[string]want{}
-		}
-		for _, a := range arts[i] {
-			if !sel.MatchLabels(a.Labels) {
-				continue
-			}
-			tags := sel.FilterTags(a.Tags)
-			for _, tag := range tags {
-				expected[dest][tag] = want{src: repo, digest: a.Digest, pushed: a.PushTime}
-			}
-			if len(tags) == 0 {
-				continue
-			}
-			for _, acc := range a.Accessories {
-				accessories[dest] = append(accessories[dest], Artifact{Source: repo, Dest: dest, Tag: tags[0],
-					Digest: acc.Digest, PushTime: a.PushTime, Accessory: acc.Type, Subject: a.Digest})
-			}
-		}
-	}
-	destRepos := make([]string, 0, len(expected))
-	for d := range expected {
-		destRepos = append(destRepos, d)
+	destRepos := make([]string, 0, len(repos))
+	for _, l := range in.Harbor {
+		destRepos = append(destRepos, l.Dest)
 	}
 	if rl, ok := v.Tags.(RepositoryLister); ok && v.Namespace != "" {
 		have, err := rl.ListRepositories(ctx, v.Namespace)
@@ -219,26 +198,82 @@ func (v *Verifier) Verify(ctx context.Context) (*Report, error) {
 			return nil, fmt.Errorf("listing ACR EE repositories of %q: %w", v.Namespace, err)
 		}
 		for _, d := range have {
-			if _, ok := expected[d.Path()]; !ok {
-				destRepos = append(destRepos, d.Path())
-			}
+			destRepos = append(destRepos, d.Path())
 		}
 	}
 	slices.Sort(destRepos)
+	destRepos = slices.Compact(destRepos)
 	// ACR EE's OpenAPI is listed one call at a time: it throttles per instance.
-	destTags := make([][]acr.Tag, len(destRepos))
-	for i, dest := range destRepos {
-		var err error
-		if destTags[i], err = v.Tags.TagsOf(ctx, dest); err != nil && !errors.Is(err, acr.ErrNotFound) {
+	for _, dest := range destRepos {
+		tags, err := v.Tags.TagsOf(ctx, dest)
+		if err != nil && !errors.Is(err, acr.ErrNotFound) {
 			return nil, fmt.Errorf("listing tags of ACR EE repository %q: %w", dest, err)
 		}
-	}
-	var oldest time.Time
-	for i, dest := range destRepos {
 		have := map[string]string{}
-		for _, t := range destTags[i] {
+		for _, t := range tags {
 			have[t.Tag] = t.Digest
 		}
+		in.ACR[dest] = have
+	}
+	if mc, ok := v.Tags.(ManifestChecker); ok {
+		in.Manifests = map[string]map[string]bool{}
+		for _, a := range in.uncheckedAccessories() {
+			found, err := mc.HasManifest(ctx, a.Dest, a.Digest)
+			if err != nil {
+				return nil, fmt.Errorf("looking for accessory %s of %s:%s in ACR EE: %w", a.Digest, a.Dest, a.Tag, err)
+			}
+			if in.Manifests[a.Dest] == nil {
+				in.Manifests[a.Dest] = map[string]bool{}
+			}
+			in.Manifests[a.Dest][a.Digest] = found
+		}
+	}
+	return Compare(in), nil
+}
+
+// Input is what Verify observed, for [Compare]: Harbor's listing of the selected
+// repositories and the tags of ACR EE's repositories.
+type Input struct {
+	// CheckedAt is when the observation started; artifacts are aged against it.
+	CheckedAt time.Time
+	// Harbor lists each selected Harbor repository's artifacts and where they land.
+	Harbor []Listing
+	// ACR maps every ACR EE repository looked at (those Harbor's land in, and the
+	// namespace's others) to its tags and their digests; absent or empty: no tags.
+	ACR map[string]map[string]string
+	// Manifests, when not nil, records which accessory manifests a ManifestChecker found
+	// by digest (dest repository → digest → found); an accessory not in it is looked for
+	// by tag only. Nil: accessories attached by OCI subject are found by their subject's
+	// referrers fallback tag, as the OpenAPI, which lists tags only, allows.
+	Manifests map[string]map[string]bool
+	// Selector picks the artifacts and tags expected; nil: all.
+	Selector replication.Selector
+}
+
+// Listing is one Harbor repository's artifacts, and the ACR EE repository they land in.
+type Listing struct {
+	Source, Dest string
+	Artifacts    []harbor.Artifact
+}
+
+// Compare is Verify's decision, a pure function of what was observed: which expected
+// tags ACR EE holds with their digest, which are missing or stale, which of its tags are
+// extra, which accessories are missing, and the effective RPO at in.CheckedAt.
+func Compare(in Input) *Report {
+	expected, accessories := in.expected()
+	destRepos := make([]string, 0, len(expected)+len(in.ACR))
+	for d := range expected {
+		destRepos = append(destRepos, d)
+	}
+	for d := range in.ACR {
+		destRepos = append(destRepos, d)
+	}
+	slices.Sort(destRepos)
+	destRepos = slices.Compact(destRepos)
+	r := &Report{CheckedAt: in.CheckedAt}
+	var oldest time.Time
+	for _, dest := range destRepos {
+		have := in.ACR[dest]
 		wants := expected[dest]
 		for _, tag := range verifySortedKeys(wants) {
 			w := wants[tag]
@@ -266,11 +301,7 @@ func (v *Verifier) Verify(ctx context.Context) (*Report, error) {
 		}
 		for _, a := range accessories[dest] {
 			r.Accessories++
-			ok, err := v.hasAccessory(ctx, dest, a, have)
-			if err != nil {
-				return nil, err
-			}
-			if !ok {
+			if !in.hasAccessory(a) {
 				r.MissingAccessories = append(r.MissingAccessories, a)
 				if !a.PushTime.IsZero() && (oldest.IsZero() || a.PushTime.Before(oldest)) {
 					oldest = a.PushTime
@@ -281,32 +312,77 @@ func (v *Verifier) Verify(ctx context.Context) (*Report, error) {
 	if !oldest.IsZero() {
 		r.OldestMissing = max(r.CheckedAt.Sub(oldest), 0)
 	}
-	return r, nil
+	return r
 }
 
-// hasAccessory reports whether ACR EE's repository dest, whose tags are have, holds the
-// accessory a.
-func (v *Verifier) hasAccessory(ctx context.Context, dest string, a Artifact, have map[string]string) (bool, error) {
-	for _, d := range have {
-		if d == a.Digest {
-			return true, nil
+// expected returns, per ACR EE repository, the tags Harbor's selected artifacts should
+// have there, and those artifacts' accessories.
+func (in Input) expected() (map[string]map[string]want, map[string][]Artifact) {
+	sel := in.Selector
+	if sel == nil {
+		sel = replication.MustRules()
+	}
+	expected := map[string]map[string]want{} // dest repo → tag → want
+	accessories := map[string][]Artifact{}   // dest repo → accessories of expected artifacts
+	for _, l := range in.Harbor {
+		if expected[l.Dest] == nil {
+			expected[l.Dest] = map[string]want{}
+		}
+		for _, a := range l.Artifacts {
+			if !sel.MatchLabels(a.Labels) {
+				continue
+			}
+			tags := sel.FilterTags(a.Tags)
+			for _, tag := range tags {
+				expected[l.Dest][tag] = want{src: l.Source, digest: a.Digest, pushed: a.PushTime}
+			}
+			if len(tags) == 0 {
+				continue
+			}
+			for _, acc := range a.Accessories {
+				accessories[l.Dest] = append(accessories[l.Dest], Artifact{Source: l.Source, Dest: l.Dest, Tag: tags[0],
+					Digest: acc.Digest, PushTime: a.PushTime, Accessory: acc.Type, Subject: a.Digest})
+			}
 		}
 	}
-	if mc, ok := v.Tags.(ManifestChecker); ok {
-		found, err := mc.HasManifest(ctx, dest, a.Digest)
-		if err != nil {
-			return false, fmt.Errorf("looking for accessory %s of %s:%s in ACR EE: %w", a.Digest, dest, a.Tag, err)
+	return expected, accessories
+}
+
+// uncheckedAccessories returns the expected accessories that no ACR EE tag holds: those a
+// ManifestChecker is asked about.
+func (in Input) uncheckedAccessories() []Artifact {
+	_, accessories := in.expected()
+	var out []Artifact
+	for _, dest := range verifySortedKeys(accessories) {
+		for _, a := range accessories[dest] {
+			if !slices.Contains(slices.Collect(maps.Values(in.ACR[dest])), a.Digest) {
+				out = append(out, a)
+			}
 		}
-		return found, nil
+	}
+	return out
+}
+
+// hasAccessory reports whether ACR EE holds the accessory a: a tag holds its digest, a
+// ManifestChecker found it, or (without one) its subject's referrers fallback tag is there.
+func (in Input) hasAccessory(a Artifact) bool {
+	have := in.ACR[a.Dest]
+	for _, d := range have {
+		if d == a.Digest {
+			return true
+		}
+	}
+	if in.Manifests != nil {
+		return in.Manifests[a.Dest][a.Digest]
 	}
 	// The OpenAPI lists tags only: an accessory attached by OCI subject shows as the
 	// referrers fallback tag of its subject.
 	alg, hex, ok := strings.Cut(a.Subject, ":")
 	if !ok {
-		return false, nil
+		return false
 	}
 	_, found := have[alg+"-"+hex]
-	return found, nil
+	return found
 }
 
 // want is a tag Harbor holds: its repository, digest and push time.
