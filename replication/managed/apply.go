@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"time"
 
 	"github.com/regdr/regdr/clock"
 	"github.com/regdr/regdr/harbor"
 	"github.com/regdr/regdr/replication"
 	"github.com/regdr/regdr/replication/lag"
 	"github.com/regdr/regdr/replication/mirror"
+	"github.com/regdr/regdr/retry"
 )
 
 // ApplyOptions tunes Plan.Apply. The zero value has Harbor run the execution
@@ -54,8 +56,10 @@ type Direct struct {
 	// Limiter is the bandwidth budget shared by every transfer. Nil: one budget of the
 	// setup's BytesPerSecond (unlike Harbor's per-blob speed), or unlimited.
 	Limiter replication.BandwidthLimiter
-	// Retry is the retry policy (see mirror.Options.Retry).
-	Retry mirror.Retry
+	// Retry, Timeout and GiveUp bound the copy's requests as in mirror.Options.
+	Retry   retry.Policy
+	Timeout time.Duration
+	GiveUp  time.Duration
 	// Referrers picks which images the referrers API is asked about.
 	Referrers mirror.Referrers
 	// Reverify makes the final check cover items already in place too.
@@ -280,7 +284,7 @@ func (p *Plan) runDirect(ctx context.Context, c Clients, s Setup, res *ApplyResu
 		Validate:  s.names().Validate,
 		Selector:  sel,
 		Override:  s.Override,
-		Jobs:      d.Jobs, Limiter: d.Limiter, Retry: d.Retry, Referrers: d.Referrers, Reverify: d.Reverify,
+		Jobs:      d.Jobs, Limiter: d.Limiter, Retry: d.Retry, Timeout: d.Timeout, GiveUp: d.GiveUp, Referrers: d.Referrers, Reverify: d.Reverify,
 		Clock: d.Clock, Progress: d.Progress, Logger: d.Logger,
 	}
 	if o.Limiter == nil && s.BytesPerSecond > 0 {

@@ -387,7 +387,7 @@ func (r *syncRun) acquire(ctx context.Context) error {
 func (r *syncRun) release() { <-r.sem }
 
 func (r *syncRun) retry(ctx context.Context, op func() error) error {
-	return syncRetryDo(ctx, r.s.opts.Retry, r.s.opts.Clock, r.s.retried, op)
+	return syncRetryDo(ctx, r.s.policy, r.s.opts.Clock, r.s.retried, op)
 }
 
 func (r *syncRun) emit(e Event) { r.s.emit(e) }

@@ -54,7 +54,7 @@ type syncClient struct {
 	push     bool // ask for push access to repositories, not only pull
 	requests syncCounter
 	limiter  replication.BandwidthLimiter // throttles response bodies (the source side)
-	retry    Retry
+	retry    policy
 	clock    clock.Clock
 	onRetry  func(error, time.Duration)
 

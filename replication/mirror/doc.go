@@ -19,7 +19,7 @@
 // API, see [Referrers], and cosign-style tags), sends a layer shared by several images
 // once, mounts blobs the destination already holds in another repository, never pushes a
 // manifest before its blobs, and retries 5xx, 429 (honouring Retry-After), 408, resets
-// and truncated bodies ([Retry]). Apply after an interruption re-sends only what is
+// and truncated bodies (Options.Retry, a retry.Policy). Apply after an interruption re-sends only what is
 // missing. A no-op re-sync moves no blob bytes. A registry is reached over HTTPS — loopback
 // and private addresses included — unless its address says http:// or PlainHTTP is set,
 // with no fallback either way; credentials go over plain HTTP only to loopback, or with
@@ -31,9 +31,9 @@
 //	go test -run '^$' -bench . ./replication/mirror/
 //
 // No request waits forever: one that gets no response header, or no body progress, for
-// [Retry].Timeout (60 s by default) fails with [ErrTimeout] and is retried. A registry
-// that answers nothing successfully for [Retry].GiveUp (2 minutes by default, on the
-// Syncer's Clock) is declared down: what is left fails at once with [ErrRegistryDown];
+// Options.Timeout ([DefaultTimeout], 60 s) fails with [ErrTimeout] and is retried. A
+// registry that answers nothing successfully for Options.GiveUp ([DefaultGiveUp], 2
+// minutes, on the Syncer's Clock) is declared down: what is left fails at once with [ErrRegistryDown];
 // faults, however frequent, never trip it while requests succeed. Every blob is hashed as
 // it streams through, and a blob whose bytes do not match its digest is broken off before
 // its last bytes reach the destination ([ErrDigestMismatch]).

@@ -19,6 +19,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/registry"
 	"github.com/regdr/regdr/internal/testutil"
 	"github.com/regdr/regdr/replication/mirror"
+	"github.com/regdr/regdr/retry"
 )
 
 // syncSchemes records the scheme of every request that reaches the endpoint's Transport.
@@ -81,7 +82,7 @@ func TestSyncHTTPSOnLoopback(t *testing.T) {
 			rec := &syncSchemes{rt: tc.rt}
 			s, err := mirror.New(mirror.Endpoint{Registry: "http://" + src.Host},
 				mirror.Endpoint{Registry: dstAddr, Transport: rec, Auth: &authn.Basic{Username: "robot", Password: "pw"}},
-				mirror.Options{Clock: &testutil.ImmediateClock{}, Retry: mirror.Retry{Attempts: 1}})
+				mirror.Options{Clock: &testutil.ImmediateClock{}, Retry: retry.Policy{Attempts: 1}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -150,7 +151,7 @@ func TestSyncRefusesCleartextCredentials(t *testing.T) {
 			nd := &syncNoDial{}
 			tc.ep.Transport = nd
 			src := mirror.Endpoint{Registry: "127.0.0.1:1", Transport: &syncNoDial{}}
-			s, err := mirror.New(src, tc.ep, mirror.Options{Clock: &testutil.ImmediateClock{}, Retry: mirror.Retry{Attempts: 1},
+			s, err := mirror.New(src, tc.ep, mirror.Options{Clock: &testutil.ImmediateClock{}, Retry: retry.Policy{Attempts: 1},
 				Source: syncFixedSource{"a/b": {{Name: "1", Digest: "sha256:" + strings.Repeat("a", 64)}}}})
 			if !tc.atPlan {
 				if !errors.Is(err, tc.wantErr) {

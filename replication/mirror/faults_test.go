@@ -11,6 +11,7 @@ import (
 
 	"github.com/regdr/regdr/internal/testutil"
 	"github.com/regdr/regdr/replication/mirror"
+	"github.com/regdr/regdr/retry"
 )
 
 func syncFaultWorkload(e *syncEnv) map[string]any {
@@ -38,7 +39,7 @@ func TestSyncSurvivesFaults(t *testing.T) {
 			clock := &testutil.ImmediateClock{}
 			srcFaults := testutil.NewFaultTransport(nil, testutil.Faults{Seed: 1, Rate: 0.15, RetryAfter: "3"})
 			dstFaults := testutil.NewFaultTransport(nil, testutil.Faults{Seed: 2, Rate: 0.15, RetryAfter: "3"})
-			s := e.syncer2(t, mirror.Options{Clock: clock, Jobs: 4, Retry: mirror.Retry{Attempts: 8}}, srcFaults, dstFaults)
+			s := e.syncer2(t, mirror.Options{Clock: clock, Jobs: 4, Retry: retry.Policy{Attempts: 8}}, srcFaults, dstFaults)
 			_, rep := e.run(t, s)
 			for ref, d := range want {
 				if got := syncHeadDigest(t, e.dst.Host, ref); got != d {

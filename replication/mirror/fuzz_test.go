@@ -33,7 +33,7 @@ func FuzzSyncParseRetryAfter(f *testing.F) {
 			t.Fatalf("syncParseRetryAfter(%q) = %v, want %ds", s, d, n)
 		}
 		// Whatever the header says, the policy never waits longer than its cap.
-		r := Retry{}.withDefaults()
+		r := policy{}.withDefaults()
 		if w := r.backoff(1, &HTTPError{StatusCode: 429, RetryAfter: s}, now); w < 0 || w > r.Max {
 			t.Fatalf("backoff with Retry-After %q = %v, want within [0, %v]", s, w, r.Max)
 		}

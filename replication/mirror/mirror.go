@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/regdr/regdr/clock"
 	"github.com/regdr/regdr/replication"
+	"github.com/regdr/regdr/retry"
 )
 
 // Referrers says which artifacts that refer to an image (signatures, SBOMs, attestations)
@@ -32,8 +33,17 @@ const (
 	ReferrersNone Referrers = "none"
 )
 
-// DefaultJobs is how many transfers a Syncer runs at once when Options.Jobs is 0.
-const DefaultJobs = 4
+// Defaults of a zero Options.
+const (
+	// DefaultJobs is how many transfers a Syncer runs at once.
+	DefaultJobs = 4
+	// DefaultAttempts is how many times a request is tried in all.
+	DefaultAttempts = 10
+	// DefaultTimeout is how long a request may wait for a header or body progress.
+	DefaultTimeout = 60 * time.Second
+	// DefaultGiveUp is how long a registry may fail everything before it is declared down.
+	DefaultGiveUp = 2 * time.Minute
+)
 
 // Options configures a Syncer. The zero value copies every repository and tag under
 // the same names, four at a time, unthrottled.
@@ -62,8 +72,23 @@ type Options struct {
 	// Limiter is the shared bandwidth budget for every byte read from the source. Nil:
 	// unlimited. Give every shard of a plan a share (ShardRate).
 	Limiter replication.BandwidthLimiter
-	// Retry is the retry policy.
-	Retry Retry
+	// Retry is how often a failed request is tried again and how long to back off: 5xx,
+	// 429 (honouring Retry-After, capped at Max), 408, timeouts, connection resets and
+	// truncated bodies are retried; other 4xx answers, such as authentication failures,
+	// never. Zero fields take retry's defaults, except Attempts: 0 is DefaultAttempts (10),
+	// the engine's own default.
+	Retry retry.Policy
+	// Timeout bounds every wait of a request on a registry: it fails with ErrTimeout (and
+	// is retried) once it has waited Timeout for a response header, or for progress on
+	// its body in either direction. It is an idle timeout, not a deadline: a large layer
+	// that keeps moving is never cut. 0: DefaultTimeout (60 s); negative is refused.
+	Timeout time.Duration
+	// GiveUp is how long a registry may answer nothing successfully, while requests to it
+	// keep failing, before it is declared down: every operation on it then fails at once
+	// with ErrRegistryDown instead of retrying, and no request is sent to it for another
+	// GiveUp. A registry failing only some of its requests, however many, is never
+	// declared down. Measured on Clock. 0: DefaultGiveUp (2 minutes); negative is refused.
+	GiveUp time.Duration
 	// Clock times backoffs and the report. Nil: the system clock.
 	Clock clock.Clock
 	// Progress receives events as Apply goes. It is called from many goroutines, one call
@@ -82,6 +107,7 @@ type Syncer struct {
 	src, dst *syncClient
 	source   Source
 	opts     Options
+	policy   policy // of opts.Retry, Timeout and GiveUp, with defaults
 
 	planSem        chan struct{}
 	retries        atomic.Int64
@@ -110,7 +136,12 @@ func New(src, dst Endpoint, opts Options) (*Syncer, error) {
 	default:
 		return nil, fmt.Errorf("creating syncer: %w: unknown referrers mode %q", ErrInvalidOptions, opts.Referrers)
 	}
+	if err := opts.Retry.Validate(); err != nil {
+		return nil, fmt.Errorf("creating syncer: %w: %w", ErrInvalidOptions, err)
+	}
 	switch {
+	case opts.Timeout < 0 || opts.GiveUp < 0:
+		return nil, fmt.Errorf("creating syncer: %w: Timeout %v and GiveUp %v may not be negative", ErrInvalidOptions, opts.Timeout, opts.GiveUp)
 	case opts.Jobs < 0:
 		return nil, fmt.Errorf("creating syncer: %w: Jobs %d is negative", ErrInvalidOptions, opts.Jobs)
 	case opts.Jobs == 0:
@@ -132,13 +163,15 @@ func New(src, dst Endpoint, opts Options) (*Syncer, error) {
 		opts.Flattener = replication.FlattenFunc(func(r string) (string, error) { return r, nil })
 	}
 	s := &Syncer{
-		src:     newSyncClient(src, opts.Limiter, false),
-		dst:     newSyncClient(dst, nil, true),
-		opts:    opts,
+		src:  newSyncClient(src, opts.Limiter, false),
+		dst:  newSyncClient(dst, nil, true),
+		opts: opts,
+		policy: policy{Attempts: opts.Retry.Attempts, Base: opts.Retry.Initial, Max: opts.Retry.Max,
+			Timeout: opts.Timeout, GiveUp: opts.GiveUp}.withDefaults(),
 		planSem: make(chan struct{}, opts.Jobs),
 	}
 	for _, c := range []*syncClient{s.src, s.dst} {
-		c.retry, c.clock, c.onRetry = opts.Retry, opts.Clock, s.retried
+		c.retry, c.clock, c.onRetry = s.policy, opts.Clock, s.retried
 	}
 	s.source = opts.Source
 	if s.source == nil {

@@ -15,20 +15,11 @@ import (
 	"github.com/regdr/regdr/clock"
 )
 
-// Retry is the retry and timeout policy for registry requests: capped exponential
-// backoff with jitter for 5xx, 429 (honouring Retry-After), 408, timeouts, connection resets
-// and truncated bodies; never for other 4xx answers such as authentication failures.
-//
-// Every request is bounded: it fails with ErrTimeout once it has waited Timeout (60 s by
-// default) for a response header, or for progress on its body in either direction. That is
-// an idle timeout, not a deadline: a large layer that keeps moving is never cut.
-//
-// A registry that gives no successful response at all for GiveUp (2 minutes by default,
-// measured on the Syncer's Clock) while requests keep failing is declared down: every
-// operation on it then fails at once with ErrRegistryDown instead of retrying, and no
-// request is sent to it for another GiveUp. A registry failing only some of its requests,
-// however many, is never declared down.
-type Retry struct {
+// policy is the retry and timeout policy for registry requests, made of Options.Retry,
+// Timeout and GiveUp: capped exponential backoff with jitter for 5xx, 429 (honouring
+// Retry-After), 408, timeouts, connection resets and truncated bodies; never for other 4xx
+// answers such as authentication failures.
+type policy struct {
 	// Attempts is the number of tries per operation, the first included. The default is 10.
 	Attempts int `json:"attempts,omitempty"`
 	// Base is the first backoff. The default is 200ms.
@@ -43,9 +34,9 @@ type Retry struct {
 	GiveUp time.Duration `json:"giveUp,omitempty"`
 }
 
-func (r Retry) withDefaults() Retry {
+func (r policy) withDefaults() policy {
 	if r.Attempts <= 0 {
-		r.Attempts = 10
+		r.Attempts = DefaultAttempts
 	}
 	if r.Base <= 0 {
 		r.Base = 200 * time.Millisecond
@@ -54,17 +45,17 @@ func (r Retry) withDefaults() Retry {
 		r.Max = 10 * time.Second
 	}
 	if r.Timeout <= 0 {
-		r.Timeout = 60 * time.Second
+		r.Timeout = DefaultTimeout
 	}
 	if r.GiveUp <= 0 {
-		r.GiveUp = 2 * time.Minute
+		r.GiveUp = DefaultGiveUp
 	}
 	return r
 }
 
 // backoff returns the wait before try n+1 (n ≥ 1): half fixed, half random, so that many
 // workers hit by one outage do not come back in lockstep. A Retry-After date counts from now.
-func (r Retry) backoff(n int, err error, now time.Time) time.Duration {
+func (r policy) backoff(n int, err error, now time.Time) time.Duration {
 	var he *HTTPError
 	if errors.As(err, &he) && he.RetryAfter != "" {
 		if d, ok := syncParseRetryAfter(he.RetryAfter, now); ok {
@@ -118,7 +109,7 @@ func syncRetryable(err error) bool {
 
 // retry runs op until it succeeds, fails for good, or the attempts run out. Waits go
 // through clock, so tests never sleep.
-func syncRetryDo(ctx context.Context, r Retry, clock clock.Clock, onRetry func(error, time.Duration), op func() error) error {
+func syncRetryDo(ctx context.Context, r policy, clock clock.Clock, onRetry func(error, time.Duration), op func() error) error {
 	r = r.withDefaults()
 	var err error
 	for n := 1; ; n++ {

@@ -50,7 +50,7 @@ func TestSyncRetryable(t *testing.T) {
 
 func TestSyncRetryBackoff(t *testing.T) {
 	t.Parallel()
-	r := Retry{Attempts: 6, Base: 100 * time.Millisecond, Max: time.Second}
+	r := policy{Attempts: 6, Base: 100 * time.Millisecond, Max: time.Second}
 	clock := &syncFakeClock{}
 	calls := 0
 	err := syncRetryDo(context.Background(), r, clock, nil, func() error {
@@ -155,7 +155,7 @@ func TestSyncRetryAfterDateUsesTheClock(t *testing.T) {
 	clock := &syncFakeClock{} // Now is the zero time
 	at := time.Time{}.Add(3 * time.Second).UTC().Format(http.TimeFormat)
 	calls := 0
-	_ = syncRetryDo(context.Background(), Retry{Max: time.Minute}, clock, nil, func() error {
+	_ = syncRetryDo(context.Background(), policy{Max: time.Minute}, clock, nil, func() error {
 		if calls++; calls == 1 {
 			return &HTTPError{StatusCode: http.StatusServiceUnavailable, RetryAfter: at}
 		}

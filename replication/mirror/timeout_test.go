@@ -14,6 +14,7 @@ import (
 
 	"github.com/regdr/regdr/internal/testutil"
 	"github.com/regdr/regdr/replication/mirror"
+	"github.com/regdr/regdr/retry"
 )
 
 // TestSyncSurvivesThirtyPercentFaults: with 30 % of the requests to both registries failing
@@ -38,7 +39,7 @@ func TestSyncSurvivesThirtyPercentFaults(t *testing.T) {
 	srcFaults, dstFaults := faults(11), faults(12)
 	// GiveUp shorter than the backoffs add up to: the rule must not trip on faults alone.
 	const giveUp = 30 * time.Second
-	s := e.syncer2(t, mirror.Options{Clock: clock, Jobs: 4, Retry: mirror.Retry{GiveUp: giveUp}}, srcFaults, dstFaults)
+	s := e.syncer2(t, mirror.Options{Clock: clock, Jobs: 4, GiveUp: giveUp}, srcFaults, dstFaults)
 	start := clock.Now()
 	_, rep := e.run(t, s)
 	t.Logf("faults injected: source %v, destination %v; %v", srcFaults.Injected(), dstFaults.Injected(), rep)
@@ -93,7 +94,10 @@ func syncStallListener(t *testing.T) string {
 func TestSyncStalledRegistryTimesOut(t *testing.T) {
 	t.Parallel()
 	const timeout = 200 * time.Millisecond // short, yet above what a loaded machine takes to answer
-	retry := mirror.Retry{Attempts: 2, Timeout: timeout}
+	withRetry := func(o mirror.Options) mirror.Options {
+		o.Retry, o.Timeout = retry.Policy{Attempts: 2}, timeout
+		return o
+	}
 	// stall holds a request until the client goes away or the test ends: a server that
 	// reads no body does not notice a client hanging up.
 	stall := func(t *testing.T) func(http.ResponseWriter, *http.Request) {
@@ -111,7 +115,7 @@ func TestSyncStalledRegistryTimesOut(t *testing.T) {
 		t.Parallel()
 		e := newSyncGGCREnv(t)
 		s, err := mirror.New(mirror.Endpoint{Registry: syncStallListener(t)},
-			mirror.Endpoint{Registry: e.dst.Host}, mirror.Options{Clock: &testutil.ImmediateClock{}, Retry: retry})
+			mirror.Endpoint{Registry: e.dst.Host}, withRetry(mirror.Options{Clock: &testutil.ImmediateClock{}}))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -145,7 +149,7 @@ func TestSyncStalledRegistryTimesOut(t *testing.T) {
 		})
 		hold = stall(t)
 		e.push(t, e.src.Host, map[string]any{"a/b:1": e.fx.Image("x", 80)})
-		s := e.syncer(t, mirror.Options{Retry: retry}, nil)
+		s := e.syncer(t, withRetry(mirror.Options{}), nil)
 		if _, err := s.Plan(syncTestCtx(t)); !errors.Is(err, mirror.ErrTimeout) {
 			t.Fatalf("Plan against a dripping registry: %v, want ErrTimeout", err)
 		}
@@ -172,7 +176,7 @@ func TestSyncStalledRegistryTimesOut(t *testing.T) {
 		})
 		hold = stall(t)
 		e.push(t, e.src.Host, map[string]any{"a/b:1": e.fx.Image("x", 1)})
-		s := e.syncer(t, mirror.Options{Retry: retry}, nil)
+		s := e.syncer(t, withRetry(mirror.Options{}), nil)
 		ctx := syncTestCtx(t)
 		p, err := s.Plan(ctx)
 		if err != nil {
@@ -275,7 +279,7 @@ func TestSyncSlowTransferIsNotCut(t *testing.T) {
 	})
 	want := e.push(t, e.src.Host, map[string]any{"a/b:1": e.fx.Image("x", 120)})
 	start := time.Now()
-	s := e.syncer(t, mirror.Options{Jobs: 1, Retry: mirror.Retry{Attempts: 1, Timeout: timeout}}, nil)
+	s := e.syncer(t, mirror.Options{Jobs: 1, Retry: retry.Policy{Attempts: 1}, Timeout: timeout}, nil)
 	_, rep := e.run(t, s)
 	if d := time.Since(start); d < timeout {
 		t.Errorf("the copy took %v, under the %v timeout: the test tests nothing", d, timeout)
