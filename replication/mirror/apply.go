@@ -9,20 +9,21 @@ import (
 	"sync/atomic"
 
 	"github.com/regdr/regdr/replication"
+	"golang.org/x/sync/semaphore"
 )
 
 // syncRun is the state of one Apply.
 type syncRun struct {
 	s   *Syncer
 	p   *Plan
-	sem chan struct{}
+	sem *semaphore.Weighted // Jobs transfers at a time
 
 	rawMu sync.Mutex
 	raw   map[string]*syncCall // digest → manifest fetched (when the plan has no bytes)
 	bytes map[string][]byte
 	types map[string]string
 
-	blobs, placed, trees, children syncOnce
+	blobs, placed, trees, children memo
 	home                           map[string]syncHome
 	resumeFrom                     string // see resumeGuess
 
@@ -49,7 +50,7 @@ func (s *Syncer) Apply(ctx context.Context, plan *Plan) (*Report, error) {
 	start := s.opts.Clock.Now()
 	src0, dst0 := s.Requests()
 	retries0 := s.retries.Load()
-	r := &syncRun{s: s, p: plan, sem: make(chan struct{}, s.opts.Jobs),
+	r := &syncRun{s: s, p: plan, sem: semaphore.NewWeighted(int64(s.opts.Jobs)),
 		raw: map[string]*syncCall{}, bytes: map[string][]byte{}, types: map[string]string{}}
 	r.home, r.resumeFrom = r.homes(), r.resumeGuess()
 	for d, b := range plan.raw {
@@ -375,16 +376,9 @@ func (r *syncRun) verify(ctx context.Context, results []Result) {
 	wg.Wait()
 }
 
-func (r *syncRun) acquire(ctx context.Context) error {
-	select {
-	case r.sem <- struct{}{}:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
+func (r *syncRun) acquire(ctx context.Context) error { return r.sem.Acquire(ctx, 1) }
 
-func (r *syncRun) release() { <-r.sem }
+func (r *syncRun) release() { r.sem.Release(1) }
 
 func (r *syncRun) retry(ctx context.Context, op func() error) error {
 	return syncRetryDo(ctx, r.s.policy, r.s.opts.Clock, r.s.retried, op)

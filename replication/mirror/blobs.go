@@ -19,13 +19,16 @@ type syncCall struct {
 	err  error
 }
 
-type syncOnce struct {
+// memo runs a function once per key and keeps the outcome for the whole run: later
+// callers get the first one's result, not a new call (singleflight forgets a key once its
+// call returns, which would upload a blob again).
+type memo struct {
 	mu    sync.Mutex
 	calls map[string]*syncCall
 }
 
 // do runs fn once for key. It returns the call and whether this caller ran it.
-func (o *syncOnce) do(ctx context.Context, key string, fn func(*syncCall) error) (*syncCall, bool, error) {
+func (o *memo) do(ctx context.Context, key string, fn func(*syncCall) error) (*syncCall, bool, error) {
 	o.mu.Lock()
 	if o.calls == nil {
 		o.calls = map[string]*syncCall{}

@@ -229,12 +229,10 @@ func (s *Syncer) planRepo(ctx context.Context, src, dst string, p *Plan, mu *syn
 // planSlot takes one of the Jobs slots that per-tag HEADs share across every repository
 // being planned, so planning sends about Jobs requests at a time, not Jobs per repository.
 func (s *Syncer) planSlot(ctx context.Context) (release func(), err error) {
-	select {
-	case s.planSem <- struct{}{}:
-		return func() { <-s.planSem }, nil
-	case <-ctx.Done():
-		return nil, ctx.Err()
+	if err := s.planSem.Acquire(ctx, 1); err != nil {
+		return nil, err
 	}
+	return func() { s.planSem.Release(1) }, nil
 }
 
 // resolveDigests fills in missing digests with one source HEAD per tag.
