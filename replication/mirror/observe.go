@@ -71,24 +71,7 @@ func (s *Syncer) planRepo(ctx context.Context, src, dst string, p *Plan, mu *syn
 	if err != nil {
 		return nil, err
 	}
-	sel := s.opts.Selector
-	var names []string
-	byName := map[string]Tag{}
-	var refTags []Tag
-	for _, t := range tags {
-		if syncReferrerTag.MatchString(t.Name) {
-			refTags = append(refTags, t)
-			continue
-		}
-		byName[t.Name] = t
-		names = append(names, t.Name)
-	}
-	var selected []Tag
-	for _, n := range sel.FilterTags(names) {
-		if t := byName[n]; sel.MatchLabels(t.Labels) {
-			selected = append(selected, t)
-		}
-	}
+	selected, refTags := selectTags(tags, s.opts.Selector)
 	if err := s.resolveDigests(ctx, src, selected); err != nil {
 		return nil, err
 	}
@@ -96,12 +79,7 @@ func (s *Syncer) planRepo(ctx context.Context, src, dst string, p *Plan, mu *syn
 	for _, t := range selected {
 		subjects[t.Digest] = true
 	}
-	var refs []Tag
-	for _, t := range refTags {
-		if m := syncReferrerTag.FindStringSubmatch(t.Name); subjects["sha256:"+m[1]] {
-			refs = append(refs, t)
-		}
-	}
+	refs := referrerTagsOf(refTags, subjects)
 	if err := s.resolveDigests(ctx, src, refs); err != nil {
 		return nil, err
 	}
@@ -154,29 +132,17 @@ func (s *Syncer) planRepo(ctx context.Context, src, dst string, p *Plan, mu *syn
 	var items []Item
 	add := func(t Tag, subject string) error {
 		it := Item{Source: src, Dest: dst, Tag: t.Name, Digest: t.Digest, Subject: subject}
-		cur, tagged := have[t.Name]
-		switch {
-		case tagged && cur == t.Digest:
-			it.Action = Skip
-			items = append(items, it)
-			return nil
-		case tagged:
-			it.DestDigest = cur
-			if !s.opts.Override {
-				it.Action = Conflict
-				items = append(items, it)
-				return nil
+		d := destTag{}
+		d.digest, d.tagged = have[t.Name]
+		if needsPresence(t, d, s.opts.Override) {
+			var err error
+			if d.holds, err = check(t.Digest); err != nil {
+				return err
 			}
 		}
-		found, err := check(t.Digest)
-		if err != nil {
-			return err
-		}
-		it.Action = Copy
-		if found && t.Name != "" {
-			it.Action = TagOnly
-		} else if found {
-			it.Action = Skip
+		it.Action = decide(t, d, s.opts.Override)
+		if d.tagged && d.digest != t.Digest {
+			it.DestDigest = d.digest
 		}
 		items = append(items, it)
 		return nil
@@ -368,4 +334,69 @@ func syncParseManifest(raw []byte, mediaType string) (Manifest, error) {
 		out.Blobs = append(out.Blobs, Blob{Digest: l.Digest, Size: l.Size})
 	}
 	return out, out.check()
+}
+
+// selectTags splits a repository's tags into those the selector picks and the referrer
+// tags (cosign's sha256-<hex>.sig…, the OCI referrers fallback tag), which go with the
+// image they name rather than through the selector.
+func selectTags(tags []Tag, sel replication.Selector) (selected, refTags []Tag) {
+	var names []string
+	byName := map[string]Tag{}
+	for _, t := range tags {
+		if syncReferrerTag.MatchString(t.Name) {
+			refTags = append(refTags, t)
+			continue
+		}
+		byName[t.Name] = t
+		names = append(names, t.Name)
+	}
+	for _, n := range sel.FilterTags(names) {
+		if t := byName[n]; sel.MatchLabels(t.Labels) {
+			selected = append(selected, t)
+		}
+	}
+	return selected, refTags
+}
+
+// referrerTagsOf returns the referrer tags whose subject is among subjects (digests).
+func referrerTagsOf(refTags []Tag, subjects map[string]bool) []Tag {
+	var refs []Tag
+	for _, t := range refTags {
+		if m := syncReferrerTag.FindStringSubmatch(t.Name); subjects["sha256:"+m[1]] {
+			refs = append(refs, t)
+		}
+	}
+	return refs
+}
+
+// destTag is what the destination holds for one planned tag: the digest its tag points
+// at (tagged), and whether the repository holds the source digest at all (holds; known
+// only when needsPresence said to look).
+type destTag struct {
+	digest        string
+	tagged, holds bool
+}
+
+// needsPresence reports whether deciding t needs to know if the destination holds its
+// digest: not when the tag is already right, nor when it is a conflict left alone.
+func needsPresence(t Tag, d destTag, override bool) bool {
+	return !d.tagged || (d.digest != t.Digest && override)
+}
+
+// decide is the plan's decision for one source tag t (Name "" for an untagged referrer)
+// given the destination d: Skip what is in place, Conflict on a tag holding another
+// digest without override, TagOnly when the digest is there under no such tag, Copy
+// otherwise.
+func decide(t Tag, d destTag, override bool) Action {
+	switch {
+	case d.tagged && d.digest == t.Digest:
+		return Skip
+	case d.tagged && !override:
+		return Conflict
+	case d.holds && t.Name != "":
+		return TagOnly
+	case d.holds:
+		return Skip
+	}
+	return Copy
 }
