@@ -9,13 +9,14 @@
 //  1. the ACR EE namespace, auto-creating private repositories — acr.Client.EnsureNamespace;
 //  2. Harbor's registry endpoint for the instance, connection tested, and
 //  3. an event-triggered push replication policy flattening one level, run once and waited
-//     for — replication.PlanHarbor and HarborPlan.Apply (steps 1–3 as one plan), with
-//     replication.Verifier proving ACR EE holds every tag;
+//     for — managed.Compute and managed.Plan.Apply (package replication/managed: steps
+//     1–3 as one plan), with lag.Verifier (package replication/lag) proving ACR EE holds
+//     every tag;
 //  4. on Harbor's failure, DNS repointed at ACR EE — PrivateZone (a), public DNS (b) or the
 //     instance's VPC address (c) — and back afterwards — failover.Switcher's PlanFailover,
 //     Apply and PlanFailback;
-//  5. where Harbor's replication is too slow, a direct copy — replication.Syncer, or
-//     HarborApplyOptions.Direct on the same plan.
+//  5. where Harbor's replication is too slow, a direct copy — mirror.Syncer (package
+//     replication/mirror), or managed.ApplyOptions.Direct on the same plan.
 //
 // The packages:
 //

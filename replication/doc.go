@@ -20,8 +20,12 @@
 //     per-blob `speed`, sixteen streams sharing a 10 MB/s limiter move 10 MB/s between them.
 //     [SpeedToBytesPerSecond] and [BytesPerSecondToSpeed] convert Harbor's unit;
 //     [ParseRate] reads "20MiB/s".
-//   - [Selector] applies Harbor's source filters ([Filter]: repository and tag globs,
-//     labels, resource kind, matches/excludes).
+//   - [Selector] decides which repositories, tags and labelled artifacts are replicated; a
+//     tool may plug its own. [Rules] ([NewRules]) is Harbor's source filters ([Filter]:
+//     repository and tag globs, labels, resource kind, matches/excludes), with Harbor's
+//     semantics where it skips a filter.
+//   - [ValidateACRName] and [ACRNames] hold destination paths to ACR's naming rule per
+//     edition (multi-tier for Enterprise Edition).
 //
 // # Errors
 //

@@ -120,7 +120,7 @@ func TestSelectorResource(t *testing.T) {
 	}
 }
 
-func TestNewSelectorRejectsMalformed(t *testing.T) {
+func TestNewRulesRejectsMalformed(t *testing.T) {
 	t.Parallel()
 	bad := []Filter{
 		{Kind: FilterName, Pattern: "library/[a-"},

@@ -27,7 +27,7 @@ func harborTestSetup() Setup {
 	}
 }
 
-func TestHarborSetupDefaults(t *testing.T) {
+func TestSetupDefaults(t *testing.T) {
 	t.Parallel()
 	s := harborTestSetup().withDefaults()
 	if err := s.validate(); err != nil {
@@ -54,7 +54,7 @@ func TestHarborSetupDefaults(t *testing.T) {
 	}
 }
 
-func TestHarborSetupValidate(t *testing.T) {
+func TestSetupValidate(t *testing.T) {
 	t.Parallel()
 	neg := -2
 	tests := []struct {
@@ -89,7 +89,7 @@ func TestHarborSetupValidate(t *testing.T) {
 	}
 }
 
-func TestHarborSetupHidesSecret(t *testing.T) {
+func TestSetupHidesSecret(t *testing.T) {
 	t.Parallel()
 	s := harborTestSetup()
 	js, err := json.Marshal(s)
@@ -127,7 +127,7 @@ func TestHarborPlanString(t *testing.T) {
 
 // TestHarborSetupNeverEchoesAPasswordInTheURL: a password typed into the endpoint URL
 // (a mistake validation refuses) shows neither in the refusal nor in String.
-func TestHarborSetupNeverEchoesAPasswordInTheURL(t *testing.T) {
+func TestSetupNeverEchoesAPasswordInTheURL(t *testing.T) {
 	t.Parallel()
 	const pw = "url-password-typed-by-mistake"
 	for _, u := range []string{"ftp://login:" + pw + "@acr.example", "login:" + pw + "@acr.example", "https://login:" + pw + "@acr.example"} {
@@ -147,7 +147,7 @@ func TestHarborSetupNeverEchoesAPasswordInTheURL(t *testing.T) {
 
 // TestHarborSetupValidatesCron: a scheduled trigger's cron is parsed as Harbor parses it
 // (robfig/cron, 6 fields, seconds first) before any I/O, not only counted.
-func TestHarborSetupValidatesCron(t *testing.T) {
+func TestSetupValidatesCron(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		cron string
