@@ -7,9 +7,9 @@
 // digest, and every accessory (signature, SBOM) Harbor lists for them. [Verifier.Verify]
 // returns a [Report] (missing, stale and extra tags, missing accessories, and
 // OldestMissing); [Verifier.Lag] returns the [Summary] that package failover holds to an
-// RPO budget. A [TagLister] lists ACR EE — *acr.Client through the OpenAPI, or
-// [RegistryTagLister] through the distribution API, which, being a [ManifestChecker],
-// finds accessories by digest. Package managed builds the Verifier of a Harbor
+// RPO budget. A [TagLister] lists ACR EE in plain values ([Tag]) — the OpenAPI through
+// managed.ACRTags, or [RegistryTagLister] through the distribution API, which, being a
+// [ManifestChecker], finds accessories by digest. Package managed builds the Verifier of a Harbor
 // replication setup (managed.Setup.Verifier).
 //
 // # Concurrency

@@ -1,26 +1,24 @@
 package lag
 
-import (
-	"context"
+import "context"
 
-	"github.com/regdr/regdr/acr"
-)
+// Tag is one tag of a destination repository and the manifest digest it points at.
+type Tag struct {
+	Name   string `json:"name"`
+	Digest string `json:"digest"` // "sha256:<hex>"
+}
 
-// TagLister lists the tags of an ACR EE repository at path "namespace/repo" with their
-// digests; a repository that does not exist is an error matching acr.ErrNotFound, or no
-// tags. *acr.Client satisfies it (ListRepoTag); so does RegistryTagLister (registry HEADs).
+// TagLister lists the tags of the destination repository at path ("namespace/repo") with
+// their digests. A repository that does not exist has no tags (nil, nil).
+// RegistryTagLister is one (registry HEADs); managed.ACRTags adapts *acr.Client (ACR EE's
+// OpenAPI, one call per repository).
 type TagLister interface {
-	TagsOf(ctx context.Context, path string) ([]acr.Tag, error)
+	TagsOf(ctx context.Context, path string) ([]Tag, error)
 }
 
 // RepositoryLister is an optional extension of a TagLister, discovered by type assertion:
-// listing a namespace's repositories lets Verify report extra repositories too.
-// *acr.Client satisfies it.
+// listing a namespace's repository paths ("namespace/repo") lets Verify report extra
+// repositories too. managed.ACRTags is one.
 type RepositoryLister interface {
-	ListRepositories(ctx context.Context, namespace string) ([]acr.Repository, error)
+	RepositoryPaths(ctx context.Context, namespace string) ([]string, error)
 }
-
-var (
-	_ TagLister        = (*acr.Client)(nil)
-	_ RepositoryLister = (*acr.Client)(nil)
-)

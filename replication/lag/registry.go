@@ -13,7 +13,6 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/regdr/regdr/acr"
 	"github.com/regdr/regdr/replication"
 	"github.com/regdr/regdr/replication/mirror"
 )
@@ -51,7 +50,7 @@ func (l *RegistryTagLister) options(ctx context.Context) []remote.Option {
 
 // TagsOf lists the tags of repo ("namespace/name") and HEADs each for its digest, four at
 // a time. A repository that does not exist has no tags.
-func (l *RegistryTagLister) TagsOf(ctx context.Context, repo string) ([]acr.Tag, error) {
+func (l *RegistryTagLister) TagsOf(ctx context.Context, repo string) ([]Tag, error) {
 	r, err := l.repository(repo)
 	if err != nil {
 		return nil, err
@@ -64,7 +63,7 @@ func (l *RegistryTagLister) TagsOf(ctx context.Context, repo string) ([]acr.Tag,
 	if err != nil {
 		return nil, fmt.Errorf("listing tags of %s: %w", r, err)
 	}
-	found := make([]acr.Tag, len(tags))
+	found := make([]Tag, len(tags))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(4)
 	for i, t := range tags {
@@ -76,16 +75,16 @@ func (l *RegistryTagLister) TagsOf(ctx context.Context, repo string) ([]acr.Tag,
 			if err != nil {
 				return fmt.Errorf("reading %s:%s: %w", r, t, err)
 			}
-			found[i] = acr.Tag{Tag: t, Digest: d.Digest.String()}
+			found[i] = Tag{Name: t, Digest: d.Digest.String()}
 			return nil
 		})
 	}
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	out := make([]acr.Tag, 0, len(tags))
+	out := make([]Tag, 0, len(tags))
 	for _, t := range found {
-		if t.Tag != "" {
+		if t.Name != "" {
 			out = append(out, t)
 		}
 	}

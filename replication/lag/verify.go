@@ -12,7 +12,6 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
-	"github.com/regdr/regdr/acr"
 	"github.com/regdr/regdr/clock"
 	"github.com/regdr/regdr/harbor"
 	"github.com/regdr/regdr/replication"
@@ -193,25 +192,23 @@ func (v *Verifier) Verify(ctx context.Context) (*Report, error) {
 		destRepos = append(destRepos, l.Dest)
 	}
 	if rl, ok := v.Tags.(RepositoryLister); ok && v.Namespace != "" {
-		have, err := rl.ListRepositories(ctx, v.Namespace)
+		have, err := rl.RepositoryPaths(ctx, v.Namespace)
 		if err != nil {
 			return nil, fmt.Errorf("listing ACR EE repositories of %q: %w", v.Namespace, err)
 		}
-		for _, d := range have {
-			destRepos = append(destRepos, d.Path())
-		}
+		destRepos = append(destRepos, have...)
 	}
 	slices.Sort(destRepos)
 	destRepos = slices.Compact(destRepos)
 	// ACR EE's OpenAPI is listed one call at a time: it throttles per instance.
 	for _, dest := range destRepos {
 		tags, err := v.Tags.TagsOf(ctx, dest)
-		if err != nil && !errors.Is(err, acr.ErrNotFound) {
+		if err != nil {
 			return nil, fmt.Errorf("listing tags of ACR EE repository %q: %w", dest, err)
 		}
 		have := map[string]string{}
 		for _, t := range tags {
-			have[t.Tag] = t.Digest
+			have[t.Name] = t.Digest
 		}
 		in.ACR[dest] = have
 	}

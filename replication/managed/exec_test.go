@@ -146,7 +146,7 @@ func TestHarborApplyDirect(t *testing.T) {
 	}
 	// The registry's view (tags/list + HEAD) agrees with ListRepoTag's.
 	byRegistry, err := lag.NewRegistryTagLister(e.acrEndpoint()).TagsOf(ctx, "dr-ns/nginx")
-	if err != nil || len(byRegistry) != 1 || byRegistry[0].Tag != "1.25" || byRegistry[0].Digest != nginx {
+	if err != nil || len(byRegistry) != 1 || byRegistry[0].Name != "1.25" || byRegistry[0].Digest != nginx {
 		t.Errorf("registry dr-ns/nginx = %v, %v", byRegistry, err)
 	}
 	if none, err := lag.NewRegistryTagLister(e.acrEndpoint()).TagsOf(ctx, "dr-ns/absent"); err != nil || len(none) != 0 {

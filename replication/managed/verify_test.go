@@ -128,7 +128,7 @@ func TestVerifyExtraRepository(t *testing.T) {
 	if err := testutil.PushAuth(ctx, e.acrHost, "dr-ns/only-in-acr:1", e.fx.Image("acr-only", 0), e.acrEndpoint().Auth); err != nil {
 		t.Fatal(err)
 	}
-	r, err := mustVerifier(t, e.setup(), e.client, e.acrClient).Verify(ctx)
+	r, err := mustVerifier(t, e.setup(), e.client, e.tags()).Verify(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,7 +159,7 @@ func TestVerifyAccessoryTagsAreNotExtra(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	r, err := mustVerifier(t, e.setup(), e.client, e.acrClient).Verify(ctx)
+	r, err := mustVerifier(t, e.setup(), e.client, e.tags()).Verify(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,7 +195,7 @@ func TestVerifyAccessories(t *testing.T) {
 		}
 	}
 	run()
-	byAPI := mustVerifier(t, s, e.client, e.acrClient)
+	byAPI := mustVerifier(t, s, e.client, e.tags())
 	byRegistry := mustVerifier(t, s, e.client, lag.NewRegistryTagLister(e.acrEndpoint()))
 	both := map[string]*lag.Verifier{"OpenAPI": byAPI, "registry": byRegistry}
 	missing := func(name string, v *lag.Verifier, sig v1.Image, of int) {
