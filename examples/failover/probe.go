@@ -184,7 +184,7 @@ func (r *runner) lagReporter() (*failover.LastKnownLag, error) {
 	if c.projects != "" {
 		setup.Projects = strings.Split(c.projects, ",")
 	}
-	v, err := setup.Verifier(h, managed.ACRTags{Client: r.acr})
+	v, err := setup.Verifier(h, managed.ACR{Client: r.acr})
 	if err != nil {
 		return nil, err
 	}

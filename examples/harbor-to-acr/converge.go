@@ -48,7 +48,7 @@ func newWorld(c *config) (*world, error) {
 	if err != nil {
 		return nil, fmt.Errorf("building the ACR EE client: %w", err)
 	}
-	w := &world{harbor: hc, clients: managed.Clients{Harbor: hc, Namespaces: ac, Tags: managed.ACRTags{Client: ac}}}
+	w := &world{harbor: hc, clients: managed.Clients{Harbor: hc, Namespaces: managed.ACR{Client: ac}, Tags: managed.ACR{Client: ac}}}
 	if c.direct {
 		src, err := syncEndpoint(c.harborURL, c.harborInsecure, &authn.Basic{Username: c.harborUser, Password: c.harborPassword.Reveal()})
 		if err != nil {

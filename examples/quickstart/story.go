@@ -167,7 +167,7 @@ func (s *story) replicate(ctx context.Context) error {
 		},
 		BytesPerSecond: 20 << 20,
 	}
-	s.clients = managed.Clients{Harbor: s.harbor, Namespaces: s.acr, Tags: managed.ACRTags{Client: s.acr}}
+	s.clients = managed.Clients{Harbor: s.harbor, Namespaces: managed.ACR{Client: s.acr}, Tags: managed.ACR{Client: s.acr}}
 	// The runbook recommends "flatten 1 level", which keeps team-a/api three components
 	// deep. ACR EE takes such multi-tier names; a target that holds only
 	// namespace/repository (ACR Personal Edition: MaxDepth 2) does not, and the plan for it
@@ -272,7 +272,7 @@ func (s *story) checkLag(r *lag.Report) error {
 
 // verifier is the completeness check of the setup.
 func (s *story) verifier() *lag.Verifier {
-	v, err := s.setup.Verifier(s.harbor, managed.ACRTags{Client: s.acr})
+	v, err := s.setup.Verifier(s.harbor, managed.ACR{Client: s.acr})
 	if err != nil {
 		panic(err) // the story's setup is valid; its plan has been computed already
 	}

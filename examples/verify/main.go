@@ -362,7 +362,7 @@ func newVerifier(c *config) (*lag.Verifier, error) {
 		if err != nil {
 			return nil, err
 		}
-		tags = managed.ACRTags{Client: cl}
+		tags = managed.ACR{Client: cl}
 	}
 	v, err := setup.Verifier(h, tags)
 	if err != nil {

@@ -8,7 +8,7 @@
 // returns a [Report] (missing, stale and extra tags, missing accessories, and
 // OldestMissing); [Verifier.Lag] returns the [Summary] that package failover holds to an
 // RPO budget. A [TagLister] lists ACR EE in plain values ([Tag]) — the OpenAPI through
-// managed.ACRTags, or [RegistryTagLister] through the distribution API, which, being a
+// managed.ACR, or [RegistryTagLister] through the distribution API, which, being a
 // [ManifestChecker], finds accessories by digest. Package managed builds the Verifier of a Harbor
 // replication setup (managed.Setup.Verifier).
 //

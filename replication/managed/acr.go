@@ -8,33 +8,59 @@ import (
 	"github.com/regdr/regdr/replication/lag"
 )
 
-// NamespaceEnsurer reads and ensures ACR EE namespaces (runbook step 1). *acr.Client
-// satisfies it.
-type NamespaceEnsurer interface {
-	// GetNamespace returns the namespace, or an error matching acr.ErrNotFound.
-	GetNamespace(ctx context.Context, name string) (acr.Namespace, error)
-	// EnsureNamespace creates the namespace with spec or updates it to spec, and reports
-	// what it changed.
-	EnsureNamespace(ctx context.Context, name string, spec acr.NamespaceSpec) (acr.NamespaceChange, error)
+// Namespace is what a plan reads of an ACR EE namespace (runbook step 1).
+type Namespace struct {
+	// AutoCreateRepo: a push to a repository that does not exist creates it.
+	AutoCreateRepo bool
+	// DefaultRepoType is "PRIVATE" or "PUBLIC", the type of such repositories.
+	DefaultRepoType string
 }
 
-var _ NamespaceEnsurer = (*acr.Client)(nil)
+// NamespaceEnsurer reads and ensures ACR EE namespaces (runbook step 1), in values this
+// package owns. ACR adapts *acr.Client.
+type NamespaceEnsurer interface {
+	// GetNamespace returns the namespace; found is false when there is none.
+	GetNamespace(ctx context.Context, name string) (ns Namespace, found bool, err error)
+	// EnsureNamespace creates the namespace as want or updates it to want.
+	EnsureNamespace(ctx context.Context, name string, want Namespace) error
+}
 
-// ACRTags adapts an ACR EE client to lag's consumer-side interfaces, which speak plain
-// values: it is a lag.TagLister (ListRepoTag: a repository's tags with digests in one
+// ACR adapts an ACR EE client to the consumer-side interfaces of this package and of
+// lag, which speak plain values: a NamespaceEnsurer (GetNamespace, CreateNamespace,
+// UpdateNamespace), a lag.TagLister (ListRepoTag: a repository's tags with digests in one
 // call; a repository ACR EE does not have lists no tags) and a lag.RepositoryLister
-// (ListRepository).
-type ACRTags struct {
+// (ListRepository). Use it for Clients.Namespaces and Clients.Tags:
+// Clients{Namespaces: ACR{Client: ac}, Tags: ACR{Client: ac}}.
+type ACR struct {
 	Client *acr.Client
 }
 
 var (
-	_ lag.TagLister        = ACRTags{}
-	_ lag.RepositoryLister = ACRTags{}
+	_ NamespaceEnsurer     = ACR{}
+	_ lag.TagLister        = ACR{}
+	_ lag.RepositoryLister = ACR{}
 )
 
+// GetNamespace reads the namespace called name.
+func (a ACR) GetNamespace(ctx context.Context, name string) (Namespace, bool, error) {
+	ns, err := a.Client.GetNamespace(ctx, name)
+	if errors.Is(err, acr.ErrNotFound) {
+		return Namespace{}, false, nil
+	}
+	if err != nil {
+		return Namespace{}, false, err
+	}
+	return Namespace{AutoCreateRepo: ns.AutoCreateRepo, DefaultRepoType: ns.DefaultRepoType}, true, nil
+}
+
+// EnsureNamespace creates or updates the namespace called name to want.
+func (a ACR) EnsureNamespace(ctx context.Context, name string, want Namespace) error {
+	_, err := a.Client.EnsureNamespace(ctx, name, acr.NamespaceSpec{AutoCreateRepo: want.AutoCreateRepo, DefaultRepoType: want.DefaultRepoType})
+	return err
+}
+
 // TagsOf lists the tags of the repository at path ("namespace/repo").
-func (a ACRTags) TagsOf(ctx context.Context, path string) ([]lag.Tag, error) {
+func (a ACR) TagsOf(ctx context.Context, path string) ([]lag.Tag, error) {
 	tags, err := a.Client.TagsOf(ctx, path)
 	if errors.Is(err, acr.ErrNotFound) {
 		return nil, nil
@@ -50,7 +76,7 @@ func (a ACRTags) TagsOf(ctx context.Context, path string) ([]lag.Tag, error) {
 }
 
 // RepositoryPaths lists the paths ("namespace/repo") of namespace's repositories.
-func (a ACRTags) RepositoryPaths(ctx context.Context, namespace string) ([]string, error) {
+func (a ACR) RepositoryPaths(ctx context.Context, namespace string) ([]string, error) {
 	repos, err := a.Client.ListRepositories(ctx, namespace)
 	if err != nil {
 		return nil, err

@@ -135,7 +135,7 @@ func (p *Plan) Apply(ctx context.Context, c Clients, opts ApplyOptions) (*ApplyR
 func (p *Plan) apply(ctx context.Context, c Clients, s Setup, a Action, res *ApplyResult, opts ApplyOptions) error {
 	switch a.Kind {
 	case EnsureNamespace:
-		if _, err := c.Namespaces.EnsureNamespace(ctx, a.Name, s.namespaceSpec()); err != nil {
+		if err := c.Namespaces.EnsureNamespace(ctx, a.Name, s.namespaceSpec()); err != nil {
 			return fmt.Errorf("ensuring ACR EE namespace %q: %w", a.Name, err)
 		}
 		return nil

@@ -6,7 +6,8 @@
 // [ACREndpointURL] gives its VPC or public URL) and a push-based, event-triggered policy
 // flattening one level. [Compute] reads Harbor and ACR EE through [Clients] (a
 // [HarborAPI] — *harbor.Client —, a [NamespaceEnsurer] and optionally a lag.TagLister —
-// both *acr.Client) and returns a [Plan]: the actions ([Action]) that converge them, field
+// both [ACR], which adapts *acr.Client to these interfaces of plain values) and returns a
+// [Plan]: the actions ([Action]) that converge them, field
 // by field for drifted endpoints and policies. It validates everything first — the setup,
 // every destination name, the namespace, and Harbor's connection test of the endpoint —
 // and writes nothing.

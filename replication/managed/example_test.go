@@ -56,7 +56,7 @@ func ExampleCompute() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	clients := managed.Clients{Harbor: hc, Namespaces: ac, Tags: managed.ACRTags{Client: ac}}
+	clients := managed.Clients{Harbor: hc, Namespaces: managed.ACR{Client: ac}, Tags: managed.ACR{Client: ac}}
 
 	setup := managed.Setup{
 		Policy:   "test-project-to-acr",

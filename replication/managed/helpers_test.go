@@ -101,11 +101,11 @@ func newHarborEnvAsync(t *testing.T, opts ...harbortest.Option) *harborEnv {
 func (e *harborEnv) harborHost() string { return strings.TrimPrefix(e.hs.URL, "http://") }
 
 func (e *harborEnv) clients() managed.Clients {
-	return managed.Clients{Harbor: e.client, Namespaces: e.acrClient, Tags: e.tags()}
+	return managed.Clients{Harbor: e.client, Namespaces: managed.ACR{Client: e.acrClient}, Tags: e.tags()}
 }
 
 // tags lists ACR EE through its OpenAPI (ListRepoTag).
-func (e *harborEnv) tags() lag.TagLister { return managed.ACRTags{Client: e.acrClient} }
+func (e *harborEnv) tags() lag.TagLister { return managed.ACR{Client: e.acrClient} }
 
 func (e *harborEnv) acrEndpoint() mirror.Endpoint {
 	return mirror.Endpoint{Registry: e.acrHost, PlainHTTP: true,

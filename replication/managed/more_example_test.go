@@ -57,7 +57,7 @@ func newExampleWorld() *exampleWorld {
 	if err != nil {
 		log.Fatal(err)
 	}
-	w.clients = managed.Clients{Harbor: hc, Namespaces: ac, Tags: managed.ACRTags{Client: ac}}
+	w.clients = managed.Clients{Harbor: hc, Namespaces: managed.ACR{Client: ac}, Tags: managed.ACR{Client: ac}}
 	w.setup = managed.Setup{
 		Policy:   "test-project-to-acr",
 		Projects: []string{"test-project"},

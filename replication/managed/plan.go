@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/regdr/regdr/acr"
 	"github.com/regdr/regdr/harbor"
 	"github.com/regdr/regdr/replication"
 	"github.com/regdr/regdr/replication/lag"
@@ -168,11 +167,11 @@ func harborSelectedRepos(ctx context.Context, h harbor.Content, s Setup) ([]stri
 
 func (p *Plan) planNamespace(ctx context.Context, n NamespaceEnsurer) error {
 	name, spec := p.Setup.Namespace, p.Setup.namespaceSpec()
-	ns, err := n.GetNamespace(ctx, name)
-	missing := errors.Is(err, acr.ErrNotFound)
-	if err != nil && !missing {
+	ns, found, err := n.GetNamespace(ctx, name)
+	if err != nil {
 		return fmt.Errorf("reading ACR EE namespace %q: %w", name, err)
 	}
+	missing := !found
 	switch {
 	case missing && p.Setup.ExistingNamespace:
 		return fmt.Errorf("%w: namespace %q does not exist (and the setup says not to create it)", ErrNamespace, name)

@@ -253,8 +253,8 @@ func (s Setup) names() replication.ACRNames {
 }
 
 // namespaceSpec returns the namespace configuration the setup wants.
-func (s Setup) namespaceSpec() acr.NamespaceSpec {
-	spec := acr.NamespaceSpec{AutoCreateRepo: true, DefaultRepoType: acr.RepoTypePrivate}
+func (s Setup) namespaceSpec() Namespace {
+	spec := Namespace{AutoCreateRepo: true, DefaultRepoType: acr.RepoTypePrivate}
 	if s.PublicRepositories {
 		spec.DefaultRepoType = acr.RepoTypePublic
 	}
