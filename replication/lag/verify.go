@@ -433,8 +433,9 @@ func verifySortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
-// DescribeLag names the first few artifacts of as, for an error message.
-func DescribeLag(as []Artifact) string {
+// Describe names the first few artifacts of as ("dr/nginx:1.25, …, and 3 more"), for an
+// error message.
+func Describe(as []Artifact) string {
 	var parts []string
 	for i, a := range as {
 		if i == 5 {

@@ -162,7 +162,7 @@ func (p *Plan) apply(ctx context.Context, c Clients, s Setup, a Action, res *App
 			return fmt.Errorf("verifying: %w", err)
 		}
 		if !res.Lag.Complete() {
-			return fmt.Errorf("%w: %s: %s", ErrIncomplete, res.Lag, lag.DescribeLag(append(res.Lag.Missing, res.Lag.Stale...)))
+			return fmt.Errorf("%w: %s: %s", ErrIncomplete, res.Lag, lag.Describe(append(res.Lag.Missing, res.Lag.Stale...)))
 		}
 		return nil
 	default:
