@@ -12,14 +12,14 @@ import (
 	"golang.org/x/sync/semaphore"
 )
 
-// syncRun is the state of one Apply.
-type syncRun struct {
+// applyRun is the state of one Apply.
+type applyRun struct {
 	s   *Syncer
 	p   *Plan
 	sem *semaphore.Weighted // Jobs transfers at a time
 
 	rawMu sync.Mutex
-	raw   map[string]*syncCall // digest → manifest fetched (when the plan has no bytes)
+	raw   map[string]*memoCall // digest → manifest fetched (when the plan has no bytes)
 	bytes map[string][]byte
 	types map[string]string
 
@@ -50,8 +50,8 @@ func (s *Syncer) Apply(ctx context.Context, plan *Plan) (*Report, error) {
 	start := s.opts.Clock.Now()
 	src0, dst0 := s.Requests()
 	retries0 := s.retries.Load()
-	r := &syncRun{s: s, p: plan, sem: semaphore.NewWeighted(int64(s.opts.Jobs)),
-		raw: map[string]*syncCall{}, bytes: map[string][]byte{}, types: map[string]string{}}
+	r := &applyRun{s: s, p: plan, sem: semaphore.NewWeighted(int64(s.opts.Jobs)),
+		raw: map[string]*memoCall{}, bytes: map[string][]byte{}, types: map[string]string{}}
 	r.home, r.resumeFrom = r.homes(), r.resumeGuess()
 	for d, b := range plan.raw {
 		r.bytes[d] = b
@@ -109,7 +109,7 @@ func (s *Syncer) Apply(ctx context.Context, plan *Plan) (*Report, error) {
 	return rep, errors.Join(errs...)
 }
 
-func (r *syncRun) item(ctx context.Context, it Item) Result {
+func (r *applyRun) item(ctx context.Context, it Item) Result {
 	res := Result{Item: it}
 	switch it.Action {
 	case Skip:
@@ -130,7 +130,7 @@ func (r *syncRun) item(ctx context.Context, it Item) Result {
 	switch it.Action {
 	case Copy:
 		res.Outcome = OutcomeCopied
-		_, _, err := r.trees.do(ctx, it.Dest+"@"+it.Digest, func(*syncCall) error {
+		_, _, err := r.trees.do(ctx, it.Dest+"@"+it.Digest, func(*memoCall) error {
 			return r.tree(ctx, it.Source, it.Dest, it.Digest)
 		})
 		if err != nil {
@@ -166,7 +166,7 @@ func (r *syncRun) item(ctx context.Context, it Item) Result {
 var ErrTagChanged = fmt.Errorf("%w since the plan", ErrConflict)
 
 // checkTagFree refuses to push over a tag that now holds a digest other than the item's.
-func (r *syncRun) checkTagFree(ctx context.Context, it Item) error {
+func (r *applyRun) checkTagFree(ctx context.Context, it Item) error {
 	if err := r.acquire(ctx); err != nil {
 		return err
 	}
@@ -182,7 +182,7 @@ func (r *syncRun) checkTagFree(ctx context.Context, it Item) error {
 }
 
 // checkUnchanged refuses to overwrite a destination tag that moved since the plan.
-func (r *syncRun) checkUnchanged(ctx context.Context, it Item) error {
+func (r *applyRun) checkUnchanged(ctx context.Context, it Item) error {
 	if err := r.acquire(ctx); err != nil {
 		return err
 	}
@@ -199,7 +199,7 @@ func (r *syncRun) checkUnchanged(ctx context.Context, it Item) error {
 
 // tree puts in place everything manifest digest needs, not the manifest itself: its blobs
 // and, for an index, its children (each pushed after its own blobs).
-func (r *syncRun) tree(ctx context.Context, src, dst, digest string) error {
+func (r *applyRun) tree(ctx context.Context, src, dst, digest string) error {
 	m, err := r.manifest(ctx, src, digest)
 	if err != nil {
 		return err
@@ -217,7 +217,7 @@ func (r *syncRun) tree(ctx context.Context, src, dst, digest string) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, _, errs[len(m.Blobs)+i] = r.children.do(ctx, dst+"@"+c, func(*syncCall) error {
+			_, _, errs[len(m.Blobs)+i] = r.children.do(ctx, dst+"@"+c, func(*memoCall) error {
 				return r.child(ctx, src, dst, c)
 			})
 		}()
@@ -227,7 +227,7 @@ func (r *syncRun) tree(ctx context.Context, src, dst, digest string) error {
 }
 
 // child pushes an index's child manifest by digest unless the destination has it.
-func (r *syncRun) child(ctx context.Context, src, dst, digest string) error {
+func (r *applyRun) child(ctx context.Context, src, dst, digest string) error {
 	var found bool
 	err := func() error {
 		if err := r.acquire(ctx); err != nil {
@@ -249,7 +249,7 @@ func (r *syncRun) child(ctx context.Context, src, dst, digest string) error {
 
 // manifest returns what the plan knows of digest, fetching it from the source when the plan
 // came through JSON (which keeps the tree, not the bytes).
-func (r *syncRun) manifest(ctx context.Context, src, digest string) (Manifest, error) {
+func (r *applyRun) manifest(ctx context.Context, src, digest string) (Manifest, error) {
 	if m, ok := r.p.Manifests[digest]; ok {
 		return m, nil
 	}
@@ -258,10 +258,10 @@ func (r *syncRun) manifest(ctx context.Context, src, digest string) (Manifest, e
 	}
 	r.rawMu.Lock()
 	defer r.rawMu.Unlock()
-	return syncParseManifest(r.bytes[digest], r.types[digest])
+	return parseManifest(r.bytes[digest], r.types[digest])
 }
 
-func (r *syncRun) rawManifest(ctx context.Context, src, digest string) ([]byte, string, error) {
+func (r *applyRun) rawManifest(ctx context.Context, src, digest string) ([]byte, string, error) {
 	mt := r.p.Manifests[digest].MediaType
 	r.rawMu.Lock()
 	b, ok := r.bytes[digest]
@@ -270,7 +270,7 @@ func (r *syncRun) rawManifest(ctx context.Context, src, digest string) ([]byte, 
 	}
 	c := r.raw[digest]
 	if c == nil && !ok {
-		c = &syncCall{done: make(chan struct{})}
+		c = &memoCall{done: make(chan struct{})}
 		r.raw[digest] = c
 		r.rawMu.Unlock()
 		err := func() error {
@@ -308,14 +308,14 @@ func (r *syncRun) rawManifest(ctx context.Context, src, digest string) ([]byte, 
 		r.rawMu.Unlock()
 	}
 	if mt == "" {
-		if m, err := syncParseManifest(b, ""); err == nil {
+		if m, err := parseManifest(b, ""); err == nil {
 			mt = m.MediaType
 		}
 	}
 	return b, mt, nil
 }
 
-func (r *syncRun) putManifest(ctx context.Context, src, dst, digest, ref string) error {
+func (r *applyRun) putManifest(ctx context.Context, src, dst, digest, ref string) error {
 	raw, mt, err := r.rawManifest(ctx, src, digest)
 	if err != nil {
 		return err
@@ -337,7 +337,7 @@ func (r *syncRun) putManifest(ctx context.Context, src, dst, digest, ref string)
 // verify checks every item but the conflicts left alone (and, unless Reverify, the items
 // the plan found in place): HEAD by tag, or by digest for an untagged referrer, must answer
 // the planned digest.
-func (r *syncRun) verify(ctx context.Context, results []Result) {
+func (r *applyRun) verify(ctx context.Context, results []Result) {
 	var wg sync.WaitGroup
 	for i := range results {
 		res := &results[i]
@@ -376,19 +376,19 @@ func (r *syncRun) verify(ctx context.Context, results []Result) {
 	wg.Wait()
 }
 
-func (r *syncRun) acquire(ctx context.Context) error { return r.sem.Acquire(ctx, 1) }
+func (r *applyRun) acquire(ctx context.Context) error { return r.sem.Acquire(ctx, 1) }
 
-func (r *syncRun) release() { r.sem.Release(1) }
+func (r *applyRun) release() { r.sem.Release(1) }
 
-func (r *syncRun) retry(ctx context.Context, op func() error) error {
-	return syncRetryDo(ctx, r.s.policy, r.s.opts.Clock, r.s.retried, op)
+func (r *applyRun) retry(ctx context.Context, op func() error) error {
+	return retryDo(ctx, r.s.policy, r.s.opts.Clock, r.s.retried, op)
 }
 
-func (r *syncRun) emit(e Event) { r.s.emit(e) }
+func (r *applyRun) emit(e Event) { r.s.emit(e) }
 
 var (
-	syncDigestRE = regexp.MustCompile(`^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$`)
-	syncTagRE    = regexp.MustCompile(`^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$`)
+	digestRE = regexp.MustCompile(`^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$`)
+	tagRE    = regexp.MustCompile(`^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$`)
 )
 
 // validatePlan checks, before the first request, what Apply puts into URLs and what it
@@ -397,7 +397,7 @@ var (
 func (s *Syncer) validatePlan(p *Plan) error {
 	var errs []error
 	digest := func(what, d string) {
-		if !syncDigestRE.MatchString(d) || (len(d) > 7 && d[:7] == "sha256:" && len(d) != 7+64) {
+		if !digestRE.MatchString(d) || (len(d) > 7 && d[:7] == "sha256:" && len(d) != 7+64) {
 			errs = append(errs, fmt.Errorf("%w: %s: %q is not a digest", ErrInvalidPlan, what, d))
 		}
 	}
@@ -414,7 +414,7 @@ func (s *Syncer) validatePlan(p *Plan) error {
 		default:
 			errs = append(errs, fmt.Errorf("%w: %s: unknown action %q", ErrInvalidPlan, ref, it.Action))
 		}
-		if it.Tag != "" && !syncTagRE.MatchString(it.Tag) {
+		if it.Tag != "" && !tagRE.MatchString(it.Tag) {
 			errs = append(errs, fmt.Errorf("%w: %s: %q is not a tag", ErrInvalidPlan, ref, it.Tag))
 		}
 		digest(ref, it.Digest)

@@ -31,7 +31,7 @@ func TestSyncCopiesAndDedupes(t *testing.T) {
 		t.Errorf("Totals() = %+v, want 4 copies", tot)
 	}
 	for ref, d := range want {
-		if got := syncHeadDigest(t, e.dst.Host, ref); got != d {
+		if got := headDigest(t, e.dst.Host, ref); got != d {
 			t.Errorf("destination %s = %q, want %q", ref, got, d)
 		}
 	}
@@ -93,18 +93,18 @@ func TestSyncPlanJSONRoundTrip(t *testing.T) {
 		"a/idx:1": e.fx.Index("idx", []string{"amd64", "arm64"}, 1),
 	})
 	s := e.syncer(t, mirror.Options{}, nil)
-	p, err := s.Plan(syncTestCtx(t))
+	p, err := s.Plan(testCtx(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	p2 := syncRoundTrip(t, p)
+	p2 := roundTrip(t, p)
 	if diff := cmp.Diff(p, p2, cmp.AllowUnexported(mirror.Plan{}), cmp.FilterPath(func(cp cmp.Path) bool {
 		return cp.Last().String() == ".raw"
 	}, cmp.Ignore())); diff != "" {
 		t.Errorf("JSON round trip (-want +got):\n%s", diff)
 	}
 	// The round-tripped plan applies (fetching the manifests again).
-	rep, err := s.Apply(syncTestCtx(t), p2)
+	rep, err := s.Apply(testCtx(t), p2)
 	if err != nil || !rep.OK() {
 		t.Fatalf("Apply(round-tripped) = %v, %v", rep, err)
 	}
@@ -117,16 +117,16 @@ func TestSyncPlanJSONRoundTrip(t *testing.T) {
 	_ = testutil.Descriptor
 }
 
-// syncHookRT runs hook once, before the first request that matches, then passes every
+// hookRT runs hook once, before the first request that matches, then passes every
 // request on: a "someone else" acting at a precise point of an Apply.
-type syncHookRT struct {
+type hookRT struct {
 	rt    http.RoundTripper
 	match func(*http.Request) bool
 	once  sync.Once
 	hook  func()
 }
 
-func (h *syncHookRT) RoundTrip(req *http.Request) (*http.Response, error) {
+func (h *hookRT) RoundTrip(req *http.Request) (*http.Response, error) {
 	if h.match(req) {
 		h.once.Do(h.hook)
 	}
@@ -161,14 +161,14 @@ func TestSyncLeavesATagPushedSinceThePlan(t *testing.T) {
 					t.Errorf("pushing the newer image: %v", err)
 				}
 			}
-			hook := &syncHookRT{rt: http.DefaultTransport, hook: func() {}, match: func(r *http.Request) bool {
+			hook := &hookRT{rt: http.DefaultTransport, hook: func() {}, match: func(r *http.Request) bool {
 				return r.Method == http.MethodPost && strings.Contains(r.URL.Path, "/blobs/uploads/")
 			}}
 			if tc.during {
 				hook.hook = pushNewer
 			}
 			s := e.syncer(t, mirror.Options{Override: tc.override}, hook)
-			ctx := syncTestCtx(t)
+			ctx := testCtx(t)
 			p, err := s.Plan(ctx)
 			if err != nil {
 				t.Fatal(err)
@@ -180,10 +180,10 @@ func TestSyncLeavesATagPushedSinceThePlan(t *testing.T) {
 				pushNewer()
 			}
 			rep, err := s.Apply(ctx, p)
-			got := syncHeadDigest(t, e.dst.Host, "team/app:v1")
+			got := headDigest(t, e.dst.Host, "team/app:v1")
 			if tc.wantOld {
-				if err != nil || !rep.OK() || got != syncDigestOf(old) {
-					t.Fatalf("Apply with Override = %v, %v; destination %s, want the copied %s", rep, err, got, syncDigestOf(old))
+				if err != nil || !rep.OK() || got != digestOf(old) {
+					t.Fatalf("Apply with Override = %v, %v; destination %s, want the copied %s", rep, err, got, digestOf(old))
 				}
 				return
 			}
@@ -193,8 +193,8 @@ func TestSyncLeavesATagPushedSinceThePlan(t *testing.T) {
 			if rep.OK() || rep.Conflicts != 1 || rep.Results[0].Outcome != mirror.OutcomeConflict {
 				t.Errorf("report = %v, want one conflict", rep)
 			}
-			if got != syncDigestOf(newer) {
-				t.Errorf("destination team/app:v1 = %s, want the newer %s left alone (old: %s)", got, syncDigestOf(newer), syncDigestOf(old))
+			if got != digestOf(newer) {
+				t.Errorf("destination team/app:v1 = %s, want the newer %s left alone (old: %s)", got, digestOf(newer), digestOf(old))
 			}
 		})
 	}

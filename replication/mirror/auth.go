@@ -27,16 +27,16 @@ type syncAuth struct {
 	base   http.RoundTripper
 	pr     *transport.Challenge
 	shared http.RoundTripper
-	repos  map[string]*syncRepoRT
+	repos  map[string]*repoRT
 }
 
-type syncRepoRT struct {
+type repoRT struct {
 	done chan struct{}
 	rt   http.RoundTripper
 	err  error
 }
 
-func (c *syncClient) transport(ctx context.Context, repo string) (http.RoundTripper, name.Registry, error) {
+func (c *registryClient) transport(ctx context.Context, repo string) (http.RoundTripper, name.Registry, error) {
 	a := &c.auth
 	a.mu.Lock()
 	if !a.ready {
@@ -61,13 +61,13 @@ func (c *syncClient) transport(ctx context.Context, repo string) (http.RoundTrip
 }
 
 // connect pings the registry and, unless it wants tokens, builds the shared transport.
-func (c *syncClient) connect(ctx context.Context) error {
+func (c *registryClient) connect(ctx context.Context) error {
 	a := &c.auth
 	reg, err := c.ep.registry()
 	if err != nil {
 		return err
 	}
-	scheme, host, err := syncSchemeOf(c.ep.Registry, c.ep.PlainHTTP)
+	scheme, host, err := schemeOf(c.ep.Registry, c.ep.PlainHTTP)
 	if err != nil {
 		return err
 	}
@@ -80,16 +80,16 @@ func (c *syncClient) connect(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("resolving credentials for %s: %w", c.ep, err)
 		}
-		if err := syncCheckCleartext(scheme, host, has, false); err != nil {
+		if err := checkCleartext(scheme, host, has, false); err != nil {
 			return err
 		}
 	}
 	base := c.ep.Transport
 	if base == nil {
-		base = syncDefaultTransport
+		base = defaultTransport
 	}
-	base = syncSchemeGuard{rt: base, host: host, scheme: scheme}
-	base = transport.NewUserAgent(replication.NewTransport(syncCountingTransport{rt: base, n: &c.requests}, c.limiter), "regdr")
+	base = schemeGuard{rt: base, host: host, scheme: scheme}
+	base = transport.NewUserAgent(replication.NewTransport(countingTransport{rt: base, n: &c.requests}, c.limiter), "regdr")
 	var pr *transport.Challenge
 	err = c.try(ctx, func() error {
 		var err error
@@ -99,7 +99,7 @@ func (c *syncClient) connect(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("connecting to %s: %w", c.ep, err)
 	}
-	a.reg, a.base, a.pr, a.repos = reg, base, pr, map[string]*syncRepoRT{}
+	a.reg, a.base, a.pr, a.repos = reg, base, pr, map[string]*repoRT{}
 	switch strings.ToLower(pr.Scheme) {
 	case "bearer":
 		return nil
@@ -118,12 +118,12 @@ func (c *syncClient) connect(ctx context.Context) error {
 
 // repoTransport returns the transport holding a token for repo (the catalog for "").
 // Tokens are fetched once per repository, concurrently for different ones.
-func (c *syncClient) repoTransport(ctx context.Context, repo string) (http.RoundTripper, name.Registry, error) {
+func (c *registryClient) repoTransport(ctx context.Context, repo string) (http.RoundTripper, name.Registry, error) {
 	a := &c.auth
 	a.mu.Lock()
 	e, ok := a.repos[repo]
 	if !ok {
-		e = &syncRepoRT{done: make(chan struct{})}
+		e = &repoRT{done: make(chan struct{})}
 		a.repos[repo] = e
 	}
 	a.mu.Unlock()
@@ -165,13 +165,13 @@ func (c *syncClient) repoTransport(ctx context.Context, repo string) (http.Round
 	return e.rt, a.reg, e.err
 }
 
-// syncDefaultTransport is go-containerregistry's default transport, which keeps 50 idle
+// defaultTransport is go-containerregistry's default transport, which keeps 50 idle
 // connections per host where http.DefaultTransport keeps 2 (with many transfers to one
 // registry, the difference is a new connection for most requests), with 256 KiB
 // connection buffers instead of 4 KiB: a blob streams in 64 times fewer writes and reads,
 // and the registry receives it in larger pieces (about 20 % faster on the benchmark's 1 MiB
 // layers, for 0.5 MiB per open connection; memory stays flat in the layer size).
-var syncDefaultTransport = func() http.RoundTripper {
+var defaultTransport = func() http.RoundTripper {
 	t, ok := remote.DefaultTransport.(*http.Transport)
 	if !ok {
 		return remote.DefaultTransport
@@ -181,9 +181,9 @@ var syncDefaultTransport = func() http.RoundTripper {
 	return t
 }()
 
-// syncRepoOf returns the repository a distribution API path (or URL) is about, "" for the
+// repoOf returns the repository a distribution API path (or URL) is about, "" for the
 // catalog, the ping or another host's URL.
-func syncRepoOf(path string) string {
+func repoOf(path string) string {
 	if u, err := url.Parse(path); err == nil {
 		path = u.Path
 	}

@@ -12,8 +12,8 @@ import (
 	"github.com/regdr/regdr/replication/mirror"
 )
 
-// syncBasicAuth guards a registry with a password, the way a private registry does.
-func syncBasicAuth(user, pass string) func(http.Handler) http.Handler {
+// basicAuth guards a registry with a password, the way a private registry does.
+func basicAuth(user, pass string) func(http.Handler) http.Handler {
 	return func(h http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if u, p, ok := r.BasicAuth(); !ok || u != user || p != pass {
@@ -30,12 +30,12 @@ func TestSyncAuthenticatesAndKeepsSecrets(t *testing.T) {
 	t.Parallel()
 	const secret = "s3cret-Passw0rd"
 	src := testutil.NewGGCRRegistry(t, nil)
-	dst := testutil.NewGGCRRegistry(t, syncBasicAuth("robot", secret))
+	dst := testutil.NewGGCRRegistry(t, basicAuth("robot", secret))
 	fx := testutil.NewFixture(11, 1<<10)
-	if err := testutil.Push(syncTestCtx(t), src.Host, "a/b:1", fx.Image("a", 1)); err != nil {
+	if err := testutil.Push(testCtx(t), src.Host, "a/b:1", fx.Image("a", 1)); err != nil {
 		t.Fatal(err)
 	}
-	ctx := syncTestCtx(t)
+	ctx := testCtx(t)
 
 	// Wrong password: the plan fails on the destination listing, without retrying and
 	// without the password in the error.
@@ -81,7 +81,7 @@ func TestSyncTokenAuthOneScopedTokenPerRepository(t *testing.T) {
 	src := testutil.NewDistribution(t, testutil.DistributionOptions{}, srcAuth.Wrap)
 	dst := testutil.NewDistribution(t, testutil.DistributionOptions{}, dstAuth.Wrap)
 	fx := testutil.NewFixture(12, 1<<10)
-	ctx := syncTestCtx(t)
+	ctx := testCtx(t)
 	refs := map[string]any{}
 	for i := range 6 {
 		refs[fmt.Sprintf("t/r%d:v1", i)] = fx.Image(fmt.Sprint(i), 1, 2+i) // layer 1 shared: mounts

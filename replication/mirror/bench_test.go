@@ -17,14 +17,14 @@ import (
 	"golang.org/x/sync/errgroup"
 )
 
-// syncBenchJobs is the concurrency every contender gets.
-const syncBenchJobs = 8
+// benchJobs is the concurrency every contender gets.
+const benchJobs = 8
 
-// syncBenchWorkload is the workload: 20 repositories × 5 tags, three layers each (one
+// benchWorkload is the workload: 20 repositories × 5 tags, three layers each (one
 // from a shared pool, one shared per repository, one unique), two multi-arch repositories.
 // Layers are 256 KiB unless REGDR_BENCH_LAYER_KIB says otherwise (1024 for the issue's
 // 1 MiB; slow on two cores, as every contender runs against in-process registries).
-func syncBenchWorkload() testutil.Workload {
+func benchWorkload() testutil.Workload {
 	kib := int64(256)
 	if v, err := strconv.ParseInt(os.Getenv("REGDR_BENCH_LAYER_KIB"), 10, 64); err == nil && v > 0 {
 		kib = v
@@ -32,15 +32,15 @@ func syncBenchWorkload() testutil.Workload {
 	return testutil.Workload{Repos: 20, Tags: 5, MultiArch: 2, LayerSize: kib << 10, Seed: 42}
 }
 
-type syncBenchEnv struct {
+type benchEnv struct {
 	src    *testutil.Registry
 	srcRec *testutil.Recorder
 	refs   []string
 }
 
-func newSyncBenchEnv(b *testing.B, w testutil.Workload) *syncBenchEnv {
+func newSyncBenchEnv(b *testing.B, w testutil.Workload) *benchEnv {
 	b.Helper()
-	e := &syncBenchEnv{srcRec: testutil.NewRecorder()}
+	e := &benchEnv{srcRec: testutil.NewRecorder()}
 	e.src = testutil.NewGGCRRegistry(b, e.srcRec.Wrap)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
@@ -53,12 +53,12 @@ func newSyncBenchEnv(b *testing.B, w testutil.Workload) *syncBenchEnv {
 	return e
 }
 
-// syncCopier copies the whole source to dst.
-type syncCopier func(ctx context.Context, e *syncBenchEnv, dst string) error
+// copier copies the whole source to dst.
+type copier func(ctx context.Context, e *benchEnv, dst string) error
 
-func syncRegdrCopy(ctx context.Context, e *syncBenchEnv, dst string) error {
+func regdrCopy(ctx context.Context, e *benchEnv, dst string) error {
 	s, err := mirror.New(mirror.Endpoint{PlainHTTP: true, Registry: e.src.Host}, mirror.Endpoint{PlainHTTP: true, Registry: dst},
-		mirror.Options{Jobs: syncBenchJobs, Referrers: mirror.ReferrersNew})
+		mirror.Options{Jobs: benchJobs, Referrers: mirror.ReferrersNew})
 	if err != nil {
 		return err
 	}
@@ -70,9 +70,9 @@ func syncRegdrCopy(ctx context.Context, e *syncBenchEnv, dst string) error {
 	return err
 }
 
-func syncCraneCopy(ctx context.Context, e *syncBenchEnv, dst string) error {
+func craneCopy(ctx context.Context, e *benchEnv, dst string) error {
 	g, ctx := errgroup.WithContext(ctx)
-	g.SetLimit(syncBenchJobs)
+	g.SetLimit(benchJobs)
 	for _, ref := range e.refs {
 		g.Go(func() error {
 			return crane.Copy(e.src.Host+"/"+ref, dst+"/"+ref, crane.WithContext(ctx), crane.WithJobs(1))
@@ -81,7 +81,7 @@ func syncCraneCopy(ctx context.Context, e *syncBenchEnv, dst string) error {
 	return g.Wait()
 }
 
-func syncMultiWriteCopy(ctx context.Context, e *syncBenchEnv, dst string) error {
+func multiWriteCopy(ctx context.Context, e *benchEnv, dst string) error {
 	todo := map[name.Reference]remote.Taggable{}
 	for _, ref := range e.refs {
 		sr, err := name.ParseReference(e.src.Host + "/" + ref)
@@ -110,12 +110,12 @@ func syncMultiWriteCopy(ctx context.Context, e *syncBenchEnv, dst string) error 
 			todo[dr] = img
 		}
 	}
-	return remote.MultiWrite(todo, remote.WithContext(ctx), remote.WithJobs(syncBenchJobs))
+	return remote.MultiWrite(todo, remote.WithContext(ctx), remote.WithJobs(benchJobs))
 }
 
-// syncRunCopy copies into a fresh distribution registry and returns the time, the blob bytes
+// runCopy copies into a fresh distribution registry and returns the time, the blob bytes
 // the destination received and the requests both registries answered.
-func syncRunCopy(b *testing.B, e *syncBenchEnv, c syncCopier) (time.Duration, int64, int) {
+func runCopy(b *testing.B, e *benchEnv, c copier) (time.Duration, int64, int) {
 	dstRec := testutil.NewRecorder()
 	dst := testutil.NewDistribution(b, testutil.DistributionOptions{}, dstRec.Wrap)
 	e.srcRec.Reset()
@@ -143,12 +143,12 @@ func syncRunCopy(b *testing.B, e *syncBenchEnv, c syncCopier) (time.Duration, in
 // received by the destination and requests answered by both registries per copy, and
 // crane's and MultiWrite's time relative to regdr's (above 1: regdr is faster).
 func BenchmarkSyncCopy(b *testing.B) {
-	w := syncBenchWorkload()
+	w := benchWorkload()
 	e := newSyncBenchEnv(b, w)
 	contenders := []struct {
 		name string
-		c    syncCopier
-	}{{"regdr", syncRegdrCopy}, {"crane", syncCraneCopy}, {"multiwrite", syncMultiWriteCopy}}
+		c    copier
+	}{{"regdr", regdrCopy}, {"crane", craneCopy}, {"multiwrite", multiWriteCopy}}
 	times := map[string]time.Duration{}
 	bytes := map[string]int64{}
 	reqs := map[string]int{}
@@ -156,7 +156,7 @@ func BenchmarkSyncCopy(b *testing.B) {
 	for b.Loop() {
 		for k := range contenders {
 			ct := contenders[(k+iter)%len(contenders)]
-			d, by, rq := syncRunCopy(b, e, ct.c)
+			d, by, rq := runCopy(b, e, ct.c)
 			times[ct.name] += d
 			bytes[ct.name] += by
 			reqs[ct.name] += rq
@@ -177,19 +177,19 @@ func BenchmarkSyncCopy(b *testing.B) {
 // BenchmarkSyncNoop re-syncs a workload already in place: requests per tag, and blob bytes
 // (which must be 0).
 func BenchmarkSyncNoop(b *testing.B) {
-	w := syncBenchWorkload()
+	w := benchWorkload()
 	w.LayerSize = 4 << 10
 	e := newSyncBenchEnv(b, w)
 	dstRec := testutil.NewRecorder()
 	dst := testutil.NewDistribution(b, testutil.DistributionOptions{}, dstRec.Wrap)
 	ctx := context.Background()
-	if err := syncRegdrCopy(ctx, e, dst.Host); err != nil {
+	if err := regdrCopy(ctx, e, dst.Host); err != nil {
 		b.Fatal(err)
 	}
 	for _, mode := range []mirror.Referrers{mirror.ReferrersNew, mirror.ReferrersAll} {
 		b.Run("referrers="+string(mode)+map[bool]string{true: "all"}[mode == ""], func(b *testing.B) {
 			s, err := mirror.New(mirror.Endpoint{PlainHTTP: true, Registry: e.src.Host}, mirror.Endpoint{PlainHTTP: true, Registry: dst.Host},
-				mirror.Options{Jobs: syncBenchJobs, Referrers: mode})
+				mirror.Options{Jobs: benchJobs, Referrers: mode})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -246,7 +246,7 @@ func BenchmarkSyncLargeLayer(b *testing.B) {
 				runtime.ReadMemStats(&before)
 				stop := make(chan struct{})
 				done := make(chan uint64)
-				go func() { done <- syncSamplePeak(stop) }()
+				go func() { done <- samplePeak(stop) }()
 				s, err := mirror.New(mirror.Endpoint{PlainHTTP: true, Registry: src.Host}, mirror.Endpoint{PlainHTTP: true, Registry: dst.Host}, mirror.Options{})
 				if err != nil {
 					b.Fatal(err)
@@ -269,7 +269,7 @@ func BenchmarkSyncLargeLayer(b *testing.B) {
 	}
 }
 
-func syncSamplePeak(stop <-chan struct{}) uint64 {
+func samplePeak(stop <-chan struct{}) uint64 {
 	var peak uint64
 	t := time.NewTicker(2 * time.Millisecond)
 	defer t.Stop()

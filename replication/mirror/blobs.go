@@ -13,8 +13,8 @@ import (
 	"sync/atomic"
 )
 
-// syncCall is one operation run once per key, whoever asks first; later callers wait for it.
-type syncCall struct {
+// memoCall is one operation run once per key, whoever asks first; later callers wait for it.
+type memoCall struct {
 	done chan struct{}
 	err  error
 }
@@ -24,18 +24,18 @@ type syncCall struct {
 // call returns, which would upload a blob again).
 type memo struct {
 	mu    sync.Mutex
-	calls map[string]*syncCall
+	calls map[string]*memoCall
 }
 
 // do runs fn once for key. It returns the call and whether this caller ran it.
-func (o *memo) do(ctx context.Context, key string, fn func(*syncCall) error) (*syncCall, bool, error) {
+func (o *memo) do(ctx context.Context, key string, fn func(*memoCall) error) (*memoCall, bool, error) {
 	o.mu.Lock()
 	if o.calls == nil {
-		o.calls = map[string]*syncCall{}
+		o.calls = map[string]*memoCall{}
 	}
 	c, ok := o.calls[key]
 	if !ok {
-		c = &syncCall{done: make(chan struct{})}
+		c = &memoCall{done: make(chan struct{})}
 		o.calls[key] = c
 	}
 	o.mu.Unlock()
@@ -60,7 +60,7 @@ func (o *memo) do(ctx context.Context, key string, fn func(*syncCall) error) (*s
 type syncHome struct{ src, dst string }
 
 // homes computes every blob's home from the plan's copies.
-func (r *syncRun) homes() map[string]syncHome {
+func (r *applyRun) homes() map[string]syncHome {
 	out := map[string]syncHome{}
 	var walk func(src, dst, d string, seen map[string]bool)
 	walk = func(src, dst, d string, seen map[string]bool) {
@@ -89,13 +89,13 @@ func (r *syncRun) homes() map[string]syncHome {
 // blob makes sure dst holds b, reading it from the source at most once per run: the blob's
 // home repository gets it first (found there, or uploaded), every other repository mounts
 // it from there.
-func (r *syncRun) blob(ctx context.Context, src, dst string, b Blob) error {
-	_, _, err := r.blobs.do(ctx, dst+"@"+b.Digest, func(*syncCall) error {
+func (r *applyRun) blob(ctx context.Context, src, dst string, b Blob) error {
+	_, _, err := r.blobs.do(ctx, dst+"@"+b.Digest, func(*memoCall) error {
 		home, ok := r.home[b.Digest]
 		if !ok {
 			home = syncHome{src: src, dst: dst}
 		}
-		_, _, err := r.placed.do(ctx, b.Digest, func(*syncCall) error {
+		_, _, err := r.placed.do(ctx, b.Digest, func(*memoCall) error {
 			return r.placeBlob(ctx, home.src, home.dst, b, "", r.resumeFrom)
 		})
 		if home.dst == dst {
@@ -114,7 +114,7 @@ func (r *syncRun) blob(ctx context.Context, src, dst string, b Blob) error {
 // the first destination repository (in name order) whose items the plan skips. A run cut
 // short after copying it put the blobs it shares with later repositories there (the home
 // rule), and a mount that misses still opens the upload session the blob goes through.
-func (r *syncRun) resumeGuess() string {
+func (r *applyRun) resumeGuess() string {
 	guess := ""
 	for _, it := range r.p.Items {
 		if it.Action == Skip && (guess == "" || it.Dest < guess) {
@@ -128,7 +128,7 @@ func (r *syncRun) resumeGuess() string {
 // otherwise streams it from the source in one PUT — after trying to mount it from guess, if
 // set: a missed mount opens the same upload session. It retries as a whole: a broken upload
 // restarts with a fresh session and a fresh source stream.
-func (r *syncRun) placeBlob(ctx context.Context, src, dst string, b Blob, from, guess string) error {
+func (r *applyRun) placeBlob(ctx context.Context, src, dst string, b Blob, from, guess string) error {
 	if err := r.acquire(ctx); err != nil {
 		return err
 	}
@@ -185,7 +185,7 @@ func (r *syncRun) placeBlob(ctx context.Context, src, dst string, b Blob, from, 
 		}
 		defer body.Close()
 		vr := newSyncVerifyReader(body, b.Digest)
-		cr := &syncProgressReader{r: vr, run: r, repo: dst, digest: b.Digest, size: b.Size}
+		cr := &progressReader{r: vr, run: r, repo: dst, digest: b.Digest, size: b.Size}
 		size := b.Size
 		if size <= 0 {
 			size = -1 // unknown: the descriptor did not say
@@ -205,17 +205,17 @@ func (r *syncRun) placeBlob(ctx context.Context, src, dst string, b Blob, from, 
 	})
 }
 
-// syncProgressReader counts the bytes of one upload as they stream.
-type syncProgressReader struct {
+// progressReader counts the bytes of one upload as they stream.
+type progressReader struct {
 	r      io.Reader
-	run    *syncRun
+	run    *applyRun
 	repo   string
 	digest string
 	size   int64
 	n      atomic.Int64
 }
 
-func (p *syncProgressReader) Read(b []byte) (int, error) {
+func (p *progressReader) Read(b []byte) (int, error) {
 	n, err := p.r.Read(b)
 	if n > 0 {
 		p.n.Add(int64(n))
@@ -225,13 +225,13 @@ func (p *syncProgressReader) Read(b []byte) (int, error) {
 	return n, err
 }
 
-// syncVerifyReader hashes a blob as it streams through and holds back the last piece it
+// verifyReader hashes a blob as it streams through and holds back the last piece it
 // read until the source's stream has ended and the bytes hash to the digest that named
 // them: on a mismatch the reader fails with ErrDigestMismatch instead, and the
 // destination never receives the whole blob — a corrupting proxy cannot slip a bad blob
 // past a registry that does not check digests itself. Digests of algorithms other than
 // sha256 are left to the destination to check.
-type syncVerifyReader struct {
+type verifyReader struct {
 	r     io.Reader
 	want  string
 	h     hash.Hash
@@ -242,8 +242,8 @@ type syncVerifyReader struct {
 	bad   error
 }
 
-func newSyncVerifyReader(r io.Reader, digest string) *syncVerifyReader {
-	v := &syncVerifyReader{r: r, want: digest}
+func newSyncVerifyReader(r io.Reader, digest string) *verifyReader {
+	v := &verifyReader{r: r, want: digest}
 	if strings.HasPrefix(digest, "sha256:") {
 		v.h = sha256.New()
 	}
@@ -251,9 +251,9 @@ func newSyncVerifyReader(r io.Reader, digest string) *syncVerifyReader {
 }
 
 // mismatch returns the ErrDigestMismatch error if the stream did not hash to its digest.
-func (v *syncVerifyReader) mismatch() error { return v.bad }
+func (v *verifyReader) mismatch() error { return v.bad }
 
-func (v *syncVerifyReader) Read(p []byte) (int, error) {
+func (v *verifyReader) Read(p []byte) (int, error) {
 	if v.h == nil {
 		return v.r.Read(p)
 	}
@@ -269,7 +269,7 @@ func (v *syncVerifyReader) Read(p []byte) (int, error) {
 }
 
 // fill reads the next piece from the source; the piece held until then becomes ready.
-func (v *syncVerifyReader) fill(size int) {
+func (v *verifyReader) fill(size int) {
 	if cap(v.buf) < size {
 		v.buf = make([]byte, max(size, 32<<10))
 	}

@@ -47,12 +47,12 @@ var syncAccept = strings.Join([]string{
 	"application/vnd.oci.artifact.manifest.v1+json",
 }, ", ")
 
-// syncClient speaks the distribution API to one registry over one authenticated transport,
+// registryClient speaks the distribution API to one registry over one authenticated transport,
 // created on first use, so a whole run pings the registry once. Every request is counted.
-type syncClient struct {
+type registryClient struct {
 	ep       Endpoint
 	push     bool // ask for push access to repositories, not only pull
-	requests syncCounter
+	requests counter
 	limiter  replication.BandwidthLimiter // throttles response bodies (the source side)
 	retry    policy
 	clock    clock.Clock
@@ -62,22 +62,22 @@ type syncClient struct {
 	health syncHealth
 }
 
-func newSyncClient(ep Endpoint, l replication.BandwidthLimiter, push bool) *syncClient {
-	c := &syncClient{ep: ep, limiter: l, push: push, clock: syncSystemClock{}}
+func newSyncClient(ep Endpoint, l replication.BandwidthLimiter, push bool) *registryClient {
+	c := &registryClient{ep: ep, limiter: l, push: push, clock: systemClock{}}
 	c.requests.c = c
 	return c
 }
 
 // try runs a whole small operation (request and response body) under the retry policy. A
 // registry declared down ends the retries with its ErrRegistryDown error.
-func (c *syncClient) try(ctx context.Context, op func() error) error {
-	return syncRetryDo(ctx, c.retry, c.clock, func(err error, wait time.Duration) {
+func (c *registryClient) try(ctx context.Context, op func() error) error {
+	return retryDo(ctx, c.retry, c.clock, func(err error, wait time.Duration) {
 		if f := c.onRetry; f != nil {
 			f(err, wait)
 		}
 	}, func() error {
 		err := op()
-		if err != nil && syncRetryable(err) {
+		if err != nil && retryable(err) {
 			if derr := c.down(); derr != nil {
 				return derr
 			}
@@ -86,14 +86,14 @@ func (c *syncClient) try(ctx context.Context, op func() error) error {
 	})
 }
 
-// syncCountingTransport is the client's transport under authentication: it counts every
+// countingTransport is the client's transport under authentication: it counts every
 // request and sends it through the client's guard (timeouts, registry health).
-type syncCountingTransport struct {
+type countingTransport struct {
 	rt http.RoundTripper
-	n  *syncCounter
+	n  *counter
 }
 
-func (t syncCountingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+func (t countingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if t.n.c == nil {
 		t.n.Add(1)
 		return t.rt.RoundTrip(req)
@@ -104,8 +104,8 @@ func (t syncCountingTransport) RoundTrip(req *http.Request) (*http.Response, err
 
 // do sends one request. body may be nil; size < 0 means unknown. The caller closes the
 // response body on success; statuses outside want become a *HTTPError.
-func (c *syncClient) do(ctx context.Context, method, path string, hdr http.Header, body io.Reader, size int64, want ...int) (*http.Response, error) {
-	rt, reg, err := c.transport(ctx, syncRepoOf(path))
+func (c *registryClient) do(ctx context.Context, method, path string, hdr http.Header, body io.Reader, size int64, want ...int) (*http.Response, error) {
+	rt, reg, err := c.transport(ctx, repoOf(path))
 	if err != nil {
 		return nil, err
 	}
@@ -139,7 +139,7 @@ func (c *syncClient) do(ctx context.Context, method, path string, hdr http.Heade
 	return nil, newSyncHTTPError(req, resp)
 }
 
-func (c *syncClient) headManifest(ctx context.Context, repo, ref string) (digest string, found bool, err error) {
+func (c *registryClient) headManifest(ctx context.Context, repo, ref string) (digest string, found bool, err error) {
 	err = c.try(ctx, func() error {
 		var e error
 		digest, found, e = c.headManifestOnce(ctx, repo, ref)
@@ -148,7 +148,7 @@ func (c *syncClient) headManifest(ctx context.Context, repo, ref string) (digest
 	return digest, found, err
 }
 
-func (c *syncClient) headManifestOnce(ctx context.Context, repo, ref string) (digest string, found bool, err error) {
+func (c *registryClient) headManifestOnce(ctx context.Context, repo, ref string) (digest string, found bool, err error) {
 	resp, err := c.do(ctx, http.MethodHead, "/v2/"+repo+"/manifests/"+ref, http.Header{"Accept": {syncAccept}}, nil, -1, http.StatusOK, http.StatusNotFound)
 	if err != nil {
 		return "", false, err
@@ -173,7 +173,7 @@ func (c *syncClient) headManifestOnce(ctx context.Context, repo, ref string) (di
 }
 
 // getManifest fetches a manifest's raw bytes; with want set, the bytes must hash to it.
-func (c *syncClient) getManifest(ctx context.Context, repo, ref, want string) (raw []byte, mediaType string, err error) {
+func (c *registryClient) getManifest(ctx context.Context, repo, ref, want string) (raw []byte, mediaType string, err error) {
 	err = c.try(ctx, func() error {
 		var e error
 		raw, mediaType, e = c.getManifestOnce(ctx, repo, ref, want)
@@ -182,7 +182,7 @@ func (c *syncClient) getManifest(ctx context.Context, repo, ref, want string) (r
 	return raw, mediaType, err
 }
 
-func (c *syncClient) getManifestOnce(ctx context.Context, repo, ref, want string) ([]byte, string, error) {
+func (c *registryClient) getManifestOnce(ctx context.Context, repo, ref, want string) ([]byte, string, error) {
 	resp, err := c.do(ctx, http.MethodGet, "/v2/"+repo+"/manifests/"+ref, http.Header{"Accept": {syncAccept}}, nil, -1, http.StatusOK)
 	if err != nil {
 		return nil, "", err
@@ -208,11 +208,11 @@ func (c *syncClient) getManifestOnce(ctx context.Context, repo, ref, want string
 	return raw, mt, nil
 }
 
-func (c *syncClient) putManifest(ctx context.Context, repo, ref, mediaType string, raw []byte) error {
+func (c *registryClient) putManifest(ctx context.Context, repo, ref, mediaType string, raw []byte) error {
 	return c.try(ctx, func() error { return c.putManifestOnce(ctx, repo, ref, mediaType, raw) })
 }
 
-func (c *syncClient) putManifestOnce(ctx context.Context, repo, ref, mediaType string, raw []byte) error {
+func (c *registryClient) putManifestOnce(ctx context.Context, repo, ref, mediaType string, raw []byte) error {
 	resp, err := c.do(ctx, http.MethodPut, "/v2/"+repo+"/manifests/"+ref, http.Header{"Content-Type": {mediaType}}, bytes.NewReader(raw), int64(len(raw)), http.StatusCreated, http.StatusOK, http.StatusAccepted)
 	if err != nil {
 		return err
@@ -221,7 +221,7 @@ func (c *syncClient) putManifestOnce(ctx context.Context, repo, ref, mediaType s
 	return nil
 }
 
-func (c *syncClient) headBlob(ctx context.Context, repo, digest string) (found bool, err error) {
+func (c *registryClient) headBlob(ctx context.Context, repo, digest string) (found bool, err error) {
 	err = c.try(ctx, func() error {
 		var e error
 		found, e = c.headBlobOnce(ctx, repo, digest)
@@ -230,7 +230,7 @@ func (c *syncClient) headBlob(ctx context.Context, repo, digest string) (found b
 	return found, err
 }
 
-func (c *syncClient) headBlobOnce(ctx context.Context, repo, digest string) (bool, error) {
+func (c *registryClient) headBlobOnce(ctx context.Context, repo, digest string) (bool, error) {
 	resp, err := c.do(ctx, http.MethodHead, "/v2/"+repo+"/blobs/"+digest, nil, nil, -1, append([]int{http.StatusOK, http.StatusNotFound}, syncRedirects...)...)
 	if err != nil {
 		return false, err
@@ -243,7 +243,7 @@ func (c *syncClient) headBlobOnce(ctx context.Context, repo, digest string) (boo
 
 var syncRedirects = []int{http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther, http.StatusTemporaryRedirect, http.StatusPermanentRedirect}
 
-func (c *syncClient) getBlob(ctx context.Context, repo, digest string) (io.ReadCloser, error) {
+func (c *registryClient) getBlob(ctx context.Context, repo, digest string) (io.ReadCloser, error) {
 	path := "/v2/" + repo + "/blobs/" + digest
 	// Follow redirects to object storage by hand: the transport sends credentials only to
 	// the registry's own host.
@@ -268,7 +268,7 @@ func (c *syncClient) getBlob(ctx context.Context, repo, digest string) (io.ReadC
 // startUpload opens an upload session in repo, asking to mount digest from another
 // repository when from is set. It returns mounted=true when the registry mounted the blob
 // (201), otherwise the session's location.
-func (c *syncClient) startUpload(ctx context.Context, repo, digest, from string) (location string, mounted bool, err error) {
+func (c *registryClient) startUpload(ctx context.Context, repo, digest, from string) (location string, mounted bool, err error) {
 	q := ""
 	if from != "" {
 		q = "?" + url.Values{"mount": {digest}, "from": {from}}.Encode()
@@ -289,7 +289,7 @@ func (c *syncClient) startUpload(ctx context.Context, repo, digest, from string)
 }
 
 // finishUpload streams the blob into the session in one PUT.
-func (c *syncClient) finishUpload(ctx context.Context, location, digest string, body io.Reader, size int64) error {
+func (c *registryClient) finishUpload(ctx context.Context, location, digest string, body io.Reader, size int64) error {
 	u, err := url.Parse(location)
 	if err != nil {
 		return err
@@ -306,7 +306,7 @@ func (c *syncClient) finishUpload(ctx context.Context, location, digest string, 
 }
 
 // get fetches a small JSON document, following nothing.
-func (c *syncClient) getJSON(ctx context.Context, path string, v any, okMissing bool) (next string, found bool, err error) {
+func (c *registryClient) getJSON(ctx context.Context, path string, v any, okMissing bool) (next string, found bool, err error) {
 	err = c.try(ctx, func() error {
 		var e error
 		next, found, e = c.getJSONOnce(ctx, path, v, okMissing)
@@ -315,7 +315,7 @@ func (c *syncClient) getJSON(ctx context.Context, path string, v any, okMissing 
 	return next, found, err
 }
 
-func (c *syncClient) getJSONOnce(ctx context.Context, path string, v any, okMissing bool) (next string, found bool, err error) {
+func (c *registryClient) getJSONOnce(ctx context.Context, path string, v any, okMissing bool) (next string, found bool, err error) {
 	want := []int{http.StatusOK}
 	if okMissing {
 		want = append(want, http.StatusNotFound)
@@ -331,11 +331,11 @@ func (c *syncClient) getJSONOnce(ctx context.Context, path string, v any, okMiss
 	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<20)).Decode(v); err != nil {
 		return "", true, fmt.Errorf("decoding %s: %w", path, err)
 	}
-	return syncNextLink(resp.Header.Get("Link")), true, nil
+	return nextLink(resp.Header.Get("Link")), true, nil
 }
 
-// syncNextLink extracts the path of a `Link: <...>; rel="next"` header.
-func syncNextLink(h string) string {
+// nextLink extracts the path of a `Link: <...>; rel="next"` header.
+func nextLink(h string) string {
 	for _, part := range strings.Split(h, ",") {
 		part = strings.TrimSpace(part)
 		if !strings.Contains(part, `rel="next"`) {

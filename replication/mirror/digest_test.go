@@ -12,13 +12,13 @@ import (
 	"github.com/regdr/regdr/replication/mirror"
 )
 
-// syncFlipWriter flips the first byte of a response body.
-type syncFlipWriter struct {
+// flipWriter flips the first byte of a response body.
+type flipWriter struct {
 	http.ResponseWriter
 	done bool
 }
 
-func (w *syncFlipWriter) Write(b []byte) (int, error) {
+func (w *flipWriter) Write(b []byte) (int, error) {
 	if !w.done && len(b) > 0 {
 		w.done = true
 		c := append([]byte(nil), b...)
@@ -28,15 +28,15 @@ func (w *syncFlipWriter) Write(b []byte) (int, error) {
 	return w.ResponseWriter.Write(b)
 }
 
-// syncLenientRegistry accepts any blob and manifest without checking a digest, and records
+// lenientRegistry accepts any blob and manifest without checking a digest, and records
 // how many bytes each blob upload received and which manifests were pushed.
-type syncLenientRegistry struct {
+type lenientRegistry struct {
 	mu        sync.Mutex
 	received  map[string]int64 // digest → bytes of its completed PUT
 	manifests []string
 }
 
-func (l *syncLenientRegistry) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (l *lenientRegistry) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p := r.URL.Path
 	switch {
 	case p == "/v2/" || p == "/v2":
@@ -74,17 +74,17 @@ func TestSyncVerifiesBlobDigests(t *testing.T) {
 	e.src = newSyncGGCRWrapped(t, func(h http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.Method == http.MethodGet && strings.Contains(r.URL.Path, "/blobs/sha256:") {
-				w = &syncFlipWriter{ResponseWriter: w}
+				w = &flipWriter{ResponseWriter: w}
 			}
 			h.ServeHTTP(w, r)
 		})
 	})
-	lenient := &syncLenientRegistry{received: map[string]int64{}}
+	lenient := &lenientRegistry{received: map[string]int64{}}
 	e.dst = testutil.NewGGCRRegistry(t, func(http.Handler) http.Handler { return lenient })
 	img := e.fx.Image("x", 90, 91)
 	e.push(t, e.src.Host, map[string]any{"a/b:1": img})
 	s := e.syncer(t, mirror.Options{}, nil)
-	ctx := syncTestCtx(t)
+	ctx := testCtx(t)
 	p, err := s.Plan(ctx)
 	if err != nil {
 		t.Fatal(err)

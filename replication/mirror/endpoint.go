@@ -32,7 +32,7 @@ var (
 
 // String returns the registry address, never credentials: userinfo written into Registry
 // is shown as [REDACTED].
-func (e Endpoint) String() string { return syncRedactRegistry(e.Registry) }
+func (e Endpoint) String() string { return redactRegistry(e.Registry) }
 
 // GoString is for %#v: the address and which options are set, never credentials.
 func (e Endpoint) GoString() string {
@@ -51,7 +51,7 @@ func (e Endpoint) MarshalJSON() ([]byte, error) {
 
 // LogValue is what slog records: the redacted address and the scheme.
 func (e Endpoint) LogValue() slog.Value {
-	scheme, _, err := syncSchemeOf(e.Registry, e.PlainHTTP)
+	scheme, _, err := schemeOf(e.Registry, e.PlainHTTP)
 	if err != nil {
 		scheme = "invalid"
 	}
@@ -65,9 +65,9 @@ func syncSet(b bool) string {
 	return "nil"
 }
 
-// syncRedactRegistry hides whatever precedes the last "@" of a registry address (after its
+// redactRegistry hides whatever precedes the last "@" of a registry address (after its
 // scheme): a password typed into it is never shown, whatever characters it holds.
-func syncRedactRegistry(r string) string {
+func redactRegistry(r string) string {
 	scheme, rest, ok := strings.Cut(r, "://")
 	if !ok {
 		scheme, rest = "", r
@@ -83,14 +83,14 @@ func syncRedactRegistry(r string) string {
 	return rest
 }
 
-// syncSchemeOf decides how a registry is reached: "https" unless the address starts with
+// schemeOf decides how a registry is reached: "https" unless the address starts with
 // http:// or plainHTTP is set, whatever the host (loopback and private addresses included:
 // go-containerregistry's guess that they speak HTTP is not used). It returns the host
 // (with its port, if any) and refuses credentials in the address and a contradiction
 // (https:// with plainHTTP). It does no I/O.
-func syncSchemeOf(registry string, plainHTTP bool) (scheme, host string, err error) {
+func schemeOf(registry string, plainHTTP bool) (scheme, host string, err error) {
 	bad := func(why string) error {
-		return fmt.Errorf("%w %q: %s", ErrEndpoint, syncRedactRegistry(registry), why)
+		return fmt.Errorf("%w %q: %s", ErrEndpoint, redactRegistry(registry), why)
 	}
 	host, scheme = registry, ""
 	if s, rest, ok := strings.Cut(registry, "://"); ok {
@@ -135,9 +135,9 @@ func syncLoopback(host string) bool {
 	return err == nil && ip.IsLoopback()
 }
 
-// syncCheckCleartext refuses plain HTTP to a registry off loopback when credentials are
+// checkCleartext refuses plain HTTP to a registry off loopback when credentials are
 // configured, unless allowed.
-func syncCheckCleartext(scheme, host string, hasCredentials, allow bool) error {
+func checkCleartext(scheme, host string, hasCredentials, allow bool) error {
 	if scheme != "http" || !hasCredentials || allow || syncLoopback(host) {
 		return nil
 	}
@@ -158,7 +158,7 @@ func syncHasCredentials(auth authn.Authenticator) (bool, error) {
 
 // scheme returns "https" or "http"; the address was checked by New.
 func (e Endpoint) scheme() string {
-	s, _, err := syncSchemeOf(e.Registry, e.PlainHTTP)
+	s, _, err := schemeOf(e.Registry, e.PlainHTTP)
 	if err != nil {
 		return "https"
 	}
@@ -166,7 +166,7 @@ func (e Endpoint) scheme() string {
 }
 
 func (e Endpoint) registry() (name.Registry, error) {
-	scheme, host, err := syncSchemeOf(e.Registry, e.PlainHTTP)
+	scheme, host, err := schemeOf(e.Registry, e.PlainHTTP)
 	if err != nil {
 		return name.Registry{}, err
 	}
@@ -177,7 +177,7 @@ func (e Endpoint) registry() (name.Registry, error) {
 	reg, err := name.NewRegistry(host, opts...)
 	if err != nil {
 		// go-containerregistry's message repeats the address: keep only ours.
-		return name.Registry{}, fmt.Errorf("%w %q: not a registry host", ErrEndpoint, syncRedactRegistry(e.Registry))
+		return name.Registry{}, fmt.Errorf("%w %q: not a registry host", ErrEndpoint, redactRegistry(e.Registry))
 	}
 	return reg, nil
 }
@@ -200,16 +200,16 @@ func (e Endpoint) authenticator() (authn.Authenticator, error) {
 	return a, nil
 }
 
-// syncSchemeGuard refuses every request to the registry's host made with the other scheme:
+// schemeGuard refuses every request to the registry's host made with the other scheme:
 // go-containerregistry's ping tries HTTPS then HTTP for loopback and private addresses,
 // and a redirect or a Link header could name http:// too.
-type syncSchemeGuard struct {
+type schemeGuard struct {
 	rt           http.RoundTripper
 	host, scheme string
 }
 
-func (g syncSchemeGuard) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.URL.Scheme != g.scheme && strings.EqualFold(req.URL.Hostname(), syncHostname(g.host)) {
+func (g schemeGuard) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.URL.Scheme != g.scheme && strings.EqualFold(req.URL.Hostname(), hostname(g.host)) {
 		if req.Body != nil {
 			req.Body.Close()
 		}
@@ -218,7 +218,7 @@ func (g syncSchemeGuard) RoundTrip(req *http.Request) (*http.Response, error) {
 	return g.rt.RoundTrip(req)
 }
 
-func syncHostname(host string) string {
+func hostname(host string) string {
 	if h, _, err := net.SplitHostPort(host); err == nil {
 		return h
 	}

@@ -37,15 +37,15 @@ func TestSyncSchemeOf(t *testing.T) {
 		{"empty", "https://", false, "", "", ErrEndpoint},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			scheme, host, err := syncSchemeOf(tc.registry, tc.plain)
+			scheme, host, err := schemeOf(tc.registry, tc.plain)
 			if !errors.Is(err, tc.err) {
-				t.Fatalf("syncSchemeOf(%q, %t) error = %v, want %v", tc.registry, tc.plain, err, tc.err)
+				t.Fatalf("schemeOf(%q, %t) error = %v, want %v", tc.registry, tc.plain, err, tc.err)
 			}
 			if err != nil && strings.Contains(err.Error(), "SECRET") {
-				t.Fatalf("syncSchemeOf(%q) error shows the password: %v", tc.registry, err)
+				t.Fatalf("schemeOf(%q) error shows the password: %v", tc.registry, err)
 			}
 			if scheme != tc.scheme || host != tc.host {
-				t.Fatalf("syncSchemeOf(%q, %t) = %q, %q, want %q, %q", tc.registry, tc.plain, scheme, host, tc.scheme, tc.host)
+				t.Fatalf("schemeOf(%q, %t) = %q, %q, want %q, %q", tc.registry, tc.plain, scheme, host, tc.scheme, tc.host)
 			}
 		})
 	}
@@ -69,8 +69,8 @@ func TestSyncCheckCleartext(t *testing.T) {
 		{"ipv6 loopback", "http", "[::1]:5000", true, false, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if err := syncCheckCleartext(tc.scheme, tc.host, tc.creds, tc.allow); !errors.Is(err, tc.err) {
-				t.Fatalf("syncCheckCleartext(%q, %q, %t, %t) = %v, want %v", tc.scheme, tc.host, tc.creds, tc.allow, err, tc.err)
+			if err := checkCleartext(tc.scheme, tc.host, tc.creds, tc.allow); !errors.Is(err, tc.err) {
+				t.Fatalf("checkCleartext(%q, %q, %t, %t) = %v, want %v", tc.scheme, tc.host, tc.creds, tc.allow, err, tc.err)
 			}
 		})
 	}
@@ -99,7 +99,7 @@ func FuzzSyncEndpointRedacts(f *testing.F) {
 		}
 		ep := Endpoint{Registry: addr}
 		var outs []string
-		if _, _, err := syncSchemeOf(addr, false); err != nil {
+		if _, _, err := schemeOf(addr, false); err != nil {
 			outs = append(outs, err.Error())
 		}
 		if _, err := ep.registry(); err != nil {
@@ -118,8 +118,8 @@ func FuzzSyncEndpointRedacts(f *testing.F) {
 				t.Fatalf("%q shows the password %q: %s", addr, password, o)
 			}
 		}
-		if _, _, err := syncSchemeOf(addr, false); err == nil {
-			t.Fatalf("syncSchemeOf(%q) accepted credentials", addr)
+		if _, _, err := schemeOf(addr, false); err == nil {
+			t.Fatalf("schemeOf(%q) accepted credentials", addr)
 		}
 	})
 }

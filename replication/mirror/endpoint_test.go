@@ -53,7 +53,7 @@ func TestSyncHTTPSOnLoopback(t *testing.T) {
 	src := testutil.NewGGCRRegistry(t, nil)
 	fx := testutil.NewFixture(21, 1<<10)
 	img := fx.Image("tls", 1)
-	if err := testutil.Push(syncTestCtx(t), src.Host, "a/tls:1", img); err != nil {
+	if err := testutil.Push(testCtx(t), src.Host, "a/tls:1", img); err != nil {
 		t.Fatal(err)
 	}
 	var plain int
@@ -86,7 +86,7 @@ func TestSyncHTTPSOnLoopback(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ctx := syncTestCtx(t)
+			ctx := testCtx(t)
 			p, err := s.Plan(ctx)
 			if tc.wantErr {
 				if err == nil || !strings.Contains(err.Error(), "certificate") {
@@ -115,17 +115,17 @@ func TestSyncHTTPSOnLoopback(t *testing.T) {
 
 var registryHandler = registry.New(registry.Logger(log.New(io.Discard, "", 0)))
 
-// syncNoDial fails every request: the private addresses below must never be reached.
-type syncNoDial struct{ n int }
+// noDial fails every request: the private addresses below must never be reached.
+type noDial struct{ n int }
 
-func (d *syncNoDial) RoundTrip(req *http.Request) (*http.Response, error) {
+func (d *noDial) RoundTrip(req *http.Request) (*http.Response, error) {
 	d.n++
 	return nil, fmt.Errorf("test: dialing %s is not allowed", req.URL.Host)
 }
 
-type syncStaticKeychain struct{ auth authn.Authenticator }
+type staticKeychain struct{ auth authn.Authenticator }
 
-func (k syncStaticKeychain) Resolve(authn.Resource) (authn.Authenticator, error) { return k.auth, nil }
+func (k staticKeychain) Resolve(authn.Resource) (authn.Authenticator, error) { return k.auth, nil }
 
 // Plain HTTP to a private address with credentials is refused before any request:
 // explicit credentials in New, Keychain credentials at the first Plan.
@@ -141,18 +141,18 @@ func TestSyncRefusesCleartextCredentials(t *testing.T) {
 	}{
 		{"http:// with Auth", mirror.Endpoint{Registry: "http://10.0.0.5", Auth: basic}, false, mirror.ErrPlainHTTPCredentials},
 		{"PlainHTTP with Auth", mirror.Endpoint{Registry: "192.168.1.10:5000", PlainHTTP: true, Auth: basic}, false, mirror.ErrPlainHTTPCredentials},
-		{"http:// with Keychain", mirror.Endpoint{Registry: "http://10.0.0.5", Keychain: syncStaticKeychain{basic}}, true, mirror.ErrPlainHTTPCredentials},
+		{"http:// with Keychain", mirror.Endpoint{Registry: "http://10.0.0.5", Keychain: staticKeychain{basic}}, true, mirror.ErrPlainHTTPCredentials},
 		{"allowed", mirror.Endpoint{Registry: "http://10.0.0.5", Auth: basic, AllowPlainHTTPCredentials: true}, true, nil},
-		{"anonymous", mirror.Endpoint{Registry: "http://10.0.0.5", Keychain: syncStaticKeychain{authn.Anonymous}}, true, nil},
+		{"anonymous", mirror.Endpoint{Registry: "http://10.0.0.5", Keychain: staticKeychain{authn.Anonymous}}, true, nil},
 		{"userinfo", mirror.Endpoint{Registry: "admin:" + secret + "@10.0.0.5"}, false, mirror.ErrEndpoint},
 		{"http userinfo", mirror.Endpoint{Registry: "http://admin:" + secret + "@10.0.0.5"}, false, mirror.ErrEndpoint},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			nd := &syncNoDial{}
+			nd := &noDial{}
 			tc.ep.Transport = nd
-			src := mirror.Endpoint{Registry: "127.0.0.1:1", Transport: &syncNoDial{}}
+			src := mirror.Endpoint{Registry: "127.0.0.1:1", Transport: &noDial{}}
 			s, err := mirror.New(src, tc.ep, mirror.Options{Clock: &testutil.ImmediateClock{}, Retry: retry.Policy{Attempts: 1},
-				Source: syncFixedSource{"a/b": {{Name: "1", Digest: "sha256:" + strings.Repeat("a", 64)}}}})
+				Source: fixedSource{"a/b": {{Name: "1", Digest: "sha256:" + strings.Repeat("a", 64)}}}})
 			if !tc.atPlan {
 				if !errors.Is(err, tc.wantErr) {
 					t.Fatalf("New(%s) = %v, want %v", tc.ep, err, tc.wantErr)
@@ -161,7 +161,7 @@ func TestSyncRefusesCleartextCredentials(t *testing.T) {
 				if err != nil {
 					t.Fatalf("New(%s): %v", tc.ep, err)
 				}
-				_, err = s.Plan(syncTestCtx(t))
+				_, err = s.Plan(testCtx(t))
 				if tc.wantErr != nil && !errors.Is(err, tc.wantErr) {
 					t.Fatalf("Plan = %v, want %v", err, tc.wantErr)
 				}
@@ -176,10 +176,10 @@ func TestSyncRefusesCleartextCredentials(t *testing.T) {
 	}
 }
 
-// syncFixedSource lists fixed tags, without I/O.
-type syncFixedSource map[string][]mirror.Tag
+// fixedSource lists fixed tags, without I/O.
+type fixedSource map[string][]mirror.Tag
 
-func (f syncFixedSource) Repositories(context.Context) ([]string, error) {
+func (f fixedSource) Repositories(context.Context) ([]string, error) {
 	var out []string
 	for r := range f {
 		out = append(out, r)
@@ -187,7 +187,7 @@ func (f syncFixedSource) Repositories(context.Context) ([]string, error) {
 	return out, nil
 }
 
-func (f syncFixedSource) Tags(_ context.Context, repo string) ([]mirror.Tag, error) {
+func (f fixedSource) Tags(_ context.Context, repo string) ([]mirror.Tag, error) {
 	return f[repo], nil
 }
 
@@ -196,8 +196,8 @@ func (f syncFixedSource) Tags(_ context.Context, repo string) ([]mirror.Tag, err
 func TestSyncSecretsNeverPrinted(t *testing.T) {
 	t.Parallel()
 	const secret = "hunter2-SECRET"
-	basic := syncValueAuth{Username: "admin", Password: secret} // a value: fmt would print its fields
-	ep := mirror.Endpoint{Registry: "harbor.example.com", Auth: basic, Keychain: syncStaticKeychain{basic}}
+	basic := valueAuth{Username: "admin", Password: secret} // a value: fmt would print its fields
+	ep := mirror.Endpoint{Registry: "harbor.example.com", Auth: basic, Keychain: staticKeychain{basic}}
 	s, err := mirror.New(ep, mirror.Endpoint{Registry: "https://10.0.0.5:443", Auth: basic}, mirror.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -238,9 +238,9 @@ func TestSyncSecretsNeverPrinted(t *testing.T) {
 	}
 }
 
-// syncValueAuth is an Authenticator held by value, as a caller's own may be.
-type syncValueAuth struct{ Username, Password string }
+// valueAuth is an Authenticator held by value, as a caller's own may be.
+type valueAuth struct{ Username, Password string }
 
-func (a syncValueAuth) Authorization() (*authn.AuthConfig, error) {
+func (a valueAuth) Authorization() (*authn.AuthConfig, error) {
 	return &authn.AuthConfig{Username: a.Username, Password: a.Password}, nil
 }

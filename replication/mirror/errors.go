@@ -88,19 +88,19 @@ func (e *HTTPError) Temporary() bool {
 // have negative sizes.
 func (m Manifest) check() error {
 	for _, b := range m.Blobs {
-		if !syncValidDigest(b.Digest) || b.Size < 0 {
+		if !validDigest(b.Digest) || b.Size < 0 {
 			return fmt.Errorf("%w: blob %q of size %d", ErrInvalidManifest, b.Digest, b.Size)
 		}
 	}
 	for _, c := range m.Children {
-		if !syncValidDigest(c) {
+		if !validDigest(c) {
 			return fmt.Errorf("%w: child %q", ErrInvalidManifest, c)
 		}
 	}
 	return nil
 }
 
-// syncValidDigest is validatePlan's rule: algorithm:hex, 64 hex digits for sha256.
-func syncValidDigest(d string) bool {
-	return syncDigestRE.MatchString(d) && (len(d) <= 7 || d[:7] != "sha256:" || len(d) == 7+64)
+// validDigest is validatePlan's rule: algorithm:hex, 64 hex digits for sha256.
+func validDigest(d string) bool {
+	return digestRE.MatchString(d) && (len(d) <= 7 || d[:7] != "sha256:" || len(d) == 7+64)
 }

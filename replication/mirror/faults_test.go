@@ -14,7 +14,7 @@ import (
 	"github.com/regdr/regdr/retry"
 )
 
-func syncFaultWorkload(e *syncEnv) map[string]any {
+func faultWorkload(e *syncEnv) map[string]any {
 	fx := e.fx
 	refs := map[string]any{}
 	for r := range 4 {
@@ -35,14 +35,14 @@ func TestSyncSurvivesFaults(t *testing.T) {
 		t.Run(env.name, func(t *testing.T) {
 			t.Parallel()
 			e := env.new(t)
-			want := e.push(t, e.src.Host, syncFaultWorkload(e))
+			want := e.push(t, e.src.Host, faultWorkload(e))
 			clock := &testutil.ImmediateClock{}
 			srcFaults := testutil.NewFaultTransport(nil, testutil.Faults{Seed: 1, Rate: 0.15, RetryAfter: "3"})
 			dstFaults := testutil.NewFaultTransport(nil, testutil.Faults{Seed: 2, Rate: 0.15, RetryAfter: "3"})
 			s := e.syncer2(t, mirror.Options{Clock: clock, Jobs: 4, Retry: retry.Policy{Attempts: 8}}, srcFaults, dstFaults)
 			_, rep := e.run(t, s)
 			for ref, d := range want {
-				if got := syncHeadDigest(t, e.dst.Host, ref); got != d {
+				if got := headDigest(t, e.dst.Host, ref); got != d {
 					t.Errorf("%s = %q, want %q", ref, got, d)
 				}
 			}
@@ -72,8 +72,8 @@ func TestSyncSurvivesFaults(t *testing.T) {
 func TestSyncResumesAfterInterruption(t *testing.T) {
 	t.Parallel()
 	e := newSyncDistributionEnv(t)
-	want := e.push(t, e.src.Host, syncFaultWorkload(e))
-	ctx, cancel := context.WithCancel(syncTestCtx(t))
+	want := e.push(t, e.src.Host, faultWorkload(e))
+	ctx, cancel := context.WithCancel(testCtx(t))
 	uploads := 0
 	s := e.syncer(t, mirror.Options{Jobs: 2, Progress: func(ev mirror.Event) {
 		if ev.Kind == mirror.EventBlob && ev.Outcome != "present" {
@@ -95,7 +95,7 @@ func TestSyncResumesAfterInterruption(t *testing.T) {
 	s2 := e.syncer(t, mirror.Options{Jobs: 2}, nil)
 	_, rep2 := e.run(t, s2)
 	for ref, d := range want {
-		if got := syncHeadDigest(t, e.dst.Host, ref); got != d {
+		if got := headDigest(t, e.dst.Host, ref); got != d {
 			t.Errorf("%s = %q, want %q", ref, got, d)
 		}
 	}
@@ -125,7 +125,7 @@ func TestSyncNeverRetriesAuthErrors(t *testing.T) {
 	})
 	e.push(t, e.src.Host, map[string]any{"a/b:1": e.fx.Image("x", 80)})
 	s := e.syncer(t, mirror.Options{}, nil)
-	ctx := syncTestCtx(t)
+	ctx := testCtx(t)
 	p, err := s.Plan(ctx)
 	if err != nil {
 		t.Fatal(err)

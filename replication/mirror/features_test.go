@@ -69,9 +69,9 @@ func TestSyncMultiArchAndReferrers(t *testing.T) {
 		"r/signed:v1": img,
 	})
 	subject := digests["r/signed:v1"]
-	sig := fx.Signature(syncDesc(img), "signature payload")
-	cosign := fx.Signature(syncDesc(img), "cosign payload")
-	sigRef := "r/signed@" + syncDigestOf(sig)
+	sig := fx.Signature(desc(img), "signature payload")
+	cosign := fx.Signature(desc(img), "cosign payload")
+	sigRef := "r/signed@" + digestOf(sig)
 	cosignRef := "r/signed:sha256-" + strings.TrimPrefix(subject, "sha256:") + ".sig"
 	e.push(t, e.src.Host, map[string]any{sigRef: sig, cosignRef: cosign})
 
@@ -85,7 +85,7 @@ func TestSyncMultiArchAndReferrers(t *testing.T) {
 	}
 	want := []string{
 		"copy r/multi:v1 subject=",
-		"copy r/signed@" + syncDigestOf(sig) + " subject=" + subject,
+		"copy r/signed@" + digestOf(sig) + " subject=" + subject,
 		"copy " + cosignRef + " subject=" + subject,
 		"copy r/signed:v1 subject=",
 	}
@@ -93,9 +93,9 @@ func TestSyncMultiArchAndReferrers(t *testing.T) {
 		t.Errorf("plan items (-want +got):\n%s", diff)
 	}
 	for ref, d := range map[string]string{
-		"r/multi:v1": digests["r/multi:v1"], "r/signed:v1": subject, sigRef: syncDigestOf(sig), cosignRef: syncDigestOf(cosign),
+		"r/multi:v1": digests["r/multi:v1"], "r/signed:v1": subject, sigRef: digestOf(sig), cosignRef: digestOf(cosign),
 	} {
-		if got := syncHeadDigest(t, e.dst.Host, ref); got != d {
+		if got := headDigest(t, e.dst.Host, ref); got != d {
 			t.Errorf("destination %s = %q, want %q (byte for byte)", ref, got, d)
 		}
 	}
@@ -104,7 +104,7 @@ func TestSyncMultiArchAndReferrers(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, m := range im.Manifests {
-		if got := syncHeadDigest(t, e.dst.Host, "r/multi@"+m.Digest.String()); got != m.Digest.String() {
+		if got := headDigest(t, e.dst.Host, "r/multi@"+m.Digest.String()); got != m.Digest.String() {
 			t.Errorf("child %s missing at the destination", m.Digest)
 		}
 	}
@@ -118,7 +118,7 @@ func TestSyncConflictsAndOverride(t *testing.T) {
 	old := e.push(t, e.dst.Host, map[string]any{"c/app:v1": fx.Image("old", 32), "c/app:keep": fx.Image("v2", 31)})
 
 	s := e.syncer(t, mirror.Options{}, nil)
-	ctx := syncTestCtx(t)
+	ctx := testCtx(t)
 	p, err := s.Plan(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -138,7 +138,7 @@ func TestSyncConflictsAndOverride(t *testing.T) {
 	if n := e.dstRec.Count(func(q syncRecorded) bool { return q.Kind == "upload" }); n != 0 {
 		t.Errorf("tag-only update sent %d upload requests, want 0", n)
 	}
-	if got := syncHeadDigest(t, e.dst.Host, "c/app:v1"); got != old["c/app:v1"] {
+	if got := headDigest(t, e.dst.Host, "c/app:v1"); got != old["c/app:v1"] {
 		t.Errorf("conflicting tag changed to %s", got)
 	}
 
@@ -152,7 +152,7 @@ func TestSyncConflictsAndOverride(t *testing.T) {
 	if rep, err := s.Apply(ctx, stale); !errors.Is(err, mirror.ErrStalePlan) || rep.Failed != 1 {
 		t.Errorf("Apply(stale plan) = %v, %v; want ErrStalePlan", rep, err)
 	}
-	if got := syncHeadDigest(t, e.dst.Host, "c/app:v1"); got != moved["c/app:v1"] {
+	if got := headDigest(t, e.dst.Host, "c/app:v1"); got != moved["c/app:v1"] {
 		t.Errorf("stale plan overwrote the tag: %s", got)
 	}
 	old = moved
@@ -160,7 +160,7 @@ func TestSyncConflictsAndOverride(t *testing.T) {
 	if p.Items[0].DestDigest != old["c/app:v1"] || rep.Copied != 1 {
 		t.Errorf("override plan %v, report %v", p, rep)
 	}
-	if got := syncHeadDigest(t, e.dst.Host, "c/app:v1"); got != src["c/app:v1"] {
+	if got := headDigest(t, e.dst.Host, "c/app:v1"); got != src["c/app:v1"] {
 		t.Errorf("overridden tag = %s, want %s", got, src["c/app:v1"])
 	}
 }
@@ -174,7 +174,7 @@ func TestSyncRefusesInvalidNamesBeforeWriting(t *testing.T) {
 		"lib/ok:1":      e.fx.Image("o", 42),
 	})
 	s := e.syncer(t, mirror.Options{Flattener: replication.HarborFlatten("ns", -1), Validate: replication.ValidateACRName}, nil)
-	_, err := s.Plan(syncTestCtx(t))
+	_, err := s.Plan(testCtx(t))
 	if !errors.Is(err, replication.ErrCollision) {
 		t.Fatalf("Plan() error = %v, want ErrCollision", err)
 	}
@@ -183,7 +183,7 @@ func TestSyncRefusesInvalidNamesBeforeWriting(t *testing.T) {
 	}
 	personal := replication.ACRNames{MaxDepth: 2} // namespace/repository only
 	s = e.syncer(t, mirror.Options{Flattener: replication.HarborFlatten("ns", 1), Validate: personal.Validate}, nil)
-	if _, err := s.Plan(syncTestCtx(t)); !errors.Is(err, replication.ErrInvalidName) {
+	if _, err := s.Plan(testCtx(t)); !errors.Is(err, replication.ErrInvalidName) {
 		t.Fatalf("Plan() error = %v, want ErrInvalidName", err)
 	}
 }
@@ -205,7 +205,7 @@ func TestSyncFailureOfOneItemDoesNotStopOthers(t *testing.T) {
 	e.dst = newSyncGGCRWrapped(t, func(h http.Handler) http.Handler { return e.dstRec.Wrap(deny(h)) })
 	e.push(t, e.src.Host, map[string]any{"deny/x:1": e.fx.Image("d", 50), "allow/x:1": e.fx.Image("a", 51)})
 	s := e.syncer(t, mirror.Options{}, nil)
-	ctx := syncTestCtx(t)
+	ctx := testCtx(t)
 	p, err := s.Plan(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -234,18 +234,18 @@ func TestSyncReferrersFallbackTag(t *testing.T) {
 	idx := fx.Index("m", []string{"amd64", "arm64"}, 23)
 	digests := e.push(t, e.src.Host, map[string]any{"r/signed:v1": img, "r/multi:v1": idx})
 	subject := digests["r/signed:v1"]
-	sig := fx.Signature(syncDesc(img), "notation payload")
-	sigRef := "r/signed@" + syncDigestOf(sig)
+	sig := fx.Signature(desc(img), "notation payload")
+	sigRef := "r/signed@" + digestOf(sig)
 	e.push(t, e.src.Host, map[string]any{sigRef: sig})
 	fallback := "r/signed:sha256-" + strings.TrimPrefix(subject, "sha256:")
-	if syncHeadDigest(t, e.src.Host, fallback) == "" {
+	if headDigest(t, e.src.Host, fallback) == "" {
 		t.Fatalf("source has no fallback tag %s", fallback)
 	}
 
 	s := e.syncer(t, mirror.Options{Selector: replication.MustRules(replication.Filter{Kind: replication.FilterTag, Pattern: "v1"})}, nil)
 	e.run(t, s)
 	for _, ref := range []string{"r/signed:v1", "r/multi:v1", sigRef, fallback} {
-		if got, want := syncHeadDigest(t, e.dst.Host, ref), syncHeadDigest(t, e.src.Host, ref); got != want || got == "" {
+		if got, want := headDigest(t, e.dst.Host, ref), headDigest(t, e.src.Host, ref); got != want || got == "" {
 			t.Errorf("destination %s = %q, want %q", ref, got, want)
 		}
 	}
@@ -277,12 +277,12 @@ func TestSyncApplyValidatesThePlanBeforeWriting(t *testing.T) {
 	t.Parallel()
 	e := newSyncGGCREnv(t)
 	e.push(t, e.src.Host, map[string]any{"lib/a/nginx:1": e.fx.Image("n", 60), "lib/ok:1": e.fx.Image("o", 61)})
-	ctx := syncTestCtx(t)
+	ctx := testCtx(t)
 	p, err := e.syncer(t, mirror.Options{}, nil).Plan(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	saved := syncRoundTrip(t, p)
+	saved := roundTrip(t, p)
 	planned := len(e.dstRec.Requests())
 	// Applied by a syncer for a target whose names have exactly two components.
 	acrSyncer := e.syncer(t, mirror.Options{Validate: replication.ACRNames{MaxDepth: 2}.Validate}, nil)
@@ -296,7 +296,7 @@ func TestSyncApplyValidatesThePlanBeforeWriting(t *testing.T) {
 		"bad tag":        func(it *mirror.Item) { it.Tag = "../latest" },
 	}
 	for name, edit := range edits {
-		bad := syncRoundTrip(t, p)
+		bad := roundTrip(t, p)
 		edit(&bad.Items[len(bad.Items)-1])
 		if _, err := e.syncer(t, mirror.Options{}, nil).Apply(ctx, bad); !errors.Is(err, mirror.ErrInvalidPlan) {
 			t.Errorf("%s: Apply = %v, want ErrInvalidPlan", name, err)

@@ -19,18 +19,18 @@ func FuzzSyncParseRetryAfter(f *testing.F) {
 	}
 	now := time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC)
 	f.Fuzz(func(t *testing.T, s string) {
-		d, ok := syncParseRetryAfter(s, now)
+		d, ok := parseRetryAfter(s, now)
 		if !ok {
 			if d != 0 {
-				t.Fatalf("syncParseRetryAfter(%q) = %v, false; want 0", s, d)
+				t.Fatalf("parseRetryAfter(%q) = %v, false; want 0", s, d)
 			}
 			return
 		}
 		if d < 0 {
-			t.Fatalf("syncParseRetryAfter(%q) = %v, a negative wait", s, d)
+			t.Fatalf("parseRetryAfter(%q) = %v, a negative wait", s, d)
 		}
 		if n, err := strconv.ParseInt(s, 10, 64); err == nil && n >= 0 && n < 1<<33 && d != time.Duration(n)*time.Second {
-			t.Fatalf("syncParseRetryAfter(%q) = %v, want %ds", s, d, n)
+			t.Fatalf("parseRetryAfter(%q) = %v, want %ds", s, d, n)
 		}
 		// Whatever the header says, the policy never waits longer than its cap.
 		r := policy{}.withDefaults()
@@ -53,19 +53,19 @@ func FuzzSyncNextLink(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, h string) {
-		next := syncNextLink(h)
+		next := nextLink(h)
 		if next == "" {
 			return
 		}
 		if !strings.Contains(h, `rel="next"`) {
-			t.Fatalf("syncNextLink(%q) = %q without a next link", h, next)
+			t.Fatalf("nextLink(%q) = %q without a next link", h, next)
 		}
 		u, err := url.Parse(next)
 		if err != nil {
-			t.Fatalf("syncNextLink(%q) = %q, which does not parse: %v", h, next, err)
+			t.Fatalf("nextLink(%q) = %q, which does not parse: %v", h, next, err)
 		}
 		if !u.IsAbs() && !strings.HasPrefix(next, "/") {
-			t.Fatalf("syncNextLink(%q) = %q: neither absolute nor a path", h, next)
+			t.Fatalf("nextLink(%q) = %q: neither absolute nor a path", h, next)
 		}
 	})
 }
@@ -89,7 +89,7 @@ func FuzzSyncParseManifest(f *testing.F) {
 	}
 	f.Add([]byte(seeds[0]), "application/vnd.docker.distribution.manifest.v2+json")
 	f.Fuzz(func(t *testing.T, raw []byte, mediaType string) {
-		m, err := syncParseManifest(raw, mediaType)
+		m, err := parseManifest(raw, mediaType)
 		if err != nil {
 			return
 		}
@@ -97,12 +97,12 @@ func FuzzSyncParseManifest(f *testing.F) {
 			t.Fatalf("accepted with media type %q, size %d of %d", m.MediaType, m.Size, len(raw))
 		}
 		for _, b := range m.Blobs {
-			if !syncValidDigest(b.Digest) || b.Size < 0 {
+			if !validDigest(b.Digest) || b.Size < 0 {
 				t.Fatalf("accepted blob %q of size %d", b.Digest, b.Size)
 			}
 		}
 		for _, c := range m.Children {
-			if !syncValidDigest(c) {
+			if !validDigest(c) {
 				t.Fatalf("accepted child %q", c)
 			}
 		}

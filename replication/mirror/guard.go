@@ -10,11 +10,11 @@ import (
 	"time"
 )
 
-// syncCounter counts a client's requests; it also leads the client's transport to the
-// client, whose guard bounds and watches every request (see syncCountingTransport).
-type syncCounter struct {
+// counter counts a client's requests; it also leads the client's transport to the
+// client, whose guard bounds and watches every request (see countingTransport).
+type counter struct {
 	atomic.Int64
-	c *syncClient
+	c *registryClient
 }
 
 // syncHealth is what a client knows of its registry's health: when the current run of
@@ -29,7 +29,7 @@ type syncHealth struct {
 // down returns the ErrRegistryDown error while the registry is declared down: for
 // GiveUp after it was. After that, requests go out again; one more failure declares it
 // down again at once, one success clears it.
-func (c *syncClient) down() error {
+func (c *registryClient) down() error {
 	h := &c.health
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -44,7 +44,7 @@ func (c *syncClient) down() error {
 
 // observe records one request's outcome: a response that is not a temporary failure is a
 // success; a temporary failure status or a transport error a failure.
-func (c *syncClient) observe(ctx context.Context, req *http.Request, resp *http.Response, err error) {
+func (c *registryClient) observe(ctx context.Context, req *http.Request, resp *http.Response, err error) {
 	if err == nil && resp != nil && !(&HTTPError{StatusCode: resp.StatusCode}).Temporary() {
 		h := &c.health
 		h.mu.Lock()
@@ -81,7 +81,7 @@ func (c *syncClient) observe(ctx context.Context, req *http.Request, resp *http.
 // response body, or for the transport to take the next piece of the request body. Time
 // spent reading the request body (from the source, or a bandwidth limiter) does not count.
 // A registry declared down gets no request at all.
-func (c *syncClient) guard(rt http.RoundTripper, req *http.Request) (*http.Response, error) {
+func (c *registryClient) guard(rt http.RoundTripper, req *http.Request) (*http.Response, error) {
 	if err := c.down(); err != nil {
 		if req.Body != nil {
 			req.Body.Close()
@@ -91,21 +91,21 @@ func (c *syncClient) guard(rt http.RoundTripper, req *http.Request) (*http.Respo
 	c.requests.Add(1)
 	parent := req.Context()
 	ctx, cancel := context.WithCancel(parent)
-	w := &syncWatch{d: c.retry.withDefaults().Timeout, cancel: cancel, header: true, host: c.ep.Registry}
+	w := &watch{d: c.retry.withDefaults().Timeout, cancel: cancel, header: true, host: c.ep.Registry}
 	w.mu.Lock()
 	w.timer = time.AfterFunc(w.d, w.fire)
 	w.deadline = time.Now().Add(w.d)
 	w.mu.Unlock()
 	req = req.WithContext(ctx)
 	if req.Body != nil && req.Body != http.NoBody {
-		req.Body = &syncWatchedBody{rc: req.Body, w: w, req: true}
+		req.Body = &watchedBody{rc: req.Body, w: w, req: true}
 		if gb := req.GetBody; gb != nil {
 			req.GetBody = func() (io.ReadCloser, error) {
 				b, err := gb()
 				if err != nil || b == nil || b == http.NoBody {
 					return b, err
 				}
-				return &syncWatchedBody{rc: b, w: w, req: true}, nil
+				return &watchedBody{rc: b, w: w, req: true}, nil
 			}
 		}
 	}
@@ -120,14 +120,14 @@ func (c *syncClient) guard(rt http.RoundTripper, req *http.Request) (*http.Respo
 		return nil, err
 	}
 	c.observe(parent, req, resp, nil)
-	resp.Body = &syncWatchedBody{rc: resp.Body, w: w}
+	resp.Body = &watchedBody{rc: resp.Body, w: w}
 	return resp, nil
 }
 
-// syncWatch is one request's idle timer. It runs while the request waits on the registry:
+// watch is one request's idle timer. It runs while the request waits on the registry:
 // for the response header (unless the transport is reading the request body from us), or
 // inside a read of the response body. Every change of state restarts it.
-type syncWatch struct {
+type watch struct {
 	d      time.Duration
 	cancel context.CancelFunc
 	host   string
@@ -142,7 +142,7 @@ type syncWatch struct {
 	stopped  bool
 }
 
-func (w *syncWatch) set(f func()) {
+func (w *watch) set(f func()) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	f()
@@ -158,7 +158,7 @@ func (w *syncWatch) set(f func()) {
 	}
 }
 
-func (w *syncWatch) fire() {
+func (w *watch) fire() {
 	w.mu.Lock()
 	if w.fired || w.stopped || w.deadline.IsZero() {
 		w.mu.Unlock()
@@ -174,7 +174,7 @@ func (w *syncWatch) fire() {
 	w.cancel()
 }
 
-func (w *syncWatch) stop() {
+func (w *watch) stop() {
 	w.mu.Lock()
 	w.stopped = true
 	w.timer.Stop()
@@ -182,7 +182,7 @@ func (w *syncWatch) stop() {
 }
 
 // err is the ErrTimeout error once the timer fired.
-func (w *syncWatch) err() error {
+func (w *watch) err() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if !w.fired {
@@ -191,15 +191,15 @@ func (w *syncWatch) err() error {
 	return fmt.Errorf("%w: %s sent nothing for %v", ErrTimeout, w.host, w.d)
 }
 
-// syncWatchedBody is a request or response body under a syncWatch.
-type syncWatchedBody struct {
+// watchedBody is a request or response body under a watch.
+type watchedBody struct {
 	rc   io.ReadCloser
-	w    *syncWatch
+	w    *watch
 	req  bool
 	once sync.Once
 }
 
-func (b *syncWatchedBody) Read(p []byte) (int, error) {
+func (b *watchedBody) Read(p []byte) (int, error) {
 	if b.req {
 		b.w.set(func() { b.w.inReq++ })
 	} else {
@@ -220,7 +220,7 @@ func (b *syncWatchedBody) Read(p []byte) (int, error) {
 }
 
 // Close closes the body; closing the response body ends the request.
-func (b *syncWatchedBody) Close() error {
+func (b *watchedBody) Close() error {
 	if !b.req {
 		b.once.Do(func() {
 			b.w.stop()

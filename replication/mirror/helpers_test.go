@@ -37,7 +37,7 @@ func newSyncDistributionEnv(t *testing.T) *syncEnv {
 	return e
 }
 
-func syncTestCtx(t *testing.T) context.Context {
+func testCtx(t *testing.T) context.Context {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	t.Cleanup(cancel)
@@ -49,7 +49,7 @@ func (e *syncEnv) push(t *testing.T, host string, refs map[string]any) map[strin
 	t.Helper()
 	out := map[string]string{}
 	for ref, img := range refs {
-		if err := testutil.Push(syncTestCtx(t), host, ref, img); err != nil {
+		if err := testutil.Push(testCtx(t), host, ref, img); err != nil {
 			t.Fatalf("Push(%s): %v", ref, err)
 		}
 		out[ref] = testutil.Descriptor(img).Digest.String()
@@ -79,7 +79,7 @@ func (e *syncEnv) syncer2(t *testing.T, opts mirror.Options, srcRT, dstRT http.R
 // run plans and applies, failing the test on any error.
 func (e *syncEnv) run(t *testing.T, s *mirror.Syncer) (*mirror.Plan, *mirror.Report) {
 	t.Helper()
-	ctx := syncTestCtx(t)
+	ctx := testCtx(t)
 	p, err := s.Plan(ctx)
 	if err != nil {
 		t.Fatalf("Plan: %v", err)
@@ -97,10 +97,10 @@ func (e *syncEnv) run(t *testing.T, s *mirror.Syncer) (*mirror.Plan, *mirror.Rep
 	return p, rep
 }
 
-func syncHeadDigest(t *testing.T, host, ref string) string {
+func headDigest(t *testing.T, host, ref string) string {
 	t.Helper()
-	repo, tag := syncSplitRef(ref)
-	req, err := http.NewRequestWithContext(syncTestCtx(t), http.MethodHead, "http://"+host+"/v2/"+repo+"/manifests/"+tag, nil)
+	repo, tag := splitRef(ref)
+	req, err := http.NewRequestWithContext(testCtx(t), http.MethodHead, "http://"+host+"/v2/"+repo+"/manifests/"+tag, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +116,7 @@ func syncHeadDigest(t *testing.T, host, ref string) string {
 	return resp.Header.Get("Docker-Content-Digest")
 }
 
-func syncSplitRef(ref string) (repo, tag string) {
+func splitRef(ref string) (repo, tag string) {
 	if i := strings.LastIndexByte(ref, '@'); i >= 0 {
 		return ref[:i], ref[i+1:]
 	}
@@ -133,7 +133,7 @@ func syncSplitRef(ref string) (repo, tag string) {
 	return ref, "latest"
 }
 
-func syncRoundTrip(t *testing.T, p *mirror.Plan) *mirror.Plan {
+func roundTrip(t *testing.T, p *mirror.Plan) *mirror.Plan {
 	t.Helper()
 	b, err := json.Marshal(p)
 	if err != nil {
@@ -148,9 +148,9 @@ func syncRoundTrip(t *testing.T, p *mirror.Plan) *mirror.Plan {
 
 type syncRecorded = testutil.Request
 
-func syncDesc(img any) v1.Descriptor { return testutil.Descriptor(img) }
+func desc(img any) v1.Descriptor { return testutil.Descriptor(img) }
 
-func syncDigestOf(img any) string { return testutil.Descriptor(img).Digest.String() }
+func digestOf(img any) string { return testutil.Descriptor(img).Digest.String() }
 
 func newSyncGGCRWrapped(t *testing.T, wrap func(http.Handler) http.Handler) *testutil.Registry {
 	return testutil.NewGGCRRegistry(t, wrap)

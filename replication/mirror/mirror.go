@@ -105,7 +105,7 @@ type Options struct {
 //
 // A Syncer is safe for concurrent use, but one Apply at a time is what the report assumes.
 type Syncer struct {
-	src, dst *syncClient
+	src, dst *registryClient
 	source   Source
 	opts     Options
 	policy   policy // of opts.Retry, Timeout and GiveUp, with defaults
@@ -127,8 +127,8 @@ func New(src, dst Endpoint, opts Options) (*Syncer, error) {
 		}
 		// Explicit credentials are known without I/O: refuse now, not at the first request.
 		// Keychain credentials are checked when the registry is first reached.
-		scheme, host, _ := syncSchemeOf(ep.Registry, ep.PlainHTTP)
-		if err := syncCheckCleartext(scheme, host, ep.Auth != nil && ep.Auth != authn.Anonymous, ep.AllowPlainHTTPCredentials); err != nil {
+		scheme, host, _ := schemeOf(ep.Registry, ep.PlainHTTP)
+		if err := checkCleartext(scheme, host, ep.Auth != nil && ep.Auth != authn.Anonymous, ep.AllowPlainHTTPCredentials); err != nil {
 			return nil, fmt.Errorf("creating syncer: %w", err)
 		}
 	}
@@ -152,7 +152,7 @@ func New(src, dst Endpoint, opts Options) (*Syncer, error) {
 		opts.Limiter = replication.Unlimited
 	}
 	if opts.Clock == nil {
-		opts.Clock = syncSystemClock{}
+		opts.Clock = systemClock{}
 	}
 	if opts.Validate == nil {
 		opts.Validate = replication.ValidateRepositoryName
@@ -171,7 +171,7 @@ func New(src, dst Endpoint, opts Options) (*Syncer, error) {
 			Timeout: opts.Timeout, GiveUp: opts.GiveUp}.withDefaults(),
 		planSem: semaphore.NewWeighted(int64(opts.Jobs)),
 	}
-	for _, c := range []*syncClient{s.src, s.dst} {
+	for _, c := range []*registryClient{s.src, s.dst} {
 		c.retry, c.clock, c.onRetry = s.policy, opts.Clock, s.retried
 	}
 	s.source = opts.Source

@@ -16,9 +16,9 @@ import (
 	"golang.org/x/sync/errgroup"
 )
 
-// syncReferrerTag matches cosign's tags (`sha256-<hex>.sig`, `.att`, `.sbom`) and the OCI
+// referrerTag matches cosign's tags (`sha256-<hex>.sig`, `.att`, `.sbom`) and the OCI
 // referrers fallback tag (`sha256-<hex>`): they belong to the image they name.
-var syncReferrerTag = regexp.MustCompile(`^sha256-([0-9a-f]{64})(\.[a-z]+)?$`)
+var referrerTag = regexp.MustCompile(`^sha256-([0-9a-f]{64})(\.[a-z]+)?$`)
 
 // Plan lists the source, maps and validates every destination name (an error before any
 // request to the destination), looks at the destination by digest and returns what Apply
@@ -86,7 +86,7 @@ func (s *Syncer) planRepo(ctx context.Context, src, dst string, p *Plan, mu *syn
 	selected = append(selected, refs...)
 
 	// The destination: one tag listing, then one HEAD per tag it already has.
-	dtags, err := syncListTags(ctx, s.dst, dst, "")
+	dtags, err := listTags(ctx, s.dst, dst, "")
 	if err != nil {
 		return nil, err
 	}
@@ -149,7 +149,7 @@ func (s *Syncer) planRepo(ctx context.Context, src, dst string, p *Plan, mu *syn
 	}
 	for _, t := range selected {
 		subject := ""
-		if m := syncReferrerTag.FindStringSubmatch(t.Name); m != nil {
+		if m := referrerTag.FindStringSubmatch(t.Name); m != nil {
 			subject = "sha256:" + m[1]
 		}
 		if err := add(t, subject); err != nil {
@@ -278,7 +278,7 @@ func (s *Syncer) fetchTree(ctx context.Context, repo, digest string, recurse boo
 		if err != nil {
 			return err
 		}
-		if m, err = syncParseManifest(raw, mt); err != nil {
+		if m, err = parseManifest(raw, mt); err != nil {
 			return fmt.Errorf("manifest %s@%s: %w", repo, digest, err)
 		}
 		mu.Lock()
@@ -303,7 +303,7 @@ type syncDescriptor struct {
 	Size      int64  `json:"size"`
 }
 
-func syncParseManifest(raw []byte, mediaType string) (Manifest, error) {
+func parseManifest(raw []byte, mediaType string) (Manifest, error) {
 	var m struct {
 		MediaType string           `json:"mediaType"`
 		Config    *syncDescriptor  `json:"config"`
@@ -343,7 +343,7 @@ func selectTags(tags []Tag, sel replication.Selector) (selected, refTags []Tag) 
 	var names []string
 	byName := map[string]Tag{}
 	for _, t := range tags {
-		if syncReferrerTag.MatchString(t.Name) {
+		if referrerTag.MatchString(t.Name) {
 			refTags = append(refTags, t)
 			continue
 		}
@@ -362,7 +362,7 @@ func selectTags(tags []Tag, sel replication.Selector) (selected, refTags []Tag) 
 func referrerTagsOf(refTags []Tag, subjects map[string]bool) []Tag {
 	var refs []Tag
 	for _, t := range refTags {
-		if m := syncReferrerTag.FindStringSubmatch(t.Name); subjects["sha256:"+m[1]] {
+		if m := referrerTag.FindStringSubmatch(t.Name); subjects["sha256:"+m[1]] {
 			refs = append(refs, t)
 		}
 	}

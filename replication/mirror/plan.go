@@ -157,7 +157,7 @@ func (p *Plan) String() string {
 		if it.Action == Skip {
 			continue
 		}
-		fmt.Fprintf(&b, "  %-8s %s/%s → %s (%s)", it.Action, p.Source, syncSourceRef(it), it.Ref(), syncShort(it.Digest))
+		fmt.Fprintf(&b, "  %-8s %s/%s → %s (%s)", it.Action, p.Source, sourceRef(it), it.Ref(), syncShort(it.Digest))
 		if it.DestDigest != "" {
 			fmt.Fprintf(&b, " replacing %s", syncShort(it.DestDigest))
 		}
@@ -169,7 +169,7 @@ func (p *Plan) String() string {
 	return b.String()
 }
 
-func syncSourceRef(it Item) string {
+func sourceRef(it Item) string {
 	if it.Tag != "" {
 		return it.Source + ":" + it.Tag
 	}

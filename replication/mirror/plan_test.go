@@ -8,7 +8,7 @@ import (
 	"github.com/regdr/regdr/replication/mirror"
 )
 
-func syncHandmadePlan() *mirror.Plan {
+func handmadePlan() *mirror.Plan {
 	const (
 		idx  = "sha256:1111111111111111111111111111111111111111111111111111111111111111"
 		amd  = "sha256:2222222222222222222222222222222222222222222222222222222222222222"
@@ -34,7 +34,7 @@ func syncHandmadePlan() *mirror.Plan {
 
 func TestSyncPlanValue(t *testing.T) {
 	t.Parallel()
-	p := syncHandmadePlan()
+	p := handmadePlan()
 	want := mirror.Totals{Items: 5, Copy: 2, TagOnly: 1, Skip: 1, Conflicts: 1, Manifests: 2, UniqueBlobs: 2, Bytes: 1<<20 + 1024}
 	if diff := cmp.Diff(want, p.Totals()); diff != "" {
 		t.Errorf("Totals() (-want +got):\n%s", diff)
@@ -52,7 +52,7 @@ func TestSyncPlanValue(t *testing.T) {
 	if diff := cmp.Diff(wantS, p.String()); diff != "" {
 		t.Errorf("String() (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff(p, syncRoundTrip(t, p), cmpopts.IgnoreUnexported(mirror.Plan{})); diff != "" {
+	if diff := cmp.Diff(p, roundTrip(t, p), cmpopts.IgnoreUnexported(mirror.Plan{})); diff != "" {
 		t.Errorf("JSON round trip (-want +got):\n%s", diff)
 	}
 	noop := &mirror.Plan{Items: []mirror.Item{{Action: mirror.Skip}, {Action: mirror.Conflict}}}

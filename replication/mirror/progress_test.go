@@ -8,13 +8,13 @@ import (
 	"github.com/regdr/regdr/replication/mirror"
 )
 
-// syncCountingLimiter records every byte it is asked for.
-type syncCountingLimiter struct {
+// countingLimiter records every byte it is asked for.
+type countingLimiter struct {
 	mu sync.Mutex
 	n  int64
 }
 
-func (l *syncCountingLimiter) WaitN(_ context.Context, n int) error {
+func (l *countingLimiter) WaitN(_ context.Context, n int) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.n += int64(n)
@@ -28,7 +28,7 @@ func TestSyncProgressAndLimiter(t *testing.T) {
 		"p/a:1": e.fx.Image("a", 1, 2),
 		"p/b:1": e.fx.Image("b", 1, 3),
 	})
-	lim := &syncCountingLimiter{}
+	lim := &countingLimiter{}
 	var events []mirror.Event
 	s := e.syncer(t, mirror.Options{Limiter: lim, Progress: func(ev mirror.Event) {
 		events = append(events, ev) // calls are serialised

@@ -58,7 +58,7 @@ func (r policy) withDefaults() policy {
 func (r policy) backoff(n int, err error, now time.Time) time.Duration {
 	var he *HTTPError
 	if errors.As(err, &he) && he.RetryAfter != "" {
-		if d, ok := syncParseRetryAfter(he.RetryAfter, now); ok {
+		if d, ok := parseRetryAfter(he.RetryAfter, now); ok {
 			return min(d, r.Max)
 		}
 	}
@@ -69,7 +69,7 @@ func (r policy) backoff(n int, err error, now time.Time) time.Duration {
 	return d/2 + rand.N(d/2+1)
 }
 
-func syncParseRetryAfter(s string, now time.Time) (time.Duration, bool) {
+func parseRetryAfter(s string, now time.Time) (time.Duration, bool) {
 	if secs, err := strconv.ParseInt(s, 10, 64); err == nil && secs >= 0 {
 		// Clamped: a huge number must not overflow into a negative wait (no backoff).
 		return time.Duration(min(secs, int64(math.MaxInt64/time.Second))) * time.Second, true
@@ -80,8 +80,8 @@ func syncParseRetryAfter(s string, now time.Time) (time.Duration, bool) {
 	return 0, false
 }
 
-// syncRetryable reports whether err is worth another try.
-func syncRetryable(err error) bool {
+// retryable reports whether err is worth another try.
+func retryable(err error) bool {
 	if err == nil || errors.Is(err, ErrRegistryDown) {
 		return false
 	}
@@ -109,11 +109,11 @@ func syncRetryable(err error) bool {
 
 // retry runs op until it succeeds, fails for good, or the attempts run out. Waits go
 // through clock, so tests never sleep.
-func syncRetryDo(ctx context.Context, r policy, clock clock.Clock, onRetry func(error, time.Duration), op func() error) error {
+func retryDo(ctx context.Context, r policy, clock clock.Clock, onRetry func(error, time.Duration), op func() error) error {
 	r = r.withDefaults()
 	var err error
 	for n := 1; ; n++ {
-		if err = op(); err == nil || !syncRetryable(err) || n >= r.Attempts {
+		if err = op(); err == nil || !retryable(err) || n >= r.Attempts {
 			return err
 		}
 		if ctx.Err() != nil {
@@ -131,7 +131,7 @@ func syncRetryDo(ctx context.Context, r policy, clock clock.Clock, onRetry func(
 	}
 }
 
-type syncSystemClock struct{}
+type systemClock struct{}
 
-func (syncSystemClock) Now() time.Time                         { return time.Now() }
-func (syncSystemClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
+func (systemClock) Now() time.Time                         { return time.Now() }
+func (systemClock) After(d time.Duration) <-chan time.Time { return time.After(d) }

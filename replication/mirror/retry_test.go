@@ -15,10 +15,10 @@ import (
 	"github.com/google/go-containerregistry/pkg/authn"
 )
 
-type syncFakeClock struct{ waits []time.Duration }
+type fakeClock struct{ waits []time.Duration }
 
-func (c *syncFakeClock) Now() time.Time { return time.Time{} }
-func (c *syncFakeClock) After(d time.Duration) <-chan time.Time {
+func (c *fakeClock) Now() time.Time { return time.Time{} }
+func (c *fakeClock) After(d time.Duration) <-chan time.Time {
 	c.waits = append(c.waits, d)
 	ch := make(chan time.Time, 1)
 	ch <- time.Time{}
@@ -42,8 +42,8 @@ func TestSyncRetryable(t *testing.T) {
 		{context.Canceled, false},
 		{fmt.Errorf("x: %w", ErrDigestMismatch), false},
 	} {
-		if got := syncRetryable(tc.err); got != tc.want {
-			t.Errorf("syncRetryable(%v) = %t, want %t", tc.err, got, tc.want)
+		if got := retryable(tc.err); got != tc.want {
+			t.Errorf("retryable(%v) = %t, want %t", tc.err, got, tc.want)
 		}
 	}
 }
@@ -51,9 +51,9 @@ func TestSyncRetryable(t *testing.T) {
 func TestSyncRetryBackoff(t *testing.T) {
 	t.Parallel()
 	r := policy{Attempts: 6, Base: 100 * time.Millisecond, Max: time.Second}
-	clock := &syncFakeClock{}
+	clock := &fakeClock{}
 	calls := 0
-	err := syncRetryDo(context.Background(), r, clock, nil, func() error {
+	err := retryDo(context.Background(), r, clock, nil, func() error {
 		calls++
 		return &HTTPError{StatusCode: 502}
 	})
@@ -68,9 +68,9 @@ func TestSyncRetryBackoff(t *testing.T) {
 		}
 	}
 
-	clock = &syncFakeClock{}
+	clock = &fakeClock{}
 	calls = 0
-	_ = syncRetryDo(context.Background(), r, clock, nil, func() error {
+	_ = retryDo(context.Background(), r, clock, nil, func() error {
 		if calls++; calls == 1 {
 			return &HTTPError{StatusCode: http.StatusTooManyRequests, RetryAfter: "7"}
 		}
@@ -81,7 +81,7 @@ func TestSyncRetryBackoff(t *testing.T) {
 	}
 
 	calls = 0
-	_ = syncRetryDo(context.Background(), r, clock, nil, func() error {
+	_ = retryDo(context.Background(), r, clock, nil, func() error {
 		calls++
 		return &HTTPError{StatusCode: http.StatusUnauthorized}
 	})
@@ -100,8 +100,8 @@ func TestSyncNextLink(t *testing.T) {
 		`<.evil.example/x>; rel="next"`: "/.evil.example/x",
 		`<a b>; rel="next"`:             "/a%20b",
 	} {
-		if got := syncNextLink(in); got != want {
-			t.Errorf("syncNextLink(%q) = %q, want %q", in, got, want)
+		if got := nextLink(in); got != want {
+			t.Errorf("nextLink(%q) = %q, want %q", in, got, want)
 		}
 	}
 }
@@ -110,15 +110,15 @@ func TestSyncParseManifest(t *testing.T) {
 	t.Parallel()
 	a, b := "sha256:"+strings.Repeat("a", 64), "sha256:"+strings.Repeat("b", 64)
 	raw := []byte(`{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"digest":"` + a + `"},{"digest":"` + b + `"}]}`)
-	m, err := syncParseManifest(raw, "")
+	m, err := parseManifest(raw, "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := Manifest{MediaType: "application/vnd.oci.image.index.v1+json", Size: int64(len(raw)), Children: []string{a, b}}
 	if diff := cmp.Diff(want, m); diff != "" {
-		t.Errorf("syncParseManifest (-want +got):\n%s", diff)
+		t.Errorf("parseManifest (-want +got):\n%s", diff)
 	}
-	if _, err := syncParseManifest([]byte(`{"schemaVersion":1}`), "application/vnd.docker.distribution.manifest.v1+prettyjws"); err == nil {
+	if _, err := parseManifest([]byte(`{"schemaVersion":1}`), "application/vnd.docker.distribution.manifest.v1+prettyjws"); err == nil {
 		t.Error("schema 1 accepted")
 	}
 	for _, bad := range []string{
@@ -128,8 +128,8 @@ func TestSyncParseManifest(t *testing.T) {
 		`{"mediaType":"x","layers":[{"digest":"` + a + `","size":-1}]}`,
 		`{"mediaType":"x","config":{"digest":"x","size":1}}`,
 	} {
-		if _, err := syncParseManifest([]byte(bad), ""); !errors.Is(err, ErrInvalidManifest) {
-			t.Errorf("syncParseManifest(%s) = %v, want ErrInvalidManifest", bad, err)
+		if _, err := parseManifest([]byte(bad), ""); !errors.Is(err, ErrInvalidManifest) {
+			t.Errorf("parseManifest(%s) = %v, want ErrInvalidManifest", bad, err)
 		}
 	}
 }
@@ -137,7 +137,7 @@ func TestSyncParseManifest(t *testing.T) {
 func TestSyncEndpointHidesCredentials(t *testing.T) {
 	t.Parallel()
 	ep := Endpoint{Registry: "r.example", Auth: &authn.Basic{Username: "u", Password: "hunter2"}}
-	if s := fmt.Sprintf("%v %+v %s %#v", ep, ep, ep, ep); syncContains(s, "hunter2") {
+	if s := fmt.Sprintf("%v %+v %s %#v", ep, ep, ep, ep); contains(s, "hunter2") {
 		t.Errorf("endpoint prints its credentials: %s", s)
 	}
 	e := &HTTPError{Method: "GET", Path: "/v2/x/manifests/1", StatusCode: 401, Code: "UNAUTHORIZED"}
@@ -146,16 +146,16 @@ func TestSyncEndpointHidesCredentials(t *testing.T) {
 	}
 }
 
-func syncContains(s, sub string) bool { return strings.Contains(s, sub) }
+func contains(s, sub string) bool { return strings.Contains(s, sub) }
 
 // TestSyncRetryAfterDateUsesTheClock: a Retry-After given as an HTTP date is counted from
 // the injected clock, like every other wait, not from the wall clock.
 func TestSyncRetryAfterDateUsesTheClock(t *testing.T) {
 	t.Parallel()
-	clock := &syncFakeClock{} // Now is the zero time
+	clock := &fakeClock{} // Now is the zero time
 	at := time.Time{}.Add(3 * time.Second).UTC().Format(http.TimeFormat)
 	calls := 0
-	_ = syncRetryDo(context.Background(), policy{Max: time.Minute}, clock, nil, func() error {
+	_ = retryDo(context.Background(), policy{Max: time.Minute}, clock, nil, func() error {
 		if calls++; calls == 1 {
 			return &HTTPError{StatusCode: http.StatusServiceUnavailable, RetryAfter: at}
 		}

@@ -18,7 +18,7 @@ func TestSyncShardsSplitMergeAndApply(t *testing.T) {
 	}
 	e.push(t, e.src.Host, refs)
 	s := e.syncer(t, mirror.Options{}, nil)
-	ctx := syncTestCtx(t)
+	ctx := testCtx(t)
 	p, err := s.Plan(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -55,7 +55,7 @@ func TestSyncShardsSplitMergeAndApply(t *testing.T) {
 	}
 	var reports []*mirror.Report
 	for _, part := range parts {
-		rep, err := s.Apply(ctx, syncRoundTrip(t, part))
+		rep, err := s.Apply(ctx, roundTrip(t, part))
 		if err != nil {
 			t.Fatalf("Apply(shard %d): %v", part.Shard, err)
 		}

@@ -45,7 +45,7 @@ type Tag struct {
 // RegistrySource is a Source over a plain registry's /v2/_catalog and tags/list,
 // following pagination (Link headers).
 type RegistrySource struct {
-	c *syncClient
+	c *registryClient
 	// PageSize is the n parameter of each listing request. Zero: the registry's default
 	// (some refuse an n above their own maximum).
 	PageSize int
@@ -117,7 +117,7 @@ func (s *RegistrySource) Repositories(ctx context.Context) ([]string, error) {
 			Repositories []string `json:"repositories"`
 		}
 		next, _, err := s.c.getJSON(ctx, path, &page, false)
-		if syncDenied(err) {
+		if denied(err) {
 			return nil, fmt.Errorf("listing repositories of %s (registries such as Harbor grant the catalog to no token: list them through their API, Source): %w", s.c.ep, err)
 		}
 		if err != nil {
@@ -130,8 +130,8 @@ func (s *RegistrySource) Repositories(ctx context.Context) ([]string, error) {
 	return repos, nil
 }
 
-// syncDenied reports whether err is a registry's (or its token service's) 401 or 403.
-func syncDenied(err error) bool {
+// denied reports whether err is a registry's (or its token service's) 401 or 403.
+func denied(err error) bool {
 	var he *HTTPError
 	if errors.As(err, &he) {
 		return he.StatusCode == http.StatusUnauthorized || he.StatusCode == http.StatusForbidden
@@ -142,7 +142,7 @@ func syncDenied(err error) bool {
 
 // Tags pages through /v2/<repo>/tags/list. A repository that does not exist has no tags.
 func (s *RegistrySource) Tags(ctx context.Context, repo string) ([]Tag, error) {
-	names, err := syncListTags(ctx, s.c, repo, s.pageSize())
+	names, err := listTags(ctx, s.c, repo, s.pageSize())
 	if err != nil {
 		return nil, err
 	}
@@ -153,7 +153,7 @@ func (s *RegistrySource) Tags(ctx context.Context, repo string) ([]Tag, error) {
 	return tags, nil
 }
 
-func syncListTags(ctx context.Context, c *syncClient, repo, pageSize string) ([]string, error) {
+func listTags(ctx context.Context, c *registryClient, repo, pageSize string) ([]string, error) {
 	var tags []string
 	path := "/v2/" + repo + "/tags/list"
 	if pageSize != "" {

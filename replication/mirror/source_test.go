@@ -13,11 +13,11 @@ import (
 	"github.com/regdr/regdr/replication/mirror"
 )
 
-// syncListingSource is what a Harbor or ACR adapter looks like: its listing knows digests and
+// listingSource is what a Harbor or ACR adapter looks like: its listing knows digests and
 // labels, so the Syncer sends no HEAD to resolve tags.
-type syncListingSource map[string][]mirror.Tag
+type listingSource map[string][]mirror.Tag
 
-func (s syncListingSource) Repositories(context.Context) ([]string, error) {
+func (s listingSource) Repositories(context.Context) ([]string, error) {
 	var out []string
 	for r := range s {
 		out = append(out, r)
@@ -25,17 +25,17 @@ func (s syncListingSource) Repositories(context.Context) ([]string, error) {
 	return out, nil
 }
 
-func (s syncListingSource) Tags(_ context.Context, repo string) ([]mirror.Tag, error) {
+func (s listingSource) Tags(_ context.Context, repo string) ([]mirror.Tag, error) {
 	return s[repo], nil
 }
 
-// syncAccessorySource also knows each image's referrers, as Harbor's accessories.
-type syncAccessorySource struct {
-	syncListingSource
+// accessorySource also knows each image's referrers, as Harbor's accessories.
+type accessorySource struct {
+	listingSource
 	refs map[string][]string // digest → referrers
 }
 
-func (s syncAccessorySource) Referrers(_ context.Context, _, digest string) ([]string, error) {
+func (s accessorySource) Referrers(_ context.Context, _, digest string) ([]string, error) {
 	return s.refs[digest], nil
 }
 
@@ -44,16 +44,16 @@ func TestSyncReferrersFromTheListing(t *testing.T) {
 	e := newSyncGGCREnv(t)
 	img := e.fx.Image("s", 1)
 	d := e.push(t, e.src.Host, map[string]any{"a/s:v1": img})
-	sig := e.fx.Signature(syncDesc(img), "accessory")
-	sigRef := "a/s@" + syncDigestOf(sig)
+	sig := e.fx.Signature(desc(img), "accessory")
+	sigRef := "a/s@" + digestOf(sig)
 	e.push(t, e.src.Host, map[string]any{sigRef: sig})
 	e.srcRec.Reset()
-	src := syncAccessorySource{
-		syncListingSource: syncListingSource{"a/s": {{Name: "v1", Digest: d["a/s:v1"]}}},
-		refs:              map[string][]string{d["a/s:v1"]: {syncDigestOf(sig)}},
+	src := accessorySource{
+		listingSource: listingSource{"a/s": {{Name: "v1", Digest: d["a/s:v1"]}}},
+		refs:          map[string][]string{d["a/s:v1"]: {digestOf(sig)}},
 	}
 	e.run(t, e.syncer(t, mirror.Options{Source: src}, nil))
-	if got := syncHeadDigest(t, e.dst.Host, sigRef); got != syncDigestOf(sig) {
+	if got := headDigest(t, e.dst.Host, sigRef); got != digestOf(sig) {
 		t.Errorf("referrer %s = %q at the destination", sigRef, got)
 	}
 	if n := e.srcRec.Count(func(q syncRecorded) bool { return q.Kind == "referrers" }); n != 0 {
@@ -69,7 +69,7 @@ func TestSyncSourceWithDigestsAndLabels(t *testing.T) {
 		"proj/web:v2": e.fx.Image("w2", 2),
 		"proj/db:v1":  e.fx.Image("d1", 3),
 	})
-	src := syncListingSource{
+	src := listingSource{
 		"proj/web": {
 			{Name: "v1", Digest: d["proj/web:v1"], Labels: []string{"prod"}},
 			{Name: "v2", Digest: d["proj/web:v2"], Labels: []string{"dev"}},
@@ -115,7 +115,7 @@ func TestSyncFollowsBlobRedirects(t *testing.T) {
 	want := e.push(t, e.src.Host, map[string]any{"o/s:1": e.fx.Image("o", 1, 2)})
 	redirects.Store(0)
 	e.run(t, e.syncer(t, mirror.Options{}, nil))
-	if got := syncHeadDigest(t, e.dst.Host, "o/s:1"); got != want["o/s:1"] {
+	if got := headDigest(t, e.dst.Host, "o/s:1"); got != want["o/s:1"] {
 		t.Errorf("destination o/s:1 = %q, want %q", got, want["o/s:1"])
 	}
 	if redirects.Load() == 0 {

@@ -47,7 +47,7 @@ func TestSyncSurvivesThirtyPercentFaults(t *testing.T) {
 		t.Errorf("the run took %v on the clock: the give-up rule (%v) was not put to the test", took, giveUp)
 	}
 	for ref, d := range want {
-		if got := syncHeadDigest(t, e.dst.Host, ref); got != d {
+		if got := headDigest(t, e.dst.Host, ref); got != d {
 			t.Errorf("%s = %q, want %q", ref, got, d)
 		}
 	}
@@ -56,8 +56,8 @@ func TestSyncSurvivesThirtyPercentFaults(t *testing.T) {
 	}
 }
 
-// syncStallListener accepts connections on loopback and never answers them.
-func syncStallListener(t *testing.T) string {
+// stallListener accepts connections on loopback and never answers them.
+func stallListener(t *testing.T) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -114,13 +114,13 @@ func TestSyncStalledRegistryTimesOut(t *testing.T) {
 	t.Run("silent", func(t *testing.T) {
 		t.Parallel()
 		e := newSyncGGCREnv(t)
-		s, err := mirror.New(mirror.Endpoint{Registry: syncStallListener(t)},
+		s, err := mirror.New(mirror.Endpoint{Registry: stallListener(t)},
 			mirror.Endpoint{Registry: e.dst.Host}, withRetry(mirror.Options{Clock: &testutil.ImmediateClock{}}))
 		if err != nil {
 			t.Fatal(err)
 		}
 		start := time.Now()
-		if _, err := s.Plan(syncTestCtx(t)); !errors.Is(err, mirror.ErrTimeout) {
+		if _, err := s.Plan(testCtx(t)); !errors.Is(err, mirror.ErrTimeout) {
 			t.Fatalf("Plan against a silent registry: %v, want ErrTimeout", err)
 		}
 		if d := time.Since(start); d > 20*time.Second {
@@ -150,7 +150,7 @@ func TestSyncStalledRegistryTimesOut(t *testing.T) {
 		hold = stall(t)
 		e.push(t, e.src.Host, map[string]any{"a/b:1": e.fx.Image("x", 80)})
 		s := e.syncer(t, withRetry(mirror.Options{}), nil)
-		if _, err := s.Plan(syncTestCtx(t)); !errors.Is(err, mirror.ErrTimeout) {
+		if _, err := s.Plan(testCtx(t)); !errors.Is(err, mirror.ErrTimeout) {
 			t.Fatalf("Plan against a dripping registry: %v, want ErrTimeout", err)
 		}
 		if n := dripped.Load(); n != 2 {
@@ -177,7 +177,7 @@ func TestSyncStalledRegistryTimesOut(t *testing.T) {
 		hold = stall(t)
 		e.push(t, e.src.Host, map[string]any{"a/b:1": e.fx.Image("x", 1)})
 		s := e.syncer(t, withRetry(mirror.Options{}), nil)
-		ctx := syncTestCtx(t)
+		ctx := testCtx(t)
 		p, err := s.Plan(ctx)
 		if err != nil {
 			t.Fatal(err)
@@ -215,7 +215,7 @@ func TestSyncGivesUpOnDeadRegistry(t *testing.T) {
 	e.push(t, e.src.Host, refs)
 	clock := &testutil.ImmediateClock{}
 	s := e.syncer(t, mirror.Options{Clock: clock, Jobs: 4}, nil)
-	ctx := syncTestCtx(t)
+	ctx := testCtx(t)
 	p, err := s.Plan(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -284,7 +284,7 @@ func TestSyncSlowTransferIsNotCut(t *testing.T) {
 	if d := time.Since(start); d < timeout {
 		t.Errorf("the copy took %v, under the %v timeout: the test tests nothing", d, timeout)
 	}
-	if got := syncHeadDigest(t, e.dst.Host, "a/b:1"); got != want["a/b:1"] || rep.Retries != 0 {
+	if got := headDigest(t, e.dst.Host, "a/b:1"); got != want["a/b:1"] || rep.Retries != 0 {
 		t.Errorf("a/b:1 = %q after %d retries, want %q without one", got, rep.Retries, want["a/b:1"])
 	}
 }
