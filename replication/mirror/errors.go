@@ -41,6 +41,9 @@ var (
 
 // HTTPError is an unexpected answer from a registry. It carries no credentials: only the
 // method, the path (no query), the status and the registry's error code and message.
+// It is not go-containerregistry's transport.Error, which keeps the *http.Request (its
+// headers hold the registry token) and not the answer's Retry-After, which the engine
+// honours; like it, it reports Temporary() for the answers worth another try.
 type HTTPError struct {
 	Method     string `json:"method"`
 	Path       string `json:"path"`
