@@ -7,7 +7,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/regdr/regdr/harbor"
 	"github.com/regdr/regdr/replication"
 	"github.com/regdr/regdr/replication/lag"
 )
@@ -19,10 +18,10 @@ func TestCompare(t *testing.T) {
 	now := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
 	d := func(c string) string { return "sha256:" + strings.Repeat(c, 64) }
 	hourAgo, dayAgo := now.Add(-time.Hour), now.Add(-24*time.Hour)
-	nginx := harbor.Artifact{Digest: d("a"), Tags: []string{"1.25", "latest"}, PushTime: dayAgo}
-	signed := harbor.Artifact{Digest: d("b"), Tags: []string{"v1"}, PushTime: hourAgo,
-		Accessories: []harbor.Accessory{{Type: "signature.cosign", Digest: d("c")}}}
-	listing := func(arts ...harbor.Artifact) []lag.Listing {
+	nginx := lag.SourceArtifact{Digest: d("a"), Tags: []string{"1.25", "latest"}, PushTime: dayAgo}
+	signed := lag.SourceArtifact{Digest: d("b"), Tags: []string{"v1"}, PushTime: hourAgo,
+		Accessories: []lag.Accessory{{Type: "signature.cosign", Digest: d("c")}}}
+	listing := func(arts ...lag.SourceArtifact) []lag.Listing {
 		return []lag.Listing{{Source: "library/nginx", Dest: "dr/nginx", Artifacts: arts}}
 	}
 	type counts struct{ Expected, Present, Missing, Stale, Extra, Accessories, MissingAccessories int }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/regdr/regdr/harbor"
 	"github.com/regdr/regdr/replication/lag"
 )
 
@@ -14,7 +13,7 @@ func ExampleCompare() {
 	checked := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
 	r := lag.Compare(lag.Input{
 		CheckedAt: checked,
-		Harbor: []lag.Listing{{Source: "library/nginx", Dest: "dr/nginx", Artifacts: []harbor.Artifact{
+		Harbor: []lag.Listing{{Source: "library/nginx", Dest: "dr/nginx", Artifacts: []lag.SourceArtifact{
 			{Digest: "sha256:aaaa", Tags: []string{"1.25"}, PushTime: checked.Add(-2 * time.Hour)},
 			{Digest: "sha256:bbbb", Tags: []string{"1.26"}, PushTime: checked.Add(-10 * time.Minute)},
 		}}},

@@ -1,6 +1,9 @@
 package lag
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Tag is one tag of a destination repository and the manifest digest it points at.
 type Tag struct {
@@ -21,4 +24,28 @@ type TagLister interface {
 // repositories too. managed.ACR is one.
 type RepositoryLister interface {
 	RepositoryPaths(ctx context.Context, namespace string) ([]string, error)
+}
+
+// Source lists what the destination should hold, in values this package owns.
+// managed.Source lists Harbor through its API.
+type Source interface {
+	// Repositories lists the source repositories to check.
+	Repositories(ctx context.Context) ([]string, error)
+	// Artifacts lists repo's artifacts.
+	Artifacts(ctx context.Context, repo string) ([]SourceArtifact, error)
+}
+
+// SourceArtifact is one artifact of a source repository.
+type SourceArtifact struct {
+	Digest   string
+	Tags     []string
+	Labels   []string
+	PushTime time.Time
+	// Accessories are the artifacts attached to it: signatures, SBOMs…
+	Accessories []Accessory
+}
+
+// Accessory is an artifact attached to another: its type ("signature.cosign"…) and digest.
+type Accessory struct {
+	Type, Digest string
 }

@@ -13,12 +13,11 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/regdr/regdr/clock"
-	"github.com/regdr/regdr/harbor"
 	"github.com/regdr/regdr/replication"
 )
 
 // Verifier checks, independently of Harbor's own execution records, that ACR EE holds
-// everything Harbor holds under a Setup's filters: every selected tag under its
+// everything Harbor (the Source) holds under a selection: every selected tag under its
 // flattened name, with the same digest. It is what failover consults before switching.
 //
 // Tags are compared by digest. The accessories Harbor lists for a selected tagged artifact
@@ -29,13 +28,11 @@ import (
 // the referrers fallback tag sha256-<subject hex> is there. Untagged artifacts are not
 // compared. A Verifier is safe for concurrent use.
 type Verifier struct {
-	// Harbor lists the source (required).
-	Harbor harbor.Content
+	// Source lists what ACR EE should hold (required): managed.Source lists Harbor.
+	Source Source
 	// Tags lists ACR EE (required). If it is also a RepositoryLister, repositories of the
 	// namespace that Harbor does not have are reported as extra.
 	Tags TagLister
-	// Projects are the Harbor projects listed; empty: every project.
-	Projects []string
 	// Selector picks the repositories, artifacts and tags expected in ACR EE; nil: all.
 	Selector replication.Selector
 	// Flattener maps a Harbor repository to its ACR EE path (required).
@@ -150,16 +147,22 @@ func (v *Verifier) Lag(ctx context.Context) (Summary, error) {
 // Verify lists every artifact Harbor holds under the setup's filters, and every tag of
 // the ACR EE repositories they flatten to, and compares them.
 func (v *Verifier) Verify(ctx context.Context) (*Report, error) {
-	if v.Harbor == nil || v.Tags == nil || v.Flattener == nil {
-		return nil, fmt.Errorf("%w: a verifier needs Harbor, Tags and a Flattener", ErrInvalidVerifier)
+	if v.Source == nil || v.Tags == nil || v.Flattener == nil {
+		return nil, fmt.Errorf("%w: a verifier needs a Source, Tags and a Flattener", ErrInvalidVerifier)
 	}
 	sel := v.Selector
 	if sel == nil {
 		sel = replication.MustRules()
 	}
-	repos, err := SelectedRepositories(ctx, v.Harbor, v.Projects, sel)
+	all, err := v.Source.Repositories(ctx)
 	if err != nil {
 		return nil, err
+	}
+	var repos []string
+	for _, r := range all {
+		if sel.MatchRepository(r) {
+			repos = append(repos, r)
+		}
 	}
 	validate := v.Validate
 	if validate == nil {
@@ -178,7 +181,7 @@ func (v *Verifier) Verify(ctx context.Context) (*Report, error) {
 		in.Harbor[i] = Listing{Source: repo, Dest: names[repo]}
 		g.Go(func() error {
 			var err error
-			if in.Harbor[i].Artifacts, err = v.Harbor.ListArtifacts(gctx, repo); err != nil {
+			if in.Harbor[i].Artifacts, err = v.Source.Artifacts(gctx, repo); err != nil {
 				return fmt.Errorf("listing artifacts of %q: %w", repo, err)
 			}
 			return nil
@@ -250,7 +253,7 @@ type Input struct {
 // Listing is one Harbor repository's artifacts, and the ACR EE repository they land in.
 type Listing struct {
 	Source, Dest string
-	Artifacts    []harbor.Artifact
+	Artifacts    []SourceArtifact
 }
 
 // Compare is Verify's decision, a pure function of what was observed: which expected
@@ -453,40 +456,3 @@ var referrerTag = regexp.MustCompile(`^sha256-([0-9a-f]{64})(\.[a-z]+)?$`)
 
 // ErrInvalidVerifier: a Verifier lacks Harbor, Tags or a Flattener.
 var ErrInvalidVerifier = errors.New("invalid verifier")
-
-// SelectedRepositories lists the Harbor repositories sel selects in projects (empty: in
-// every project). A project named but absent is an error.
-func SelectedRepositories(ctx context.Context, h harbor.Content, projects []string, sel replication.Selector) ([]string, error) {
-	if sel == nil {
-		sel = replication.MustRules()
-	}
-	if len(projects) == 0 {
-		all, err := h.ListProjects(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("listing Harbor projects: %w", err)
-		}
-		for _, pr := range all {
-			projects = append(projects, pr.Name)
-		}
-	} else {
-		for _, name := range projects {
-			if _, err := h.GetProject(ctx, name); err != nil {
-				return nil, fmt.Errorf("reading Harbor project %q: %w", name, err)
-			}
-		}
-	}
-	var repos []string
-	for _, pr := range projects {
-		rs, err := h.ListRepositories(ctx, pr)
-		if err != nil {
-			return nil, fmt.Errorf("listing repositories of Harbor project %q: %w", pr, err)
-		}
-		for _, r := range rs {
-			if sel.MatchRepository(r.Name) {
-				repos = append(repos, r.Name)
-			}
-		}
-	}
-	slices.Sort(repos)
-	return repos, nil
-}

@@ -162,7 +162,36 @@ func harborSelectedRepos(ctx context.Context, h harbor.Content, s Setup) ([]stri
 	if err != nil {
 		return nil, err
 	}
-	return lag.SelectedRepositories(ctx, h, s.Projects, sel)
+	projects := s.Projects
+	if len(projects) == 0 {
+		all, err := h.ListProjects(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("listing Harbor projects: %w", err)
+		}
+		for _, pr := range all {
+			projects = append(projects, pr.Name)
+		}
+	} else {
+		for _, name := range projects {
+			if _, err := h.GetProject(ctx, name); err != nil {
+				return nil, fmt.Errorf("reading Harbor project %q: %w", name, err)
+			}
+		}
+	}
+	var repos []string
+	for _, pr := range projects {
+		rs, err := h.ListRepositories(ctx, pr)
+		if err != nil {
+			return nil, fmt.Errorf("listing repositories of Harbor project %q: %w", pr, err)
+		}
+		for _, r := range rs {
+			if sel.MatchRepository(r.Name) {
+				repos = append(repos, r.Name)
+			}
+		}
+	}
+	slices.Sort(repos)
+	return repos, nil
 }
 
 func (p *Plan) planNamespace(ctx context.Context, n NamespaceEnsurer) error {

@@ -243,7 +243,7 @@ func (s Setup) Verifier(h harbor.Content, tags lag.TagLister) (*lag.Verifier, er
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrSetup, err)
 	}
-	return &lag.Verifier{Harbor: h, Tags: tags, Projects: d.Projects, Selector: sel,
+	return &lag.Verifier{Source: &Source{Harbor: h, Setup: d}, Tags: tags, Selector: sel,
 		Flattener: d.Flattener(), Validate: d.names().Validate, Namespace: d.Namespace}, nil
 }
 

@@ -6,13 +6,14 @@ import (
 	"sync"
 
 	"github.com/regdr/regdr/harbor"
+	"github.com/regdr/regdr/replication/lag"
 	"github.com/regdr/regdr/replication/mirror"
 )
 
-// Source is a Source that lists Harbor through its API: the repositories of
-// the setup's projects, and each repository's tags with their digests and labels, plus the
-// accessories (signatures, SBOMs) Harbor attaches to each artifact, so the Syncer needs
-// neither a HEAD per tag nor the referrers API.
+// Source lists Harbor through its API: the repositories of the setup's projects, and each
+// repository's tags with their digests and labels, plus the accessories (signatures,
+// SBOMs) Harbor attaches to each artifact. It is a mirror.Source (so the Syncer needs
+// neither a HEAD per tag nor the referrers API) and a lag.Source.
 type Source struct {
 	Harbor harbor.Content
 	// Setup gives the projects to list (all when empty).
@@ -22,7 +23,27 @@ type Source struct {
 	accessories map[string][]string // repo@subject → accessory digests
 }
 
-var _ mirror.ReferrersSource = (*Source)(nil)
+var (
+	_ mirror.ReferrersSource = (*Source)(nil)
+	_ lag.Source             = (*Source)(nil)
+)
+
+// Artifacts lists repo's artifacts as lag compares them: digest, tags, labels, push time
+// and accessories.
+func (h *Source) Artifacts(ctx context.Context, repo string) ([]lag.SourceArtifact, error) {
+	arts, err := h.Harbor.ListArtifacts(ctx, repo)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]lag.SourceArtifact, len(arts))
+	for i, a := range arts {
+		out[i] = lag.SourceArtifact{Digest: a.Digest, Tags: a.Tags, Labels: a.Labels, PushTime: a.PushTime}
+		for _, x := range a.Accessories {
+			out[i].Accessories = append(out[i].Accessories, lag.Accessory{Type: x.Type, Digest: x.Digest})
+		}
+	}
+	return out, nil
+}
 
 // Repositories lists the repositories of the setup's projects that its name filters select.
 func (h *Source) Repositories(ctx context.Context) ([]string, error) {
