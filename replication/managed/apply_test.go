@@ -22,7 +22,7 @@ func harborKinds(as []managed.Action) []managed.ActionKind {
 	return ks
 }
 
-func TestHarborPlanApplyConverges(t *testing.T) {
+func TestPlanApplyConverges(t *testing.T) {
 	t.Parallel()
 	e := newHarborEnv(t)
 	ctx := harborCtx(t)
@@ -116,7 +116,7 @@ func TestHarborPlanApplyConverges(t *testing.T) {
 	}
 }
 
-func TestHarborPlanDrift(t *testing.T) {
+func TestPlanDrift(t *testing.T) {
 	t.Parallel()
 	e := newHarborEnv(t)
 	ctx := harborCtx(t)
@@ -168,7 +168,7 @@ func TestHarborPlanDrift(t *testing.T) {
 	}
 }
 
-func TestHarborPlanRefusesBeforeAnyWrite(t *testing.T) {
+func TestPlanRefusesBeforeAnyWrite(t *testing.T) {
 	t.Parallel()
 	flat0 := harbor.FlattenNone
 	tests := []struct {
@@ -259,7 +259,7 @@ func TestHarborPlanRefusesBeforeAnyWrite(t *testing.T) {
 	}
 }
 
-func TestHarborPolicyFieldsRoundTrip(t *testing.T) {
+func TestPolicyFieldsRoundTrip(t *testing.T) {
 	t.Parallel()
 	e := newHarborEnv(t)
 	ctx := harborCtx(t)
@@ -299,7 +299,7 @@ func TestHarborPolicyFieldsRoundTrip(t *testing.T) {
 	}
 }
 
-func TestHarborPlanFixesNamespace(t *testing.T) {
+func TestPlanFixesNamespace(t *testing.T) {
 	t.Parallel()
 	e := newHarborEnv(t)
 	ctx := harborCtx(t)
@@ -328,9 +328,9 @@ func TestHarborPlanFixesNamespace(t *testing.T) {
 	}
 }
 
-// TestHarborApplyVerifyNeedsTags: Apply asked to verify, without a way to list ACR EE,
+// TestApplyVerifyNeedsTags: Apply asked to verify, without a way to list ACR EE,
 // refuses before any write instead of reporting an unverified copy as done.
-func TestHarborApplyVerifyNeedsTags(t *testing.T) {
+func TestApplyVerifyNeedsTags(t *testing.T) {
 	t.Parallel()
 	e := newHarborEnv(t)
 	ctx := harborCtx(t)

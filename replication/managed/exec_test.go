@@ -19,7 +19,7 @@ import (
 	"github.com/regdr/regdr/replication/managed"
 )
 
-func TestHarborApplyFailedExecution(t *testing.T) {
+func TestApplyFailedExecution(t *testing.T) {
 	t.Parallel()
 	e := newHarborEnv(t)
 	ctx := harborCtx(t)
@@ -60,7 +60,7 @@ func TestHarborApplyFailedExecution(t *testing.T) {
 	}
 }
 
-func TestHarborApplyStopsAtFailedPrerequisite(t *testing.T) {
+func TestApplyStopsAtFailedPrerequisite(t *testing.T) {
 	t.Parallel()
 	e := newHarborEnv(t)
 	ctx := harborCtx(t)
@@ -86,7 +86,7 @@ func TestHarborApplyStopsAtFailedPrerequisite(t *testing.T) {
 	}
 }
 
-func TestHarborApplyNeedsSecretAfterJSON(t *testing.T) {
+func TestApplyNeedsSecretAfterJSON(t *testing.T) {
 	t.Parallel()
 	e := newHarborEnv(t)
 	ctx := harborCtx(t)
@@ -113,7 +113,7 @@ func TestHarborApplyNeedsSecretAfterJSON(t *testing.T) {
 	}
 }
 
-func TestHarborApplyDirect(t *testing.T) {
+func TestApplyDirect(t *testing.T) {
 	t.Parallel()
 	e := newHarborEnv(t)
 	ctx := harborCtx(t)
@@ -172,7 +172,7 @@ func TestHarborApplyDirect(t *testing.T) {
 	}
 }
 
-func TestHarborApplyWaitsWithProgress(t *testing.T) {
+func TestApplyWaitsWithProgress(t *testing.T) {
 	t.Parallel()
 	e := newHarborEnvAsync(t)
 	ctx := harborCtx(t)
@@ -215,7 +215,7 @@ func TestHarborApplyWaitsWithProgress(t *testing.T) {
 	}
 }
 
-func TestHarborSyncSourceReferrers(t *testing.T) {
+func TestSyncSourceReferrers(t *testing.T) {
 	t.Parallel()
 	e := newHarborEnv(t)
 	ctx := harborCtx(t)
@@ -258,7 +258,7 @@ func TestHarborSyncSourceReferrers(t *testing.T) {
 	}
 }
 
-func TestHarborApplyDirectLabels(t *testing.T) {
+func TestApplyDirectLabels(t *testing.T) {
 	t.Parallel()
 	e := newHarborEnv(t)
 	ctx := harborCtx(t)

@@ -63,10 +63,10 @@ func assertRedacted(t *testing.T, v, ptr any, secrets ...string) {
 	}
 }
 
-// TestHarborTypesNeverShowSecrets: every type of the Harbor setup that holds a secret —
+// TestTypesNeverShowSecrets: every type of the Harbor setup that holds a secret —
 // the endpoint's AccessSecret, user information in its URL, a direct endpoint's
 // authenticator — hides it under every fmt verb, JSON and slog.
-func TestHarborTypesNeverShowSecrets(t *testing.T) {
+func TestTypesNeverShowSecrets(t *testing.T) {
 	t.Parallel()
 	const urlPW = "url-pass-w0rd"
 	ep := Endpoint{Name: "acr", URL: "https://login:" + urlPW + "@acr.example.com", AccessKey: "login", AccessSecret: harbor.Secret(harborSetupSecret)}
@@ -106,8 +106,8 @@ func TestHarborTypesNeverShowSecrets(t *testing.T) {
 	}
 }
 
-// TestHarborFormatKeepsString: %v, %s and %q still print String for people.
-func TestHarborFormatKeepsString(t *testing.T) {
+// TestFormatKeepsString: %v, %s and %q still print String for people.
+func TestFormatKeepsString(t *testing.T) {
 	t.Parallel()
 	s := harborTestSetup()
 	p := &Plan{Setup: s.withDefaults()}
@@ -130,7 +130,7 @@ func TestHarborFormatKeepsString(t *testing.T) {
 	}
 }
 
-func TestHarborRedactURL(t *testing.T) {
+func TestRedactURL(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[string]string{
 		"https://acr.example.com":      "https://acr.example.com",
@@ -173,8 +173,8 @@ func FuzzHarborRedactURL(f *testing.F) {
 	})
 }
 
-// TestHarborErrorsNeverEndInNil: an error value missing its cause still reads as a sentence.
-func TestHarborErrorsNeverEndInNil(t *testing.T) {
+// TestErrorsNeverEndInNil: an error value missing its cause still reads as a sentence.
+func TestErrorsNeverEndInNil(t *testing.T) {
 	t.Parallel()
 	for _, err := range []error{
 		&ActionError{Action: Action{Kind: CreateEndpoint, Name: "acr"}},

@@ -111,7 +111,7 @@ func TestSetupHidesSecret(t *testing.T) {
 	}
 }
 
-func TestHarborPlanString(t *testing.T) {
+func TestPlanString(t *testing.T) {
 	t.Parallel()
 	p := &Plan{Setup: harborTestSetup().withDefaults(), Repositories: map[string]string{"test-project/nginx": "test-project/nginx"}}
 	if p.HasChanges() || !strings.Contains(p.String(), "no changes") {
@@ -125,7 +125,7 @@ func TestHarborPlanString(t *testing.T) {
 	}
 }
 
-// TestHarborSetupNeverEchoesAPasswordInTheURL: a password typed into the endpoint URL
+// TestSetupNeverEchoesAPasswordInTheURL: a password typed into the endpoint URL
 // (a mistake validation refuses) shows neither in the refusal nor in String.
 func TestSetupNeverEchoesAPasswordInTheURL(t *testing.T) {
 	t.Parallel()
@@ -145,7 +145,7 @@ func TestSetupNeverEchoesAPasswordInTheURL(t *testing.T) {
 	}
 }
 
-// TestHarborSetupValidatesCron: a scheduled trigger's cron is parsed as Harbor parses it
+// TestSetupValidatesCron: a scheduled trigger's cron is parsed as Harbor parses it
 // (robfig/cron, 6 fields, seconds first) before any I/O, not only counted.
 func TestSetupValidatesCron(t *testing.T) {
 	t.Parallel()

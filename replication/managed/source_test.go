@@ -11,7 +11,7 @@ import (
 
 // Harbor grants the catalog to no token, not even the admin's: the catalog listing fails
 // with a 401 whose error says to list Harbor through its API, which works.
-func TestSyncRegistrySourceCatalogDeniedByHarbor(t *testing.T) {
+func TestRegistrySourceCatalogDeniedByHarbor(t *testing.T) {
 	t.Parallel()
 	ctx := harborCtx(t)
 	e := newHarborEnv(t)

@@ -13,7 +13,7 @@ import (
 	"github.com/regdr/regdr/replication/mirror"
 )
 
-func TestSyncCopiesAndDedupes(t *testing.T) {
+func TestCopiesAndDedupes(t *testing.T) {
 	t.Parallel()
 	e := newSyncGGCREnv(t)
 	fx := e.fx
@@ -85,7 +85,7 @@ func TestSyncCopiesAndDedupes(t *testing.T) {
 	}
 }
 
-func TestSyncPlanJSONRoundTrip(t *testing.T) {
+func TestPlanJSONRoundTrip(t *testing.T) {
 	t.Parallel()
 	e := newSyncGGCREnv(t)
 	e.push(t, e.src.Host, map[string]any{
@@ -137,7 +137,7 @@ func (h *hookRT) RoundTrip(req *http.Request) (*http.Response, error) {
 // manifest push, is not rolled back without Override: the item is a conflict
 // (ErrTagChanged, an ErrConflict) and the newer image stays. With Override it is
 // overwritten, as asked.
-func TestSyncLeavesATagPushedSinceThePlan(t *testing.T) {
+func TestLeavesATagPushedSinceThePlan(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
 		name     string

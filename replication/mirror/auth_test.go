@@ -26,7 +26,7 @@ func basicAuth(user, pass string) func(http.Handler) http.Handler {
 	}
 }
 
-func TestSyncAuthenticatesAndKeepsSecrets(t *testing.T) {
+func TestAuthenticatesAndKeepsSecrets(t *testing.T) {
 	t.Parallel()
 	const secret = "s3cret-Passw0rd"
 	src := testutil.NewGGCRRegistry(t, nil)
@@ -74,7 +74,7 @@ func TestSyncAuthenticatesAndKeepsSecrets(t *testing.T) {
 	}
 }
 
-func TestSyncTokenAuthOneScopedTokenPerRepository(t *testing.T) {
+func TestTokenAuthOneScopedTokenPerRepository(t *testing.T) {
 	t.Parallel()
 	srcAuth := &testutil.TokenAuth{User: "reader", Password: "r-secret"}
 	dstAuth := &testutil.TokenAuth{User: "robot", Password: "w-secret"}

@@ -65,10 +65,10 @@ func (l *lenientRegistry) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// TestSyncVerifiesBlobDigests: a source (or a proxy) that corrupts blob bytes, with a
+// TestVerifiesBlobDigests: a source (or a proxy) that corrupts blob bytes, with a
 // destination that takes anything, fails the copy with ErrDigestMismatch; the
 // destination never receives a whole corrupted blob, and no manifest is pushed.
-func TestSyncVerifiesBlobDigests(t *testing.T) {
+func TestVerifiesBlobDigests(t *testing.T) {
 	t.Parallel()
 	e := newSyncGGCREnv(t)
 	e.src = newSyncGGCRWrapped(t, func(h http.Handler) http.Handler {

@@ -10,7 +10,7 @@ import (
 // The scheme is decided from the address alone: private and loopback addresses get
 // HTTPS like any other (go-containerregistry's heuristic would say HTTP). Nothing here
 // dials: the 10.x and 192.168.x cases are parsed, never reached.
-func TestSyncSchemeOf(t *testing.T) {
+func TestSchemeOf(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
 		name, registry string
@@ -51,7 +51,7 @@ func TestSyncSchemeOf(t *testing.T) {
 	}
 }
 
-func TestSyncCheckCleartext(t *testing.T) {
+func TestCheckCleartext(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
 		name, scheme, host string

@@ -48,7 +48,7 @@ func (s *syncSchemes) count(scheme string) int {
 // A TLS registry on 127.0.0.1 addressed as https://127.0.0.1:PORT is reached over HTTPS
 // only, with its certificate verified against the CA handed in through the Transport;
 // without that CA the sync fails and never tries HTTP.
-func TestSyncHTTPSOnLoopback(t *testing.T) {
+func TestHTTPSOnLoopback(t *testing.T) {
 	t.Parallel()
 	src := testutil.NewGGCRRegistry(t, nil)
 	fx := testutil.NewFixture(21, 1<<10)
@@ -129,7 +129,7 @@ func (k staticKeychain) Resolve(authn.Resource) (authn.Authenticator, error) { r
 
 // Plain HTTP to a private address with credentials is refused before any request:
 // explicit credentials in New, Keychain credentials at the first Plan.
-func TestSyncRefusesCleartextCredentials(t *testing.T) {
+func TestRefusesCleartextCredentials(t *testing.T) {
 	t.Parallel()
 	const secret = "SECRET-pw"
 	basic := &authn.Basic{Username: "admin", Password: secret}
@@ -193,7 +193,7 @@ func (f fixedSource) Tags(_ context.Context, repo string) ([]mirror.Tag, error) 
 
 // Every type of the sync engine that holds credentials prints, marshals and logs without
 // them, under every verb.
-func TestSyncSecretsNeverPrinted(t *testing.T) {
+func TestSecretsNeverPrinted(t *testing.T) {
 	t.Parallel()
 	const secret = "hunter2-SECRET"
 	basic := valueAuth{Username: "admin", Password: secret} // a value: fmt would print its fields

@@ -26,7 +26,7 @@ func faultWorkload(e *syncEnv) map[string]any {
 	return refs
 }
 
-func TestSyncSurvivesFaults(t *testing.T) {
+func TestSurvivesFaults(t *testing.T) {
 	t.Parallel()
 	for _, env := range []struct {
 		name string
@@ -69,7 +69,7 @@ func TestSyncSurvivesFaults(t *testing.T) {
 	}
 }
 
-func TestSyncResumesAfterInterruption(t *testing.T) {
+func TestResumesAfterInterruption(t *testing.T) {
 	t.Parallel()
 	e := newSyncDistributionEnv(t)
 	want := e.push(t, e.src.Host, faultWorkload(e))
@@ -109,7 +109,7 @@ func TestSyncResumesAfterInterruption(t *testing.T) {
 	}
 }
 
-func TestSyncNeverRetriesAuthErrors(t *testing.T) {
+func TestNeverRetriesAuthErrors(t *testing.T) {
 	t.Parallel()
 	e := newSyncGGCREnv(t)
 	var puts atomic.Int32

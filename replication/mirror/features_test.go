@@ -11,7 +11,7 @@ import (
 	"github.com/regdr/regdr/replication/mirror"
 )
 
-func TestSyncMountsAcrossRepositories(t *testing.T) {
+func TestMountsAcrossRepositories(t *testing.T) {
 	t.Parallel()
 	e := newSyncDistributionEnv(t)
 	fx := e.fx
@@ -58,7 +58,7 @@ func TestSyncMountsAcrossRepositories(t *testing.T) {
 	}
 }
 
-func TestSyncMultiArchAndReferrers(t *testing.T) {
+func TestMultiArchAndReferrers(t *testing.T) {
 	t.Parallel()
 	e := newSyncGGCREnv(t)
 	fx := e.fx
@@ -110,7 +110,7 @@ func TestSyncMultiArchAndReferrers(t *testing.T) {
 	}
 }
 
-func TestSyncConflictsAndOverride(t *testing.T) {
+func TestConflictsAndOverride(t *testing.T) {
 	t.Parallel()
 	e := newSyncGGCREnv(t)
 	fx := e.fx
@@ -165,7 +165,7 @@ func TestSyncConflictsAndOverride(t *testing.T) {
 	}
 }
 
-func TestSyncRefusesInvalidNamesBeforeWriting(t *testing.T) {
+func TestRefusesInvalidNamesBeforeWriting(t *testing.T) {
 	t.Parallel()
 	e := newSyncGGCREnv(t)
 	e.push(t, e.src.Host, map[string]any{
@@ -188,7 +188,7 @@ func TestSyncRefusesInvalidNamesBeforeWriting(t *testing.T) {
 	}
 }
 
-func TestSyncFailureOfOneItemDoesNotStopOthers(t *testing.T) {
+func TestFailureOfOneItemDoesNotStopOthers(t *testing.T) {
 	t.Parallel()
 	e := &syncEnv{srcRec: nil, dstRec: nil}
 	ee := newSyncGGCREnv(t)
@@ -226,7 +226,7 @@ func TestSyncFailureOfOneItemDoesNotStopOthers(t *testing.T) {
 // On a registry without the referrers API (distribution v3), go-containerregistry keeps
 // referrers in the fallback tag sha256-<subject>; copying that index byte for byte brings
 // the referrers along as its children.
-func TestSyncReferrersFallbackTag(t *testing.T) {
+func TestReferrersFallbackTag(t *testing.T) {
 	t.Parallel()
 	e := newSyncDistributionEnv(t)
 	fx := e.fx
@@ -251,7 +251,7 @@ func TestSyncReferrersFallbackTag(t *testing.T) {
 	}
 }
 
-func TestSyncUploadsWhenAMountIsRefused(t *testing.T) {
+func TestUploadsWhenAMountIsRefused(t *testing.T) {
 	t.Parallel()
 	e := newSyncDistributionEnv(t)
 	e.dst = newSyncGGCRWrapped(t, func(h http.Handler) http.Handler {
@@ -270,10 +270,10 @@ func TestSyncUploadsWhenAMountIsRefused(t *testing.T) {
 	}
 }
 
-// TestSyncApplyValidatesThePlanBeforeWriting: a plan read back from JSON is checked by the
+// TestApplyValidatesThePlanBeforeWriting: a plan read back from JSON is checked by the
 // applying Syncer — destination names by its Validate, actions, digests and tags — and
 // refused with a typed error before the first request to the destination.
-func TestSyncApplyValidatesThePlanBeforeWriting(t *testing.T) {
+func TestApplyValidatesThePlanBeforeWriting(t *testing.T) {
 	t.Parallel()
 	e := newSyncGGCREnv(t)
 	e.push(t, e.src.Host, map[string]any{"lib/a/nginx:1": e.fx.Image("n", 60), "lib/ok:1": e.fx.Image("o", 61)})
@@ -310,7 +310,7 @@ func TestSyncApplyValidatesThePlanBeforeWriting(t *testing.T) {
 // A run that follows one cut short after p/a was copied: the layers p/b shares with p/a
 // are mounted from p/a — where the first run put them — not uploaded again, although p/a is
 // only skipped now and its manifest not read.
-func TestSyncResumeMountsFromCompletedRepositories(t *testing.T) {
+func TestResumeMountsFromCompletedRepositories(t *testing.T) {
 	t.Parallel()
 	e := newSyncDistributionEnv(t)
 	fx := e.fx

@@ -32,7 +32,7 @@ func handmadePlan() *mirror.Plan {
 	}
 }
 
-func TestSyncPlanValue(t *testing.T) {
+func TestPlanValue(t *testing.T) {
 	t.Parallel()
 	p := handmadePlan()
 	want := mirror.Totals{Items: 5, Copy: 2, TagOnly: 1, Skip: 1, Conflicts: 1, Manifests: 2, UniqueBlobs: 2, Bytes: 1<<20 + 1024}

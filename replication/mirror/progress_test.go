@@ -21,7 +21,7 @@ func (l *countingLimiter) WaitN(_ context.Context, n int) error {
 	return nil
 }
 
-func TestSyncProgressAndLimiter(t *testing.T) {
+func TestProgressAndLimiter(t *testing.T) {
 	t.Parallel()
 	e := newSyncDistributionEnv(t)
 	e.push(t, e.src.Host, map[string]any{

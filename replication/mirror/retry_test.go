@@ -25,7 +25,7 @@ func (c *fakeClock) After(d time.Duration) <-chan time.Time {
 	return ch
 }
 
-func TestSyncRetryable(t *testing.T) {
+func TestRetryable(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
 		err  error
@@ -48,7 +48,7 @@ func TestSyncRetryable(t *testing.T) {
 	}
 }
 
-func TestSyncRetryBackoff(t *testing.T) {
+func TestRetryBackoff(t *testing.T) {
 	t.Parallel()
 	r := policy{Attempts: 6, Base: 100 * time.Millisecond, Max: time.Second}
 	clock := &fakeClock{}
@@ -90,7 +90,7 @@ func TestSyncRetryBackoff(t *testing.T) {
 	}
 }
 
-func TestSyncNextLink(t *testing.T) {
+func TestNextLink(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[string]string{
 		`</v2/_catalog?last=b&n=2>; rel="next"`:                 "/v2/_catalog?last=b&n=2",
@@ -106,7 +106,7 @@ func TestSyncNextLink(t *testing.T) {
 	}
 }
 
-func TestSyncParseManifest(t *testing.T) {
+func TestParseManifest(t *testing.T) {
 	t.Parallel()
 	a, b := "sha256:"+strings.Repeat("a", 64), "sha256:"+strings.Repeat("b", 64)
 	raw := []byte(`{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"digest":"` + a + `"},{"digest":"` + b + `"}]}`)
@@ -134,7 +134,7 @@ func TestSyncParseManifest(t *testing.T) {
 	}
 }
 
-func TestSyncEndpointHidesCredentials(t *testing.T) {
+func TestEndpointHidesCredentials(t *testing.T) {
 	t.Parallel()
 	ep := Endpoint{Registry: "r.example", Auth: &authn.Basic{Username: "u", Password: "hunter2"}}
 	if s := fmt.Sprintf("%v %+v %s %#v", ep, ep, ep, ep); contains(s, "hunter2") {
@@ -148,9 +148,9 @@ func TestSyncEndpointHidesCredentials(t *testing.T) {
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
 
-// TestSyncRetryAfterDateUsesTheClock: a Retry-After given as an HTTP date is counted from
+// TestRetryAfterDateUsesTheClock: a Retry-After given as an HTTP date is counted from
 // the injected clock, like every other wait, not from the wall clock.
-func TestSyncRetryAfterDateUsesTheClock(t *testing.T) {
+func TestRetryAfterDateUsesTheClock(t *testing.T) {
 	t.Parallel()
 	clock := &fakeClock{} // Now is the zero time
 	at := time.Time{}.Add(3 * time.Second).UTC().Format(http.TimeFormat)

@@ -9,7 +9,7 @@ import (
 	"github.com/regdr/regdr/replication/mirror"
 )
 
-func TestSyncShardsSplitMergeAndApply(t *testing.T) {
+func TestShardsSplitMergeAndApply(t *testing.T) {
 	t.Parallel()
 	e := newSyncDistributionEnv(t)
 	refs := map[string]any{}

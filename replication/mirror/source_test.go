@@ -39,7 +39,7 @@ func (s accessorySource) Referrers(_ context.Context, _, digest string) ([]strin
 	return s.refs[digest], nil
 }
 
-func TestSyncReferrersFromTheListing(t *testing.T) {
+func TestReferrersFromTheListing(t *testing.T) {
 	t.Parallel()
 	e := newSyncGGCREnv(t)
 	img := e.fx.Image("s", 1)
@@ -61,7 +61,7 @@ func TestSyncReferrersFromTheListing(t *testing.T) {
 	}
 }
 
-func TestSyncSourceWithDigestsAndLabels(t *testing.T) {
+func TestSourceWithDigestsAndLabels(t *testing.T) {
 	t.Parallel()
 	e := newSyncGGCREnv(t)
 	d := e.push(t, e.src.Host, map[string]any{
@@ -96,7 +96,7 @@ func TestSyncSourceWithDigestsAndLabels(t *testing.T) {
 
 // Registries on object storage (Harbor or distribution on S3/OSS) redirect blob reads to
 // another host; the copy follows.
-func TestSyncFollowsBlobRedirects(t *testing.T) {
+func TestFollowsBlobRedirects(t *testing.T) {
 	t.Parallel()
 	e := newSyncGGCREnv(t)
 	var redirects atomic.Int32

@@ -17,10 +17,10 @@ import (
 	"github.com/regdr/regdr/retry"
 )
 
-// TestSyncSurvivesThirtyPercentFaults: with 30 % of the requests to both registries failing
+// TestSurvivesThirtyPercentFaults: with 30 % of the requests to both registries failing
 // independently (503, 429 with Retry-After: 1, resets, bodies cut mid-way), the default
 // retry policy still plans and copies everything, and the destination verifies it.
-func TestSyncSurvivesThirtyPercentFaults(t *testing.T) {
+func TestSurvivesThirtyPercentFaults(t *testing.T) {
 	t.Parallel()
 	e := newSyncDistributionEnv(t)
 	refs := map[string]any{}
@@ -87,11 +87,11 @@ func stallListener(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-// TestSyncStalledRegistryTimesOut: a registry that stalls — accepting connections and never
+// TestStalledRegistryTimesOut: a registry that stalls — accepting connections and never
 // answering, dripping a manifest and then stalling, or taking a blob upload's body and
 // never answering — fails the sync with ErrTimeout after the configured timeout, on
 // every try, instead of hanging forever.
-func TestSyncStalledRegistryTimesOut(t *testing.T) {
+func TestStalledRegistryTimesOut(t *testing.T) {
 	t.Parallel()
 	const timeout = 200 * time.Millisecond // short, yet above what a loaded machine takes to answer
 	withRetry := func(o mirror.Options) mirror.Options {
@@ -191,11 +191,11 @@ func TestSyncStalledRegistryTimesOut(t *testing.T) {
 	})
 }
 
-// TestSyncGivesUpOnDeadRegistry: a source that answers 500 to everything once the plan is
+// TestGivesUpOnDeadRegistry: a source that answers 500 to everything once the plan is
 // made fails Apply with one ErrRegistryDown after GiveUp without a success (on the
 // Syncer's clock), and is sent nothing more once declared down — where every blob used to
 // run through all its attempts.
-func TestSyncGivesUpOnDeadRegistry(t *testing.T) {
+func TestGivesUpOnDeadRegistry(t *testing.T) {
 	t.Parallel()
 	e := newSyncGGCREnv(t)
 	var dead atomic.Bool
@@ -248,9 +248,9 @@ func TestSyncGivesUpOnDeadRegistry(t *testing.T) {
 	}
 }
 
-// TestSyncSlowTransferIsNotCut: the timeout bounds each wait, not the transfer: a blob
+// TestSlowTransferIsNotCut: the timeout bounds each wait, not the transfer: a blob
 // that takes several timeouts to arrive, but keeps arriving, is copied.
-func TestSyncSlowTransferIsNotCut(t *testing.T) {
+func TestSlowTransferIsNotCut(t *testing.T) {
 	t.Parallel()
 	const timeout, pieces, gap = 500 * time.Millisecond, 8, 100 * time.Millisecond
 	e := newSyncGGCREnv(t)

@@ -9,10 +9,10 @@ import (
 	"testing/iotest"
 )
 
-// TestSyncVerifyReader: a stream that hashes to its digest comes through whole, however it
+// TestVerifyReader: a stream that hashes to its digest comes through whole, however it
 // is cut; one that does not ends with ErrDigestMismatch before its last bytes are
 // released, so an upload of it can never complete.
-func TestSyncVerifyReader(t *testing.T) {
+func TestVerifyReader(t *testing.T) {
 	t.Parallel()
 	data := bytes.Repeat([]byte("regdr blob "), 10000)
 	good := syncDigest(data)
