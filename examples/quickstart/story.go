@@ -271,18 +271,22 @@ func (s *story) checkLag(r *lag.Report) error {
 }
 
 // verifier is the completeness check of the setup.
-func (s *story) verifier() *lag.Verifier {
+func (s *story) verifier() (*lag.Verifier, error) {
 	v, err := s.setup.Verifier(s.harbor, managed.ACR{Client: s.acr})
 	if err != nil {
-		panic(err) // the story's setup is valid; its plan has been computed already
+		return nil, err
 	}
 	v.Clock = s.clock
-	return v
+	return v, nil
 }
 
 // verify runs the completeness check.
 func (s *story) verify(ctx context.Context) error {
-	r, err := s.verifier().Verify(ctx)
+	v, err := s.verifier()
+	if err != nil {
+		return err
+	}
+	r, err := v.Verify(ctx)
 	if err != nil {
 		return err
 	}
@@ -385,7 +389,11 @@ func (s *story) failover(ctx context.Context) error {
 			// down it cannot be listed: the monitor refreshes the lag every round Harbor is
 			// up, and the plan uses the last one, aged by the time since.
 			Lag: &failover.LastKnownLag{Clock: s.clock, Reporter: failover.LagFunc(func(ctx context.Context) (failover.Lag, error) {
-				sum, err := s.verifier().Lag(ctx)
+				v, err := s.verifier()
+				if err != nil {
+					return failover.Lag{}, err
+				}
+				sum, err := v.Lag(ctx)
 				return failover.Lag(sum), err
 			})},
 			RPO: 15 * time.Minute,
