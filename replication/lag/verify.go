@@ -44,7 +44,8 @@ type Verifier struct {
 	Namespace string
 	// Clock gives the time artifacts are aged against. Nil: the system clock.
 	Clock clock.Clock
-	// Jobs bounds the Harbor listings in flight. The default is 4. ACR EE is listed one
+	// Jobs bounds the source listings in flight: 0 is 4, negative is refused
+	// (ErrInvalidVerifier). ACR EE is listed one
 	// repository at a time (its OpenAPI throttles per instance).
 	Jobs int
 }
@@ -149,6 +150,9 @@ func (v *Verifier) Lag(ctx context.Context) (Summary, error) {
 func (v *Verifier) Verify(ctx context.Context) (*Report, error) {
 	if v.Source == nil || v.Tags == nil || v.Flattener == nil {
 		return nil, fmt.Errorf("%w: a verifier needs a Source, Tags and a Flattener", ErrInvalidVerifier)
+	}
+	if v.Jobs < 0 {
+		return nil, fmt.Errorf("%w: Jobs %d is negative", ErrInvalidVerifier, v.Jobs)
 	}
 	sel := v.Selector
 	if sel == nil {
@@ -454,5 +458,5 @@ func Describe(as []Artifact) string {
 // referrers fallback tag (`sha256-<hex>`): they belong to the image they name.
 var referrerTag = regexp.MustCompile(`^sha256-([0-9a-f]{64})(\.[a-z]+)?$`)
 
-// ErrInvalidVerifier: a Verifier lacks Harbor, Tags or a Flattener.
+// ErrInvalidVerifier: a Verifier lacks a Source, Tags or a Flattener, or has negative Jobs.
 var ErrInvalidVerifier = errors.New("invalid verifier")
