@@ -39,10 +39,9 @@
 // empty: every project), -repos and -tags (doublestar globs, e.g. 'test-project/**', 'v*'),
 // -namespace (the ACR EE namespace; the default is the only project's name) and -flatten
 // (Harbor's dest_namespace_replace_count; the default 1 is "Flatten 1 level":
-// test-project/nginx → acr-ns/nginx; -1 keeps only the last component, which nested
-// repositories such as test-project/team/nginx need, since ACR EE names are exactly
-// namespace/repository). Tags are compared; untagged artifacts and accessories (signatures,
-// SBOMs) are not.
+// test-project/nginx → acr-ns/nginx, and a nested test-project/team/nginx →
+// acr-ns/team/nginx, a multi-tier name ACR EE takes; -1 keeps only the last component).
+// Tags are compared; untagged artifacts and accessories (signatures, SBOMs) are not.
 //
 // Output: one line per missing, stale and extra tag (the first -limit of them, then
 // "... N more"), then a summary line with the counts and the effective RPO. With -json the
