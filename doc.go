@@ -9,13 +9,14 @@
 //  1. the ACR EE namespace, auto-creating private repositories — acr.Client.EnsureNamespace;
 //  2. Harbor's registry endpoint for the instance, connection tested, and
 //  3. an event-triggered push replication policy flattening one level, run once and waited
-//     for — replication.PlanHarbor and HarborPlan.Apply (steps 1–3 as one plan), with
-//     replication.Verifier proving ACR EE holds every tag;
+//     for — managed.Compute and managed.Plan.Apply (package replication/managed: steps
+//     1–3 as one plan), with lag.Verifier (package replication/lag) proving ACR EE holds
+//     every tag;
 //  4. on Harbor's failure, DNS repointed at ACR EE — PrivateZone (a), public DNS (b) or the
 //     instance's VPC address (c) — and back afterwards — failover.Switcher's PlanFailover,
 //     Apply and PlanFailback;
-//  5. where Harbor's replication is too slow, a direct copy — replication.Syncer, or
-//     HarborApplyOptions.Direct on the same plan.
+//  5. where Harbor's replication is too slow, a direct copy — mirror.Syncer (package
+//     replication/mirror), or managed.ApplyOptions.Direct on the same plan.
 //
 // The packages:
 //
@@ -26,8 +27,12 @@
 //   - [github.com/regdr/regdr/dns]: records, zones and the Provider interface; dns/privatezone
 //     (Alibaba Cloud PrivateZone) and dns/alidns (public DNS) implement it; dns/dnstest
 //     emulates both and serves their records over real DNS.
-//   - [github.com/regdr/regdr/replication]: flattening, bandwidth limits and filters,
-//     Harbor-managed replication (plan, apply, verify) and the direct sync engine.
+//   - [github.com/regdr/regdr/replication]: the contracts other tools embed — flattening,
+//     the shared bandwidth limiter, selection filters, destination name rules — with no
+//     cloud SDK, Harbor or registry client among its dependencies. Built on it:
+//     replication/managed (Harbor-managed replication: plan and apply runbook steps 1–3),
+//     replication/mirror (the direct sync engine, registry to registry) and replication/lag
+//     (the completeness check and effective RPO that failover consults).
 //   - [github.com/regdr/regdr/failover]: probes, the DNS switch plan and apply, journal,
 //     failback and an optional monitor.
 //

@@ -22,16 +22,21 @@ func ExampleHarborFlatten() {
 	// library/tools/curl → test-project/tools/curl <nil>
 }
 
-// MapNames finds every name ACR EE would refuse, and every collision, before a copy starts.
+// MapNames finds every name the destination would refuse, and every collision, before a
+// copy starts. ACR Enterprise Edition takes multi-tier names (dr/tools/curl); Personal
+// Edition takes namespace/repository only.
 func ExampleMapNames() {
 	repos := []string{"library/nginx", "team-a/nginx", "library/tools/curl"}
 	_, err := replication.MapNames(replication.HarborFlatten("dr", 1), repos, replication.ValidateACRName)
 	fmt.Println(errors.Is(err, replication.ErrCollision), errors.Is(err, replication.ErrInvalidName))
 	fmt.Println(err)
+	personal := replication.ACRNames{MaxDepth: 2}
+	_, err = replication.MapNames(replication.HarborFlatten("dr", 1), repos[2:], personal.Validate)
+	fmt.Println(err)
 	// Output:
-	// true true
-	// mapping "library/tools/curl" to "dr/tools/curl": invalid destination repository name: "dr/tools/curl" has 3 path components; ACR EE accepts exactly namespace/repository
+	// true false
 	// destination repository collision: "library/nginx", "team-a/nginx" all map to "dr/nginx"
+	// mapping "library/tools/curl" to "dr/tools/curl": invalid destination repository name: "dr/tools/curl" has 3 path components; this ACR edition accepts at most 2
 }
 
 // One limiter is one budget: every stream that holds it shares the rate.
@@ -48,8 +53,8 @@ func ExampleNewBandwidthLimiter() {
 }
 
 // Filters follow Harbor: globs where `*` stops at `/`, matches/excludes, labels all required.
-func ExampleNewSelector() {
-	s, err := replication.NewSelector(
+func ExampleNewRules() {
+	s, err := replication.NewRules(
 		replication.Filter{Kind: replication.FilterName, Pattern: "library/**"},
 		replication.Filter{Kind: replication.FilterTag, Pattern: "v*", Decoration: replication.Matches},
 		replication.Filter{Kind: replication.FilterLabel, Labels: []string{"dr"}},
@@ -61,7 +66,7 @@ func ExampleNewSelector() {
 	fmt.Println(s.FilterTags([]string{"v1", "latest"}))
 	fmt.Println(s.Match("team/nginx", []string{"v1"}, []string{"dr"}))
 
-	_, err = replication.NewSelector(replication.Filter{Kind: replication.FilterName, Pattern: "library/[a-"})
+	_, err = replication.NewRules(replication.Filter{Kind: replication.FilterName, Pattern: "library/[a-"})
 	fmt.Println(errors.Is(err, replication.ErrInvalidPattern))
 	// Output:
 	// true

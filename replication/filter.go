@@ -9,7 +9,7 @@ import (
 	"github.com/bmatcuk/doublestar/v4"
 )
 
-// ErrInvalidPattern is returned (wrapped) by NewSelector for a malformed filter.
+// ErrInvalidPattern is returned (wrapped) by NewRules for a malformed filter.
 var ErrInvalidPattern = errors.New("invalid filter")
 
 // FilterKind names what a Filter looks at, with Harbor's names.
@@ -54,16 +54,36 @@ func (f Filter) String() string {
 	return fmt.Sprintf("%s %s %q", f.Kind, dec, f.Pattern)
 }
 
-// Selector decides which repositories, tags and artifacts a set of filters selects. A nil or
-// empty Selector selects everything. It is immutable and safe for concurrent use.
-type Selector struct {
+// Selector decides what is replicated: which repositories, which tags of an artifact, and
+// which artifacts by their labels. The sync engine (mirror.Options.Selector) and the
+// completeness check (lag.Verifier.Selector) call nothing else, so a tool can plug its own
+// (semantic versions, an allow-list); [Rules] is Harbor's filters. Implementations must be
+// safe for concurrent use.
+type Selector interface {
+	// MatchRepository reports whether the repository at path repo ("library/nginx",
+	// project included) is selected.
+	MatchRepository(repo string) bool
+	// FilterTags returns the selected tags among an artifact's tags, in their order. An
+	// artifact left with none is not replicated.
+	FilterTags(tags []string) []string
+	// MatchLabels reports whether an artifact carrying labels is selected.
+	MatchLabels(labels []string) bool
+}
+
+// Rules is the Selector of a Harbor replication policy's source filters, with Harbor's
+// semantics (src/lib/selector and the replication flow of Harbor v2). A nil or empty Rules
+// selects everything. It is immutable and safe for concurrent use.
+type Rules struct {
 	filters []Filter
 }
 
-// NewSelector validates filters and returns their Selector. A malformed glob, an unknown
-// kind or decoration, or a resource filter other than "image"/"artifact" is an error wrapping
-// [ErrInvalidPattern].
-func NewSelector(filters ...Filter) (*Selector, error) {
+var _ Selector = (*Rules)(nil)
+
+// NewRules validates filters and returns their Rules. A malformed glob, an unknown kind or
+// decoration, a resource filter other than "image"/"artifact", or "excludes" on a name or
+// resource filter (Harbor refuses it: only tag and label filters take a decoration) is an
+// error wrapping [ErrInvalidPattern].
+func NewRules(filters ...Filter) (*Rules, error) {
 	var errs []error
 	fs := make([]Filter, 0, len(filters))
 	for _, f := range filters {
@@ -72,6 +92,10 @@ func NewSelector(filters ...Filter) (*Selector, error) {
 		}
 		if f.Decoration != Matches && f.Decoration != Excludes {
 			errs = append(errs, fmt.Errorf("%w: %s: decoration must be %q or %q", ErrInvalidPattern, f, Matches, Excludes))
+			continue
+		}
+		if f.Decoration == Excludes && (f.Kind == FilterName || f.Kind == FilterResource) {
+			errs = append(errs, fmt.Errorf("%w: %s: only tag and label filters take a decoration", ErrInvalidPattern, f))
 			continue
 		}
 		switch f.Kind {
@@ -99,12 +123,12 @@ func NewSelector(filters ...Filter) (*Selector, error) {
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
-	return &Selector{filters: fs}, nil
+	return &Rules{filters: fs}, nil
 }
 
-// MustSelector is NewSelector for filters known to be valid; it panics otherwise.
-func MustSelector(filters ...Filter) *Selector {
-	s, err := NewSelector(filters...)
+// MustRules is NewRules for filters known to be valid; it panics otherwise.
+func MustRules(filters ...Filter) *Rules {
+	s, err := NewRules(filters...)
 	if err != nil {
 		panic(err)
 	}
@@ -112,7 +136,7 @@ func MustSelector(filters ...Filter) *Selector {
 }
 
 // Filters returns the selector's filters, with default decorations filled in.
-func (s *Selector) Filters() []Filter {
+func (s *Rules) Filters() []Filter {
 	if s == nil {
 		return nil
 	}
@@ -123,15 +147,28 @@ func globMatch(pattern, s string) bool {
 	if pattern == "" {
 		return true
 	}
-	ok, _ := doublestar.Match(pattern, s) // validated in NewSelector
+	ok, _ := doublestar.Match(pattern, s) // validated in NewRules
 	return ok
 }
 
 func keep(f Filter, match bool) bool { return match == (f.Decoration != Excludes) }
 
+// empty reports whether f selects nothing in particular: an empty tag pattern or label
+// list. Harbor skips such a filter whatever its decoration, so "excludes" with nothing to
+// exclude keeps everything.
+func empty(f Filter) bool {
+	switch f.Kind {
+	case FilterTag:
+		return f.Pattern == ""
+	case FilterLabel:
+		return len(f.Labels) == 0
+	}
+	return false
+}
+
 // MatchRepository reports whether every name filter selects repo (the full path, project
 // included: "library/nginx").
-func (s *Selector) MatchRepository(repo string) bool {
+func (s *Rules) MatchRepository(repo string) bool {
 	for _, f := range s.each(FilterName) {
 		if !keep(f, globMatch(f.Pattern, repo)) {
 			return false
@@ -142,9 +179,9 @@ func (s *Selector) MatchRepository(repo string) bool {
 
 // MatchTag reports whether every tag filter selects tag. An untagged artifact is matched as
 // the empty tag, as Harbor does.
-func (s *Selector) MatchTag(tag string) bool {
+func (s *Rules) MatchTag(tag string) bool {
 	for _, f := range s.each(FilterTag) {
-		if !keep(f, globMatch(f.Pattern, tag)) {
+		if !empty(f) && !keep(f, globMatch(f.Pattern, tag)) {
 			return false
 		}
 	}
@@ -153,7 +190,7 @@ func (s *Selector) MatchTag(tag string) bool {
 
 // FilterTags returns the tags that the tag filters select, in their order. Harbor replicates
 // an artifact with only these tags; an artifact left with none is not replicated.
-func (s *Selector) FilterTags(tags []string) []string {
+func (s *Rules) FilterTags(tags []string) []string {
 	var out []string
 	for _, t := range tags {
 		if s.MatchTag(t) {
@@ -166,8 +203,11 @@ func (s *Selector) FilterTags(tags []string) []string {
 // MatchLabels reports whether every label filter selects an artifact carrying labels: a
 // "matches" filter needs all its labels present, an "excludes" filter drops artifacts that
 // carry all of them.
-func (s *Selector) MatchLabels(labels []string) bool {
+func (s *Rules) MatchLabels(labels []string) bool {
 	for _, f := range s.each(FilterLabel) {
+		if empty(f) {
+			continue
+		}
 		all := true
 		for _, want := range f.Labels {
 			if !slices.Contains(labels, want) {
@@ -183,22 +223,15 @@ func (s *Selector) MatchLabels(labels []string) bool {
 }
 
 // MatchResource reports whether the resource filters select an artifact whose type is
-// "image" (container images and indexes) or "artifact" (anything else).
-func (s *Selector) MatchResource(kind string) bool {
-	for _, f := range s.each(FilterResource) {
-		// "artifact" covers every kind, images included.
-		match := f.Pattern == "" || f.Pattern == "artifact" || f.Pattern == kind
-		if !keep(f, match) {
-			return false
-		}
-	}
-	return true
-}
+// "image" or "artifact". Harbor v2's replication adapter does not filter artifacts by type,
+// so a (valid) resource filter selects every artifact: MatchResource always reports true,
+// and is kept so that a policy's resource filter is accepted and round-trips.
+func (s *Rules) MatchResource(kind string) bool { return true }
 
 // Match reports whether an artifact of repo with tags and labels is selected: the repository
 // and labels must match, and either it is untagged and the empty tag matches, or at least
 // one of its tags matches.
-func (s *Selector) Match(repo string, tags []string, labels []string) bool {
+func (s *Rules) Match(repo string, tags []string, labels []string) bool {
 	if !s.MatchRepository(repo) || !s.MatchLabels(labels) {
 		return false
 	}
@@ -208,7 +241,7 @@ func (s *Selector) Match(repo string, tags []string, labels []string) bool {
 	return len(s.FilterTags(tags)) > 0
 }
 
-func (s *Selector) each(k FilterKind) []Filter {
+func (s *Rules) each(k FilterKind) []Filter {
 	if s == nil {
 		return nil
 	}

@@ -24,17 +24,15 @@ func TestSelectorRepository(t *testing.T) {
 		{"class", []Filter{{Kind: FilterName, Pattern: "library/[a-m]*"}}, "library/nginx", false},
 		{"alternatives", []Filter{{Kind: FilterName, Pattern: "{library,team}/nginx"}}, "team/nginx", true},
 		{"name needs the project", []Filter{{Kind: FilterName, Pattern: "nginx"}}, "library/nginx", false},
-		{"excludes", []Filter{{Kind: FilterName, Pattern: "library/**", Decoration: Excludes}}, "library/nginx", false},
-		{"excludes others pass", []Filter{{Kind: FilterName, Pattern: "library/**", Decoration: Excludes}}, "team/nginx", true},
 		{"all filters must agree", []Filter{
 			{Kind: FilterName, Pattern: "**"},
-			{Kind: FilterName, Pattern: "**/test-*", Decoration: Excludes},
-		}, "team/test-app", false},
+			{Kind: FilterName, Pattern: "library/*"},
+		}, "team/app", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			s, err := NewSelector(tt.filters...)
+			s, err := NewRules(tt.filters...)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -47,7 +45,7 @@ func TestSelectorRepository(t *testing.T) {
 
 func TestSelectorTagsAndLabels(t *testing.T) {
 	t.Parallel()
-	s := MustSelector(
+	s := MustRules(
 		Filter{Kind: FilterTag, Pattern: "v1.*"},
 		Filter{Kind: FilterLabel, Labels: []string{"prod", "dr"}},
 	)
@@ -70,32 +68,59 @@ func TestSelectorTagsAndLabels(t *testing.T) {
 		t.Error("Match with no selected tag = true, want false")
 	}
 
-	ex := MustSelector(Filter{Kind: FilterLabel, Labels: []string{"skip-dr"}, Decoration: Excludes})
+	ex := MustRules(Filter{Kind: FilterLabel, Labels: []string{"skip-dr"}, Decoration: Excludes})
 	if ex.MatchLabels([]string{"skip-dr"}) || !ex.MatchLabels(nil) {
 		t.Error("excludes label filter: want artifacts carrying the label dropped and others kept")
 	}
-	if !MustSelector().Match("any/thing", nil, nil) {
+	if !MustRules().Match("any/thing", nil, nil) {
 		t.Error("empty selector must select an untagged artifact")
 	}
-	var nilSel *Selector
+	var nilSel *Rules
 	if !nilSel.Match("a/b", []string{"x"}, nil) {
 		t.Error("nil selector must select everything")
 	}
 }
 
+// TestRulesFollowHarbor: where Harbor v2 skips a filter, Rules does too — an empty tag
+// pattern or label list with "excludes" keeps everything, and a resource filter selects
+// every artifact (Harbor's v2 adapter does not filter by type).
+func TestRulesFollowHarbor(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		filter Filter
+		tags   []string
+		labels []string
+		kind   string
+	}{
+		{"empty tag pattern excludes", Filter{Kind: FilterTag, Decoration: Excludes}, []string{"1", "dev"}, nil, "image"},
+		{"empty label list excludes", Filter{Kind: FilterLabel, Decoration: Excludes}, []string{"1"}, []string{"prod"}, "image"},
+		{"resource image on an artifact", Filter{Kind: FilterResource, Pattern: "image"}, []string{"1"}, nil, "artifact"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r := MustRules(tt.filter)
+			if !r.MatchResource(tt.kind) || !r.MatchLabels(tt.labels) || !cmp.Equal(r.FilterTags(tt.tags), tt.tags) {
+				t.Errorf("%v drops part of %s %v %v; Harbor keeps all of it", tt.filter, tt.kind, tt.tags, tt.labels)
+			}
+		})
+	}
+}
+
 func TestSelectorResource(t *testing.T) {
 	t.Parallel()
-	img := MustSelector(Filter{Kind: FilterResource, Pattern: "image"})
-	if !img.MatchResource("image") || img.MatchResource("artifact") {
-		t.Error(`resource "image" must select images only`)
+	img := MustRules(Filter{Kind: FilterResource, Pattern: "image"})
+	if !img.MatchResource("image") || !img.MatchResource("artifact") {
+		t.Error(`resource "image" must select every artifact, as Harbor v2 does`)
 	}
-	all := MustSelector(Filter{Kind: FilterResource, Pattern: "artifact"})
+	all := MustRules(Filter{Kind: FilterResource, Pattern: "artifact"})
 	if !all.MatchResource("image") || !all.MatchResource("artifact") {
 		t.Error(`resource "artifact" must select everything`)
 	}
 }
 
-func TestNewSelectorRejectsMalformed(t *testing.T) {
+func TestNewRulesRejectsMalformed(t *testing.T) {
 	t.Parallel()
 	bad := []Filter{
 		{Kind: FilterName, Pattern: "library/[a-"},
@@ -104,13 +129,15 @@ func TestNewSelectorRejectsMalformed(t *testing.T) {
 		{Kind: FilterName, Pattern: "x", Decoration: "maybe"},
 		{Kind: FilterResource, Pattern: "chart"},
 		{Kind: FilterLabel, Labels: []string{""}},
+		{Kind: FilterName, Pattern: "library/**", Decoration: Excludes}, // Harbor: 400
+		{Kind: FilterResource, Pattern: "image", Decoration: Excludes},  // Harbor: 400
 	}
 	for _, f := range bad {
-		if _, err := NewSelector(f); !errors.Is(err, ErrInvalidPattern) {
-			t.Errorf("NewSelector(%v) error = %v, want ErrInvalidPattern", f, err)
+		if _, err := NewRules(f); !errors.Is(err, ErrInvalidPattern) {
+			t.Errorf("NewRules(%v) error = %v, want ErrInvalidPattern", f, err)
 		}
 	}
-	if _, err := NewSelector(bad...); err == nil {
-		t.Error("NewSelector with all bad filters succeeded")
+	if _, err := NewRules(bad...); err == nil {
+		t.Error("NewRules with all bad filters succeeded")
 	}
 }

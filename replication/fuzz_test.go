@@ -47,19 +47,26 @@ func FuzzHarborFlatten(f *testing.F) {
 	})
 }
 
-// FuzzValidateACRName: whatever passes is exactly namespace/repository, lowercase, with
-// no empty component.
+// FuzzValidateACRName: whatever Personal Edition's rule passes is exactly
+// namespace/repository, lowercase, with no empty component; whatever Enterprise Edition's
+// passes has a namespace and a repository and passes the OCI grammar.
 func FuzzValidateACRName(f *testing.F) {
 	for _, s := range []string{"acr-ns/nginx", "a/b/c", "UPPER/case", "ns/", "/x", "ns/re_po.x-y", "ns//x"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, name string) {
-		if ValidateACRName(name) != nil {
+		if ValidateACRName(name) == nil {
+			ns, repo, ok := strings.Cut(name, "/")
+			if !ok || ns == "" || repo == "" || ValidateRepositoryName(name) != nil {
+				t.Fatalf("ValidateACRName accepted %q", name)
+			}
+		}
+		if (ACRNames{MaxDepth: 2}).Validate(name) != nil {
 			return
 		}
 		ns, repo, ok := strings.Cut(name, "/")
 		if !ok || ns == "" || repo == "" || strings.Contains(repo, "/") || strings.ToLower(name) != name {
-			t.Fatalf("ValidateACRName accepted %q", name)
+			t.Fatalf("ACRNames{MaxDepth: 2} accepted %q", name)
 		}
 	})
 }
@@ -88,10 +95,10 @@ func FuzzSelector(f *testing.F) {
 		f.Add(s, "library/nginx")
 	}
 	f.Fuzz(func(t *testing.T, pattern, repo string) {
-		s, err := NewSelector(Filter{Kind: FilterName, Pattern: pattern})
+		s, err := NewRules(Filter{Kind: FilterName, Pattern: pattern})
 		if err != nil {
 			if !errors.Is(err, ErrInvalidPattern) {
-				t.Fatalf("NewSelector(%q): %v, want ErrInvalidPattern", pattern, err)
+				t.Fatalf("NewRules(%q): %v, want ErrInvalidPattern", pattern, err)
 			}
 			return
 		}

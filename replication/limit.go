@@ -6,12 +6,19 @@ import (
 	"math"
 	"sync"
 	"time"
+
+	"github.com/regdr/regdr/clock"
 )
 
 // BandwidthLimiter caps the bytes per second moved by all transfers that share it.
 //
 // WaitN blocks until n more bytes may be moved, or returns the context's error: at once when
-// ctx is already done or its deadline is too close for the wait.
+// ctx is already done or its deadline is too close for the wait. n is at least 1. A
+// limiter that refuses n above a burst (as *rate.Limiter from golang.org/x/time/rate does)
+// says so with a Burst() int method: [NewReader] and [NewTransport] then never ask for
+// more than Burst bytes in one call, splitting a read into several waits; a limiter
+// without Burst is asked for at most 32 KiB at a time. *rate.Limiter and [*Limiter]
+// plug in as they are.
 type BandwidthLimiter interface {
 	WaitN(ctx context.Context, n int) error
 }
@@ -25,7 +32,8 @@ func NewBandwidthLimiter(bytesPerSecond int64) BandwidthLimiter {
 	if bytesPerSecond <= 0 {
 		return Unlimited
 	}
-	return NewLimiter(bytesPerSecond)
+	l, _ := NewLimiter(bytesPerSecond) // cannot fail: the rate is positive, no option
+	return l
 }
 
 // Unlimited is a BandwidthLimiter that never waits. It still reports a done context.
@@ -35,36 +43,29 @@ type unlimited struct{}
 
 func (unlimited) WaitN(ctx context.Context, _ int) error { return ctx.Err() }
 
-// Clock is a limiter's time source. Tests give a fake one so that they never sleep.
-type Clock interface {
-	Now() time.Time
-	After(d time.Duration) <-chan time.Time
-}
+// LimiterOption configures a Limiter; [NewLimiter] reports the error of one that cannot
+// be honoured.
+type LimiterOption func(*Limiter) error
 
-type realClock struct{}
-
-func (realClock) Now() time.Time                         { return time.Now() }
-func (realClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
-
-// LimiterOption configures a Limiter.
-type LimiterOption func(*Limiter)
-
-// WithBurst sets how many bytes may pass at once after an idle period. The default is 1/20 of
-// a second's worth, so a short copy cannot overshoot its rate noticeably.
+// WithBurst sets how many bytes may pass at once after an idle period (> 0; otherwise
+// NewLimiter fails with ErrInvalidRate). The default is 1/20 of a second's worth (at least
+// 1 byte), so a short copy cannot overshoot its rate noticeably.
 func WithBurst(bytes int64) LimiterOption {
-	return func(l *Limiter) {
-		if bytes > 0 {
-			l.burst = bytes
+	return func(l *Limiter) error {
+		if bytes <= 0 {
+			return fmt.Errorf("%w: burst %d bytes is not positive", ErrInvalidRate, bytes)
 		}
+		l.burst = bytes
+		return nil
 	}
 }
 
-// WithClock replaces the limiter's time source. The default is the system clock.
-func WithClock(c Clock) LimiterOption {
-	return func(l *Limiter) {
-		if c != nil {
-			l.clock = c
-		}
+// WithClock sets the limiter's time source. The default, and what nil means, is the
+// system clock (clock.System).
+func WithClock(c clock.Clock) LimiterOption {
+	return func(l *Limiter) error {
+		l.clock = clock.Or(c)
+		return nil
 	}
 }
 
@@ -76,7 +77,7 @@ func WithClock(c Clock) LimiterOption {
 type Limiter struct {
 	rate  float64 // bytes per second
 	burst int64
-	clock Clock
+	clock clock.Clock
 
 	mu   sync.Mutex
 	full time.Time // when the bucket is full again; before that it holds burst - rate*(full-now)
@@ -84,25 +85,28 @@ type Limiter struct {
 
 var _ BandwidthLimiter = (*Limiter)(nil)
 
-// NewLimiter returns a Limiter moving at most bytesPerSecond (which must be > 0; a value ≤ 0
-// is treated as 1).
-func NewLimiter(bytesPerSecond int64, opts ...LimiterOption) *Limiter {
+// NewLimiter returns a Limiter moving at most bytesPerSecond, which must be > 0
+// (ErrInvalidRate otherwise; [NewBandwidthLimiter] takes ≤ 0 as unlimited), configured by
+// opts.
+func NewLimiter(bytesPerSecond int64, opts ...LimiterOption) (*Limiter, error) {
 	if bytesPerSecond <= 0 {
-		bytesPerSecond = 1
+		return nil, fmt.Errorf("%w: %d bytes per second is not positive", ErrInvalidRate, bytesPerSecond)
 	}
-	l := &Limiter{rate: float64(bytesPerSecond), clock: realClock{}}
+	l := &Limiter{rate: float64(bytesPerSecond), clock: clock.System()}
 	l.burst = max(bytesPerSecond/20, 1)
 	for _, o := range opts {
-		o(l)
+		if err := o(l); err != nil {
+			return nil, err
+		}
 	}
-	return l
+	return l, nil
 }
 
 // Rate returns the limit in bytes per second.
 func (l *Limiter) Rate() int64 { return int64(l.rate) }
 
 // Burst returns the burst size in bytes.
-func (l *Limiter) Burst() int64 { return l.burst }
+func (l *Limiter) Burst() int { return int(min(l.burst, math.MaxInt32)) }
 
 func (l *Limiter) String() string {
 	return fmt.Sprintf("%s (burst %d B)", FormatRate(int64(l.rate)), l.burst)

@@ -18,7 +18,10 @@ import (
 func TestLimiterReserve(t *testing.T) {
 	t.Parallel()
 	clk := testutil.NewClock(time.Time{})
-	l := replication.NewLimiter(1000, replication.WithBurst(50), replication.WithClock(clk))
+	l, err := replication.NewLimiter(1000, replication.WithBurst(50), replication.WithClock(clk))
+	if err != nil {
+		t.Fatal(err)
+	}
 	now := clk.Now()
 	if got := l.Reserve(now, 50); got != 0 {
 		t.Errorf("Reserve(burst) = %v, want 0", got)
@@ -42,7 +45,10 @@ func TestLimiterSharedBudget(t *testing.T) {
 	t.Parallel()
 	const rate, burst, callers, each = 100, 10, 16, 50
 	clk := testutil.NewClock(time.Time{})
-	l := replication.NewLimiter(rate, replication.WithBurst(burst), replication.WithClock(clk))
+	l, err := replication.NewLimiter(rate, replication.WithBurst(burst), replication.WithClock(clk))
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 
@@ -101,7 +107,10 @@ func waitBriefly() {
 func TestLimiterWaitNLargerThanBurst(t *testing.T) {
 	t.Parallel()
 	clk := testutil.NewClock(time.Time{})
-	l := replication.NewLimiter(1000, replication.WithBurst(10), replication.WithClock(clk))
+	l, err := replication.NewLimiter(1000, replication.WithBurst(10), replication.WithClock(clk))
+	if err != nil {
+		t.Fatal(err)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- l.WaitN(context.Background(), 5010) }()
 	if !clk.WaitForWaiters(1, 5*time.Second) {
@@ -119,11 +128,14 @@ func TestLimiterWaitNLargerThanBurst(t *testing.T) {
 func TestLimiterDeadlineReturnsPromptly(t *testing.T) {
 	t.Parallel()
 	clk := testutil.NewClock(time.Time{})
-	l := replication.NewLimiter(100, replication.WithBurst(1), replication.WithClock(clk))
+	l, err := replication.NewLimiter(100, replication.WithBurst(1), replication.WithClock(clk))
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithDeadline(context.Background(), clk.Now().Add(time.Second))
 	defer cancel()
 	// 1000 bytes at 100 B/s need 10 s; the deadline is 1 s away on the fake clock.
-	err := l.WaitN(ctx, 1000)
+	err = l.WaitN(ctx, 1000)
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("WaitN past the deadline = %v, want DeadlineExceeded", err)
 	}
@@ -139,7 +151,10 @@ func TestLimiterDeadlineReturnsPromptly(t *testing.T) {
 func TestLimiterCancelGivesBytesBack(t *testing.T) {
 	t.Parallel()
 	clk := testutil.NewClock(time.Time{})
-	l := replication.NewLimiter(100, replication.WithBurst(1), replication.WithClock(clk))
+	l, err := replication.NewLimiter(100, replication.WithBurst(1), replication.WithClock(clk))
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	errc := make(chan error, 1)
 	go func() { errc <- l.WaitN(ctx, 1000) }()
@@ -209,7 +224,10 @@ func TestReaderAndTransportKeepBytes(t *testing.T) {
 func TestReaderStopsOnCancel(t *testing.T) {
 	t.Parallel()
 	clk := testutil.NewClock(time.Time{})
-	l := replication.NewLimiter(10, replication.WithBurst(1), replication.WithClock(clk))
+	l, err := replication.NewLimiter(10, replication.WithBurst(1), replication.WithClock(clk))
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	r := replication.NewReader(ctx, bytes.NewReader(make([]byte, 4096)), l)
 	errc := make(chan error, 1)

@@ -37,16 +37,43 @@ func ValidateRepositoryName(name string) error {
 	return nil
 }
 
-// ValidateACRName checks a destination name against ACR Enterprise Edition's rule: exactly
-// two components, namespace/repository, each following the OCI grammar. ACR EE refuses any
-// other shape at push time; checking here turns a failure halfway through a copy into an
-// error before the first write.
-func ValidateACRName(name string) error {
+// ValidateACRName checks a destination name against ACR Enterprise Edition's rule:
+// ACRNames{}.Validate (multi-tier repository names, no depth limit). ACR refuses any other
+// shape at push time; checking here turns a failure halfway through a copy into an error
+// before the first write.
+func ValidateACRName(name string) error { return ACRNames{}.Validate(name) }
+
+// ACRNames validates destination repository paths for one ACR edition. Its Validate
+// method is a validator for [MapNames] and mirror.Options.Validate.
+type ACRNames struct {
+	// MaxDepth is the most path components a path may have, the namespace included: 0 for
+	// Enterprise Edition, which accepts multi-tier repository names (ns/agent/client/prod),
+	// 2 for Personal Edition, which accepts namespace/repository only.
+	MaxDepth int
+}
+
+// Validate checks name: at least two components (namespace/repository), each following
+// the OCI grammar ([ValidateRepositoryName]); the first is the namespace (2 to 120
+// characters, ACR EE's namespace rule); the rest, joined with "/", is the repository name
+// (2 to 64 characters); at most MaxDepth components unless MaxDepth is 0.
+func (a ACRNames) Validate(name string) error {
 	if err := ValidateRepositoryName(name); err != nil {
 		return err
 	}
-	if n := strings.Count(name, "/") + 1; n != 2 {
-		return fmt.Errorf("%w: %q has %d path components; ACR EE accepts exactly namespace/repository", ErrInvalidName, name, n)
+	ns, repo, ok := strings.Cut(name, "/")
+	if !ok {
+		return fmt.Errorf("%w: %q has 1 path component; ACR accepts namespace/repository", ErrInvalidName, name)
+	}
+	if n := strings.Count(name, "/") + 1; a.MaxDepth > 0 && n > a.MaxDepth {
+		return fmt.Errorf("%w: %q has %d path components; this ACR edition accepts at most %d", ErrInvalidName, name, n, a.MaxDepth)
+	}
+	if len(ns) < 2 || len(ns) > 120 {
+		return fmt.Errorf("%w: %q: namespace %q must be 2-120 characters", ErrInvalidName, name, ns)
+	}
+	// 2-64 is the documented rule for a one-tier repository name; that a multi-tier name
+	// counts as a whole ("a/b/c") is assumed, not confirmed by Alibaba's documentation.
+	if len(repo) < 2 || len(repo) > 64 {
+		return fmt.Errorf("%w: %q: repository name %q must be 2-64 characters", ErrInvalidName, name, repo)
 	}
 	return nil
 }

@@ -10,31 +10,46 @@ import (
 
 func TestValidateACRName(t *testing.T) {
 	t.Parallel()
+	ee, personal := ACRNames{}, ACRNames{MaxDepth: 2}
 	tests := []struct {
-		name string
-		ok   bool
+		name         string
+		ee, personal bool // accepted by each edition
 	}{
-		{"acr-ns/nginx", true},
-		{"ns/my.app_v2", true},
-		{"ns/a__b", true},
-		{"ns/a--b", true},
-		{"nginx", false},      // one component
-		{"ns/a/nginx", false}, // three components
-		{"ns/Nginx", false},   // upper case
-		{"ns/-nginx", false},  // separator first
-		{"ns/nginx-", false},  // separator last
-		{"ns/a___b", false},   // three underscores
-		{"ns//nginx", false},  // empty component
-		{"", false},           // empty
-		{"ns/" + strings.Repeat("a", 260), false},
+		{"acr-ns/nginx", true, true},
+		{"ns/my.app_v2", true, true},
+		{"ns/a__b", true, true},
+		{"ns/a--b", true, true},
+		{"ns/a/nginx", true, false}, // multi-tier: EE only
+		{"ns/agent/client/prod", true, false},
+		{"nginx", false, false},     // one component
+		{"ns/Nginx", false, false},  // upper case
+		{"ns/-nginx", false, false}, // separator first
+		{"ns/nginx-", false, false}, // separator last
+		{"ns/a___b", false, false},  // three underscores
+		{"ns//nginx", false, false}, // empty component
+		{"", false, false},          // empty
+		{"n/nginx", false, false},   // namespace under 2 characters
+		{strings.Repeat("n", 121) + "/nginx", false, false},
+		{"ns/x", false, false}, // repository under 2 characters
+		{"ns/" + strings.Repeat("a", 65), false, false},
+		{"ns/" + strings.Repeat("a", 64), true, true},
+		{"ns/" + strings.Repeat("a", 260), false, false},
 	}
 	for _, tt := range tests {
-		err := ValidateACRName(tt.name)
-		if tt.ok && err != nil {
-			t.Errorf("ValidateACRName(%q) = %v, want nil", tt.name, err)
+		for _, ed := range []struct {
+			v  ACRNames
+			ok bool
+		}{{ee, tt.ee}, {personal, tt.personal}} {
+			err := ed.v.Validate(tt.name)
+			if ed.ok && err != nil {
+				t.Errorf("%+v.Validate(%q) = %v, want nil", ed.v, tt.name, err)
+			}
+			if !ed.ok && !errors.Is(err, ErrInvalidName) {
+				t.Errorf("%+v.Validate(%q) = %v, want ErrInvalidName", ed.v, tt.name, err)
+			}
 		}
-		if !tt.ok && !errors.Is(err, ErrInvalidName) {
-			t.Errorf("ValidateACRName(%q) = %v, want ErrInvalidName", tt.name, err)
+		if got, want := ValidateACRName(tt.name), ee.Validate(tt.name); (got == nil) != (want == nil) {
+			t.Errorf("ValidateACRName(%q) = %v; Enterprise Edition's rule says %v", tt.name, got, want)
 		}
 	}
 }
@@ -62,11 +77,11 @@ func TestMapNamesReportsEveryProblem(t *testing.T) {
 	t.Parallel()
 	repos := []string{
 		"library/nginx", "team/nginx", // collide on acr-ns/nginx
-		"library/a/b/deep", // three components after flattening 1: invalid for ACR
+		"library/a/b/deep", // three components after flattening 1: invalid for Personal Edition
 		"solo",             // cannot drop one level
 		"library/ok",
 	}
-	got, err := MapNames(HarborFlatten("acr-ns", 1), repos, ValidateACRName)
+	got, err := MapNames(HarborFlatten("acr-ns", 1), repos, ACRNames{MaxDepth: 2}.Validate)
 	if got != nil {
 		t.Errorf("MapNames returned a mapping %v despite errors", got)
 	}

@@ -15,20 +15,29 @@ func NewReader(ctx context.Context, r io.Reader, l BandwidthLimiter) io.Reader {
 	if l == nil || l == Unlimited {
 		return r
 	}
-	chunk := maxChunk
-	if lim, ok := l.(*Limiter); ok {
+	chunk, wait := maxChunk, maxChunk
+	if b, ok := l.(burster); ok && b.Burst() > 0 {
 		// Never ask for much more than a burst at once: a slow limit then paces reads
-		// evenly rather than in multi-second steps.
-		chunk = int(min(int64(maxChunk), max(lim.Burst(), 512)))
+		// evenly rather than in multi-second steps. A read is at least 512 bytes, and is
+		// waited for in pieces of at most the burst (a *rate.Limiter refuses more).
+		wait = b.Burst()
+		chunk = min(maxChunk, max(wait, 512))
+		if _, ok := l.(*Limiter); ok {
+			wait = chunk // a *Limiter waits in proportion for n above its burst
+		}
 	}
-	return &limitedReader{ctx: ctx, r: r, l: l, chunk: chunk}
+	return &limitedReader{ctx: ctx, r: r, l: l, chunk: chunk, wait: wait}
 }
+
+// burster is a BandwidthLimiter that refuses to wait for more than Burst bytes at once.
+type burster interface{ Burst() int }
 
 type limitedReader struct {
 	ctx   context.Context
 	r     io.Reader
 	l     BandwidthLimiter
-	chunk int
+	chunk int // bytes read at most at once
+	wait  int // bytes waited for at most at once
 }
 
 func (r *limitedReader) Read(p []byte) (int, error) {
@@ -36,10 +45,12 @@ func (r *limitedReader) Read(p []byte) (int, error) {
 		p = p[:r.chunk]
 	}
 	n, err := r.r.Read(p)
-	if n > 0 {
-		if werr := r.l.WaitN(r.ctx, n); werr != nil {
+	for left := n; left > 0; {
+		k := min(left, r.wait)
+		if werr := r.l.WaitN(r.ctx, k); werr != nil {
 			return n, werr
 		}
+		left -= k
 	}
 	return n, err
 }

@@ -24,7 +24,7 @@ import (
 	"github.com/regdr/regdr/dns/dnstest"
 	"github.com/regdr/regdr/failover"
 	"github.com/regdr/regdr/harbor/harbortest"
-	"github.com/regdr/regdr/replication"
+	"github.com/regdr/regdr/replication/lag"
 )
 
 const (
@@ -518,7 +518,7 @@ func TestRPO(t *testing.T) {
 	// A lag report measured while Harbor was up (examples/verify -json on a schedule)
 	// stands in for the unreadable lag, aged, within -lag-max-age.
 	lagFile := func(age time.Duration) string {
-		b, err := json.Marshal(replication.LagReport{CheckedAt: time.Now().Add(-age), Expected: 3, Present: 3})
+		b, err := json.Marshal(lag.Report{CheckedAt: time.Now().Add(-age), Expected: 3, Present: 3})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/regdr/regdr/replication"
+	"github.com/regdr/regdr/replication/lag"
 )
 
 // TestSavedPlanEditedOrEmpty: a saved plan whose new value was edited is refused as
@@ -122,7 +122,7 @@ func TestLagFileFromTheFuture(t *testing.T) {
 		return f
 	}
 	rpo := []string{"-rpo", "1h", "-projects", "library", "-namespace", "acr-ns", "-dry-run"}
-	future := write(replication.LagReport{CheckedAt: time.Now().Add(24 * time.Hour), Expected: 3, Present: 3})
+	future := write(lag.Report{CheckedAt: time.Now().Add(24 * time.Hour), Expected: 3, Present: 3})
 	if code, _, errOut := cli(t, w.solutionA(append(rpo, "-lag-file", future)...)...); code != 1 || !strings.Contains(errOut, "in the future") {
 		t.Errorf("lag report dated tomorrow: exit %d, want 1 (in the future):\n%s", code, errOut)
 	}

@@ -14,7 +14,8 @@ import (
 
 	"github.com/regdr/regdr/failover"
 	"github.com/regdr/regdr/harbor"
-	"github.com/regdr/regdr/replication"
+	"github.com/regdr/regdr/replication/lag"
+	"github.com/regdr/regdr/replication/managed"
 )
 
 // probe checks both registries -probes times from this machine and returns their health
@@ -146,7 +147,7 @@ func (r *runner) lagReporter() (*failover.LastKnownLag, error) {
 		if err != nil {
 			return nil, fmt.Errorf("-lag-file: %w", err)
 		}
-		var rep replication.LagReport
+		var rep lag.Report
 		if err := json.Unmarshal(b, &rep); err != nil {
 			return nil, fmt.Errorf("-lag-file %s is not a lag report from examples/verify -json: %w", c.lagFile, err)
 		}
@@ -179,11 +180,14 @@ func (r *runner) lagReporter() (*failover.LastKnownLag, error) {
 	if err != nil {
 		return nil, fmt.Errorf("harbor client: %w", err)
 	}
-	setup := replication.HarborSetup{Namespace: c.namespace, Flatten: &c.flatten}
+	setup := managed.Setup{Namespace: c.namespace, Flatten: &c.flatten}
 	if c.projects != "" {
 		setup.Projects = strings.Split(c.projects, ",")
 	}
-	v := &replication.Verifier{Harbor: h, Tags: r.acr, Setup: setup}
+	v, err := setup.Verifier(h, managed.ACR{Client: r.acr})
+	if err != nil {
+		return nil, err
+	}
 	if r.clock != nil {
 		v.Clock = r.clock
 	}

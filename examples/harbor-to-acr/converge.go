@@ -14,7 +14,8 @@ import (
 	"github.com/regdr/regdr/acr"
 	"github.com/regdr/regdr/alicloud"
 	"github.com/regdr/regdr/harbor"
-	"github.com/regdr/regdr/replication"
+	"github.com/regdr/regdr/replication/managed"
+	"github.com/regdr/regdr/replication/mirror"
 )
 
 var (
@@ -28,8 +29,8 @@ var (
 // world is the two systems the command talks to.
 type world struct {
 	harbor  *harbor.Client
-	clients replication.HarborClients
-	direct  *replication.HarborDirect
+	clients managed.Clients
+	direct  *managed.Direct
 }
 
 func newWorld(c *config) (*world, error) {
@@ -48,7 +49,7 @@ func newWorld(c *config) (*world, error) {
 	if err != nil {
 		return nil, fmt.Errorf("building the ACR EE client: %w", err)
 	}
-	w := &world{harbor: hc, clients: replication.HarborClients{Harbor: hc, Namespaces: ac, Tags: ac}}
+	w := &world{harbor: hc, clients: managed.Clients{Harbor: hc, Namespaces: managed.ACR{Client: ac}, Tags: managed.ACR{Client: ac}}}
 	if c.direct {
 		src, err := syncEndpoint(c.harborURL, c.harborInsecure, &authn.Basic{Username: c.harborUser, Password: c.harborPassword.Reveal()})
 		if err != nil {
@@ -58,18 +59,18 @@ func newWorld(c *config) (*world, error) {
 		if err != nil {
 			return nil, err
 		}
-		w.direct = &replication.HarborDirect{Source: src, Dest: dst, Options: replication.SyncOptions{Jobs: c.jobs}}
+		w.direct = &managed.Direct{Source: src, Dest: dst, Jobs: c.jobs}
 	}
 	return w, nil
 }
 
 // syncEndpoint is the registry at rawURL (Harbor's own, or ACR EE's) for the direct executor.
-func syncEndpoint(rawURL string, insecure bool, auth authn.Authenticator) (replication.SyncEndpoint, error) {
+func syncEndpoint(rawURL string, insecure bool, auth authn.Authenticator) (mirror.Endpoint, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
-		return replication.SyncEndpoint{}, errors.New("registry URL does not parse")
+		return mirror.Endpoint{}, errors.New("registry URL does not parse")
 	}
-	ep := replication.SyncEndpoint{Registry: u.Host, PlainHTTP: u.Scheme == "http", Auth: auth}
+	ep := mirror.Endpoint{Registry: u.Host, PlainHTTP: u.Scheme == "http", Auth: auth}
 	if insecure {
 		t := remote.DefaultTransport.(*http.Transport).Clone()
 		t.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // the user opted out for this endpoint
@@ -83,7 +84,7 @@ func syncEndpoint(rawURL string, insecure bool, auth authn.Authenticator) (repli
 func (w *world) converge(ctx context.Context, c *config, out *output, h hooks) error {
 	s := c.setup
 	out.stepf("planning: Harbor %s, ACR EE instance %s, namespace %q, policy %q", c.harborURL, c.instance, namespaceOf(s), s.Policy)
-	plan, err := replication.PlanHarbor(ctx, w.clients, s)
+	plan, err := managed.Compute(ctx, w.clients, s)
 	if err != nil {
 		return fmt.Errorf("planning: %w%s", err, hint(err))
 	}
@@ -98,13 +99,13 @@ func (w *world) converge(ctx context.Context, c *config, out *output, h hooks) e
 		return fmt.Errorf("%w: the plan above has %d actions; run again with -yes to apply them, or -dry-run to only plan", errRefused, len(plan.Actions))
 	}
 	if plan.HasChanges() {
-		opts := replication.HarborApplyOptions{
+		opts := managed.ApplyOptions{
 			Wait:     harbor.WaitOptions{Interval: c.poll, Clock: h.clock, Progress: out.executionProgress()},
 			OnAction: out.actionDone,
 		}
 		if w.direct != nil {
 			d := *w.direct
-			d.Options.Progress = out.syncProgress()
+			d.Progress = out.syncProgress()
 			opts.Direct = &d
 		}
 		out.applied = true
@@ -118,22 +119,25 @@ func (w *world) converge(ctx context.Context, c *config, out *output, h hooks) e
 	}
 
 	out.stepf("verifying: every selected Harbor tag, and its signatures, in ACR EE with the same digest")
-	v := &replication.Verifier{Harbor: w.harbor, Tags: w.clients.Tags, Setup: plan.Setup}
-	lag, err := v.Verify(ctx)
+	v, err := plan.Setup.Verifier(w.harbor, w.clients.Tags)
 	if err != nil {
 		return fmt.Errorf("verifying: %w", err)
 	}
-	out.lag = lag
+	rep, err := v.Verify(ctx)
+	if err != nil {
+		return fmt.Errorf("verifying: %w", err)
+	}
+	out.lag = rep
 	out.printLag()
-	if !lag.Complete() {
-		return fmt.Errorf("%w: %s", errIncomplete, lag)
+	if !rep.Complete() {
+		return fmt.Errorf("%w: %s", errIncomplete, rep)
 	}
 	out.stepf("done: Harbor replicates %q into ACR EE namespace %q, and ACR EE holds everything selected", s.Policy, plan.Setup.Namespace)
 	return nil
 }
 
-// namespaceOf is the setup's namespace, defaulted as PlanHarbor defaults it.
-func namespaceOf(s replication.HarborSetup) string {
+// namespaceOf is the setup's namespace, defaulted as Compute defaults it.
+func namespaceOf(s managed.Setup) string {
 	if s.Namespace == "" && len(s.Projects) == 1 {
 		return s.Projects[0]
 	}
@@ -145,11 +149,11 @@ func hint(err error) string {
 	switch {
 	case errors.Is(err, harbor.ErrUnauthorized):
 		return " (check the Harbor user and $" + envHarborPassword + ")"
-	case errors.Is(err, replication.ErrHarborEndpoint):
+	case errors.Is(err, managed.ErrEndpoint):
 		return " (check -acr-url, the ACR EE login name and $" + envACRPassword + ", and that Harbor can reach the instance)"
 	case errors.Is(err, acr.ErrUnauthorized):
 		return " (check the Alibaba Cloud credentials of the default chain)"
-	case errors.Is(err, replication.ErrHarborNamespace):
+	case errors.Is(err, managed.ErrNamespace):
 		return " (drop -existing-namespace to let regdr create or fix it)"
 	}
 	return ""

@@ -12,6 +12,7 @@ import (
 
 	"github.com/regdr/regdr/harbor"
 	"github.com/regdr/regdr/replication"
+	"github.com/regdr/regdr/replication/managed"
 )
 
 // Environment variables the secrets (and, optionally, the user names) come from. Secrets
@@ -36,7 +37,7 @@ type config struct {
 	acrPassword     harbor.Secret
 	acrInsecure     bool
 
-	setup replication.HarborSetup
+	setup managed.Setup
 
 	plainHTTP bool // -insecure-plain-http
 
@@ -176,7 +177,7 @@ func parse(args []string, stderr io.Writer) (*config, error) {
 		s.Trigger = harbor.TriggerManual
 	case harbor.TriggerScheduled, "cron":
 		s.Trigger = harbor.TriggerScheduled
-		if err := replication.ValidateHarborCron(s.Cron); err != nil {
+		if err := managed.ValidateCron(s.Cron); err != nil {
 			errs = append(errs, fmt.Errorf("-cron: %w", err))
 		}
 	default:
@@ -203,13 +204,13 @@ func parse(args []string, stderr io.Writer) (*config, error) {
 	if l := splitList(labels); len(l) > 0 {
 		s.Filters = append(s.Filters, replication.Filter{Kind: replication.FilterLabel, Labels: l})
 	}
-	if _, err := replication.NewSelector(s.Filters...); err != nil {
+	if _, err := replication.NewRules(s.Filters...); err != nil {
 		errs = append(errs, err)
 	}
 	need(s.Namespace != "" || len(s.Projects) == 1, "-namespace is required unless -projects names exactly one project")
 
 	if c.acrURL == "" && c.instance != "" && c.region != "" {
-		c.acrURL = replication.ACREndpointURL(c.instance, c.region, !c.acrPublic)
+		c.acrURL = managed.ACREndpointURL(c.instance, c.region, !c.acrPublic)
 	}
 	s.Endpoint.URL = strings.TrimSuffix(c.acrURL, "/")
 	s.Endpoint.AccessKey = c.acrUser

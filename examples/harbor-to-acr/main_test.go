@@ -23,6 +23,7 @@ import (
 	"github.com/regdr/regdr/harbor/harbortest"
 	"github.com/regdr/regdr/internal/testutil"
 	"github.com/regdr/regdr/replication"
+	"github.com/regdr/regdr/replication/managed"
 )
 
 // Distinctive secrets, so that a test can tell they never reach the output.
@@ -199,7 +200,7 @@ func TestDryRunWritesNothing(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("dry run -json exit %d:\n%s", r.code, r.errOut)
 	}
-	var plan replication.HarborPlan
+	var plan managed.Plan
 	if err := json.Unmarshal([]byte(r.out), &plan); err != nil {
 		t.Fatalf("dry run -json output is not a plan: %v\n%s", err, r.out)
 	}
@@ -365,20 +366,22 @@ func TestUpdatesDriftedPolicy(t *testing.T) {
 	}
 }
 
-// Harbor's nested repositories do not fit ACR EE's namespace/repository under "Flatten 1
-// level": the plan says so before anything is written; flattening all levels fits.
+// Harbor's nested repositories keep their depth under "Flatten 1 level": ACR EE takes
+// multi-tier repository names, so the plan maps test-project/tools/cache to
+// dr-ns/tools/cache; flattening all levels gives dr-ns/cache. Dry runs write nothing.
 func TestNestedRepositories(t *testing.T) {
 	e := newEnv(t)
 	e.push(t, "test-project/tools/cache:1")
-	r := runT(t, e.args("-yes"), hooks{})
-	if r.code != 1 || !strings.Contains(r.errOut, replication.ErrInvalidName.Error()) || !strings.Contains(r.errOut, "dr-ns/tools/cache") {
-		t.Errorf("nested repository with -flatten 1: exit %d, want 1 naming dr-ns/tools/cache:\n%s", r.code, r.errOut)
+	r := runT(t, e.args("-dry-run", "-json"), hooks{})
+	var plan managed.Plan
+	if err := json.Unmarshal([]byte(r.out), &plan); r.code != 0 || err != nil || plan.Repositories["test-project/tools/cache"] != "dr-ns/tools/cache" {
+		t.Errorf("-flatten 1 dry run exit %d: %v, %v\n%s", r.code, plan.Repositories, err, r.errOut)
 	}
 	if n := e.writes(); n != 0 {
 		t.Errorf("wrote %d times", n)
 	}
 	r = runT(t, e.args("-dry-run", "-json", "-flatten", "-1"), hooks{})
-	var plan replication.HarborPlan
+	plan = managed.Plan{}
 	if err := json.Unmarshal([]byte(r.out), &plan); r.code != 0 || err != nil || plan.Repositories["test-project/tools/cache"] != "dr-ns/cache" {
 		t.Errorf("-flatten -1 dry run exit %d: %v, %v\n%s", r.code, plan.Repositories, err, r.errOut)
 	}
@@ -390,7 +393,7 @@ func TestSetupFlags(t *testing.T) {
 	r := runT(t, e.args("-dry-run", "-json", "-trigger", "scheduled", "-cron", "0 30 2 * * *", "-labels", "dr, prod",
 		"-exclude-tags", "*-dev", "-repos", "test-project/nginx", "-public-repos", "-override", "-acr-insecure",
 		"-endpoint-name", "acr-vpc"), hooks{})
-	var plan replication.HarborPlan
+	var plan managed.Plan
 	if err := json.Unmarshal([]byte(r.out), &plan); r.code != 0 || err != nil {
 		t.Fatalf("dry run exit %d: %v\n%s", r.code, err, r.errOut)
 	}
@@ -492,7 +495,7 @@ func TestWrongACRPassword(t *testing.T) {
 		if r.code != 1 {
 			t.Errorf("run %q with a wrong ACR password exit %d, want 1", extra, r.code)
 		}
-		if !strings.Contains(r.errOut, replication.ErrHarborEndpoint.Error()) || !strings.Contains(r.errOut, "ACR_PASSWORD") {
+		if !strings.Contains(r.errOut, managed.ErrEndpoint.Error()) || !strings.Contains(r.errOut, "ACR_PASSWORD") {
 			t.Errorf("run %q: stderr does not say the connection test failed:\n%s", extra, r.errOut)
 		}
 		if strings.Contains(r.out+r.errOut, "wrong-") {
@@ -514,8 +517,8 @@ func TestWrongACRPassword(t *testing.T) {
 	}
 	var out, errOut bytes.Buffer
 	err = w.converge(testCtx(t), c, newOutput(false, &out, &errOut), hooks{})
-	if !errors.Is(err, replication.ErrHarborEndpoint) {
-		t.Errorf("converge with a wrong ACR password = %v, want ErrHarborEndpoint", err)
+	if !errors.Is(err, managed.ErrEndpoint) {
+		t.Errorf("converge with a wrong ACR password = %v, want ErrEndpoint", err)
 	}
 }
 
@@ -565,7 +568,7 @@ func TestTLSVerifiedUnlessOptedOut(t *testing.T) {
 	// cannot verify is "the registry is unhealthy" (native HealthCheck), as
 	// harbortest now answers.
 	r = runT(t, tlsArgs("-yes", "-harbor-insecure"), hooks{})
-	if r.code != 1 || !strings.Contains(r.errOut, replication.ErrHarborEndpoint.Error()) || !strings.Contains(r.errOut, "the registry is unhealthy") {
+	if r.code != 1 || !strings.Contains(r.errOut, managed.ErrEndpoint.Error()) || !strings.Contains(r.errOut, "the registry is unhealthy") {
 		t.Errorf("ACR EE with an untrusted certificate: exit %d, want 1 and a failed connection test:\n%s", r.code, r.errOut)
 	}
 	if n := e.writes(); n != 0 {

@@ -8,6 +8,9 @@ import (
 
 	"github.com/regdr/regdr/harbor"
 	"github.com/regdr/regdr/replication"
+	"github.com/regdr/regdr/replication/lag"
+	"github.com/regdr/regdr/replication/managed"
+	"github.com/regdr/regdr/replication/mirror"
 )
 
 // output writes what the command does. For people: the plan, one line per step or action,
@@ -20,20 +23,20 @@ type output struct {
 	lines          io.Writer // where step lines go
 
 	mu      sync.Mutex // progress callbacks may come from several goroutines
-	plan    *replication.HarborPlan
+	plan    *managed.Plan
 	applied bool
-	result  *replication.HarborApplyResult
-	lag     *replication.LagReport
+	result  *managed.ApplyResult
+	lag     *lag.Report
 }
 
 // report is the -json document of a run that is not a dry run.
 type report struct {
-	OK           bool                           `json:"ok"`
-	Error        string                         `json:"error,omitempty"`
-	Plan         *replication.HarborPlan        `json:"plan,omitempty"`
-	Applied      bool                           `json:"applied"`
-	Result       *replication.HarborApplyResult `json:"result,omitempty"`
-	Verification *replication.LagReport         `json:"verification,omitempty"`
+	OK           bool                 `json:"ok"`
+	Error        string               `json:"error,omitempty"`
+	Plan         *managed.Plan        `json:"plan,omitempty"`
+	Applied      bool                 `json:"applied"`
+	Result       *managed.ApplyResult `json:"result,omitempty"`
+	Verification *lag.Report          `json:"verification,omitempty"`
 }
 
 func newOutput(asJSON bool, stdout, stderr io.Writer) *output {
@@ -58,17 +61,17 @@ func (o *output) printPlan() {
 }
 
 // stepOf is the runbook step an action belongs to.
-func stepOf(k replication.HarborActionKind) int {
+func stepOf(k managed.ActionKind) int {
 	switch k {
-	case replication.HarborEnsureNamespace:
+	case managed.EnsureNamespace:
 		return 1
-	case replication.HarborCreateEndpoint, replication.HarborUpdateEndpoint:
+	case managed.CreateEndpoint, managed.UpdateEndpoint:
 		return 2
 	}
 	return 3
 }
 
-func (o *output) actionDone(a replication.HarborAction) {
+func (o *output) actionDone(a managed.Action) {
 	o.stepf("step %d: done: %s %q", stepOf(a.Kind), a.Kind, a.Name)
 }
 
@@ -89,15 +92,15 @@ func (o *output) executionProgress() func(harbor.Execution) {
 }
 
 // syncProgress prints each artifact the direct executor finishes.
-func (o *output) syncProgress() func(replication.SyncEvent) {
+func (o *output) syncProgress() func(mirror.Event) {
 	var bytes int64
-	return func(e replication.SyncEvent) {
+	return func(e mirror.Event) {
 		o.mu.Lock()
 		defer o.mu.Unlock()
 		switch e.Kind {
-		case replication.SyncEventBytes:
+		case mirror.EventBytes:
 			bytes += e.Bytes
-		case replication.SyncEventItem:
+		case mirror.EventItem:
 			if e.Err != nil {
 				fmt.Fprintf(o.lines, "%-8s %s:%s: %v\n", e.Outcome, e.Repo, e.Ref, e.Err)
 			} else if e.Outcome != "skipped" {
@@ -117,7 +120,7 @@ func (o *output) printLag() {
 	n := 0
 	for _, list := range []struct {
 		what string
-		arts []replication.LagArtifact
+		arts []lag.Artifact
 	}{{"missing", o.lag.Missing}, {"stale", o.lag.Stale}} {
 		for _, a := range list.arts {
 			if n++; n > show {

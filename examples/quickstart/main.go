@@ -11,7 +11,7 @@
 //
 //  1. the client pushes images into Harbor: two projects, a nested repository, a
 //     multi-arch index and a cosign signature;
-//  2. runbook steps 1–3: replication.PlanHarbor plans the ACR EE namespace, the Harbor
+//  2. runbook steps 1–3: managed.Compute plans the ACR EE namespace, the Harbor
 //     registry endpoint (pinged) and the event-based "flatten 1 level" policy; Apply runs
 //     them and the first execution, with progress; the Verifier checks that ACR EE holds
 //     every tag with the same digest;

@@ -25,7 +25,7 @@ func TestQuickstart(t *testing.T) {
 	}
 	for _, want := range []string{
 		"→ [127.0.0.1] (Harbor)",
-		"flatten 1 level refused before any write",
+		"flatten 1 level into namespace/repository names refused before any write",
 		"step 1: ACR EE namespace test-project",
 		"step 2: Harbor endpoint acr-ee registered and its connection test passed",
 		"step 3: replication policy test-project-to-acr",

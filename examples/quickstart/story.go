@@ -24,6 +24,8 @@ import (
 	"github.com/regdr/regdr/harbor"
 	"github.com/regdr/regdr/harbor/harbortest"
 	"github.com/regdr/regdr/replication"
+	"github.com/regdr/regdr/replication/lag"
+	"github.com/regdr/regdr/replication/managed"
 )
 
 // story runs the runbook step by step, printing a line per step and counting checks.
@@ -37,8 +39,8 @@ type story struct {
 	client  *vpcClient
 	harbor  *harbor.Client
 	acr     *acr.Client
-	setup   replication.HarborSetup
-	clients replication.HarborClients
+	setup   managed.Setup
+	clients managed.Clients
 	policy  int64
 	pushed  map[string]v1.Hash // repo:tag → digest pushed into Harbor
 
@@ -156,33 +158,38 @@ func (s *story) pushImages(ctx context.Context) error {
 // cosignTag is the tag cosign stores a signature of digest d under.
 func cosignTag(d v1.Hash) string { return d.Algorithm + "-" + d.Hex + ".sig" }
 
-// replicate: the runbook's steps 1–3 as PlanHarbor and Apply, then Verify.
+// replicate: the runbook's steps 1–3 as Compute and Apply, then Verify.
 func (s *story) replicate(ctx context.Context) error {
-	s.setup = replication.HarborSetup{
+	s.setup = managed.Setup{
 		Policy:   project + "-to-acr",
 		Projects: []string{project}, // namespace test-project, flatten 1 level, event-based (the defaults)
-		Endpoint: replication.HarborEndpoint{
+		Endpoint: managed.Endpoint{
 			Name: "acr-ee",
-			// In production: replication.ACREndpointURL(instance, region, vpc).
+			// In production: managed.ACREndpointURL(instance, region, vpc).
 			URL:       s.w.acrURL,
 			AccessKey: acrUser, AccessSecret: acrPassword,
 		},
 		BytesPerSecond: 20 << 20,
 	}
-	s.clients = replication.HarborClients{Harbor: s.harbor, Namespaces: s.acr, Tags: s.acr}
+	s.clients = managed.Clients{Harbor: s.harbor, Namespaces: managed.ACR{Client: s.acr}, Tags: managed.ACR{Client: s.acr}}
 	// The runbook recommends "flatten 1 level", which keeps team-a/api three components
-	// deep: ACR EE holds only namespace/repository, so the plan refuses before any write.
-	_, err := replication.PlanHarbor(ctx, s.clients, s.setup)
+	// deep. ACR EE takes such multi-tier names; a target that holds only
+	// namespace/repository (ACR Personal Edition: MaxDepth 2) does not, and the plan for it
+	// refuses before any write.
+	personal := s.setup
+	personal.MaxDepth = 2
+	_, err := managed.Compute(ctx, s.clients, personal)
 	if !errors.Is(err, replication.ErrInvalidName) {
-		return fmt.Errorf("planning flatten 1 level over a nested repository: %v, want ErrInvalidName", err)
+		return fmt.Errorf("planning flatten 1 level over a nested repository for namespace/repository names: %v, want ErrInvalidName", err)
 	}
 	if regs, lerr := s.harbor.ListRegistries(ctx); lerr != nil || len(regs) > 0 || len(s.w.acr.Namespaces(acrtest.DefaultInstanceID)) > 0 {
 		return fmt.Errorf("a refused plan wrote something (%d endpoints, %v)", len(regs), lerr)
 	}
-	s.ok("flatten 1 level refused before any write: %v", err)
+	s.ok("flatten 1 level into namespace/repository names refused before any write: %v", err)
+	// This story flattens every level, so that each image lands as namespace/name.
 	flattenAll := harbor.FlattenAll
 	s.setup.Flatten = &flattenAll
-	plan, err := replication.PlanHarbor(ctx, s.clients, s.setup)
+	plan, err := managed.Compute(ctx, s.clients, s.setup)
 	if err != nil {
 		return fmt.Errorf("plan runbook steps 1–3: %w", err)
 	}
@@ -193,16 +200,16 @@ func (s *story) replicate(ctx context.Context) error {
 	s.ok("planned runbook steps 1–3: %s", strings.Join(kinds, ", "))
 	s.show("replication plan (as reviewed; the endpoint secret is redacted)", plan)
 
-	step := map[replication.HarborActionKind]string{
-		replication.HarborEnsureNamespace: "step 1: ACR EE namespace %s: auto-create repositories ON, default type PRIVATE",
-		replication.HarborCreateEndpoint:  "step 2: Harbor endpoint %s registered and its connection test passed",
-		replication.HarborCreatePolicy:    "step 3: replication policy %s: push-based, event-triggered, flatten all levels, 20 MiB/s",
-		replication.HarborRunExecution:    "step 3: policy %s run",
+	step := map[managed.ActionKind]string{
+		managed.EnsureNamespace: "step 1: ACR EE namespace %s: auto-create repositories ON, default type PRIVATE",
+		managed.CreateEndpoint:  "step 2: Harbor endpoint %s registered and its connection test passed",
+		managed.CreatePolicy:    "step 3: replication policy %s: push-based, event-triggered, flatten all levels, 20 MiB/s",
+		managed.RunExecution:    "step 3: policy %s run",
 	}
 	lastLine := ""
-	res, err := plan.Apply(ctx, s.clients, replication.HarborApplyOptions{
+	res, err := plan.Apply(ctx, s.clients, managed.ApplyOptions{
 		Verify: true,
-		OnAction: func(a replication.HarborAction) {
+		OnAction: func(a managed.Action) {
 			if f, ok := step[a.Kind]; ok {
 				s.ok(f, a.Name)
 			} else {
@@ -244,7 +251,7 @@ func (s *story) replicate(ctx context.Context) error {
 	if _, err := s.acr.TagsOf(ctx, "sandbox/scratch"); err == nil {
 		return fmt.Errorf("sandbox/scratch reached ACR EE though the policy selects %s only", project)
 	}
-	again, err := replication.PlanHarbor(ctx, s.clients, s.setup)
+	again, err := managed.Compute(ctx, s.clients, s.setup)
 	if err != nil {
 		return err
 	}
@@ -256,7 +263,7 @@ func (s *story) replicate(ctx context.Context) error {
 }
 
 // checkLag checks that a verification found ACR EE complete.
-func (s *story) checkLag(r *replication.LagReport) error {
+func (s *story) checkLag(r *lag.Report) error {
 	if r == nil || !r.Complete() {
 		return fmt.Errorf("ACR EE is incomplete: %v", r)
 	}
@@ -268,13 +275,22 @@ func (s *story) checkLag(r *replication.LagReport) error {
 }
 
 // verifier is the completeness check of the setup.
-func (s *story) verifier() *replication.Verifier {
-	return &replication.Verifier{Harbor: s.harbor, Tags: s.acr, Setup: s.setup, Clock: s.clock}
+func (s *story) verifier() (*lag.Verifier, error) {
+	v, err := s.setup.Verifier(s.harbor, managed.ACR{Client: s.acr})
+	if err != nil {
+		return nil, err
+	}
+	v.Clock = s.clock
+	return v, nil
 }
 
 // verify runs the completeness check.
 func (s *story) verify(ctx context.Context) error {
-	r, err := s.verifier().Verify(ctx)
+	v, err := s.verifier()
+	if err != nil {
+		return err
+	}
+	r, err := v.Verify(ctx)
 	if err != nil {
 		return err
 	}
@@ -377,7 +393,11 @@ func (s *story) failover(ctx context.Context) error {
 			// down it cannot be listed: the monitor refreshes the lag every round Harbor is
 			// up, and the plan uses the last one, aged by the time since.
 			Lag: &failover.LastKnownLag{Clock: s.clock, Reporter: failover.LagFunc(func(ctx context.Context) (failover.Lag, error) {
-				sum, err := s.verifier().Lag(ctx)
+				v, err := s.verifier()
+				if err != nil {
+					return failover.Lag{}, err
+				}
+				sum, err := v.Lag(ctx)
 				return failover.Lag(sum), err
 			})},
 			RPO: 15 * time.Minute,

@@ -48,7 +48,7 @@ func TestBadFlagsRefusedBeforeAnyRequest(t *testing.T) {
 		{"password in -src", []string{"-src", "admin:SECRET@" + reg.Host, "-dst", reg.Host}, "-src: credentials"},
 		{"password in http -src", []string{"-src", "http://admin:SECRET@" + reg.Host, "-dst", reg.Host}, "-src: credentials"},
 		{"password in -dst", []string{"-src", reg.Host, "-dst", "https://admin:SECRET@" + reg.Host}, "-dst: credentials"},
-		{"bad referrers", append(base, "-referrers", "some"), "creating syncer: unknown referrers mode"},
+		{"bad referrers", append(base, "-referrers", "some"), "creating syncer: invalid sync options: unknown referrers mode"},
 		{"https and plain-http", []string{"-src", "ftp://" + reg.Host, "-dst", reg.Host}, "invalid registry address"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

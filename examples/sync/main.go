@@ -38,6 +38,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/regdr/regdr/harbor"
 	"github.com/regdr/regdr/replication"
+	"github.com/regdr/regdr/replication/managed"
+	"github.com/regdr/regdr/replication/mirror"
 )
 
 func main() {
@@ -205,7 +207,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 // printFailures writes one line per distinct cause of failure, with how many items it hit
 // and one of them, then one line if the run was interrupted: a registry going down, or ^C,
 // fails every item in flight the same way, and one line says so.
-func printFailures(w io.Writer, rep *replication.SyncReport, interrupted bool) {
+func printFailures(w io.Writer, rep *mirror.Report, interrupted bool) {
 	type cause struct {
 		n     int
 		first string
@@ -244,7 +246,7 @@ func printFailures(w io.Writer, rep *replication.SyncReport, interrupted bool) {
 func rootCause(err error) string {
 	for {
 		switch e := err.(type) {
-		case *replication.SyncHTTPError:
+		case *mirror.HTTPError:
 			s := fmt.Sprintf("%s %d %s", e.Method, e.StatusCode, http.StatusText(e.StatusCode))
 			if e.Code != "" {
 				s += ": " + e.Code
@@ -266,19 +268,19 @@ func rootCause(err error) string {
 	}
 }
 
-func newSyncer(c *config, stderr io.Writer) (*replication.Syncer, error) {
+func newSyncer(c *config, stderr io.Writer) (*mirror.Syncer, error) {
 	rate, err := replication.ParseRate(c.bandwidth)
 	if err != nil {
 		return nil, err
 	}
 	if c.shards > 1 {
-		rate = replication.ShardRate(rate, c.shards)
+		rate = mirror.ShardRate(rate, c.shards)
 	}
 	if c.referrers == "all" {
 		c.referrers = ""
 	}
-	opts := replication.SyncOptions{
-		Referrers: replication.SyncReferrers(c.referrers),
+	opts := mirror.Options{
+		Referrers: mirror.Referrers(c.referrers),
 		Jobs:      c.jobs,
 		Override:  c.override,
 		Limiter:   replication.NewBandwidthLimiter(rate),
@@ -294,11 +296,11 @@ func newSyncer(c *config, stderr io.Writer) (*replication.Syncer, error) {
 	if c.tags != "" {
 		filters = append(filters, replication.Filter{Kind: replication.FilterTag, Pattern: c.tags})
 	}
-	if opts.Selector, err = replication.NewSelector(filters...); err != nil {
+	if opts.Selector, err = replication.NewRules(filters...); err != nil {
 		return nil, err
 	}
-	ep := func(host string) replication.SyncEndpoint {
-		return replication.SyncEndpoint{Registry: host, PlainHTTP: c.plainHTTP && !strings.HasPrefix(host, "https://"),
+	ep := func(host string) mirror.Endpoint {
+		return mirror.Endpoint{Registry: host, PlainHTTP: c.plainHTTP && !strings.HasPrefix(host, "https://"),
 			AllowPlainHTTPCredentials: c.plainCreds, Keychain: authn.DefaultKeychain}
 	}
 	src := ep(c.src)
@@ -318,12 +320,12 @@ func newSyncer(c *config, stderr io.Writer) (*replication.Syncer, error) {
 		if err != nil {
 			return nil, err
 		}
-		setup := replication.HarborSetup{}
+		setup := managed.Setup{}
 		setup.Projects = c.projectList
-		opts.Source = &replication.HarborSyncSource{Harbor: hc, Setup: setup}
+		opts.Source = &managed.Source{Harbor: hc, Setup: setup}
 		src.Keychain, src.Auth = nil, &authn.Basic{Username: user, Password: password}
 	}
-	return replication.NewSyncer(src, ep(c.dst), opts)
+	return mirror.New(src, ep(c.dst), opts)
 }
 
 func printOut(stdout, stderr io.Writer, asJSON bool, v fmt.Stringer) int {

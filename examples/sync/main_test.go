@@ -17,7 +17,7 @@ import (
 
 	"github.com/regdr/regdr/harbor/harbortest"
 	"github.com/regdr/regdr/internal/testutil"
-	"github.com/regdr/regdr/replication"
+	"github.com/regdr/regdr/replication/mirror"
 )
 
 // TestMain points the Docker config at an empty directory: no credentials of the machine
@@ -58,7 +58,7 @@ func TestRun(t *testing.T) {
 	if code := run(ctx, append(args, "-dry-run", "-json"), &out, &errOut); code != 0 {
 		t.Fatalf("dry run exit %d: %s", code, errOut.String())
 	}
-	var plan replication.SyncPlan
+	var plan mirror.Plan
 	if err := json.Unmarshal(out.Bytes(), &plan); err != nil {
 		t.Fatalf("dry run output is not a plan: %v\n%s", err, out.String())
 	}
@@ -84,7 +84,7 @@ func TestRun(t *testing.T) {
 	if code := run(ctx, append(args, "-json"), &out, &errOut); code != 0 {
 		t.Fatalf("re-sync exit %d", code)
 	}
-	var rep replication.SyncReport
+	var rep mirror.Report
 	if err := json.Unmarshal(out.Bytes(), &rep); err != nil || rep.Skipped != 3 || rep.BytesUploaded != 0 {
 		t.Errorf("re-sync report = %+v, %v", rep, err)
 	}
@@ -154,7 +154,7 @@ func TestRunHarborSource(t *testing.T) {
 	}
 	var out, errOut bytes.Buffer
 	args := []string{"-src", src, "-dst", dst.Host, "-plain-http", "-namespace", "acr-ns", "-flatten", "1"}
-	if code := run(ctx, args, &out, &errOut); code == 0 || !strings.Contains(errOut.String(), "401") || !strings.Contains(errOut.String(), "HarborSyncSource") {
+	if code := run(ctx, args, &out, &errOut); code == 0 || !strings.Contains(errOut.String(), "401") || !strings.Contains(errOut.String(), "Source") {
 		t.Errorf("listing Harbor through the registry catalog: exit %d, want a 401 (Harbor's tokens do not grant it):\n%s", code, errOut.String())
 	}
 	out.Reset()

@@ -6,11 +6,12 @@ import (
 	"os"
 
 	"github.com/regdr/regdr/replication"
+	"github.com/regdr/regdr/replication/mirror"
 )
 
 // newProgress reports each item copied or tagged on w, and on a terminal also a running byte count
 // on one line. Events arrive one at a time (the Syncer serialises them).
-func newProgress(w io.Writer) func(replication.SyncEvent) {
+func newProgress(w io.Writer) func(mirror.Event) {
 	f, ok := w.(*os.File)
 	tty := false
 	if ok {
@@ -20,16 +21,16 @@ func newProgress(w io.Writer) func(replication.SyncEvent) {
 	}
 	var bytes int64
 	var blobs, items int
-	return func(e replication.SyncEvent) {
+	return func(e mirror.Event) {
 		switch e.Kind {
-		case replication.SyncEventBytes:
+		case mirror.EventBytes:
 			bytes += e.Bytes
 			if tty {
 				fmt.Fprintf(w, "\r%s uploaded, %d blobs, %d items done ", replication.FormatBytes(bytes), blobs, items)
 			}
-		case replication.SyncEventBlob:
+		case mirror.EventBlob:
 			blobs++
-		case replication.SyncEventItem:
+		case mirror.EventItem:
 			items++
 			if tty {
 				fmt.Fprint(w, "\r\033[K")

@@ -39,14 +39,13 @@
 // empty: every project), -repos and -tags (doublestar globs, e.g. 'test-project/**', 'v*'),
 // -namespace (the ACR EE namespace; the default is the only project's name) and -flatten
 // (Harbor's dest_namespace_replace_count; the default 1 is "Flatten 1 level":
-// test-project/nginx → acr-ns/nginx; -1 keeps only the last component, which nested
-// repositories such as test-project/team/nginx need, since ACR EE names are exactly
-// namespace/repository). Tags are compared; untagged artifacts and accessories (signatures,
-// SBOMs) are not.
+// test-project/nginx → acr-ns/nginx, and a nested test-project/team/nginx →
+// acr-ns/team/nginx, a multi-tier name ACR EE takes; -1 keeps only the last component).
+// Tags are compared; untagged artifacts and accessories (signatures, SBOMs) are not.
 //
 // Output: one line per missing, stale and extra tag (the first -limit of them, then
 // "... N more"), then a summary line with the counts and the effective RPO. With -json the
-// output is the replication.LagReport as the library marshals it, every artifact included.
+// output is the lag.Report as the library marshals it, every artifact included.
 //
 // Exit status:
 //
@@ -78,8 +77,12 @@ import (
 
 	"github.com/regdr/regdr/acr"
 	"github.com/regdr/regdr/alicloud"
+	"github.com/regdr/regdr/clock"
 	"github.com/regdr/regdr/harbor"
 	"github.com/regdr/regdr/replication"
+	"github.com/regdr/regdr/replication/lag"
+	"github.com/regdr/regdr/replication/managed"
+	"github.com/regdr/regdr/replication/mirror"
 )
 
 // Environment variables holding credentials: secrets never come from flags, where ps and
@@ -141,7 +144,7 @@ Exit status: 0 complete (or within -rpo), 1 lag or error, 2 bad flags.
 	fs.StringVar(&c.repos, "repos", "", "repository `GLOB`, project included (doublestar, e.g. 'library/**')")
 	fs.StringVar(&c.tags, "tags", "", "tag `GLOB` (e.g. 'v*')")
 	fs.StringVar(&c.namespace, "namespace", "", "ACR EE namespace (default: the only project's name)")
-	fs.IntVar(&c.flatten, "flatten", replication.HarborDefaultFlatten, "Harbor's dest_namespace_replace_count: `N` leading components replaced by the namespace; -1 keeps only the last")
+	fs.IntVar(&c.flatten, "flatten", managed.DefaultFlatten, "Harbor's dest_namespace_replace_count: `N` leading components replaced by the namespace; -1 keeps only the last")
 	fs.StringVar(&c.instance, "instance", "", "ACR EE instance `ID`, e.g. cri-xxxxxxxx (OpenAPI mode)")
 	fs.StringVar(&c.region, "region", "", "ACR EE `REGION`, e.g. cn-hangzhou (OpenAPI mode)")
 	fs.StringVar(&c.acrEndpoint, "acr-endpoint", "", "ACR OpenAPI endpoint `HOST[:PORT]` instead of cr.REGION.aliyuncs.com; http://127.0.0.1:PORT for an emulator")
@@ -242,7 +245,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 }
 
 // runWithClock is run with the time artifacts are aged against (nil: the system clock).
-func runWithClock(ctx context.Context, args []string, stdout, stderr io.Writer, clock replication.Clock) int {
+func runWithClock(ctx context.Context, args []string, stdout, stderr io.Writer, clock clock.Clock) int {
 	c, err := parse(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
@@ -280,14 +283,14 @@ func runWithClock(ctx context.Context, args []string, stdout, stderr io.Writer, 
 
 // withinBudget reports whether the report passes: complete, or with budget > 0 every
 // missing and stale artifact has a known push time and the oldest is at most budget old.
-func withinBudget(r *replication.LagReport, budget time.Duration) bool {
+func withinBudget(r *lag.Report, budget time.Duration) bool {
 	if r.Complete() {
 		return true
 	}
 	if budget <= 0 {
 		return false
 	}
-	for _, a := range append(append([]replication.LagArtifact{}, r.Missing...), r.Stale...) {
+	for _, a := range append(append([]lag.Artifact{}, r.Missing...), r.Stale...) {
 		if a.PushTime.IsZero() {
 			return false // an unknown age cannot be held to a budget
 		}
@@ -319,7 +322,7 @@ func isRegistryAuth(err error) bool {
 }
 
 // newVerifier builds the clients; it does no I/O.
-func newVerifier(c *config) (*replication.Verifier, error) {
+func newVerifier(c *config) (*lag.Verifier, error) {
 	hopts := []harbor.Option{}
 	if c.harborUser != "" {
 		hopts = append(hopts, harbor.WithBasicAuth(c.harborUser, c.harborPassword))
@@ -331,7 +334,7 @@ func newVerifier(c *config) (*replication.Verifier, error) {
 	if err != nil {
 		return nil, fmt.Errorf("-harbor: %w", err)
 	}
-	setup := replication.HarborSetup{Projects: c.projects, Namespace: c.namespace, Flatten: &c.flatten}
+	setup := managed.Setup{Projects: c.projects, Namespace: c.namespace, Flatten: &c.flatten}
 	if c.repos != "" {
 		setup.Filters = append(setup.Filters, replication.Filter{Kind: replication.FilterName, Pattern: c.repos})
 	}
@@ -339,16 +342,16 @@ func newVerifier(c *config) (*replication.Verifier, error) {
 		setup.Filters = append(setup.Filters, replication.Filter{Kind: replication.FilterTag, Pattern: c.tags})
 	}
 	// The same filters checked now, so that a bad glob is a bad flag (exit 2), not a failed check.
-	if _, err := replication.NewSelector(setup.Filters...); err != nil {
+	if _, err := replication.NewRules(setup.Filters...); err != nil {
 		return nil, err
 	}
-	var tags replication.TagLister
+	var tags lag.TagLister
 	if c.registry != "" {
 		ep, err := registryEndpoint(c)
 		if err != nil {
 			return nil, err
 		}
-		tags = replication.NewRegistryTagLister(ep)
+		tags = lag.NewRegistryTagLister(ep)
 	} else {
 		endpoint, plain, err := apiEndpoint(c.acrEndpoint)
 		if err != nil {
@@ -359,13 +362,18 @@ func newVerifier(c *config) (*replication.Verifier, error) {
 		if err != nil {
 			return nil, err
 		}
-		tags = cl
+		tags = managed.ACR{Client: cl}
 	}
-	return &replication.Verifier{Harbor: h, Tags: tags, Setup: setup, Jobs: c.jobs}, nil
+	v, err := setup.Verifier(h, tags)
+	if err != nil {
+		return nil, err
+	}
+	v.Jobs = c.jobs
+	return v, nil
 }
 
-// registryEndpoint turns -registry and its credentials into a SyncEndpoint.
-func registryEndpoint(c *config) (replication.SyncEndpoint, error) {
+// registryEndpoint turns -registry and its credentials into a Endpoint.
+func registryEndpoint(c *config) (mirror.Endpoint, error) {
 	raw := c.registry
 	if !strings.Contains(raw, "://") {
 		raw = "https://" + raw
@@ -373,19 +381,19 @@ func registryEndpoint(c *config) (replication.SyncEndpoint, error) {
 	u, err := url.Parse(raw)
 	// The value is never echoed: it may carry a password.
 	if err == nil && u.User != nil {
-		return replication.SyncEndpoint{}, fmt.Errorf("-registry: credentials in the URL are not accepted: use -registry-user/$%s and $%s", envACRUser, envACRPassword)
+		return mirror.Endpoint{}, fmt.Errorf("-registry: credentials in the URL are not accepted: use -registry-user/$%s and $%s", envACRUser, envACRPassword)
 	}
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") || strings.Trim(u.Path, "/") != "" {
-		return replication.SyncEndpoint{}, errors.New("-registry: want https://HOST[:PORT] (or http:// for an emulator), no path")
+		return mirror.Endpoint{}, errors.New("-registry: want https://HOST[:PORT] (or http:// for an emulator), no path")
 	}
-	ep := replication.SyncEndpoint{Registry: u.Host, PlainHTTP: u.Scheme == "http", Auth: authn.Anonymous}
+	ep := mirror.Endpoint{Registry: u.Host, PlainHTTP: u.Scheme == "http", Auth: authn.Anonymous}
 	if c.registryUser != "" {
 		ep.Auth = &authn.Basic{Username: c.registryUser, Password: c.registryPassword}
 	}
 	if c.registryInsecure {
 		t, ok := remote.DefaultTransport.(*http.Transport)
 		if !ok {
-			return replication.SyncEndpoint{}, errors.New("-registry-insecure: the default transport is not an *http.Transport")
+			return mirror.Endpoint{}, errors.New("-registry-insecure: the default transport is not an *http.Transport")
 		}
 		t = t.Clone()
 		t.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // an explicit opt-out

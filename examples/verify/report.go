@@ -7,10 +7,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/regdr/regdr/replication"
+	"github.com/regdr/regdr/replication/lag"
 )
 
-func writeJSON(w io.Writer, r *replication.LagReport) error {
+func writeJSON(w io.Writer, r *lag.Report) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(r)
@@ -18,10 +18,10 @@ func writeJSON(w io.Writer, r *replication.LagReport) error {
 
 // writeHuman prints one line per missing, stale and extra tag and missing accessory (at
 // most limit of them; 0: all), then the summary line.
-func writeHuman(w io.Writer, r *replication.LagReport, limit int, budget time.Duration) {
+func writeHuman(w io.Writer, r *lag.Report, limit int, budget time.Duration) {
 	type line struct {
 		kind string
-		a    replication.LagArtifact
+		a    lag.Artifact
 	}
 	var lines []line
 	for _, a := range r.Missing {
@@ -49,7 +49,7 @@ func writeHuman(w io.Writer, r *replication.LagReport, limit int, budget time.Du
 // describe is one artifact's line, e.g.
 //
 //	missing  dr-ns/nginx:1.26  from library/nginx  sha256:0123456789ab  pushed 2026-11-29T01:00:00Z (1h30m0s ago)
-func describe(kind string, a replication.LagArtifact, at time.Time) string {
+func describe(kind string, a lag.Artifact, at time.Time) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%-8s %s:%s", kind, a.Dest, a.Tag)
 	if a.Source != "" {
@@ -72,7 +72,7 @@ func describe(kind string, a replication.LagArtifact, at time.Time) string {
 }
 
 // summary is the last line: counts, the effective RPO and, with a budget, the verdict.
-func summary(r *replication.LagReport, budget time.Duration) string {
+func summary(r *lag.Report, budget time.Duration) string {
 	state := "complete"
 	if !r.Complete() {
 		state = "behind"

@@ -1,0 +1,294 @@
+package mirror
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"strings"
+	"sync"
+	"sync/atomic"
+)
+
+// memoCall is one operation run once per key, whoever asks first; later callers wait for it.
+type memoCall struct {
+	done chan struct{}
+	err  error
+}
+
+// memo runs a function once per key and keeps the outcome for the whole run: later
+// callers get the first one's result, not a new call (singleflight forgets a key once its
+// call returns, which would upload a blob again).
+type memo struct {
+	mu    sync.Mutex
+	calls map[string]*memoCall
+}
+
+// do runs fn once for key. It returns the call and whether this caller ran it.
+func (o *memo) do(ctx context.Context, key string, fn func(*memoCall) error) (*memoCall, bool, error) {
+	o.mu.Lock()
+	if o.calls == nil {
+		o.calls = map[string]*memoCall{}
+	}
+	c, ok := o.calls[key]
+	if !ok {
+		c = &memoCall{done: make(chan struct{})}
+		o.calls[key] = c
+	}
+	o.mu.Unlock()
+	if ok {
+		select {
+		case <-c.done:
+			return c, false, c.err
+		case <-ctx.Done():
+			return c, false, ctx.Err()
+		}
+	}
+	c.err = fn(c)
+	close(c.done)
+	return c, true, c.err
+}
+
+// syncHome is where a blob goes first in a run: the first destination repository (in name
+// order) whose copies need it, with the source repository to read it from. Every other
+// repository mounts it from there. Because the choice does not depend on timing, a run
+// that follows an interrupted one finds the blob where the first run put it, and mounts
+// instead of uploading again.
+type syncHome struct{ src, dst string }
+
+// homes computes every blob's home from the plan's copies.
+func (r *applyRun) homes() map[string]syncHome {
+	out := map[string]syncHome{}
+	var walk func(src, dst, d string, seen map[string]bool)
+	walk = func(src, dst, d string, seen map[string]bool) {
+		if seen[d] {
+			return
+		}
+		seen[d] = true
+		m := r.p.Manifests[d]
+		for _, b := range m.Blobs {
+			if h, ok := out[b.Digest]; !ok || dst < h.dst {
+				out[b.Digest] = syncHome{src: src, dst: dst}
+			}
+		}
+		for _, c := range m.Children {
+			walk(src, dst, c, seen)
+		}
+	}
+	for _, it := range r.p.Items {
+		if it.Action == Copy {
+			walk(it.Source, it.Dest, it.Digest, map[string]bool{})
+		}
+	}
+	return out
+}
+
+// blob makes sure dst holds b, reading it from the source at most once per run: the blob's
+// home repository gets it first (found there, or uploaded), every other repository mounts
+// it from there.
+func (r *applyRun) blob(ctx context.Context, src, dst string, b Blob) error {
+	_, _, err := r.blobs.do(ctx, dst+"@"+b.Digest, func(*memoCall) error {
+		home, ok := r.home[b.Digest]
+		if !ok {
+			home = syncHome{src: src, dst: dst}
+		}
+		_, _, err := r.placed.do(ctx, b.Digest, func(*memoCall) error {
+			return r.placeBlob(ctx, home.src, home.dst, b, "", r.resumeFrom)
+		})
+		if home.dst == dst {
+			return err
+		}
+		from := home.dst
+		if err != nil {
+			from = "" // the home failed: fend for ourselves
+		}
+		return r.placeBlob(ctx, src, dst, b, from, "")
+	})
+	return err
+}
+
+// resumeGuess is where a blob the plan's copies need may already be, at no cost to look:
+// the first destination repository (in name order) whose items the plan skips. A run cut
+// short after copying it put the blobs it shares with later repositories there (the home
+// rule), and a mount that misses still opens the upload session the blob goes through.
+func (r *applyRun) resumeGuess() string {
+	guess := ""
+	for _, it := range r.p.Items {
+		if it.Action == Skip && (guess == "" || it.Dest < guess) {
+			guess = it.Dest
+		}
+	}
+	return guess
+}
+
+// placeBlob mounts b from another destination repository, or checks whether dst has it and
+// otherwise streams it from the source in one PUT — after trying to mount it from guess, if
+// set: a missed mount opens the same upload session. It retries as a whole: a broken upload
+// restarts with a fresh session and a fresh source stream.
+func (r *applyRun) placeBlob(ctx context.Context, src, dst string, b Blob, from, guess string) error {
+	if err := r.acquire(ctx); err != nil {
+		return err
+	}
+	defer r.release()
+	if from == "" {
+		found, err := r.s.dst.headBlob(ctx, dst, b.Digest)
+		if err != nil {
+			return err
+		}
+		if found {
+			r.blobsPresent.Add(1)
+			r.emit(Event{Kind: EventBlob, Repo: dst, Digest: b.Digest, Size: b.Size, Outcome: "present"})
+			return nil
+		}
+		if guess != dst {
+			from = guess
+		}
+	}
+	return r.retry(ctx, func() error {
+		var loc string
+		var mounted bool
+		err := r.s.dst.try(ctx, func() error {
+			var err error
+			loc, mounted, err = r.s.dst.startUpload(ctx, dst, b.Digest, from)
+			return err
+		})
+		var he *HTTPError
+		if from != "" && errors.As(err, &he) && !he.Temporary() {
+			// A registry that refuses the mount itself (not the upload) still takes
+			// the blob the ordinary way.
+			r.s.logger().DebugContext(ctx, "mount refused; uploading", "repo", dst, "from", from, "err", err)
+			from = ""
+			err = r.s.dst.try(ctx, func() error {
+				var err error
+				loc, mounted, err = r.s.dst.startUpload(ctx, dst, b.Digest, "")
+				return err
+			})
+		}
+		if err != nil {
+			return err
+		}
+		if mounted {
+			r.blobsMounted.Add(1)
+			r.emit(Event{Kind: EventBlob, Repo: dst, Digest: b.Digest, Size: b.Size, Outcome: "mounted"})
+			return nil
+		}
+		var body io.ReadCloser
+		if err := r.s.src.try(ctx, func() error {
+			var err error
+			body, err = r.s.src.getBlob(ctx, src, b.Digest)
+			return err
+		}); err != nil {
+			return err
+		}
+		defer body.Close()
+		vr := newSyncVerifyReader(body, b.Digest)
+		cr := &progressReader{r: vr, run: r, repo: dst, digest: b.Digest, size: b.Size}
+		size := b.Size
+		if size <= 0 {
+			size = -1 // unknown: the descriptor did not say
+		}
+		err = r.s.dst.finishUpload(ctx, loc, b.Digest, cr, size)
+		if verr := vr.mismatch(); verr != nil {
+			// The last bytes were held back: the destination has an incomplete upload,
+			// which it never commits, whatever it checks itself.
+			return fmt.Errorf("copying blob %s from %s: %w", b.Digest, src, verr)
+		}
+		if err != nil {
+			return err
+		}
+		r.blobsUploaded.Add(1)
+		r.emit(Event{Kind: EventBlob, Repo: dst, Digest: b.Digest, Size: b.Size, Outcome: "uploaded"})
+		return nil
+	})
+}
+
+// progressReader counts the bytes of one upload as they stream.
+type progressReader struct {
+	r      io.Reader
+	run    *applyRun
+	repo   string
+	digest string
+	size   int64
+	n      atomic.Int64
+}
+
+func (p *progressReader) Read(b []byte) (int, error) {
+	n, err := p.r.Read(b)
+	if n > 0 {
+		p.n.Add(int64(n))
+		p.run.bytesN.Add(int64(n))
+		p.run.emit(Event{Kind: EventBytes, Repo: p.repo, Digest: p.digest, Bytes: int64(n), Size: p.size})
+	}
+	return n, err
+}
+
+// verifyReader hashes a blob as it streams through and holds back the last piece it
+// read until the source's stream has ended and the bytes hash to the digest that named
+// them: on a mismatch the reader fails with ErrDigestMismatch instead, and the
+// destination never receives the whole blob — a corrupting proxy cannot slip a bad blob
+// past a registry that does not check digests itself. Digests of algorithms other than
+// sha256 are left to the destination to check.
+type verifyReader struct {
+	r     io.Reader
+	want  string
+	h     hash.Hash
+	out   []byte // ready for the caller
+	held  []byte // read from the source and hashed, not yet released
+	buf   []byte
+	final error // the stream's end: io.EOF once verified, or the failure
+	bad   error
+}
+
+func newSyncVerifyReader(r io.Reader, digest string) *verifyReader {
+	v := &verifyReader{r: r, want: digest}
+	if strings.HasPrefix(digest, "sha256:") {
+		v.h = sha256.New()
+	}
+	return v
+}
+
+// mismatch returns the ErrDigestMismatch error if the stream did not hash to its digest.
+func (v *verifyReader) mismatch() error { return v.bad }
+
+func (v *verifyReader) Read(p []byte) (int, error) {
+	if v.h == nil {
+		return v.r.Read(p)
+	}
+	for len(v.out) == 0 {
+		if v.final != nil {
+			return 0, v.final
+		}
+		v.fill(len(p))
+	}
+	n := copy(p, v.out)
+	v.out = v.out[n:]
+	return n, nil
+}
+
+// fill reads the next piece from the source; the piece held until then becomes ready.
+func (v *verifyReader) fill(size int) {
+	if cap(v.buf) < size {
+		v.buf = make([]byte, max(size, 32<<10))
+	}
+	n, err := v.r.Read(v.buf[:cap(v.buf)])
+	if n > 0 {
+		v.h.Write(v.buf[:n])
+		v.out = append(v.out[:0], v.held...)
+		v.held = append(v.held[:0], v.buf[:n]...)
+	}
+	switch {
+	case err == io.EOF:
+		if got := "sha256:" + hex.EncodeToString(v.h.Sum(nil)); got != v.want {
+			v.bad = fmt.Errorf("blob %s: %w (the source sent bytes hashing to %s)", v.want, ErrDigestMismatch, got)
+			v.final, v.held = v.bad, nil
+			return
+		}
+		v.out = append(v.out, v.held...)
+		v.held, v.final = nil, io.EOF
+	case err != nil:
+		v.final, v.held = err, nil
+	}
+}

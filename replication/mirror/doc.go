@@ -1,0 +1,63 @@
+// Package mirror is regdr's direct sync engine: it copies container images from one
+// registry to another over the distribution API, registry to registry (the runbook's step
+// 5), as go-containerregistry's remote package is to ggcr. It shares the contracts of
+// package replication (Flattener, BandwidthLimiter, Selector) and knows nothing of Harbor
+// or ACR: package managed feeds it Harbor's listing through a [Source].
+//
+// A [Syncer] ([New], configured by [Options]) copies from one [Endpoint] to another.
+// [Syncer.Plan] lists the source — a [Source]: the registry's catalog ([NewRegistrySource])
+// by default, or anything else that lists repositories and tags —, maps and validates
+// every destination name before any request to the destination, looks at the destination
+// by digest and returns a [Plan]: a value to print, save as JSON, [Plan.Split] into shards
+// for parallel workers, and apply later. [Syncer.Apply] copies what the plan says, at most
+// Jobs transfers at a time, and verifies every planned artifact at the destination with
+// one HEAD each; its [Report] says what happened to each [Item] ([Report.OK],
+// [Report.Errors]).
+//
+// The engine preserves digests byte for byte (image indexes, OCI and Docker media types),
+// brings the artifacts that refer to an image (signatures, SBOMs: through the referrers
+// API, see [Referrers], and cosign-style tags), sends a layer shared by several images
+// once, mounts blobs the destination already holds in another repository, never pushes a
+// manifest before its blobs, and retries 5xx, 429 (honouring Retry-After), 408, resets
+// and truncated bodies (Options.Retry, a retry.Policy). Apply after an interruption re-sends only what is
+// missing. A no-op re-sync moves no blob bytes. A registry is reached over HTTPS — loopback
+// and private addresses included — unless its address says http:// or PlainHTTP is set,
+// with no fallback either way; credentials go over plain HTTP only to loopback, or with
+// AllowPlainHTTPCredentials. Without Override, a destination tag is looked at again right
+// before each manifest push, and one that someone pushed to since the plan is left alone
+// ([ErrTagChanged]). The benchmarks in this package (BenchmarkSyncCopy against crane.Copy
+// and remote.MultiWrite, BenchmarkSyncNoop, BenchmarkSyncLargeLayer) measure these claims:
+//
+//	go test -run '^$' -bench . ./replication/mirror/
+//
+// No request waits forever: one that gets no response header, or no body progress, for
+// Options.Timeout ([DefaultTimeout], 60 s) fails with [ErrTimeout] and is retried. A
+// registry that answers nothing successfully for Options.GiveUp ([DefaultGiveUp], 2
+// minutes, on the Syncer's Clock) is declared down: what is left fails at once with [ErrRegistryDown];
+// faults, however frequent, never trip it while requests succeed. Every blob is hashed as
+// it streams through, and a blob whose bytes do not match its digest is broken off before
+// its last bytes reach the destination ([ErrDigestMismatch]).
+//
+// # Errors
+//
+// Sentinels, matched with errors.Is through every wrap: [ErrDigestMismatch],
+// [ErrNotVerified], [ErrConflict], [ErrStalePlan], [ErrPlanMismatch], [ErrInvalidPlan],
+// [ErrTagChanged], [ErrPlainHTTPCredentials], [ErrScheme], [ErrEndpoint], [ErrTimeout] and
+// [ErrRegistryDown]; replication's [replication.ErrInvalidName] and
+// [replication.ErrCollision] for destination names. [HTTPError] carries a registry's
+// answer. No registry credential appears in a plan, a report, a log record or an error:
+// an [Endpoint] (and a [Syncer]) redacts them in String, %#v, slog and JSON.
+//
+// # Concurrency
+//
+// A Syncer is safe for concurrent use, but its report assumes one Apply at a time;
+// Options.Progress is called from many goroutines, one call at a time. Plans and reports
+// are plain values.
+//
+// # Testing
+//
+// go-containerregistry's pkg/registry (or harbortest, acrtest) served by net/http/httptest
+// on loopback is a registry for a Syncer (ExampleSyncer). Time comes from Options.Clock, a
+// clock.Clock, so a fake clock (clocktest) runs backoff and the give-up rule without
+// sleeping.
+package mirror

@@ -1,0 +1,226 @@
+package mirror
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"strings"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/name"
+)
+
+// Errors about how a Syncer reaches a registry; match them with errors.Is.
+var (
+	// ErrPlainHTTPCredentials: plain HTTP was asked for a registry that is not on
+	// loopback while credentials are configured for it, and its Endpoint does not set
+	// AllowPlainHTTPCredentials. Nothing was sent.
+	ErrPlainHTTPCredentials = errors.New("refusing to send credentials over plain HTTP")
+	// ErrScheme: a request to a registry would have used the other scheme than the
+	// one its Endpoint names (HTTPS unless http:// or PlainHTTP). The Syncer never falls
+	// back from HTTPS to HTTP.
+	ErrScheme = errors.New("refusing to switch scheme")
+	// ErrEndpoint: a Endpoint's Registry is not HOST[:PORT], http://HOST[:PORT] or
+	// https://HOST[:PORT] (credentials in it are refused, and never echoed).
+	ErrEndpoint = errors.New("invalid registry address")
+)
+
+// String returns the registry address, never credentials: userinfo written into Registry
+// is shown as [REDACTED].
+func (e Endpoint) String() string { return redactRegistry(e.Registry) }
+
+// GoString is for %#v: the address and which options are set, never credentials.
+func (e Endpoint) GoString() string {
+	return fmt.Sprintf("mirror.Endpoint{Registry: %q, PlainHTTP: %t, AllowPlainHTTPCredentials: %t, Auth: %s, Keychain: %s}",
+		e.String(), e.PlainHTTP, e.AllowPlainHTTPCredentials, syncSet(e.Auth != nil), syncSet(e.Keychain != nil))
+}
+
+// MarshalJSON writes the redacted address and the scheme options; never credentials.
+func (e Endpoint) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Registry                  string `json:"registry"`
+		PlainHTTP                 bool   `json:"plainHTTP,omitempty"`
+		AllowPlainHTTPCredentials bool   `json:"allowPlainHTTPCredentials,omitempty"`
+	}{e.String(), e.PlainHTTP, e.AllowPlainHTTPCredentials})
+}
+
+// LogValue is what slog records: the redacted address and the scheme.
+func (e Endpoint) LogValue() slog.Value {
+	scheme, _, err := schemeOf(e.Registry, e.PlainHTTP)
+	if err != nil {
+		scheme = "invalid"
+	}
+	return slog.GroupValue(slog.String("registry", e.String()), slog.String("scheme", scheme))
+}
+
+func syncSet(b bool) string {
+	if b {
+		return "set"
+	}
+	return "nil"
+}
+
+// redactRegistry hides whatever precedes the last "@" of a registry address (after its
+// scheme): a password typed into it is never shown, whatever characters it holds.
+func redactRegistry(r string) string {
+	scheme, rest, ok := strings.Cut(r, "://")
+	if !ok {
+		scheme, rest = "", r
+	}
+	i := strings.LastIndex(rest, "@")
+	if i < 0 {
+		return r
+	}
+	rest = "[REDACTED]@" + rest[i+1:]
+	if ok {
+		return scheme + "://" + rest
+	}
+	return rest
+}
+
+// schemeOf decides how a registry is reached: "https" unless the address starts with
+// http:// or plainHTTP is set, whatever the host (loopback and private addresses included:
+// go-containerregistry's guess that they speak HTTP is not used). It returns the host
+// (with its port, if any) and refuses credentials in the address and a contradiction
+// (https:// with plainHTTP). It does no I/O.
+func schemeOf(registry string, plainHTTP bool) (scheme, host string, err error) {
+	bad := func(why string) error {
+		return fmt.Errorf("%w %q: %s", ErrEndpoint, redactRegistry(registry), why)
+	}
+	host, scheme = registry, ""
+	if s, rest, ok := strings.Cut(registry, "://"); ok {
+		scheme, host = strings.ToLower(s), strings.TrimSuffix(rest, "/")
+		if scheme != "http" && scheme != "https" {
+			return "", "", bad("the scheme must be http:// or https://")
+		}
+	}
+	if strings.Contains(host, "@") {
+		return "", "", bad("credentials do not belong in the address (use the Docker config or Endpoint.Auth)")
+	}
+	if host == "" || strings.ContainsAny(host, "/?# \t") {
+		return "", "", bad("want HOST[:PORT], with an optional http:// or https://")
+	}
+	if u, perr := url.Parse("https://" + host); perr != nil || u.Host != host {
+		return "", "", bad("want HOST[:PORT], with an optional http:// or https://")
+	}
+	switch {
+	case scheme == "https" && plainHTTP:
+		return "", "", bad("https:// and PlainHTTP contradict each other")
+	case scheme == "":
+		scheme = "https"
+		if plainHTTP {
+			scheme = "http"
+		}
+	}
+	return scheme, host, nil
+}
+
+// syncLoopback reports whether host (HOST[:PORT]) is localhost or a loopback address, where
+// plain HTTP cannot be read by anyone else on the network.
+func syncLoopback(host string) bool {
+	h := host
+	if hh, _, err := net.SplitHostPort(host); err == nil {
+		h = hh
+	}
+	h = strings.TrimSuffix(strings.TrimPrefix(h, "["), "]")
+	if strings.EqualFold(h, "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(h)
+	return err == nil && ip.IsLoopback()
+}
+
+// checkCleartext refuses plain HTTP to a registry off loopback when credentials are
+// configured, unless allowed.
+func checkCleartext(scheme, host string, hasCredentials, allow bool) error {
+	if scheme != "http" || !hasCredentials || allow || syncLoopback(host) {
+		return nil
+	}
+	return fmt.Errorf("%w to %s (use https://, or set AllowPlainHTTPCredentials to accept the risk)", ErrPlainHTTPCredentials, host)
+}
+
+// syncHasCredentials reports whether auth would send anything.
+func syncHasCredentials(auth authn.Authenticator) (bool, error) {
+	if auth == nil || auth == authn.Anonymous {
+		return false, nil
+	}
+	cfg, err := auth.Authorization()
+	if err != nil {
+		return false, err
+	}
+	return cfg != nil && *cfg != (authn.AuthConfig{}), nil
+}
+
+// scheme returns "https" or "http"; the address was checked by New.
+func (e Endpoint) scheme() string {
+	s, _, err := schemeOf(e.Registry, e.PlainHTTP)
+	if err != nil {
+		return "https"
+	}
+	return s
+}
+
+func (e Endpoint) registry() (name.Registry, error) {
+	scheme, host, err := schemeOf(e.Registry, e.PlainHTTP)
+	if err != nil {
+		return name.Registry{}, err
+	}
+	var opts []name.Option
+	if scheme == "http" {
+		opts = append(opts, name.Insecure)
+	}
+	reg, err := name.NewRegistry(host, opts...)
+	if err != nil {
+		// go-containerregistry's message repeats the address: keep only ours.
+		return name.Registry{}, fmt.Errorf("%w %q: not a registry host", ErrEndpoint, redactRegistry(e.Registry))
+	}
+	return reg, nil
+}
+
+func (e Endpoint) authenticator() (authn.Authenticator, error) {
+	if e.Auth != nil {
+		return e.Auth, nil
+	}
+	if e.Keychain == nil {
+		return authn.Anonymous, nil
+	}
+	reg, err := e.registry()
+	if err != nil {
+		return nil, err
+	}
+	a, err := e.Keychain.Resolve(reg)
+	if err != nil {
+		return nil, fmt.Errorf("resolving credentials for %s: %w", e, err)
+	}
+	return a, nil
+}
+
+// schemeGuard refuses every request to the registry's host made with the other scheme:
+// go-containerregistry's ping tries HTTPS then HTTP for loopback and private addresses,
+// and a redirect or a Link header could name http:// too.
+type schemeGuard struct {
+	rt           http.RoundTripper
+	host, scheme string
+}
+
+func (g schemeGuard) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.URL.Scheme != g.scheme && strings.EqualFold(req.URL.Hostname(), hostname(g.host)) {
+		if req.Body != nil {
+			req.Body.Close()
+		}
+		return nil, fmt.Errorf("%w: %s to %s, which is reached over %s (write http:// or set PlainHTTP for HTTP)", ErrScheme, req.URL.Scheme, g.host, g.scheme)
+	}
+	return g.rt.RoundTrip(req)
+}
+
+func hostname(host string) string {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		return h
+	}
+	return strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+}

@@ -1,0 +1,109 @@
+package mirror
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+)
+
+// Errors of the sync engine; match them with errors.Is.
+var (
+	// ErrDigestMismatch: bytes read do not hash to the digest that named them.
+	ErrDigestMismatch = errors.New("digest mismatch")
+	// ErrNotVerified: after Apply, an artifact is not at the destination as planned.
+	ErrNotVerified = errors.New("not verified at the destination")
+	// ErrConflict: a destination tag holds another digest and Override is off.
+	ErrConflict = errors.New("destination tag holds another digest")
+	// ErrStalePlan: a destination tag the plan overwrites changed since the plan.
+	ErrStalePlan = errors.New("stale plan")
+	// ErrPlanMismatch: a plan applied with a Syncer for other registries.
+	ErrPlanMismatch = errors.New("plan is for other registries")
+	// ErrInvalidOptions: New was given an option it cannot honour (negative Jobs, an
+	// unknown Referrers mode).
+	ErrInvalidOptions = errors.New("invalid sync options")
+	// ErrInvalidPlan: a plan handed to Apply (say, read back from JSON) has an item
+	// with an unknown action, or a digest or tag that is not one; nothing was written.
+	// Destination names that fail the Syncer's Validate are refused with ErrInvalidName.
+	ErrInvalidPlan = errors.New("invalid sync plan")
+	// ErrTimeout: a registry sent no response header, or no body progress, for the
+	// retry policy's Timeout. Such a request is retried.
+	ErrTimeout = errors.New("registry stopped responding")
+	// ErrRegistryDown: a registry answered nothing successfully for the retry policy's
+	// GiveUp; operations on it fail at once instead of retrying.
+	ErrRegistryDown = errors.New("registry down")
+	// ErrInvalidManifest: a manifest from the source names a blob or child manifest by
+	// something that is not a digest, or gives a negative size. Its digests would go
+	// into request paths.
+	ErrInvalidManifest = errors.New("invalid manifest")
+)
+
+// HTTPError is an unexpected answer from a registry. It carries no credentials: only the
+// method, the path (no query), the status and the registry's error code and message.
+// It is not go-containerregistry's transport.Error, which keeps the *http.Request (its
+// headers hold the registry token) and not the answer's Retry-After, which the engine
+// honours; like it, it reports Temporary() for the answers worth another try.
+type HTTPError struct {
+	Method     string `json:"method"`
+	Path       string `json:"path"`
+	StatusCode int    `json:"status"`
+	Code       string `json:"code,omitempty"`
+	Message    string `json:"message,omitempty"`
+	RetryAfter string `json:"retryAfter,omitempty"`
+}
+
+func newSyncHTTPError(req *http.Request, resp *http.Response) *HTTPError {
+	e := &HTTPError{Method: req.Method, Path: req.URL.Path, StatusCode: resp.StatusCode, RetryAfter: resp.Header.Get("Retry-After")}
+	if req.Method != http.MethodHead {
+		var body struct {
+			Errors []struct {
+				Code    string `json:"code"`
+				Message string `json:"message"`
+			} `json:"errors"`
+		}
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+		if json.Unmarshal(b, &body) == nil && len(body.Errors) > 0 {
+			e.Code, e.Message = body.Errors[0].Code, body.Errors[0].Message
+		}
+	}
+	return e
+}
+
+// Error describes the answer: method, path, status and the registry's error code.
+func (e *HTTPError) Error() string {
+	s := fmt.Sprintf("%s %s: %d %s", e.Method, e.Path, e.StatusCode, http.StatusText(e.StatusCode))
+	if e.Code != "" {
+		s += ": " + e.Code
+		if e.Message != "" {
+			s += ": " + e.Message
+		}
+	}
+	return s
+}
+
+// Temporary reports whether the request is worth retrying: 5xx, 429 and 408.
+func (e *HTTPError) Temporary() bool {
+	return e.StatusCode >= 500 || e.StatusCode == http.StatusTooManyRequests || e.StatusCode == http.StatusRequestTimeout
+}
+
+// check refuses a parsed manifest whose blobs or children are not named by digests, or
+// have negative sizes.
+func (m Manifest) check() error {
+	for _, b := range m.Blobs {
+		if !validDigest(b.Digest) || b.Size < 0 {
+			return fmt.Errorf("%w: blob %q of size %d", ErrInvalidManifest, b.Digest, b.Size)
+		}
+	}
+	for _, c := range m.Children {
+		if !validDigest(c) {
+			return fmt.Errorf("%w: child %q", ErrInvalidManifest, c)
+		}
+	}
+	return nil
+}
+
+// validDigest is validatePlan's rule: algorithm:hex, 64 hex digits for sha256.
+func validDigest(d string) bool {
+	return digestRE.MatchString(d) && (len(d) <= 7 || d[:7] != "sha256:" || len(d) == 7+64)
+}

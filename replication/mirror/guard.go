@@ -1,0 +1,231 @@
+package mirror
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// counter counts a client's requests; it also leads the client's transport to the
+// client, whose guard bounds and watches every request (see countingTransport).
+type counter struct {
+	atomic.Int64
+	c *registryClient
+}
+
+// syncHealth is what a client knows of its registry's health: when the current run of
+// failures began (zero after a success), and whether the registry was declared down.
+type syncHealth struct {
+	mu        sync.Mutex
+	failSince time.Time // first failure since the last success
+	downAt    time.Time // when the registry was declared down; zero: it is not
+	downErr   error
+}
+
+// down returns the ErrRegistryDown error while the registry is declared down: for
+// GiveUp after it was. After that, requests go out again; one more failure declares it
+// down again at once, one success clears it.
+func (c *registryClient) down() error {
+	h := &c.health
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.downErr == nil {
+		return nil
+	}
+	if c.clock.Now().Sub(h.downAt) >= c.retry.withDefaults().GiveUp {
+		return nil
+	}
+	return h.downErr
+}
+
+// observe records one request's outcome: a response that is not a temporary failure is a
+// success; a temporary failure status or a transport error a failure.
+func (c *registryClient) observe(ctx context.Context, req *http.Request, resp *http.Response, err error) {
+	if err == nil && resp != nil && !(&HTTPError{StatusCode: resp.StatusCode}).Temporary() {
+		h := &c.health
+		h.mu.Lock()
+		h.failSince, h.downAt, h.downErr = time.Time{}, time.Time{}, nil
+		h.mu.Unlock()
+		return
+	}
+	if ctx.Err() != nil {
+		return // the caller gave up, not the registry
+	}
+	what := ""
+	switch {
+	case err != nil:
+		what = err.Error()
+	case resp != nil:
+		what = fmt.Sprintf("%s %s: %d %s", req.Method, req.URL.Path, resp.StatusCode, http.StatusText(resp.StatusCode))
+	}
+	giveUp := c.retry.withDefaults().GiveUp
+	now := c.clock.Now()
+	h := &c.health
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.failSince.IsZero() {
+		h.failSince = now
+	}
+	if now.Sub(h.failSince) >= giveUp && (h.downErr == nil || now.Sub(h.downAt) >= giveUp) {
+		h.downAt = now
+		h.downErr = fmt.Errorf("%w: no successful response from %s for %v (last: %s)", ErrRegistryDown, c.ep.Registry, now.Sub(h.failSince).Round(time.Second), what)
+	}
+}
+
+// guard sends req through rt, bounded by the retry policy's Timeout: the request fails with
+// ErrTimeout once it waits that long for the response header, for a read of the
+// response body, or for the transport to take the next piece of the request body. Time
+// spent reading the request body (from the source, or a bandwidth limiter) does not count.
+// A registry declared down gets no request at all.
+func (c *registryClient) guard(rt http.RoundTripper, req *http.Request) (*http.Response, error) {
+	if err := c.down(); err != nil {
+		if req.Body != nil {
+			req.Body.Close()
+		}
+		return nil, err
+	}
+	c.requests.Add(1)
+	parent := req.Context()
+	ctx, cancel := context.WithCancel(parent)
+	w := &watch{d: c.retry.withDefaults().Timeout, cancel: cancel, header: true, host: c.ep.Registry}
+	w.mu.Lock()
+	w.timer = time.AfterFunc(w.d, w.fire)
+	w.deadline = time.Now().Add(w.d)
+	w.mu.Unlock()
+	req = req.WithContext(ctx)
+	if req.Body != nil && req.Body != http.NoBody {
+		req.Body = &watchedBody{rc: req.Body, w: w, req: true}
+		if gb := req.GetBody; gb != nil {
+			req.GetBody = func() (io.ReadCloser, error) {
+				b, err := gb()
+				if err != nil || b == nil || b == http.NoBody {
+					return b, err
+				}
+				return &watchedBody{rc: b, w: w, req: true}, nil
+			}
+		}
+	}
+	resp, err := rt.RoundTrip(req)
+	w.set(func() { w.header = false })
+	if err != nil {
+		w.stop()
+		if terr := w.err(); terr != nil {
+			err = terr
+		}
+		c.observe(parent, req, nil, err)
+		return nil, err
+	}
+	c.observe(parent, req, resp, nil)
+	resp.Body = &watchedBody{rc: resp.Body, w: w}
+	return resp, nil
+}
+
+// watch is one request's idle timer. It runs while the request waits on the registry:
+// for the response header (unless the transport is reading the request body from us), or
+// inside a read of the response body. Every change of state restarts it.
+type watch struct {
+	d      time.Duration
+	cancel context.CancelFunc
+	host   string
+
+	mu       sync.Mutex
+	timer    *time.Timer
+	deadline time.Time
+	header   bool // waiting for the response header
+	inReq    int  // reads of the request body under way
+	inResp   int  // reads of the response body under way
+	fired    bool
+	stopped  bool
+}
+
+func (w *watch) set(f func()) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	f()
+	if w.fired || w.stopped {
+		return
+	}
+	if (w.header && w.inReq == 0) || w.inResp > 0 {
+		w.deadline = time.Now().Add(w.d)
+		w.timer.Reset(w.d)
+	} else {
+		w.deadline = time.Time{}
+		w.timer.Stop()
+	}
+}
+
+func (w *watch) fire() {
+	w.mu.Lock()
+	if w.fired || w.stopped || w.deadline.IsZero() {
+		w.mu.Unlock()
+		return
+	}
+	if left := time.Until(w.deadline); left > 0 { // restarted while this call was on its way
+		w.timer.Reset(left)
+		w.mu.Unlock()
+		return
+	}
+	w.fired = true
+	w.mu.Unlock()
+	w.cancel()
+}
+
+func (w *watch) stop() {
+	w.mu.Lock()
+	w.stopped = true
+	w.timer.Stop()
+	w.mu.Unlock()
+}
+
+// err is the ErrTimeout error once the timer fired.
+func (w *watch) err() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.fired {
+		return nil
+	}
+	return fmt.Errorf("%w: %s sent nothing for %v", ErrTimeout, w.host, w.d)
+}
+
+// watchedBody is a request or response body under a watch.
+type watchedBody struct {
+	rc   io.ReadCloser
+	w    *watch
+	req  bool
+	once sync.Once
+}
+
+func (b *watchedBody) Read(p []byte) (int, error) {
+	if b.req {
+		b.w.set(func() { b.w.inReq++ })
+	} else {
+		b.w.set(func() { b.w.inResp++ })
+	}
+	n, err := b.rc.Read(p)
+	if b.req {
+		b.w.set(func() { b.w.inReq-- })
+	} else {
+		b.w.set(func() { b.w.inResp-- })
+	}
+	if err != nil && err != io.EOF {
+		if terr := b.w.err(); terr != nil {
+			err = terr
+		}
+	}
+	return n, err
+}
+
+// Close closes the body; closing the response body ends the request.
+func (b *watchedBody) Close() error {
+	if !b.req {
+		b.once.Do(func() {
+			b.w.stop()
+			b.w.cancel()
+		})
+	}
+	return b.rc.Close()
+}

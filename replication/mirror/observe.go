@@ -1,0 +1,402 @@
+package mirror
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/regdr/regdr/replication"
+	"golang.org/x/sync/errgroup"
+)
+
+// referrerTag matches cosign's tags (`sha256-<hex>.sig`, `.att`, `.sbom`) and the OCI
+// referrers fallback tag (`sha256-<hex>`): they belong to the image they name.
+var referrerTag = regexp.MustCompile(`^sha256-([0-9a-f]{64})(\.[a-z]+)?$`)
+
+// Plan lists the source, maps and validates every destination name (an error before any
+// request to the destination), looks at the destination by digest and returns what Apply
+// would do. It writes nothing.
+func (s *Syncer) Plan(ctx context.Context) (*Plan, error) {
+	all, err := s.source.Repositories(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var repos []string
+	for _, r := range all {
+		if s.opts.Selector.MatchRepository(r) {
+			repos = append(repos, r)
+		}
+	}
+	names, err := replication.MapNames(s.opts.Flattener, repos, s.opts.Validate)
+	if err != nil {
+		return nil, fmt.Errorf("planning sync: %w", err)
+	}
+	p := &Plan{
+		Source:      s.src.ep.Registry,
+		Destination: s.dst.ep.Registry,
+		Manifests:   map[string]Manifest{},
+		raw:         map[string][]byte{},
+	}
+	var mu sync.Mutex
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(s.opts.Jobs)
+	for _, src := range repos {
+		g.Go(func() error {
+			items, err := s.planRepo(gctx, src, names[src], p, &mu)
+			if err != nil {
+				return fmt.Errorf("planning %s: %w", src, err)
+			}
+			mu.Lock()
+			p.Items = append(p.Items, items...)
+			mu.Unlock()
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	p.sortItems()
+	return p, nil
+}
+
+func (s *Syncer) planRepo(ctx context.Context, src, dst string, p *Plan, mu *sync.Mutex) ([]Item, error) {
+	tags, err := s.source.Tags(ctx, src)
+	if err != nil {
+		return nil, err
+	}
+	selected, refTags := selectTags(tags, s.opts.Selector)
+	if err := s.resolveDigests(ctx, src, selected); err != nil {
+		return nil, err
+	}
+	subjects := map[string]bool{}
+	for _, t := range selected {
+		subjects[t.Digest] = true
+	}
+	refs := referrerTagsOf(refTags, subjects)
+	if err := s.resolveDigests(ctx, src, refs); err != nil {
+		return nil, err
+	}
+	selected = append(selected, refs...)
+
+	// The destination: one tag listing, then one HEAD per tag it already has.
+	dtags, err := listTags(ctx, s.dst, dst, "")
+	if err != nil {
+		return nil, err
+	}
+	have := map[string]string{} // tag → digest at the destination
+	var hmu sync.Mutex
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(s.opts.Jobs)
+	for _, t := range selected {
+		if _, ok := slices.BinarySearch(dtags, t.Name); !ok {
+			continue
+		}
+		g.Go(func() error {
+			release, err := s.planSlot(gctx)
+			if err != nil {
+				return err
+			}
+			defer release()
+			d, found, err := s.dst.headManifest(gctx, dst, t.Name)
+			if err == nil && found {
+				hmu.Lock()
+				have[t.Name] = d
+				hmu.Unlock()
+			}
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	present := map[string]bool{} // digests the destination repository holds
+	for _, d := range have {
+		present[d] = true
+	}
+	check := func(d string) (bool, error) {
+		if present[d] || len(dtags) == 0 {
+			return present[d], nil
+		}
+		_, found, err := s.dst.headManifest(ctx, dst, d)
+		present[d] = found
+		return found, err
+	}
+
+	var items []Item
+	add := func(t Tag, subject string) error {
+		it := Item{Source: src, Dest: dst, Tag: t.Name, Digest: t.Digest, Subject: subject}
+		d := destTag{}
+		d.digest, d.tagged = have[t.Name]
+		if needsPresence(t, d, s.opts.Override) {
+			var err error
+			if d.holds, err = check(t.Digest); err != nil {
+				return err
+			}
+		}
+		it.Action = decide(t, d, s.opts.Override)
+		if d.tagged && d.digest != t.Digest {
+			it.DestDigest = d.digest
+		}
+		items = append(items, it)
+		return nil
+	}
+	for _, t := range selected {
+		subject := ""
+		if m := referrerTag.FindStringSubmatch(t.Name); m != nil {
+			subject = "sha256:" + m[1]
+		}
+		if err := add(t, subject); err != nil {
+			return nil, err
+		}
+	}
+	// Referrers by API, for the images this plan covers.
+	if s.opts.Referrers != ReferrersNone {
+		asked, seen := map[string]bool{}, map[string]bool{}
+		for _, it := range items {
+			seen[it.Digest] = true
+		}
+		for _, it := range slices.Clone(items) {
+			if asked[it.Digest] || (s.opts.Referrers == ReferrersNew && it.Action != Copy) {
+				continue
+			}
+			asked[it.Digest] = true
+			descs, err := s.referrers(ctx, src, it.Digest)
+			if err != nil {
+				return nil, err
+			}
+			for _, d := range descs {
+				if seen[d] {
+					continue
+				}
+				seen[d] = true
+				if err := add(Tag{Digest: d}, it.Digest); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
+	for _, it := range items {
+		if it.Action == Copy || it.Action == TagOnly {
+			if err := s.fetchTree(ctx, src, it.Digest, it.Action == Copy, p, mu); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return items, nil
+}
+
+// planSlot takes one of the Jobs slots that per-tag HEADs share across every repository
+// being planned, so planning sends about Jobs requests at a time, not Jobs per repository.
+func (s *Syncer) planSlot(ctx context.Context) (release func(), err error) {
+	if err := s.planSem.Acquire(ctx, 1); err != nil {
+		return nil, err
+	}
+	return func() { s.planSem.Release(1) }, nil
+}
+
+// resolveDigests fills in missing digests with one source HEAD per tag.
+func (s *Syncer) resolveDigests(ctx context.Context, repo string, tags []Tag) error {
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(s.opts.Jobs)
+	for i := range tags {
+		if tags[i].Digest != "" {
+			continue
+		}
+		g.Go(func() error {
+			release, err := s.planSlot(gctx)
+			if err != nil {
+				return err
+			}
+			defer release()
+			d, found, err := s.src.headManifest(gctx, repo, tags[i].Name)
+			if err != nil {
+				return err
+			}
+			if !found {
+				return fmt.Errorf("tag %s:%s vanished while planning", repo, tags[i].Name)
+			}
+			tags[i].Digest = d
+			return nil
+		})
+	}
+	return g.Wait()
+}
+
+// referrers asks the OCI referrers API; a registry without it has none to offer. Such a
+// registry answers a bare 404 (no registry error code), 400 or 405, and is not asked again:
+// its referrers live in `sha256-<digest>` tags, which the tag listing already shows.
+func (s *Syncer) referrers(ctx context.Context, repo, digest string) ([]string, error) {
+	if rs, ok := s.source.(ReferrersSource); ok {
+		return rs.Referrers(ctx, repo, digest)
+	}
+	if s.noReferrersAPI.Load() {
+		return nil, nil
+	}
+	var idx struct {
+		Manifests []struct {
+			Digest string `json:"digest"`
+		} `json:"manifests"`
+	}
+	_, found, err := s.src.getJSON(ctx, "/v2/"+repo+"/referrers/"+digest, &idx, false)
+	var he *HTTPError
+	if errors.As(err, &he) {
+		switch {
+		case he.StatusCode == http.StatusBadRequest || he.StatusCode == http.StatusMethodNotAllowed,
+			he.StatusCode == http.StatusNotFound && he.Code == "":
+			s.noReferrersAPI.Store(true)
+			return nil, nil
+		case he.StatusCode == http.StatusNotFound:
+			return nil, nil
+		}
+	}
+	if err != nil || !found {
+		return nil, err
+	}
+	var out []string
+	for _, m := range idx.Manifests {
+		out = append(out, m.Digest)
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// fetchTree records the manifest (and, when recurse is set, its children, recursively) in
+// the plan. Copies need the whole tree; tag-only updates only the manifest itself.
+func (s *Syncer) fetchTree(ctx context.Context, repo, digest string, recurse bool, p *Plan, mu *sync.Mutex) error {
+	mu.Lock()
+	m, done := p.Manifests[digest]
+	mu.Unlock()
+	if !done {
+		raw, mt, err := s.src.getManifest(ctx, repo, digest, digest)
+		if err != nil {
+			return err
+		}
+		if m, err = parseManifest(raw, mt); err != nil {
+			return fmt.Errorf("manifest %s@%s: %w", repo, digest, err)
+		}
+		mu.Lock()
+		p.raw[digest] = raw
+		p.Manifests[digest] = m
+		mu.Unlock()
+	}
+	if !recurse {
+		return nil
+	}
+	for _, c := range m.Children {
+		if err := s.fetchTree(ctx, repo, c, true, p, mu); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+type syncDescriptor struct {
+	MediaType string `json:"mediaType"`
+	Digest    string `json:"digest"`
+	Size      int64  `json:"size"`
+}
+
+func parseManifest(raw []byte, mediaType string) (Manifest, error) {
+	var m struct {
+		MediaType string           `json:"mediaType"`
+		Config    *syncDescriptor  `json:"config"`
+		Layers    []syncDescriptor `json:"layers"`
+		Blobs     []syncDescriptor `json:"blobs"`
+		Manifests []syncDescriptor `json:"manifests"`
+	}
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return Manifest{}, err
+	}
+	out := Manifest{MediaType: mediaType, Size: int64(len(raw))}
+	if out.MediaType == "" {
+		out.MediaType = m.MediaType
+	}
+	if out.MediaType == "" {
+		return out, errors.New("no media type")
+	}
+	if strings.Contains(out.MediaType, "schema1") || strings.HasSuffix(out.MediaType, "manifest.v1+prettyjws") {
+		return out, fmt.Errorf("unsupported media type %s", out.MediaType)
+	}
+	for _, c := range m.Manifests {
+		out.Children = append(out.Children, c.Digest)
+	}
+	if m.Config != nil && m.Config.Digest != "" {
+		out.Blobs = append(out.Blobs, Blob{Digest: m.Config.Digest, Size: m.Config.Size})
+	}
+	for _, l := range append(m.Layers, m.Blobs...) {
+		out.Blobs = append(out.Blobs, Blob{Digest: l.Digest, Size: l.Size})
+	}
+	return out, out.check()
+}
+
+// selectTags splits a repository's tags into those the selector picks and the referrer
+// tags (cosign's sha256-<hex>.sig…, the OCI referrers fallback tag), which go with the
+// image they name rather than through the selector.
+func selectTags(tags []Tag, sel replication.Selector) (selected, refTags []Tag) {
+	var names []string
+	byName := map[string]Tag{}
+	for _, t := range tags {
+		if referrerTag.MatchString(t.Name) {
+			refTags = append(refTags, t)
+			continue
+		}
+		byName[t.Name] = t
+		names = append(names, t.Name)
+	}
+	for _, n := range sel.FilterTags(names) {
+		if t := byName[n]; sel.MatchLabels(t.Labels) {
+			selected = append(selected, t)
+		}
+	}
+	return selected, refTags
+}
+
+// referrerTagsOf returns the referrer tags whose subject is among subjects (digests).
+func referrerTagsOf(refTags []Tag, subjects map[string]bool) []Tag {
+	var refs []Tag
+	for _, t := range refTags {
+		if m := referrerTag.FindStringSubmatch(t.Name); subjects["sha256:"+m[1]] {
+			refs = append(refs, t)
+		}
+	}
+	return refs
+}
+
+// destTag is what the destination holds for one planned tag: the digest its tag points
+// at (tagged), and whether the repository holds the source digest at all (holds; known
+// only when needsPresence said to look).
+type destTag struct {
+	digest        string
+	tagged, holds bool
+}
+
+// needsPresence reports whether deciding t needs to know if the destination holds its
+// digest: not when the tag is already right, nor when it is a conflict left alone.
+func needsPresence(t Tag, d destTag, override bool) bool {
+	return !d.tagged || (d.digest != t.Digest && override)
+}
+
+// decide is the plan's decision for one source tag t (Name "" for an untagged referrer)
+// given the destination d: Skip what is in place, Conflict on a tag holding another
+// digest without override, TagOnly when the digest is there under no such tag, Copy
+// otherwise.
+func decide(t Tag, d destTag, override bool) Action {
+	switch {
+	case d.tagged && d.digest == t.Digest:
+		return Skip
+	case d.tagged && !override:
+		return Conflict
+	case d.holds && t.Name != "":
+		return TagOnly
+	case d.holds:
+		return Skip
+	}
+	return Copy
+}

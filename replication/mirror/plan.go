@@ -1,0 +1,197 @@
+package mirror
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/regdr/regdr/replication"
+)
+
+// Action is what Apply does for one Item.
+type Action string
+
+// Sync actions.
+const (
+	// Copy copies the manifest, its blobs and children, then tags it.
+	Copy Action = "copy"
+	// TagOnly points the tag at a manifest the destination repository already holds.
+	TagOnly Action = "tag"
+	// Skip: the destination already holds the tag at the same digest.
+	Skip Action = "skip"
+	// Conflict: the destination tag holds another digest. Skipped unless the plan was
+	// made with Override, in which case the action is Copy or TagOnly instead and
+	// DestDigest records what was overwritten.
+	Conflict Action = "conflict"
+)
+
+// Item is one tag (or, for a referrer pushed by digest, one untagged manifest) to sync.
+type Item struct {
+	Source string `json:"source"` // source repository
+	Dest   string `json:"dest"`   // destination repository
+	Tag    string `json:"tag,omitempty"`
+	Digest string `json:"digest"`
+	Action Action `json:"action"`
+	// DestDigest is what the destination tag held when planned, if anything else.
+	DestDigest string `json:"destDigest,omitempty"`
+	// Subject is the digest this artifact refers to (a signature, an SBOM), if any.
+	Subject string `json:"subject,omitempty"`
+}
+
+// Ref returns "dest:tag" or "dest@digest".
+func (it Item) Ref() string {
+	if it.Tag != "" {
+		return it.Dest + ":" + it.Tag
+	}
+	return it.Dest + "@" + it.Digest
+}
+
+func (it Item) ref() string {
+	if it.Tag != "" {
+		return it.Tag
+	}
+	return it.Digest
+}
+
+// Blob is a blob a manifest needs.
+type Blob struct {
+	Digest string `json:"digest"`
+	Size   int64  `json:"size"`
+}
+
+// Manifest is what the plan learned about a manifest to copy: its blobs (config and
+// layers) and, for an index, its child manifests.
+type Manifest struct {
+	MediaType string   `json:"mediaType"`
+	Size      int64    `json:"size"`
+	Blobs     []Blob   `json:"blobs,omitempty"`
+	Children  []string `json:"children,omitempty"`
+}
+
+// Plan is what a sync will do: a value with no I/O, safe to print, save as JSON and
+// apply later (a JSON round trip loses nothing that Apply needs).
+type Plan struct {
+	Source      string              `json:"source"`
+	Destination string              `json:"destination"`
+	Items       []Item              `json:"items"`
+	Manifests   map[string]Manifest `json:"manifests,omitempty"`
+	// Shard and Shards say which part of a split plan this is (Shards 0: whole plan).
+	Shard  int `json:"shard,omitempty"`
+	Shards int `json:"shards,omitempty"`
+
+	raw map[string][]byte // manifests fetched while planning, so Apply need not refetch
+}
+
+// HasChanges reports whether applying the plan would write anything.
+func (p *Plan) HasChanges() bool {
+	for _, it := range p.Items {
+		if it.Action == Copy || it.Action == TagOnly {
+			return true
+		}
+	}
+	return false
+}
+
+// Totals summarises a plan.
+type Totals struct {
+	Items       int   `json:"items"`
+	Copy        int   `json:"copy"`
+	TagOnly     int   `json:"tagOnly"`
+	Skip        int   `json:"skip"`
+	Conflicts   int   `json:"conflicts"`
+	Manifests   int   `json:"manifests"`   // unique manifests to push (children included)
+	UniqueBlobs int   `json:"uniqueBlobs"` // unique blob digests the copies need
+	Bytes       int64 `json:"bytes"`       // their size: the most Apply moves
+}
+
+// Totals counts the plan's actions, unique manifests and blobs, and the bytes to move at
+// most (blobs already at the destination move nothing).
+func (p *Plan) Totals() Totals {
+	t := Totals{Items: len(p.Items)}
+	manifests := map[string]bool{}
+	blobs := map[string]int64{}
+	var walk func(d string)
+	walk = func(d string) {
+		if manifests[d] {
+			return
+		}
+		manifests[d] = true
+		m := p.Manifests[d]
+		for _, b := range m.Blobs {
+			blobs[b.Digest] = b.Size
+		}
+		for _, c := range m.Children {
+			walk(c)
+		}
+	}
+	for _, it := range p.Items {
+		switch it.Action {
+		case Copy:
+			t.Copy++
+			walk(it.Digest)
+		case TagOnly:
+			t.TagOnly++
+		case Skip:
+			t.Skip++
+		case Conflict:
+			t.Conflicts++
+		}
+	}
+	t.Manifests = len(manifests)
+	t.UniqueBlobs = len(blobs)
+	for _, s := range blobs {
+		t.Bytes += s
+	}
+	return t
+}
+
+// String describes the plan for people: one line per change, then the totals.
+func (p *Plan) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "sync %s → %s", p.Source, p.Destination)
+	if p.Shards > 0 {
+		fmt.Fprintf(&b, " (shard %d of %d)", p.Shard, p.Shards)
+	}
+	b.WriteByte('\n')
+	for _, it := range p.Items {
+		if it.Action == Skip {
+			continue
+		}
+		fmt.Fprintf(&b, "  %-8s %s/%s → %s (%s)", it.Action, p.Source, sourceRef(it), it.Ref(), syncShort(it.Digest))
+		if it.DestDigest != "" {
+			fmt.Fprintf(&b, " replacing %s", syncShort(it.DestDigest))
+		}
+		b.WriteByte('\n')
+	}
+	t := p.Totals()
+	fmt.Fprintf(&b, "%d copy, %d tag, %d unchanged, %d conflict; %d manifests, %d unique blobs, %s to move at most\n",
+		t.Copy, t.TagOnly, t.Skip, t.Conflicts, t.Manifests, t.UniqueBlobs, replication.FormatBytes(t.Bytes))
+	return b.String()
+}
+
+func sourceRef(it Item) string {
+	if it.Tag != "" {
+		return it.Source + ":" + it.Tag
+	}
+	return it.Source + "@" + syncShort(it.Digest)
+}
+
+func syncShort(d string) string {
+	if i := strings.IndexByte(d, ':'); i >= 0 && len(d) > i+13 {
+		return d[:i+13]
+	}
+	return d
+}
+
+func (p *Plan) sortItems() {
+	sort.Slice(p.Items, func(i, j int) bool {
+		a, b := p.Items[i], p.Items[j]
+		if a.Dest != b.Dest {
+			return a.Dest < b.Dest
+		}
+		if a.Tag != b.Tag {
+			return a.Tag < b.Tag
+		}
+		return a.Digest < b.Digest
+	})
+}
