@@ -18,7 +18,9 @@ var (
 	// ErrUnexpectedRecord: a record is not where a plan expects it (neither primary nor
 	// secondary, several records share the name, or it is disabled).
 	ErrUnexpectedRecord = errors.New("failover: record is not in an expected state")
-	// ErrStalePlan: the plan expired, or a record changed since the plan observed it.
+	// ErrStalePlan: the plan expired, a record changed since the plan observed it, the plan
+	// is not what the switcher derives now (another record, value or journal entry), or
+	// the journal shows it already applied and switched since (a replay).
 	ErrStalePlan = errors.New("failover: stale plan")
 	// ErrTamperedPlan: the plan's seal does not match its contents — it was edited after it
 	// was made, or sealed with another key (another journal's) — or it is not a plan at all.
