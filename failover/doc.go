@@ -112,8 +112,9 @@
 // ([ErrTamperedJournal]), so an edited journal cannot make failback restore a value that
 // never was there. Lines without a MAC are accepted only in the layout of the version
 // before journals were authenticated (no outcome field) and only before every
-// authenticated line: a journal that version wrote, carried on by this one. Such a
-// journal is as trustworthy as its file's permissions; a journal file other users may
+// authenticated line: a journal that version wrote, carried on by this one. Such lines
+// are as trustworthy as the file's permissions — whoever may write the file could
+// rewrite it whole in that layout — so a journal file other users may
 // write (mode & 0022) is refused ([ErrInvalid]), as is a file that is not a journal (a
 // plan saved over it). Where flock(2) exists (Linux, the BSDs, macOS) appends and the
 // repair of a partial last line hold an exclusive lock on the file, so two processes
