@@ -445,13 +445,22 @@ func journalMAC(key []byte, e *JournalEntry) (string, error) {
 	return sealPrefix + hex.EncodeToString(m.Sum(nil)), nil
 }
 
-// journalLineOf encodes e with its MAC under key, newline included.
+// journalLineOf encodes e with its MAC under key, newline included. The MAC covers e as
+// it reads back — JSON replaces invalid UTF-8, so e itself might not re-encode the same.
 func journalLineOf(key []byte, e JournalEntry) ([]byte, error) {
+	b, err := json.Marshal(e)
+	if err != nil {
+		return nil, err
+	}
+	e = JournalEntry{}
+	if err := json.Unmarshal(b, &e); err != nil {
+		return nil, err
+	}
 	mac, err := journalMAC(key, &e)
 	if err != nil {
 		return nil, err
 	}
-	b, err := json.Marshal(journalLine{JournalEntry: e, MAC: mac})
+	b, err = json.Marshal(journalLine{JournalEntry: e, MAC: mac})
 	return append(b, '\n'), err
 }
 

@@ -226,3 +226,25 @@ func TestFileJournalRefusesNonJournal(t *testing.T) {
 		}
 	})
 }
+
+// TestJournalMACSurvivesInvalidUTF8: an entry whose text is not valid UTF-8 (a reason
+// typed in another encoding, a provider's error message) reads back authenticated: the
+// MAC covers the entry as the file holds it.
+func TestJournalMACSurvivesInvalidUTF8(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "journal.jsonl")
+	j, err := OpenFileJournal(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	e := JournalEntry{PlanID: "p1", Kind: KindFailover, Target: "t", Reason: "caf\xe9 <down> & out", Error: "\xff\xfe",
+		At: time.Date(2026, 1, 1, 8, 0, 0, 0, time.FixedZone("CST", 8*3600))}
+	if err := j.Append(ctx(t), e); err != nil {
+		t.Fatal(err)
+	}
+	got, err := j.Entries(ctx(t))
+	if err != nil || len(got) != 1 || got[0].PlanID != "p1" {
+		t.Errorf("Entries() = %+v, %v; want the entry", got, err)
+	}
+}
