@@ -2,6 +2,7 @@ package failover
 
 import (
 	"bytes"
+	"encoding/json"
 	"path/filepath"
 	"testing"
 )
@@ -34,5 +35,31 @@ func TestLoadPlanKeyConcurrentFirstUse(t *testing.T) {
 	}
 	if fails > 0 {
 		t.Errorf("%d of %d concurrent first uses of a plan key file failed or disagreed", fails, runs)
+	}
+}
+
+// TestSealSurvivesInvalidUTF8: a plan whose reason is not valid UTF-8 (typed in another
+// encoding) still applies once saved to a file and read back: the seal covers the plan as
+// it reads back.
+func TestSealSurvivesInvalidUTF8(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	s := w.switcher(t)
+	req := failoverRequest()
+	req.Reason = "caf\xe9 <down>"
+	plan, err := s.PlanFailover(ctx(t), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	read, err := DecodePlan(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err := s.Apply(ctx(t), read); err != nil || res.Writes() != 1 {
+		t.Errorf("Apply(plan read back) = %+v, %v; want one write", res, err)
 	}
 }

@@ -151,13 +151,22 @@ func (s *Switcher) planKey() ([]byte, error) {
 // planMAC is the seal of p under key: an HMAC-SHA256 of the plan's JSON without its
 // seal. The JSON covers everything Apply acts on or records — kind, ID, creation and
 // expiry, every change (from, to, TTLs, the observed record, the journal entry undone),
-// the reason, actor, force and evidence — and reads back from a file byte for byte.
+// the reason, actor, force and evidence — and reads back from a file byte for byte. It
+// covers the plan as it reads back: JSON replaces invalid UTF-8 (a reason typed in another
+// encoding), so the plan in memory might not re-encode the same.
 func planMAC(key []byte, p *Plan) string {
 	q := *p
 	q.Seal = ""
 	b, err := json.Marshal(&q)
 	if err != nil {
 		return "" // never matches a seal
+	}
+	var r Plan
+	if err := json.Unmarshal(b, &r); err != nil {
+		return ""
+	}
+	if b, err = json.Marshal(&r); err != nil {
+		return ""
 	}
 	m := hmac.New(sha256.New, key)
 	m.Write([]byte("regdr/failover plan v1\n"))
