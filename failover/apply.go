@@ -76,15 +76,13 @@ func (s *Switcher) Apply(ctx context.Context, p *Plan) (*Result, error) {
 	if now := s.clock.Now(); now.After(p.ExpiresAt) {
 		return nil, fmt.Errorf("applying plan %s: %w: expired at %s", p.ID, ErrStalePlan, p.ExpiresAt.UTC().Format(time.RFC3339))
 	}
-	// A failback undoes what the journal says now, not what the plan says it did.
-	var undo map[string]JournalEntry
-	if p.Kind == KindFailback {
-		entries, err := s.journal.Entries(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("applying plan %s: %w", p.ID, err)
-		}
-		undo = undoable(entries)
+	// A failback undoes what the journal says now, not what the plan says it did; and a
+	// plan the journal shows spent is not applied again.
+	entries, err := s.journal.Entries(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("applying plan %s: %w", p.ID, err)
 	}
+	undo := undoable(entries)
 	type step struct {
 		t       Target
 		c       RecordChange
@@ -99,6 +97,15 @@ func (s *Switcher) Apply(ctx context.Context, p *Plan) (*Result, error) {
 			refusals = append(refusals, fmt.Errorf("%w: plan %s names unknown target %s", ErrInvalid, p.ID, c.Target))
 			continue
 		}
+		z, err := t.Provider.Zone(ctx)
+		if err != nil {
+			refusals = append(refusals, fmt.Errorf("reading zone of target %s: %w", t.Name, err))
+			continue
+		}
+		if err := checkRecord(p, t, z, c); err != nil {
+			refusals = append(refusals, err)
+			continue
+		}
 		if err := checkIntent(p, t, c, undo); err != nil {
 			refusals = append(refusals, err)
 			continue
@@ -111,6 +118,8 @@ func (s *Switcher) Apply(ctx context.Context, p *Plan) (*Result, error) {
 		switch {
 		case atValue(cur, c.To):
 			steps = append(steps, step{t: t, c: c, current: cur})
+		case !c.Done && sameRecord(cur, c.Observed) && spent(entries, p.ID, t.Name):
+			refusals = append(refusals, fmt.Errorf("%w: plan %s was already applied to %s and switched since (journal): make a new plan", ErrStalePlan, p.ID, c.FQDN))
 		case !c.Done && sameRecord(cur, c.Observed):
 			steps = append(steps, step{t: t, c: c, current: cur, write: true})
 		default:
@@ -139,6 +148,8 @@ func (s *Switcher) Apply(ctx context.Context, p *Plan) (*Result, error) {
 			if !written {
 				continue
 			}
+		} else if err := s.closeIntent(ctx, entries, st.t, st.current); err != nil {
+			cr.Error, errs[i] = err.Error(), err
 		}
 		if st.t.Resolver != "" {
 			verify = append(verify, i)
@@ -162,9 +173,59 @@ func (s *Switcher) Apply(ctx context.Context, p *Plan) (*Result, error) {
 	return res, errors.Join(errs...)
 }
 
-// reread finds the planned record again.
+// closeIntent journals the outcome of target t's open intent — the last switch the
+// journal holds for it, whose outcome a crash lost — when the record, re-read as cur,
+// holds what that intent wrote: the write landed, and the journal must say so, or
+// failback and the monitor would act on a switch that was already made or undone.
+func (s *Switcher) closeIntent(ctx context.Context, entries []JournalEntry, t Target, cur dns.Record) error {
+	sw := switches(entries)
+	var last *JournalEntry
+	for i := range sw {
+		if sw[i].Target == t.Name {
+			last = &sw[i]
+		}
+	}
+	if last == nil || last.Outcome != OutcomeIntent || !atValue(cur, last.To) {
+		return nil
+	}
+	e := *last
+	e.Outcome, e.At = OutcomeWritten, s.clock.Now()
+	if cur.ID != "" {
+		e.RecordID = cur.ID
+	}
+	if err := s.journal.Append(context.WithoutCancel(ctx), e); err != nil {
+		return fmt.Errorf("journaling that the write of %s by plan %s landed: %w", e.FQDN, e.PlanID, err)
+	}
+	s.logger.InfoContext(ctx, "failover write found landed after a crash", "plan", e.PlanID, "fqdn", e.FQDN, "to", e.To.String())
+	return nil
+}
+
+// spent reports whether the journal shows plan id already applied to target: its write
+// journaled, or its intent followed by another plan's write to the target. Applying it
+// again would replay a switch that has since been undone.
+func spent(entries []JournalEntry, id, target string) bool {
+	intent := false
+	for _, e := range entries {
+		if e.Target != target {
+			continue
+		}
+		written := e.Outcome == OutcomeWritten || e.Outcome == ""
+		switch {
+		case e.PlanID == id && written:
+			return true
+		case e.PlanID == id:
+			intent = intent || e.Outcome == OutcomeIntent
+		case intent && written:
+			return true
+		}
+	}
+	return false
+}
+
+// reread finds the planned record again, among the records of the target's name: a
+// change naming another record finds none.
 func (s *Switcher) reread(ctx context.Context, t Target, c RecordChange) (dns.Record, error) {
-	recs, err := t.Provider.Records(ctx, c.Name)
+	recs, err := t.Provider.Records(ctx, t.Record)
 	if err != nil {
 		return dns.Record{}, fmt.Errorf("re-reading %s: %w", c.FQDN, err)
 	}
@@ -243,6 +304,31 @@ func atValue(r dns.Record, v Value) bool {
 func sameRecord(r, observed dns.Record) bool {
 	return r.ID == observed.ID && strings.EqualFold(r.Name, observed.Name) &&
 		valueOf(r).same(valueOf(observed)) && r.TTL == observed.TTL && r.Enabled() == observed.Enabled()
+}
+
+// checkRecord refuses a change of a record that target t does not manage: the zone must
+// be t's provider's zone z, the name t's record, the observed record the one the change
+// names, and a failback's record the one its journal entry switched.
+func checkRecord(p *Plan, t Target, z dns.Zone, c RecordChange) error {
+	fqdn := dns.FQDN(t.Record, z.Name)
+	isName := func(name string) bool { return strings.EqualFold(dns.FQDN(name, z.Name), fqdn) }
+	refuse := func(what string) error {
+		return fmt.Errorf("%w: plan %s changes %s, which target %s does not manage (%s)", ErrStalePlan, p.ID, c.FQDN, t.Name, what)
+	}
+	switch {
+	case c.ZoneID != z.ID || !strings.EqualFold(c.Zone, z.Name):
+		return refuse("zone " + c.ZoneID + " " + c.Zone + ", not " + z.ID + " " + z.Name)
+	case !strings.EqualFold(c.FQDN, fqdn) || !isName(c.Name):
+		return refuse("the target's record is " + fqdn)
+	case c.Observed.ID != c.RecordID || !isName(c.Observed.Name):
+		return refuse("its observed record is not record " + c.RecordID)
+	}
+	if r := c.Restores; p.Kind == KindFailback && r != nil {
+		if r.ZoneID != z.ID || !strings.EqualFold(r.FQDN, fqdn) || !isName(r.Name) || (!c.Done && r.RecordID != c.RecordID) {
+			return refuse("not the record " + r.RecordID + " " + r.FQDN + " that plan " + r.PlanID + " switched")
+		}
+	}
+	return nil
 }
 
 // checkIntent refuses a change that is not what the switcher derives now — whoever

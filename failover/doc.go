@@ -66,17 +66,28 @@
 // after editing. The key comes from [WithPlanKey] or [WithPlanKeyFile]; by default a
 // switcher whose journal is a [FileJournal] keeps it next to the journal
 // ([PlanKeyFile]: the journal's path + ".key", 32 random bytes, hex, created mode 0600 on
-// first use, refused if other users may read it), so whoever may write the journal may
-// also seal plans, and a plan only applies where its journal is. Any other switcher uses
-// a random key of its own: its plans are applied by it alone. [DecodePlan] and
+// first use by linking a complete temporary file into place, so two processes racing to
+// create it agree on one key; refused if other users may read it), so whoever may write
+// the journal may also seal plans, and a plan only applies where its journal is. Any
+// other switcher uses a random key of its own: its plans are applied by it alone. [DecodePlan] and
 // [Plan.Validate] check a plan read from a file before anything else ("null", "{}", no
 // changes: [ErrInvalid]).
 //
 // The seal is not trusted alone either: Apply re-derives every change and refuses
-// ([ErrStalePlan]) one that differs from what it derives now — From must be the observed
-// record (type, value, TTL), which must still be what the record holds; a failover's To
-// the target's secondary (its TTL, or the observed one); a failback's Restores the
-// journal's failover to undo now, and its To exactly what that failover replaced.
+// ([ErrStalePlan]) one that differs from what it derives now — the record must be the
+// target's (zone ID and name from the target's provider, record name and FQDN from
+// Target.Record, the observed record the one named, and for a failback the record its
+// journal entry switched), so even a re-sealed plan cannot switch another record of the
+// zone; From must be the observed record (type, value, TTL), which must still be what the
+// record holds; a failover's To the target's secondary (its TTL, or the observed one); a
+// failback's Restores the journal's failover to undo now, and its To exactly what that
+// failover replaced.
+//
+// A plan is applied once. Applying it again while its records already hold its values
+// writes nothing and succeeds, but a plan the journal shows spent — its write journaled,
+// or its intent followed by another plan's write — is refused ([ErrStalePlan]) when it
+// would write again: a failover plan cannot be replayed after its failback, even before
+// it expires.
 //
 // # Write-ahead journal
 //
@@ -87,9 +98,28 @@
 // failback counts as a failover: [Switcher.PlanFailback] re-reads the record and
 // restores it when the write landed, or plans nothing when it did not. A write call that
 // failed is only journaled as failed once the record, read back, proves it did not land.
+// When Apply finds a record already holding what the target's last journaled switch, an
+// open intent, was to write — the write landed before a crash lost its outcome — it
+// journals that outcome ([OutcomeWritten]) for the intent's plan, so rerunning a crashed
+// failback closes it and the journal no longer shows a failover to undo.
 // [FailoverToUndo] tells which journal entry failback undoes. A [FileJournal] creates
-// its file on the first append, so an apply refused before any write leaves no file;
-// [ReadJournalFile] reads one (lines of any length) without opening it for writing.
+// its file on the first append (O_EXCL), so an apply refused before any write leaves no
+// file; [ReadJournalFile] reads one (lines of any length) without opening it for writing.
+//
+// The journal is authenticated: each line of a FileJournal carries an HMAC-SHA256 of its
+// entry under the plan key kept next to it ([PlanKeyFile] — the key the switcher seals
+// plans with by default), and reading refuses a line that does not match
+// ([ErrTamperedJournal]), so an edited journal cannot make failback restore a value that
+// never was there. Lines without a MAC are accepted only in the layout of the version
+// before journals were authenticated (no outcome field) and only before every
+// authenticated line: a journal that version wrote, carried on by this one. Such lines
+// are as trustworthy as the file's permissions — whoever may write the file could
+// rewrite it whole in that layout — so a journal file other users may
+// write (mode & 0022) is refused ([ErrInvalid]), as is a file that is not a journal (a
+// plan saved over it). Where flock(2) exists (Linux, the BSDs, macOS) appends and the
+// repair of a partial last line hold an exclusive lock on the file, so two processes
+// sharing a journal — a -watch daemon and an operator — never cut each other's entries.
+// A [MemoryJournal] is not authenticated: it never leaves the process.
 //
 // # Credentials
 //
@@ -100,8 +130,8 @@
 //
 // Refusals and failures are sentinels matched with errors.Is: [ErrInvalid] (bad input,
 // found before any I/O), [ErrSecondaryUnhealthy], [ErrLagExceedsRPO],
-// [ErrUnexpectedRecord], [ErrStalePlan], [ErrTamperedPlan] and [ErrNotVerified] for
-// failover and failback;
+// [ErrUnexpectedRecord], [ErrStalePlan], [ErrTamperedPlan], [ErrTamperedJournal] and
+// [ErrNotVerified] for failover and failback;
 // [ErrPrimaryUnhealthy], [ErrDwell] and [ErrNothingToFailBack] for failback; [ErrHoldDown]
 // for the monitor; [ErrLagFromFuture] for a lag report dated beyond the allowed clock
 // skew ([LastKnownLag].MaxSkew, 5 minutes by default), which would never age. Errors from the DNS providers keep the dns sentinels

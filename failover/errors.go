@@ -18,11 +18,17 @@ var (
 	// ErrUnexpectedRecord: a record is not where a plan expects it (neither primary nor
 	// secondary, several records share the name, or it is disabled).
 	ErrUnexpectedRecord = errors.New("failover: record is not in an expected state")
-	// ErrStalePlan: the plan expired, or a record changed since the plan observed it.
+	// ErrStalePlan: the plan expired, a record changed since the plan observed it, the plan
+	// is not what the switcher derives now (another record, value or journal entry), or
+	// the journal shows it already applied and switched since (a replay).
 	ErrStalePlan = errors.New("failover: stale plan")
 	// ErrTamperedPlan: the plan's seal does not match its contents — it was edited after it
 	// was made, or sealed with another key (another journal's) — or it is not a plan at all.
 	ErrTamperedPlan = errors.New("failover: plan was altered or sealed with another key")
+	// ErrTamperedJournal: a journal line does not match its MAC under the journal's key —
+	// it was edited, or written with another key — or an unauthenticated line follows an
+	// authenticated one.
+	ErrTamperedJournal = errors.New("failover: journal was altered or written with another key")
 	// ErrNotVerified: the change was written but the resolver did not show it before the
 	// verification deadline.
 	ErrNotVerified = errors.New("failover: change not visible through the resolver before the deadline")

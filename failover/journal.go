@@ -4,6 +4,9 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,6 +14,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sync"
 	"syscall"
@@ -150,20 +154,34 @@ func (j *MemoryJournal) Entries(context.Context) ([]JournalEntry, error) {
 // FileJournal is a JournalStore in a file of JSON lines, one entry per line, each
 // appended with O_APPEND and fsync'd before Append returns. The file is created (mode
 // 0600) by the first Append, so a journal opened for an apply that was then refused
-// leaves no file behind. It is safe for concurrent use within a process; a partial last
-// line (a crash mid-write) is ignored when reading, and an append that fails halfway (a
-// full disk) is cut off again.
+// leaves no file behind.
+//
+// Every line carries a MAC: an HMAC-SHA256 of the entry under the plan key kept next to
+// the journal ([PlanKeyFile], created on the first Append as [LoadPlanKey] does — the key
+// a switcher seals its plans with by default). Reading refuses a line that does not match
+// its MAC ([ErrTamperedJournal]), so an edited journal cannot steer a failback. Lines
+// without a MAC are read only when they are in the layout of the version before
+// journals were authenticated (no outcome) and precede every authenticated line: a
+// journal written by that version, carried on by this one. A journal file that other
+// users may write is refused ([ErrInvalid]), as is a file that is not a journal.
+//
+// It is safe for concurrent use within a process and, where flock(2) exists (Linux, the
+// BSDs, macOS), between processes: appends and the repairs below hold an exclusive lock
+// on the file. A partial last line (a crash mid-write) is ignored when reading and cut off
+// before the next append, and an append that fails halfway (a full disk) is cut off again.
 type FileJournal struct {
 	path string
 
 	mu     sync.Mutex
 	f      *os.File // nil until the file exists
+	key    []byte   // nil until loaded
 	closed bool
 }
 
 // OpenFileJournal opens the journal at path; a file that does not exist yet is created
-// by the first Append, in path's directory, which must exist. A partial last line, left
-// by a crash mid-append and never acknowledged, is cut off.
+// by the first Append, in path's directory, which must exist. An existing file must be a
+// journal that only its owner may write ([ErrInvalid]). A partial last line, left by a
+// crash mid-append and never acknowledged, is cut off.
 func OpenFileJournal(path string) (*FileJournal, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_APPEND, 0)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -175,11 +193,47 @@ func OpenFileJournal(path string) (*FileJournal, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening journal: %w", err)
 	}
-	if err := cutPartialLine(f); err != nil {
+	if err := adopt(f, path); err != nil {
 		f.Close()
 		return nil, fmt.Errorf("opening journal %s: %w", path, err)
 	}
 	return &FileJournal{path: path, f: f}, nil
+}
+
+// adopt checks, under the file's lock, that f is a journal only its owner may write, and
+// cuts off a partial last line.
+func adopt(f *os.File, path string) error {
+	unlock, err := lockFile(f, true)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if err := checkMode(f, path); err != nil {
+		return err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if _, err := ReadJournal(io.NewSectionReader(f, 0, fi.Size())); err != nil {
+		return fmt.Errorf("%w: %s is not a journal: %w", ErrInvalid, path, err)
+	}
+	return cutPartialLine(f)
+}
+
+// checkMode refuses a journal file that users other than its owner may write.
+func checkMode(f *os.File, path string) error {
+	if runtime.GOOS == "windows" {
+		return nil
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if fi.Mode().Perm()&0o022 != 0 {
+		return fmt.Errorf("%w: journal %s is writable by other users (mode %v): chmod 600 it", ErrInvalid, path, fi.Mode().Perm())
+	}
+	return nil
 }
 
 func errNotDir(fi fs.FileInfo) error {
@@ -189,9 +243,21 @@ func errNotDir(fi fs.FileInfo) error {
 	return nil
 }
 
-// create makes the journal file on first append; j.mu is held.
+// create makes the journal file on first append; j.mu is held. A file made at path since
+// the journal was opened — by another process's journal — is adopted if it is a journal.
 func (j *FileJournal) create() error {
-	f, err := os.OpenFile(j.path, os.O_RDWR|os.O_APPEND|os.O_CREATE, 0o600)
+	f, err := os.OpenFile(j.path, os.O_RDWR|os.O_APPEND|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		if f, err = os.OpenFile(j.path, os.O_RDWR|os.O_APPEND, 0); err != nil {
+			return err
+		}
+		if err := adopt(f, j.path); err != nil {
+			f.Close()
+			return err
+		}
+		j.f = f
+		return nil
+	}
 	if err != nil {
 		return err
 	}
@@ -246,25 +312,43 @@ func cutPartialLine(f *os.File) error {
 	return f.Truncate(0)
 }
 
-// Append writes e as one line and syncs the file.
+// Append writes e as one line, with its MAC, and syncs the file.
 func (j *FileJournal) Append(ctx context.Context, e JournalEntry) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	line, err := json.Marshal(e)
-	if err != nil {
-		return fmt.Errorf("encoding journal entry: %w", err)
-	}
-	line = append(line, '\n')
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if j.closed {
 		return fmt.Errorf("appending to journal: %w", os.ErrClosed)
 	}
+	if j.key == nil {
+		key, err := LoadPlanKey(PlanKeyFile(j.path))
+		if err != nil {
+			return fmt.Errorf("appending to journal: %w", err)
+		}
+		j.key = key
+	}
+	line, err := journalLineOf(j.key, e)
+	if err != nil {
+		return fmt.Errorf("encoding journal entry: %w", err)
+	}
 	if j.f == nil {
 		if err := j.create(); err != nil {
 			return fmt.Errorf("creating journal: %w", err)
 		}
+	}
+	unlock, err := lockFile(j.f, true)
+	if err != nil {
+		return fmt.Errorf("appending to journal: %w", err)
+	}
+	defer unlock()
+	if err := checkMode(j.f, j.path); err != nil {
+		return fmt.Errorf("appending to journal: %w", err)
+	}
+	// Another process may have died mid-append since: never glue a line to its remains.
+	if err := cutPartialLine(j.f); err != nil {
+		return fmt.Errorf("appending to journal: %w", err)
 	}
 	fi, err := j.f.Stat()
 	if err != nil {
@@ -272,7 +356,8 @@ func (j *FileJournal) Append(ctx context.Context, e JournalEntry) error {
 	}
 	if _, err := j.f.Write(line); err != nil {
 		// A write that failed halfway (a full disk) must not leave a partial line: the
-		// next entry would be glued to it and the journal could no longer be read.
+		// next entry would be glued to it and the journal could no longer be read. The
+		// lock keeps other processes' entries out of the part cut off.
 		return fmt.Errorf("appending to journal: %w", errors.Join(err, j.f.Truncate(fi.Size())))
 	}
 	if err := j.f.Sync(); err != nil {
@@ -281,21 +366,30 @@ func (j *FileJournal) Append(ctx context.Context, e JournalEntry) error {
 	return nil
 }
 
-// Entries reads every entry from the file (none before the first Append).
+// Entries reads every entry from the file (none before the first Append), checking each
+// line's MAC.
 func (j *FileJournal) Entries(ctx context.Context) ([]JournalEntry, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	return ReadJournalFile(j.path)
+	return readJournalFile(j.path, j.key)
 }
 
 // ReadJournalFile reads the entries of the journal file at path without opening it for
 // writing, as [FileJournal.Entries] does: a file that does not exist holds none, and a
-// partial last line (a crash mid-append, never acknowledged) is ignored. Lines may be of
-// any length; errors name the file and the line.
+// partial last line (a crash mid-append, never acknowledged) is ignored. Each line's MAC
+// is checked under the key kept next to the journal ([PlanKeyFile]; [ErrTamperedJournal]),
+// and a file that other users may write is refused ([ErrInvalid]). Lines may be of any
+// length; errors name the file and the line.
 func ReadJournalFile(path string) ([]JournalEntry, error) {
+	return readJournalFile(path, nil)
+}
+
+// readJournalFile reads the journal at path, checking MACs under key, or (nil) the key
+// kept next to the journal if there is one.
+func readJournalFile(path string, key []byte) ([]JournalEntry, error) {
 	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
@@ -304,7 +398,21 @@ func ReadJournalFile(path string) ([]JournalEntry, error) {
 		return nil, fmt.Errorf("reading journal: %w", err)
 	}
 	defer f.Close()
-	entries, err := ReadJournal(f)
+	unlock, err := lockFile(f, false)
+	if err != nil {
+		return nil, fmt.Errorf("reading journal %s: %w", path, err)
+	}
+	defer unlock()
+	if err := checkMode(f, path); err != nil {
+		return nil, fmt.Errorf("reading journal: %w", err)
+	}
+	if key == nil {
+		key, err = readPlanKey(PlanKeyFile(path))
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("reading journal %s: %w", path, err)
+		}
+	}
+	entries, err := readJournal(f, key, true)
 	if err != nil {
 		return nil, fmt.Errorf("reading journal %s: %w", path, err)
 	}
@@ -313,9 +421,54 @@ func ReadJournalFile(path string) ([]JournalEntry, error) {
 
 // ReadJournal reads journal entries, one JSON object per line, from r. Blank lines are
 // skipped and a last line without its newline (never acknowledged) is ignored; lines may
-// be of any length. An error names the line.
+// be of any length. An error names the line. It does not check the lines' MACs: it has
+// no key ([ReadJournalFile] and [FileJournal.Entries] do).
 func ReadJournal(r io.Reader) ([]JournalEntry, error) {
+	return readJournal(r, nil, false)
+}
+
+// journalLine is a journal file's line: the entry and its MAC.
+type journalLine struct {
+	JournalEntry
+	MAC string `json:"mac,omitempty"`
+}
+
+// journalMAC is the MAC of e under key: an HMAC-SHA256 of the entry's JSON.
+func journalMAC(key []byte, e *JournalEntry) (string, error) {
+	b, err := json.Marshal(e)
+	if err != nil {
+		return "", err
+	}
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte("regdr/failover journal v1\n"))
+	m.Write(b)
+	return sealPrefix + hex.EncodeToString(m.Sum(nil)), nil
+}
+
+// journalLineOf encodes e with its MAC under key, newline included. The MAC covers e as
+// it reads back — JSON replaces invalid UTF-8, so e itself might not re-encode the same.
+func journalLineOf(key []byte, e JournalEntry) ([]byte, error) {
+	b, err := json.Marshal(e)
+	if err != nil {
+		return nil, err
+	}
+	e = JournalEntry{}
+	if err := json.Unmarshal(b, &e); err != nil {
+		return nil, err
+	}
+	mac, err := journalMAC(key, &e)
+	if err != nil {
+		return nil, err
+	}
+	b, err = json.Marshal(journalLine{JournalEntry: e, MAC: mac})
+	return append(b, '\n'), err
+}
+
+// readJournal reads entries from r; with verify set, it checks each line's MAC under key
+// (nil: no key exists, so no authenticated line can be read): see [FileJournal].
+func readJournal(r io.Reader, key []byte, verify bool) ([]JournalEntry, error) {
 	var out []JournalEntry
+	authenticated := false
 	br := bufio.NewReader(r)
 	for n := 1; ; n++ {
 		line, err := br.ReadBytes('\n')
@@ -328,14 +481,30 @@ func ReadJournal(r io.Reader) ([]JournalEntry, error) {
 		if len(bytes.TrimSpace(line)) == 0 {
 			continue
 		}
-		var e *JournalEntry
-		if err := json.Unmarshal(line, &e); err != nil {
+		var l *journalLine
+		if err := json.Unmarshal(line, &l); err != nil {
 			return nil, fmt.Errorf("line %d: %w", n, err)
 		}
-		if e == nil {
+		if l == nil {
 			return nil, fmt.Errorf("line %d: null is not a journal entry", n)
 		}
-		out = append(out, *e)
+		if verify {
+			switch {
+			case l.MAC == "" && (authenticated || l.Outcome != ""):
+				return nil, fmt.Errorf("%w: line %d carries no MAC", ErrTamperedJournal, n)
+			case l.MAC == "":
+				// The previous version's layout, before any authenticated line.
+			case key == nil:
+				return nil, fmt.Errorf("%w: line %d carries a MAC but the journal's key file is missing", ErrTamperedJournal, n)
+			default:
+				want, err := journalMAC(key, &l.JournalEntry)
+				if err != nil || !hmac.Equal([]byte(want), []byte(l.MAC)) {
+					return nil, fmt.Errorf("%w: line %d does not match its MAC (edited, or written with another key)", ErrTamperedJournal, n)
+				}
+				authenticated = true
+			}
+		}
+		out = append(out, l.JournalEntry)
 	}
 }
 

@@ -59,8 +59,11 @@ func WithPlanKeyFile(path string) Option {
 func PlanKeyFile(journalPath string) string { return journalPath + ".key" }
 
 // LoadPlanKey reads the plan key kept at path (hex, one line). When the file does not
-// exist it is created, mode 0600, holding PlanKeySize random bytes. A key file that other
-// users may read or write is refused: whoever holds the key can seal any plan.
+// exist it is created, mode 0600, holding PlanKeySize random bytes: written whole to a
+// temporary file in the same directory, then linked to path, so that a process racing
+// to create it either wins or reads the winner's whole key — never an empty or partial
+// file. A key file that other users may read or write is refused: whoever holds the key
+// can seal any plan.
 func LoadPlanKey(path string) ([]byte, error) {
 	key, err := readPlanKey(path)
 	if !errors.Is(err, fs.ErrNotExist) {
@@ -68,25 +71,32 @@ func LoadPlanKey(path string) ([]byte, error) {
 	}
 	key = make([]byte, PlanKeySize)
 	rand.Read(key)
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if errors.Is(err, fs.ErrExist) {
-		return readPlanKey(path) // another process made it first
-	}
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
 		return nil, fmt.Errorf("creating plan key: %w", err)
 	}
-	_, err = f.WriteString(hex.EncodeToString(key) + "\n")
+	tmp := f.Name()
+	defer os.Remove(tmp)
+	err = f.Chmod(0o600)
+	if err == nil {
+		_, err = f.WriteString(hex.EncodeToString(key) + "\n")
+	}
 	if err == nil {
 		err = f.Sync()
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
-	if err == nil {
-		err = syncDir(filepath.Dir(path))
-	}
 	if err != nil {
-		os.Remove(path)
+		return nil, fmt.Errorf("creating plan key %s: %w", path, err)
+	}
+	// A link, unlike a rename, fails when path exists: the first process to link wins.
+	if err := os.Link(tmp, path); errors.Is(err, fs.ErrExist) {
+		return readPlanKey(path) // another process made it first, whole
+	} else if err != nil {
+		return nil, fmt.Errorf("creating plan key %s: %w", path, err)
+	}
+	if err := syncDir(filepath.Dir(path)); err != nil {
 		return nil, fmt.Errorf("creating plan key %s: %w", path, err)
 	}
 	return key, nil
@@ -141,13 +151,22 @@ func (s *Switcher) planKey() ([]byte, error) {
 // planMAC is the seal of p under key: an HMAC-SHA256 of the plan's JSON without its
 // seal. The JSON covers everything Apply acts on or records — kind, ID, creation and
 // expiry, every change (from, to, TTLs, the observed record, the journal entry undone),
-// the reason, actor, force and evidence — and reads back from a file byte for byte.
+// the reason, actor, force and evidence — and reads back from a file byte for byte. It
+// covers the plan as it reads back: JSON replaces invalid UTF-8 (a reason typed in another
+// encoding), so the plan in memory might not re-encode the same.
 func planMAC(key []byte, p *Plan) string {
 	q := *p
 	q.Seal = ""
 	b, err := json.Marshal(&q)
 	if err != nil {
 		return "" // never matches a seal
+	}
+	var r Plan
+	if err := json.Unmarshal(b, &r); err != nil {
+		return ""
+	}
+	if b, err = json.Marshal(&r); err != nil {
+		return ""
 	}
 	m := hmac.New(sha256.New, key)
 	m.Write([]byte("regdr/failover plan v1\n"))

@@ -254,17 +254,40 @@ func (c *config) validatePlanFiles() error {
 	return nil
 }
 
-// samePath reports whether a and b name one file: the same path once cleaned and made
-// absolute, or (when both exist) the same file through a link.
+// samePath reports whether a and b name one file: the same path once made absolute and
+// resolved — symlinked directories, and a symlink naming a file not made yet, followed
+// — or (when both exist) the same file through a link.
 func samePath(a, b string) bool {
-	aa, err1 := filepath.Abs(a)
-	ab, err2 := filepath.Abs(b)
-	if err1 == nil && err2 == nil && aa == ab {
+	if ra, rb := resolvePath(a), resolvePath(b); ra != "" && ra == rb {
 		return true
 	}
 	fa, err1 := os.Stat(a)
 	fb, err2 := os.Stat(b)
 	return err1 == nil && err2 == nil && os.SameFile(fa, fb)
+}
+
+// resolvePath returns where path leads, absolute: its directory with every symlink
+// evaluated, and its last element followed while it is a symlink (even to a file that
+// does not exist yet). It returns "" when path cannot be made absolute.
+func resolvePath(path string) string {
+	p, err := filepath.Abs(path)
+	if err != nil {
+		return ""
+	}
+	for range 40 { // as many links as Linux follows
+		if dir, err := filepath.EvalSymlinks(filepath.Dir(p)); err == nil {
+			p = filepath.Join(dir, filepath.Base(p))
+		}
+		target, err := os.Readlink(p)
+		if err != nil {
+			return p
+		}
+		if !filepath.IsAbs(target) {
+			target = filepath.Join(filepath.Dir(p), target)
+		}
+		p = filepath.Clean(target)
+	}
+	return p
 }
 
 // validateWatch checks the daemon's flags: -watch fails over (and, with -auto-failback,

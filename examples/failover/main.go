@@ -41,7 +41,10 @@
 // later — refused as stale if a record changed since it was planned or the plan is older
 // than -plan-ttl, and as altered if the file was edited. Both need -journal: a saved plan
 // is sealed (HMAC-SHA256) with the key kept next to the journal, in FILE.key (created
-// mode 0600 by the first -out). A plan file is validated before anything else: "{}",
+// mode 0600 by the first -out), which also authenticates every journal line: an edited
+// journal is refused, never "restored" by -failback. A plan already applied and switched
+// back since is refused too, however fresh. -out naming the journal or its key, even
+// through a symlink, is refused. A plan file is validated before anything else: "{}",
 // "null" or a plan without changes is refused.
 //
 // Holding a failover to an RPO: -rpo 15m compares Harbor (its API, as -harbor-user —

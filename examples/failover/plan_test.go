@@ -93,6 +93,53 @@ func TestOutRefusesJournal(t *testing.T) {
 	}
 }
 
+// TestOutRefusesJournalNotYetMade: -out naming the journal (or its plan key) through a
+// symlinked directory or a dangling symlink, before the journal exists, is refused
+// too: the plan would take the journal's place and the apply would append after it.
+func TestOutRefusesJournalNotYetMade(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		out  func(t *testing.T, w *world) string
+	}{
+		{"symlinked directory", func(t *testing.T, w *world) string {
+			alias := filepath.Join(t.TempDir(), "link")
+			if err := os.Symlink(w.dir, alias); err != nil {
+				t.Fatal(err)
+			}
+			return filepath.Join(alias, filepath.Base(w.journal()))
+		}},
+		{"symlinked directory, plan key", func(t *testing.T, w *world) string {
+			alias := filepath.Join(t.TempDir(), "link")
+			if err := os.Symlink(w.dir, alias); err != nil {
+				t.Fatal(err)
+			}
+			return filepath.Join(alias, filepath.Base(w.journal())+".key")
+		}},
+		{"dangling symlink", func(t *testing.T, w *world) string {
+			link := filepath.Join(t.TempDir(), "plan.json")
+			if err := os.Symlink(w.journal(), link); err != nil {
+				t.Fatal(err)
+			}
+			return link
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t)
+			w.harborDown.Store(true)
+			out := tc.out(t, w)
+			code, stdout, errOut := cli(t, w.solutionA("-yes", "-out", out, "-journal", w.journal())...)
+			if code != 2 || !strings.Contains(errOut, "-out") {
+				t.Errorf("-out %s (an alias of -journal): exit %d, want 2:\n%s\n%s", out, code, stdout, errOut)
+			}
+			if exists(w.journal()) || exists(w.journal()+".key") {
+				t.Errorf("a refused run left a journal or key file behind")
+			}
+		})
+	}
+}
+
 // TestFailbackOutput: a refusal is one line without a doubled prefix.
 func TestFailbackOutput(t *testing.T) {
 	t.Parallel()
