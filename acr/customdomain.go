@@ -10,15 +10,15 @@ import (
 // Certificate Management Service.
 type CustomDomain struct {
 	Domain       string `json:"domain"`
-	EndpointType string `json:"endpointType,omitempty"` // internet or vpc
-	DomainType   string `json:"domainType,omitempty"`   // USER
-	CertID       string `json:"certId,omitempty"`
+	EndpointType string `json:"endpoint_type,omitempty"` // internet or vpc
+	DomainType   string `json:"domain_type,omitempty"`   // USER
+	CertID       string `json:"cert_id,omitempty"`
 }
 
 // CustomDomainSpec is what CreateCustomDomain and UpdateCustomDomain send.
 type CustomDomainSpec struct {
-	CertID       string `json:"certId"`                 // required
-	CertRegionID string `json:"certRegionId,omitempty"` // "" = the certificate service's default
+	CertID       string `json:"cert_id"`                  // required
+	CertRegionID string `json:"cert_region_id,omitempty"` // "" = the certificate service's default
 }
 
 // Answers of the customized-domain actions, which the SDK does not have; shaped like

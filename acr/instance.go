@@ -150,8 +150,8 @@ func (c *Client) GetEndpoint(ctx context.Context, typ string) (Endpoint, error) 
 // LinkedVPC is a VPC attached to the instance's VPC endpoint, with the IP the
 // registry answers on inside it.
 type LinkedVPC struct {
-	VPCID     string `json:"vpcId"`
-	VSwitchID string `json:"vswitchId"`
+	VPCID     string `json:"vpc_id"`
+	VSwitchID string `json:"vswitch_id"`
 	IP        string `json:"ip"`
 	Status    string `json:"status,omitempty"` // RUNNING when usable
 }
@@ -160,7 +160,7 @@ type LinkedVPC struct {
 type VPCEndpoint struct {
 	Enabled    bool        `json:"enabled"`
 	Domains    []string    `json:"domains,omitempty"`
-	LinkedVPCs []LinkedVPC `json:"linkedVpcs,omitempty"`
+	LinkedVPCs []LinkedVPC `json:"linked_vpcs,omitempty"`
 }
 
 // GetVPCEndpoint returns the VPC endpoint with the VPC IPs (GetInstanceVpcEndpoint), the

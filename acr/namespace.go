@@ -19,16 +19,16 @@ const (
 type Namespace struct {
 	ID              string `json:"id"`
 	Name            string `json:"name"`
-	AutoCreateRepo  bool   `json:"autoCreateRepo"`
-	DefaultRepoType string `json:"defaultRepoType"`
+	AutoCreateRepo  bool   `json:"auto_create_repo"`
+	DefaultRepoType string `json:"default_repo_type"`
 	Status          string `json:"status,omitempty"`
 }
 
 // NamespaceSpec is the wanted configuration of a namespace. The runbook's is
 // NamespaceSpec{AutoCreateRepo: true, DefaultRepoType: RepoTypePrivate}.
 type NamespaceSpec struct {
-	AutoCreateRepo  bool   `json:"autoCreateRepo"`
-	DefaultRepoType string `json:"defaultRepoType"` // PRIVATE or PUBLIC; "" means PRIVATE
+	AutoCreateRepo  bool   `json:"auto_create_repo"`
+	DefaultRepoType string `json:"default_repo_type"` // PRIVATE or PUBLIC; "" means PRIVATE
 }
 
 func (s NamespaceSpec) normalized() (NamespaceSpec, error) {

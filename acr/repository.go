@@ -35,7 +35,7 @@ type Tag struct {
 	Size int64 `json:"size,omitempty"`
 	// ImageID is ListRepoTag's ImageId, bare hex; it is not the manifest digest (which of
 	// config digest or image ID it is, is unconfirmed).
-	ImageID string `json:"imageId,omitempty"`
+	ImageID string `json:"image_id,omitempty"`
 	Status  string `json:"status,omitempty"`
 	// Updated is when the tag last moved, when ACR says.
 	Updated time.Time `json:"updated,omitzero"`

@@ -25,13 +25,13 @@ type SyncRuleSpec struct {
 	Name             string `json:"name"`
 	Namespace        string `json:"namespace"`
 	Repo             string `json:"repo,omitempty"` // "" = the whole namespace
-	TargetRegion     string `json:"targetRegion"`
-	TargetInstanceID string `json:"targetInstanceId"`
-	TargetNamespace  string `json:"targetNamespace"`
-	TargetRepo       string `json:"targetRepo,omitempty"`   // with Repo; "" = same name
-	TargetUserID     string `json:"targetUserId,omitempty"` // another account's instance
-	TagFilter        string `json:"tagFilter,omitempty"`    // a regular expression; "" = ".*"
-	Trigger          string `json:"trigger,omitempty"`      // "" = SyncTriggerPassive
+	TargetRegion     string `json:"target_region"`
+	TargetInstanceID string `json:"target_instance_id"`
+	TargetNamespace  string `json:"target_namespace"`
+	TargetRepo       string `json:"target_repo,omitempty"`    // with Repo; "" = same name
+	TargetUserID     string `json:"target_user_id,omitempty"` // another account's instance
+	TagFilter        string `json:"tag_filter,omitempty"`     // a regular expression; "" = ".*"
+	Trigger          string `json:"trigger,omitempty"`        // "" = SyncTriggerPassive
 }
 
 // SyncRule is an existing sync rule.
@@ -40,15 +40,15 @@ type SyncRule struct {
 	Name             string    `json:"name"`
 	Scope            string    `json:"scope"`
 	Trigger          string    `json:"trigger"`
-	TagFilter        string    `json:"tagFilter"`
+	TagFilter        string    `json:"tag_filter"`
 	Direction        string    `json:"direction,omitempty"` // FROM or TO
 	Namespace        string    `json:"namespace"`
 	Repo             string    `json:"repo,omitempty"`
-	TargetRegion     string    `json:"targetRegion"`
-	TargetInstanceID string    `json:"targetInstanceId"`
-	TargetNamespace  string    `json:"targetNamespace"`
-	TargetRepo       string    `json:"targetRepo,omitempty"`
-	CrossUser        bool      `json:"crossUser,omitempty"`
+	TargetRegion     string    `json:"target_region"`
+	TargetInstanceID string    `json:"target_instance_id"`
+	TargetNamespace  string    `json:"target_namespace"`
+	TargetRepo       string    `json:"target_repo,omitempty"`
+	CrossUser        bool      `json:"cross_user,omitempty"`
 	Created          time.Time `json:"created,omitzero"`
 }
 

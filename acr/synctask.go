@@ -12,7 +12,7 @@ import (
 // SyncImage is one side of a sync task.
 type SyncImage struct {
 	Region     string `json:"region"`
-	InstanceID string `json:"instanceId"`
+	InstanceID string `json:"instance_id"`
 	Namespace  string `json:"namespace"`
 	Repo       string `json:"repo"`
 	Tag        string `json:"tag"`
@@ -22,14 +22,14 @@ type SyncImage struct {
 // PENDING, CANCELED.
 type SyncTask struct {
 	ID         string    `json:"id"`
-	RuleID     string    `json:"ruleId"`
-	BatchID    string    `json:"batchId,omitempty"`
+	RuleID     string    `json:"rule_id"`
+	BatchID    string    `json:"batch_id,omitempty"`
 	Status     string    `json:"status"`
 	Trigger    string    `json:"trigger,omitempty"`
 	From       SyncImage `json:"from"`
 	To         SyncImage `json:"to"`
-	Progress   int64     `json:"progress,omitempty"`   // GetSyncTask only: 0 started or failed, 1 succeeded (not a percentage; cr.md GetRepoSyncTask)
-	SyncedSize int64     `json:"syncedSize,omitempty"` // GetSyncTask only, bytes
+	Progress   int64     `json:"progress,omitempty"`    // GetSyncTask only: 0 started or failed, 1 succeeded (not a percentage; cr.md GetRepoSyncTask)
+	SyncedSize int64     `json:"synced_size,omitempty"` // GetSyncTask only, bytes
 	Created    time.Time `json:"created,omitzero"`
 }
 

@@ -27,46 +27,46 @@ type Content interface {
 
 // Project is a Harbor project.
 type Project struct {
-	ID           int64
-	Name         string
-	Public       bool
-	OwnerName    string
-	RepoCount    int64
-	CreationTime time.Time
+	ID           int64     `json:"id"`
+	Name         string    `json:"name"`
+	Public       bool      `json:"public"`
+	OwnerName    string    `json:"owner_name"`
+	RepoCount    int64     `json:"repo_count"`
+	CreationTime time.Time `json:"creation_time"`
 }
 
 // Repository is a repository within a project; Name includes the project.
 type Repository struct {
-	ID            int64
-	ProjectID     int64
-	Name          string
-	ArtifactCount int64
-	PullCount     int64
-	CreationTime  time.Time
-	UpdateTime    time.Time
+	ID            int64     `json:"id"`
+	ProjectID     int64     `json:"project_id"`
+	Name          string    `json:"name"`
+	ArtifactCount int64     `json:"artifact_count"`
+	PullCount     int64     `json:"pull_count"`
+	CreationTime  time.Time `json:"creation_time"`
+	UpdateTime    time.Time `json:"update_time"`
 }
 
 // Artifact is a manifest (image, index, or other OCI artifact) in a repository.
 type Artifact struct {
-	ID                int64
-	Digest            string
-	MediaType         string // the artifact's config/media type as Harbor reports it
-	ManifestMediaType string // the manifest's media type
-	Type              string // "IMAGE", "CHART", ...
-	Size              int64
-	PushTime          time.Time
-	Tags              []string
-	Labels            []string
-	References        []string // digests of an index's children
-	Accessories       []Accessory
+	ID                int64       `json:"id"`
+	Digest            string      `json:"digest"`
+	MediaType         string      `json:"media_type"`          // the artifact's config/media type as Harbor reports it
+	ManifestMediaType string      `json:"manifest_media_type"` // the manifest's media type
+	Type              string      `json:"type"`                // "IMAGE", "CHART", ...
+	Size              int64       `json:"size"`
+	PushTime          time.Time   `json:"push_time"`
+	Tags              []string    `json:"tags"`
+	Labels            []string    `json:"labels"`
+	References        []string    `json:"references"` // digests of an index's children
+	Accessories       []Accessory `json:"accessories"`
 }
 
 // Accessory is an artifact attached to another: a signature, an SBOM, ...
 type Accessory struct {
-	Digest        string
-	Type          string // "signature.cosign", "signature.notation", "harbor.sbom", ...
-	Size          int64
-	SubjectDigest string
+	Digest        string `json:"digest"`
+	Type          string `json:"type"` // "signature.cosign", "signature.notation", "harbor.sbom", ...
+	Size          int64  `json:"size"`
+	SubjectDigest string `json:"subject_digest"`
 }
 
 // ListProjects returns every project the caller can see, following pagination.

@@ -29,18 +29,18 @@ const (
 
 // Execution is one run of a replication policy; it holds a Task per repository.
 type Execution struct {
-	ID         int64
-	PolicyID   int64
-	Status     string // StatusInProgress, StatusSucceed, StatusFailed, StatusStopped
-	StatusText string
-	Trigger    string // "manual", "scheduled", "event_based"
-	Total      int64
-	Succeed    int64
-	Failed     int64
-	InProgress int64
-	Stopped    int64
-	StartTime  time.Time
-	EndTime    time.Time
+	ID         int64     `json:"id"`
+	PolicyID   int64     `json:"policy_id"`
+	Status     string    `json:"status"` // StatusInProgress, StatusSucceed, StatusFailed, StatusStopped
+	StatusText string    `json:"status_text"`
+	Trigger    string    `json:"trigger"` // "manual", "scheduled", "event_based"
+	Total      int64     `json:"total"`
+	Succeed    int64     `json:"succeed"`
+	Failed     int64     `json:"failed"`
+	InProgress int64     `json:"in_progress"`
+	Stopped    int64     `json:"stopped"`
+	StartTime  time.Time `json:"start_time"`
+	EndTime    time.Time `json:"end_time"`
 }
 
 // Done reports whether the execution has reached a terminal status.
@@ -50,16 +50,16 @@ func (e Execution) Done() bool {
 
 // Task is the replication of one repository within an execution.
 type Task struct {
-	ID           int64
-	ExecutionID  int64
-	JobID        string
-	Status       string // "Pending", "Running", "Succeed", "Failed", "Stopped"
-	Operation    string // "copy", "deletion"
-	ResourceType string // "image", "artifact"
-	SrcResource  string // e.g. "library/nginx:[1.25,latest]"
-	DstResource  string // e.g. "acr-ns/nginx:[1.25,latest]"
-	StartTime    time.Time
-	EndTime      time.Time
+	ID           int64     `json:"id"`
+	ExecutionID  int64     `json:"execution_id"`
+	JobID        string    `json:"job_id"`
+	Status       string    `json:"status"`        // "Pending", "Running", "Succeed", "Failed", "Stopped"
+	Operation    string    `json:"operation"`     // "copy", "deletion"
+	ResourceType string    `json:"resource_type"` // "image", "artifact"
+	SrcResource  string    `json:"src_resource"`  // e.g. "library/nginx:[1.25,latest]"
+	DstResource  string    `json:"dst_resource"`  // e.g. "acr-ns/nginx:[1.25,latest]"
+	StartTime    time.Time `json:"start_time"`
+	EndTime      time.Time `json:"end_time"`
 }
 
 // StartExecution runs the policy policyID once (a manual trigger) and returns the

@@ -30,28 +30,28 @@ const (
 // Policy is a replication policy. SrcRegistryID 0 means this Harbor: a policy
 // with SrcRegistryID 0 and a DestRegistryID pushes from Harbor to that endpoint.
 type Policy struct {
-	ID             int64
-	Name           string
-	Description    string
-	SrcRegistryID  int64
-	DestRegistryID int64
-	DestNamespace  string
+	ID             int64  `json:"id"`
+	Name           string `json:"name"`
+	Description    string `json:"description"`
+	SrcRegistryID  int64  `json:"src_registry_id"`
+	DestRegistryID int64  `json:"dest_registry_id"`
+	DestNamespace  string `json:"dest_namespace"`
 	// DestNamespaceReplaceCount is how many leading path components are replaced
 	// by DestNamespace: FlattenAll (-1), FlattenNone (0), Flatten1Level (1), ...
 	// It is always sent: Harbor stores an omitted count as -1, flattening all
 	// levels, which is why the zero value here means "no flattening" only when sent.
-	DestNamespaceReplaceCount int
-	Filters                   []Filter
-	Trigger                   Trigger
+	DestNamespaceReplaceCount int      `json:"dest_namespace_replace_count"`
+	Filters                   []Filter `json:"filters"`
+	Trigger                   Trigger  `json:"trigger"`
 	// Speed is Harbor's bandwidth limit in kbit/s per blob stream; ≤ 0 is unlimited,
 	// sent as -1 and read back as -1 (Harbor stores it as 0).
-	Speed             int32
-	Override          bool
-	Enabled           bool
-	ReplicateDeletion bool
-	CopyByChunk       bool
-	CreationTime      time.Time
-	UpdateTime        time.Time
+	Speed             int32     `json:"speed"`
+	Override          bool      `json:"override"`
+	Enabled           bool      `json:"enabled"`
+	ReplicateDeletion bool      `json:"replicate_deletion"`
+	CopyByChunk       bool      `json:"copy_by_chunk"`
+	CreationTime      time.Time `json:"creation_time"`
+	UpdateTime        time.Time `json:"update_time"`
 }
 
 // Filter types and decorations, as Harbor names them.
@@ -68,10 +68,10 @@ const (
 // Filter is one of a policy's source filters. Value is the glob of a name or tag
 // filter or the kind of a resource filter; Labels are a label filter's labels.
 type Filter struct {
-	Type       string
-	Value      string
-	Labels     []string
-	Decoration string // DecorationMatches (default) or DecorationExcludes
+	Type       string   `json:"type"`
+	Value      string   `json:"value"`
+	Labels     []string `json:"labels"`
+	Decoration string   `json:"decoration"` // DecorationMatches (default) or DecorationExcludes
 }
 
 // Trigger types.
@@ -84,8 +84,8 @@ const (
 // Trigger says when a policy runs. Cron is a 6-field cron (seconds first) for
 // TriggerScheduled.
 type Trigger struct {
-	Type string
-	Cron string
+	Type string `json:"type"`
+	Cron string `json:"cron"`
 }
 
 // ListPolicies returns every replication policy, following pagination.

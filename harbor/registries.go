@@ -34,24 +34,24 @@ type Registries interface {
 
 // Registry is a registry endpoint: a remote registry Harbor replicates to or from.
 type Registry struct {
-	ID          int64
-	Name        string
-	Description string
-	Type        string // TypeDockerRegistry, TypeAliACR, ...
-	URL         string
-	Insecure    bool        // skip TLS verification towards URL
-	Credential  *Credential // nil: anonymous
-	Status      string      // "healthy", "unhealthy"; read only
-	CreationTime,
-	UpdateTime time.Time
+	ID           int64       `json:"id"`
+	Name         string      `json:"name"`
+	Description  string      `json:"description"`
+	Type         string      `json:"type"` // TypeDockerRegistry, TypeAliACR, ...
+	URL          string      `json:"url"`
+	Insecure     bool        `json:"insecure"`   // skip TLS verification towards URL
+	Credential   *Credential `json:"credential"` // nil: anonymous
+	Status       string      `json:"status"`     // "healthy", "unhealthy"; read only
+	CreationTime time.Time   `json:"creation_time"`
+	UpdateTime   time.Time   `json:"update_time"`
 }
 
 // Credential is how Harbor logs in to a registry endpoint. Harbor never returns
 // a stored secret: AccessSecret is empty on what Get and List return.
 type Credential struct {
-	Type         string // "basic" (the default) or "oauth"
-	AccessKey    string
-	AccessSecret Secret
+	Type         string `json:"type"` // "basic" (the default) or "oauth"
+	AccessKey    string `json:"access_key"`
+	AccessSecret Secret `json:"access_secret"`
 }
 
 // ListRegistries returns every registry endpoint, following pagination.

@@ -24,6 +24,7 @@ import (
 	"github.com/regdr/regdr/dns/dnstest"
 	"github.com/regdr/regdr/failover"
 	"github.com/regdr/regdr/harbor/harbortest"
+	"github.com/regdr/regdr/internal/jsontest"
 	"github.com/regdr/regdr/replication/lag"
 )
 
@@ -265,6 +266,7 @@ func TestDryRunAndNoConfirmationWriteNothing(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &plan); err != nil {
 		t.Fatalf("-json output is not a plan: %v\n%s", err, out)
 	}
+	jsontest.SnakeCase(t, json.RawMessage(out))
 	if len(plan.Changes) != 1 || plan.Changes[0].FQDN != zoneName || plan.Changes[0].RecordID != w.recB.ID ||
 		plan.Changes[0].To != (failover.Value{Type: "CNAME", Value: acrDomain, TTL: 60}) {
 		t.Errorf("planned changes = %+v, want %s record %s -> CNAME %s ttl 60", plan.Changes, zoneName, w.recB.ID, acrDomain)

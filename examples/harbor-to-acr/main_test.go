@@ -21,6 +21,7 @@ import (
 	"github.com/regdr/regdr/acr/acrtest"
 	"github.com/regdr/regdr/harbor"
 	"github.com/regdr/regdr/harbor/harbortest"
+	"github.com/regdr/regdr/internal/jsontest"
 	"github.com/regdr/regdr/internal/testutil"
 	"github.com/regdr/regdr/replication"
 	"github.com/regdr/regdr/replication/managed"
@@ -204,6 +205,7 @@ func TestDryRunWritesNothing(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.out), &plan); err != nil {
 		t.Fatalf("dry run -json output is not a plan: %v\n%s", err, r.out)
 	}
+	jsontest.SnakeCase(t, json.RawMessage(r.out), ".repositories")
 	var kinds []string
 	for _, a := range plan.Actions {
 		kinds = append(kinds, string(a.Kind))
@@ -351,6 +353,7 @@ func TestUpdatesDriftedPolicy(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.out), &rep); r.code != 0 || err != nil || !rep.OK || !rep.Applied || rep.Result == nil {
 		t.Fatalf("run -yes -json exit %d: %+v, %v\n%s\n%s", r.code, rep, err, r.out, r.errOut)
 	}
+	jsontest.SnakeCase(t, json.RawMessage(r.out), ".plan.repositories")
 	var done []string
 	for _, a := range rep.Result.Done {
 		done = append(done, string(a.Kind))

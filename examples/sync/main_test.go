@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/regdr/regdr/harbor/harbortest"
+	"github.com/regdr/regdr/internal/jsontest"
 	"github.com/regdr/regdr/internal/testutil"
 	"github.com/regdr/regdr/replication/mirror"
 )
@@ -62,6 +63,7 @@ func TestRun(t *testing.T) {
 	if err := json.Unmarshal(out.Bytes(), &plan); err != nil {
 		t.Fatalf("dry run output is not a plan: %v\n%s", err, out.String())
 	}
+	jsontest.SnakeCase(t, json.RawMessage(out.Bytes()), ".manifests")
 	var got []string
 	for _, it := range plan.Items {
 		got = append(got, fmt.Sprintf("%s %s", it.Action, it.Ref()))
@@ -88,6 +90,7 @@ func TestRun(t *testing.T) {
 	if err := json.Unmarshal(out.Bytes(), &rep); err != nil || rep.Skipped != 3 || rep.BytesUploaded != 0 {
 		t.Errorf("re-sync report = %+v, %v", rep, err)
 	}
+	jsontest.SnakeCase(t, json.RawMessage(out.Bytes()))
 
 	for _, bad := range [][]string{{}, {"-src", "a"}, {"-src", "a", "-dst", "b", "-bandwidth", "fast"}, {"-src", "a", "-dst", "b", "-repos", "["}, {"-src", "a", "-dst", "b", "-referrers", "some"}} {
 		if code := run(ctx, bad, &out, &errOut); code != 2 {

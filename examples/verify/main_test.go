@@ -26,6 +26,7 @@ import (
 	"github.com/regdr/regdr/acr/acrtest"
 	"github.com/regdr/regdr/clock"
 	"github.com/regdr/regdr/harbor/harbortest"
+	"github.com/regdr/regdr/internal/jsontest"
 	"github.com/regdr/regdr/internal/testutil"
 	"github.com/regdr/regdr/replication/lag"
 )
@@ -217,6 +218,7 @@ func TestComplete(t *testing.T) {
 	if err := json.Unmarshal(out.Bytes(), &rep); err != nil || !rep.Complete() || rep.Expected != 3 || rep.Present != 3 {
 		t.Errorf("-json report = %+v, %v; want 3/3 complete", rep, err)
 	}
+	jsontest.SnakeCase(t, json.RawMessage(out.Bytes()))
 }
 
 // lagWorld: nginx:1.25 replicated, nginx:1.26 missing, redis:7 stale, dr-ns/nginx:hotfix an

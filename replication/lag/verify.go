@@ -64,9 +64,9 @@ type Artifact struct {
 	Tag    string `json:"tag"`
 	// Digest is Harbor's, DestDigest what ACR EE holds (stale and extra only).
 	Digest     string `json:"digest,omitempty"`
-	DestDigest string `json:"destDigest,omitempty"`
+	DestDigest string `json:"dest_digest,omitempty"`
 	// PushTime is when the artifact was pushed to Harbor.
-	PushTime time.Time `json:"pushTime,omitzero"`
+	PushTime time.Time `json:"push_time,omitzero"`
 	// Accessory, for a missing accessory, is its type ("signature.cosign"…): Digest is then
 	// the accessory's, Subject the artifact it is attached to and Tag one of its tags.
 	Accessory string `json:"accessory,omitempty"`
@@ -75,7 +75,7 @@ type Artifact struct {
 
 // Report is how far ACR EE is behind Harbor.
 type Report struct {
-	CheckedAt time.Time `json:"checkedAt"`
+	CheckedAt time.Time `json:"checked_at"`
 	// Expected counts the tags Harbor holds under the filters, Present those ACR EE holds
 	// with the same digest.
 	Expected int `json:"expected"`
@@ -90,11 +90,11 @@ type Report struct {
 	// Accessories counts the accessories of the expected artifacts; MissingAccessories are
 	// those ACR EE lacks (a signature missing there fails clients that verify signatures).
 	Accessories        int        `json:"accessories,omitempty"`
-	MissingAccessories []Artifact `json:"missingAccessories,omitempty"`
+	MissingAccessories []Artifact `json:"missing_accessories,omitempty"`
 	// OldestMissing is the age of the oldest missing or stale artifact at CheckedAt (a
 	// missing accessory counts from its artifact's push): the data a failover now would
 	// lose, the effective RPO. 0 when complete.
-	OldestMissing time.Duration `json:"oldestMissing"`
+	OldestMissing time.Duration `json:"oldest_missing"`
 }
 
 // Summary is the part of a Report that failover holds to an RPO budget. Its fields

@@ -77,8 +77,8 @@ type ApplyResult struct {
 	// Done are the actions performed, in order.
 	Done []Action `json:"done"`
 	// EndpointID and PolicyID are the endpoint and policy, created or existing.
-	EndpointID int64 `json:"endpointId,omitempty"`
-	PolicyID   int64 `json:"policyId,omitempty"`
+	EndpointID int64 `json:"endpoint_id,omitempty"`
+	PolicyID   int64 `json:"policy_id,omitempty"`
 	// Execution is Harbor's execution, when one ran.
 	Execution *harbor.Execution `json:"execution,omitempty"`
 	// Sync is the direct executor's report, when it ran.

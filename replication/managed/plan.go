@@ -88,8 +88,8 @@ type Plan struct {
 	// Repositories maps every source repository the filters select to its ACR EE name.
 	Repositories map[string]string `json:"repositories"`
 	// EndpointID and PolicyID are the existing endpoint and policy, 0 if to be created.
-	EndpointID int64 `json:"endpointId,omitempty"`
-	PolicyID   int64 `json:"policyId,omitempty"`
+	EndpointID int64 `json:"endpoint_id,omitempty"`
+	PolicyID   int64 `json:"policy_id,omitempty"`
 	// Lag is Verify's report when the plan could check completeness (Clients.Tags).
 	Lag *lag.Report `json:"lag,omitempty"`
 }

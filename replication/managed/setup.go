@@ -46,10 +46,10 @@ type Setup struct {
 	// ExistingNamespace makes regdr leave the namespace alone: it must already exist with
 	// auto-create repository ON. By default regdr creates it (auto-create repository ON,
 	// default repository type DefaultRepoType) or updates it to that.
-	ExistingNamespace bool `json:"existingNamespace,omitempty"`
+	ExistingNamespace bool `json:"existing_namespace,omitempty"`
 	// PublicRepositories makes the namespace's default repository type PUBLIC. The
 	// default is PRIVATE, as the runbook sets it.
-	PublicRepositories bool `json:"publicRepositories,omitempty"`
+	PublicRepositories bool `json:"public_repositories,omitempty"`
 
 	// Endpoint is Harbor's registry endpoint for the ACR EE instance.
 	Endpoint Endpoint `json:"endpoint"`
@@ -63,7 +63,7 @@ type Setup struct {
 	// nested Harbor repository flattened one level lands as namespace/team/app), 2 for a
 	// target that takes namespace/repository only (ACR Personal Edition): names deeper
 	// than that are refused before any write.
-	MaxDepth int `json:"maxDepth,omitempty"`
+	MaxDepth int `json:"max_depth,omitempty"`
 	// Trigger is when the policy runs: harbor.TriggerEventBased (the default),
 	// harbor.TriggerManual, or harbor.TriggerScheduled with Cron (6 fields, seconds first).
 	Trigger string `json:"trigger,omitempty"`
@@ -72,14 +72,14 @@ type Setup struct {
 	// `speed` (kbit/s, BytesPerSecondToSpeed), which Harbor applies to each blob stream on
 	// its own: the real cap is the rate times the number of concurrent workers. The direct
 	// executor shares one budget instead.
-	BytesPerSecond int64 `json:"bytesPerSecond,omitempty"`
+	BytesPerSecond int64 `json:"bytes_per_second,omitempty"`
 	// Override replaces destination artifacts that differ (Harbor's "Override").
 	Override bool `json:"override,omitempty"`
 	// Disabled creates the policy disabled: event and schedule triggers do nothing.
 	Disabled bool `json:"disabled,omitempty"`
 	// ReplicateDeletion replicates deletions too (off by default: a deletion in Harbor
 	// should not erase the DR copy).
-	ReplicateDeletion bool `json:"replicateDeletion,omitempty"`
+	ReplicateDeletion bool `json:"replicate_deletion,omitempty"`
 }
 
 // Endpoint is a Harbor registry endpoint for an ACR EE instance (runbook step 2).
@@ -94,8 +94,8 @@ type Endpoint struct {
 	// AccessKey is the registry login name, AccessSecret the registry password. The secret
 	// is redacted in every String, log and JSON: a plan read back from JSON needs it again
 	// (ApplyOptions.AccessSecret).
-	AccessKey    string        `json:"accessKey,omitempty"`
-	AccessSecret harbor.Secret `json:"accessSecret,omitempty"`
+	AccessKey    string        `json:"access_key,omitempty"`
+	AccessSecret harbor.Secret `json:"access_secret,omitempty"`
 	// Insecure skips TLS verification towards URL.
 	Insecure bool `json:"insecure,omitempty"`
 }

@@ -26,10 +26,10 @@ type Endpoint struct {
 	// the address (loopback and private ones included); never credentials.
 	Registry string `json:"registry"`
 	// PlainHTTP talks HTTP instead of HTTPS, as http:// does. There is no fallback either way.
-	PlainHTTP bool `json:"plainHTTP,omitempty"`
+	PlainHTTP bool `json:"plain_http,omitempty"`
 	// AllowPlainHTTPCredentials lets credentials go over plain HTTP to a registry that is
 	// not on loopback; without it, that is refused with ErrPlainHTTPCredentials.
-	AllowPlainHTTPCredentials bool `json:"allowPlainHTTPCredentials,omitempty"`
+	AllowPlainHTTPCredentials bool `json:"allow_plain_http_credentials,omitempty"`
 	// Auth authenticates to the registry. Nil: Keychain, or anonymous without one.
 	Auth authn.Authenticator `json:"-"`
 	// Keychain finds credentials for Registry, e.g. authn.DefaultKeychain (the Docker config).

@@ -44,8 +44,8 @@ func (e Endpoint) GoString() string {
 func (e Endpoint) MarshalJSON() ([]byte, error) {
 	return json.Marshal(struct {
 		Registry                  string `json:"registry"`
-		PlainHTTP                 bool   `json:"plainHTTP,omitempty"`
-		AllowPlainHTTPCredentials bool   `json:"allowPlainHTTPCredentials,omitempty"`
+		PlainHTTP                 bool   `json:"plain_http,omitempty"`
+		AllowPlainHTTPCredentials bool   `json:"allow_plain_http_credentials,omitempty"`
 	}{e.String(), e.PlainHTTP, e.AllowPlainHTTPCredentials})
 }
 

@@ -50,7 +50,7 @@ type HTTPError struct {
 	StatusCode int    `json:"status"`
 	Code       string `json:"code,omitempty"`
 	Message    string `json:"message,omitempty"`
-	RetryAfter string `json:"retryAfter,omitempty"`
+	RetryAfter string `json:"retry_after,omitempty"`
 }
 
 func newSyncHTTPError(req *http.Request, resp *http.Response) *HTTPError {

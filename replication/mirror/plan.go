@@ -33,7 +33,7 @@ type Item struct {
 	Digest string `json:"digest"`
 	Action Action `json:"action"`
 	// DestDigest is what the destination tag held when planned, if anything else.
-	DestDigest string `json:"destDigest,omitempty"`
+	DestDigest string `json:"dest_digest,omitempty"`
 	// Subject is the digest this artifact refers to (a signature, an SBOM), if any.
 	Subject string `json:"subject,omitempty"`
 }
@@ -62,7 +62,7 @@ type Blob struct {
 // Manifest is what the plan learned about a manifest to copy: its blobs (config and
 // layers) and, for an index, its child manifests.
 type Manifest struct {
-	MediaType string   `json:"mediaType"`
+	MediaType string   `json:"media_type"`
 	Size      int64    `json:"size"`
 	Blobs     []Blob   `json:"blobs,omitempty"`
 	Children  []string `json:"children,omitempty"`
@@ -96,12 +96,12 @@ func (p *Plan) HasChanges() bool {
 type Totals struct {
 	Items       int   `json:"items"`
 	Copy        int   `json:"copy"`
-	TagOnly     int   `json:"tagOnly"`
+	TagOnly     int   `json:"tag_only"`
 	Skip        int   `json:"skip"`
 	Conflicts   int   `json:"conflicts"`
-	Manifests   int   `json:"manifests"`   // unique manifests to push (children included)
-	UniqueBlobs int   `json:"uniqueBlobs"` // unique blob digests the copies need
-	Bytes       int64 `json:"bytes"`       // their size: the most Apply moves
+	Manifests   int   `json:"manifests"`    // unique manifests to push (children included)
+	UniqueBlobs int   `json:"unique_blobs"` // unique blob digests the copies need
+	Bytes       int64 `json:"bytes"`        // their size: the most Apply moves
 }
 
 // Totals counts the plan's actions, unique manifests and blobs, and the bytes to move at

@@ -55,15 +55,15 @@ type Report struct {
 	Failed    int `json:"failed"`
 	Verified  int `json:"verified"`
 
-	BlobsUploaded int   `json:"blobsUploaded"`
-	BlobsMounted  int   `json:"blobsMounted"`
-	BlobsPresent  int   `json:"blobsPresent"` // found at the destination, nothing sent
-	Manifests     int   `json:"manifests"`    // manifest PUTs, tags included
-	BytesUploaded int64 `json:"bytesUploaded"`
+	BlobsUploaded int   `json:"blobs_uploaded"`
+	BlobsMounted  int   `json:"blobs_mounted"`
+	BlobsPresent  int   `json:"blobs_present"` // found at the destination, nothing sent
+	Manifests     int   `json:"manifests"`     // manifest PUTs, tags included
+	BytesUploaded int64 `json:"bytes_uploaded"`
 	Retries       int64 `json:"retries"`
 	// Requests sent during Apply, verification included, to each side.
-	SourceRequests int64         `json:"sourceRequests"`
-	DestRequests   int64         `json:"destRequests"`
+	SourceRequests int64         `json:"source_requests"`
+	DestRequests   int64         `json:"dest_requests"`
 	Duration       time.Duration `json:"duration"`
 
 	Results []Result `json:"results"`

@@ -33,7 +33,7 @@ type policy struct {
 	Timeout time.Duration `json:"timeout,omitempty"`
 	// GiveUp is how long a registry may answer nothing successfully, while requests to it
 	// fail, before it is declared down. The default is 2m.
-	GiveUp time.Duration `json:"giveUp,omitempty"`
+	GiveUp time.Duration `json:"give_up,omitempty"`
 }
 
 func (r policy) withDefaults() policy {

@@ -83,7 +83,7 @@ func (s *RegistrySource) Format(f fmt.State, verb rune) {
 func (s *RegistrySource) MarshalJSON() ([]byte, error) {
 	return json.Marshal(struct {
 		Registry Endpoint `json:"registry"`
-		PageSize int      `json:"pageSize,omitempty"`
+		PageSize int      `json:"page_size,omitempty"`
 	}{s.ep(), s.pageSizeOrZero()})
 }
 
