@@ -1,48 +1,14 @@
 package failover
 
 import (
-	"encoding/json"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/regdr/regdr/dns"
+	"github.com/regdr/regdr/internal/jsontest"
 )
-
-// snakeKey is the one JSON casing regdr writes: lower snake_case.
-var snakeKey = regexp.MustCompile(`^[a-z][a-z0-9]*(_[a-z0-9]+)*$`)
-
-// jsonKeys returns every object key in the JSON document v marshals to, with its path.
-func jsonKeys(t *testing.T, v any) []string {
-	t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc any
-	if err := json.Unmarshal(b, &doc); err != nil {
-		t.Fatal(err)
-	}
-	var keys []string
-	var walk func(path string, v any)
-	walk = func(path string, v any) {
-		switch v := v.(type) {
-		case map[string]any:
-			for k, c := range v {
-				keys = append(keys, path+"."+k)
-				walk(path+"."+k, c)
-			}
-		case []any:
-			for _, c := range v {
-				walk(path+"[]", c)
-			}
-		}
-	}
-	walk("", doc)
-	return keys
-}
 
 // TestJSONSnakeCase: plans, apply results, journal entries, audit events and monitor
 // events — everything failover writes — use snake_case keys only, at every depth. Every
@@ -78,17 +44,7 @@ func TestJSONSnakeCase(t *testing.T) {
 		{"MonitorEvent", MonitorEvent{Time: at, Kind: EventKind("planned"), Primary: *health, Secondary: *health, Plan: plan, Result: result}},
 		{"Endpoint", Endpoint{Name: "harbor", URL: "https://127.0.0.1", InsecureSkipVerify: true, Timeout: time.Second}},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			keys := jsonKeys(t, tc.v)
-			if len(keys) == 0 {
-				t.Fatalf("%s marshals to no keys", tc.name)
-			}
-			for _, k := range keys {
-				if last := k[strings.LastIndex(k, ".")+1:]; !snakeKey.MatchString(last) {
-					t.Errorf("%s: key %s is not snake_case", tc.name, k)
-				}
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { jsontest.SnakeCase(t, tc.v) })
 	}
 }
 
