@@ -17,7 +17,9 @@ var (
 	// ErrCron: a scheduled trigger's cron is not one Harbor accepts (6 fields, seconds
 	// first, each valid for its field). It comes wrapped in ErrSetup from planning.
 	ErrCron = errors.New("invalid cron")
-	// ErrEndpoint: Harbor's connection test to the ACR EE endpoint failed.
+	// ErrEndpoint: Harbor's connection test to the ACR EE endpoint failed. It comes in a
+	// *PreflightError with the likely cause (ErrEndpointCredentials,
+	// ErrEndpointUnreachable, acr.ErrUserNotActivated) and the fix.
 	ErrEndpoint = errors.New("registry endpoint does not answer")
 	// ErrNamespace: the ACR EE namespace is missing or has auto-create repository off,
 	// and the setup does not let regdr fix it.

@@ -127,8 +127,10 @@ func (p *Plan) String() string {
 // bring them to setup. It validates everything before returning a plan, so that Apply
 // writes nothing doomed: the setup itself (ErrSetup), every selected source
 // repository's ACR EE name (ErrInvalidName, ErrFlatten, ErrCollision, all reported at
-// once), the namespace (ErrNamespace) and the endpoint's connection test
-// (ErrEndpoint). It writes nothing.
+// once), the namespace (ErrNamespace), the provider type of an endpoint Harbor already
+// holds (ErrEndpointType) and the endpoint's connection test (ErrEndpoint). Endpoint
+// failures come as a *PreflightError naming the likely cause and the fix in one line. It
+// writes nothing.
 func Compute(ctx context.Context, c Clients, setup Setup) (*Plan, error) {
 	if c.Harbor == nil || c.Namespaces == nil {
 		return nil, fmt.Errorf("%w: Harbor and Namespaces clients are required", ErrSetup)
