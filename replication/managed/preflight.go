@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
@@ -82,12 +83,24 @@ type RegistryProber interface {
 type RegistryProbe struct {
 	// Transport is the base transport. Nil: http.DefaultTransport.
 	Transport http.RoundTripper
+	// Timeout bounds the whole login (a VPC URL tried from outside the VPC may never
+	// answer). 0: DefaultProbeTimeout.
+	Timeout time.Duration
 }
+
+// DefaultProbeTimeout bounds RegistryProbe's login unless its Timeout says otherwise.
+const DefaultProbeTimeout = 10 * time.Second
 
 var _ RegistryProber = RegistryProbe{}
 
 // ProbeLogin implements RegistryProber.
 func (p RegistryProbe) ProbeLogin(ctx context.Context, e Endpoint) error {
+	timeout := p.Timeout
+	if timeout <= 0 {
+		timeout = DefaultProbeTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
 	u, err := url.Parse(e.URL)
 	if err != nil || u.Host == "" {
 		return fmt.Errorf("probing the registry: URL does not parse")

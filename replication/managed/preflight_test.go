@@ -3,9 +3,12 @@ package managed_test
 import (
 	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/regdr/regdr/acr"
 	"github.com/regdr/regdr/acr/acrtest"
@@ -215,5 +218,26 @@ func TestLooksLikeAccessKeyID(t *testing.T) {
 		if got := managed.LooksLikeAccessKeyID(in); got != want {
 			t.Errorf("LooksLikeAccessKeyID(%q) = %v, want %v", in, got, want)
 		}
+	}
+}
+
+// A registry that never answers does not hold the diagnosis longer than the probe's timeout.
+func TestRegistryProbeTimeout(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { <-release }))
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(release) })
+	done := make(chan error, 1)
+	go func() {
+		done <- managed.RegistryProbe{Timeout: 50 * time.Millisecond}.ProbeLogin(harborCtx(t), managed.Endpoint{URL: srv.URL})
+	}()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("ProbeLogin of a registry that never answers = %v, want a deadline", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("ProbeLogin ignored its timeout")
 	}
 }
