@@ -37,7 +37,10 @@
 // ACR); without regdr's own login the ambiguous case names both causes. Heuristic
 // conclusions say "likely". An endpoint Harbor already holds under the setup's name with
 // another provider type is refused with [ErrEndpointType] (Harbor cannot change a type; the
-// wrong one makes its manifest checks 404): delete it, or use its type.
+// wrong one makes its manifest checks 404): delete it, or use its type. A type that passes
+// the connection test but does not match the registry shows only when Harbor copies: an
+// [ExecutionError] whose failed tasks' logs show manifests answered 404 names that likely
+// cause (Cause ErrEndpointType, Diagnosis).
 //
 // # Errors
 //

@@ -30,8 +30,10 @@ var (
 	// ErrEndpointUnreachable: Harbor gets no answer from the registry (a network ACL
 	// dropping Harbor's address, a wrong URL, an untrusted certificate).
 	ErrEndpointUnreachable = errors.New("Harbor cannot reach ACR EE")
-	// ErrEndpointType: the endpoint Harbor holds under the setup's name has another
-	// provider type than the setup's; Harbor cannot change an endpoint's type.
+	// ErrEndpointType: the endpoint's provider type is wrong. At plan time: the endpoint
+	// Harbor holds under the setup's name has another type than the setup's (Harbor cannot
+	// change an endpoint's type). After a failed execution (ExecutionError.Cause): likely,
+	// as the registry answered 404 for the manifests Harbor checked or pushed.
 	ErrEndpointType = errors.New("registry endpoint has the wrong provider type")
 )
 
@@ -255,4 +257,39 @@ func endpointTypeError(have harbor.Registry, want string) error {
 	return &PreflightError{Cause: ErrEndpointType, Message: fmt.Sprintf(
 		"%s: Harbor's endpoint %q (id %d) is registered with provider type %q, the setup registers ACR EE as %q (likely Harbor's manifest checks 404 otherwise) and Harbor cannot change an endpoint's type: delete the endpoint in Harbor (first the policies that use it) and plan again, or set the setup's endpoint type to %q",
 		ErrEndpointType, have.Name, have.ID, have.Type, want, have.Type)}
+}
+
+// maxTaskLogs bounds how many failed tasks' logs a diagnosis reads.
+const maxTaskLogs = 3
+
+// diagnoseTasks reads a few failed tasks' logs and, when the registry answered 404 for the
+// manifests Harbor checks or pushes although the connection test passed, names the likely
+// cause: an endpoint registered with a provider type that does not match the registry.
+func diagnoseTasks(ctx context.Context, h harbor.Executions, xe *ExecutionError, endpointType string) {
+	for i, t := range xe.FailedTasks {
+		if i == maxTaskLogs {
+			return
+		}
+		log, err := h.TaskLog(ctx, t.ExecutionID, t.ID)
+		if err != nil {
+			return
+		}
+		if manifest404(log) {
+			xe.Cause = ErrEndpointType
+			xe.Diagnosis = fmt.Sprintf("the registry answers 404 for the manifests Harbor checks and pushes: likely the endpoint's provider type %q does not match the registry at its URL "+
+				"(Harbor cannot change a type: delete the endpoint and its policy, register it again with the registry's type — the runbook uses %q for ACR EE — and apply again), or the namespace refuses new repositories",
+				endpointType, DefaultEndpointType)
+			return
+		}
+	}
+}
+
+// manifest404 reports whether a task log shows a manifest request answered 404.
+func manifest404(log string) bool {
+	for _, line := range strings.Split(log, "\n") {
+		if strings.Contains(line, "MANIFEST_UNKNOWN") || (strings.Contains(line, "/manifests/") && strings.Contains(line, "404")) {
+			return true
+		}
+	}
+	return false
 }

@@ -241,3 +241,48 @@ func TestRegistryProbeTimeout(t *testing.T) {
 		t.Fatal("ProbeLogin ignored its timeout")
 	}
 }
+
+// An endpoint whose provider type does not match the registry passes Harbor's connection
+// test, and every manifest Harbor checks or pushes 404s: the failed execution says so.
+func TestExecutionDiagnosesWrongProviderType(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		fault func(*harborEnv)
+		want  bool // ErrEndpointType
+	}{
+		{"manifests 404", func(e *harborEnv) { e.srv.SetEndpointFault(e.acrReg.URL, harbortest.FaultWrongProviderType) }, true},
+		{"a task fails otherwise", func(e *harborEnv) { e.srv.FailTasks("library/nginx", true) }, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			e := newHarborEnv(t)
+			ctx := harborCtx(t)
+			e.push(t, "library/nginx:1")
+			tt.fault(e)
+			p, err := managed.Compute(ctx, e.clients(), e.setup())
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = p.Apply(ctx, e.clients(), managed.ApplyOptions{})
+			var xe *managed.ExecutionError
+			if !errors.As(err, &xe) || !errors.Is(err, managed.ErrExecution) {
+				t.Fatalf("Apply = %v, want an *ExecutionError", err)
+			}
+			if got := errors.Is(err, managed.ErrEndpointType); got != tt.want {
+				t.Errorf("Apply error %q matches ErrEndpointType: %v, want %v", err, got, tt.want)
+			}
+			msg := err.Error()
+			if tt.want && (!strings.Contains(msg, "404") || !strings.Contains(msg, `provider type "docker-registry"`) || !strings.Contains(msg, "likely")) {
+				t.Errorf("the failure does not name the likely cause:\n%s", msg)
+			}
+			if !tt.want && xe.Diagnosis != "" {
+				t.Errorf("a task failing for another reason is diagnosed: %s", xe.Diagnosis)
+			}
+			if strings.Contains(msg, "\n") || strings.Contains(msg, harborACRPassword) {
+				t.Errorf("the failure is not one line without secrets:\n%s", msg)
+			}
+		})
+	}
+}
