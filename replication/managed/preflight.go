@@ -169,29 +169,36 @@ func LooksLikeAccessKeyID(s string) bool {
 func diagnoseEndpoint(ctx context.Context, c Clients, e Endpoint, pingErr error) error {
 	pe := &PreflightError{Err: pingErr, Evidence: "Harbor's connection test: " + pingEvidence(pingErr)}
 	akShaped := LooksLikeAccessKeyID(e.AccessKey)
+	aliACR := e.Type == harbor.TypeAliACR
+	// The "ali-acr" provider trades its AccessKey pair for a token through the OpenAPI;
+	// the registry itself refuses the pair, so regdr's own login would prove nothing.
+	probed := c.Registry != nil && !aliACR
 	var probeErr error
-	probed := c.Registry != nil
 	if probed {
 		probeErr = c.Registry.ProbeLogin(ctx, e)
 	}
 	var ae *harbor.APIError
-	noAnswer := errors.As(pingErr, &ae) && ae.Status >= 500 && e.Type == harbor.TypeAliACR
+	noAnswer := aliACR && errors.As(pingErr, &ae) && ae.Status >= 500
+	refused := probeRefused(probeErr)
 
-	credFix := "use the instance's registry login name and password (ACR console: Access Credentials), not an AccessKey ID/secret"
-	if e.Type == harbor.TypeAliACR {
-		credFix = "check the endpoint's AccessKey ID and secret (the \"ali-acr\" provider logs in with them)"
-	}
+	const credFix = "use the instance's registry login name and password (ACR console: Access Credentials), not an AccessKey ID/secret"
 	switch {
 	case probed && probeErr == nil:
 		pe.Cause = ErrEndpointUnreachable
 		pe.Message = fmt.Sprintf("%s at %s, though regdr logs in to it from here with the same credentials: likely the instance's VPC ACL / access control drops Harbor's address: allow Harbor's egress address, or use the public endpoint", ErrEndpointUnreachable, e.URL)
-	case (akShaped || probeRefused(probeErr)) && userNotActivated(ctx, c):
+	// Harbor's ali-acr provider fetches its token while its adapter is created, so a
+	// refused token call may well answer 500 as no answer does (unconfirmed): regdr's
+	// own token call is asked first.
+	case (akShaped || refused || aliACR) && userNotActivated(ctx, c):
 		pe.Cause = acr.ErrUserNotActivated
-		pe.Message = fmt.Sprintf("likely %s (regdr's own ACR token call answers USER_NOT_EXIST), so %q has no registry login: log in to the ACR console once as that RAM user and set its registry password (Access Credentials), then use it here", "the RAM user has not been activated in ACR", e.AccessKey)
-	case probeRefused(probeErr) && akShaped && e.Type != harbor.TypeAliACR:
+		pe.Message = fmt.Sprintf("likely the RAM user has not been activated in ACR (regdr's own ACR token call answers USER_NOT_EXIST), so %q has no registry login: log in to the ACR console once as that RAM user and set its registry password (Access Credentials)", e.AccessKey)
+	case noAnswer:
+		pe.Cause = ErrEndpointUnreachable
+		pe.Message = fmt.Sprintf("%s at %s (Harbor's ali-acr connection test got no answer): likely the instance's VPC ACL / access control drops Harbor's address: allow it, or use the public endpoint", ErrEndpointUnreachable, e.URL)
+	case refused && akShaped:
 		pe.Cause = ErrEndpointCredentials
 		pe.Message = fmt.Sprintf("%s: the registry refuses them and the login name %q is an AccessKey ID: use the instance's registry password (ACR console: Access Credentials) and its login name, not an AccessKey pair", ErrEndpointCredentials, e.AccessKey)
-	case probeRefused(probeErr):
+	case refused:
 		pe.Cause = ErrEndpointCredentials
 		pe.Message = fmt.Sprintf("%s: the registry refuses login %q (regdr tried it too): %s", ErrEndpointCredentials, e.AccessKey, credFix)
 	case probed && isCertError(probeErr):
@@ -200,10 +207,11 @@ func diagnoseEndpoint(ctx context.Context, c Clients, e Endpoint, pingErr error)
 	case probed:
 		pe.Cause = ErrEndpointUnreachable
 		pe.Message = fmt.Sprintf("%s at %s, and neither can regdr: check the URL (the VPC endpoint answers only inside the VPC), and that the instance's access control allows the callers' addresses, or use the public endpoint", ErrEndpointUnreachable, e.URL)
-	case noAnswer:
-		pe.Cause = ErrEndpointUnreachable
-		pe.Message = fmt.Sprintf("%s at %s (Harbor's ali-acr connection test got no answer): likely the instance's VPC ACL / access control drops Harbor's address: allow it, or use the public endpoint", ErrEndpointUnreachable, e.URL)
-	case akShaped && e.Type != harbor.TypeAliACR:
+	case aliACR:
+		// Harbor got an answer it did not like: an ali-acr endpoint's credentials.
+		pe.Cause = ErrEndpointCredentials
+		pe.Message = fmt.Sprintf("%s, likely its AccessKey pair: check the endpoint's AccessKey ID and secret (the \"ali-acr\" provider logs in with them), or register the instance as %q with its registry login name and password", ErrEndpointCredentials, DefaultEndpointType)
+	case akShaped:
 		pe.Cause = ErrEndpointCredentials
 		pe.Message = fmt.Sprintf("%s, likely because login %q is an AccessKey ID: use the instance's registry password (ACR console: Access Credentials) and its login name, not an AccessKey pair", ErrEndpointCredentials, e.AccessKey)
 	default:

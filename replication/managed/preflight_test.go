@@ -93,6 +93,30 @@ func TestPreflightDiagnoses(t *testing.T) {
 		want:  []error{managed.ErrEndpointUnreachable, managed.ErrEndpoint, harbor.ErrServer},
 		wants: []string{"got no answer", "likely", "VPC ACL", "public endpoint", "500 UNKNOWN"},
 	}, {
+		name:  "VPC ACL drops Harbor's address, ali-acr endpoint with its AccessKey pair: the probe proves nothing",
+		probe: true,
+		edit: func(_ *testing.T, e *harborEnv, s *managed.Setup) {
+			// The ali-acr provider trades the AccessKey pair for a token through the
+			// OpenAPI: the registry itself refuses the pair, so regdr's login would.
+			s.Endpoint.Type = harbor.TypeAliACR
+			s.Endpoint.AccessKey, s.Endpoint.AccessSecret = acrtest.DefaultAccessKeyID, acrtest.DefaultAccessKeySecret
+			e.srv.SetEndpointFault(e.acrReg.URL, harbortest.FaultTimeout)
+		},
+		want:  []error{managed.ErrEndpointUnreachable, managed.ErrEndpoint},
+		not:   []error{managed.ErrEndpointCredentials},
+		wants: []string{"got no answer", "VPC ACL"},
+	}, {
+		name:  "ali-acr endpoint whose AccessKey pair is refused",
+		probe: true,
+		edit: func(_ *testing.T, e *harborEnv, s *managed.Setup) {
+			s.Endpoint.Type = harbor.TypeAliACR
+			s.Endpoint.AccessKey, s.Endpoint.AccessSecret = acrtest.DefaultAccessKeyID, "wrong-ak-secret"
+			e.srv.SetEndpointFault(e.acrReg.URL, harbortest.FaultWrongCredentials)
+		},
+		want:  []error{managed.ErrEndpointCredentials, managed.ErrEndpoint},
+		not:   []error{acr.ErrUserNotActivated},
+		wants: []string{"likely", "AccessKey ID and secret"},
+	}, {
 		name:  "nobody reaches the registry",
 		probe: true,
 		edit: func(_ *testing.T, e *harborEnv, s *managed.Setup) {
