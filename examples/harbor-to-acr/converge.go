@@ -49,7 +49,10 @@ func newWorld(c *config) (*world, error) {
 	if err != nil {
 		return nil, fmt.Errorf("building the ACR EE client: %w", err)
 	}
-	w := &world{harbor: hc, clients: managed.Clients{Harbor: hc, Namespaces: managed.ACR{Client: ac}, Tags: managed.ACR{Client: ac}}}
+	// Registry: when Harbor's connection test fails, regdr tries the same login itself to
+	// tell refused credentials from a network that drops Harbor.
+	w := &world{harbor: hc, clients: managed.Clients{Harbor: hc, Namespaces: managed.ACR{Client: ac}, Tags: managed.ACR{Client: ac},
+		Registry: managed.RegistryProbe{}}}
 	if c.direct {
 		src, err := syncEndpoint(c.harborURL, c.harborInsecure, &authn.Basic{Username: c.harborUser, Password: c.harborPassword.Reveal()})
 		if err != nil {
@@ -144,11 +147,20 @@ func namespaceOf(s managed.Setup) string {
 	return s.Namespace
 }
 
-// hint says what to check for the failures a user can fix.
+// hint says which flag or variable applies the fix the error names. The preflight
+// diagnoses (managed.PreflightError) already name the cause and the fix in one line.
 func hint(err error) string {
 	switch {
 	case errors.Is(err, harbor.ErrUnauthorized):
 		return " (check the Harbor user and $" + envHarborPassword + ")"
+	case errors.Is(err, acr.ErrUserNotActivated):
+		return ""
+	case errors.Is(err, managed.ErrEndpointType):
+		return " (harbor-to-acr registers a docker-registry endpoint: delete that endpoint in Harbor, or choose another -endpoint-name)"
+	case errors.Is(err, managed.ErrEndpointCredentials):
+		return " (-acr-user or $" + envACRUser + " is the login name, $" + envACRPassword + " the registry password)"
+	case errors.Is(err, managed.ErrEndpointUnreachable):
+		return " (-acr-url sets the URL, -acr-public picks the instance's public endpoint, -acr-insecure skips TLS verification)"
 	case errors.Is(err, managed.ErrEndpoint):
 		return " (check -acr-url, the ACR EE login name and $" + envACRPassword + ", and that Harbor can reach the instance)"
 	case errors.Is(err, acr.ErrUnauthorized):

@@ -25,6 +25,12 @@
 // (exit 2, before any request). -direct speaks each registry's scheme as written. SIGTERM
 // (as Kubernetes sends) stops a run as Ctrl-C does.
 //
+// When Harbor's connection test fails, the error names the likely cause and the fix in one
+// line (a wrong registry password, an AccessKey pair given as the registry login, a VPC ACL
+// dropping Harbor's address, a RAM user not activated in ACR): the command tries the same
+// registry login itself to tell them apart. An endpoint Harbor already holds under
+// -endpoint-name with another provider type is refused (Harbor cannot change it).
+//
 // The exit status is 0 only if the setup converged and ACR EE holds everything selected;
 // 1 if planning, applying or verification failed, or writing was refused; 2 for bad flags
 // (-h prints the help and exits 0).

@@ -87,3 +87,11 @@ func (a ACR) RepositoryPaths(ctx context.Context, namespace string) ([]string, e
 	}
 	return out, nil
 }
+
+// CheckRegistryLogin asks ACR EE for temporary registry credentials (GetAuthorizationToken)
+// with the client's own identity: a RAM user never activated in ACR fails with
+// acr.ErrUserNotActivated. Compute calls it only to diagnose a failed connection test.
+func (a ACR) CheckRegistryLogin(ctx context.Context) error {
+	_, err := a.Client.GetAuthorizationToken(ctx)
+	return err
+}

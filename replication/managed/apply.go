@@ -148,7 +148,7 @@ func (p *Plan) apply(ctx context.Context, c Clients, s Setup, a Action, res *App
 		if opts.Direct != nil {
 			err = p.runDirect(ctx, c, s, res, opts.Direct)
 		} else {
-			err = runHarborExecution(ctx, c.Harbor, res, opts.Wait)
+			err = runHarborExecution(ctx, c.Harbor, res, opts.Wait, s.Endpoint.Type)
 		}
 		if err != nil || !opts.Verify {
 			return err
@@ -237,7 +237,7 @@ func applyHarborPolicy(ctx context.Context, h HarborAPI, s Setup, res *ApplyResu
 }
 
 // runHarborExecution starts the policy once and waits for the execution to end.
-func runHarborExecution(ctx context.Context, h HarborAPI, res *ApplyResult, wo harbor.WaitOptions) error {
+func runHarborExecution(ctx context.Context, h HarborAPI, res *ApplyResult, wo harbor.WaitOptions, endpointType string) error {
 	if res.PolicyID == 0 {
 		return fmt.Errorf("%w: no policy to run", harbor.ErrNotFound)
 	}
@@ -269,6 +269,7 @@ func runHarborExecution(ctx context.Context, h HarborAPI, res *ApplyResult, wo h
 			xe.FailedTasks = append(xe.FailedTasks, t)
 		}
 	}
+	diagnoseTasks(ctx, h, xe, endpointType)
 	return xe
 }
 

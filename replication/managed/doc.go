@@ -9,8 +9,8 @@
 // both [ACR], which adapts *acr.Client to these interfaces of plain values) and returns a
 // [Plan]: the actions ([Action]) that converge them, field
 // by field for drifted endpoints and policies. It validates everything first — the setup,
-// every destination name, the namespace, and Harbor's connection test of the endpoint —
-// and writes nothing.
+// every destination name, the namespace, the stored endpoint's provider type and Harbor's
+// connection test of the endpoint — and writes nothing.
 //
 // [Plan.Apply] performs the actions in order and runs the copy once, waiting for it with
 // [ApplyOptions].Wait; applying a converged plan writes nothing. The copy is Harbor's own
@@ -21,12 +21,34 @@
 // With [ApplyOptions].Verify, Apply ends with a completeness check: [Setup.Verifier]
 // returns the lag.Verifier of the setup.
 //
+// # Preflight diagnoses
+//
+// Harbor's connection test answers every failure alike (400 "the registry is
+// unhealthy"; an "ali-acr" endpoint that gets no answer, 500 "internal server error"), so
+// when it fails Compute returns a [PreflightError] naming the likely cause and the fix in
+// one line, from the evidence regdr has: Harbor's answer, the login name's shape (an
+// AccessKey ID, [LooksLikeAccessKeyID]), ACR's own token call ([ACR].CheckRegistryLogin:
+// USER_NOT_EXIST) and, with [Clients].Registry ([RegistryProbe]), regdr's own login to the
+// registry with the same credentials. It matches ErrEndpoint and one of
+// [ErrEndpointCredentials] (a wrong registry password, or an AccessKey pair where the
+// registry login belongs), [ErrEndpointUnreachable] (regdr logs in but Harbor gets no
+// answer: likely the instance's VPC ACL drops Harbor's address; or nobody reaches the URL;
+// or an untrusted certificate) or acr.ErrUserNotActivated (a RAM user never activated in
+// ACR); without regdr's own login the ambiguous case names both causes. Heuristic
+// conclusions say "likely". An endpoint Harbor already holds under the setup's name with
+// another provider type is refused with [ErrEndpointType] (Harbor cannot change a type; the
+// wrong one makes its manifest checks 404): delete it, or use its type. A type that passes
+// the connection test but does not match the registry shows only when Harbor copies: an
+// [ExecutionError] whose failed tasks' logs show manifests answered 404 names that likely
+// cause (Cause ErrEndpointType, Diagnosis).
+//
 // # Errors
 //
-// Sentinels, matched with errors.Is through every wrap: [ErrSetup], [ErrEndpoint],
+// Sentinels, matched with errors.Is through every wrap: [ErrSetup], [ErrEndpoint] (with
+// [ErrEndpointCredentials] or [ErrEndpointUnreachable]), [ErrEndpointType],
 // [ErrNamespace], [ErrSecret], [ErrExecution] and [ErrIncomplete]. [ActionError] (the
-// action that failed and what was done before it) and [ExecutionError] (the tasks that
-// failed) carry the details; Harbor's and ACR's own sentinels (harbor.ErrUnauthorized,
+// action that failed and what was done before it), [ExecutionError] (the tasks that
+// failed) and [PreflightError] (cause, fix and Harbor's answer) carry the details; Harbor's and ACR's own sentinels (harbor.ErrUnauthorized,
 // acr.ErrNotFound…) stay matchable. No secret — the endpoint's registry password,
 // registry credentials — appears in a plan, a log record or an error: [Setup], [Plan] and
 // [Direct] redact them in String, %#v, slog and JSON, so a plan read back from JSON needs

@@ -17,7 +17,9 @@ var (
 	// ErrCron: a scheduled trigger's cron is not one Harbor accepts (6 fields, seconds
 	// first, each valid for its field). It comes wrapped in ErrSetup from planning.
 	ErrCron = errors.New("invalid cron")
-	// ErrEndpoint: Harbor's connection test to the ACR EE endpoint failed.
+	// ErrEndpoint: Harbor's connection test to the ACR EE endpoint failed. It comes in a
+	// *PreflightError with the likely cause (ErrEndpointCredentials,
+	// ErrEndpointUnreachable, acr.ErrUserNotActivated) and the fix.
 	ErrEndpoint = errors.New("registry endpoint does not answer")
 	// ErrNamespace: the ACR EE namespace is missing or has auto-create repository off,
 	// and the setup does not let regdr fix it.
@@ -54,15 +56,20 @@ func (e *ActionError) Unwrap() error { return e.Err }
 
 // ExecutionError is an execution that ended Failed or Stopped, with the tasks that
 // did not succeed. It matches ErrExecution, and harbor.ErrExecutionFailed or
-// harbor.ErrStopped.
+// harbor.ErrStopped; with a Diagnosis, its Cause too.
 type ExecutionError struct {
 	Execution harbor.Execution
 	// FailedTasks are the tasks whose status is not Succeed.
 	FailedTasks []harbor.Task
 	Err         error
+	// Cause and Diagnosis are the likely cause read from the failed tasks' logs (e.g.
+	// ErrEndpointType: every manifest 404s) and its fix, in one line; nil and empty when
+	// the logs do not tell.
+	Cause     error
+	Diagnosis string
 }
 
-// Error names the execution, its status and each failed task's resources.
+// Error names the execution, its status, each failed task's resources and the diagnosis.
 func (e *ExecutionError) Error() string {
 	var tasks []string
 	for _, t := range e.FailedTasks {
@@ -72,8 +79,17 @@ func (e *ExecutionError) Error() string {
 	if len(tasks) > 0 {
 		msg += ": " + strings.Join(tasks, "; ")
 	}
+	if e.Diagnosis != "" {
+		msg += ": " + e.Diagnosis
+	}
 	return msg
 }
 
-// Unwrap returns ErrExecution and Harbor's own error.
-func (e *ExecutionError) Unwrap() []error { return []error{ErrExecution, e.Err} }
+// Unwrap returns ErrExecution, Harbor's own error and the cause, if any.
+func (e *ExecutionError) Unwrap() []error {
+	errs := []error{ErrExecution, e.Err}
+	if e.Cause != nil {
+		errs = append(errs, e.Cause)
+	}
+	return errs
+}

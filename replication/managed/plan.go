@@ -33,6 +33,10 @@ type Clients struct {
 	// Tags lists ACR EE repositories (optional). With it, Compute runs Verify on a
 	// converged setup and plans an execution only when something is missing.
 	Tags lag.TagLister
+	// Registry tries the endpoint's login from regdr's side (optional; RegistryProbe).
+	// Compute uses it only when Harbor's connection test fails, to tell refused
+	// credentials from a network that drops Harbor in its diagnosis.
+	Registry RegistryProber
 }
 
 // ActionKind is what one Action does.
@@ -123,8 +127,10 @@ func (p *Plan) String() string {
 // bring them to setup. It validates everything before returning a plan, so that Apply
 // writes nothing doomed: the setup itself (ErrSetup), every selected source
 // repository's ACR EE name (ErrInvalidName, ErrFlatten, ErrCollision, all reported at
-// once), the namespace (ErrNamespace) and the endpoint's connection test
-// (ErrEndpoint). It writes nothing.
+// once), the namespace (ErrNamespace), the provider type of an endpoint Harbor already
+// holds (ErrEndpointType) and the endpoint's connection test (ErrEndpoint). Endpoint
+// failures come as a *PreflightError naming the likely cause and the fix in one line. It
+// writes nothing.
 func Compute(ctx context.Context, c Clients, setup Setup) (*Plan, error) {
 	if c.Harbor == nil || c.Namespaces == nil {
 		return nil, fmt.Errorf("%w: Harbor and Namespaces clients are required", ErrSetup)
@@ -144,7 +150,7 @@ func Compute(ctx context.Context, c Clients, setup Setup) (*Plan, error) {
 	if err := p.planNamespace(ctx, c.Namespaces); err != nil {
 		return nil, err
 	}
-	if err := p.planEndpoint(ctx, c.Harbor); err != nil {
+	if err := p.planEndpoint(ctx, c); err != nil {
 		return nil, err
 	}
 	if err := p.planPolicy(ctx, c.Harbor); err != nil {
@@ -226,16 +232,22 @@ func (p *Plan) planNamespace(ctx context.Context, n NamespaceEnsurer) error {
 	return nil
 }
 
-func (p *Plan) planEndpoint(ctx context.Context, h harbor.Registries) error {
+func (p *Plan) planEndpoint(ctx context.Context, c Clients) error {
+	h := c.Harbor
 	want := p.Setup.registry()
-	if err := h.PingRegistry(ctx, want); err != nil {
-		return fmt.Errorf("%w: testing the connection to %s as %q: %w", ErrEndpoint, want.URL, p.Setup.Endpoint.AccessKey, err)
-	}
 	all, err := h.ListRegistries(ctx)
 	if err != nil {
 		return fmt.Errorf("listing Harbor registry endpoints: %w", err)
 	}
 	i := slices.IndexFunc(all, func(r harbor.Registry) bool { return r.Name == want.Name })
+	// Harbor's update has no type field: an endpoint of another provider type would be
+	// "updated" forever while every manifest check 404s.
+	if i >= 0 && all[i].Type != want.Type {
+		return endpointTypeError(all[i], want.Type)
+	}
+	if err := h.PingRegistry(ctx, want); err != nil {
+		return fmt.Errorf("testing Harbor's connection to endpoint %q: %w", want.Name, diagnoseEndpoint(ctx, c, p.Setup.Endpoint, err))
+	}
 	if i < 0 {
 		p.Actions = append(p.Actions, Action{Kind: CreateEndpoint, Name: want.Name, Reason: "no endpoint of that name"})
 		return nil
