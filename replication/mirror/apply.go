@@ -120,13 +120,6 @@ func (r *applyRun) item(ctx context.Context, it Item) Result {
 		res.Err = ErrConflict
 		return res
 	}
-	if it.DestDigest != "" {
-		// Overwriting a tag: only if it still holds what the plan saw.
-		if err := r.checkUnchanged(ctx, it); err != nil {
-			res.Outcome, res.Err = OutcomeFailed, err
-			return res
-		}
-	}
 	switch it.Action {
 	case Copy:
 		res.Outcome = OutcomeCopied
@@ -143,10 +136,16 @@ func (r *applyRun) item(ctx context.Context, it Item) Result {
 		res.Outcome, res.Err = OutcomeFailed, fmt.Errorf("unknown action %q", it.Action)
 		return res
 	}
-	if it.Tag != "" && !r.s.opts.Override {
-		// The plan saw the tag absent (or already ours): someone may have pushed to it since,
-		// Harbor's event-based replication for one. Look again right before the push, and
-		// leave a newer image alone.
+	// Someone may have pushed to the tag since the plan, during the copy too (Harbor's
+	// event-based replication for one): look again right before the push, and leave a newer
+	// image alone. Overwriting a tag (Override) only if it still holds what the plan saw;
+	// a tag the plan saw absent (or already ours) must not hold anything else.
+	if it.Tag != "" && it.DestDigest != "" {
+		if err := r.checkUnchanged(ctx, it); err != nil {
+			res.Outcome, res.Err = OutcomeFailed, err
+			return res
+		}
+	} else if it.Tag != "" {
 		if err := r.checkTagFree(ctx, it); err != nil {
 			res.Outcome, res.Err = OutcomeFailed, err
 			if errors.Is(err, ErrConflict) {

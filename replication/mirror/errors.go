@@ -16,7 +16,8 @@ var (
 	ErrNotVerified = errors.New("not verified at the destination")
 	// ErrConflict: a destination tag holds another digest and Override is off.
 	ErrConflict = errors.New("destination tag holds another digest")
-	// ErrStalePlan: a destination tag the plan overwrites changed since the plan.
+	// ErrStalePlan: a destination tag the plan overwrites (Override) no longer held, right
+	// before the manifest push, what the plan saw; it was left alone.
 	ErrStalePlan = errors.New("stale plan")
 	// ErrPlanMismatch: a plan applied with a Syncer for other registries.
 	ErrPlanMismatch = errors.New("plan is for other registries")

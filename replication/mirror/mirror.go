@@ -58,7 +58,10 @@ type Options struct {
 	Validate func(string) error
 	// Selector picks repositories, tags and labels. Nil: everything.
 	Selector replication.Selector
-	// Override lets a plan overwrite destination tags holding another digest.
+	// Override lets a plan overwrite destination tags holding another digest. Apply
+	// overwrites one only if, right before its manifest push, the tag still holds what the
+	// plan saw (otherwise ErrStalePlan); a tag the plan saw absent that holds another
+	// digest by then is left alone, with or without Override (ErrTagChanged).
 	Override bool
 	// Reverify makes Apply's final check cover the items the plan found already in place
 	// too. By default the plan's own observation of them (one HEAD each) stands, so a
