@@ -334,31 +334,6 @@ func (c *registryClient) getJSONOnce(ctx context.Context, path string, v any, ok
 	return nextLink(resp.Header.Get("Link")), true, nil
 }
 
-// nextLink extracts the path of a `Link: <...>; rel="next"` header.
-func nextLink(h string) string {
-	for _, part := range strings.Split(h, ",") {
-		part = strings.TrimSpace(part)
-		if !strings.Contains(part, `rel="next"`) {
-			continue
-		}
-		i, j := strings.IndexByte(part, '<'), strings.IndexByte(part, '>')
-		if i < 0 || j < i {
-			continue
-		}
-		u, err := url.Parse(part[i+1 : j])
-		if err != nil {
-			continue
-		}
-		if u.IsAbs() {
-			return u.String()
-		}
-		// A reference relative to the registry: resolved against its root, it stays a
-		// path there ("a" is "/a"), never text glued to the registry's host name.
-		return (&url.URL{Path: "/"}).ResolveReference(u).RequestURI()
-	}
-	return ""
-}
-
 func syncDigest(raw []byte) string {
 	sum := sha256.Sum256(raw)
 	return "sha256:" + hex.EncodeToString(sum[:])
