@@ -105,7 +105,8 @@ func (t countingTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 // do sends one request. body may be nil; size < 0 means unknown. The caller closes the
 // response body on success; statuses outside want become a *HTTPError.
 func (c *registryClient) do(ctx context.Context, method, path string, hdr http.Header, body io.Reader, size int64, want ...int) (*http.Response, error) {
-	rt, reg, err := c.transport(ctx, repoOf(path))
+	// A token request on the way is small, even for a blob's transfer.
+	rt, reg, err := c.transport(context.WithValue(ctx, bulkKey{}, false), repoOf(path))
 	if err != nil {
 		return nil, err
 	}
@@ -245,6 +246,7 @@ var syncRedirects = []int{http.StatusMovedPermanently, http.StatusFound, http.St
 
 func (c *registryClient) getBlob(ctx context.Context, repo, digest string) (io.ReadCloser, error) {
 	path := "/v2/" + repo + "/blobs/" + digest
+	ctx = withBulk(ctx) // a blob keeps its transfer as long as it keeps moving
 	// Follow redirects to object storage by hand: the transport sends credentials only to
 	// the registry's own host.
 	for range 5 {
@@ -297,7 +299,7 @@ func (c *registryClient) finishUpload(ctx context.Context, location, digest stri
 	q := u.Query()
 	q.Set("digest", digest)
 	u.RawQuery = q.Encode()
-	resp, err := c.do(ctx, http.MethodPut, u.String(), http.Header{"Content-Type": {"application/octet-stream"}}, body, size, http.StatusCreated, http.StatusNoContent, http.StatusAccepted)
+	resp, err := c.do(withBulk(ctx), http.MethodPut, u.String(), http.Header{"Content-Type": {"application/octet-stream"}}, body, size, http.StatusCreated, http.StatusNoContent, http.StatusAccepted)
 	if err != nil {
 		return err
 	}

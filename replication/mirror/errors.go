@@ -29,7 +29,8 @@ var (
 	// Destination names that fail the Syncer's Validate are refused with ErrInvalidName.
 	ErrInvalidPlan = errors.New("invalid sync plan")
 	// ErrTimeout: a registry sent no response header, or no body progress, for the
-	// retry policy's Timeout. Such a request is retried.
+	// retry policy's Timeout, or did not complete a small request (not a blob's transfer)
+	// within 5 × Timeout. Such a request is retried.
 	ErrTimeout = errors.New("registry stopped responding")
 	// ErrRegistryDown: a registry answered nothing successfully for the retry policy's
 	// GiveUp; operations on it fail at once instead of retrying.

@@ -84,8 +84,11 @@ type Options struct {
 	Retry retry.Policy
 	// Timeout bounds every wait of a request on a registry: it fails with ErrTimeout (and
 	// is retried) once it has waited Timeout for a response header, or for progress on
-	// its body in either direction. It is an idle timeout, not a deadline: a large layer
-	// that keeps moving is never cut. 0: DefaultTimeout (60 s); negative is refused.
+	// its body in either direction. For a blob's transfer it is an idle timeout, not a
+	// deadline: a large layer that keeps moving is never cut. Small requests — manifests,
+	// listings, tokens, HEADs, everything but a blob's transfer — also have a deadline of
+	// 5 × Timeout in all, so an answer dripped a byte at a time ends too (ErrTimeout,
+	// retried). 0: DefaultTimeout (60 s); negative is refused.
 	Timeout time.Duration
 	// GiveUp is how long a registry may answer nothing successfully, while requests to it
 	// keep failing, before it is declared down: every operation on it then fails at once
