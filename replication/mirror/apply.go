@@ -119,6 +119,9 @@ func (r *applyRun) item(ctx context.Context, it Item) Result {
 		res.Outcome = OutcomeConflict
 		res.Err = ErrConflict
 		return res
+	case Invalid:
+		res.Outcome, res.Err = OutcomeFailed, fmt.Errorf("%w: %q", ErrInvalidTag, it.Tag)
+		return res
 	}
 	switch it.Action {
 	case Copy:
@@ -340,7 +343,7 @@ func (r *applyRun) verify(ctx context.Context, results []Result) {
 	var wg sync.WaitGroup
 	for i := range results {
 		res := &results[i]
-		if res.Outcome == OutcomeConflict {
+		if res.Outcome == OutcomeConflict || res.Item.Action == Invalid {
 			continue
 		}
 		if res.Outcome == OutcomeSkipped && !r.s.opts.Reverify {
@@ -410,6 +413,8 @@ func (s *Syncer) validatePlan(p *Plan) error {
 		}
 		switch it.Action {
 		case Copy, TagOnly, Skip, Conflict:
+		case Invalid:
+			continue // reported failed; nothing of it goes into a request
 		default:
 			errs = append(errs, fmt.Errorf("%w: %s: unknown action %q", ErrInvalidPlan, ref, it.Action))
 		}

@@ -35,6 +35,9 @@ var (
 	// ErrRegistryDown: a registry answered nothing successfully for the retry policy's
 	// GiveUp; operations on it fail at once instead of retrying.
 	ErrRegistryDown = errors.New("registry down")
+	// ErrInvalidTag: the source lists a tag that is not a valid tag name (at most 128 of
+	// [A-Za-z0-9_.-], not starting with . or -). Its item (Invalid) fails alone.
+	ErrInvalidTag = errors.New("invalid tag name from the source")
 	// ErrInvalidManifest: a manifest from the source names a blob or child manifest by
 	// something that is not a digest, or gives a negative size. Its digests would go
 	// into request paths.
