@@ -189,12 +189,21 @@ func (c *registryClient) getManifestOnce(ctx context.Context, repo, ref, want st
 		return nil, "", err
 	}
 	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxManifest+1))
 	if err != nil {
 		return nil, "", err
 	}
-	if want != "" && syncDigest(raw) != want {
-		return nil, "", fmt.Errorf("manifest %s@%s: %w (got %s)", repo, want, ErrDigestMismatch, syncDigest(raw))
+	if len(raw) > maxManifest {
+		return nil, "", fmt.Errorf("manifest %s@%s: %w: more than %d bytes", repo, ref, ErrManifestTooLarge, maxManifest)
+	}
+	if want != "" {
+		got, err := digestAs(raw, want)
+		if err != nil {
+			return nil, "", fmt.Errorf("manifest %s@%s: %w", repo, want, err)
+		}
+		if got != want {
+			return nil, "", fmt.Errorf("manifest %s@%s: %w (got %s)", repo, want, ErrDigestMismatch, got)
+		}
 	}
 	mt := resp.Header.Get("Content-Type")
 	if i := strings.IndexByte(mt, ';'); i >= 0 {

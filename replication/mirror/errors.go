@@ -35,6 +35,9 @@ var (
 	// ErrRegistryDown: a registry answered nothing successfully for the retry policy's
 	// GiveUp; operations on it fail at once instead of retrying.
 	ErrRegistryDown = errors.New("registry down")
+	// ErrManifestTooLarge: a registry sent a manifest larger than the 4 MiB the engine
+	// reads (registries themselves refuse larger ones). It is not retried.
+	ErrManifestTooLarge = errors.New("manifest too large")
 	// ErrInvalidTag: the source lists a tag that is not a valid tag name (at most 128 of
 	// [A-Za-z0-9_.-], not starting with . or -). Its item (Invalid) fails alone.
 	ErrInvalidTag = errors.New("invalid tag name from the source")
