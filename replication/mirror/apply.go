@@ -399,7 +399,7 @@ var (
 func (s *Syncer) validatePlan(p *Plan) error {
 	var errs []error
 	digest := func(what, d string) {
-		if !digestRE.MatchString(d) || (len(d) > 7 && d[:7] == "sha256:" && len(d) != 7+64) {
+		if !validDigest(d) {
 			errs = append(errs, fmt.Errorf("%w: %s: %q is not a digest", ErrInvalidPlan, what, d))
 		}
 	}

@@ -22,7 +22,11 @@ const maxManifest = 4 << 20
 // newDigester returns a hash for digest's algorithm and the digest's algorithm prefix
 // ("sha256:"), or an ErrUnsupportedDigest error.
 func newDigester(digest string) (hash.Hash, string, error) {
-	algo, _, _ := strings.Cut(digest, ":")
+	algo, _, ok := strings.Cut(digest, ":")
+	switch {
+	case !ok:
+		return nil, "", fmt.Errorf("%w: %q is not algorithm:hex", ErrUnsupportedDigest, digest)
+	}
 	switch algo {
 	case "sha256":
 		return sha256.New(), "sha256:", nil

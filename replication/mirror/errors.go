@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 )
 
 // Errors of the sync engine; match them with errors.Is.
@@ -111,7 +112,17 @@ func (m Manifest) check() error {
 	return nil
 }
 
-// validDigest is validatePlan's rule: algorithm:hex, 64 hex digits for sha256.
+// validDigest is validatePlan's rule: algorithm:hex, 64 hex digits for sha256, 128 for
+// sha512.
 func validDigest(d string) bool {
-	return digestRE.MatchString(d) && (len(d) <= 7 || d[:7] != "sha256:" || len(d) == 7+64)
+	if !digestRE.MatchString(d) {
+		return false
+	}
+	switch {
+	case strings.HasPrefix(d, "sha256:"):
+		return len(d) == 7+64
+	case strings.HasPrefix(d, "sha512:"):
+		return len(d) == 7+128
+	}
+	return true
 }
