@@ -3,6 +3,7 @@ package mirror
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"strings"
 )
@@ -42,7 +43,7 @@ func (p *pager) next(link string) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		if !strings.EqualFold(u.Scheme, scheme) || !strings.EqualFold(u.Host, host) || u.User != nil {
+		if !strings.EqualFold(u.Scheme, scheme) || !sameHost(u.Host, host, scheme) || u.User != nil {
 			return "", fmt.Errorf("%w: next page on %s://%s, not on the registry %s://%s", ErrPagination, u.Scheme, redactRegistry(u.Host), scheme, host)
 		}
 		link = u.RequestURI()
@@ -209,4 +210,21 @@ func quoted(h string, i *int) string {
 		}
 	}
 	return b.String()
+}
+
+// sameHost compares two HOST[:PORT] without regard to case, a missing port meaning the
+// scheme's default.
+func sameHost(a, b, scheme string) bool {
+	norm := func(h string) string {
+		h = strings.ToLower(h)
+		if _, _, err := net.SplitHostPort(h); err != nil {
+			port := "443"
+			if scheme == "http" {
+				port = "80"
+			}
+			h = net.JoinHostPort(strings.TrimSuffix(strings.TrimPrefix(h, "["), "]"), port)
+		}
+		return h
+	}
+	return norm(a) == norm(b)
 }

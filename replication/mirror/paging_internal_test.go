@@ -43,22 +43,31 @@ func TestPagerRefuses(t *testing.T) {
 		name  string
 		links []string
 		max   int
-		want  []string // the paths followed; an error after them unless wantOK
+		want  []string // the paths followed; an error after them unless ok
 		ok    bool
+		c     *registryClient // nil: the one on 127.0.0.1:5000
 	}{
+		{"default port written out", []string{"https://Harbor.Example.com:443/v2/_catalog?last=b"}, 10,
+			[]string{"/v2/_catalog?last=b"}, true, newSyncClient(Endpoint{Registry: "harbor.example.com"}, nil, false)},
+		{"default port left out", []string{"http://127.0.0.1/v2/_catalog?last=b"}, 10,
+			[]string{"/v2/_catalog?last=b"}, true, newSyncClient(Endpoint{Registry: "http://127.0.0.1:80"}, nil, false)},
 		{"same host", []string{"/v2/_catalog?last=b", "http://127.0.0.1:5000/v2/_catalog?last=c", ""}, 10,
-			[]string{"/v2/_catalog?last=b", "/v2/_catalog?last=c", ""}, true},
-		{"localhost for 127.0.0.1", []string{"http://LOCALHOST:5000/v2/_catalog?last=b"}, 10, nil, false},
-		{"foreign host", []string{"http://meta.invalid/latest/meta-data/"}, 10, nil, false},
-		{"same host, other port", []string{"http://127.0.0.1:5001/v2/_catalog?last=b"}, 10, nil, false},
-		{"same host, other scheme", []string{"https://127.0.0.1:5000/v2/_catalog?last=b"}, 10, nil, false},
-		{"the first page again", []string{"/v2/_catalog"}, 10, nil, false},
+			[]string{"/v2/_catalog?last=b", "/v2/_catalog?last=c", ""}, true, nil},
+		{"localhost for 127.0.0.1", []string{"http://LOCALHOST:5000/v2/_catalog?last=b"}, 10, nil, false, nil},
+		{"foreign host", []string{"http://meta.invalid/latest/meta-data/"}, 10, nil, false, nil},
+		{"same host, other port", []string{"http://127.0.0.1:5001/v2/_catalog?last=b"}, 10, nil, false, nil},
+		{"same host, other scheme", []string{"https://127.0.0.1:5000/v2/_catalog?last=b"}, 10, nil, false, nil},
+		{"the first page again", []string{"/v2/_catalog"}, 10, nil, false, nil},
 		{"a page again", []string{"/v2/_catalog?last=b", "/v2/_catalog?last=c", "/v2/_catalog?last=b"}, 10,
-			[]string{"/v2/_catalog?last=b", "/v2/_catalog?last=c"}, false},
+			[]string{"/v2/_catalog?last=b", "/v2/_catalog?last=c"}, false, nil},
 		{"too many pages", []string{"/v2/_catalog?last=b", "/v2/_catalog?last=c", "/v2/_catalog?last=d"}, 3,
-			[]string{"/v2/_catalog?last=b", "/v2/_catalog?last=c"}, false},
+			[]string{"/v2/_catalog?last=b", "/v2/_catalog?last=c"}, false, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			c := c
+			if tc.c != nil {
+				c = tc.c
+			}
 			p := newPager(c, "/v2/_catalog")
 			p.max = tc.max
 			var got []string
