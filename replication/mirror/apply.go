@@ -119,13 +119,9 @@ func (r *applyRun) item(ctx context.Context, it Item) Result {
 		res.Outcome = OutcomeConflict
 		res.Err = ErrConflict
 		return res
-	}
-	if it.DestDigest != "" {
-		// Overwriting a tag: only if it still holds what the plan saw.
-		if err := r.checkUnchanged(ctx, it); err != nil {
-			res.Outcome, res.Err = OutcomeFailed, err
-			return res
-		}
+	case Invalid:
+		res.Outcome, res.Err = OutcomeFailed, fmt.Errorf("%w: %q", ErrInvalidTag, it.Tag)
+		return res
 	}
 	switch it.Action {
 	case Copy:
@@ -143,10 +139,16 @@ func (r *applyRun) item(ctx context.Context, it Item) Result {
 		res.Outcome, res.Err = OutcomeFailed, fmt.Errorf("unknown action %q", it.Action)
 		return res
 	}
-	if it.Tag != "" && !r.s.opts.Override {
-		// The plan saw the tag absent (or already ours): someone may have pushed to it since,
-		// Harbor's event-based replication for one. Look again right before the push, and
-		// leave a newer image alone.
+	// Someone may have pushed to the tag since the plan, during the copy too (Harbor's
+	// event-based replication for one): look again right before the push, and leave a newer
+	// image alone. Overwriting a tag (Override) only if it still holds what the plan saw;
+	// a tag the plan saw absent (or already ours) must not hold anything else.
+	if it.Tag != "" && it.DestDigest != "" {
+		if err := r.checkUnchanged(ctx, it); err != nil {
+			res.Outcome, res.Err = OutcomeFailed, err
+			return res
+		}
+	} else if it.Tag != "" {
 		if err := r.checkTagFree(ctx, it); err != nil {
 			res.Outcome, res.Err = OutcomeFailed, err
 			if errors.Is(err, ErrConflict) {
@@ -341,7 +343,7 @@ func (r *applyRun) verify(ctx context.Context, results []Result) {
 	var wg sync.WaitGroup
 	for i := range results {
 		res := &results[i]
-		if res.Outcome == OutcomeConflict {
+		if res.Outcome == OutcomeConflict || res.Item.Action == Invalid {
 			continue
 		}
 		if res.Outcome == OutcomeSkipped && !r.s.opts.Reverify {
@@ -397,7 +399,7 @@ var (
 func (s *Syncer) validatePlan(p *Plan) error {
 	var errs []error
 	digest := func(what, d string) {
-		if !digestRE.MatchString(d) || (len(d) > 7 && d[:7] == "sha256:" && len(d) != 7+64) {
+		if !validDigest(d) {
 			errs = append(errs, fmt.Errorf("%w: %s: %q is not a digest", ErrInvalidPlan, what, d))
 		}
 	}
@@ -411,6 +413,8 @@ func (s *Syncer) validatePlan(p *Plan) error {
 		}
 		switch it.Action {
 		case Copy, TagOnly, Skip, Conflict:
+		case Invalid:
+			continue // reported failed; nothing of it goes into a request
 		default:
 			errs = append(errs, fmt.Errorf("%w: %s: unknown action %q", ErrInvalidPlan, ref, it.Action))
 		}

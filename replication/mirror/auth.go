@@ -102,7 +102,9 @@ func (c *registryClient) connect(ctx context.Context) error {
 	a.reg, a.base, a.pr, a.repos = reg, base, pr, map[string]*repoRT{}
 	switch strings.ToLower(pr.Scheme) {
 	case "bearer":
-		return nil
+		// The token request carries the credentials to the realm, which may be another
+		// host (Harbor's is its external URL): hold it to the same rule as the registry.
+		return c.checkRealm(pr)
 	case "":
 		a.shared = base // anonymous
 		return nil
@@ -114,6 +116,33 @@ func (c *registryClient) connect(ctx context.Context) error {
 	// Basic (or another scheme go-containerregistry sends credentials for as is).
 	a.shared, err = transport.FromToken(reg, auth, base, pr, &transport.Token{})
 	return err
+}
+
+// checkRealm refuses a Bearer challenge whose token realm would receive the credentials
+// over plain HTTP off loopback, unless AllowPlainHTTPCredentials: the registry's own address
+// passing the rule (loopback, say, through kubectl port-forward) says nothing of the realm's.
+// A realm that is not an http:// or https:// URL is refused too.
+func (c *registryClient) checkRealm(pr *transport.Challenge) error {
+	realm := pr.Parameters["realm"]
+	u, err := url.Parse(realm)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("connecting to %s: %w: token realm %q is not an http:// or https:// URL", c.ep, ErrEndpoint, redactRegistry(realm))
+	}
+	if u.Scheme != "http" || c.ep.AllowPlainHTTPCredentials || syncLoopback(u.Host) {
+		return nil
+	}
+	auth, err := c.ep.authenticator()
+	if err != nil {
+		return err
+	}
+	has, err := syncHasCredentials(auth)
+	if err != nil {
+		return fmt.Errorf("resolving credentials for %s: %w", c.ep, err)
+	}
+	if err := checkCleartext(u.Scheme, u.Host, has, false); err != nil {
+		return fmt.Errorf("connecting to %s: token realm: %w", c.ep, err)
+	}
+	return nil
 }
 
 // repoTransport returns the transport holding a token for repo (the catalog for "").

@@ -2,13 +2,11 @@ package mirror
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"hash"
 	"io"
-	"strings"
 	"sync"
 	"sync/atomic"
 )
@@ -133,6 +131,11 @@ func (r *applyRun) placeBlob(ctx context.Context, src, dst string, b Blob, from,
 		return err
 	}
 	defer r.release()
+	if _, _, err := newDigester(b.Digest); err != nil {
+		// Nothing moves through regdr unchecked: such a blob is neither looked for nor
+		// streamed.
+		return fmt.Errorf("copying blob %s from %s: %w", b.Digest, src, err)
+	}
 	if from == "" {
 		found, err := r.s.dst.headBlob(ctx, dst, b.Digest)
 		if err != nil {
@@ -184,7 +187,10 @@ func (r *applyRun) placeBlob(ctx context.Context, src, dst string, b Blob, from,
 			return err
 		}
 		defer body.Close()
-		vr := newSyncVerifyReader(body, b.Digest)
+		vr, err := newSyncVerifyReader(body, b.Digest)
+		if err != nil {
+			return err
+		}
 		cr := &progressReader{r: vr, run: r, repo: dst, digest: b.Digest, size: b.Size}
 		size := b.Size
 		if size <= 0 {
@@ -229,34 +235,32 @@ func (p *progressReader) Read(b []byte) (int, error) {
 // read until the source's stream has ended and the bytes hash to the digest that named
 // them: on a mismatch the reader fails with ErrDigestMismatch instead, and the
 // destination never receives the whole blob — a corrupting proxy cannot slip a bad blob
-// past a registry that does not check digests itself. Digests of algorithms other than
-// sha256 are left to the destination to check.
+// past a registry that does not check digests itself. It checks sha256 and sha512
+// digests, and refuses others (ErrUnsupportedDigest).
 type verifyReader struct {
-	r     io.Reader
-	want  string
-	h     hash.Hash
-	out   []byte // ready for the caller
-	held  []byte // read from the source and hashed, not yet released
-	buf   []byte
-	final error // the stream's end: io.EOF once verified, or the failure
-	bad   error
+	r      io.Reader
+	want   string
+	h      hash.Hash
+	prefix string // the digest's algorithm, "sha256:"
+	out    []byte // ready for the caller
+	held   []byte // read from the source and hashed, not yet released
+	buf    []byte
+	final  error // the stream's end: io.EOF once verified, or the failure
+	bad    error
 }
 
-func newSyncVerifyReader(r io.Reader, digest string) *verifyReader {
-	v := &verifyReader{r: r, want: digest}
-	if strings.HasPrefix(digest, "sha256:") {
-		v.h = sha256.New()
+func newSyncVerifyReader(r io.Reader, digest string) (*verifyReader, error) {
+	h, prefix, err := newDigester(digest)
+	if err != nil {
+		return nil, fmt.Errorf("blob %s: %w", digest, err)
 	}
-	return v
+	return &verifyReader{r: r, want: digest, h: h, prefix: prefix}, nil
 }
 
 // mismatch returns the ErrDigestMismatch error if the stream did not hash to its digest.
 func (v *verifyReader) mismatch() error { return v.bad }
 
 func (v *verifyReader) Read(p []byte) (int, error) {
-	if v.h == nil {
-		return v.r.Read(p)
-	}
 	for len(v.out) == 0 {
 		if v.final != nil {
 			return 0, v.final
@@ -281,7 +285,7 @@ func (v *verifyReader) fill(size int) {
 	}
 	switch {
 	case err == io.EOF:
-		if got := "sha256:" + hex.EncodeToString(v.h.Sum(nil)); got != v.want {
+		if got := v.prefix + hex.EncodeToString(v.h.Sum(nil)); got != v.want {
 			v.bad = fmt.Errorf("blob %s: %w (the source sent bytes hashing to %s)", v.want, ErrDigestMismatch, got)
 			v.final, v.held = v.bad, nil
 			return

@@ -105,7 +105,8 @@ func (t countingTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 // do sends one request. body may be nil; size < 0 means unknown. The caller closes the
 // response body on success; statuses outside want become a *HTTPError.
 func (c *registryClient) do(ctx context.Context, method, path string, hdr http.Header, body io.Reader, size int64, want ...int) (*http.Response, error) {
-	rt, reg, err := c.transport(ctx, repoOf(path))
+	// A token request on the way is small, even for a blob's transfer.
+	rt, reg, err := c.transport(context.WithValue(ctx, bulkKey{}, false), repoOf(path))
 	if err != nil {
 		return nil, err
 	}
@@ -188,12 +189,21 @@ func (c *registryClient) getManifestOnce(ctx context.Context, repo, ref, want st
 		return nil, "", err
 	}
 	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxManifest+1))
 	if err != nil {
 		return nil, "", err
 	}
-	if want != "" && syncDigest(raw) != want {
-		return nil, "", fmt.Errorf("manifest %s@%s: %w (got %s)", repo, want, ErrDigestMismatch, syncDigest(raw))
+	if len(raw) > maxManifest {
+		return nil, "", fmt.Errorf("manifest %s@%s: %w: more than %d bytes", repo, ref, ErrManifestTooLarge, maxManifest)
+	}
+	if want != "" {
+		got, err := digestAs(raw, want)
+		if err != nil {
+			return nil, "", fmt.Errorf("manifest %s@%s: %w", repo, want, err)
+		}
+		if got != want {
+			return nil, "", fmt.Errorf("manifest %s@%s: %w (got %s)", repo, want, ErrDigestMismatch, got)
+		}
 	}
 	mt := resp.Header.Get("Content-Type")
 	if i := strings.IndexByte(mt, ';'); i >= 0 {
@@ -245,6 +255,7 @@ var syncRedirects = []int{http.StatusMovedPermanently, http.StatusFound, http.St
 
 func (c *registryClient) getBlob(ctx context.Context, repo, digest string) (io.ReadCloser, error) {
 	path := "/v2/" + repo + "/blobs/" + digest
+	ctx = withBulk(ctx) // a blob keeps its transfer as long as it keeps moving
 	// Follow redirects to object storage by hand: the transport sends credentials only to
 	// the registry's own host.
 	for range 5 {
@@ -297,7 +308,7 @@ func (c *registryClient) finishUpload(ctx context.Context, location, digest stri
 	q := u.Query()
 	q.Set("digest", digest)
 	u.RawQuery = q.Encode()
-	resp, err := c.do(ctx, http.MethodPut, u.String(), http.Header{"Content-Type": {"application/octet-stream"}}, body, size, http.StatusCreated, http.StatusNoContent, http.StatusAccepted)
+	resp, err := c.do(withBulk(ctx), http.MethodPut, u.String(), http.Header{"Content-Type": {"application/octet-stream"}}, body, size, http.StatusCreated, http.StatusNoContent, http.StatusAccepted)
 	if err != nil {
 		return err
 	}
@@ -332,31 +343,6 @@ func (c *registryClient) getJSONOnce(ctx context.Context, path string, v any, ok
 		return "", true, fmt.Errorf("decoding %s: %w", path, err)
 	}
 	return nextLink(resp.Header.Get("Link")), true, nil
-}
-
-// nextLink extracts the path of a `Link: <...>; rel="next"` header.
-func nextLink(h string) string {
-	for _, part := range strings.Split(h, ",") {
-		part = strings.TrimSpace(part)
-		if !strings.Contains(part, `rel="next"`) {
-			continue
-		}
-		i, j := strings.IndexByte(part, '<'), strings.IndexByte(part, '>')
-		if i < 0 || j < i {
-			continue
-		}
-		u, err := url.Parse(part[i+1 : j])
-		if err != nil {
-			continue
-		}
-		if u.IsAbs() {
-			return u.String()
-		}
-		// A reference relative to the registry: resolved against its root, it stays a
-		// path there ("a" is "/a"), never text glued to the registry's host name.
-		return (&url.URL{Path: "/"}).ResolveReference(u).RequestURI()
-	}
-	return ""
 }
 
 func syncDigest(raw []byte) string {

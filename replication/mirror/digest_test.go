@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/regdr/regdr/internal/testutil"
@@ -103,5 +104,34 @@ func TestVerifiesBlobDigests(t *testing.T) {
 	}
 	if rep.OK() {
 		t.Errorf("report OK: %v", rep)
+	}
+}
+
+// A manifest larger than the engine reads (4 MiB) is refused as such, once, not cut short
+// and reported as a digest mismatch.
+func TestRefusesManifestTooLarge(t *testing.T) {
+	t.Parallel()
+	e := newSyncGGCREnv(t)
+	var gets atomic.Int64
+	e.src = newSyncGGCRWrapped(t, func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodGet && strings.Contains(r.URL.Path, "/manifests/sha256:") {
+				gets.Add(1)
+				w.Header().Set("Content-Type", "application/vnd.oci.image.manifest.v1+json")
+				w.Write([]byte(`{"mediaType":"application/vnd.oci.image.manifest.v1+json","annotations":{"a":"` +
+					strings.Repeat("x", 4<<20) + `"}}`))
+				return
+			}
+			h.ServeHTTP(w, r)
+		})
+	})
+	e.push(t, e.src.Host, map[string]any{"a/b:1": e.fx.Image("x", 1)})
+	s := e.syncer(t, mirror.Options{}, nil)
+	_, err := s.Plan(testCtx(t))
+	if !errors.Is(err, mirror.ErrManifestTooLarge) || errors.Is(err, mirror.ErrDigestMismatch) {
+		t.Errorf("Plan with a 4 MiB manifest = %v, want ErrManifestTooLarge", err)
+	}
+	if n := gets.Load(); n != 1 {
+		t.Errorf("the manifest was fetched %d times, want once", n)
 	}
 }

@@ -31,22 +31,28 @@
 //	go test -run '^$' -bench . ./replication/mirror/
 //
 // No request waits forever: one that gets no response header, or no body progress, for
-// Options.Timeout ([DefaultTimeout], 60 s) fails with [ErrTimeout] and is retried. A
+// Options.Timeout ([DefaultTimeout], 60 s) fails with [ErrTimeout] and is retried, and so
+// does a small request (anything but a blob's transfer) not done within 5 × Timeout. A
 // registry that answers nothing successfully for Options.GiveUp ([DefaultGiveUp], 2
 // minutes, on the Syncer's Clock) is declared down: what is left fails at once with [ErrRegistryDown];
 // faults, however frequent, never trip it while requests succeed. Every blob is hashed as
-// it streams through, and a blob whose bytes do not match its digest is broken off before
-// its last bytes reach the destination ([ErrDigestMismatch]).
+// it streams through (sha256 or sha512; a blob named by another algorithm is refused,
+// [ErrUnsupportedDigest]), and a blob whose bytes do not match its digest is broken off
+// before its last bytes reach the destination ([ErrDigestMismatch]). Listings follow
+// their Link headers on the registry only, each page once ([ErrPagination]); a source tag
+// that is not a tag fails alone ([ErrInvalidTag]); a token realm is held to the same
+// cleartext rule as the registry ([ErrPlainHTTPCredentials]).
 //
 // # Errors
 //
 // Sentinels, matched with errors.Is through every wrap: [ErrDigestMismatch],
 // [ErrNotVerified], [ErrConflict], [ErrStalePlan], [ErrPlanMismatch], [ErrInvalidPlan],
-// [ErrTagChanged], [ErrPlainHTTPCredentials], [ErrScheme], [ErrEndpoint], [ErrTimeout] and
-// [ErrRegistryDown]; replication's [replication.ErrInvalidName] and
+// [ErrTagChanged], [ErrPlainHTTPCredentials], [ErrScheme], [ErrEndpoint], [ErrTimeout],
+// [ErrRegistryDown], [ErrPagination], [ErrInvalidTag], [ErrManifestTooLarge] and
+// [ErrUnsupportedDigest]; replication's [replication.ErrInvalidName] and
 // [replication.ErrCollision] for destination names. [HTTPError] carries a registry's
 // answer. No registry credential appears in a plan, a report, a log record or an error:
-// an [Endpoint] (and a [Syncer]) redacts them in String, %#v, slog and JSON.
+// an [Endpoint] (and a [Syncer]) redacts them under every fmt verb, in slog and in JSON.
 //
 // # Concurrency
 //

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -38,6 +39,20 @@ func (e Endpoint) String() string { return redactRegistry(e.Registry) }
 func (e Endpoint) GoString() string {
 	return fmt.Sprintf("mirror.Endpoint{Registry: %q, PlainHTTP: %t, AllowPlainHTTPCredentials: %t, Auth: %s, Keychain: %s}",
 		e.String(), e.PlainHTTP, e.AllowPlainHTTPCredentials, syncSet(e.Auth != nil), syncSet(e.Keychain != nil))
+}
+
+// Format prints the Endpoint as String does under every verb (%q quoted), and as GoString
+// does under %#v: fmt would otherwise print its fields one by one under %d, %x or %t —
+// the address with its userinfo, the Auth's password.
+func (e Endpoint) Format(f fmt.State, verb rune) {
+	switch {
+	case verb == 'v' && f.Flag('#'):
+		io.WriteString(f, e.GoString())
+	case verb == 'q':
+		fmt.Fprintf(f, "%q", e.String())
+	default:
+		io.WriteString(f, e.String())
+	}
 }
 
 // MarshalJSON writes the redacted address and the scheme options; never credentials.

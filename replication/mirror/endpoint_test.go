@@ -217,10 +217,15 @@ func TestSecretsNeverPrinted(t *testing.T) {
 			E mirror.Endpoint
 			S *mirror.Syncer
 		}{ep, s}},
+		{"Endpoint with *authn.Basic and userinfo", mirror.Endpoint{Registry: "https://u:" + secret + "@127.0.0.1:1",
+			Auth: &authn.Basic{Username: "u", Password: secret}}},
+		{"[]Endpoint", []mirror.Endpoint{ep}},
+		{"map of Endpoint", map[string]mirror.Endpoint{"a": ep}},
+		{"[]*Endpoint", []*mirror.Endpoint{&ep}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var outs []string
-			for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
+			for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%d", "%x", "%X", "%t", "%10.40v", "%-8s", "% x"} {
 				outs = append(outs, verb+": "+fmt.Sprintf(verb, tc.v))
 			}
 			b, err := json.Marshal(tc.v)
@@ -229,8 +234,9 @@ func TestSecretsNeverPrinted(t *testing.T) {
 			slog.New(slog.NewJSONHandler(&buf, nil)).Info("x", "v", tc.v)
 			slog.New(slog.NewTextHandler(&buf, nil)).Info("x", "v", tc.v)
 			outs = append(outs, "slog: "+buf.String())
+			hexed := fmt.Sprintf("%x", secret)
 			for _, o := range outs {
-				if strings.Contains(o, secret) {
+				if strings.Contains(o, secret) || strings.Contains(strings.ToLower(strings.ReplaceAll(o, " ", "")), hexed) {
 					t.Errorf("shows the secret: %s", o)
 				}
 			}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 )
 
 // Errors of the sync engine; match them with errors.Is.
@@ -16,7 +17,8 @@ var (
 	ErrNotVerified = errors.New("not verified at the destination")
 	// ErrConflict: a destination tag holds another digest and Override is off.
 	ErrConflict = errors.New("destination tag holds another digest")
-	// ErrStalePlan: a destination tag the plan overwrites changed since the plan.
+	// ErrStalePlan: a destination tag the plan overwrites (Override) no longer held, right
+	// before the manifest push, what the plan saw; it was left alone.
 	ErrStalePlan = errors.New("stale plan")
 	// ErrPlanMismatch: a plan applied with a Syncer for other registries.
 	ErrPlanMismatch = errors.New("plan is for other registries")
@@ -28,11 +30,18 @@ var (
 	// Destination names that fail the Syncer's Validate are refused with ErrInvalidName.
 	ErrInvalidPlan = errors.New("invalid sync plan")
 	// ErrTimeout: a registry sent no response header, or no body progress, for the
-	// retry policy's Timeout. Such a request is retried.
+	// retry policy's Timeout, or did not complete a small request (not a blob's transfer)
+	// within 5 × Timeout. Such a request is retried.
 	ErrTimeout = errors.New("registry stopped responding")
 	// ErrRegistryDown: a registry answered nothing successfully for the retry policy's
 	// GiveUp; operations on it fail at once instead of retrying.
 	ErrRegistryDown = errors.New("registry down")
+	// ErrManifestTooLarge: a registry sent a manifest larger than the 4 MiB the engine
+	// reads (registries themselves refuse larger ones). It is not retried.
+	ErrManifestTooLarge = errors.New("manifest too large")
+	// ErrInvalidTag: the source lists a tag that is not a valid tag name (at most 128 of
+	// [A-Za-z0-9_.-], not starting with . or -). Its item (Invalid) fails alone.
+	ErrInvalidTag = errors.New("invalid tag name from the source")
 	// ErrInvalidManifest: a manifest from the source names a blob or child manifest by
 	// something that is not a digest, or gives a negative size. Its digests would go
 	// into request paths.
@@ -103,7 +112,17 @@ func (m Manifest) check() error {
 	return nil
 }
 
-// validDigest is validatePlan's rule: algorithm:hex, 64 hex digits for sha256.
+// validDigest is validatePlan's rule: algorithm:hex, 64 hex digits for sha256, 128 for
+// sha512.
 func validDigest(d string) bool {
-	return digestRE.MatchString(d) && (len(d) <= 7 || d[:7] != "sha256:" || len(d) == 7+64)
+	if !digestRE.MatchString(d) {
+		return false
+	}
+	switch {
+	case strings.HasPrefix(d, "sha256:"):
+		return len(d) == 7+64
+	case strings.HasPrefix(d, "sha512:"):
+		return len(d) == 7+128
+	}
+	return true
 }

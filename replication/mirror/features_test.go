@@ -1,12 +1,14 @@
 package mirror_test
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/regdr/regdr/internal/testutil"
 	"github.com/regdr/regdr/replication"
 	"github.com/regdr/regdr/replication/mirror"
 )
@@ -334,6 +336,51 @@ func TestResumeMountsFromCompletedRepositories(t *testing.T) {
 	for d, n := range e.dstRec.BlobUploads() {
 		if n > 1 {
 			t.Errorf("blob %s uploaded %d times", d, n)
+		}
+	}
+}
+
+// A source whose tag list names tags that are not tags ("a b", a path) fails neither
+// Plan nor the rest of the sync: each such tag is an Invalid item, reported failed with
+// ErrInvalidTag by Apply, and never put into a request.
+func TestInvalidSourceTagFailsAlone(t *testing.T) {
+	t.Parallel()
+	e := newSyncGGCREnv(t)
+	bad := []string{"../../evil/manifests/x", "a b", "x%2f..%2fy", ".dot", strings.Repeat("t", 129)}
+	srcRec := testutil.NewRecorder()
+	e.src = newSyncGGCRWrapped(t, func(h http.Handler) http.Handler {
+		return srcRec.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.HasSuffix(r.URL.Path, "/tags/list") {
+				b, _ := json.Marshal(map[string]any{"name": "a/b", "tags": append([]string{"1"}, bad...)})
+				w.Header().Set("Content-Type", "application/json")
+				w.Write(b)
+				return
+			}
+			h.ServeHTTP(w, r)
+		}))
+	})
+	e.push(t, e.src.Host, map[string]any{"a/b:1": e.fx.Image("x", 1)})
+	s := e.syncer(t, mirror.Options{}, nil)
+	ctx := testCtx(t)
+	p, err := s.Plan(ctx)
+	if err != nil {
+		t.Fatalf("Plan = %v, want the invalid tags as items", err)
+	}
+	if tot := p.Totals(); tot.Copy != 1 || tot.Invalid != len(bad) {
+		t.Fatalf("plan = %v, want one copy and %d invalid", p, len(bad))
+	}
+	rep, err := s.Apply(ctx, roundTrip(t, p))
+	if !errors.Is(err, mirror.ErrInvalidTag) {
+		t.Errorf("Apply error = %v, want ErrInvalidTag", err)
+	}
+	if rep == nil || rep.Copied != 1 || rep.Failed != len(bad) || rep.Verified != 1 {
+		t.Fatalf("report = %v, want 1 copied and verified, %d failed", rep, len(bad))
+	}
+	for _, rec := range []*testutil.Recorder{srcRec, e.dstRec} {
+		for _, q := range rec.Requests() {
+			if (q.Repo != "" && q.Repo != "a/b") || (q.Kind == "manifest" && q.Ref != "1" && !strings.HasPrefix(q.Ref, "sha256:")) {
+				t.Errorf("request with an invalid tag: %+v", q)
+			}
 		}
 	}
 }

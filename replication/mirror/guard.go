@@ -95,6 +95,10 @@ func (c *registryClient) guard(rt http.RoundTripper, req *http.Request) (*http.R
 	w.mu.Lock()
 	w.timer = time.AfterFunc(w.d, w.fire)
 	w.deadline = time.Now().Add(w.d)
+	if !isBulk(parent) {
+		w.total = smallDeadline * w.d
+		w.overall = time.AfterFunc(w.total, w.expire)
+	}
 	w.mu.Unlock()
 	req = req.WithContext(ctx)
 	if req.Body != nil && req.Body != http.NoBody {
@@ -124,6 +128,18 @@ func (c *registryClient) guard(rt http.RoundTripper, req *http.Request) (*http.R
 	return resp, nil
 }
 
+// smallDeadline × Timeout is how long a small request (anything but a blob's transfer:
+// manifests, listings, tokens, HEADs) may take in all, however steadily its answer drips.
+const smallDeadline = 5
+
+type bulkKey struct{}
+
+// withBulk marks requests made with ctx as blob transfers, which have no deadline: only
+// the idle timeout bounds them.
+func withBulk(ctx context.Context) context.Context { return context.WithValue(ctx, bulkKey{}, true) }
+
+func isBulk(ctx context.Context) bool { b, _ := ctx.Value(bulkKey{}).(bool); return b }
+
 // watch is one request's idle timer. It runs while the request waits on the registry:
 // for the response header (unless the transport is reading the request body from us), or
 // inside a read of the response body. Every change of state restarts it.
@@ -140,6 +156,23 @@ type watch struct {
 	inResp   int  // reads of the response body under way
 	fired    bool
 	stopped  bool
+
+	total   time.Duration // a small request's deadline; 0: none
+	overall *time.Timer
+	expired bool // the deadline, not the idle timer, ended the request
+}
+
+// expire ends a small request at its deadline.
+func (w *watch) expire() {
+	w.mu.Lock()
+	if w.fired || w.stopped {
+		w.mu.Unlock()
+		return
+	}
+	w.fired, w.expired = true, true
+	w.timer.Stop()
+	w.mu.Unlock()
+	w.cancel()
 }
 
 func (w *watch) set(f func()) {
@@ -178,6 +211,9 @@ func (w *watch) stop() {
 	w.mu.Lock()
 	w.stopped = true
 	w.timer.Stop()
+	if w.overall != nil {
+		w.overall.Stop()
+	}
 	w.mu.Unlock()
 }
 
@@ -187,6 +223,9 @@ func (w *watch) err() error {
 	defer w.mu.Unlock()
 	if !w.fired {
 		return nil
+	}
+	if w.expired {
+		return fmt.Errorf("%w: %s did not complete a small request in %v (%d × the timeout)", ErrTimeout, w.host, w.total, smallDeadline)
 	}
 	return fmt.Errorf("%w: %s sent nothing for %v", ErrTimeout, w.host, w.d)
 }

@@ -58,7 +58,10 @@ type Options struct {
 	Validate func(string) error
 	// Selector picks repositories, tags and labels. Nil: everything.
 	Selector replication.Selector
-	// Override lets a plan overwrite destination tags holding another digest.
+	// Override lets a plan overwrite destination tags holding another digest. Apply
+	// overwrites one only if, right before its manifest push, the tag still holds what the
+	// plan saw (otherwise ErrStalePlan); a tag the plan saw absent that holds another
+	// digest by then is left alone, with or without Override (ErrTagChanged).
 	Override bool
 	// Reverify makes Apply's final check cover the items the plan found already in place
 	// too. By default the plan's own observation of them (one HEAD each) stands, so a
@@ -81,8 +84,11 @@ type Options struct {
 	Retry retry.Policy
 	// Timeout bounds every wait of a request on a registry: it fails with ErrTimeout (and
 	// is retried) once it has waited Timeout for a response header, or for progress on
-	// its body in either direction. It is an idle timeout, not a deadline: a large layer
-	// that keeps moving is never cut. 0: DefaultTimeout (60 s); negative is refused.
+	// its body in either direction. For a blob's transfer it is an idle timeout, not a
+	// deadline: a large layer that keeps moving is never cut. Small requests — manifests,
+	// listings, tokens, HEADs, everything but a blob's transfer — also have a deadline of
+	// 5 × Timeout in all, so an answer dripped a byte at a time ends too (ErrTimeout,
+	// retried). 0: DefaultTimeout (60 s); negative is refused.
 	Timeout time.Duration
 	// GiveUp is how long a registry may answer nothing successfully, while requests to it
 	// keep failing, before it is declared down: every operation on it then fails at once

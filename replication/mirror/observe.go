@@ -72,6 +72,15 @@ func (s *Syncer) planRepo(ctx context.Context, src, dst string, p *Plan, mu *syn
 		return nil, err
 	}
 	selected, refTags := selectTags(tags, s.opts.Selector)
+	// A name that is not a tag would go into request paths: its item fails alone.
+	var invalid []Item
+	selected = slices.DeleteFunc(selected, func(t Tag) bool {
+		if tagRE.MatchString(t.Name) {
+			return false
+		}
+		invalid = append(invalid, Item{Source: src, Dest: dst, Tag: t.Name, Action: Invalid})
+		return true
+	})
 	if err := s.resolveDigests(ctx, src, selected); err != nil {
 		return nil, err
 	}
@@ -189,7 +198,7 @@ func (s *Syncer) planRepo(ctx context.Context, src, dst string, p *Plan, mu *syn
 			}
 		}
 	}
-	return items, nil
+	return append(items, invalid...), nil
 }
 
 // planSlot takes one of the Jobs slots that per-tag HEADs share across every repository

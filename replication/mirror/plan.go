@@ -23,6 +23,10 @@ const (
 	// made with Override, in which case the action is Copy or TagOnly instead and
 	// DestDigest records what was overwritten.
 	Conflict Action = "conflict"
+	// Invalid: the source lists a tag that is not a valid tag name ("a b", a path). Apply
+	// reports the item failed (ErrInvalidTag) and requests nothing for it; the rest of the
+	// plan proceeds.
+	Invalid Action = "invalid"
 )
 
 // Item is one tag (or, for a referrer pushed by digest, one untagged manifest) to sync.
@@ -99,6 +103,7 @@ type Totals struct {
 	TagOnly     int   `json:"tag_only"`
 	Skip        int   `json:"skip"`
 	Conflicts   int   `json:"conflicts"`
+	Invalid     int   `json:"invalid"`      // source tags that are not tags
 	Manifests   int   `json:"manifests"`    // unique manifests to push (children included)
 	UniqueBlobs int   `json:"unique_blobs"` // unique blob digests the copies need
 	Bytes       int64 `json:"bytes"`        // their size: the most Apply moves
@@ -135,6 +140,8 @@ func (p *Plan) Totals() Totals {
 			t.Skip++
 		case Conflict:
 			t.Conflicts++
+		case Invalid:
+			t.Invalid++
 		}
 	}
 	t.Manifests = len(manifests)
@@ -157,6 +164,10 @@ func (p *Plan) String() string {
 		if it.Action == Skip {
 			continue
 		}
+		if it.Action == Invalid {
+			fmt.Fprintf(&b, "  %-8s %s/%s:%q is not a valid tag\n", it.Action, p.Source, it.Source, it.Tag)
+			continue
+		}
 		fmt.Fprintf(&b, "  %-8s %s/%s → %s (%s)", it.Action, p.Source, sourceRef(it), it.Ref(), syncShort(it.Digest))
 		if it.DestDigest != "" {
 			fmt.Fprintf(&b, " replacing %s", syncShort(it.DestDigest))
@@ -164,8 +175,12 @@ func (p *Plan) String() string {
 		b.WriteByte('\n')
 	}
 	t := p.Totals()
-	fmt.Fprintf(&b, "%d copy, %d tag, %d unchanged, %d conflict; %d manifests, %d unique blobs, %s to move at most\n",
-		t.Copy, t.TagOnly, t.Skip, t.Conflicts, t.Manifests, t.UniqueBlobs, replication.FormatBytes(t.Bytes))
+	invalid := ""
+	if t.Invalid > 0 {
+		invalid = fmt.Sprintf(", %d invalid", t.Invalid)
+	}
+	fmt.Fprintf(&b, "%d copy, %d tag, %d unchanged, %d conflict%s; %d manifests, %d unique blobs, %s to move at most\n",
+		t.Copy, t.TagOnly, t.Skip, t.Conflicts, invalid, t.Manifests, t.UniqueBlobs, replication.FormatBytes(t.Bytes))
 	return b.String()
 }
 

@@ -29,7 +29,8 @@ type policy struct {
 	// Max caps one backoff, and a Retry-After. The default is 10s.
 	Max time.Duration `json:"max,omitempty"`
 	// Timeout bounds each wait of a request on the registry: for the response header, and
-	// for each read or write of a body. The default is 60s.
+	// for each read or write of a body; a small request (not a blob's transfer) also has a
+	// deadline of 5 × Timeout in all. The default is 60s.
 	Timeout time.Duration `json:"timeout,omitempty"`
 	// GiveUp is how long a registry may answer nothing successfully, while requests to it
 	// fail, before it is declared down. The default is 2m.

@@ -113,11 +113,15 @@ func (s *RegistrySource) Repositories(ctx context.Context) ([]string, error) {
 	if n := s.pageSize(); n != "" {
 		path += "?n=" + n
 	}
+	pages := newPager(s.c, path)
 	for path != "" {
 		var page struct {
 			Repositories []string `json:"repositories"`
 		}
 		next, _, err := s.c.getJSON(ctx, path, &page, false)
+		if err == nil {
+			next, err = pages.next(next)
+		}
 		if denied(err) {
 			return nil, fmt.Errorf("listing repositories of %s (registries such as Harbor grant the catalog to no token: list them through their API, Source): %w", s.c.ep, err)
 		}
@@ -173,11 +177,15 @@ func listTags(ctx context.Context, c *registryClient, repo, pageSize string) ([]
 	if pageSize != "" {
 		path += "?" + url.Values{"n": {pageSize}}.Encode()
 	}
+	pages := newPager(c, path)
 	for path != "" {
 		var page struct {
 			Tags []string `json:"tags"`
 		}
 		next, found, err := c.getJSON(ctx, path, &page, true)
+		if err == nil {
+			next, err = pages.next(next)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("listing tags of %s: %w", repo, err)
 		}

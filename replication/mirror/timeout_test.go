@@ -303,3 +303,47 @@ func TestRegistrySourceTimesOut(t *testing.T) {
 		t.Fatalf("Digest against a silent registry: %v, want ErrTimeout", err)
 	}
 }
+
+// A registry that sends a small answer (here a tags list) one byte per 50 ms stays within
+// the idle timeout forever; the deadline of small requests (5 × Timeout) ends it with
+// ErrTimeout. A blob that keeps moving is not held to it (TestSlowTransferIsNotCut).
+func TestDripFedSmallAnswerTimesOut(t *testing.T) {
+	t.Parallel()
+	e := newSyncGGCREnv(t)
+	var dripping atomic.Bool
+	e.src = newSyncGGCRWrapped(t, func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if !dripping.Load() || !strings.HasSuffix(r.URL.Path, "/tags/list") {
+				h.ServeHTTP(w, r)
+				return
+			}
+			body := `{"name":"a/b","tags":["1"` + strings.Repeat(" ", 380) + `]}`
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusOK)
+			tick := time.NewTicker(50 * time.Millisecond)
+			defer tick.Stop()
+			for i := 0; i < len(body); i++ {
+				if _, err := w.Write([]byte{body[i]}); err != nil {
+					return
+				}
+				w.(http.Flusher).Flush()
+				select {
+				case <-tick.C:
+				case <-r.Context().Done():
+					return
+				}
+			}
+		})
+	})
+	e.push(t, e.src.Host, map[string]any{"a/b:1": e.fx.Image("x", 1)})
+	dripping.Store(true)
+	s := e.syncer(t, mirror.Options{Timeout: 200 * time.Millisecond, Retry: retry.Policy{Attempts: 1}}, nil)
+	start := time.Now()
+	_, err := s.Plan(testCtx(t)) // the drip would take 20 s
+	if !errors.Is(err, mirror.ErrTimeout) {
+		t.Errorf("Plan against a drip-fed tags list = %v after %v, want ErrTimeout", err, time.Since(start).Round(time.Millisecond))
+	}
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("Plan took %v; the deadline is 1 s", took)
+	}
+}

@@ -9,13 +9,28 @@ import (
 	"testing/iotest"
 )
 
-// TestVerifyReader: a stream that hashes to its digest comes through whole, however it
-// is cut; one that does not ends with ErrDigestMismatch before its last bytes are
-// released, so an upload of it can never complete.
+// TestVerifyReader: a stream that hashes to its digest (sha256 or sha512) comes through
+// whole, however it is cut; one that does not ends with ErrDigestMismatch before its last
+// bytes are released, so an upload of it can never complete. A digest of another
+// algorithm is refused (ErrUnsupportedDigest) before anything is read.
 func TestVerifyReader(t *testing.T) {
 	t.Parallel()
 	data := bytes.Repeat([]byte("regdr blob "), 10000)
-	good := syncDigest(data)
+	sha512d, err := digestAs(data, "sha512:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, good := range []string{syncDigest(data), sha512d} {
+		t.Run(good[:6], func(t *testing.T) { testVerifyReader(t, data, good) })
+	}
+	for _, d := range []string{"md5:00", "blake3:" + strings.Repeat("0", 64), "sha256"} {
+		if _, err := newSyncVerifyReader(strings.NewReader("x"), d); !errors.Is(err, ErrUnsupportedDigest) {
+			t.Errorf("newSyncVerifyReader(%q) = %v, want ErrUnsupportedDigest", d, err)
+		}
+	}
+}
+
+func testVerifyReader(t *testing.T, data []byte, good string) {
 	bad := append([]byte(nil), data...)
 	bad[len(bad)/2] ^= 1
 	for _, tc := range []struct {
@@ -33,7 +48,10 @@ func TestVerifyReader(t *testing.T) {
 		{"short", func(b []byte) io.Reader { return bytes.NewReader(b) }, data[:len(data)-1], false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			v := newSyncVerifyReader(tc.r(tc.data), good)
+			v, err := newSyncVerifyReader(tc.r(tc.data), good)
+			if err != nil {
+				t.Fatal(err)
+			}
 			got, err := io.ReadAll(v)
 			if tc.match {
 				if err != nil || !bytes.Equal(got, tc.data) || v.mismatch() != nil {
@@ -49,9 +67,21 @@ func TestVerifyReader(t *testing.T) {
 			}
 		})
 	}
-	// Digests of other algorithms pass through for the destination to check.
-	got, err := io.ReadAll(newSyncVerifyReader(strings.NewReader("x"), "sha512:00"))
-	if err != nil || string(got) != "x" {
-		t.Errorf("sha512 digest: %q, %v; want passed through", got, err)
+}
+
+func TestValidDigest(t *testing.T) {
+	t.Parallel()
+	for d, want := range map[string]bool{
+		"sha256:" + strings.Repeat("a", 64):  true,
+		"sha256:" + strings.Repeat("a", 63):  false,
+		"sha512:" + strings.Repeat("a", 128): true,
+		"sha512:" + strings.Repeat("a", 64):  false,
+		"md5:00":                             true, // well formed; refused when copied
+		"sha256":                             false,
+		"":                                   false,
+	} {
+		if got := validDigest(d); got != want {
+			t.Errorf("validDigest(%q) = %t, want %t", d, got, want)
+		}
 	}
 }
