@@ -26,10 +26,10 @@ import (
 var (
 	// ErrEndpointCredentials: the registry refuses the endpoint's login — a wrong
 	// registry password, or an AccessKey pair given where the registry login belongs.
-	ErrEndpointCredentials = errors.New("Harbor cannot log in to ACR EE with the endpoint's credentials")
+	ErrEndpointCredentials = errors.New("harbor cannot log in to ACR EE with the endpoint's credentials")
 	// ErrEndpointUnreachable: Harbor gets no answer from the registry (a network ACL
 	// dropping Harbor's address, a wrong URL, an untrusted certificate).
-	ErrEndpointUnreachable = errors.New("Harbor cannot reach ACR EE")
+	ErrEndpointUnreachable = errors.New("harbor cannot reach ACR EE")
 	// ErrEndpointType: the endpoint's provider type is wrong. At plan time: the endpoint
 	// Harbor holds under the setup's name has another type than the setup's (Harbor cannot
 	// change an endpoint's type). After a failed execution (ExecutionError.Cause): likely,
