@@ -12,6 +12,7 @@ import (
 	"github.com/regdr/regdr/clock/clocktest"
 	"github.com/regdr/regdr/failover"
 	"github.com/regdr/regdr/metrics"
+	"github.com/regdr/regdr/replication/mirror"
 )
 
 // A monitor's events become metrics: here a failover of target vpc-b, as
@@ -56,4 +57,41 @@ func ExampleMonitor() {
 	// regdr_replication_oldest_missing_age_seconds 240
 	// regdr_replication_rpo_seconds 900
 	// regdr_target_side{target="vpc-b"} 1
+}
+
+// The sync engine's progress events and final report become metrics; give
+// s.Progress(nil) (or s.Observe) as mirror.Options.Progress.
+func ExampleSync() {
+	s := metrics.NewSync(nil)
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(s)
+
+	progress := s.Progress(nil)
+	progress(mirror.Event{Kind: mirror.EventBytes, Repo: "acr-ns/nginx", Bytes: 2048})
+	progress(mirror.Event{Kind: mirror.EventBlob, Repo: "acr-ns/nginx", Outcome: "uploaded"})
+	progress(mirror.Event{Kind: mirror.EventBlob, Repo: "acr-ns/nginx", Outcome: "mounted"})
+	progress(mirror.Event{Kind: mirror.EventItem, Repo: "acr-ns/nginx", Ref: "1.27", Outcome: string(mirror.OutcomeCopied)})
+	s.ObserveReport(&mirror.Report{Items: 1, Copied: 1, Duration: 3 * time.Second})
+
+	fams, _ := reg.Gather()
+	for _, f := range fams {
+		for _, m := range f.GetMetric() {
+			v := m.GetCounter().GetValue() + m.GetGauge().GetValue()
+			if v == 0 || strings.HasSuffix(f.GetName(), "_timestamp_seconds") {
+				continue
+			}
+			label := ""
+			if len(m.GetLabel()) > 0 {
+				label = "{" + m.GetLabel()[0].GetName() + "=" + m.GetLabel()[0].GetValue() + "}"
+			}
+			fmt.Printf("%s%s %v\n", f.GetName(), label, v)
+		}
+	}
+	// Output:
+	// regdr_sync_blobs_total{outcome=mounted} 1
+	// regdr_sync_blobs_total{outcome=uploaded} 1
+	// regdr_sync_items_total{outcome=copied} 1
+	// regdr_sync_last_run_duration_seconds 3
+	// regdr_sync_runs_total{result=ok} 1
+	// regdr_sync_uploaded_bytes_total 2048
 }

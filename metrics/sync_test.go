@@ -6,9 +6,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/regdr/regdr/clock/clocktest"
+	"github.com/regdr/regdr/failover"
 	"github.com/regdr/regdr/metrics"
 	"github.com/regdr/regdr/replication/mirror"
 )
@@ -109,5 +111,49 @@ func TestHandlerPaths(t *testing.T) {
 				t.Errorf("GET %s = %d, want %d", tc.path, resp.StatusCode, tc.want)
 			}
 		})
+	}
+}
+
+// TestConcurrentObserveAndScrape runs events into both collectors while they are
+// gathered; run with -race.
+func TestConcurrentObserveAndScrape(t *testing.T) {
+	t.Parallel()
+	m := metrics.NewMonitor(metrics.MonitorOptions{})
+	s := metrics.NewSync(nil)
+	reg := prometheus.NewPedanticRegistry()
+	reg.MustRegister(m, s)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		up := failover.HealthStatus{Health: failover.HealthUp, Vantages: []failover.VantageStatus{{Vantage: "local"}}}
+		for i := range 200 {
+			up.Vantages[0].Last = failover.ProbeResult{At: start.Add(time.Duration(i) * time.Second), Up: true}
+			m.Observe(failover.MonitorEvent{Kind: failover.EventProbed, Time: start, Primary: up, Secondary: up})
+			m.ObserveLag(failover.Lag{Missing: i, CheckedAt: start.Add(time.Duration(i) * time.Second)})
+			s.Observe(mirror.Event{Kind: mirror.EventBytes, Bytes: 1})
+		}
+	}()
+	for range 20 {
+		if _, err := reg.Gather(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	<-done
+	fams, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]float64{}
+	for _, f := range fams {
+		switch f.GetName() {
+		case "regdr_monitor_rounds_total", "regdr_sync_uploaded_bytes_total":
+			got[f.GetName()] = f.GetMetric()[0].GetCounter().GetValue()
+		case "regdr_replication_missing_artifacts":
+			got[f.GetName()] = f.GetMetric()[0].GetGauge().GetValue()
+		}
+	}
+	want := map[string]float64{"regdr_monitor_rounds_total": 200, "regdr_sync_uploaded_bytes_total": 200, "regdr_replication_missing_artifacts": 199}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("after 200 events (-want +got):\n%s", diff)
 	}
 }
