@@ -242,9 +242,15 @@ type verifyReader struct {
 	want   string
 	h      hash.Hash
 	prefix string // the digest's algorithm, "sha256:"
-	out    []byte // ready for the caller
+	// Two fixed buffers take turns: one holds the last piece read (held), the other is
+	// being released to the caller (ready) and is read into again only once it is drained,
+	// so a blob of any size streams through 64 KiB of memory.
+	bufs   [2][]byte
+	heldAt int    // which of bufs holds held
 	held   []byte // read from the source and hashed, not yet released
-	buf    []byte
+	ready  []byte // released to the caller from off on
+	off    int
+	ended  bool  // the source ended and its bytes verified: held goes out last
 	final  error // the stream's end: io.EOF once verified, or the failure
 	bad    error
 }
@@ -261,27 +267,33 @@ func newSyncVerifyReader(r io.Reader, digest string) (*verifyReader, error) {
 func (v *verifyReader) mismatch() error { return v.bad }
 
 func (v *verifyReader) Read(p []byte) (int, error) {
-	for len(v.out) == 0 {
+	for v.off >= len(v.ready) {
 		if v.final != nil {
 			return 0, v.final
 		}
-		v.fill(len(p))
+		v.fill()
 	}
-	n := copy(p, v.out)
-	v.out = v.out[n:]
+	n := copy(p, v.ready[v.off:])
+	v.off += n
 	return n, nil
 }
 
-// fill reads the next piece from the source; the piece held until then becomes ready.
-func (v *verifyReader) fill(size int) {
-	if cap(v.buf) < size {
-		v.buf = make([]byte, max(size, 32<<10))
+// fill reads the next piece from the source into the buffer not holding the held piece;
+// the piece held until then becomes ready. It is called only once ready is drained.
+func (v *verifyReader) fill() {
+	if v.ended {
+		v.ready, v.off, v.held, v.final = v.held, 0, nil, io.EOF
+		return
 	}
-	n, err := v.r.Read(v.buf[:cap(v.buf)])
+	if v.bufs[0] == nil {
+		v.bufs = [2][]byte{make([]byte, 32<<10), make([]byte, 32<<10)}
+	}
+	spare := 1 - v.heldAt
+	n, err := v.r.Read(v.bufs[spare])
 	if n > 0 {
-		v.h.Write(v.buf[:n])
-		v.out = append(v.out[:0], v.held...)
-		v.held = append(v.held[:0], v.buf[:n]...)
+		v.h.Write(v.bufs[spare][:n])
+		v.ready, v.off = v.held, 0
+		v.held, v.heldAt = v.bufs[spare][:n], spare
 	}
 	switch {
 	case err == io.EOF:
@@ -290,8 +302,7 @@ func (v *verifyReader) fill(size int) {
 			v.final, v.held = v.bad, nil
 			return
 		}
-		v.out = append(v.out, v.held...)
-		v.held, v.final = nil, io.EOF
+		v.ended = true
 	case err != nil:
 		v.final, v.held = err, nil
 	}
