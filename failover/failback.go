@@ -122,8 +122,9 @@ func (s *Switcher) PlanFailback(ctx context.Context, req FailbackRequest) (*Plan
 		refusals = append(refusals, ErrNothingToFailBack)
 	}
 	var overrode []string
-	// Like the forward lag, the reverse lag is read only when a record would change.
-	if req.ReverseLag != nil && p.HasChanges() {
+	// The reverse lag lists Harbor and ACR EE: it is read only when a record would change
+	// and nothing else refuses (an unhealthy Harbor cannot be listed anyway).
+	if req.ReverseLag != nil && len(refusals) == 0 && p.HasChanges() {
 		rl, err := req.ReverseLag.ReverseLag(ctx)
 		switch {
 		case err != nil && req.Force:

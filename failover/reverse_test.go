@@ -103,6 +103,33 @@ func TestFailbackReverseLag(t *testing.T) {
 	}
 }
 
+// TestFailbackReverseLagReadLast: the reverse lag (a listing of both registries) is not
+// read while another check refuses, nor when no record would change.
+func TestFailbackReverseLagReadLast(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	s := w.switcher(t)
+	plan, err := s.PlanFailover(ctx(t), failoverRequest())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Apply(ctx(t), plan); err != nil {
+		t.Fatal(err)
+	}
+	calls := 0
+	req := FailbackRequest{Primary: healthy("harbor", 2), MinDwell: -1, ReverseLag: reverseLagOf(ReverseLag{Missing: 1}, nil, &calls)}
+	if _, err := s.PlanFailback(ctx(t), req); !errors.Is(err, ErrPrimaryUnhealthy) || errors.Is(err, ErrReverseLag) || calls != 0 {
+		t.Errorf("PlanFailback with an unproven primary = %v after %d reverse-lag reads, want ErrPrimaryUnhealthy alone and no read", err, calls)
+	}
+	if err := w.setRecord(w.record); err != nil { // restored by hand
+		t.Fatal(err)
+	}
+	req.Primary = healthy("harbor", 5)
+	if back, err := s.PlanFailback(ctx(t), req); err != nil || back.HasChanges() || calls != 0 {
+		t.Errorf("PlanFailback after a manual restore = %v, %v after %d reads; want a plan without changes and no read", back, err, calls)
+	}
+}
+
 // TestFailbackForceNeedsReason: a forced failback without a reason is refused before
 // anything is read.
 func TestFailbackForceNeedsReason(t *testing.T) {
