@@ -50,7 +50,7 @@
 //
 // Clients keep pushing during the outage, into ACR EE under the same name; failing back
 // would hide what they pushed. Give FailbackRequest.ReverseLag a [ReverseLagReporter]
-// (package lag's Verifier.Reverse, adapted by a [ReverseLagFunc]) and failback is refused
+// (package lag's Verifier.ReverseLag, adapted by a [ReverseLagFunc]) and failback is refused
 // with [ErrReverseLag] while ACR EE holds tags Harbor lacks, holds at another digest, or
 // holds in a repository no Harbor repository flattens to — unless forced with a reason,
 // recorded in the plan as for the forward lag; the plan's evidence shows the reverse lag
