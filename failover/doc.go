@@ -48,11 +48,22 @@
 // previous type, value and TTL — only once the primary has been up for M consecutive
 // probes and a minimum dwell time has passed since failover.
 //
+// Clients keep pushing during the outage, into ACR EE under the same name; failing back
+// would hide what they pushed. Give FailbackRequest.ReverseLag a [ReverseLagReporter]
+// (package lag's Verifier.ReverseLag, adapted by a [ReverseLagFunc]) and failback is refused
+// with [ErrReverseLag] while ACR EE holds tags Harbor lacks, holds at another digest, or
+// holds in a repository no Harbor repository flattens to — unless forced with a reason,
+// recorded in the plan as for the forward lag; the plan's evidence shows the reverse lag
+// ([ReverseLag]). A reverse lag that cannot be read (an ambiguous inverse name map
+// included) refuses failback too, unless forced. Without a ReverseLag source, failback is
+// decided on health and dwell alone, as before.
+//
 // A [Monitor] optionally runs the loop: probe both registries at an interval; when the
 // primary is down and the secondary up, plan failover, and apply it if AutoApply is set.
 // Failback stays manual unless AutoFailback is set, and a hold-down separates two
 // switches in opposite directions so the monitor cannot flap (a switch half done is
-// finished at once).
+// finished at once). Automatic failback obeys the reverse lag as a manual one does (it
+// never forces): it is refused each round while ACR EE holds what Harbor lacks.
 //
 // # Plan integrity
 //
@@ -132,7 +143,7 @@
 // found before any I/O), [ErrSecondaryUnhealthy], [ErrLagExceedsRPO],
 // [ErrUnexpectedRecord], [ErrStalePlan], [ErrTamperedPlan], [ErrTamperedJournal] and
 // [ErrNotVerified] for failover and failback;
-// [ErrPrimaryUnhealthy], [ErrDwell] and [ErrNothingToFailBack] for failback; [ErrHoldDown]
+// [ErrPrimaryUnhealthy], [ErrDwell], [ErrNothingToFailBack] and [ErrReverseLag] for failback; [ErrHoldDown]
 // for the monitor; [ErrLagFromFuture] for a lag report dated beyond the allowed clock
 // skew ([LastKnownLag].MaxSkew, 5 minutes by default), which would never age. Errors from the DNS providers keep the dns sentinels
 // (dns.ErrRecordChanged, dns.ErrUnauthorized…) matchable through every wrap.

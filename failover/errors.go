@@ -37,6 +37,9 @@ var (
 	// ErrLagFromFuture: a lag report is dated further in the future than the clock skew
 	// allowed; a skewed clock must not hold the RPO open.
 	ErrLagFromFuture = errors.New("failover: lag report dated in the future")
+	// ErrReverseLag: failback was asked while ACR EE holds artifacts Harbor lacks (pushed
+	// during the outage): pointing clients back at Harbor would hide them.
+	ErrReverseLag = errors.New("failover: ACR EE holds artifacts Harbor lacks")
 	// ErrHoldDown: the monitor will not switch again before its hold-down ends.
 	ErrHoldDown = errors.New("failover: hold-down in effect")
 )

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -35,15 +36,30 @@ type FailbackRequest struct {
 	// MinDwell is the minimum time since the failover was written. The default is
 	// DefaultMinDwell; a negative value means none.
 	MinDwell time.Duration
+	// ReverseLag measures what ACR EE holds that Harbor lacks (pushed during the outage):
+	// while it holds anything, failback is refused with ErrReverseLag, and a reverse lag
+	// that cannot be read refuses it too. Nil: not measured, and failback is decided on
+	// health and dwell alone, as before reverse lag existed.
+	ReverseLag ReverseLagReporter
+	// Force overrides the reverse-lag check (artifacts Harbor lacks, or a reverse lag that
+	// could not be read) and is recorded in the plan; ForceReason is required with it.
+	// Nothing overrides an unhealthy primary, the dwell or an unexpected record.
+	Force       bool
+	ForceReason string
 }
 
 // PlanFailback plans to restore, exactly (type, value and TTL), what the journal says each
 // target held before its last failover. It refuses while the primary has not been healthy
 // for MinHealthy consecutive probes ([ErrPrimaryUnhealthy]), before MinDwell has passed
 // since the failover ([ErrDwell]), when there is no failover to undo
-// ([ErrNothingToFailBack]), or when a record no longer holds what the failover wrote
-// ([ErrUnexpectedRecord]).
+// ([ErrNothingToFailBack]), when a record no longer holds what the failover wrote
+// ([ErrUnexpectedRecord]), or, with a ReverseLag source, while ACR EE holds artifacts
+// Harbor lacks ([ErrReverseLag], unless forced) — the reverse lag is then the plan's
+// evidence.
 func (s *Switcher) PlanFailback(ctx context.Context, req FailbackRequest) (*Plan, error) {
+	if req.Force && strings.TrimSpace(req.ForceReason) == "" {
+		return nil, fmt.Errorf("%w: force needs a reason", ErrInvalid)
+	}
 	if req.MinHealthy < 0 {
 		return nil, fmt.Errorf("%w: negative MinHealthy", ErrInvalid)
 	}
@@ -105,8 +121,34 @@ func (s *Switcher) PlanFailback(ctx context.Context, req FailbackRequest) (*Plan
 	if len(refusals) == 0 && len(p.Changes) == 0 {
 		refusals = append(refusals, ErrNothingToFailBack)
 	}
+	var overrode []string
+	// The reverse lag lists Harbor and ACR EE: it is read only when a record would change
+	// and nothing else refuses (an unhealthy Harbor cannot be listed anyway).
+	if req.ReverseLag != nil && len(refusals) == 0 && p.HasChanges() {
+		rl, err := req.ReverseLag.ReverseLag(ctx)
+		switch {
+		case err != nil && req.Force:
+			p.Evidence.ReverseLagError = err.Error()
+			overrode = append(overrode, "reverse lag unknown: "+err.Error())
+		case err != nil:
+			refusals = append(refusals, fmt.Errorf("reading reverse lag: %w", err))
+		default:
+			p.Evidence.ReverseLag = &rl
+			if rl.Behind() {
+				msg := fmt.Sprintf("ACR EE holds %d tags Harbor lacks, %d at another digest and %d in repositories with no Harbor source", rl.Missing, rl.Stale, rl.Unmapped)
+				if req.Force {
+					overrode = append(overrode, msg)
+				} else {
+					refusals = append(refusals, fmt.Errorf("%w: %s; replicate them back to Harbor first", ErrReverseLag, msg))
+				}
+			}
+		}
+	}
 	if len(refusals) > 0 {
 		return nil, fmt.Errorf("planning failback: %w", errors.Join(refusals...))
+	}
+	if req.Force {
+		p.Force = &Force{Reason: req.ForceReason, Overrode: overrode}
 	}
 	if err := s.seal(p); err != nil {
 		return nil, fmt.Errorf("planning failback: %w", err)

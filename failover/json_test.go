@@ -28,7 +28,8 @@ func TestJSONSnakeCase(t *testing.T) {
 			From: v, To: v, Observed: dns.Record{ID: "1", Name: "r", Type: "CNAME", Value: "x", TTL: 60, Status: "ENABLE", Priority: 1},
 			Done: true, Restores: &entry}},
 		Evidence: Evidence{ObservedAt: at, Primary: health, Secondary: health, RPO: time.Minute, LagError: "e",
-			Lag: &Lag{Missing: 1, Stale: 1, OldestMissing: time.Minute, CheckedAt: at}},
+			Lag:        &Lag{Missing: 1, Stale: 1, OldestMissing: time.Minute, CheckedAt: at},
+			ReverseLag: &ReverseLag{Missing: 1, Stale: 1, Unmapped: 1, OldestMissing: time.Minute, CheckedAt: at}, ReverseLagError: "e"},
 		Fingerprint: "f", Seal: "s"}
 	result := &Result{PlanID: "p", Kind: KindFailover, Changes: []ChangeResult{{Target: "t", FQDN: "r.example.com", Written: true,
 		WrittenAt: at, Record: dns.Record{Name: "r"}, Propagation: time.Minute, Verified: true, VerifiedAt: at, Error: "e"}}}
@@ -42,6 +43,7 @@ func TestJSONSnakeCase(t *testing.T) {
 		{"AuditEvent", AuditEvent{Time: at, PlanID: "p", Kind: KindFailover, Target: "t", FQDN: "f", RecordID: "1", From: v, To: v,
 			Actor: "a", Reason: "r", Forced: true, Outcome: OutcomeWritten, Error: "e"}},
 		{"MonitorEvent", MonitorEvent{Time: at, Kind: EventKind("planned"), Primary: *health, Secondary: *health, Plan: plan, Result: result}},
+		{"ReverseLag", ReverseLag{Missing: 1, Stale: 1, Unmapped: 1, OldestMissing: time.Minute, CheckedAt: at}},
 		{"Endpoint", Endpoint{Name: "harbor", URL: "https://127.0.0.1", InsecureSkipVerify: true, Timeout: time.Second}},
 	} {
 		t.Run(tc.name, func(t *testing.T) { jsontest.SnakeCase(t, tc.v) })

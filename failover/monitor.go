@@ -42,8 +42,10 @@ type MonitorConfig struct {
 	// that is a LagRefresher (LastKnownLag) is refreshed every round the primary is up, so
 	// the failover can be held to the RPO once the primary can no longer be listed.
 	Failover FailoverRequest
-	// Failback is the template of failback requests: MinHealthy, MinDwell, Reason, Actor,
-	// Targets.
+	// Failback is the template of failback requests: MinHealthy, MinDwell, ReverseLag,
+	// Reason, Actor, Targets. Force is refused. With a ReverseLag, automatic failback
+	// waits (EventRefused with ErrReverseLag each round) while ACR EE holds artifacts
+	// Harbor lacks; without one it is decided on health and dwell alone.
 	Failback FailbackRequest
 	// Clock drives the interval. The default (nil) is the Switcher's clock.
 	Clock clock.Clock
@@ -102,8 +104,8 @@ func NewMonitor(cfg MonitorConfig) (*Monitor, error) {
 	if cfg.Interval < 0 || cfg.HoldDown < 0 {
 		return nil, fmt.Errorf("%w: negative monitor interval or hold-down", ErrInvalid)
 	}
-	if cfg.Failover.Force {
-		return nil, fmt.Errorf("%w: a monitor never forces a failover", ErrInvalid)
+	if cfg.Failover.Force || cfg.Failback.Force {
+		return nil, fmt.Errorf("%w: a monitor never forces a failover or a failback", ErrInvalid)
 	}
 	if cfg.Interval == 0 {
 		cfg.Interval = DefaultMonitorInterval

@@ -103,6 +103,10 @@ type Evidence struct {
 	RPO time.Duration `json:"rpo,omitempty"`
 	// LagError is why the lag could not be read (only in a forced plan).
 	LagError string `json:"lag_error,omitempty"`
+	// ReverseLag, in a failback plan with a reverse-lag source, is what ACR EE holds that
+	// Harbor lacks; ReverseLagError why it could not be read (only in a forced plan).
+	ReverseLag      *ReverseLag `json:"reverse_lag,omitempty"`
+	ReverseLagError string      `json:"reverse_lag_error,omitempty"`
 }
 
 // Force records a preflight override.
@@ -197,6 +201,13 @@ func (p *Plan) String() string {
 	}
 	if e.LagError != "" {
 		fmt.Fprintf(&b, "  lag unknown: %s\n", e.LagError)
+	}
+	if r := e.ReverseLag; r != nil {
+		fmt.Fprintf(&b, "  reverse lag: %d missing, %d stale, %d unmapped in Harbor, oldest %v\n",
+			r.Missing, r.Stale, r.Unmapped, r.OldestMissing.Round(time.Second))
+	}
+	if e.ReverseLagError != "" {
+		fmt.Fprintf(&b, "  reverse lag unknown: %s\n", e.ReverseLagError)
 	}
 	if !p.HasChanges() {
 		b.WriteString("  no changes\n")

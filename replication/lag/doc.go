@@ -12,6 +12,22 @@
 // [ManifestChecker], finds accessories by digest. Package managed builds the Verifier of a Harbor
 // replication setup (managed.Setup.Verifier).
 //
+// # Reverse lag
+//
+// After a failover, clients push into ACR EE; failing back would hide what they pushed.
+// [Verifier.Reverse] measures the other direction: every tag of the ACR EE namespace that
+// the Harbor repository it maps back to lacks (Missing) or holds at another digest
+// (Stale), in a [ReverseReport] of the forward report's shape. The inverse name map is
+// built from the forward map of the repositories Harbor holds, never guessed: when two
+// Harbor repositories flatten to one ACR EE repository (a replace count of -1 over
+// nested sources) it is refused with [ErrAmbiguousInverse], and an ACR EE repository no
+// Harbor repository flattens to (created during the outage under a new name) is reported
+// as Unmapped. [CompareReverse] is the decision, a pure function of the listings;
+// [Verifier.ReverseLag] returns the [ReverseSummary] that failover's failback holds at
+// zero (failover.ReverseLag(s)). Reverse needs Tags that list repositories
+// ([RepositoryLister], as managed.ACR does) and a Namespace. OldestMissing ages tags by
+// [Tag].PushTime when the lister reports it.
+//
 // # Concurrency
 //
 // A Verifier is safe for concurrent use; reports are plain values.

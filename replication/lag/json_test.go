@@ -18,13 +18,17 @@ func TestJSONSnakeCase(t *testing.T) {
 		PushTime: at, Accessory: "signature.cosign", Subject: "sha256:cc"}
 	report := &lag.Report{CheckedAt: at, Expected: 1, Present: 1, Missing: []lag.Artifact{a}, Stale: []lag.Artifact{a},
 		Extra: []lag.Artifact{a}, Accessories: 1, MissingAccessories: []lag.Artifact{a}, OldestMissing: time.Minute}
+	reverse := &lag.ReverseReport{CheckedAt: at, Checked: 3, Present: 0, Missing: []lag.Artifact{a}, Stale: []lag.Artifact{a},
+		Unmapped: []lag.Artifact{a}, OldestMissing: time.Minute}
 	for _, tc := range []struct {
 		name string
 		v    any
 	}{
 		{"Report", report},
 		{"Summary", report.Summary()},
-		{"Tag", lag.Tag{Name: "1.26", Digest: "sha256:aa"}},
+		{"Tag", lag.Tag{Name: "1.26", Digest: "sha256:aa", PushTime: at}},
+		{"ReverseReport", reverse},
+		{"ReverseSummary", reverse.Summary()},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

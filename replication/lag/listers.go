@@ -9,6 +9,9 @@ import (
 type Tag struct {
 	Name   string `json:"name"`
 	Digest string `json:"digest"` // "sha256:<hex>"
+	// PushTime is when the tag was pushed, if the lister knows (zero otherwise): the
+	// reverse lag ages what ACR EE holds that Harbor lacks by it.
+	PushTime time.Time `json:"push_time,omitzero"`
 }
 
 // TagLister lists the tags of the destination repository at path ("namespace/repo") with

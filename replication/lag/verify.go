@@ -179,19 +179,10 @@ func (v *Verifier) Verify(ctx context.Context) (*Report, error) {
 	checkedAt := v.now() // the time of the snapshot, before the listings
 	in := Input{CheckedAt: checkedAt, Selector: sel, ACR: map[string]map[string]string{}}
 	in.Harbor = make([]Listing, len(repos))
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(v.jobs())
 	for i, repo := range repos {
 		in.Harbor[i] = Listing{Source: repo, Dest: names[repo]}
-		g.Go(func() error {
-			var err error
-			if in.Harbor[i].Artifacts, err = v.Source.Artifacts(gctx, repo); err != nil {
-				return fmt.Errorf("listing artifacts of %q: %w", repo, err)
-			}
-			return nil
-		})
 	}
-	if err := g.Wait(); err != nil {
+	if err := v.listArtifacts(ctx, in.Harbor); err != nil {
 		return nil, err
 	}
 	destRepos := make([]string, 0, len(repos))
@@ -415,6 +406,22 @@ func accessoryTag(tag string, wants map[string]want, have map[string]string) boo
 		}
 	}
 	return false
+}
+
+// listArtifacts fills each listing's Artifacts from the Source, Jobs at a time.
+func (v *Verifier) listArtifacts(ctx context.Context, ls []Listing) error {
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(v.jobs())
+	for i := range ls {
+		g.Go(func() error {
+			var err error
+			if ls[i].Artifacts, err = v.Source.Artifacts(gctx, ls[i].Source); err != nil {
+				return fmt.Errorf("listing artifacts of %q: %w", ls[i].Source, err)
+			}
+			return nil
+		})
+	}
+	return g.Wait()
 }
 
 func (v *Verifier) jobs() int {

@@ -1,0 +1,233 @@
+package lag
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/regdr/regdr/replication"
+)
+
+// ErrAmbiguousInverse: the flattening cannot be inverted exactly — two Harbor repositories
+// flatten to one ACR EE repository (a replace count of -1, "flatten all", over nested
+// sources), so what ACR EE holds there cannot be given back to one of them. Reverse
+// refuses rather than guess.
+var ErrAmbiguousInverse = errors.New("ambiguous inverse name mapping")
+
+// ReverseReport is how far Harbor is behind ACR EE — what clients pushed into ACR EE
+// during an outage — in the forward report's shape: Missing, Stale and OldestMissing, read
+// the other way. Source is the Harbor repository an ACR EE tag maps back to, Dest the
+// ACR EE repository; DestDigest is what ACR EE holds, Digest what Harbor holds (stale
+// only).
+type ReverseReport struct {
+	CheckedAt time.Time `json:"checked_at"`
+	// Checked counts the tags of the ACR EE repositories looked at, Present those Harbor
+	// holds with the same digest (a cosign or referrers tag counts as held when Harbor
+	// lists the accessory or artifact it points at).
+	Checked int `json:"checked"`
+	Present int `json:"present"`
+	// Missing tags are absent from the Harbor repository they map back to; Stale ones
+	// Harbor holds at another digest.
+	Missing []Artifact `json:"missing,omitempty"`
+	Stale   []Artifact `json:"stale,omitempty"`
+	// Unmapped are the tags of ACR EE repositories no Harbor repository flattens to (for
+	// example created during the outage under a new name): they have no place in Harbor.
+	// Reverse reports them; it does not guess a source.
+	Unmapped []Artifact `json:"unmapped,omitempty"`
+	// OldestMissing is the age at CheckedAt of the oldest missing, stale or unmapped tag
+	// whose push time the TagLister reported (Tag.PushTime); 0 when none did.
+	OldestMissing time.Duration `json:"oldest_missing"`
+}
+
+// ReverseSummary is the part of a ReverseReport that failover's failback checks. Its
+// fields match failover.ReverseLag one for one: failover.ReverseLag(s).
+type ReverseSummary struct {
+	Missing       int           `json:"missing"`
+	Stale         int           `json:"stale"`
+	Unmapped      int           `json:"unmapped"`
+	OldestMissing time.Duration `json:"oldest_missing"`
+	CheckedAt     time.Time     `json:"checked_at,omitzero"`
+}
+
+// Complete reports whether Harbor holds everything ACR EE holds: a failback now loses
+// nothing.
+func (r *ReverseReport) Complete() bool {
+	return len(r.Missing) == 0 && len(r.Stale) == 0 && len(r.Unmapped) == 0
+}
+
+// Summary returns the counts and the age of the oldest.
+func (r *ReverseReport) Summary() ReverseSummary {
+	return ReverseSummary{Missing: len(r.Missing), Stale: len(r.Stale), Unmapped: len(r.Unmapped),
+		OldestMissing: r.OldestMissing, CheckedAt: r.CheckedAt}
+}
+
+// String summarises the report on one line.
+func (r *ReverseReport) String() string {
+	held := fmt.Sprintf("%d/%d ACR EE tags in Harbor", r.Present, r.Checked)
+	if r.Complete() {
+		return "complete: " + held
+	}
+	return fmt.Sprintf("harbor behind: %s, %d missing, %d stale, %d unmapped, oldest %v",
+		held, len(r.Missing), len(r.Stale), len(r.Unmapped), r.OldestMissing)
+}
+
+// ReverseInput is what Reverse observed, for [CompareReverse].
+type ReverseInput struct {
+	// CheckedAt is when the observation started; tags are aged against it.
+	CheckedAt time.Time
+	// Harbor lists Harbor's repositories, each with its artifacts and the ACR EE
+	// repository it flattens to: the forward map the inverse is built from.
+	Harbor []Listing
+	// ACR maps every ACR EE repository looked at (those Harbor's flatten to, and the
+	// namespace's others) to its tags.
+	ACR map[string][]Tag
+}
+
+// CompareReverse is Reverse's decision, a pure function of what was observed: which tags
+// ACR EE holds that the Harbor repository they map back to lacks or holds at another
+// digest, and which are in ACR EE repositories no Harbor repository maps to. The inverse
+// is the forward map of in.Harbor, inverted: when two Harbor repositories flatten to one
+// ACR EE repository it is refused with [ErrAmbiguousInverse], before any comparison.
+func CompareReverse(in ReverseInput) (*ReverseReport, error) {
+	inverse := map[string]string{}         // dest → source
+	held := map[string]map[string]string{} // source → tag → digest
+	known := map[string]map[string]bool{}  // source → digests of its artifacts and accessories
+	var ambiguous []string
+	for _, l := range in.Harbor {
+		if src, ok := inverse[l.Dest]; ok && src != l.Source {
+			ambiguous = append(ambiguous, fmt.Sprintf("%q and %q both flatten to %q", src, l.Source, l.Dest))
+			continue
+		}
+		inverse[l.Dest] = l.Source
+		if held[l.Source] == nil {
+			held[l.Source], known[l.Source] = map[string]string{}, map[string]bool{}
+		}
+		for _, a := range l.Artifacts {
+			known[l.Source][a.Digest] = true
+			for _, acc := range a.Accessories {
+				known[l.Source][acc.Digest] = true
+			}
+			for _, tag := range a.Tags {
+				held[l.Source][tag] = a.Digest
+			}
+		}
+	}
+	if len(ambiguous) > 0 {
+		slices.Sort(ambiguous)
+		return nil, fmt.Errorf("%w: %s", ErrAmbiguousInverse, strings.Join(ambiguous, "; "))
+	}
+	r := &ReverseReport{CheckedAt: in.CheckedAt}
+	var oldest time.Time
+	for _, dest := range verifySortedKeys(in.ACR) {
+		tags := slices.Clone(in.ACR[dest])
+		slices.SortFunc(tags, func(a, b Tag) int { return strings.Compare(a.Name, b.Name) })
+		src, mapped := inverse[dest]
+		for _, t := range tags {
+			r.Checked++
+			a := Artifact{Source: src, Dest: dest, Tag: t.Name, DestDigest: t.Digest, PushTime: t.PushTime}
+			got, ok := held[src][t.Name]
+			switch {
+			case !mapped:
+				r.Unmapped = append(r.Unmapped, a)
+			case ok && got == t.Digest:
+				r.Present++
+				continue
+			case !ok && referrerTag.MatchString(t.Name) && known[src][t.Digest]:
+				// A cosign or referrers tag: Harbor lists what it points at as an accessory.
+				r.Present++
+				continue
+			case !ok:
+				r.Missing = append(r.Missing, a)
+			default:
+				a.Digest = got
+				r.Stale = append(r.Stale, a)
+			}
+			if !t.PushTime.IsZero() && (oldest.IsZero() || t.PushTime.Before(oldest)) {
+				oldest = t.PushTime
+			}
+		}
+	}
+	if !oldest.IsZero() {
+		r.OldestMissing = max(r.CheckedAt.Sub(oldest), 0)
+	}
+	return r, nil
+}
+
+// ReverseLag measures the reverse lag and returns its summary. Hand it to failover as
+// failover.ReverseLagFunc(func(ctx context.Context) (failover.ReverseLag, error) { s, err := v.ReverseLag(ctx); return failover.ReverseLag(s), err }).
+func (v *Verifier) ReverseLag(ctx context.Context) (ReverseSummary, error) {
+	r, err := v.Reverse(ctx)
+	if err != nil {
+		return ReverseSummary{}, err
+	}
+	return r.Summary(), nil
+}
+
+// Reverse measures what ACR EE holds that Harbor lacks: it lists Harbor's selected
+// repositories and flattens them (the forward map), lists every repository of the ACR EE
+// namespace and its tags, and compares them with [CompareReverse]. It needs Tags to be a
+// [RepositoryLister] and a Namespace (ErrInvalidVerifier otherwise): a repository created
+// in ACR EE under a new name must be seen to be reported. A forward map in which two
+// Harbor repositories collide is refused with [ErrAmbiguousInverse].
+func (v *Verifier) Reverse(ctx context.Context) (*ReverseReport, error) {
+	if v.Source == nil || v.Tags == nil || v.Flattener == nil {
+		return nil, fmt.Errorf("%w: a verifier needs a Source, Tags and a Flattener", ErrInvalidVerifier)
+	}
+	rl, ok := v.Tags.(RepositoryLister)
+	if !ok || v.Namespace == "" {
+		return nil, fmt.Errorf("%w: the reverse lag needs Tags that list repositories (a RepositoryLister) and a Namespace", ErrInvalidVerifier)
+	}
+	if v.Jobs < 0 {
+		return nil, fmt.Errorf("%w: Jobs %d is negative", ErrInvalidVerifier, v.Jobs)
+	}
+	sel := v.Selector
+	if sel == nil {
+		sel = replication.MustRules()
+	}
+	all, err := v.Source.Repositories(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var repos []string
+	for _, r := range all {
+		if sel.MatchRepository(r) {
+			repos = append(repos, r)
+		}
+	}
+	validate := v.Validate
+	if validate == nil {
+		validate = replication.ValidateACRName
+	}
+	names, err := replication.MapNames(v.Flattener, repos, validate)
+	if errors.Is(err, replication.ErrCollision) {
+		return nil, fmt.Errorf("inverting the mapping into %q: %w: %w", v.Namespace, ErrAmbiguousInverse, err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("mapping source repositories into %q: %w", v.Namespace, err)
+	}
+	in := ReverseInput{CheckedAt: v.now(), ACR: map[string][]Tag{}}
+	in.Harbor = make([]Listing, len(repos))
+	for i, repo := range repos {
+		in.Harbor[i] = Listing{Source: repo, Dest: names[repo]}
+	}
+	if err := v.listArtifacts(ctx, in.Harbor); err != nil {
+		return nil, err
+	}
+	have, err := rl.RepositoryPaths(ctx, v.Namespace)
+	if err != nil {
+		return nil, fmt.Errorf("listing ACR EE repositories of %q: %w", v.Namespace, err)
+	}
+	slices.Sort(have)
+	// ACR EE's OpenAPI is listed one call at a time: it throttles per instance.
+	for _, dest := range slices.Compact(have) {
+		tags, err := v.Tags.TagsOf(ctx, dest)
+		if err != nil {
+			return nil, fmt.Errorf("listing tags of ACR EE repository %q: %w", dest, err)
+		}
+		in.ACR[dest] = tags
+	}
+	return CompareReverse(in)
+}
