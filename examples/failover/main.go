@@ -82,8 +82,16 @@
 // challenge counts as up), TLS verified unless -harbor-insecure / -acr-insecure; -ca-file
 // adds trust roots.
 //
-// The exit status is 0 when the plan was printed (-dry-run) or applied and verified, or
-// when -watch was stopped by a signal; 1 on a refusal or a failure, 2 for bad flags.
+// Exit status:
+//
+//	0  ok: the plan was printed (-dry-run) or applied and verified, or -watch was
+//	   stopped by SIGINT or SIGTERM
+//	1  failed, or a plan printed without -yes
+//	2  bad usage: bad flags or arguments, or a secret file that cannot be read
+//	3  refused by a safety check, nothing written: a stale, altered or already undone
+//	   plan, an altered journal, replication lag over -rpo (or a lag report from the
+//	   future), the side switched to not healthy, -min-dwell or -hold-down not passed,
+//	   nothing to fail back, a record not in the state expected
 package main
 
 import (
@@ -98,6 +106,7 @@ import (
 	"syscall"
 
 	"github.com/regdr/regdr/clock"
+	"github.com/regdr/regdr/failover"
 )
 
 func main() {
@@ -125,7 +134,7 @@ func runWith(ctx context.Context, args []string, stdout, stderr io.Writer, h hoo
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "failover:", err)
-		return 2
+		return exitUsage
 	}
 	// With -json, stdout carries the plan alone; the step lines go to stderr.
 	steps := stdout
@@ -135,9 +144,36 @@ func runWith(ctx context.Context, args []string, stdout, stderr io.Writer, h hoo
 	r := &runner{c: c, out: steps, stdout: stdout, clock: h.clock}
 	if err := r.run(ctx); err != nil {
 		fmt.Fprintln(stderr, prefixed(err))
-		return 1
+		return exitCode(err)
 	}
-	return 0
+	return exitOK
+}
+
+// Exit statuses, as the command doc lists them.
+const (
+	exitOK      = 0 // done: the plan printed, applied and verified, or -watch stopped by a signal
+	exitFailed  = 1 // failed, or a plan printed without -yes
+	exitUsage   = 2 // bad flags or arguments, or a secret file that cannot be read
+	exitRefused = 3 // refused by a safety check: nothing was written
+)
+
+// refusals are the failover package's safety checks: a run stopped by one of them wrote
+// nothing, on purpose, and exits exitRefused so a script can tell it from a failure.
+var refusals = []error{
+	failover.ErrStalePlan, failover.ErrTamperedPlan, failover.ErrTamperedJournal,
+	failover.ErrLagExceedsRPO, failover.ErrLagFromFuture, failover.ErrSecondaryUnhealthy,
+	failover.ErrPrimaryUnhealthy, failover.ErrDwell, failover.ErrHoldDown,
+	failover.ErrNothingToFailBack, failover.ErrUnexpectedRecord,
+}
+
+// exitCode classifies a run's error: a safety check's refusal, or a failure.
+func exitCode(err error) int {
+	for _, r := range refusals {
+		if errors.Is(err, r) {
+			return exitRefused
+		}
+	}
+	return exitFailed
 }
 
 // prefixed is the error's one line, named after the program once: the failover

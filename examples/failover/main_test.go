@@ -327,8 +327,8 @@ func TestPrivateZoneFailoverAndFailback(t *testing.T) {
 
 	back := append(w.common(), "-failback", "-solution", "privatezone", "-zone", zoneName, "-vpc", vpcB,
 		"-resolver", w.vpcResolver, "-journal", w.journal(), "-reason", "harbor recovered")
-	if code, _, errOut := cli(t, append(back, "-yes")...); code != 1 || !strings.Contains(errOut, "primary registry has not been healthy") {
-		t.Errorf("failback while Harbor is down: exit %d, want 1 (primary unhealthy):\n%s", code, errOut)
+	if code, _, errOut := cli(t, append(back, "-yes")...); code != exitRefused || !strings.Contains(errOut, "primary registry has not been healthy") {
+		t.Errorf("failback while Harbor is down: exit %d, want 3 (primary unhealthy):\n%s", code, errOut)
 	}
 	w.harborDown.Store(false)
 	if code, out, errOut := cli(t, append(back, "-min-dwell", "0", "-dry-run")...); code != 0 || !strings.Contains(out, "-> A "+harborIP+" ttl 60") {
@@ -337,8 +337,8 @@ func TestPrivateZoneFailoverAndFailback(t *testing.T) {
 	if n := lines(t, w.journal()); n != 2 || w.pzRecord(t, w.recB.ID).Type != "CNAME" {
 		t.Errorf("the failback dry run wrote: journal has %d entries", n)
 	}
-	if code, _, errOut := cli(t, append(back, "-yes")...); code != 1 || !strings.Contains(errOut, "minimum dwell") {
-		t.Errorf("failback right after failover: exit %d, want 1 (minimum dwell):\n%s", code, errOut)
+	if code, _, errOut := cli(t, append(back, "-yes")...); code != exitRefused || !strings.Contains(errOut, "minimum dwell") {
+		t.Errorf("failback right after failover: exit %d, want 3 (minimum dwell):\n%s", code, errOut)
 	}
 	code, out, errOut = cli(t, append(back, "-min-dwell", "0", "-yes")...)
 	if code != 0 {
@@ -356,8 +356,8 @@ func TestPrivateZoneFailoverAndFailback(t *testing.T) {
 	if n := lines(t, w.journal()); n != 4 {
 		t.Errorf("journal has %d entries, want 4 (two writes, write-ahead)", n)
 	}
-	if code, _, errOut := cli(t, append(back, "-min-dwell", "0", "-yes")...); code != 1 || !strings.Contains(errOut, "no failover in the journal") {
-		t.Errorf("second failback: exit %d, want 1 (nothing to fail back):\n%s", code, errOut)
+	if code, _, errOut := cli(t, append(back, "-min-dwell", "0", "-yes")...); code != exitRefused || !strings.Contains(errOut, "no failover in the journal") {
+		t.Errorf("second failback: exit %d, want 3 (nothing to fail back):\n%s", code, errOut)
 	}
 }
 
@@ -435,8 +435,8 @@ func TestSecondaryUnhealthyRefuses(t *testing.T) {
 	w.harborDown.Store(true)
 	w.acrDown.Store(true)
 	code, out, errOut := cli(t, w.solutionA("-journal", w.journal(), "-yes")...)
-	if code != 1 || !strings.Contains(errOut, "secondary registry is not healthy") {
-		t.Errorf("failover to a down ACR EE: exit %d, want 1 (secondary unhealthy):\n%s\n%s", code, out, errOut)
+	if code != exitRefused || !strings.Contains(errOut, "secondary registry is not healthy") {
+		t.Errorf("failover to a down ACR EE: exit %d, want 3 (secondary unhealthy):\n%s\n%s", code, out, errOut)
 	}
 	if n := w.pz.CallCount("UpdateZoneRecord"); n != 0 || w.pzRecord(t, w.recB.ID) != w.recB || exists(w.journal()) {
 		t.Errorf("a refused failover wrote something: %d updates, journal exists %v", n, exists(w.journal()))
@@ -446,15 +446,15 @@ func TestSecondaryUnhealthyRefuses(t *testing.T) {
 	noCA := w.solutionA("-dry-run")
 	i := slices.Index(noCA, "-ca-file")
 	noCA = slices.Delete(noCA, i, i+2)
-	if code, out, errOut := cli(t, noCA...); code != 1 || !strings.Contains(out, "certificate") || !strings.Contains(errOut, "secondary registry is not healthy") {
-		t.Errorf("ACR EE with an untrusted certificate: exit %d, want 1:\n%s\n%s", code, out, errOut)
+	if code, out, errOut := cli(t, noCA...); code != exitRefused || !strings.Contains(out, "certificate") || !strings.Contains(errOut, "secondary registry is not healthy") {
+		t.Errorf("ACR EE with an untrusted certificate: exit %d, want 3:\n%s\n%s", code, out, errOut)
 	}
 	if code, out, errOut := cli(t, append(noCA, "-acr-insecure", "-harbor-insecure")...); code != 0 {
 		t.Errorf("-acr-insecure: exit %d, want 0:\n%s\n%s", code, out, errOut)
 	}
 	// Too few probes to decide is not "up" either.
-	if code, _, errOut := cli(t, w.solutionA("-journal", w.journal(), "-yes", "-probes", "2", "-threshold", "2", "-acr", "https://127.0.0.1:1")...); code != 1 || !strings.Contains(errOut, "secondary registry is not healthy") {
-		t.Errorf("failover to an unreachable ACR EE: exit %d, want 1:\n%s", code, errOut)
+	if code, _, errOut := cli(t, w.solutionA("-journal", w.journal(), "-yes", "-probes", "2", "-threshold", "2", "-acr", "https://127.0.0.1:1")...); code != exitRefused || !strings.Contains(errOut, "secondary registry is not healthy") {
+		t.Errorf("failover to an unreachable ACR EE: exit %d, want 3:\n%s", code, errOut)
 	}
 }
 
@@ -474,8 +474,8 @@ func TestSavedPlan(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, out, errOut := cli(t, w.solutionA("-plan", planFile, "-journal", w.journal(), "-yes")...)
-	if code != 1 || !strings.Contains(errOut, "stale plan") {
-		t.Errorf("applying a plan whose record changed: exit %d, want 1 (stale plan):\n%s\n%s", code, out, errOut)
+	if code != exitRefused || !strings.Contains(errOut, "stale plan") {
+		t.Errorf("applying a plan whose record changed: exit %d, want 3 (stale plan):\n%s\n%s", code, out, errOut)
 	}
 	if got := w.pzRecord(t, w.recB.ID); got != hand || w.pz.CallCount("UpdateZoneRecord") != 0 {
 		t.Errorf("a stale plan was written: record %+v", got)
@@ -534,8 +534,8 @@ func TestRPO(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "before the plan") || !strings.Contains(errOut+out, "last known replication lag") {
 		t.Errorf("lag from a 10-minute-old report, RPO 1h: exit %d, want 0 with the aged lag in the plan:\n%s\n%s", code, out, errOut)
 	}
-	if code, _, errOut := cli(t, w.solutionA(append(rpo, "-dry-run", "-lag-file", lagFile(50*time.Minute), "-rpo", "30m")...)...); code != 1 || !strings.Contains(errOut, "replication lag") {
-		t.Errorf("a report 50 minutes old, RPO 30m: exit %d, want 1 (the lag has aged past the RPO):\n%s", code, errOut)
+	if code, _, errOut := cli(t, w.solutionA(append(rpo, "-dry-run", "-lag-file", lagFile(50*time.Minute), "-rpo", "30m")...)...); code != exitRefused || !strings.Contains(errOut, "replication lag") {
+		t.Errorf("a report 50 minutes old, RPO 30m: exit %d, want 3 (the lag has aged past the RPO):\n%s", code, errOut)
 	}
 	if code, _, errOut := cli(t, w.solutionA(append(rpo, "-dry-run", "-lag-file", lagFile(2*time.Hour))...)...); code != 1 || !strings.Contains(errOut, "more than 1h0m0s") {
 		t.Errorf("a report 2 hours old: exit %d, want 1 (older than -lag-max-age):\n%s", code, errOut)

@@ -39,12 +39,13 @@ func TestSavedPlanEditedOrEmpty(t *testing.T) {
 	cases := map[string]struct {
 		content, want string
 		zoneRead      bool
+		code          int // a seal that does not match is a refusal; a file that is no plan, a failure
 	}{
-		"edited to.value": {content: string(edited), want: "altered", zoneRead: true},
-		"empty object":    {content: "{}", want: "unknown kind"},
-		"null":            {content: "null", want: "no plan"},
-		"no changes":      {content: `{"id":"x","kind":"failover","created_at":"2026-01-01T00:00:00Z","expires_at":"2099-01-01T00:00:00Z","changes":[]}`, want: "no changes"},
-		"two plans":       {content: string(b) + string(b), want: "after the plan"},
+		"edited to.value": {content: string(edited), want: "altered", zoneRead: true, code: exitRefused},
+		"empty object":    {content: "{}", want: "unknown kind", code: exitFailed},
+		"null":            {content: "null", want: "no plan", code: exitFailed},
+		"no changes":      {content: `{"id":"x","kind":"failover","created_at":"2026-01-01T00:00:00Z","expires_at":"2099-01-01T00:00:00Z","changes":[]}`, want: "no changes", code: exitFailed},
+		"two plans":       {content: string(b) + string(b), want: "after the plan", code: exitFailed},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -53,8 +54,8 @@ func TestSavedPlanEditedOrEmpty(t *testing.T) {
 				t.Fatal(err)
 			}
 			code, out, errOut := cli(t, w.solutionA("-plan", f, "-journal", w.journal(), "-yes")...)
-			if code != 1 || !strings.Contains(errOut, tc.want) {
-				t.Errorf("exit %d, want 1 with %q:\n%s\n%s", code, tc.want, out, errOut)
+			if code != tc.code || !strings.Contains(errOut, tc.want) {
+				t.Errorf("exit %d, want %d with %q:\n%s\n%s", code, tc.code, tc.want, out, errOut)
 			}
 			if read := strings.Contains(out, "in PrivateZone"); read != tc.zoneRead {
 				t.Errorf("zone read = %v, want %v:\n%s", read, tc.zoneRead, out)
@@ -146,8 +147,8 @@ func TestFailbackOutput(t *testing.T) {
 	w := newWorld(t)
 	back := append(w.common(), "-failback", "-solution", "privatezone", "-zone", zoneName, "-vpc", vpcB, "-journal", w.journal(), "-yes")
 	code, _, errOut := cli(t, back...)
-	if code != 1 || strings.Contains(errOut, "failover: failover:") || !strings.Contains(errOut, "no failover") {
-		t.Errorf("failback with an empty journal: exit %d, want 1 with one prefix:\n%s", code, errOut)
+	if code != exitRefused || strings.Contains(errOut, "failover: failover:") || !strings.Contains(errOut, "no failover") {
+		t.Errorf("failback with an empty journal: exit %d, want 3 with one prefix:\n%s", code, errOut)
 	}
 	if exists(w.journal()) || exists(w.journal()+".key") {
 		t.Error("a refused failback left a journal or key file behind")
@@ -170,8 +171,8 @@ func TestLagFileFromTheFuture(t *testing.T) {
 	}
 	rpo := []string{"-rpo", "1h", "-projects", "library", "-namespace", "acr-ns", "-dry-run"}
 	future := write(lag.Report{CheckedAt: time.Now().Add(24 * time.Hour), Expected: 3, Present: 3})
-	if code, _, errOut := cli(t, w.solutionA(append(rpo, "-lag-file", future)...)...); code != 1 || !strings.Contains(errOut, "in the future") {
-		t.Errorf("lag report dated tomorrow: exit %d, want 1 (in the future):\n%s", code, errOut)
+	if code, _, errOut := cli(t, w.solutionA(append(rpo, "-lag-file", future)...)...); code != exitRefused || !strings.Contains(errOut, "in the future") {
+		t.Errorf("lag report dated tomorrow: exit %d, want 3 (in the future):\n%s", code, errOut)
 	}
 	undated := write(map[string]any{"expected": 3})
 	if code, _, errOut := cli(t, w.solutionA(append(rpo, "-lag-file", undated)...)...); code != 1 || strings.Contains(errOut, "<nil>") {
