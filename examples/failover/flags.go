@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/regdr/regdr/alicloud"
 	"github.com/regdr/regdr/dns"
 	"github.com/regdr/regdr/failover"
 )
@@ -39,6 +40,9 @@ type config struct {
 	verifyTimeout, verifyInterval, planTTL, rpo time.Duration
 	harborUser, projects, namespace             string
 	lagFile                                     string
+	harborPasswordFile, accessKeySecretFile     string
+	harborPassword                              string                // read by loadSecrets; never printed
+	cloudCreds                                  *alicloud.Credentials // nil: the default credential chain
 	lagMaxAge                                   time.Duration
 	flatten                                     int
 	watch, autoFailback                         bool
@@ -85,7 +89,9 @@ func parse(args []string, stderr io.Writer) (*config, error) {
 	fs.DurationVar(&c.verifyInterval, "verify-interval", failover.DefaultVerifyInterval, "pause between two verification queries")
 	fs.DurationVar(&c.planTTL, "plan-ttl", failover.DefaultPlanTTL, "how long a plan stays valid")
 	fs.DurationVar(&c.rpo, "rpo", 0, "failover: refuse when replication lag exceeds this budget (0: no budget); the lag is read from Harbor's API and ACR EE")
-	fs.StringVar(&c.harborUser, "harbor-user", orDefault(os.Getenv("HARBOR_USERNAME"), "admin"), "with -rpo: Harbor API user, default $HARBOR_USERNAME or admin (password from $HARBOR_PASSWORD)")
+	fs.StringVar(&c.harborUser, "harbor-user", orDefault(os.Getenv("HARBOR_USERNAME"), "admin"), "with -rpo: Harbor API user, default $HARBOR_USERNAME or admin (password from -harbor-password-file, $HARBOR_PASSWORD_FILE or $HARBOR_PASSWORD)")
+	fs.StringVar(&c.harborPasswordFile, "harbor-password-file", "", "with -rpo: read Harbor's password from `FILE` (default $HARBOR_PASSWORD_FILE, else $HARBOR_PASSWORD)")
+	fs.StringVar(&c.accessKeySecretFile, "access-key-secret-file", "", "read the Alibaba Cloud AccessKey secret from `FILE` (default $ALIBABA_CLOUD_ACCESS_KEY_SECRET_FILE; the ID from $ALIBABA_CLOUD_ACCESS_KEY_ID[_FILE])")
 	fs.StringVar(&c.projects, "projects", "", "with -rpo: comma-separated Harbor projects replicated (empty: all)")
 	fs.StringVar(&c.namespace, "namespace", "", "with -rpo: ACR EE namespace replicated into (default: the only project)")
 	fs.IntVar(&c.flatten, "flatten", 1, "with -rpo: Harbor's dest_namespace_replace_count (-1 flattens all, 0 none)")
@@ -112,7 +118,10 @@ func parse(args []string, stderr io.Writer) (*config, error) {
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
-	return c, c.validate()
+	if err := c.validate(); err != nil {
+		return nil, err
+	}
+	return c, c.loadSecrets()
 }
 
 // validate checks the flags before any I/O.

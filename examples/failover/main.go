@@ -48,7 +48,8 @@
 // "null" or a plan without changes is refused.
 //
 // Holding a failover to an RPO: -rpo 15m compares Harbor (its API, as -harbor-user —
-// default $HARBOR_USERNAME, else admin — with $HARBOR_PASSWORD; -projects, -namespace, -flatten as the policy has them) with ACR EE
+// default $HARBOR_USERNAME, else admin — with the password of -harbor-password-file,
+// $HARBOR_PASSWORD_FILE or $HARBOR_PASSWORD; -projects, -namespace, -flatten as the policy has them) with ACR EE
 // and refuses when the oldest missing artifact is older. In a real outage Harbor cannot be
 // listed, so keep a lag report from while it was up — `examples/verify -json > lag.json`
 // on a schedule — and pass -lag-file lag.json: it stands in, aged by the time since it was
@@ -78,7 +79,16 @@
 // Without -yes nothing is written: the plan is printed and the command exits 1. Alibaba
 // Cloud credentials come from the default credential chain (ALIBABA_CLOUD_ACCESS_KEY_ID,
 // ALIBABA_CLOUD_ACCESS_KEY_SECRET, ALIBABA_CLOUD_SECURITY_TOKEN, profiles, ECS RAM role,
-// OIDC) and are never printed. Registries are probed with an anonymous GET /v2/ (a 401
+// OIDC) and are never printed.
+//
+// Secrets never come from a flag's value: every one can come from a file, so a Kubernetes
+// Secret mounts without environment variables — -harbor-password-file or
+// $HARBOR_PASSWORD_FILE for Harbor's password, -access-key-secret-file or
+// $ALIBABA_CLOUD_ACCESS_KEY_SECRET_FILE for the AccessKey secret (with
+// $ALIBABA_CLOUD_ACCESS_KEY_ID_FILE and $ALIBABA_CLOUD_SECURITY_TOKEN_FILE, or the plain
+// variables, for the rest of the key). One trailing newline is trimmed; a file that
+// cannot be read or is empty, or NAME and NAME_FILE both set, exits 2 naming the file,
+// never its contents. Registries are probed with an anonymous GET /v2/ (a 401
 // challenge counts as up), TLS verified unless -harbor-insecure / -acr-insecure; -ca-file
 // adds trust roots.
 //

@@ -120,7 +120,7 @@ func (r *runner) run(ctx context.Context) error {
 // default chain (nil Credentials).
 func (r *runner) cloud(override string) alicloud.Config {
 	endpoint, plain, _ := apiEndpoint(override) // validated by parse
-	return alicloud.Config{Region: r.c.region, Endpoint: endpoint, Insecure: plain}
+	return alicloud.Config{Region: r.c.region, Endpoint: endpoint, Insecure: plain, Credentials: r.c.cloudCreds}
 }
 
 // openTarget opens the zone, reads the journal (without opening it for writing) and
@@ -182,8 +182,7 @@ func (r *runner) target(ctx context.Context, p dns.Provider, z dns.Zone, entries
 			Primary: failover.Value{Type: last.From.Type, Value: last.From.Value}, Secondary: failover.Value{Type: last.To.Type, Value: last.To.Value}}
 		return t, t.Validate()
 	}
-	endpoint, plain, _ := apiEndpoint(c.acrAPI)
-	client, err := acr.New(acr.Config{InstanceID: c.instance, Cloud: alicloud.Config{Region: c.region, Endpoint: endpoint, Insecure: plain}})
+	client, err := acr.New(acr.Config{InstanceID: c.instance, Cloud: r.cloud(c.acrAPI)})
 	if err != nil {
 		return failover.Target{}, fmt.Errorf("ACR EE client: %w", err)
 	}
