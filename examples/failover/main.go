@@ -3,11 +3,20 @@
 // journal says the record held. It is a thin program over the failover package: probe
 // both registries, plan, print the plan for review, and write only when told to with -yes.
 //
+//	failover plan     plan a failover to ACR EE and print it; nothing is written
+//	failover apply    fail over: plan anew (or read -plan FILE), print, write with -yes
+//	failover failback restore what the journal says the record held before the failover
+//	failover watch    run as a daemon: fail over (and with -auto-failback back) on its own
+//
+// Each command has only its flags (failover <command> -h lists them); the zone, the
+// clouds, the registries probed, the journal and the credentials are every command's.
+// Results — plans, reports, -json — go to stdout; with -json the step lines go to stderr.
+//
 // (a) Harbor on Alibaba Cloud, clients in a VPC: the PrivateZone zone bound to the VPC
 // (several zones may share the name) gets its @ record CNAMEd to the ACR EE public
 // endpoint, TTL unchanged:
 //
-//	go run ./examples/failover -solution privatezone -zone cross-region.registry.io -vpc vpc-bbbbb \
+//	go run ./examples/failover apply -solution privatezone -zone cross-region.registry.io -vpc vpc-bbbbb \
 //	    -primary 10.0.0.1 -instance cri-xxxxxxxx -region cn-hangzhou \
 //	    -harbor https://harbor.example.com -acr https://cri-xxxxxxxx-registry.cn-hangzhou.cr.aliyuncs.com \
 //	    -resolver 100.100.2.136:53 -journal /var/lib/regdr/failover.jsonl -reason "harbor down" -yes
@@ -16,7 +25,7 @@
 // Alibaba Cloud DNS becomes a CNAME to (or, with -type A, an A record holding the address
 // of) the ACR EE public endpoint:
 //
-//	go run ./examples/failover -solution public -zone example.com -record harbor -type CNAME \
+//	go run ./examples/failover apply -solution public -zone example.com -record harbor -type CNAME \
 //	    -primary 203.0.113.10 -instance cri-xxxxxxxx -region cn-hangzhou \
 //	    -harbor https://harbor.example.com -acr https://cri-xxxxxxxx-registry.cn-hangzhou.cr.aliyuncs.com \
 //	    -resolver 223.5.5.5:53 -journal failover.jsonl -yes
@@ -25,24 +34,25 @@
 // PrivateZone zone bound to the VPC becomes an A record holding the ACR EE instance's IP
 // in that VPC (GetInstanceVpcEndpoint):
 //
-//	go run ./examples/failover -solution vpc -zone example.com -record harbor -vpc vpc-bbbbb \
+//	go run ./examples/failover apply -solution vpc -zone example.com -record harbor -vpc vpc-bbbbb \
 //	    -primary 203.0.113.10 -instance cri-xxxxxxxx -region cn-hangzhou \
 //	    -acr https://cri-xxxxxxxx-registry-vpc.cn-hangzhou.cr.aliyuncs.com -journal failover.jsonl -yes
 //
 // Failback, once Harbor is healthy again, restores the exact previous type, value and TTL
 // from the journal (no -primary or ACR EE instance needed: the journal has both sides):
 //
-//	go run ./examples/failover -failback -solution privatezone -zone cross-region.registry.io \
+//	go run ./examples/failover failback -solution privatezone -zone cross-region.registry.io \
 //	    -vpc vpc-bbbbb -region cn-hangzhou -harbor https://harbor.example.com \
 //	    -journal /var/lib/regdr/failover.jsonl -reason "harbor recovered" -yes
 //
-// Reviewing first: -dry-run prints the plan and exits; -out FILE saves it (JSON, written
-// atomically; never the -journal file), and -plan FILE -yes applies exactly that plan
+// Reviewing first: plan (or apply -dry-run) prints the plan and exits; -out FILE saves it
+// (JSON, written atomically; never the -journal file), and apply -plan FILE -yes (failback
+// -plan FILE -yes for a failback plan) applies exactly that plan
 // later — refused as stale if a record changed since it was planned or the plan is older
 // than -plan-ttl, and as altered if the file was edited. Both need -journal: a saved plan
 // is sealed (HMAC-SHA256) with the key kept next to the journal, in FILE.key (created
 // mode 0600 by the first -out), which also authenticates every journal line: an edited
-// journal is refused, never "restored" by -failback. A plan already applied and switched
+// journal is refused, never "restored" by failback. A plan already applied and switched
 // back since is refused too, however fresh. -out naming the journal or its key, even
 // through a symlink, is refused. A plan file is validated before anything else: "{}",
 // "null" or a plan without changes is refused.
@@ -56,7 +66,7 @@
 // measured, up to -lag-max-age; a report dated more than 5 minutes in the future (a
 // skewed clock) is refused. -force -reason "…" overrides the lag check, on the record.
 //
-// As a daemon, -watch runs the failover package's Monitor until SIGINT or SIGTERM (exit 0):
+// As a daemon, watch runs the failover package's Monitor until SIGINT or SIGTERM (exit 0):
 // both registries are probed once every -interval, Harbor is failed over once it has been
 // down for -threshold rounds in a row while ACR EE is up, and a switch back is held off for
 // -hold-down after the last one. It prints one line per event — a probe round only when
@@ -67,14 +77,15 @@
 // once per -lag-every, and the last one measured, aged, holds the failover to the RPO once
 // Harbor can no longer be listed:
 //
-//	go run ./examples/failover -watch -interval 30s -hold-down 30m -solution privatezone \
+//	go run ./examples/failover watch -interval 30s -hold-down 30m -solution privatezone \
 //	    -zone cross-region.registry.io -vpc vpc-bbbbb -primary 10.0.0.1 -instance cri-xxxxxxxx \
 //	    -region cn-hangzhou -harbor https://harbor.example.com \
 //	    -acr https://cri-xxxxxxxx-registry.cn-hangzhou.cr.aliyuncs.com -resolver 100.100.2.136:53 \
 //	    -rpo 15m -lag-every 5m -projects library -namespace dr-ns \
 //	    -journal /var/lib/regdr/failover.jsonl -yes
 //
-// -watch contradicts -failback, -plan, -out, -dry-run, -json, -force and -probes.
+// watch has no -plan, -out, -dry-run, -json, -force or -probes: it plans every round, prints
+// one line per event, never forces, and probes once per -interval.
 //
 // Without -yes nothing is written: the plan is printed and the command exits 1. Alibaba
 // Cloud credentials come from the default credential chain (ALIBABA_CLOUD_ACCESS_KEY_ID,
@@ -94,7 +105,7 @@
 //
 // Exit status:
 //
-//	0  ok: the plan was printed (-dry-run) or applied and verified, or -watch was
+//	0  ok: the plan was printed (plan, -dry-run) or applied and verified, or watch was
 //	   stopped by SIGINT or SIGTERM
 //	1  failed, or a plan printed without -yes
 //	2  bad usage: bad flags or arguments, or a secret file that cannot be read
@@ -126,7 +137,7 @@ func main() {
 	os.Exit(code)
 }
 
-// hooks are what tests change: the clock that drives -watch's rounds, the probes, plan
+// hooks are what tests change: the clock that drives watch's rounds, the probes, plan
 // expiry, verification polling and the lag's age.
 type hooks struct {
 	clock clock.Clock // nil: the wall clock
@@ -161,7 +172,7 @@ func runWith(ctx context.Context, args []string, stdout, stderr io.Writer, h hoo
 
 // Exit statuses, as the command doc lists them.
 const (
-	exitOK      = 0 // done: the plan printed, applied and verified, or -watch stopped by a signal
+	exitOK      = 0 // done: the plan printed, applied and verified, or watch stopped by a signal
 	exitFailed  = 1 // failed, or a plan printed without -yes
 	exitUsage   = 2 // bad flags or arguments, or a secret file that cannot be read
 	exitRefused = 3 // refused by a safety check: nothing was written

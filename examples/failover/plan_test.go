@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -145,7 +146,7 @@ func TestOutRefusesJournalNotYetMade(t *testing.T) {
 func TestFailbackOutput(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
-	back := append(w.common(), "-failback", "-solution", "privatezone", "-zone", zoneName, "-vpc", vpcB, "-journal", w.journal(), "-yes")
+	back := append(w.cmd("failback"), "-solution", "privatezone", "-zone", zoneName, "-vpc", vpcB, "-journal", w.journal(), "-yes")
 	code, _, errOut := cli(t, back...)
 	if code != exitRefused || strings.Contains(errOut, "failover: failover:") || !strings.Contains(errOut, "no failover") {
 		t.Errorf("failback with an empty journal: exit %d, want 3 with one prefix:\n%s", code, errOut)
@@ -193,5 +194,28 @@ func TestHarborUsernameFromEnvironment(t *testing.T) {
 	t.Setenv("HARBOR_USERNAME", "admin")
 	if code, out, errOut := cli(t, w.solutionA(rpo...)...); code != 0 {
 		t.Errorf("as admin: exit %d, want 0:\n%s\n%s", code, out, errOut)
+	}
+}
+
+// TestPlanCommand: plan prints the failover plan (and saves it with -out) and writes
+// nothing, as apply -dry-run does; apply -plan then applies the saved plan.
+func TestPlanCommand(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.harborDown.Store(true)
+	args := w.solutionA()
+	args[0] = "plan"
+	i := slices.Index(args, "-verify-timeout")
+	args = slices.Delete(args, i, i+4) // plan verifies nothing
+	planFile := filepath.Join(w.dir, "plan.json")
+	code, out, errOut := cli(t, append(args, "-journal", w.journal(), "-out", planFile)...)
+	if code != exitOK || !strings.Contains(out, "CNAME "+acrDomain) || !strings.Contains(out, "dry run: nothing was written") {
+		t.Fatalf("plan: exit %d, want 0 with the plan:\n%s\n%s", code, out, errOut)
+	}
+	if w.pz.CallCount("UpdateZoneRecord") != 0 || exists(w.journal()) || !exists(planFile) {
+		t.Fatalf("plan wrote: %d updates, journal exists %v, plan saved %v", w.pz.CallCount("UpdateZoneRecord"), exists(w.journal()), exists(planFile))
+	}
+	if code, out, errOut := cli(t, w.solutionA("-plan", planFile, "-journal", w.journal(), "-yes")...); code != exitOK || w.pzRecord(t, w.recB.ID).Value != acrDomain {
+		t.Errorf("apply -plan: exit %d, want 0 and the record switched:\n%s\n%s", code, out, errOut)
 	}
 }

@@ -33,7 +33,7 @@ type runner struct {
 	clock  clock.Clock     // nil: the wall clock
 	keyOpt failover.Option // the plan key of a one-shot run (nil: the switcher's default)
 
-	// -watch: the health last printed, so unchanged rounds stay quiet.
+	// watch: the health last printed, so unchanged rounds stay quiet.
 	printed    bool
 	lastHealth [2]failover.Health
 }
@@ -56,7 +56,7 @@ func (r *runner) run(ctx context.Context) error {
 			return fmt.Errorf("%w: no plan key %s: %s was not made with -journal %s", failover.ErrTamperedPlan, failover.PlanKeyFile(c.journal), c.plan, c.journal)
 		}
 		if (p.Kind == failover.KindFailback) != c.failback {
-			return fmt.Errorf("%s is a %s plan: run with%s -failback", c.plan, p.Kind, map[bool]string{true: "", false: "out"}[p.Kind == failover.KindFailback])
+			return fmt.Errorf("%s is a %s plan: run %s -plan", c.plan, p.Kind, map[bool]string{true: "failback", false: "apply"}[p.Kind == failover.KindFailback])
 		}
 		saved = p
 		r.step("plan %s read from %s", p.ID, c.plan)

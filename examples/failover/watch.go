@@ -49,8 +49,8 @@ func (r *runner) watch(ctx context.Context) error {
 	cfg := failover.MonitorConfig{
 		Switcher: s, Primary: harborCheck, Secondary: acrCheck,
 		Interval: c.interval, HoldDown: c.holdDown, AutoApply: c.yes, AutoFailback: c.autoFailback,
-		Failover: failover.FailoverRequest{Reason: orDefault(c.reason, "examples/failover -watch: harbor is down"), Actor: c.actor, RPO: c.rpo},
-		Failback: failover.FailbackRequest{Reason: orDefault(c.reason, "examples/failover -watch: harbor is healthy again"), Actor: c.actor,
+		Failover: failover.FailoverRequest{Reason: orDefault(c.reason, "examples/failover watch: harbor is down"), Actor: c.actor, RPO: c.rpo},
+		Failback: failover.FailbackRequest{Reason: orDefault(c.reason, "examples/failover watch: harbor is healthy again"), Actor: c.actor,
 			MinHealthy: c.minHealthy, MinDwell: c.minDwell},
 		Clock:   r.clock,
 		OnEvent: func(e failover.MonitorEvent) { r.event(target, e) },
@@ -103,7 +103,7 @@ func (r *runner) event(t failover.Target, e failover.MonitorEvent) {
 		} else {
 			r.step("%s planned %s %s: not applied (no -yes); review it, then apply it with -yes", at, e.Plan.Kind, e.Plan.ID)
 		}
-		_ = r.printPlan(e.Plan) // -out and -json do not apply with -watch: this only prints
+		_ = r.printPlan(e.Plan) // -out and -json are not watch flags: this only prints
 	case failover.EventApplied:
 		r.report(t, e.Result)
 		if e.Err != nil {
