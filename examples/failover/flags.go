@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/netip"
 	"net/url"
@@ -49,6 +50,8 @@ type config struct {
 	watch, autoFailback                         bool
 	interval, holdDown, lagEvery                time.Duration
 	setFlags                                    map[string]bool
+	logLevel                                    slog.Level
+	logFormat                                   string
 }
 
 // subcommand is one mode of the command, with only its flags.
@@ -163,6 +166,8 @@ func sharedFlags(fs *flag.FlagSet, c *config) {
 	fs.DurationVar(&c.planTTL, "plan-ttl", failover.DefaultPlanTTL, "how long a plan stays valid")
 	fs.StringVar(&c.reason, "reason", "", "why: recorded in the plan, the journal and the audit lines")
 	fs.StringVar(&c.actor, "actor", defaultActor(), "who: recorded in the plan and the journal")
+	fs.TextVar(&c.logLevel, "log-level", slog.LevelInfo, "least level logged on stderr: debug, info, warn or error")
+	fs.StringVar(&c.logFormat, "log-format", "text", "log lines on stderr as text or json")
 }
 
 // failoverFlags say what the record holds for Harbor and which ACR EE takes over.
@@ -228,6 +233,9 @@ func watchFlags(fs *flag.FlagSet, c *config) {
 
 // validate checks the flags before any I/O.
 func (c *config) validate() error {
+	if c.logFormat != "text" && c.logFormat != "json" {
+		return fmt.Errorf("-log-format %q: want text or json", c.logFormat)
+	}
 	switch c.solution {
 	case solPrivateZone, solPublic, solVPC:
 	case "":

@@ -11,6 +11,9 @@
 // Each command has only its flags (failover <command> -h lists them); the zone, the
 // clouds, the registries probed, the journal and the credentials are every command's.
 // Results — plans, reports, -json — go to stdout; with -json the step lines go to stderr.
+// Log lines (the failover package's writes; watch's applied and refused plans and lag
+// errors) go to stderr through log/slog: -log-format text (default) or json, -log-level
+// debug, info (default), warn or error.
 //
 // (a) Harbor on Alibaba Cloud, clients in a VPC: the PrivateZone zone bound to the VPC
 // (several zones may share the name) gets its @ record CNAMEd to the ACR EE public
@@ -121,6 +124,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"strings"
@@ -162,7 +166,7 @@ func runWith(ctx context.Context, args []string, stdout, stderr io.Writer, h hoo
 	if c.asJSON {
 		steps = stderr
 	}
-	r := &runner{c: c, out: steps, stdout: stdout, clock: h.clock}
+	r := &runner{c: c, out: steps, stdout: stdout, clock: h.clock, log: newLogger(stderr, c.logFormat, c.logLevel)}
 	if err := r.run(ctx); err != nil {
 		fmt.Fprintln(stderr, prefixed(err))
 		return exitCode(err)
@@ -195,6 +199,15 @@ func exitCode(err error) int {
 		}
 	}
 	return exitFailed
+}
+
+// newLogger logs on stderr, as text or JSON lines, from level on; stdout keeps the results.
+func newLogger(stderr io.Writer, format string, level slog.Level) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: level}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(stderr, opts))
 }
 
 // prefixed is the error's one line, named after the program once: the failover

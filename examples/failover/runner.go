@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
@@ -27,8 +28,9 @@ var errRefused = errors.New("refusing to write without -yes: nothing was changed
 // runner carries one invocation: its flags and where the step lines go.
 type runner struct {
 	c      *config
-	out    io.Writer // one line per step
-	stdout io.Writer // the JSON plan with -json
+	out    io.Writer    // one line per step
+	stdout io.Writer    // the JSON plan with -json
+	log    *slog.Logger // stderr: the library's log lines
 	acr    *acr.Client
 	clock  clock.Clock     // nil: the wall clock
 	keyOpt failover.Option // the plan key of a one-shot run (nil: the switcher's default)
@@ -219,7 +221,7 @@ func resolverAt(addr string) *net.Resolver {
 
 func (r *runner) switcher(t failover.Target, j failover.JournalStore) (*failover.Switcher, error) {
 	c := r.c
-	opts := []failover.Option{failover.WithJournal(j),
+	opts := []failover.Option{failover.WithJournal(j), failover.WithLogger(r.log),
 		failover.WithPlanTTL(c.planTTL), failover.WithVerify(c.verifyTimeout, c.verifyInterval),
 		failover.WithAudit(func(e failover.AuditEvent) {
 			if e.Outcome == failover.OutcomeWritten {
