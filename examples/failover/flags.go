@@ -231,11 +231,20 @@ func watchFlags(fs *flag.FlagSet, c *config) {
 	fs.DurationVar(&c.lagEvery, "lag-every", 5*time.Minute, "with -rpo: least time between two lag measurements while Harbor is up (0: every round)")
 }
 
-// validate checks the flags before any I/O.
+// validate checks the flags before any I/O, one concern at a time.
 func (c *config) validate() error {
-	if c.logFormat != "text" && c.logFormat != "json" {
-		return fmt.Errorf("-log-format %q: want text or json", c.logFormat)
+	checks := []func() error{c.validateTarget, c.validateEndpoints, c.validateWatch, c.validateRounds,
+		c.validateWrite, c.validatePlanFiles, c.validateRPO, c.validateDirection}
+	for _, check := range checks {
+		if err := check(); err != nil {
+			return err
+		}
 	}
+	return nil
+}
+
+// validateTarget checks the zone and record: which solution, zone, VPC, record and type.
+func (c *config) validateTarget() error {
 	switch c.solution {
 	case solPrivateZone, solPublic, solVPC:
 	case "":
@@ -243,16 +252,14 @@ func (c *config) validate() error {
 	default:
 		return fmt.Errorf("-solution %q: want privatezone, public or vpc", c.solution)
 	}
-	if c.zone == "" {
+	switch {
+	case c.zone == "":
 		return errors.New("-zone is required")
-	}
-	if c.solution != solPublic && c.vpc == "" {
+	case c.solution != solPublic && c.vpc == "":
 		return fmt.Errorf("-vpc is required for -solution %s", c.solution)
-	}
-	if c.solution == solPublic && c.vpc != "" {
+	case c.solution == solPublic && c.vpc != "":
 		return errors.New("-vpc does not apply to -solution public (an Alidns domain has no VPC)")
-	}
-	if c.record == "" {
+	case c.record == "":
 		return errors.New("-record must not be empty (use @ for the apex)")
 	}
 	c.recordType = strings.ToUpper(c.recordType)
@@ -261,6 +268,15 @@ func (c *config) validate() error {
 	}
 	if c.setFlags["type"] && c.solution != solPublic {
 		return errors.New("-type applies to -solution public only")
+	}
+	return nil
+}
+
+// validateEndpoints checks where the command connects: the region, the OpenAPI
+// overrides, the registries and the resolver; and how it logs.
+func (c *config) validateEndpoints() error {
+	if c.logFormat != "text" && c.logFormat != "json" {
+		return fmt.Errorf("-log-format %q: want text or json", c.logFormat)
 	}
 	if c.region == "" {
 		return errors.New("-region is required")
@@ -282,9 +298,11 @@ func (c *config) validate() error {
 			return fmt.Errorf("-resolver %q is not host:port", c.resolver)
 		}
 	}
-	if err := c.validateWatch(); err != nil {
-		return err
-	}
+	return nil
+}
+
+// validateRounds checks the probes and the durations.
+func (c *config) validateRounds() error {
 	if c.watch {
 		if c.threshold < 1 {
 			return fmt.Errorf("-threshold %d must be at least 1", c.threshold)
@@ -295,49 +313,56 @@ func (c *config) validate() error {
 	if c.probeInterval < 0 || c.probeTimeout <= 0 || c.verifyTimeout <= 0 || c.verifyInterval <= 0 || c.planTTL <= 0 || c.minDwell < 0 || c.rpo < 0 {
 		return errors.New("durations must be positive (-probe-interval, -min-dwell and -rpo may be 0)")
 	}
-	if c.dryRun && c.yes {
+	return nil
+}
+
+// validateWrite checks -yes, -dry-run and -plan against each other and the journal.
+func (c *config) validateWrite() error {
+	switch {
+	case c.dryRun && c.yes:
 		return errors.New("-dry-run and -yes contradict each other")
-	}
-	if c.dryRun && c.plan != "" {
+	case c.dryRun && c.plan != "":
 		return errors.New("-dry-run with -plan: the saved plan is already printed, drop -plan to review")
-	}
-	if c.yes && c.journal == "" {
+	case c.yes && c.journal == "":
 		return errors.New("-journal FILE is required to write (failback reads it)")
 	}
-	if err := c.validatePlanFiles(); err != nil {
-		return err
-	}
-	if c.force && strings.TrimSpace(c.reason) == "" {
+	return nil
+}
+
+// validateRPO checks the replication lag budget and -force, which overrides it only.
+func (c *config) validateRPO() error {
+	switch {
+	case c.force && strings.TrimSpace(c.reason) == "":
 		return errors.New("-force needs -reason")
-	}
-	if (c.setFlags["lag-file"] || c.setFlags["lag-max-age"]) && c.rpo == 0 {
+	case (c.setFlags["lag-file"] || c.setFlags["lag-max-age"]) && c.rpo == 0:
 		return errors.New("-lag-file and -lag-max-age apply with -rpo only")
-	}
-	if c.lagMaxAge <= 0 {
+	case c.lagMaxAge <= 0:
 		return errors.New("-lag-max-age must be positive")
-	}
-	if c.force && c.rpo == 0 {
+	case c.force && c.rpo == 0:
 		return errors.New("-force overrides the -rpo check only: nothing overrides an unhealthy ACR EE or an unexpected record")
 	}
+	return nil
+}
+
+// validateDirection checks what failback, or failover, needs.
+func (c *config) validateDirection() error {
 	if c.failback {
-		if c.journal == "" {
+		switch {
+		case c.journal == "":
 			return errors.New("failback needs -journal FILE: failback restores what it recorded")
-		}
-		if c.harborURL == "" {
+		case c.harborURL == "":
 			return errors.New("failback needs -harbor URL: Harbor must be probed healthy")
-		}
-		if c.minHealthy < 1 || c.minHealthy > c.probes {
+		case c.minHealthy < 1 || c.minHealthy > c.probes:
 			return fmt.Errorf("-min-healthy %d must be between 1 and -probes (%d)", c.minHealthy, c.probes)
 		}
 		return nil
 	}
-	if c.acrURL == "" {
+	switch {
+	case c.acrURL == "":
 		return errors.New("-acr URL is required: ACR EE must be probed healthy before failover")
-	}
-	if c.instance == "" {
+	case c.instance == "":
 		return errors.New("-instance is required for failover")
-	}
-	if c.primaryFlag == "" {
+	case c.primaryFlag == "":
 		return errors.New("-primary is required for failover: what the record holds for Harbor")
 	}
 	v, err := parsePrimary(c.primaryFlag)
