@@ -5,14 +5,17 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/regdr/regdr/alicloud"
 	"github.com/regdr/regdr/dns"
 	"github.com/regdr/regdr/failover"
 )
@@ -39,84 +42,209 @@ type config struct {
 	verifyTimeout, verifyInterval, planTTL, rpo time.Duration
 	harborUser, projects, namespace             string
 	lagFile                                     string
+	harborPasswordFile, accessKeySecretFile     string
+	harborPassword                              string                // read by loadSecrets; never printed
+	cloudCreds                                  *alicloud.Credentials // nil: the default credential chain
 	lagMaxAge                                   time.Duration
 	flatten                                     int
 	watch, autoFailback                         bool
 	interval, holdDown, lagEvery                time.Duration
 	setFlags                                    map[string]bool
+	logLevel                                    slog.Level
+	logFormat                                   string
+}
+
+// subcommand is one mode of the command, with only its flags.
+type subcommand struct {
+	name, args, summary string
+	flags               []func(*flag.FlagSet, *config)
+	mode                func(*config)
+}
+
+var subcommands = []subcommand{
+	{"plan", "-solution S -zone NAME -primary VALUE -instance ID -acr URL [flags]",
+		"plan a failover to ACR EE and print it (-out saves it, sealed, for apply -plan); nothing is written",
+		[]func(*flag.FlagSet, *config){sharedFlags, failoverFlags, roundFlags, rpoFlags, forceFlags, outputFlags},
+		func(c *config) { c.dryRun = true }},
+	{"apply", "-solution S -zone NAME -primary VALUE -instance ID -acr URL -journal FILE [-plan FILE] -yes [flags]",
+		"fail over to ACR EE: plan anew (or read -plan FILE), print, and write, verify and journal it with -yes",
+		[]func(*flag.FlagSet, *config){sharedFlags, failoverFlags, roundFlags, rpoFlags, forceFlags, outputFlags, writeFlags, applyFlags},
+		func(*config) {}},
+	{"failback", "-solution S -zone NAME -harbor URL -journal FILE [-plan FILE] -yes [flags]",
+		"restore what the journal says the record held before the failover, once Harbor is healthy",
+		[]func(*flag.FlagSet, *config){sharedFlags, roundFlags, outputFlags, writeFlags, applyFlags, failbackFlags},
+		func(c *config) { c.failback = true }},
+	{"watch", "-solution S -zone NAME -primary VALUE -instance ID -harbor URL -acr URL [-journal FILE -yes] [flags]",
+		"run as a daemon until SIGINT/SIGTERM: probe both registries every -interval and fail over when Harbor is down (applied with -yes, otherwise only reported)",
+		[]func(*flag.FlagSet, *config){sharedFlags, failoverFlags, rpoFlags, writeFlags, failbackFlags, watchFlags},
+		func(c *config) { c.watch = true }},
+}
+
+// exitCodesUsage ends every usage text.
+const exitCodesUsage = `Exit status: 0 ok, 1 failed (or a plan printed without -yes), 2 bad usage,
+3 refused by a safety check (stale or altered plan or journal, lag over -rpo, the side
+switched to unhealthy, -min-dwell or -hold-down not passed, nothing to fail back).`
+
+// usage prints the command's usage: its subcommands.
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "Usage: failover <command> [flags]")
+	fmt.Fprintln(w, "Repoints DNS from Harbor to ACR EE, or back. Nothing is written without -yes.")
+	fmt.Fprintln(w, "\nCommands:")
+	for _, sc := range subcommands {
+		fmt.Fprintf(w, "  %-9s %s\n", sc.name, sc.summary)
+	}
+	fmt.Fprintln(w, "\nRun 'failover <command> -h' for a command's flags.")
+	fmt.Fprintln(w, "\n"+exitCodesUsage)
 }
 
 func parse(args []string, stderr io.Writer) (*config, error) {
-	c := &config{}
-	fs := flag.NewFlagSet("failover", flag.ContinueOnError)
+	if len(args) == 0 {
+		usage(stderr)
+		return nil, errors.New("a command is required: plan, apply, failback or watch")
+	}
+	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		usage(stderr)
+		return nil, flag.ErrHelp
+	}
+	i := slices.IndexFunc(subcommands, func(sc subcommand) bool { return sc.name == args[0] })
+	if i < 0 {
+		usage(stderr)
+		return nil, fmt.Errorf("unknown command %q: want plan, apply, failback or watch", args[0])
+	}
+	sc := subcommands[i]
+	// Defaults of the flags a command lacks, for validate: failback takes the type from
+	// the journal, and plan verifies nothing.
+	c := &config{recordType: dns.TypeCNAME, lagMaxAge: failover.DefaultLagMaxAge,
+		verifyTimeout: failover.DefaultVerifyTimeout, verifyInterval: failover.DefaultVerifyInterval}
+	fs := flag.NewFlagSet("failover "+sc.name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: failover [-failback | -watch] -solution privatezone|public|vpc -zone NAME [flags]")
-		fmt.Fprintln(fs.Output(), "Repoints DNS from Harbor to ACR EE (or back, with -failback), once or, with -watch, as a daemon.")
-		fmt.Fprintln(fs.Output(), "Nothing is written without -yes.")
+		fmt.Fprintf(fs.Output(), "Usage: failover %s %s\n%s.\n\nFlags:\n", sc.name, sc.args, sc.summary)
 		fs.PrintDefaults()
+		fmt.Fprintln(fs.Output(), "\n"+exitCodesUsage)
 	}
-	fs.BoolVar(&c.failback, "failback", false, "restore what the journal says the record held before failover (default: fail over to ACR EE)")
-	fs.StringVar(&c.solution, "solution", "", "runbook solution: privatezone (a), public (b) or vpc (c)")
-	fs.StringVar(&c.zone, "zone", "", "zone `NAME`: the PrivateZone zone (privatezone, vpc) or the Alidns domain (public)")
-	fs.StringVar(&c.vpc, "vpc", "", "VPC `ID` the PrivateZone zone is bound to, and whose ACR EE IP solution vpc uses")
-	fs.StringVar(&c.record, "record", "@", "record `RR` relative to the zone (the host name's label, @ for the apex)")
-	fs.StringVar(&c.recordType, "type", "CNAME", "public only: point the name at ACR EE as a CNAME or an A record")
-	fs.StringVar(&c.primaryFlag, "primary", "", "what the record holds for Harbor: an IP (A/AAAA) or a host name (CNAME); required for failover")
-	fs.StringVar(&c.instance, "instance", "", "ACR EE instance `ID` (cri-...); required for failover")
-	fs.StringVar(&c.region, "region", "", "Alibaba Cloud region `ID` (cn-hangzhou)")
-	fs.StringVar(&c.acrAPI, "acr-api", "", "ACR (cr) OpenAPI endpoint override `host[:port]`; http:// only on loopback (emulators)")
-	fs.StringVar(&c.pvtzAPI, "pvtz-api", "", "PrivateZone OpenAPI endpoint override `host[:port]`; http:// only on loopback")
-	fs.StringVar(&c.alidnsAPI, "alidns-api", "", "Alidns OpenAPI endpoint override `host[:port]`; http:// only on loopback")
-	fs.StringVar(&c.harborURL, "harbor", "", "Harbor (primary) registry `URL` to probe; required for failback")
-	fs.StringVar(&c.acrURL, "acr", "", "ACR EE (secondary) registry `URL` to probe; required for failover")
-	fs.BoolVar(&c.harborInsecure, "harbor-insecure", false, "do not verify Harbor's TLS certificate")
-	fs.BoolVar(&c.acrInsecure, "acr-insecure", false, "do not verify ACR EE's TLS certificate")
-	fs.StringVar(&c.caFile, "ca-file", "", "PEM `FILE` of extra roots trusted when probing")
-	fs.IntVar(&c.probes, "probes", 5, "probe rounds of each registry before planning")
-	fs.DurationVar(&c.probeInterval, "probe-interval", 2*time.Second, "pause between probe rounds")
-	fs.DurationVar(&c.probeTimeout, "probe-timeout", failover.DefaultProbeTimeout, "bound on one probe")
-	fs.IntVar(&c.threshold, "threshold", failover.DefaultThreshold, "consecutive results that make a registry up or down (at most -probes)")
-	fs.IntVar(&c.minHealthy, "min-healthy", failover.DefaultFailbackHealthy, "failback: consecutive up probes Harbor needs (at most -probes)")
-	fs.DurationVar(&c.minDwell, "min-dwell", failover.DefaultMinDwell, "failback: minimum time since the failover (0: none)")
-	fs.StringVar(&c.journal, "journal", "", "journal `FILE` (JSON lines) of every write; required to apply and to fail back")
-	fs.StringVar(&c.resolver, "resolver", "", "DNS server `host:port` the clients use: the switch is verified through it (public -type A also resolves ACR EE through it)")
-	fs.DurationVar(&c.verifyTimeout, "verify-timeout", failover.DefaultVerifyTimeout, "how long to wait for -resolver to answer the new value")
-	fs.DurationVar(&c.verifyInterval, "verify-interval", failover.DefaultVerifyInterval, "pause between two verification queries")
-	fs.DurationVar(&c.planTTL, "plan-ttl", failover.DefaultPlanTTL, "how long a plan stays valid")
-	fs.DurationVar(&c.rpo, "rpo", 0, "failover: refuse when replication lag exceeds this budget (0: no budget); the lag is read from Harbor's API and ACR EE")
-	fs.StringVar(&c.harborUser, "harbor-user", orDefault(os.Getenv("HARBOR_USERNAME"), "admin"), "with -rpo: Harbor API user, default $HARBOR_USERNAME or admin (password from $HARBOR_PASSWORD)")
-	fs.StringVar(&c.projects, "projects", "", "with -rpo: comma-separated Harbor projects replicated (empty: all)")
-	fs.StringVar(&c.namespace, "namespace", "", "with -rpo: ACR EE namespace replicated into (default: the only project)")
-	fs.IntVar(&c.flatten, "flatten", 1, "with -rpo: Harbor's dest_namespace_replace_count (-1 flattens all, 0 none)")
-	fs.StringVar(&c.lagFile, "lag-file", "", "with -rpo: a lag report `FILE` (`examples/verify -json`, run on a schedule) used when Harbor cannot be listed")
-	fs.DurationVar(&c.lagMaxAge, "lag-max-age", failover.DefaultLagMaxAge, "with -rpo: the oldest last-known lag accepted (aged by the time since it was measured)")
-	fs.BoolVar(&c.force, "force", false, "fail over although the replication lag exceeds -rpo or cannot be read (needs -reason)")
-	fs.StringVar(&c.reason, "reason", "", "why: recorded in the plan, the journal and the audit lines")
-	fs.StringVar(&c.actor, "actor", defaultActor(), "who: recorded in the plan and the journal")
-	fs.BoolVar(&c.dryRun, "dry-run", false, "print the plan only")
-	fs.BoolVar(&c.yes, "yes", false, "confirm: write the records (without it the plan is printed and nothing is written)")
-	fs.BoolVar(&c.asJSON, "json", false, "print the plan as JSON on stdout (step lines go to stderr)")
-	fs.StringVar(&c.out, "out", "", "also save the plan as JSON to `FILE` (for -plan)")
-	fs.StringVar(&c.plan, "plan", "", "apply the saved plan `FILE` (from -out) instead of planning anew")
-	fs.BoolVar(&c.watch, "watch", false, "run as a daemon until SIGINT/SIGTERM: probe both registries every -interval and fail over when Harbor is down (applied with -yes, otherwise only reported)")
-	fs.DurationVar(&c.interval, "interval", failover.DefaultMonitorInterval, "with -watch: pause between two probe rounds")
-	fs.DurationVar(&c.holdDown, "hold-down", failover.DefaultHoldDown, "with -watch: least time between two switches in opposite directions")
-	fs.BoolVar(&c.autoFailback, "auto-failback", false, "with -watch -yes: also fail back once Harbor is healthy again (-min-healthy rounds, -min-dwell)")
-	fs.DurationVar(&c.lagEvery, "lag-every", 5*time.Minute, "with -watch -rpo: least time between two lag measurements while Harbor is up (0: every round)")
-	if err := fs.Parse(args); err != nil {
+	for _, f := range sc.flags {
+		f(fs, c)
+	}
+	if err := fs.Parse(args[1:]); err != nil {
 		return nil, err
 	}
+	sc.mode(c)
 	c.setFlags = map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { c.setFlags[f.Name] = true })
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
-	return c, c.validate()
+	if err := c.validate(); err != nil {
+		return nil, err
+	}
+	return c, c.loadSecrets()
 }
 
-// validate checks the flags before any I/O.
+// sharedFlags are every command's: the zone and record, the clouds, the journal, the
+// registries probed, and who and why.
+func sharedFlags(fs *flag.FlagSet, c *config) {
+	fs.StringVar(&c.solution, "solution", "", "runbook solution: privatezone (a), public (b) or vpc (c)")
+	fs.StringVar(&c.zone, "zone", "", "zone `NAME`: the PrivateZone zone (privatezone, vpc) or the Alidns domain (public)")
+	fs.StringVar(&c.vpc, "vpc", "", "VPC `ID` the PrivateZone zone is bound to, and whose ACR EE IP solution vpc uses")
+	fs.StringVar(&c.record, "record", "@", "record `RR` relative to the zone (the host name's label, @ for the apex)")
+	fs.StringVar(&c.region, "region", "", "Alibaba Cloud region `ID` (cn-hangzhou)")
+	fs.StringVar(&c.acrAPI, "acr-api", "", "ACR (cr) OpenAPI endpoint override `host[:port]`; http:// only on loopback (emulators)")
+	fs.StringVar(&c.pvtzAPI, "pvtz-api", "", "PrivateZone OpenAPI endpoint override `host[:port]`; http:// only on loopback")
+	fs.StringVar(&c.alidnsAPI, "alidns-api", "", "Alidns OpenAPI endpoint override `host[:port]`; http:// only on loopback")
+	fs.StringVar(&c.accessKeySecretFile, "access-key-secret-file", "", "read the Alibaba Cloud AccessKey secret from `FILE` (default $ALIBABA_CLOUD_ACCESS_KEY_SECRET_FILE; the ID from $ALIBABA_CLOUD_ACCESS_KEY_ID[_FILE])")
+	fs.StringVar(&c.harborURL, "harbor", "", "Harbor (primary) registry `URL` to probe; required for failback and watch")
+	fs.StringVar(&c.acrURL, "acr", "", "ACR EE (secondary) registry `URL` to probe; required for failover")
+	fs.BoolVar(&c.harborInsecure, "harbor-insecure", false, "do not verify Harbor's TLS certificate")
+	fs.BoolVar(&c.acrInsecure, "acr-insecure", false, "do not verify ACR EE's TLS certificate")
+	fs.StringVar(&c.caFile, "ca-file", "", "PEM `FILE` of extra roots trusted when probing")
+	fs.DurationVar(&c.probeTimeout, "probe-timeout", failover.DefaultProbeTimeout, "bound on one probe")
+	fs.IntVar(&c.threshold, "threshold", failover.DefaultThreshold, "consecutive results that make a registry up or down")
+	fs.StringVar(&c.journal, "journal", "", "journal `FILE` (JSON lines) of every write; required to apply and to fail back")
+	fs.StringVar(&c.resolver, "resolver", "", "DNS server `host:port` the clients use: the switch is verified through it (public -type A also resolves ACR EE through it)")
+	fs.DurationVar(&c.planTTL, "plan-ttl", failover.DefaultPlanTTL, "how long a plan stays valid")
+	fs.StringVar(&c.reason, "reason", "", "why: recorded in the plan, the journal and the audit lines")
+	fs.StringVar(&c.actor, "actor", defaultActor(), "who: recorded in the plan and the journal")
+	fs.TextVar(&c.logLevel, "log-level", slog.LevelInfo, "least level logged on stderr: debug, info, warn or error")
+	fs.StringVar(&c.logFormat, "log-format", "text", "log lines on stderr as text or json")
+}
+
+// failoverFlags say what the record holds for Harbor and which ACR EE takes over.
+func failoverFlags(fs *flag.FlagSet, c *config) {
+	fs.StringVar(&c.primaryFlag, "primary", "", "what the record holds for Harbor: an IP (A/AAAA) or a host name (CNAME)")
+	fs.StringVar(&c.instance, "instance", "", "ACR EE instance `ID` (cri-...)")
+	fs.StringVar(&c.recordType, "type", "CNAME", "public only: point the name at ACR EE as a CNAME or an A record")
+}
+
+// roundFlags are a one-shot run's probe rounds.
+func roundFlags(fs *flag.FlagSet, c *config) {
+	fs.IntVar(&c.probes, "probes", 5, "probe rounds of each registry before planning (at least -threshold)")
+	fs.DurationVar(&c.probeInterval, "probe-interval", 2*time.Second, "pause between probe rounds")
+}
+
+// rpoFlags hold a failover to a replication lag budget.
+func rpoFlags(fs *flag.FlagSet, c *config) {
+	fs.DurationVar(&c.rpo, "rpo", 0, "refuse to fail over when replication lag exceeds this budget (0: no budget); the lag is read from Harbor's API and ACR EE")
+	fs.StringVar(&c.harborUser, "harbor-user", orDefault(os.Getenv("HARBOR_USERNAME"), "admin"), "with -rpo: Harbor API user, default $HARBOR_USERNAME or admin (password from -harbor-password-file, $HARBOR_PASSWORD_FILE or $HARBOR_PASSWORD)")
+	fs.StringVar(&c.harborPasswordFile, "harbor-password-file", "", "with -rpo: read Harbor's password from `FILE` (default $HARBOR_PASSWORD_FILE, else $HARBOR_PASSWORD)")
+	fs.StringVar(&c.projects, "projects", "", "with -rpo: comma-separated Harbor projects replicated (empty: all)")
+	fs.StringVar(&c.namespace, "namespace", "", "with -rpo: ACR EE namespace replicated into (default: the only project)")
+	fs.IntVar(&c.flatten, "flatten", 1, "with -rpo: Harbor's dest_namespace_replace_count (-1 flattens all, 0 none)")
+	fs.StringVar(&c.lagFile, "lag-file", "", "with -rpo: a lag report `FILE` (`examples/verify -json`, run on a schedule) used when Harbor cannot be listed")
+	fs.DurationVar(&c.lagMaxAge, "lag-max-age", failover.DefaultLagMaxAge, "with -rpo: the oldest last-known lag accepted (aged by the time since it was measured)")
+}
+
+func forceFlags(fs *flag.FlagSet, c *config) {
+	fs.BoolVar(&c.force, "force", false, "fail over although the replication lag exceeds -rpo or cannot be read (needs -reason)")
+}
+
+// outputFlags print or save the plan.
+func outputFlags(fs *flag.FlagSet, c *config) {
+	fs.BoolVar(&c.asJSON, "json", false, "print the plan as JSON on stdout (step lines go to stderr)")
+	fs.StringVar(&c.out, "out", "", "also save the plan as JSON to `FILE` (for -plan)")
+}
+
+// writeFlags confirm and verify writes.
+func writeFlags(fs *flag.FlagSet, c *config) {
+	fs.BoolVar(&c.yes, "yes", false, "confirm: write the records (without it the plan is printed and nothing is written)")
+	fs.DurationVar(&c.verifyTimeout, "verify-timeout", failover.DefaultVerifyTimeout, "how long to wait for -resolver to answer the new value")
+	fs.DurationVar(&c.verifyInterval, "verify-interval", failover.DefaultVerifyInterval, "pause between two verification queries")
+}
+
+// applyFlags are a one-shot write's: a saved plan, or a dry run.
+func applyFlags(fs *flag.FlagSet, c *config) {
+	fs.StringVar(&c.plan, "plan", "", "apply the saved plan `FILE` (from -out) instead of planning anew")
+	fs.BoolVar(&c.dryRun, "dry-run", false, "print the plan only")
+}
+
+// failbackFlags gate a failback on Harbor's health and the time since the failover.
+func failbackFlags(fs *flag.FlagSet, c *config) {
+	fs.IntVar(&c.minHealthy, "min-healthy", failover.DefaultFailbackHealthy, "failback: consecutive up probes Harbor needs (at most -probes)")
+	fs.DurationVar(&c.minDwell, "min-dwell", failover.DefaultMinDwell, "failback: minimum time since the failover (0: none)")
+}
+
+func watchFlags(fs *flag.FlagSet, c *config) {
+	fs.DurationVar(&c.interval, "interval", failover.DefaultMonitorInterval, "pause between two probe rounds")
+	fs.DurationVar(&c.holdDown, "hold-down", failover.DefaultHoldDown, "least time between two switches in opposite directions")
+	fs.BoolVar(&c.autoFailback, "auto-failback", false, "with -yes: also fail back once Harbor is healthy again (-min-healthy rounds, -min-dwell)")
+	fs.DurationVar(&c.lagEvery, "lag-every", 5*time.Minute, "with -rpo: least time between two lag measurements while Harbor is up (0: every round)")
+}
+
+// validate checks the flags before any I/O, one concern at a time.
 func (c *config) validate() error {
+	checks := []func() error{c.validateTarget, c.validateEndpoints, c.validateWatch, c.validateRounds,
+		c.validateWrite, c.validatePlanFiles, c.validateRPO, c.validateDirection}
+	for _, check := range checks {
+		if err := check(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// validateTarget checks the zone and record: which solution, zone, VPC, record and type.
+func (c *config) validateTarget() error {
 	switch c.solution {
 	case solPrivateZone, solPublic, solVPC:
 	case "":
@@ -124,16 +252,14 @@ func (c *config) validate() error {
 	default:
 		return fmt.Errorf("-solution %q: want privatezone, public or vpc", c.solution)
 	}
-	if c.zone == "" {
+	switch {
+	case c.zone == "":
 		return errors.New("-zone is required")
-	}
-	if c.solution != solPublic && c.vpc == "" {
+	case c.solution != solPublic && c.vpc == "":
 		return fmt.Errorf("-vpc is required for -solution %s", c.solution)
-	}
-	if c.solution == solPublic && c.vpc != "" {
+	case c.solution == solPublic && c.vpc != "":
 		return errors.New("-vpc does not apply to -solution public (an Alidns domain has no VPC)")
-	}
-	if c.record == "" {
+	case c.record == "":
 		return errors.New("-record must not be empty (use @ for the apex)")
 	}
 	c.recordType = strings.ToUpper(c.recordType)
@@ -142,6 +268,15 @@ func (c *config) validate() error {
 	}
 	if c.setFlags["type"] && c.solution != solPublic {
 		return errors.New("-type applies to -solution public only")
+	}
+	return nil
+}
+
+// validateEndpoints checks where the command connects: the region, the OpenAPI
+// overrides, the registries and the resolver; and how it logs.
+func (c *config) validateEndpoints() error {
+	if c.logFormat != "text" && c.logFormat != "json" {
+		return fmt.Errorf("-log-format %q: want text or json", c.logFormat)
 	}
 	if c.region == "" {
 		return errors.New("-region is required")
@@ -163,9 +298,11 @@ func (c *config) validate() error {
 			return fmt.Errorf("-resolver %q is not host:port", c.resolver)
 		}
 	}
-	if err := c.validateWatch(); err != nil {
-		return err
-	}
+	return nil
+}
+
+// validateRounds checks the probes and the durations.
+func (c *config) validateRounds() error {
 	if c.watch {
 		if c.threshold < 1 {
 			return fmt.Errorf("-threshold %d must be at least 1", c.threshold)
@@ -176,54 +313,56 @@ func (c *config) validate() error {
 	if c.probeInterval < 0 || c.probeTimeout <= 0 || c.verifyTimeout <= 0 || c.verifyInterval <= 0 || c.planTTL <= 0 || c.minDwell < 0 || c.rpo < 0 {
 		return errors.New("durations must be positive (-probe-interval, -min-dwell and -rpo may be 0)")
 	}
-	if c.dryRun && c.yes {
+	return nil
+}
+
+// validateWrite checks -yes, -dry-run and -plan against each other and the journal.
+func (c *config) validateWrite() error {
+	switch {
+	case c.dryRun && c.yes:
 		return errors.New("-dry-run and -yes contradict each other")
-	}
-	if c.dryRun && c.plan != "" {
+	case c.dryRun && c.plan != "":
 		return errors.New("-dry-run with -plan: the saved plan is already printed, drop -plan to review")
-	}
-	if c.yes && c.journal == "" {
+	case c.yes && c.journal == "":
 		return errors.New("-journal FILE is required to write (failback reads it)")
 	}
-	if err := c.validatePlanFiles(); err != nil {
-		return err
-	}
-	if c.force && strings.TrimSpace(c.reason) == "" {
+	return nil
+}
+
+// validateRPO checks the replication lag budget and -force, which overrides it only.
+func (c *config) validateRPO() error {
+	switch {
+	case c.force && strings.TrimSpace(c.reason) == "":
 		return errors.New("-force needs -reason")
-	}
-	if (c.setFlags["lag-file"] || c.setFlags["lag-max-age"]) && c.rpo == 0 {
+	case (c.setFlags["lag-file"] || c.setFlags["lag-max-age"]) && c.rpo == 0:
 		return errors.New("-lag-file and -lag-max-age apply with -rpo only")
-	}
-	if c.lagMaxAge <= 0 {
+	case c.lagMaxAge <= 0:
 		return errors.New("-lag-max-age must be positive")
-	}
-	if c.force && c.rpo == 0 {
+	case c.force && c.rpo == 0:
 		return errors.New("-force overrides the -rpo check only: nothing overrides an unhealthy ACR EE or an unexpected record")
 	}
+	return nil
+}
+
+// validateDirection checks what failback, or failover, needs.
+func (c *config) validateDirection() error {
 	if c.failback {
-		if c.journal == "" {
-			return errors.New("-failback needs -journal FILE: failback restores what it recorded")
-		}
-		if c.harborURL == "" {
-			return errors.New("-failback needs -harbor URL: Harbor must be probed healthy")
-		}
-		if c.minHealthy < 1 || c.minHealthy > c.probes {
+		switch {
+		case c.journal == "":
+			return errors.New("failback needs -journal FILE: failback restores what it recorded")
+		case c.harborURL == "":
+			return errors.New("failback needs -harbor URL: Harbor must be probed healthy")
+		case c.minHealthy < 1 || c.minHealthy > c.probes:
 			return fmt.Errorf("-min-healthy %d must be between 1 and -probes (%d)", c.minHealthy, c.probes)
-		}
-		for _, f := range []string{"primary", "rpo", "force", "type", "lag-file", "lag-max-age"} {
-			if c.setFlags[f] {
-				return fmt.Errorf("-%s applies to failover only", f)
-			}
 		}
 		return nil
 	}
-	if c.acrURL == "" {
+	switch {
+	case c.acrURL == "":
 		return errors.New("-acr URL is required: ACR EE must be probed healthy before failover")
-	}
-	if c.instance == "" {
+	case c.instance == "":
 		return errors.New("-instance is required for failover")
-	}
-	if c.primaryFlag == "" {
+	case c.primaryFlag == "":
 		return errors.New("-primary is required for failover: what the record holds for Harbor")
 	}
 	v, err := parsePrimary(c.primaryFlag)
@@ -290,30 +429,10 @@ func resolvePath(path string) string {
 	return p
 }
 
-// validateWatch checks the daemon's flags: -watch fails over (and, with -auto-failback,
-// back) on its own, so the one-shot modes and flags contradict it.
+// validateWatch checks the daemon's flags; its FlagSet has none of the one-shot modes'.
 func (c *config) validateWatch() error {
 	if !c.watch {
-		for _, f := range []string{"interval", "hold-down", "auto-failback", "lag-every"} {
-			if c.setFlags[f] {
-				return fmt.Errorf("-%s applies with -watch only", f)
-			}
-		}
 		return nil
-	}
-	for _, f := range []struct{ name, why string }{
-		{"failback", "-watch fails back on its own with -auto-failback"},
-		{"plan", "-watch plans every round; apply a saved plan without -watch"},
-		{"out", "-watch plans every round; save a plan without -watch"},
-		{"dry-run", "-watch without -yes only reports its plans"},
-		{"json", "-watch prints one line per event"},
-		{"force", "a monitor never forces a failover"},
-		{"probes", "-watch probes once per -interval"},
-		{"probe-interval", "-watch probes once per -interval"},
-	} {
-		if c.setFlags[f.name] {
-			return fmt.Errorf("-watch with -%s: %s", f.name, f.why)
-		}
 	}
 	if c.interval <= 0 {
 		return fmt.Errorf("-interval %v must be positive", c.interval)
@@ -328,11 +447,11 @@ func (c *config) validateWatch() error {
 		return errors.New("-lag-every applies with -rpo only")
 	}
 	if c.harborURL == "" {
-		return errors.New("-watch needs -harbor URL: Harbor is probed every round")
+		return errors.New("watch needs -harbor URL: Harbor is probed every round")
 	}
 	if c.autoFailback {
 		if !c.yes {
-			return errors.New("-auto-failback needs -yes: without it -watch only reports failover plans")
+			return errors.New("-auto-failback needs -yes: without it watch only reports failover plans")
 		}
 		if c.minHealthy < 1 {
 			return fmt.Errorf("-min-healthy %d must be at least 1", c.minHealthy)
@@ -340,7 +459,7 @@ func (c *config) validateWatch() error {
 	} else {
 		for _, f := range []string{"min-healthy", "min-dwell"} {
 			if c.setFlags[f] {
-				return fmt.Errorf("-%s applies to failback: with -watch, give -auto-failback", f)
+				return fmt.Errorf("-%s applies to failback: with watch, give -auto-failback", f)
 			}
 		}
 	}

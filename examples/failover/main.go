@@ -3,11 +3,23 @@
 // journal says the record held. It is a thin program over the failover package: probe
 // both registries, plan, print the plan for review, and write only when told to with -yes.
 //
+//	failover plan     plan a failover to ACR EE and print it; nothing is written
+//	failover apply    fail over: plan anew (or read -plan FILE), print, write with -yes
+//	failover failback restore what the journal says the record held before the failover
+//	failover watch    run as a daemon: fail over (and with -auto-failback back) on its own
+//
+// Each command has only its flags (failover <command> -h lists them); the zone, the
+// clouds, the registries probed, the journal and the credentials are every command's.
+// Results — plans, reports, -json — go to stdout; with -json the step lines go to stderr.
+// Log lines (the failover package's writes; watch's applied and refused plans and lag
+// errors) go to stderr through log/slog: -log-format text (default) or json, -log-level
+// debug, info (default), warn or error.
+//
 // (a) Harbor on Alibaba Cloud, clients in a VPC: the PrivateZone zone bound to the VPC
 // (several zones may share the name) gets its @ record CNAMEd to the ACR EE public
 // endpoint, TTL unchanged:
 //
-//	go run ./examples/failover -solution privatezone -zone cross-region.registry.io -vpc vpc-bbbbb \
+//	go run ./examples/failover apply -solution privatezone -zone cross-region.registry.io -vpc vpc-bbbbb \
 //	    -primary 10.0.0.1 -instance cri-xxxxxxxx -region cn-hangzhou \
 //	    -harbor https://harbor.example.com -acr https://cri-xxxxxxxx-registry.cn-hangzhou.cr.aliyuncs.com \
 //	    -resolver 100.100.2.136:53 -journal /var/lib/regdr/failover.jsonl -reason "harbor down" -yes
@@ -16,7 +28,7 @@
 // Alibaba Cloud DNS becomes a CNAME to (or, with -type A, an A record holding the address
 // of) the ACR EE public endpoint:
 //
-//	go run ./examples/failover -solution public -zone example.com -record harbor -type CNAME \
+//	go run ./examples/failover apply -solution public -zone example.com -record harbor -type CNAME \
 //	    -primary 203.0.113.10 -instance cri-xxxxxxxx -region cn-hangzhou \
 //	    -harbor https://harbor.example.com -acr https://cri-xxxxxxxx-registry.cn-hangzhou.cr.aliyuncs.com \
 //	    -resolver 223.5.5.5:53 -journal failover.jsonl -yes
@@ -25,37 +37,39 @@
 // PrivateZone zone bound to the VPC becomes an A record holding the ACR EE instance's IP
 // in that VPC (GetInstanceVpcEndpoint):
 //
-//	go run ./examples/failover -solution vpc -zone example.com -record harbor -vpc vpc-bbbbb \
+//	go run ./examples/failover apply -solution vpc -zone example.com -record harbor -vpc vpc-bbbbb \
 //	    -primary 203.0.113.10 -instance cri-xxxxxxxx -region cn-hangzhou \
 //	    -acr https://cri-xxxxxxxx-registry-vpc.cn-hangzhou.cr.aliyuncs.com -journal failover.jsonl -yes
 //
 // Failback, once Harbor is healthy again, restores the exact previous type, value and TTL
 // from the journal (no -primary or ACR EE instance needed: the journal has both sides):
 //
-//	go run ./examples/failover -failback -solution privatezone -zone cross-region.registry.io \
+//	go run ./examples/failover failback -solution privatezone -zone cross-region.registry.io \
 //	    -vpc vpc-bbbbb -region cn-hangzhou -harbor https://harbor.example.com \
 //	    -journal /var/lib/regdr/failover.jsonl -reason "harbor recovered" -yes
 //
-// Reviewing first: -dry-run prints the plan and exits; -out FILE saves it (JSON, written
-// atomically; never the -journal file), and -plan FILE -yes applies exactly that plan
+// Reviewing first: plan (or apply -dry-run) prints the plan and exits; -out FILE saves it
+// (JSON, written atomically; never the -journal file), and apply -plan FILE -yes (failback
+// -plan FILE -yes for a failback plan) applies exactly that plan
 // later — refused as stale if a record changed since it was planned or the plan is older
 // than -plan-ttl, and as altered if the file was edited. Both need -journal: a saved plan
 // is sealed (HMAC-SHA256) with the key kept next to the journal, in FILE.key (created
 // mode 0600 by the first -out), which also authenticates every journal line: an edited
-// journal is refused, never "restored" by -failback. A plan already applied and switched
+// journal is refused, never "restored" by failback. A plan already applied and switched
 // back since is refused too, however fresh. -out naming the journal or its key, even
 // through a symlink, is refused. A plan file is validated before anything else: "{}",
 // "null" or a plan without changes is refused.
 //
 // Holding a failover to an RPO: -rpo 15m compares Harbor (its API, as -harbor-user —
-// default $HARBOR_USERNAME, else admin — with $HARBOR_PASSWORD; -projects, -namespace, -flatten as the policy has them) with ACR EE
+// default $HARBOR_USERNAME, else admin — with the password of -harbor-password-file,
+// $HARBOR_PASSWORD_FILE or $HARBOR_PASSWORD; -projects, -namespace, -flatten as the policy has them) with ACR EE
 // and refuses when the oldest missing artifact is older. In a real outage Harbor cannot be
 // listed, so keep a lag report from while it was up — `examples/verify -json > lag.json`
 // on a schedule — and pass -lag-file lag.json: it stands in, aged by the time since it was
 // measured, up to -lag-max-age; a report dated more than 5 minutes in the future (a
 // skewed clock) is refused. -force -reason "…" overrides the lag check, on the record.
 //
-// As a daemon, -watch runs the failover package's Monitor until SIGINT or SIGTERM (exit 0):
+// As a daemon, watch runs the failover package's Monitor until SIGINT or SIGTERM (exit 0):
 // both registries are probed once every -interval, Harbor is failed over once it has been
 // down for -threshold rounds in a row while ACR EE is up, and a switch back is held off for
 // -hold-down after the last one. It prints one line per event — a probe round only when
@@ -66,24 +80,42 @@
 // once per -lag-every, and the last one measured, aged, holds the failover to the RPO once
 // Harbor can no longer be listed:
 //
-//	go run ./examples/failover -watch -interval 30s -hold-down 30m -solution privatezone \
+//	go run ./examples/failover watch -interval 30s -hold-down 30m -solution privatezone \
 //	    -zone cross-region.registry.io -vpc vpc-bbbbb -primary 10.0.0.1 -instance cri-xxxxxxxx \
 //	    -region cn-hangzhou -harbor https://harbor.example.com \
 //	    -acr https://cri-xxxxxxxx-registry.cn-hangzhou.cr.aliyuncs.com -resolver 100.100.2.136:53 \
 //	    -rpo 15m -lag-every 5m -projects library -namespace dr-ns \
 //	    -journal /var/lib/regdr/failover.jsonl -yes
 //
-// -watch contradicts -failback, -plan, -out, -dry-run, -json, -force and -probes.
+// watch has no -plan, -out, -dry-run, -json, -force or -probes: it plans every round, prints
+// one line per event, never forces, and probes once per -interval.
 //
 // Without -yes nothing is written: the plan is printed and the command exits 1. Alibaba
 // Cloud credentials come from the default credential chain (ALIBABA_CLOUD_ACCESS_KEY_ID,
 // ALIBABA_CLOUD_ACCESS_KEY_SECRET, ALIBABA_CLOUD_SECURITY_TOKEN, profiles, ECS RAM role,
-// OIDC) and are never printed. Registries are probed with an anonymous GET /v2/ (a 401
+// OIDC) and are never printed.
+//
+// Secrets never come from a flag's value: every one can come from a file, so a Kubernetes
+// Secret mounts without environment variables — -harbor-password-file or
+// $HARBOR_PASSWORD_FILE for Harbor's password, -access-key-secret-file or
+// $ALIBABA_CLOUD_ACCESS_KEY_SECRET_FILE for the AccessKey secret (with
+// $ALIBABA_CLOUD_ACCESS_KEY_ID_FILE and $ALIBABA_CLOUD_SECURITY_TOKEN_FILE, or the plain
+// variables, for the rest of the key). One trailing newline is trimmed; a file that
+// cannot be read or is empty, or NAME and NAME_FILE both set, exits 2 naming the file,
+// never its contents. Registries are probed with an anonymous GET /v2/ (a 401
 // challenge counts as up), TLS verified unless -harbor-insecure / -acr-insecure; -ca-file
 // adds trust roots.
 //
-// The exit status is 0 when the plan was printed (-dry-run) or applied and verified, or
-// when -watch was stopped by a signal; 1 on a refusal or a failure, 2 for bad flags.
+// Exit status:
+//
+//	0  ok: the plan was printed (plan, -dry-run) or applied and verified, or watch was
+//	   stopped by SIGINT or SIGTERM
+//	1  failed, or a plan printed without -yes
+//	2  bad usage: bad flags or arguments, or a secret file that cannot be read
+//	3  refused by a safety check, nothing written: a stale, altered or already undone
+//	   plan, an altered journal, replication lag over -rpo (or a lag report from the
+//	   future), the side switched to not healthy, -min-dwell or -hold-down not passed,
+//	   nothing to fail back, a record not in the state expected
 package main
 
 import (
@@ -92,12 +124,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"strings"
 	"syscall"
 
 	"github.com/regdr/regdr/clock"
+	"github.com/regdr/regdr/failover"
 )
 
 func main() {
@@ -107,7 +141,7 @@ func main() {
 	os.Exit(code)
 }
 
-// hooks are what tests change: the clock that drives -watch's rounds, the probes, plan
+// hooks are what tests change: the clock that drives watch's rounds, the probes, plan
 // expiry, verification polling and the lag's age.
 type hooks struct {
 	clock clock.Clock // nil: the wall clock
@@ -125,19 +159,55 @@ func runWith(ctx context.Context, args []string, stdout, stderr io.Writer, h hoo
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "failover:", err)
-		return 2
+		return exitUsage
 	}
 	// With -json, stdout carries the plan alone; the step lines go to stderr.
 	steps := stdout
 	if c.asJSON {
 		steps = stderr
 	}
-	r := &runner{c: c, out: steps, stdout: stdout, clock: h.clock}
+	r := &runner{c: c, out: steps, stdout: stdout, clock: h.clock, log: newLogger(stderr, c.logFormat, c.logLevel)}
 	if err := r.run(ctx); err != nil {
 		fmt.Fprintln(stderr, prefixed(err))
-		return 1
+		return exitCode(err)
 	}
-	return 0
+	return exitOK
+}
+
+// Exit statuses, as the command doc lists them.
+const (
+	exitOK      = 0 // done: the plan printed, applied and verified, or watch stopped by a signal
+	exitFailed  = 1 // failed, or a plan printed without -yes
+	exitUsage   = 2 // bad flags or arguments, or a secret file that cannot be read
+	exitRefused = 3 // refused by a safety check: nothing was written
+)
+
+// refusals are the failover package's safety checks: a run stopped by one of them wrote
+// nothing, on purpose, and exits exitRefused so a script can tell it from a failure.
+var refusals = []error{
+	failover.ErrStalePlan, failover.ErrTamperedPlan, failover.ErrTamperedJournal,
+	failover.ErrLagExceedsRPO, failover.ErrLagFromFuture, failover.ErrSecondaryUnhealthy,
+	failover.ErrPrimaryUnhealthy, failover.ErrDwell, failover.ErrHoldDown,
+	failover.ErrNothingToFailBack, failover.ErrUnexpectedRecord,
+}
+
+// exitCode classifies a run's error: a safety check's refusal, or a failure.
+func exitCode(err error) int {
+	for _, r := range refusals {
+		if errors.Is(err, r) {
+			return exitRefused
+		}
+	}
+	return exitFailed
+}
+
+// newLogger logs on stderr, as text or JSON lines, from level on; stdout keeps the results.
+func newLogger(stderr io.Writer, format string, level slog.Level) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: level}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(stderr, opts))
 }
 
 // prefixed is the error's one line, named after the program once: the failover

@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -172,9 +173,12 @@ func (w *world) common() []string {
 		"-probes", "5", "-probe-interval", "0", "-verify-timeout", "10s", "-verify-interval", "10ms"}
 }
 
-// solutionA is the runbook's case (a) for failover.
+// cmd is a command with the common flags.
+func (w *world) cmd(name string) []string { return append([]string{name}, w.common()...) }
+
+// solutionA is the runbook's case (a) for failover: apply.
 func (w *world) solutionA(extra ...string) []string {
-	return append(append(w.common(), "-solution", "privatezone", "-zone", zoneName, "-vpc", vpcB,
+	return append(append(w.cmd("apply"), "-solution", "privatezone", "-zone", zoneName, "-vpc", vpcB,
 		"-primary", harborIP, "-instance", acrtest.DefaultInstanceID, "-resolver", w.vpcResolver), extra...)
 }
 
@@ -325,10 +329,10 @@ func TestPrivateZoneFailoverAndFailback(t *testing.T) {
 		t.Errorf("second failover exit %d, want 0 with nothing to do:\n%s\n%s", code, out, errOut)
 	}
 
-	back := append(w.common(), "-failback", "-solution", "privatezone", "-zone", zoneName, "-vpc", vpcB,
+	back := append(w.cmd("failback"), "-solution", "privatezone", "-zone", zoneName, "-vpc", vpcB,
 		"-resolver", w.vpcResolver, "-journal", w.journal(), "-reason", "harbor recovered")
-	if code, _, errOut := cli(t, append(back, "-yes")...); code != 1 || !strings.Contains(errOut, "primary registry has not been healthy") {
-		t.Errorf("failback while Harbor is down: exit %d, want 1 (primary unhealthy):\n%s", code, errOut)
+	if code, _, errOut := cli(t, append(back, "-yes")...); code != exitRefused || !strings.Contains(errOut, "primary registry has not been healthy") {
+		t.Errorf("failback while Harbor is down: exit %d, want 3 (primary unhealthy):\n%s", code, errOut)
 	}
 	w.harborDown.Store(false)
 	if code, out, errOut := cli(t, append(back, "-min-dwell", "0", "-dry-run")...); code != 0 || !strings.Contains(out, "-> A "+harborIP+" ttl 60") {
@@ -337,8 +341,8 @@ func TestPrivateZoneFailoverAndFailback(t *testing.T) {
 	if n := lines(t, w.journal()); n != 2 || w.pzRecord(t, w.recB.ID).Type != "CNAME" {
 		t.Errorf("the failback dry run wrote: journal has %d entries", n)
 	}
-	if code, _, errOut := cli(t, append(back, "-yes")...); code != 1 || !strings.Contains(errOut, "minimum dwell") {
-		t.Errorf("failback right after failover: exit %d, want 1 (minimum dwell):\n%s", code, errOut)
+	if code, _, errOut := cli(t, append(back, "-yes")...); code != exitRefused || !strings.Contains(errOut, "minimum dwell") {
+		t.Errorf("failback right after failover: exit %d, want 3 (minimum dwell):\n%s", code, errOut)
 	}
 	code, out, errOut = cli(t, append(back, "-min-dwell", "0", "-yes")...)
 	if code != 0 {
@@ -356,8 +360,8 @@ func TestPrivateZoneFailoverAndFailback(t *testing.T) {
 	if n := lines(t, w.journal()); n != 4 {
 		t.Errorf("journal has %d entries, want 4 (two writes, write-ahead)", n)
 	}
-	if code, _, errOut := cli(t, append(back, "-min-dwell", "0", "-yes")...); code != 1 || !strings.Contains(errOut, "no failover in the journal") {
-		t.Errorf("second failback: exit %d, want 1 (nothing to fail back):\n%s", code, errOut)
+	if code, _, errOut := cli(t, append(back, "-min-dwell", "0", "-yes")...); code != exitRefused || !strings.Contains(errOut, "no failover in the journal") {
+		t.Errorf("second failback: exit %d, want 3 (nothing to fail back):\n%s", code, errOut)
 	}
 }
 
@@ -397,7 +401,7 @@ func TestSolutions(t *testing.T) {
 			t.Parallel()
 			w := newWorld(t)
 			w.harborDown.Store(true)
-			args := append(append(append(w.common(), tt.args(w)...), tt.mode...), "-primary", harborPublic, "-instance", acrtest.DefaultInstanceID, "-journal", w.journal())
+			args := append(append(append(w.cmd("apply"), tt.args(w)...), tt.mode...), "-primary", harborPublic, "-instance", acrtest.DefaultInstanceID, "-journal", w.journal())
 			before := tt.record(w)
 			code, out, errOut := cli(t, append(args, "-dry-run")...)
 			if code != 0 || !strings.Contains(out, tt.want.String()) {
@@ -418,7 +422,7 @@ func TestSolutions(t *testing.T) {
 				t.Errorf("harbor.example.com %s = %v, want %s", tt.want.Type, got, tt.want.Value)
 			}
 			w.harborDown.Store(false)
-			back := append(append(w.common(), tt.args(w)...), "-failback", "-min-dwell", "0", "-journal", w.journal(), "-yes")
+			back := append(append(w.cmd("failback"), tt.args(w)...), "-min-dwell", "0", "-journal", w.journal(), "-yes")
 			if code, out, errOut := cli(t, back...); code != 0 {
 				t.Fatalf("failback exit %d:\n%s\n%s", code, out, errOut)
 			}
@@ -435,8 +439,8 @@ func TestSecondaryUnhealthyRefuses(t *testing.T) {
 	w.harborDown.Store(true)
 	w.acrDown.Store(true)
 	code, out, errOut := cli(t, w.solutionA("-journal", w.journal(), "-yes")...)
-	if code != 1 || !strings.Contains(errOut, "secondary registry is not healthy") {
-		t.Errorf("failover to a down ACR EE: exit %d, want 1 (secondary unhealthy):\n%s\n%s", code, out, errOut)
+	if code != exitRefused || !strings.Contains(errOut, "secondary registry is not healthy") {
+		t.Errorf("failover to a down ACR EE: exit %d, want 3 (secondary unhealthy):\n%s\n%s", code, out, errOut)
 	}
 	if n := w.pz.CallCount("UpdateZoneRecord"); n != 0 || w.pzRecord(t, w.recB.ID) != w.recB || exists(w.journal()) {
 		t.Errorf("a refused failover wrote something: %d updates, journal exists %v", n, exists(w.journal()))
@@ -446,15 +450,15 @@ func TestSecondaryUnhealthyRefuses(t *testing.T) {
 	noCA := w.solutionA("-dry-run")
 	i := slices.Index(noCA, "-ca-file")
 	noCA = slices.Delete(noCA, i, i+2)
-	if code, out, errOut := cli(t, noCA...); code != 1 || !strings.Contains(out, "certificate") || !strings.Contains(errOut, "secondary registry is not healthy") {
-		t.Errorf("ACR EE with an untrusted certificate: exit %d, want 1:\n%s\n%s", code, out, errOut)
+	if code, out, errOut := cli(t, noCA...); code != exitRefused || !strings.Contains(out, "certificate") || !strings.Contains(errOut, "secondary registry is not healthy") {
+		t.Errorf("ACR EE with an untrusted certificate: exit %d, want 3:\n%s\n%s", code, out, errOut)
 	}
 	if code, out, errOut := cli(t, append(noCA, "-acr-insecure", "-harbor-insecure")...); code != 0 {
 		t.Errorf("-acr-insecure: exit %d, want 0:\n%s\n%s", code, out, errOut)
 	}
 	// Too few probes to decide is not "up" either.
-	if code, _, errOut := cli(t, w.solutionA("-journal", w.journal(), "-yes", "-probes", "2", "-threshold", "2", "-acr", "https://127.0.0.1:1")...); code != 1 || !strings.Contains(errOut, "secondary registry is not healthy") {
-		t.Errorf("failover to an unreachable ACR EE: exit %d, want 1:\n%s", code, errOut)
+	if code, _, errOut := cli(t, w.solutionA("-journal", w.journal(), "-yes", "-probes", "2", "-threshold", "2", "-acr", "https://127.0.0.1:1")...); code != exitRefused || !strings.Contains(errOut, "secondary registry is not healthy") {
+		t.Errorf("failover to an unreachable ACR EE: exit %d, want 3:\n%s", code, errOut)
 	}
 }
 
@@ -474,8 +478,8 @@ func TestSavedPlan(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, out, errOut := cli(t, w.solutionA("-plan", planFile, "-journal", w.journal(), "-yes")...)
-	if code != 1 || !strings.Contains(errOut, "stale plan") {
-		t.Errorf("applying a plan whose record changed: exit %d, want 1 (stale plan):\n%s\n%s", code, out, errOut)
+	if code != exitRefused || !strings.Contains(errOut, "stale plan") {
+		t.Errorf("applying a plan whose record changed: exit %d, want 3 (stale plan):\n%s\n%s", code, out, errOut)
 	}
 	if got := w.pzRecord(t, w.recB.ID); got != hand || w.pz.CallCount("UpdateZoneRecord") != 0 {
 		t.Errorf("a stale plan was written: record %+v", got)
@@ -496,7 +500,7 @@ func TestSavedPlan(t *testing.T) {
 	if got := w.pzRecord(t, w.recB.ID); got.Type != "CNAME" || got.Value != acrDomain {
 		t.Errorf("after the saved plan the record is %+v", got)
 	}
-	back := append(w.common(), "-failback", "-solution", "privatezone", "-zone", zoneName, "-vpc", vpcB, "-journal", w.journal(), "-plan", planFile, "-yes")
+	back := append(w.cmd("failback"), "-solution", "privatezone", "-zone", zoneName, "-vpc", vpcB, "-journal", w.journal(), "-plan", planFile, "-yes")
 	if code, _, errOut := cli(t, back...); code != 1 || !strings.Contains(errOut, "is a failover plan") {
 		t.Errorf("a failover plan with -failback: exit %d, want 1:\n%s", code, errOut)
 	}
@@ -534,8 +538,8 @@ func TestRPO(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "before the plan") || !strings.Contains(errOut+out, "last known replication lag") {
 		t.Errorf("lag from a 10-minute-old report, RPO 1h: exit %d, want 0 with the aged lag in the plan:\n%s\n%s", code, out, errOut)
 	}
-	if code, _, errOut := cli(t, w.solutionA(append(rpo, "-dry-run", "-lag-file", lagFile(50*time.Minute), "-rpo", "30m")...)...); code != 1 || !strings.Contains(errOut, "replication lag") {
-		t.Errorf("a report 50 minutes old, RPO 30m: exit %d, want 1 (the lag has aged past the RPO):\n%s", code, errOut)
+	if code, _, errOut := cli(t, w.solutionA(append(rpo, "-dry-run", "-lag-file", lagFile(50*time.Minute), "-rpo", "30m")...)...); code != exitRefused || !strings.Contains(errOut, "replication lag") {
+		t.Errorf("a report 50 minutes old, RPO 30m: exit %d, want 3 (the lag has aged past the RPO):\n%s", code, errOut)
 	}
 	if code, _, errOut := cli(t, w.solutionA(append(rpo, "-dry-run", "-lag-file", lagFile(2*time.Hour))...)...); code != 1 || !strings.Contains(errOut, "more than 1h0m0s") {
 		t.Errorf("a report 2 hours old: exit %d, want 1 (older than -lag-max-age):\n%s", code, errOut)
@@ -548,44 +552,53 @@ func TestRPO(t *testing.T) {
 
 func TestBadFlags(t *testing.T) {
 	t.Parallel()
-	a := []string{"-solution", "privatezone", "-zone", zoneName, "-vpc", vpcB, "-region", "cn-hangzhou",
+	flags := []string{"-solution", "privatezone", "-zone", zoneName, "-vpc", vpcB, "-region", "cn-hangzhou",
 		"-primary", harborIP, "-instance", "cri-x", "-acr", "https://acr.example"}
+	a := append([]string{"apply"}, flags...)
+	fb := []string{"failback", "-solution", "public", "-zone", "z", "-region", "r", "-harbor", "h.example"}
 	tests := map[string][]string{
 		"none":                 {},
-		"unknown flag":         append(a, "-nope"),
-		"unknown solution":     {"-solution", "dns", "-zone", "z", "-region", "r"},
-		"no zone":              {"-solution", "public", "-region", "r"},
-		"privatezone no vpc":   {"-solution", "privatezone", "-zone", "z", "-region", "r"},
-		"bad type":             append(a, "-type", "MX"),
-		"type not public":      append(a, "-type", "A"),
-		"no acr url":           {"-solution", "public", "-zone", "z", "-region", "r", "-primary", "1.2.3.4", "-instance", "i"},
-		"no primary":           {"-solution", "public", "-zone", "z", "-region", "r", "-instance", "i", "-acr", "a.example"},
-		"yes without journal":  append(a, "-yes"),
-		"dry run and yes":      append(a, "-dry-run", "-yes", "-journal", "j"),
-		"force without reason": append(a, "-force", "-rpo", "1h"),
-		"force without rpo":    append(a, "-force", "-reason", "r"),
-		"lag file without rpo": append(a, "-lag-file", "lag.json"),
-		"zero lag max age":     append(a, "-rpo", "1h", "-lag-max-age", "0"),
-		"public with vpc":      {"-solution", "public", "-zone", "z", "-vpc", "v", "-region", "r", "-primary", "1.2.3.4", "-instance", "i", "-acr", "a.example"},
-		"plain http api":       append(a, "-pvtz-api", "http://pvtz.aliyuncs.com"),
-		"url with password":    append(a, "-harbor", "https://admin:hunter2@harbor.example"),
-		"threshold > probes":   append(a, "-probes", "2"),
-		"bad resolver":         append(a, "-resolver", "10.0.0.1"),
-		"failback no journal":  {"-failback", "-solution", "public", "-zone", "z", "-region", "r", "-harbor", "h.example"},
-		"failback primary":     {"-failback", "-solution", "public", "-zone", "z", "-region", "r", "-harbor", "h.example", "-journal", "j", "-primary", "1.2.3.4"},
-		"failback min-healthy": {"-failback", "-solution", "public", "-zone", "z", "-region", "r", "-harbor", "h.example", "-journal", "j", "-probes", "3"},
-		"extra argument":       append(a, "now"),
-		"out without journal":  append(a, "-dry-run", "-out", "plan.json"),
-		"plan without journal": append(a, "-plan", "plan.json"),
-		"out is the journal":   append(a, "-dry-run", "-journal", "j.jsonl", "-out", "./j.jsonl"),
-		"primary 999.1.1.1":    {"-solution", "public", "-zone", "z", "-region", "r", "-instance", "i", "-acr", "a.example", "-primary", "999.1.1.1"},
-		"primary CNAME:1.2.3":  {"-solution", "public", "-zone", "z", "-region", "r", "-instance", "i", "-acr", "a.example", "-primary", "CNAME:1.2.3"},
+		"unknown command":      append([]string{"drill"}, flags...),
+		"flags before command": append(slices.Clone(flags), "apply"),
+		"old -failback flag":   append([]string{"-failback"}, flags...),
+		"unknown flag":         append(slices.Clone(a), "-nope"),
+		"unknown solution":     {"apply", "-solution", "dns", "-zone", "z", "-region", "r"},
+		"no zone":              {"apply", "-solution", "public", "-region", "r"},
+		"privatezone no vpc":   {"apply", "-solution", "privatezone", "-zone", "z", "-region", "r"},
+		"bad type":             append(slices.Clone(a), "-type", "MX"),
+		"type not public":      append(slices.Clone(a), "-type", "A"),
+		"no acr url":           {"apply", "-solution", "public", "-zone", "z", "-region", "r", "-primary", "1.2.3.4", "-instance", "i"},
+		"no primary":           {"apply", "-solution", "public", "-zone", "z", "-region", "r", "-instance", "i", "-acr", "a.example"},
+		"yes without journal":  append(slices.Clone(a), "-yes"),
+		"dry run and yes":      append(slices.Clone(a), "-dry-run", "-yes", "-journal", "j"),
+		"force without reason": append(slices.Clone(a), "-force", "-rpo", "1h"),
+		"force without rpo":    append(slices.Clone(a), "-force", "-reason", "r"),
+		"lag file without rpo": append(slices.Clone(a), "-lag-file", "lag.json"),
+		"zero lag max age":     append(slices.Clone(a), "-rpo", "1h", "-lag-max-age", "0"),
+		"public with vpc":      {"apply", "-solution", "public", "-zone", "z", "-vpc", "v", "-region", "r", "-primary", "1.2.3.4", "-instance", "i", "-acr", "a.example"},
+		"plain http api":       append(slices.Clone(a), "-pvtz-api", "http://pvtz.aliyuncs.com"),
+		"url with password":    append(slices.Clone(a), "-harbor", "https://admin:hunter2@harbor.example"),
+		"threshold > probes":   append(slices.Clone(a), "-probes", "2"),
+		"bad resolver":         append(slices.Clone(a), "-resolver", "10.0.0.1"),
+		"failback no journal":  fb,
+		"failback no harbor":   {"failback", "-solution", "public", "-zone", "z", "-region", "r", "-journal", "j"},
+		"failback primary":     append(slices.Clone(fb), "-journal", "j", "-primary", "1.2.3.4"),
+		"failback rpo":         append(slices.Clone(fb), "-journal", "j", "-rpo", "1h"),
+		"failback min-healthy": append(slices.Clone(fb), "-journal", "j", "-probes", "3"),
+		"plan yes":             append([]string{"plan"}, append(slices.Clone(flags), "-yes")...),
+		"plan with -plan":      append([]string{"plan"}, append(slices.Clone(flags), "-journal", "j", "-plan", "plan.json")...),
+		"extra argument":       append(slices.Clone(a), "now"),
+		"out without journal":  append(slices.Clone(a), "-dry-run", "-out", "plan.json"),
+		"plan without journal": append(slices.Clone(a), "-plan", "plan.json"),
+		"out is the journal":   append(slices.Clone(a), "-dry-run", "-journal", "j.jsonl", "-out", "./j.jsonl"),
+		"primary 999.1.1.1":    {"apply", "-solution", "public", "-zone", "z", "-region", "r", "-instance", "i", "-acr", "a.example", "-primary", "999.1.1.1"},
+		"primary CNAME:1.2.3":  {"apply", "-solution", "public", "-zone", "z", "-region", "r", "-instance", "i", "-acr", "a.example", "-primary", "CNAME:1.2.3"},
 	}
 	for name, args := range tests {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			code, _, errOut := cli(t, args...)
-			if code != 2 {
+			if code != exitUsage {
 				t.Errorf("run(%q) = %d, want 2:\n%s", args, code, errOut)
 			}
 			if strings.Contains(errOut, "hunter2") {
@@ -593,8 +606,48 @@ func TestBadFlags(t *testing.T) {
 			}
 		})
 	}
-	if code, _, errOut := cli(t, "-h"); code != 0 || !strings.Contains(errOut, "-solution") || !strings.Contains(errOut, "-yes") {
-		t.Errorf("-h: exit %d, want 0 with the usage:\n%s", code, errOut)
+}
+
+// TestHelp: -h lists the commands and the exit statuses, and each command's -h its own
+// flags only; both exit 0.
+func TestHelp(t *testing.T) {
+	t.Parallel()
+	tests := map[string]struct {
+		args          []string
+		want, notWant []string
+	}{
+		"top":      {args: []string{"-h"}, want: []string{"plan", "apply", "failback", "watch", "Exit status", "3 refused"}, notWant: []string{"-solution"}},
+		"help":     {args: []string{"help"}, want: []string{"apply", "watch"}},
+		"plan":     {args: []string{"plan", "-h"}, want: []string{"-solution", "-primary", "-rpo", "-out", "Exit status"}, notWant: []string{"-yes", "-interval", "-min-dwell", "-plan"}},
+		"apply":    {args: []string{"apply", "-h"}, want: []string{"-solution", "-primary", "-yes", "-plan", "-dry-run", "-access-key-secret-file"}, notWant: []string{"-interval", "-min-healthy", "-failback"}},
+		"failback": {args: []string{"failback", "-h"}, want: []string{"-solution", "-min-dwell", "-yes", "-plan"}, notWant: []string{"-primary", "-rpo", "-force", "-interval"}},
+		"watch":    {args: []string{"watch", "-h"}, want: []string{"-interval", "-hold-down", "-auto-failback", "-rpo", "-yes"}, notWant: []string{"-probes", "-plan", "-out", "-json", "-force", "-dry-run"}},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			code, out, errOut := cli(t, tc.args...)
+			if code != exitOK || out != "" {
+				t.Errorf("run(%q) = %d with stdout %q, want 0 and the usage on stderr", tc.args, code, out)
+			}
+			// "-name" is a flag's own line in the defaults; anything else, text.
+			has := func(s string) bool {
+				if strings.HasPrefix(s, "-") {
+					return regexp.MustCompile(`(?m)^  ` + regexp.QuoteMeta(s) + `( |$)`).MatchString(errOut)
+				}
+				return strings.Contains(errOut, s)
+			}
+			for _, s := range tc.want {
+				if !has(s) {
+					t.Errorf("run(%q): usage lacks %q:\n%s", tc.args, s, errOut)
+				}
+			}
+			for _, s := range tc.notWant {
+				if has(s) {
+					t.Errorf("run(%q): usage has %q:\n%s", tc.args, s, errOut)
+				}
+			}
+		})
 	}
 }
 

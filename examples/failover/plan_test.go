@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -39,12 +40,13 @@ func TestSavedPlanEditedOrEmpty(t *testing.T) {
 	cases := map[string]struct {
 		content, want string
 		zoneRead      bool
+		code          int // a seal that does not match is a refusal; a file that is no plan, a failure
 	}{
-		"edited to.value": {content: string(edited), want: "altered", zoneRead: true},
-		"empty object":    {content: "{}", want: "unknown kind"},
-		"null":            {content: "null", want: "no plan"},
-		"no changes":      {content: `{"id":"x","kind":"failover","created_at":"2026-01-01T00:00:00Z","expires_at":"2099-01-01T00:00:00Z","changes":[]}`, want: "no changes"},
-		"two plans":       {content: string(b) + string(b), want: "after the plan"},
+		"edited to.value": {content: string(edited), want: "altered", zoneRead: true, code: exitRefused},
+		"empty object":    {content: "{}", want: "unknown kind", code: exitFailed},
+		"null":            {content: "null", want: "no plan", code: exitFailed},
+		"no changes":      {content: `{"id":"x","kind":"failover","created_at":"2026-01-01T00:00:00Z","expires_at":"2099-01-01T00:00:00Z","changes":[]}`, want: "no changes", code: exitFailed},
+		"two plans":       {content: string(b) + string(b), want: "after the plan", code: exitFailed},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -53,8 +55,8 @@ func TestSavedPlanEditedOrEmpty(t *testing.T) {
 				t.Fatal(err)
 			}
 			code, out, errOut := cli(t, w.solutionA("-plan", f, "-journal", w.journal(), "-yes")...)
-			if code != 1 || !strings.Contains(errOut, tc.want) {
-				t.Errorf("exit %d, want 1 with %q:\n%s\n%s", code, tc.want, out, errOut)
+			if code != tc.code || !strings.Contains(errOut, tc.want) {
+				t.Errorf("exit %d, want %d with %q:\n%s\n%s", code, tc.code, tc.want, out, errOut)
 			}
 			if read := strings.Contains(out, "in PrivateZone"); read != tc.zoneRead {
 				t.Errorf("zone read = %v, want %v:\n%s", read, tc.zoneRead, out)
@@ -144,10 +146,10 @@ func TestOutRefusesJournalNotYetMade(t *testing.T) {
 func TestFailbackOutput(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
-	back := append(w.common(), "-failback", "-solution", "privatezone", "-zone", zoneName, "-vpc", vpcB, "-journal", w.journal(), "-yes")
+	back := append(w.cmd("failback"), "-solution", "privatezone", "-zone", zoneName, "-vpc", vpcB, "-journal", w.journal(), "-yes")
 	code, _, errOut := cli(t, back...)
-	if code != 1 || strings.Contains(errOut, "failover: failover:") || !strings.Contains(errOut, "no failover") {
-		t.Errorf("failback with an empty journal: exit %d, want 1 with one prefix:\n%s", code, errOut)
+	if code != exitRefused || strings.Contains(errOut, "failover: failover:") || !strings.Contains(errOut, "no failover") {
+		t.Errorf("failback with an empty journal: exit %d, want 3 with one prefix:\n%s", code, errOut)
 	}
 	if exists(w.journal()) || exists(w.journal()+".key") {
 		t.Error("a refused failback left a journal or key file behind")
@@ -170,8 +172,8 @@ func TestLagFileFromTheFuture(t *testing.T) {
 	}
 	rpo := []string{"-rpo", "1h", "-projects", "library", "-namespace", "acr-ns", "-dry-run"}
 	future := write(lag.Report{CheckedAt: time.Now().Add(24 * time.Hour), Expected: 3, Present: 3})
-	if code, _, errOut := cli(t, w.solutionA(append(rpo, "-lag-file", future)...)...); code != 1 || !strings.Contains(errOut, "in the future") {
-		t.Errorf("lag report dated tomorrow: exit %d, want 1 (in the future):\n%s", code, errOut)
+	if code, _, errOut := cli(t, w.solutionA(append(rpo, "-lag-file", future)...)...); code != exitRefused || !strings.Contains(errOut, "in the future") {
+		t.Errorf("lag report dated tomorrow: exit %d, want 3 (in the future):\n%s", code, errOut)
 	}
 	undated := write(map[string]any{"expected": 3})
 	if code, _, errOut := cli(t, w.solutionA(append(rpo, "-lag-file", undated)...)...); code != 1 || strings.Contains(errOut, "<nil>") {
@@ -192,5 +194,28 @@ func TestHarborUsernameFromEnvironment(t *testing.T) {
 	t.Setenv("HARBOR_USERNAME", "admin")
 	if code, out, errOut := cli(t, w.solutionA(rpo...)...); code != 0 {
 		t.Errorf("as admin: exit %d, want 0:\n%s\n%s", code, out, errOut)
+	}
+}
+
+// TestPlanCommand: plan prints the failover plan (and saves it with -out) and writes
+// nothing, as apply -dry-run does; apply -plan then applies the saved plan.
+func TestPlanCommand(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.harborDown.Store(true)
+	args := w.solutionA()
+	args[0] = "plan"
+	i := slices.Index(args, "-verify-timeout")
+	args = slices.Delete(args, i, i+4) // plan verifies nothing
+	planFile := filepath.Join(w.dir, "plan.json")
+	code, out, errOut := cli(t, append(args, "-journal", w.journal(), "-out", planFile)...)
+	if code != exitOK || !strings.Contains(out, "CNAME "+acrDomain) || !strings.Contains(out, "dry run: nothing was written") {
+		t.Fatalf("plan: exit %d, want 0 with the plan:\n%s\n%s", code, out, errOut)
+	}
+	if w.pz.CallCount("UpdateZoneRecord") != 0 || exists(w.journal()) || !exists(planFile) {
+		t.Fatalf("plan wrote: %d updates, journal exists %v, plan saved %v", w.pz.CallCount("UpdateZoneRecord"), exists(w.journal()), exists(planFile))
+	}
+	if code, out, errOut := cli(t, w.solutionA("-plan", planFile, "-journal", w.journal(), "-yes")...); code != exitOK || w.pzRecord(t, w.recB.ID).Value != acrDomain {
+		t.Errorf("apply -plan: exit %d, want 0 and the record switched:\n%s\n%s", code, out, errOut)
 	}
 }

@@ -170,8 +170,8 @@ func (r *runner) lagReporter() (*failover.LastKnownLag, error) {
 		return nil, err
 	}
 	opts := []harbor.Option{harbor.WithHTTPClient(client), harbor.WithTimeout(c.probeTimeout)}
-	if pw := os.Getenv("HARBOR_PASSWORD"); pw != "" {
-		opts = append(opts, harbor.WithBasicAuth(c.harborUser, pw))
+	if c.harborPassword != "" {
+		opts = append(opts, harbor.WithBasicAuth(c.harborUser, c.harborPassword))
 	}
 	if c.harborInsecure {
 		opts = append(opts, harbor.WithInsecureSkipVerify())

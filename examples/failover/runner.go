@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
@@ -27,13 +28,14 @@ var errRefused = errors.New("refusing to write without -yes: nothing was changed
 // runner carries one invocation: its flags and where the step lines go.
 type runner struct {
 	c      *config
-	out    io.Writer // one line per step
-	stdout io.Writer // the JSON plan with -json
+	out    io.Writer    // one line per step
+	stdout io.Writer    // the JSON plan with -json
+	log    *slog.Logger // stderr: the library's log lines
 	acr    *acr.Client
 	clock  clock.Clock     // nil: the wall clock
 	keyOpt failover.Option // the plan key of a one-shot run (nil: the switcher's default)
 
-	// -watch: the health last printed, so unchanged rounds stay quiet.
+	// watch: the health last printed, so unchanged rounds stay quiet.
 	printed    bool
 	lastHealth [2]failover.Health
 }
@@ -56,7 +58,7 @@ func (r *runner) run(ctx context.Context) error {
 			return fmt.Errorf("%w: no plan key %s: %s was not made with -journal %s", failover.ErrTamperedPlan, failover.PlanKeyFile(c.journal), c.plan, c.journal)
 		}
 		if (p.Kind == failover.KindFailback) != c.failback {
-			return fmt.Errorf("%s is a %s plan: run with%s -failback", c.plan, p.Kind, map[bool]string{true: "", false: "out"}[p.Kind == failover.KindFailback])
+			return fmt.Errorf("%s is a %s plan: run %s -plan", c.plan, p.Kind, map[bool]string{true: "failback", false: "apply"}[p.Kind == failover.KindFailback])
 		}
 		saved = p
 		r.step("plan %s read from %s", p.ID, c.plan)
@@ -120,7 +122,7 @@ func (r *runner) run(ctx context.Context) error {
 // default chain (nil Credentials).
 func (r *runner) cloud(override string) alicloud.Config {
 	endpoint, plain, _ := apiEndpoint(override) // validated by parse
-	return alicloud.Config{Region: r.c.region, Endpoint: endpoint, Insecure: plain}
+	return alicloud.Config{Region: r.c.region, Endpoint: endpoint, Insecure: plain, Credentials: r.c.cloudCreds}
 }
 
 // openTarget opens the zone, reads the journal (without opening it for writing) and
@@ -182,8 +184,7 @@ func (r *runner) target(ctx context.Context, p dns.Provider, z dns.Zone, entries
 			Primary: failover.Value{Type: last.From.Type, Value: last.From.Value}, Secondary: failover.Value{Type: last.To.Type, Value: last.To.Value}}
 		return t, t.Validate()
 	}
-	endpoint, plain, _ := apiEndpoint(c.acrAPI)
-	client, err := acr.New(acr.Config{InstanceID: c.instance, Cloud: alicloud.Config{Region: c.region, Endpoint: endpoint, Insecure: plain}})
+	client, err := acr.New(acr.Config{InstanceID: c.instance, Cloud: r.cloud(c.acrAPI)})
 	if err != nil {
 		return failover.Target{}, fmt.Errorf("ACR EE client: %w", err)
 	}
@@ -220,7 +221,7 @@ func resolverAt(addr string) *net.Resolver {
 
 func (r *runner) switcher(t failover.Target, j failover.JournalStore) (*failover.Switcher, error) {
 	c := r.c
-	opts := []failover.Option{failover.WithJournal(j),
+	opts := []failover.Option{failover.WithJournal(j), failover.WithLogger(r.log),
 		failover.WithPlanTTL(c.planTTL), failover.WithVerify(c.verifyTimeout, c.verifyInterval),
 		failover.WithAudit(func(e failover.AuditEvent) {
 			if e.Outcome == failover.OutcomeWritten {

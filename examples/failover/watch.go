@@ -49,8 +49,8 @@ func (r *runner) watch(ctx context.Context) error {
 	cfg := failover.MonitorConfig{
 		Switcher: s, Primary: harborCheck, Secondary: acrCheck,
 		Interval: c.interval, HoldDown: c.holdDown, AutoApply: c.yes, AutoFailback: c.autoFailback,
-		Failover: failover.FailoverRequest{Reason: orDefault(c.reason, "examples/failover -watch: harbor is down"), Actor: c.actor, RPO: c.rpo},
-		Failback: failover.FailbackRequest{Reason: orDefault(c.reason, "examples/failover -watch: harbor is healthy again"), Actor: c.actor,
+		Failover: failover.FailoverRequest{Reason: orDefault(c.reason, "examples/failover watch: harbor is down"), Actor: c.actor, RPO: c.rpo},
+		Failback: failover.FailbackRequest{Reason: orDefault(c.reason, "examples/failover watch: harbor is healthy again"), Actor: c.actor,
 			MinHealthy: c.minHealthy, MinDwell: c.minDwell},
 		Clock:   r.clock,
 		OnEvent: func(e failover.MonitorEvent) { r.event(target, e) },
@@ -103,19 +103,23 @@ func (r *runner) event(t failover.Target, e failover.MonitorEvent) {
 		} else {
 			r.step("%s planned %s %s: not applied (no -yes); review it, then apply it with -yes", at, e.Plan.Kind, e.Plan.ID)
 		}
-		_ = r.printPlan(e.Plan) // -out and -json do not apply with -watch: this only prints
+		_ = r.printPlan(e.Plan) // -out and -json are not watch flags: this only prints
 	case failover.EventApplied:
 		r.report(t, e.Result)
 		if e.Err != nil {
+			r.log.Error("monitor applied a plan, but it failed", "kind", e.Plan.Kind, "plan", e.Plan.ID, "error", e.Err)
 			r.step("%s applied %s %s, but: %v", at, e.Plan.Kind, e.Plan.ID, e.Err)
 		} else {
+			r.log.Info("monitor applied a plan", "kind", e.Plan.Kind, "plan", e.Plan.ID)
 			r.step("%s applied %s %s", at, e.Plan.Kind, e.Plan.ID)
 		}
 	case failover.EventRefused:
+		r.log.Warn("monitor refused a plan", "error", e.Err)
 		r.step("%s refused: %v", at, e.Err)
 	case failover.EventHoldDown:
 		r.step("%s hold-down: %s %s waits: %v", at, e.Plan.Kind, e.Plan.ID, e.Err)
 	case failover.EventLagError:
+		r.log.Warn("monitor could not refresh the replication lag", "error", e.Err)
 		r.step("%s lag-error: replication lag not refreshed: %v", at, e.Err)
 	default:
 		r.step("%s %s: %v", at, e.Kind, e.Err)

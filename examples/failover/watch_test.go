@@ -47,9 +47,10 @@ type daemon struct {
 // watchArgs are solution (a) as a daemon: the one-shot probe flags of common() dropped.
 func (w *world) watchArgs(extra ...string) []string {
 	args := w.solutionA()
+	args[0] = "watch"
 	i := slices.Index(args, "-probes")
 	args = slices.Delete(args, i, i+4) // -probes 5 -probe-interval 0
-	return append(append(args, "-watch", "-interval", watchInterval.String()), extra...)
+	return append(append(args, "-interval", watchInterval.String()), extra...)
 }
 
 // startWatch starts the daemon and waits for its first round.
@@ -278,10 +279,12 @@ func TestWatchRPO(t *testing.T) {
 // TestWatchBadFlags: contradictions with -watch are found before any I/O (exit 2).
 func TestWatchBadFlags(t *testing.T) {
 	t.Parallel()
-	a := []string{"-solution", "privatezone", "-zone", zoneName, "-vpc", vpcB, "-region", "cn-hangzhou",
-		"-primary", harborIP, "-instance", "cri-x", "-acr", "https://acr.example", "-harbor", "https://harbor.example", "-watch"}
+	flags := []string{"-solution", "privatezone", "-zone", zoneName, "-vpc", vpcB, "-region", "cn-hangzhou",
+		"-primary", harborIP, "-instance", "cri-x", "-acr", "https://acr.example", "-harbor", "https://harbor.example"}
+	a := append([]string{"watch"}, flags...)
+	apply := append([]string{"apply"}, flags...)
 	tests := map[string][]string{
-		"failback":                {"-failback", "-solution", "public", "-zone", "z", "-region", "r", "-harbor", "h.example", "-journal", "j", "-watch"},
+		"failback":                {"watch", "-failback", "-solution", "public", "-zone", "z", "-region", "r", "-harbor", "h.example", "-journal", "j"},
 		"plan":                    append(slices.Clone(a), "-plan", "plan.json"),
 		"out":                     append(slices.Clone(a), "-out", "plan.json"),
 		"dry run":                 append(slices.Clone(a), "-dry-run"),
@@ -291,14 +294,14 @@ func TestWatchBadFlags(t *testing.T) {
 		"zero interval":           append(slices.Clone(a), "-interval", "0"),
 		"negative interval":       append(slices.Clone(a), "-interval", "-30s"),
 		"zero hold-down":          append(slices.Clone(a), "-hold-down", "0"),
-		"no harbor":               slices.Delete(slices.Clone(a), 14, 16),
+		"no harbor":               slices.Delete(slices.Clone(a), 15, 17),
 		"auto-failback no yes":    append(slices.Clone(a), "-auto-failback"),
 		"yes without journal":     append(slices.Clone(a), "-yes"),
 		"lag-every without rpo":   append(slices.Clone(a), "-lag-every", "1m"),
 		"min-dwell no failback":   append(slices.Clone(a), "-min-dwell", "1h"),
-		"interval without watch":  append(slices.Clone(a[:len(a)-1]), "-interval", "1m"),
-		"auto-failback no watch":  append(slices.Clone(a[:len(a)-1]), "-auto-failback", "-yes", "-journal", "j"),
-		"hold-down without watch": append(slices.Clone(a[:len(a)-1]), "-hold-down", "1h"),
+		"interval without watch":  append(slices.Clone(apply), "-interval", "1m"),
+		"auto-failback no watch":  append(slices.Clone(apply), "-auto-failback", "-yes", "-journal", "j"),
+		"hold-down without watch": append(slices.Clone(apply), "-hold-down", "1h"),
 	}
 	for name, args := range tests {
 		t.Run(name, func(t *testing.T) {
