@@ -57,7 +57,7 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), stopSignals...)
+	ctx, stop := notifyContext(context.Background())
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
@@ -65,6 +65,11 @@ func main() {
 
 // stopSignals cancel the run: ^C, and SIGTERM, which Kubernetes sends to stop a Job's pod.
 var stopSignals = []os.Signal{os.Interrupt, syscall.SIGTERM}
+
+// notifyContext is ctx, cancelled by the first of stopSignals.
+func notifyContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(ctx, stopSignals...)
+}
 
 type config struct {
 	src, dst, namespace, repos, tags, bandwidth, referrers  string
