@@ -89,7 +89,7 @@ func parse(args []string, stderr io.Writer) (*config, error) {
 		fs.PrintDefaults()
 	}
 	fs.StringVar(&c.harborURL, "harbor", "", "Harbor `URL`, e.g. https://harbor.example.com (required)")
-	fs.StringVar(&c.harborUser, "harbor-user", "", "Harbor user (default $"+envHarborUser+"); the password is read from $"+envHarborPassword)
+	fs.StringVar(&c.harborUser, "harbor-user", "", "Harbor user (default $"+envHarborUser+"); the password from -harbor-password-file, $"+envHarborPassword+"_FILE or $"+envHarborPassword)
 	fs.StringVar(&c.harborPasswordFile, "harbor-password-file", "", "read the Harbor password from `FILE` (default $"+envHarborPassword+"_FILE, then $"+envHarborPassword+")")
 	fs.StringVar(&c.acrPasswordFile, "acr-password-file", "", "read the ACR EE registry password from `FILE` (default $"+envACRPassword+"_FILE, then $"+envACRPassword+")")
 	fs.StringVar(&c.accessKeySecretFile, "access-key-secret-file", "", "read the AccessKey secret from `FILE` (default $"+envAccessKeySecret+"_FILE; the ID from $"+envAccessKeyID+"); without either, the default credential chain")
@@ -102,7 +102,7 @@ func parse(args []string, stderr io.Writer) (*config, error) {
 	fs.BoolVar(&c.plainHTTP, "insecure-plain-http", false, "allow an http:// -harbor or -acr-url that is not loopback although a password goes to it (in clear)")
 	fs.StringVar(&c.acrURL, "acr-url", "", "registry `URL` Harbor pushes to (default: the instance's VPC URL, see -acr-public)")
 	fs.BoolVar(&c.acrPublic, "acr-public", false, "default -acr-url to the instance's public URL instead of its VPC URL")
-	fs.StringVar(&c.acrUser, "acr-user", "", "ACR EE registry login name (default $"+envACRUser+"); the password is read from $"+envACRPassword)
+	fs.StringVar(&c.acrUser, "acr-user", "", "ACR EE registry login name (default $"+envACRUser+"); the password from -acr-password-file, $"+envACRPassword+"_FILE or $"+envACRPassword)
 	fs.BoolVar(&c.acrInsecure, "acr-insecure", false, "do not verify the ACR EE registry's TLS certificate (Harbor's endpoint and -direct)")
 
 	fs.StringVar(&s.Endpoint.Name, "endpoint-name", "acr-ee", "`name` of the registry endpoint in Harbor")

@@ -15,10 +15,10 @@
 //	go run ./examples/harbor-to-acr ...same flags... -yes
 //
 // Nothing is written without -yes: without it the plan is printed and the command refuses.
-// -dry-run prints the plan (JSON with -json) and never writes. Passwords come only from
-// the environment (HARBOR_PASSWORD, ACR_PASSWORD); Alibaba Cloud credentials from the
-// default credential chain (ALIBABA_CLOUD_ACCESS_KEY_ID / _SECRET / _SECURITY_TOKEN,
-// profiles, an ECS RAM role, OIDC). No secret is ever printed. TLS is verified unless
+// -dry-run prints the plan (JSON with -json) and never writes. Passwords come from files
+// or the environment, never from flags' values (see below); Alibaba Cloud credentials from
+// a secret file or the default credential chain (ALIBABA_CLOUD_ACCESS_KEY_ID / _SECRET /
+// _SECURITY_TOKEN, profiles, an ECS RAM role, OIDC). No secret is ever printed. TLS is verified unless
 // -harbor-insecure or -acr-insecure opts out for that endpoint. Plain http:// is for
 // emulators on loopback: -acr-api (signed API calls) refuses it for any other host, and
 // -harbor and -acr-url (a password goes to each) refuse it unless -insecure-plain-http
