@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 
@@ -33,8 +34,8 @@ type world struct {
 	direct  *managed.Direct
 }
 
-func newWorld(c *config) (*world, error) {
-	hopts := []harbor.Option{harbor.WithBasicAuth(c.harborUser, c.harborPassword.Reveal()), harbor.WithTimeout(c.timeout)}
+func newWorld(c *config, log *slog.Logger) (*world, error) {
+	hopts := []harbor.Option{harbor.WithBasicAuth(c.harborUser, c.harborPassword.Reveal()), harbor.WithTimeout(c.timeout), harbor.WithLogger(log)}
 	if c.harborInsecure {
 		hopts = append(hopts, harbor.WithInsecureSkipVerify())
 	}
@@ -42,9 +43,9 @@ func newWorld(c *config) (*world, error) {
 	if err != nil {
 		return nil, fmt.Errorf("building the Harbor client: %w", err)
 	}
-	// Credentials nil: the Alibaba Cloud default credential chain.
-	ac, err := acr.New(acr.Config{InstanceID: c.instance, Cloud: alicloud.Config{
-		Region: c.region, Endpoint: c.openAPI, Insecure: c.openAPIPlainHTTP,
+	// Credentials nil (no secret file): the Alibaba Cloud default credential chain.
+	ac, err := acr.New(acr.Config{InstanceID: c.instance, Logger: log, Cloud: alicloud.Config{
+		Region: c.region, Endpoint: c.openAPI, Insecure: c.openAPIPlainHTTP, Credentials: c.cloudCreds,
 	}})
 	if err != nil {
 		return nil, fmt.Errorf("building the ACR EE client: %w", err)
@@ -62,7 +63,7 @@ func newWorld(c *config) (*world, error) {
 		if err != nil {
 			return nil, err
 		}
-		w.direct = &managed.Direct{Source: src, Dest: dst, Jobs: c.jobs}
+		w.direct = &managed.Direct{Source: src, Dest: dst, Jobs: c.jobs, Logger: log}
 	}
 	return w, nil
 }
@@ -105,6 +106,7 @@ func (w *world) converge(ctx context.Context, c *config, out *output, h hooks) e
 		opts := managed.ApplyOptions{
 			Wait:     harbor.WaitOptions{Interval: c.poll, Clock: h.clock, Progress: out.executionProgress()},
 			OnAction: out.actionDone,
+			Logger:   out.log,
 		}
 		if w.direct != nil {
 			d := *w.direct

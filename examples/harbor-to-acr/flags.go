@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/regdr/regdr/alicloud"
 	"github.com/regdr/regdr/harbor"
 	"github.com/regdr/regdr/replication"
 	"github.com/regdr/regdr/replication/managed"
@@ -47,16 +48,29 @@ type config struct {
 	timeout time.Duration
 
 	dryRun, yes, asJSON bool
+
+	harborPasswordFile, acrPasswordFile, accessKeySecretFile string
+	cloudCreds                                               *alicloud.Credentials
+	logf                                                     logFlags
 }
 
 const usageHead = `harbor-to-acr sets up Harbor → ACR EE replication (the runbook's steps 1–3):
 the ACR EE namespace, Harbor's registry endpoint for the instance (tested), and the
 replication policy; then runs it once, waits for it and verifies ACR EE holds everything.
 
-Secrets come from the environment only: HARBOR_PASSWORD, ACR_PASSWORD (users from the
-flags or HARBOR_USERNAME, ACR_USERNAME) and the Alibaba Cloud default credential chain
+Secrets come from files or the environment, never from a flag's value: the passwords from
+-harbor-password-file / $HARBOR_PASSWORD_FILE / $HARBOR_PASSWORD and -acr-password-file /
+$ACR_PASSWORD_FILE / $ACR_PASSWORD (users from the flags or HARBOR_USERNAME, ACR_USERNAME);
+the AccessKey from -access-key-secret-file or $ALIBABA_CLOUD_ACCESS_KEY_SECRET_FILE with
+$ALIBABA_CLOUD_ACCESS_KEY_ID(_FILE), else the Alibaba Cloud default credential chain
 (ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET, ALIBABA_CLOUD_SECURITY_TOKEN,
-profiles, ECS RAM role, OIDC). Nothing is written without -yes; -dry-run only plans.
+profiles, ECS RAM role, OIDC). A trailing newline in a file is trimmed.
+Nothing is written without -yes; -dry-run only plans.
+Progress and logs go to stderr (-log-level, -log-format text|json); the plan, the
+verification and the -json document to stdout.
+Exit status: 0 converged and verified; 1 failed; 2 bad flags or an unreadable secret file;
+3 refused by a safety check (writes without -yes, a namespace -existing-namespace forbids
+fixing, an endpoint of another provider type, an invalid setup).
 
 Usage:
   harbor-to-acr -harbor URL -instance ID -region REGION -projects P [flags] (-dry-run | -yes)
@@ -75,7 +89,11 @@ func parse(args []string, stderr io.Writer) (*config, error) {
 		fs.PrintDefaults()
 	}
 	fs.StringVar(&c.harborURL, "harbor", "", "Harbor `URL`, e.g. https://harbor.example.com (required)")
-	fs.StringVar(&c.harborUser, "harbor-user", "", "Harbor user (default $"+envHarborUser+"); the password is read from $"+envHarborPassword)
+	fs.StringVar(&c.harborUser, "harbor-user", "", "Harbor user (default $"+envHarborUser+"); the password from -harbor-password-file, $"+envHarborPassword+"_FILE or $"+envHarborPassword)
+	fs.StringVar(&c.harborPasswordFile, "harbor-password-file", "", "read the Harbor password from `FILE` (default $"+envHarborPassword+"_FILE, then $"+envHarborPassword+")")
+	fs.StringVar(&c.acrPasswordFile, "acr-password-file", "", "read the ACR EE registry password from `FILE` (default $"+envACRPassword+"_FILE, then $"+envACRPassword+")")
+	fs.StringVar(&c.accessKeySecretFile, "access-key-secret-file", "", "read the AccessKey secret from `FILE` (default $"+envAccessKeySecret+"_FILE; the ID from $"+envAccessKeyID+"); without either, the default credential chain")
+	c.logf.register(fs)
 	fs.BoolVar(&c.harborInsecure, "harbor-insecure", false, "do not verify Harbor's TLS certificate")
 
 	fs.StringVar(&c.instance, "instance", "", "ACR EE instance `ID`, e.g. cri-xxxxxxxx (required)")
@@ -84,7 +102,7 @@ func parse(args []string, stderr io.Writer) (*config, error) {
 	fs.BoolVar(&c.plainHTTP, "insecure-plain-http", false, "allow an http:// -harbor or -acr-url that is not loopback although a password goes to it (in clear)")
 	fs.StringVar(&c.acrURL, "acr-url", "", "registry `URL` Harbor pushes to (default: the instance's VPC URL, see -acr-public)")
 	fs.BoolVar(&c.acrPublic, "acr-public", false, "default -acr-url to the instance's public URL instead of its VPC URL")
-	fs.StringVar(&c.acrUser, "acr-user", "", "ACR EE registry login name (default $"+envACRUser+"); the password is read from $"+envACRPassword)
+	fs.StringVar(&c.acrUser, "acr-user", "", "ACR EE registry login name (default $"+envACRUser+"); the password from -acr-password-file, $"+envACRPassword+"_FILE or $"+envACRPassword)
 	fs.BoolVar(&c.acrInsecure, "acr-insecure", false, "do not verify the ACR EE registry's TLS certificate (Harbor's endpoint and -direct)")
 
 	fs.StringVar(&s.Endpoint.Name, "endpoint-name", "acr-ee", "`name` of the registry endpoint in Harbor")
@@ -126,10 +144,19 @@ func parse(args []string, stderr io.Writer) (*config, error) {
 	if c.acrUser == "" {
 		c.acrUser = os.Getenv(envACRUser)
 	}
-	c.harborPassword = harbor.Secret(os.Getenv(envHarborPassword))
-	c.acrPassword = harbor.Secret(os.Getenv(envACRPassword))
-
 	var errs []error
+	hp, err := secret("-harbor-password-file", c.harborPasswordFile, envHarborPassword)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	ap, err := secret("-acr-password-file", c.acrPasswordFile, envACRPassword)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	c.harborPassword, c.acrPassword = harbor.Secret(hp), harbor.Secret(ap)
+	if c.cloudCreds, err = cloudCredentials(c.accessKeySecretFile); err != nil {
+		errs = append(errs, err)
+	}
 	need := func(ok bool, msg string) {
 		if !ok {
 			errs = append(errs, errors.New(msg))
@@ -137,11 +164,11 @@ func parse(args []string, stderr io.Writer) (*config, error) {
 	}
 	need(c.harborURL != "", "-harbor is required")
 	need(c.harborUser != "", "-harbor-user or $"+envHarborUser+" is required")
-	need(c.harborPassword != "", "$"+envHarborPassword+" is required")
+	need(c.harborPassword != "", "a Harbor password is required (-harbor-password-file, $"+envHarborPassword+"_FILE or $"+envHarborPassword+")")
 	need(c.instance != "", "-instance is required")
 	need(c.region != "" || (c.openAPI != "" && c.acrURL != ""), "-region is required (unless both -acr-api and -acr-url are given)")
 	need(c.acrUser != "", "-acr-user or $"+envACRUser+" is required")
-	need(c.acrPassword != "", "$"+envACRPassword+" is required")
+	need(c.acrPassword != "", "an ACR EE password is required (-acr-password-file, $"+envACRPassword+"_FILE or $"+envACRPassword+")")
 	need(s.Policy != "", "-policy is required")
 	need(s.Endpoint.Name != "", "-endpoint-name must not be empty")
 	need(*flatten >= harbor.FlattenAll, "-flatten must be -1 or more")

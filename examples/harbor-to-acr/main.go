@@ -15,10 +15,10 @@
 //	go run ./examples/harbor-to-acr ...same flags... -yes
 //
 // Nothing is written without -yes: without it the plan is printed and the command refuses.
-// -dry-run prints the plan (JSON with -json) and never writes. Passwords come only from
-// the environment (HARBOR_PASSWORD, ACR_PASSWORD); Alibaba Cloud credentials from the
-// default credential chain (ALIBABA_CLOUD_ACCESS_KEY_ID / _SECRET / _SECURITY_TOKEN,
-// profiles, an ECS RAM role, OIDC). No secret is ever printed. TLS is verified unless
+// -dry-run prints the plan (JSON with -json) and never writes. Passwords come from files
+// or the environment, never from flags' values (see below); Alibaba Cloud credentials from
+// a secret file or the default credential chain (ALIBABA_CLOUD_ACCESS_KEY_ID / _SECRET /
+// _SECURITY_TOKEN, profiles, an ECS RAM role, OIDC). No secret is ever printed. TLS is verified unless
 // -harbor-insecure or -acr-insecure opts out for that endpoint. Plain http:// is for
 // emulators on loopback: -acr-api (signed API calls) refuses it for any other host, and
 // -harbor and -acr-url (a password goes to each) refuse it unless -insecure-plain-http
@@ -31,9 +31,31 @@
 // registry login itself to tell them apart. An endpoint Harbor already holds under
 // -endpoint-name with another provider type is refused (Harbor cannot change it).
 //
-// The exit status is 0 only if the setup converged and ACR EE holds everything selected;
-// 1 if planning, applying or verification failed, or writing was refused; 2 for bad flags
-// (-h prints the help and exits 0).
+// Secrets come from files or the environment, never from a flag's value (a command line
+// shows in ps and shell history): the Harbor password from the file named by
+// -harbor-password-file or $HARBOR_PASSWORD_FILE, else $HARBOR_PASSWORD; the ACR EE
+// registry password likewise from -acr-password-file, $ACR_PASSWORD_FILE or $ACR_PASSWORD;
+// with -access-key-secret-file or $ALIBABA_CLOUD_ACCESS_KEY_SECRET_FILE the AccessKey is
+// that secret with the ID of $ALIBABA_CLOUD_ACCESS_KEY_ID (or the file
+// $ALIBABA_CLOUD_ACCESS_KEY_ID_FILE) and an optional $ALIBABA_CLOUD_SECURITY_TOKEN(_FILE),
+// instead of the default chain. This is how Kubernetes Secrets mount. A trailing newline
+// is trimmed; an unreadable file exits 2 and its contents are never printed.
+//
+// Progress (the steps, Harbor's execution, the copy) and logs go to stderr through
+// log/slog (-log-level debug|info|warn|error, -log-format text|json; with json every
+// stderr line is a JSON object), and the Harbor and ACR EE clients and the apply log into
+// it; the plan, the verification, or the -json document, go to stdout.
+//
+// Exit status:
+//
+//   - 0: the setup converged and ACR EE holds everything selected (or -dry-run planned).
+//   - 1: planning, applying or verification failed, or the run was interrupted.
+//   - 2: bad flags or settings, or an unreadable secret file (-h prints the help and
+//     exits 0).
+//   - 3: refused by a safety check: the plan has writes and -yes was not given; the
+//     namespace is unusable and -existing-namespace forbids fixing it
+//     (managed.ErrNamespace); Harbor holds -endpoint-name with another provider type
+//     (managed.ErrEndpointType); the setup is invalid (managed.ErrSetup).
 package main
 
 import (
@@ -70,13 +92,20 @@ func runWith(ctx context.Context, args []string, stdout, stderr io.Writer, h hoo
 			return 0
 		}
 		fmt.Fprintln(stderr, "harbor-to-acr:", err)
-		return 2
+		return exitUsage
 	}
-	w, err := newWorld(c)
+	log, err := c.logf.logger(stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, "harbor-to-acr:", err)
-		return 1
+		return exitUsage
 	}
-	out := newOutput(c.asJSON, stdout, stderr)
+	progress, complaints := c.logf.streams(stderr, log)
+	w, err := newWorld(c, log)
+	if err != nil {
+		fmt.Fprintln(complaints, "harbor-to-acr:", err)
+		return exitFailed
+	}
+	out := newOutput(c.asJSON, stdout, progress, complaints)
+	out.log = log
 	return out.finish(c.dryRun, w.converge(ctx, c, out, h))
 }

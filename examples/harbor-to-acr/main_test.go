@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"log"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -192,8 +193,8 @@ func TestDryRunWritesNothing(t *testing.T) {
 	}
 	for _, want := range []string{`+ ensure-namespace "dr-ns"`, `+ create-endpoint "acr-ee"`, `+ create-policy "test-project-to-acr"`,
 		`+ run-execution "test-project-to-acr"`, "connection test to " + e.reg.URL + ` as "dr-login" passed`, "dry run: nothing written"} {
-		if !strings.Contains(r.out, want) {
-			t.Errorf("dry-run output lacks %q:\n%s", want, r.out)
+		if !strings.Contains(r.out+r.errOut, want) { // the plan on stdout, the steps on stderr
+			t.Errorf("dry-run output lacks %q:\n%s\nstderr:\n%s", want, r.out, r.errOut)
 		}
 	}
 
@@ -228,8 +229,8 @@ func TestRefusesWithoutYes(t *testing.T) {
 	e := newEnv(t)
 	for _, extra := range [][]string{nil, {"-json"}} {
 		r := runT(t, e.args(extra...), hooks{})
-		if r.code != 1 {
-			t.Errorf("run %q without -yes exit %d, want 1", extra, r.code)
+		if r.code != exitRefused {
+			t.Errorf("run %q without -yes exit %d, want 3 (refused by a safety check)", extra, r.code)
 		}
 		if !strings.Contains(r.errOut, "refusing to write without -yes") {
 			t.Errorf("run %q without -yes: no refusal in stderr:\n%s", extra, r.errOut)
@@ -263,12 +264,15 @@ func TestConvergesAndVerifies(t *testing.T) {
 		`step 3: done: run-execution "test-project-to-acr"`,
 		"verification: complete: 3/3 tags in ACR EE",
 	} {
-		if !strings.Contains(r.out, want) {
-			t.Errorf("output lacks %q:\n%s", want, r.out)
+		if !strings.Contains(r.out+r.errOut, want) {
+			t.Errorf("output lacks %q:\n%s\nstderr:\n%s", want, r.out, r.errOut)
 		}
 	}
-	if !strings.Contains(r.out, ": Succeed, 2/2 tasks succeeded") {
-		t.Errorf("no execution progress:\n%s", r.out)
+	if !strings.Contains(r.out, "verification: complete") {
+		t.Errorf("the verification is not on stdout:\n%s", r.out)
+	}
+	if !strings.Contains(r.errOut, ": Succeed, 2/2 tasks succeeded") || strings.Contains(r.out, "step ") {
+		t.Errorf("progress is not on stderr only:\nstdout:\n%s\nstderr:\n%s", r.out, r.errOut)
 	}
 
 	// What the emulators hold: the namespace as the runbook sets it, the images under their
@@ -299,7 +303,7 @@ func TestConvergesAndVerifies(t *testing.T) {
 	before := e.writes()
 	execs := len(e.hb.Executions())
 	r = runT(t, e.args("-yes"), hooks{})
-	if r.code != 0 || !strings.Contains(r.out, "no changes: converged") || !strings.Contains(r.out, "nothing to write") {
+	if r.code != 0 || !strings.Contains(r.out, "no changes: converged") || !strings.Contains(r.errOut, "nothing to write") {
 		t.Errorf("second run exit %d:\n%s\n%s", r.code, r.out, r.errOut)
 	}
 	// Without -yes too: there is nothing to confirm.
@@ -340,7 +344,7 @@ func TestUpdatesDriftedPolicy(t *testing.T) {
 
 	before := e.writes()
 	r := runT(t, e.args(), hooks{})
-	if r.code != 1 || !strings.Contains(r.out, `+ update-policy "test-project-to-acr"`) ||
+	if r.code != exitRefused || !strings.Contains(r.out, `+ update-policy "test-project-to-acr"`) ||
 		!strings.Contains(r.out, "dest_namespace_replace_count: 0 → 1") || !strings.Contains(r.errOut, "-yes") {
 		t.Errorf("run without -yes over a drifted policy exit %d:\n%s\n%s", r.code, r.out, r.errOut)
 	}
@@ -451,8 +455,8 @@ func TestProgressWhileExecutionRuns(t *testing.T) {
 		release()
 		t.Fatalf("run never waited for the execution:\n%s\n%s", out.String(), errOut.String())
 	}
-	if !strings.Contains(out.String(), "InProgress") {
-		t.Errorf("no InProgress line while the execution is held:\n%s", out.String())
+	if !strings.Contains(errOut.String(), "InProgress") {
+		t.Errorf("no InProgress line on stderr while the execution is held:\n%s", errOut.String())
 	}
 	release()
 	if err := e.hb.WaitExecutions(testCtx(t)); err != nil {
@@ -465,8 +469,8 @@ func TestProgressWhileExecutionRuns(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d:\n%s\n%s", code, r.out, r.errOut)
 	}
-	if !strings.Contains(r.out, "Succeed, 2/2 tasks succeeded") || strings.Count(r.out, "\nexecution ") != 2 {
-		t.Errorf("want one progress line per change (InProgress, then Succeed):\n%s", r.out)
+	if !strings.Contains(r.errOut, "Succeed, 2/2 tasks succeeded") || strings.Count(r.errOut, "\nexecution ") != 2 {
+		t.Errorf("want one progress line per change (InProgress, then Succeed):\n%s", r.errOut)
 	}
 }
 
@@ -485,7 +489,7 @@ func TestDirect(t *testing.T) {
 	if got := e.ee.Tags(acrtest.DefaultInstanceID, "dr-ns/redis"); len(got) != 0 {
 		t.Errorf("the tag filter let redis:7 through: %v", got)
 	}
-	if !strings.Contains(r.out, "copied   dr-ns/nginx:1.25") || !strings.Contains(r.out, "verification: complete: 2/2") {
+	if !strings.Contains(r.errOut, "copied   dr-ns/nginx:1.25") || !strings.Contains(r.out, "verification: complete: 2/2") {
 		t.Errorf("output:\n%s\nprogress:\n%s", r.out, r.errOut)
 	}
 }
@@ -514,12 +518,12 @@ func TestWrongACRPassword(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, err := newWorld(c)
+	w, err := newWorld(c, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
 	var out, errOut bytes.Buffer
-	err = w.converge(testCtx(t), c, newOutput(false, &out, &errOut), hooks{})
+	err = w.converge(testCtx(t), c, newOutput(false, &out, &errOut, &errOut), hooks{})
 	if !errors.Is(err, managed.ErrEndpoint) || !errors.Is(err, managed.ErrEndpointCredentials) {
 		t.Errorf("converge with a wrong ACR password = %v, want ErrEndpoint and ErrEndpointCredentials", err)
 	}
@@ -632,7 +636,7 @@ func TestBadFlags(t *testing.T) {
 	}
 	t.Run("no password in env", func(t *testing.T) {
 		t.Setenv(envACRPassword, "")
-		if r := runT(t, good, hooks{}); r.code != 2 || !strings.Contains(r.errOut, "$ACR_PASSWORD is required") {
+		if r := runT(t, good, hooks{}); r.code != 2 || !strings.Contains(r.errOut, "an ACR EE password is required") {
 			t.Errorf("run without $ACR_PASSWORD = %d\n%s", r.code, r.errOut)
 		}
 	})

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"sync"
 
 	"github.com/regdr/regdr/harbor"
@@ -13,14 +14,15 @@ import (
 	"github.com/regdr/regdr/replication/mirror"
 )
 
-// output writes what the command does. For people: the plan, one line per step or action,
-// progress lines while the copy runs and the verification, all on stdout; failures on
-// stderr. With -json, stdout carries one JSON document (the plan for -dry-run, a report
-// otherwise) and every line goes to stderr.
+// output writes what the command does. Results on stdout: the plan and the verification
+// for people, or with -json one JSON document (the plan for -dry-run, a report otherwise).
+// Progress on stderr (lines): one line per step or action, Harbor's execution, the copy;
+// failures on stderr too (with -log-format json both are log records).
 type output struct {
 	asJSON         bool
 	stdout, stderr io.Writer
 	lines          io.Writer // where step lines go
+	log            *slog.Logger
 
 	mu      sync.Mutex // progress callbacks may come from several goroutines
 	plan    *managed.Plan
@@ -39,12 +41,8 @@ type report struct {
 	Verification *lag.Report          `json:"verification,omitempty"`
 }
 
-func newOutput(asJSON bool, stdout, stderr io.Writer) *output {
-	o := &output{asJSON: asJSON, stdout: stdout, stderr: stderr, lines: stdout}
-	if asJSON {
-		o.lines = stderr
-	}
-	return o
+func newOutput(asJSON bool, stdout, progress, stderr io.Writer) *output {
+	return &output{asJSON: asJSON, stdout: stdout, stderr: stderr, lines: progress, log: slog.New(slog.DiscardHandler)}
 }
 
 func (o *output) stepf(format string, args ...any) {
@@ -136,9 +134,8 @@ func (o *output) printLag() {
 
 // finish reports the outcome and returns the exit status (err nil: success).
 func (o *output) finish(dryRun bool, err error) int {
-	code := 0
+	code := exitStatus(err)
 	if err != nil {
-		code = 1
 		fmt.Fprintln(o.stderr, "harbor-to-acr:", err)
 	}
 	if !o.asJSON {
@@ -157,7 +154,7 @@ func (o *output) finish(dryRun bool, err error) int {
 	enc.SetIndent("", "  ")
 	if jerr := enc.Encode(doc); jerr != nil {
 		fmt.Fprintln(o.stderr, "harbor-to-acr:", jerr)
-		return 1
+		return exitFailed
 	}
 	return code
 }

@@ -10,6 +10,8 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+
+	"github.com/regdr/regdr/replication/managed"
 )
 
 // errPlainHTTP: a secret or a signed request would cross the network in clear.
@@ -21,6 +23,23 @@ var shutdownSignals = []os.Signal{os.Interrupt, syscall.SIGTERM}
 // notifyContext is ctx, cancelled by the first of shutdownSignals.
 func notifyContext(ctx context.Context) (context.Context, context.CancelFunc) {
 	return signal.NotifyContext(ctx, shutdownSignals...)
+}
+
+// exitStatus classifies the run's error: nil is exitOK; a refusal by a safety check (no
+// -yes, a namespace -existing-namespace forbids fixing, an endpoint of another provider
+// type, an invalid setup) is exitRefused; anything else exitFailed.
+func exitStatus(err error) int {
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, errRefused):
+		return exitRefused
+	case errors.Is(err, managed.ErrExecution):
+		return exitFailed // a failed execution may name a cause below: it still failed
+	case errors.Is(err, managed.ErrSetup) || errors.Is(err, managed.ErrNamespace) || errors.Is(err, managed.ErrEndpointType):
+		return exitRefused
+	}
+	return exitFailed
 }
 
 // isLoopback reports whether host (no port) is a loopback address or "localhost".

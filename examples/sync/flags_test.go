@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"net/http"
+	"os"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -87,6 +88,20 @@ func TestSignalsIncludeSIGTERM(t *testing.T) {
 	t.Parallel()
 	if !strings.Contains(strings.Join(signalNames(), " "), syscall.SIGTERM.String()) {
 		t.Errorf("signals = %v, want SIGTERM among them", signalNames())
+	}
+}
+
+// TestSIGTERMCancels: SIGTERM cancels the run's context as ^C does.
+func TestSIGTERMCancels(t *testing.T) {
+	ctx, stop := notifyContext(context.Background())
+	defer stop()
+	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-ctx.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatal("SIGTERM did not cancel the context")
 	}
 }
 

@@ -6,7 +6,9 @@
 //
 // With -harbor the source is a Harbor, listed through its API (its tokens never grant
 // the registry catalog, and the API gives digests, labels and signatures without a HEAD
-// per tag); its login comes from HARBOR_USERNAME and HARBOR_PASSWORD:
+// per tag); its login comes from HARBOR_USERNAME and the password from the file named by
+// -harbor-password-file or $HARBOR_PASSWORD_FILE (a mounted Kubernetes Secret; a trailing
+// newline is trimmed), else from HARBOR_PASSWORD — never from a flag's value:
 //
 //	HARBOR_USERNAME=admin HARBOR_PASSWORD=... go run ./examples/sync -harbor -projects test-project \
 //	    -src harbor.example.com -dst ns-registry.cn-hangzhou.cr.aliyuncs.com -namespace acr-ns -flatten 1
@@ -14,10 +16,21 @@
 // Other credentials come from the Docker config (docker login), like other registry tools.
 // Registries are reached over HTTPS, private and loopback addresses included; http://HOST
 // in -src or -dst, or -plain-http for both, says otherwise, and credentials are then sent
-// in clear only to loopback unless -plain-http-credentials says so. The exit status is 0
-// only if every planned artifact is verified at the destination; 1 if something failed,
-// a conflict was left alone or the run was interrupted (SIGINT, SIGTERM); 2 for bad flags
-// (-h is not an error).
+// in clear only to loopback unless -plain-http-credentials says so.
+//
+// Logs go to stderr through log/slog (-log-level debug|info|warn|error, -log-format
+// text|json; with json every stderr line is a JSON object, progress included); the plan and
+// the report, or the -json document, go to stdout.
+//
+// Exit status:
+//
+//   - 0: every planned artifact is verified at the destination.
+//   - 1: something failed, or the run was interrupted (SIGINT, or SIGTERM as Kubernetes
+//     sends).
+//   - 2: bad flags or settings, or an unreadable secret file (-h is not an error).
+//   - 3: refused by a safety check and nothing else failed: a destination tag holds another
+//     digest and -override is off, or changed since the plan (mirror.ErrConflict,
+//     mirror.ErrTagChanged, mirror.ErrStalePlan); it was left alone.
 package main
 
 import (
@@ -27,6 +40,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"os"
@@ -43,7 +57,7 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), stopSignals...)
+	ctx, stop := notifyContext(context.Background())
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
@@ -52,12 +66,21 @@ func main() {
 // stopSignals cancel the run: ^C, and SIGTERM, which Kubernetes sends to stop a Job's pod.
 var stopSignals = []os.Signal{os.Interrupt, syscall.SIGTERM}
 
+// notifyContext is ctx, cancelled by the first of stopSignals.
+func notifyContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(ctx, stopSignals...)
+}
+
 type config struct {
 	src, dst, namespace, repos, tags, bandwidth, referrers  string
 	projects                                                string
 	projectList                                             []string
 	plainHTTP, plainCreds, dryRun, asJSON, override, harbor bool
 	flatten, jobs, shard, shards                            int
+
+	harborPasswordFile string
+	harborPassword     string
+	logf               logFlags
 }
 
 func parse(args []string, stderr io.Writer) (*config, error) {
@@ -73,8 +96,12 @@ Usage: sync -src [http[s]://]HOST[:PORT] -dst [http[s]://]HOST[:PORT] [-harbor [
 
 Registries are reached over HTTPS unless http:// or -plain-http says otherwise; there is no
 fallback. Credentials come from the Docker config (docker login); with -harbor the source's
-from HARBOR_USERNAME and HARBOR_PASSWORD. Never put them in -src or -dst.
-Exit status: 0 everything verified, 1 failure, conflict or interruption, 2 bad flags.
+from HARBOR_USERNAME and the file -harbor-password-file, $HARBOR_PASSWORD_FILE or
+$HARBOR_PASSWORD. Never put them in -src or -dst.
+Logs go to stderr (-log-level, -log-format text|json); results (plan, report, -json) to stdout.
+Exit status: 0 everything verified; 1 failure or interruption; 2 bad flags or an unreadable
+secret file; 3 refused by a safety check (a destination tag holds another digest and
+-override is off, or changed since the plan), nothing else failing.
 
 `)
 		fs.PrintDefaults()
@@ -84,6 +111,8 @@ Exit status: 0 everything verified, 1 failure, conflict or interruption, 2 bad f
 	fs.BoolVar(&c.plainHTTP, "plain-http", false, "talk HTTP, not HTTPS, to both registries")
 	fs.BoolVar(&c.plainCreds, "plain-http-credentials", false, "allow credentials over plain HTTP to a registry off loopback (readable on the network)")
 	fs.BoolVar(&c.harbor, "harbor", false, "the source is a Harbor: list it through its API, logged in as $HARBOR_USERNAME with $HARBOR_PASSWORD")
+	fs.StringVar(&c.harborPasswordFile, "harbor-password-file", "", "with -harbor: read Harbor's password from `FILE` (default $HARBOR_PASSWORD_FILE, then $HARBOR_PASSWORD)")
+	c.logf.register(fs)
 	fs.StringVar(&c.projects, "projects", "", "with -harbor: comma-separated projects to list (default: all)")
 	fs.StringVar(&c.namespace, "namespace", "", "destination namespace (Harbor's dest_namespace); empty keeps names")
 	fs.IntVar(&c.flatten, "flatten", -1, "Harbor's dest_namespace_replace_count: -1 keeps the last component, N replaces the first N")
@@ -134,6 +163,16 @@ Exit status: 0 everything verified, 1 failure, conflict or interruption, 2 bad f
 			c.projectList = append(c.projectList, p)
 		}
 	}
+	if c.harborPasswordFile != "" && !c.harbor {
+		return nil, usageErr("-harbor-password-file needs -harbor")
+	}
+	if c.harbor {
+		p, err := secret("-harbor-password-file", c.harborPasswordFile, "HARBOR_PASSWORD")
+		if err != nil {
+			return nil, usageErr(err.Error())
+		}
+		c.harborPassword = p
+	}
 	if c.shards > 0 && c.shard < 0 {
 		i, err := strconv.Atoi(os.Getenv("JOB_COMPLETION_INDEX"))
 		if err != nil || i < 0 || i >= c.shards {
@@ -161,12 +200,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		if errors.Is(err, errUsage) {
 			fmt.Fprintln(stderr, "sync:", strings.TrimPrefix(err.Error(), errUsage.Error()+": "))
 		}
-		return 2 // the flag package has printed its own complaint
+		return exitUsage // the flag package has printed its own complaint
 	}
-	s, err := newSyncer(c, stderr)
+	log, err := c.logf.logger(stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, "sync:", err)
-		return 2
+		return exitUsage
+	}
+	progress, stderr := c.logf.streams(stderr, log)
+	s, err := newSyncer(c, progress, log)
+	if err != nil {
+		fmt.Fprintln(stderr, "sync:", err)
+		return exitUsage
 	}
 	plan, err := s.Plan(ctx)
 	if err != nil {
@@ -198,10 +243,30 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil || !rep.OK() {
 		printFailures(stderr, rep, ctx.Err() != nil)
 	}
-	if !rep.OK() {
-		return 1
+	return exitCode(rep)
+}
+
+// exitCode is the exit status of an applied plan: exitOK when everything is verified,
+// exitRefused when the only failures are destination tags left alone by a safety check
+// (mirror.ErrConflict, mirror.ErrTagChanged, mirror.ErrStalePlan), exitFailed otherwise.
+func exitCode(rep *mirror.Report) int {
+	if rep.OK() {
+		return exitOK
 	}
-	return 0
+	refused := false
+	for _, res := range rep.Results {
+		switch {
+		case res.Err == nil:
+		case errors.Is(res.Err, mirror.ErrConflict) || errors.Is(res.Err, mirror.ErrStalePlan):
+			refused = true
+		default:
+			return exitFailed
+		}
+	}
+	if refused {
+		return exitRefused
+	}
+	return exitFailed
 }
 
 // printFailures writes one line per distinct cause of failure, with how many items it hit
@@ -268,7 +333,7 @@ func rootCause(err error) string {
 	}
 }
 
-func newSyncer(c *config, stderr io.Writer) (*mirror.Syncer, error) {
+func newSyncer(c *config, progress io.Writer, log *slog.Logger) (*mirror.Syncer, error) {
 	rate, err := replication.ParseRate(c.bandwidth)
 	if err != nil {
 		return nil, err
@@ -284,7 +349,8 @@ func newSyncer(c *config, stderr io.Writer) (*mirror.Syncer, error) {
 		Jobs:      c.jobs,
 		Override:  c.override,
 		Limiter:   replication.NewBandwidthLimiter(rate),
-		Progress:  newProgress(stderr),
+		Progress:  newProgress(progress),
+		Logger:    log,
 	}
 	if c.namespace != "" {
 		opts.Flattener = replication.HarborFlatten(c.namespace, c.flatten)
@@ -305,9 +371,9 @@ func newSyncer(c *config, stderr io.Writer) (*mirror.Syncer, error) {
 	}
 	src := ep(c.src)
 	if c.harbor {
-		user, password := os.Getenv("HARBOR_USERNAME"), os.Getenv("HARBOR_PASSWORD")
+		user, password := os.Getenv("HARBOR_USERNAME"), c.harborPassword
 		if user == "" || password == "" {
-			return nil, errors.New("-harbor needs $HARBOR_USERNAME and $HARBOR_PASSWORD")
+			return nil, errors.New("-harbor needs $HARBOR_USERNAME and a password (-harbor-password-file, $HARBOR_PASSWORD_FILE or $HARBOR_PASSWORD)")
 		}
 		u := c.src
 		if !strings.Contains(u, "://") {
@@ -316,7 +382,7 @@ func newSyncer(c *config, stderr io.Writer) (*mirror.Syncer, error) {
 				u = "http://" + c.src
 			}
 		}
-		hc, err := harbor.New(u, harbor.WithBasicAuth(user, password))
+		hc, err := harbor.New(u, harbor.WithBasicAuth(user, password), harbor.WithLogger(log))
 		if err != nil {
 			return nil, err
 		}

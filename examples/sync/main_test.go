@@ -113,8 +113,8 @@ func TestRunFailsWhenNothingVerified(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out, errOut bytes.Buffer
-	if code := run(ctx, []string{"-src", "http://" + src.Host, "-dst", "http://" + dst.Host}, &out, &errOut); code != 1 {
-		t.Errorf("sync over a conflict exit %d, want 1\n%s", code, errOut.String())
+	if code := run(ctx, []string{"-src", "http://" + src.Host, "-dst", "http://" + dst.Host}, &out, &errOut); code != exitRefused {
+		t.Errorf("sync over a conflict exit %d, want 3 (refused by a safety check)\n%s", code, errOut.String())
 	}
 	if code := run(ctx, []string{"-src", src.Host, "-dst", dst.Host, "-plain-http", "-override"}, &out, &errOut); code != 0 {
 		t.Errorf("sync -override exit %d, want 0\n%s", code, errOut.String())

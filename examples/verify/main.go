@@ -13,19 +13,27 @@
 // may run as often as a monitor likes.
 //
 // Harbor is listed through its API v2.0 (projects, repositories, artifacts with their
-// tags, digests and push times). The Harbor password comes only from $HARBOR_PASSWORD, the
-// user from -harbor-user or $HARBOR_USERNAME (neither: anonymous, public projects only).
+// tags, digests and push times). The Harbor password comes from the file named by
+// -harbor-password-file or $HARBOR_PASSWORD_FILE (a mounted Kubernetes Secret), else from
+// $HARBOR_PASSWORD — never from a flag's value; the user from -harbor-user or
+// $HARBOR_USERNAME (neither: anonymous, public projects only). A trailing newline in a
+// secret file is trimmed; an unreadable one exits 2 and its contents are never printed.
 //
 // ACR EE is listed one of two ways:
 //
 //   - by default through the ACR OpenAPI (ListRepoTag): -instance, plus -region or
-//     -acr-endpoint. The AccessKey comes from the Alibaba Cloud default credential chain
-//     ($ALIBABA_CLOUD_ACCESS_KEY_ID, $ALIBABA_CLOUD_ACCESS_KEY_SECRET,
-//     $ALIBABA_CLOUD_SECURITY_TOKEN, profiles, an ECS RAM role, OIDC). This way also finds
+//     -acr-endpoint. With -access-key-secret-file or $ALIBABA_CLOUD_ACCESS_KEY_SECRET_FILE
+//     the AccessKey is that secret with the ID of $ALIBABA_CLOUD_ACCESS_KEY_ID (or the file
+//     $ALIBABA_CLOUD_ACCESS_KEY_ID_FILE) and an optional STS token from
+//     $ALIBABA_CLOUD_SECURITY_TOKEN(_FILE); otherwise it comes from the Alibaba Cloud
+//     default credential chain ($ALIBABA_CLOUD_ACCESS_KEY_ID,
+//     $ALIBABA_CLOUD_ACCESS_KEY_SECRET, $ALIBABA_CLOUD_SECURITY_TOKEN, profiles, an ECS RAM
+//     role, OIDC). This way also finds
 //     extra repositories of the namespace that Harbor does not have.
 //   - with -registry URL through the instance's registry: tags/list and one manifest HEAD
 //     per tag for its digest, needing only registry credentials: user from -registry-user or
-//     $ACR_USERNAME, password only from $ACR_PASSWORD. Extra tags are found in the
+//     $ACR_USERNAME, password from -registry-password-file, $ACR_PASSWORD_FILE or
+//     $ACR_PASSWORD. Extra tags are found in the
 //     repositories Harbor has; extra repositories are not.
 //
 // TLS certificates are verified unless -harbor-insecure or -registry-insecure opts out for
@@ -47,15 +55,23 @@
 // "... N more"), then a summary line with the counts and the effective RPO. With -json the
 // output is the lag.Report as the library marshals it, every artifact included.
 //
+// Logs go to stderr through log/slog (-log-level debug|info|warn|error, -log-format
+// text|json; with json every stderr line is a JSON object) and the library's clients log
+// into it; the report, or the -json document, goes to stdout.
+//
 // Exit status:
 //
 //   - 0: complete — nothing missing or stale (extra tags do not count). With -rpo D,
 //     also when tags are missing or stale but the oldest of them was pushed to Harbor at
 //     most D before the check (OldestMissing ≤ D: the rule failover's preflight applies to
 //     its RPO); a missing or stale tag whose push time Harbor does not know fails the budget.
-//   - 1: lag found (or over the -rpo budget), or an error (Harbor or ACR EE unreachable,
+//   - 1: an error: the check could not be made (Harbor or ACR EE unreachable,
 //     credentials refused, …), written to stderr without any secret.
-//   - 2: bad flags or missing settings. -h prints the help and exits 0.
+//   - 2: bad flags or missing settings, or an unreadable secret file. -h prints the help
+//     and exits 0.
+//   - 3: the check ran and found lag: tags missing or stale beyond the -rpo budget (any,
+//     without -rpo) — what failover's preflight would refuse to switch over, since a
+//     failover now would lose them.
 package main
 
 import (
@@ -65,6 +81,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"os"
@@ -114,6 +131,10 @@ type config struct {
 	harborInsecure, registryInsecure, asJSON bool
 	plainHTTP                                bool // -insecure-plain-http
 	rpo                                      time.Duration
+
+	harborPasswordFile, registryPasswordFile, accessKeySecretFile string
+	cloudCreds                                                    *alicloud.Credentials
+	logf                                                          logFlags
 }
 
 // errUsage marks a bad flag or setting: exit status 2.
@@ -129,16 +150,26 @@ func parse(args []string, stderr io.Writer) (*config, error) {
 
 Usage: verify -harbor URL [-projects P,...] [filters] (-instance ID -region R | -registry URL) [-json] [-rpo D]
 
-Secrets come from the environment only: HARBOR_PASSWORD (user: -harbor-user or HARBOR_USERNAME),
-ALIBABA_CLOUD_ACCESS_KEY_ID / ALIBABA_CLOUD_ACCESS_KEY_SECRET (or the rest of the default chain),
-ACR_PASSWORD with -registry (user: -registry-user or ACR_USERNAME).
-Exit status: 0 complete (or within -rpo), 1 lag or error, 2 bad flags.
+Secrets come from files or the environment, never from a flag's value: the Harbor password
+from -harbor-password-file, $HARBOR_PASSWORD_FILE or $HARBOR_PASSWORD (user: -harbor-user or
+HARBOR_USERNAME); the AccessKey from -access-key-secret-file or
+$ALIBABA_CLOUD_ACCESS_KEY_SECRET_FILE with $ALIBABA_CLOUD_ACCESS_KEY_ID(_FILE), else the default
+chain (ALIBABA_CLOUD_ACCESS_KEY_ID / ALIBABA_CLOUD_ACCESS_KEY_SECRET, ...); with -registry the
+password from -registry-password-file, $ACR_PASSWORD_FILE or $ACR_PASSWORD (user:
+-registry-user or ACR_USERNAME). A trailing newline in a file is trimmed.
+Logs go to stderr (-log-level, -log-format text|json); the report (-json) to stdout.
+Exit status: 0 complete (or within -rpo); 1 error (the check could not be made); 2 bad flags
+or an unreadable secret file; 3 lag found, over the -rpo budget (a failover now would lose it).
 
 `)
 		fs.PrintDefaults()
 	}
 	fs.StringVar(&c.harborURL, "harbor", "", "Harbor `URL`, e.g. https://harbor.example.com (required)")
 	fs.StringVar(&c.harborUser, "harbor-user", "", "Harbor `USER` (default $"+envHarborUser+"; password from $"+envHarborPassword+")")
+	fs.StringVar(&c.harborPasswordFile, "harbor-password-file", "", "read the Harbor password from `FILE` (default $"+envHarborPassword+"_FILE, then $"+envHarborPassword+")")
+	fs.StringVar(&c.registryPasswordFile, "registry-password-file", "", "with -registry: read the registry password from `FILE` (default $"+envACRPassword+"_FILE, then $"+envACRPassword+")")
+	fs.StringVar(&c.accessKeySecretFile, "access-key-secret-file", "", "read the AccessKey secret from `FILE` (default $"+envAccessKeySecret+"_FILE; the ID from $"+envAccessKeyID+"); without either, the default credential chain")
+	c.logf.register(fs)
 	fs.BoolVar(&c.harborInsecure, "harbor-insecure", false, "skip TLS certificate verification towards Harbor")
 	fs.StringVar(&projects, "projects", "", "Harbor `PROJECTS`, comma-separated (empty: every project)")
 	fs.StringVar(&c.repos, "repos", "", "repository `GLOB`, project included (doublestar, e.g. 'library/**')")
@@ -189,7 +220,10 @@ Exit status: 0 complete (or within -rpo), 1 lag or error, 2 bad flags.
 	if c.harborUser == "" {
 		c.harborUser = os.Getenv(envHarborUser)
 	}
-	c.harborPassword = os.Getenv(envHarborPassword)
+	var err error
+	if c.harborPassword, err = secret("-harbor-password-file", c.harborPasswordFile, envHarborPassword); err != nil {
+		errs = append(errs, err.Error())
+	}
 	if c.harborUser != "" && c.harborPassword == "" {
 		errs = append(errs, fmt.Sprintf("Harbor user %q needs $%s", c.harborUser, envHarborPassword))
 	}
@@ -203,7 +237,9 @@ Exit status: 0 complete (or within -rpo), 1 lag or error, 2 bad flags.
 		if c.registryUser == "" {
 			c.registryUser = os.Getenv(envACRUser)
 		}
-		c.registryPassword = os.Getenv(envACRPassword)
+		if c.registryPassword, err = secret("-registry-password-file", c.registryPasswordFile, envACRPassword); err != nil {
+			errs = append(errs, err.Error())
+		}
 		if c.registryUser != "" && c.registryPassword == "" {
 			errs = append(errs, fmt.Sprintf("registry user %q needs $%s", c.registryUser, envACRPassword))
 		}
@@ -217,8 +253,11 @@ Exit status: 0 complete (or within -rpo), 1 lag or error, 2 bad flags.
 		if c.region == "" && c.acrEndpoint == "" {
 			errs = append(errs, "-region (or -acr-endpoint) is required")
 		}
-		if c.registryUser != "" || c.registryInsecure {
-			errs = append(errs, "-registry-user and -registry-insecure need -registry")
+		if c.registryUser != "" || c.registryInsecure || c.registryPasswordFile != "" {
+			errs = append(errs, "-registry-user, -registry-password-file and -registry-insecure need -registry")
+		}
+		if c.cloudCreds, err = cloudCredentials(c.accessKeySecretFile); err != nil {
+			errs = append(errs, err.Error())
 		}
 	}
 	if err := checkPlainHTTP("-harbor", c.harborURL, c.harborPassword != "", c.plainHTTP); err != nil {
@@ -254,31 +293,37 @@ func runWithClock(ctx context.Context, args []string, stdout, stderr io.Writer, 
 		if errors.Is(err, errUsage) {
 			fmt.Fprintln(stderr, "verify:", strings.TrimPrefix(err.Error(), errUsage.Error()+": "))
 		}
-		return 2
+		return exitUsage
 	}
-	v, err := newVerifier(c)
+	log, err := c.logf.logger(stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, "verify:", err)
-		return 2
+		return exitUsage
+	}
+	_, stderr = c.logf.streams(stderr, log)
+	v, err := newVerifier(c, log)
+	if err != nil {
+		fmt.Fprintln(stderr, "verify:", err)
+		return exitUsage
 	}
 	v.Clock = clock
 	r, err := v.Verify(ctx)
 	if err != nil {
 		fmt.Fprintln(stderr, "verify:", explain(err, c))
-		return 1
+		return exitFailed
 	}
 	if c.asJSON {
 		if err := writeJSON(stdout, r); err != nil {
 			fmt.Fprintln(stderr, "verify:", err)
-			return 1
+			return exitFailed
 		}
 	} else {
 		writeHuman(stdout, r, c.limit, c.rpo)
 	}
 	if withinBudget(r, c.rpo) {
-		return 0
+		return exitOK
 	}
-	return 1
+	return exitRefused // the check ran and found lag: a failover now would lose data
 }
 
 // withinBudget reports whether the report passes: complete, or with budget > 0 every
@@ -322,8 +367,8 @@ func isRegistryAuth(err error) bool {
 }
 
 // newVerifier builds the clients; it does no I/O.
-func newVerifier(c *config) (*lag.Verifier, error) {
-	hopts := []harbor.Option{}
+func newVerifier(c *config, log *slog.Logger) (*lag.Verifier, error) {
+	hopts := []harbor.Option{harbor.WithLogger(log)}
 	if c.harborUser != "" {
 		hopts = append(hopts, harbor.WithBasicAuth(c.harborUser, c.harborPassword))
 	}
@@ -357,8 +402,8 @@ func newVerifier(c *config) (*lag.Verifier, error) {
 		if err != nil {
 			return nil, fmt.Errorf("-acr-endpoint: %w", err)
 		}
-		cloud := alicloud.Config{Region: c.region, Endpoint: endpoint, Insecure: plain}
-		cl, err := acr.New(acr.Config{InstanceID: c.instance, Cloud: cloud})
+		cloud := alicloud.Config{Region: c.region, Endpoint: endpoint, Insecure: plain, Credentials: c.cloudCreds}
+		cl, err := acr.New(acr.Config{InstanceID: c.instance, Cloud: cloud, Logger: log})
 		if err != nil {
 			return nil, err
 		}

@@ -206,8 +206,8 @@ func TestComplete(t *testing.T) {
 	}
 	// With the default flatten 1, library/ci/tools is expected at dr-ns/ci/tools (ACR EE
 	// takes multi-tier names), where nothing was copied: behind.
-	if r := runT(t, nil, w.openAPIArgs()...); r.code != 1 || !strings.Contains(r.stdout, "missing  dr-ns/ci/tools:v1") {
-		t.Errorf("flatten 1 over a nested repository: exit %d, stdout %q, stderr %q; want 1 naming dr-ns/ci/tools missing", r.code, r.stdout, r.stderr)
+	if r := runT(t, nil, w.openAPIArgs()...); r.code != exitRefused || !strings.Contains(r.stdout, "missing  dr-ns/ci/tools:v1") {
+		t.Errorf("flatten 1 over a nested repository: exit %d, stdout %q, stderr %q; want 3 naming dr-ns/ci/tools missing", r.code, r.stdout, r.stderr)
 	}
 	// Through run itself, with the system clock, as main calls it.
 	var out, errOut bytes.Buffer
@@ -242,8 +242,8 @@ func newLagWorld(t *testing.T) *lagWorld {
 func TestLag(t *testing.T) {
 	w := newLagWorld(t)
 	r := runT(t, nil, w.openAPIArgs()...)
-	if r.code != 1 {
-		t.Fatalf("exit %d, want 1\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+	if r.code != exitRefused {
+		t.Fatalf("exit %d, want 3\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
 	}
 	lines := strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
 	wantPrefixes := []string{
@@ -265,7 +265,7 @@ func TestLag(t *testing.T) {
 	// A namespace never replicated into: everything is missing, on either way of listing ACR EE.
 	for _, args := range [][]string{w.openAPIArgs("-namespace", "never"), w.registryArgs("-namespace", "never")} {
 		r := runT(t, nil, args...)
-		if r.code != 1 || !strings.Contains(r.stdout, "missing  never/redis:7  from library/redis") ||
+		if r.code != exitRefused || !strings.Contains(r.stdout, "missing  never/redis:7  from library/redis") ||
 			!strings.Contains(r.stdout, "behind: 0/3 tags present in ACR EE, 3 missing, 0 stale, 0 extra") {
 			t.Errorf("run(%q) = %d, stdout:\n%s\nstderr:\n%s", args, r.code, r.stdout, r.stderr)
 		}
@@ -274,7 +274,7 @@ func TestLag(t *testing.T) {
 	// -limit bounds the lines, not the summary.
 	r = runT(t, nil, w.openAPIArgs("-limit", "2")...)
 	lines = strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
-	if r.code != 1 || len(lines) != 4 || lines[2] != "... 2 more (-json lists them all)" || !strings.HasPrefix(lines[3], "behind: ") {
+	if r.code != exitRefused || len(lines) != 4 || lines[2] != "... 2 more (-json lists them all)" || !strings.HasPrefix(lines[3], "behind: ") {
 		t.Errorf("-limit 2: exit %d, stdout:\n%s", r.code, r.stdout)
 	}
 }
@@ -298,8 +298,8 @@ func TestLagJSON(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := runT(t, nil, tc.args...)
-			if r.code != 1 {
-				t.Fatalf("exit %d, want 1\nstderr:\n%s", r.code, r.stderr)
+			if r.code != exitRefused {
+				t.Fatalf("exit %d, want 3\nstderr:\n%s", r.code, r.stderr)
 			}
 			var rep lag.Report
 			if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
@@ -346,9 +346,9 @@ func TestRPO(t *testing.T) {
 		code    int
 		verdict string
 	}{
-		{"", 1, "effective RPO 1h30m0s\n"},
-		{"1h", 1, "effective RPO 1h30m0s (over the 1h0m0s budget)\n"},
-		{"89m59s", 1, "(over the 1h29m59s budget)\n"},
+		{"", exitRefused, "effective RPO 1h30m0s\n"},
+		{"1h", exitRefused, "effective RPO 1h30m0s (over the 1h0m0s budget)\n"},
+		{"89m59s", exitRefused, "(over the 1h29m59s budget)\n"},
 		{"90m", 0, "effective RPO 1h30m0s (within the 1h30m0s budget)\n"}, // the budget is inclusive, as failover's preflight
 		{"2h", 0, "(within the 2h0m0s budget)\n"},
 	} {
@@ -365,7 +365,7 @@ func TestRPO(t *testing.T) {
 	}
 	// The JSON report carries the same age.
 	r = runT(t, clock, w.openAPIArgs("-json", "-rpo", "1h")...)
-	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil || rep.OldestMissing != 90*time.Minute || r.code != 1 {
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil || rep.OldestMissing != 90*time.Minute || r.code != exitRefused {
 		t.Errorf("-json -rpo 1h: exit %d, OldestMissing %v, %v", r.code, rep.OldestMissing, err)
 	}
 	// On the system clock the artifacts were pushed moments ago: a day's budget passes.
@@ -512,10 +512,10 @@ func TestFilters(t *testing.T) {
 		summary string
 	}{
 		{"tag glob, replicated", w.openAPIArgs("-tags", "1.25"), 0, "complete: 1/1 tags present in ACR EE, 0 missing, 0 stale, "},
-		{"tag glob, lagging", w.openAPIArgs("-tags", "1.*"), 1, "behind: 1/2 tags present in ACR EE, 1 missing, 0 stale, "},
-		{"repository glob", w.openAPIArgs("-repos", "library/re*"), 1, "behind: 0/1 tags present in ACR EE, 0 missing, 1 stale, "},
+		{"tag glob, lagging", w.openAPIArgs("-tags", "1.*"), exitRefused, "behind: 1/2 tags present in ACR EE, 1 missing, 0 stale, "},
+		{"repository glob", w.openAPIArgs("-repos", "library/re*"), exitRefused, "behind: 0/1 tags present in ACR EE, 0 missing, 1 stale, "},
 		{"repository glob, registry", w.registryArgs("-repos", "library/nginx", "-tags", "1.25"), 0, "complete: 1/1 tags present in ACR EE, 0 missing, 0 stale, 1 extra"},
-		{"every project", []string{"-harbor", w.harborURL, "-namespace", "dr-ns", "-registry", w.acrReg}, 1, "behind: 1/3 tags present in ACR EE, 1 missing, 1 stale, 1 extra"},
+		{"every project", []string{"-harbor", w.harborURL, "-namespace", "dr-ns", "-registry", w.acrReg}, exitRefused, "behind: 1/3 tags present in ACR EE, 1 missing, 1 stale, 1 extra"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := runT(t, nil, tc.args...)
