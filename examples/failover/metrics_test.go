@@ -1,9 +1,12 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -13,6 +16,8 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
+
+	"github.com/regdr/regdr/replication/lag"
 )
 
 // metricsAddrLog is the log line watch writes once it serves -metrics-addr.
@@ -222,4 +227,59 @@ func TestWatchMetrics(t *testing.T) {
 		resp.Body.Close()
 		t.Errorf("the metrics server still answers after the daemon stopped: %s", resp.Status)
 	}
+}
+
+// TestWatchMetricsRestart: a daemon restarted after a failover reports the target on the
+// secondary from the journal, with the journal's switch time, and the lag -lag-file
+// seeded, before it has measured anything itself (Harbor is still down).
+func TestWatchMetricsRestart(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.harborDown.Store(true)
+	first := startWatch(t, w.watchArgs("-journal", w.journal(), "-yes"))
+	switched := float64(first.clock.Now().Add(2 * watchInterval).Unix())
+	first.round()
+	first.round() // down 3 rounds: failed over
+	if code, out, errOut := first.stop(); code != 0 || !strings.Contains(out, "applied failover") {
+		t.Fatalf("the first daemon did not fail over: exit %d\n%s\n%s", code, out, errOut)
+	}
+
+	d := startWatch(t, w.watchArgs("-journal", w.journal(), "-yes", "-metrics-addr", "127.0.0.1:0",
+		"-rpo", "1h", "-lag-file", w.lagReport(t, lag.Report{CheckedAt: time.Date(2025, 12, 31, 23, 50, 0, 0, time.UTC), Expected: 3, Present: 2,
+			Missing: []lag.Artifact{{Source: "library/app", Dest: "acr-ns/app", Tag: "v2"}}, OldestMissing: 5 * time.Minute})))
+	s := scrape(t, d.metricsAddr())
+	target := ""
+	for _, m := range s["regdr_target_side"].GetMetric() {
+		for _, l := range m.GetLabel() {
+			if l.GetName() == "target" {
+				target = l.GetValue()
+			}
+		}
+	}
+	s.check(t, "after the restart", []sample{
+		{"regdr_target_side", []string{"target", target}, 1},
+		{"regdr_target_last_switch_timestamp_seconds", []string{"target", target}, switched},
+		{"regdr_failover_plans_total", []string{"kind", "failover"}, 0},
+		{"regdr_replication_missing_artifacts", nil, 1},
+		{"regdr_replication_lag_checked_timestamp_seconds", nil, float64(time.Date(2025, 12, 31, 23, 50, 0, 0, time.UTC).Unix())},
+		{"regdr_replication_oldest_missing_age_seconds", nil, 300},
+		{"regdr_replication_lag_age_seconds", nil, 600},
+	})
+	if code, out, errOut := d.stop(); code != 0 {
+		t.Fatalf("exit %d after cancel, want 0:\n%s\n%s", code, out, errOut)
+	}
+}
+
+// lagReport writes rep as examples/verify -json would, and returns the file's path.
+func (w *world) lagReport(t *testing.T, rep lag.Report) string {
+	t.Helper()
+	b, err := json.Marshal(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := filepath.Join(t.TempDir(), "lag.json")
+	if err := os.WriteFile(f, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return f
 }
