@@ -49,6 +49,7 @@ type config struct {
 	flatten                                     int
 	watch, autoFailback                         bool
 	interval, holdDown, lagEvery                time.Duration
+	metricsAddr                                 string
 	setFlags                                    map[string]bool
 	logLevel                                    slog.Level
 	logFormat                                   string
@@ -229,6 +230,7 @@ func watchFlags(fs *flag.FlagSet, c *config) {
 	fs.DurationVar(&c.holdDown, "hold-down", failover.DefaultHoldDown, "least time between two switches in opposite directions")
 	fs.BoolVar(&c.autoFailback, "auto-failback", false, "with -yes: also fail back once Harbor is healthy again (-min-healthy rounds, -min-dwell)")
 	fs.DurationVar(&c.lagEvery, "lag-every", 5*time.Minute, "with -rpo: least time between two lag measurements while Harbor is up (0: every round)")
+	fs.StringVar(&c.metricsAddr, "metrics-addr", "", "serve Prometheus metrics on `host:port` (/metrics, /healthz, /readyz; empty: off)")
 }
 
 // validate checks the flags before any I/O, one concern at a time.
@@ -448,6 +450,11 @@ func (c *config) validateWatch() error {
 	}
 	if c.harborURL == "" {
 		return errors.New("watch needs -harbor URL: Harbor is probed every round")
+	}
+	if c.metricsAddr != "" {
+		if _, _, err := net.SplitHostPort(c.metricsAddr); err != nil {
+			return fmt.Errorf("-metrics-addr %q is not host:port: %w", c.metricsAddr, err)
+		}
 	}
 	if c.autoFailback {
 		if !c.yes {

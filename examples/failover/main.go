@@ -90,6 +90,14 @@
 // watch has no -plan, -out, -dry-run, -json, -force or -probes: it plans every round, prints
 // one line per event, never forces, and probes once per -interval.
 //
+// With -metrics-addr host:port (off by default) watch serves Prometheus metrics on
+// /metrics — the probes and health of both registries, the replication lag against -rpo,
+// the plans made, applied and refused, each target's side and last switch time (package
+// github.com/regdr/regdr/metrics lists them), with the Go runtime's and the process's —
+// and /healthz (200 while it serves) and /readyz (200 once a probe round has completed
+// within the last three -interval, else 503). It logs the address it bound, so port 0
+// picks a free one.
+//
 // Without -yes nothing is written: the plan is printed and the command exits 1. Alibaba
 // Cloud credentials come from the default credential chain (ALIBABA_CLOUD_ACCESS_KEY_ID,
 // ALIBABA_CLOUD_ACCESS_KEY_SECRET, ALIBABA_CLOUD_SECURITY_TOKEN, profiles, ECS RAM role,

@@ -6,12 +6,14 @@ import (
 	"time"
 
 	"github.com/regdr/regdr/failover"
+	"github.com/regdr/regdr/metrics"
 )
 
 // watch is -watch: a failover.Monitor probing both registries every -interval until ctx is
 // done (SIGINT, SIGTERM), which is a clean stop. Without -yes the plans it would apply are
 // only printed and nothing is written, not even the journal; with -yes they are applied
 // and journaled, and with -auto-failback so is the failback once Harbor is healthy again.
+// With -metrics-addr it serves Prometheus metrics, /healthz and /readyz there.
 func (r *runner) watch(ctx context.Context) error {
 	c := r.c
 	target, entries, err := r.openTarget(ctx)
@@ -46,14 +48,23 @@ func (r *runner) watch(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	var mon *metrics.Monitor // nil: no -metrics-addr
+	if c.metricsAddr != "" {
+		mon = r.newMetrics(s.Targets(), entries)
+	}
 	cfg := failover.MonitorConfig{
 		Switcher: s, Primary: harborCheck, Secondary: acrCheck,
 		Interval: c.interval, HoldDown: c.holdDown, AutoApply: c.yes, AutoFailback: c.autoFailback,
 		Failover: failover.FailoverRequest{Reason: orDefault(c.reason, "examples/failover watch: harbor is down"), Actor: c.actor, RPO: c.rpo},
 		Failback: failover.FailbackRequest{Reason: orDefault(c.reason, "examples/failover watch: harbor is healthy again"), Actor: c.actor,
 			MinHealthy: c.minHealthy, MinDwell: c.minDwell},
-		Clock:   r.clock,
-		OnEvent: func(e failover.MonitorEvent) { r.event(target, e) },
+		Clock: r.clock,
+		OnEvent: func(e failover.MonitorEvent) {
+			if mon != nil {
+				mon.Observe(e)
+			}
+			r.event(target, e)
+		},
 	}
 	if c.minDwell == 0 {
 		cfg.Failback.MinDwell = -1 // the library reads 0 as its default
@@ -63,11 +74,25 @@ func (r *runner) watch(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		if mon != nil {
+			// Only fresh measurements are recorded, and the one -lag-file seeded.
+			lag.Reporter = mon.WatchLag(lag.Reporter)
+			if l, ok := lag.Last(); ok {
+				mon.ObserveLag(l)
+			}
+		}
 		cfg.Failover.Lag = lag
 	}
 	m, err := failover.NewMonitor(cfg)
 	if err != nil {
 		return err
+	}
+	if mon != nil {
+		stop, err := r.serveMetrics(mon)
+		if err != nil {
+			return err
+		}
+		defer stop()
 	}
 	mode := "plans are only reported (no -yes)"
 	switch {

@@ -299,6 +299,8 @@ func TestWatchBadFlags(t *testing.T) {
 		"yes without journal":     append(slices.Clone(a), "-yes"),
 		"lag-every without rpo":   append(slices.Clone(a), "-lag-every", "1m"),
 		"min-dwell no failback":   append(slices.Clone(a), "-min-dwell", "1h"),
+		"metrics-addr no port":    append(slices.Clone(a), "-metrics-addr", "localhost"),
+		"metrics-addr no watch":   append(slices.Clone(apply), "-metrics-addr", "127.0.0.1:0"),
 		"interval without watch":  append(slices.Clone(apply), "-interval", "1m"),
 		"auto-failback no watch":  append(slices.Clone(apply), "-auto-failback", "-yes", "-journal", "j"),
 		"hold-down without watch": append(slices.Clone(apply), "-hold-down", "1h"),
