@@ -11,6 +11,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/regdr/regdr/examples/internal/cli"
 	"github.com/regdr/regdr/replication/managed"
 )
 
@@ -29,17 +30,10 @@ func notifyContext(ctx context.Context) (context.Context, context.CancelFunc) {
 // -yes, a namespace -existing-namespace forbids fixing, an endpoint of another provider
 // type, an invalid setup) is exitRefused; anything else exitFailed.
 func exitStatus(err error) int {
-	switch {
-	case err == nil:
-		return exitOK
-	case errors.Is(err, errRefused):
-		return exitRefused
-	case errors.Is(err, managed.ErrExecution):
+	if !errors.Is(err, errRefused) && errors.Is(err, managed.ErrExecution) {
 		return exitFailed // a failed execution may name a cause below: it still failed
-	case errors.Is(err, managed.ErrSetup) || errors.Is(err, managed.ErrNamespace) || errors.Is(err, managed.ErrEndpointType):
-		return exitRefused
 	}
-	return exitFailed
+	return cli.Classify(err, errRefused, managed.ErrSetup, managed.ErrNamespace, managed.ErrEndpointType)
 }
 
 // isLoopback reports whether host (no port) is a loopback address or "localhost".
