@@ -186,13 +186,13 @@ func parse(args []string, stderr io.Writer) (*config, error) {
 			errs = append(errs, fmt.Errorf("-acr-url: %w", err))
 		}
 	}
-	if err := checkPlainHTTP("-harbor", c.harborURL, true, c.plainHTTP); err != nil {
+	if err := cli.CheckPlainHTTP("-harbor", c.harborURL, true, c.plainHTTP); err != nil {
 		errs = append(errs, err)
 	}
-	if err := checkPlainHTTP("-acr-url", c.acrURL, true, c.plainHTTP); err != nil {
+	if err := cli.CheckPlainHTTP("-acr-url", c.acrURL, true, c.plainHTTP); err != nil {
 		errs = append(errs, err)
 	}
-	if api, plain, err := apiEndpoint(c.openAPI); err != nil {
+	if api, plain, err := cli.APIEndpoint(c.openAPI); err != nil {
 		errs = append(errs, fmt.Errorf("-acr-api: %w", err))
 	} else {
 		c.openAPI, c.openAPIPlainHTTP = api, plain

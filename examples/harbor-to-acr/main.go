@@ -71,7 +71,7 @@ import (
 )
 
 func main() {
-	ctx, stop := notifyContext(context.Background())
+	ctx, stop := cli.NotifyContext(context.Background())
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)

@@ -44,10 +44,8 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"os/signal"
 	"strconv"
 	"strings"
-	"syscall"
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/regdr/regdr/examples/internal/cli"
@@ -58,18 +56,10 @@ import (
 )
 
 func main() {
-	ctx, stop := notifyContext(context.Background())
+	ctx, stop := cli.NotifyContext(context.Background())
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
-}
-
-// stopSignals cancel the run: ^C, and SIGTERM, which Kubernetes sends to stop a Job's pod.
-var stopSignals = []os.Signal{os.Interrupt, syscall.SIGTERM}
-
-// notifyContext is ctx, cancelled by the first of stopSignals.
-func notifyContext(ctx context.Context) (context.Context, context.CancelFunc) {
-	return signal.NotifyContext(ctx, stopSignals...)
 }
 
 type config struct {

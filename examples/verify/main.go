@@ -113,7 +113,7 @@ const (
 )
 
 func main() {
-	ctx, stop := notifyContext(context.Background())
+	ctx, stop := cli.NotifyContext(context.Background())
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
@@ -261,16 +261,16 @@ or an unreadable secret file; 3 lag found, over the -rpo budget (a failover now 
 			errs = append(errs, err.Error())
 		}
 	}
-	if err := checkPlainHTTP("-harbor", c.harborURL, c.harborPassword != "", c.plainHTTP); err != nil {
+	if err := cli.CheckPlainHTTP("-harbor", c.harborURL, c.harborPassword != "", c.plainHTTP); err != nil {
 		errs = append(errs, err.Error())
 	}
 	if c.registry != "" {
-		if err := checkPlainHTTP("-registry", c.registry, c.registryPassword != "", c.plainHTTP); err != nil {
+		if err := cli.CheckPlainHTTP("-registry", c.registry, c.registryPassword != "", c.plainHTTP); err != nil {
 			errs = append(errs, err.Error())
 		}
 	}
 	if c.acrEndpoint != "" {
-		if _, _, err := apiEndpoint(c.acrEndpoint); err != nil {
+		if _, _, err := cli.APIEndpoint(c.acrEndpoint); err != nil {
 			errs = append(errs, "-acr-endpoint: "+err.Error())
 		}
 	}
@@ -399,7 +399,7 @@ func newVerifier(c *config, log *slog.Logger) (*lag.Verifier, error) {
 		}
 		tags = lag.NewRegistryTagLister(ep)
 	} else {
-		endpoint, plain, err := apiEndpoint(c.acrEndpoint)
+		endpoint, plain, err := cli.APIEndpoint(c.acrEndpoint)
 		if err != nil {
 			return nil, fmt.Errorf("-acr-endpoint: %w", err)
 		}
