@@ -124,7 +124,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/regdr/regdr/clock"
@@ -132,12 +131,7 @@ import (
 	"github.com/regdr/regdr/failover"
 )
 
-func main() {
-	ctx, stop := excli.NotifyContext(context.Background())
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
-	os.Exit(code)
-}
+func main() { excli.Main(run) }
 
 // hooks are what tests change: the clock that drives watch's rounds, the probes, plan
 // expiry, verification polling and the lag's age.

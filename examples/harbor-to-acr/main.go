@@ -64,18 +64,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/regdr/regdr/clock"
 	"github.com/regdr/regdr/examples/internal/cli"
 )
 
-func main() {
-	ctx, stop := cli.NotifyContext(context.Background())
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
-	os.Exit(code)
-}
+func main() { cli.Main(run) }
 
 // hooks are what tests change: the clock Harbor's execution is polled on.
 type hooks struct {

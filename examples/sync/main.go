@@ -55,12 +55,7 @@ import (
 	"github.com/regdr/regdr/replication/mirror"
 )
 
-func main() {
-	ctx, stop := cli.NotifyContext(context.Background())
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
-	os.Exit(code)
-}
+func main() { cli.Main(run) }
 
 type config struct {
 	src, dst, namespace, repos, tags, bandwidth, referrers  string

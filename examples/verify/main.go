@@ -112,12 +112,7 @@ const (
 	envACRPassword    = "ACR_PASSWORD"
 )
 
-func main() {
-	ctx, stop := cli.NotifyContext(context.Background())
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
-	os.Exit(code)
-}
+func main() { cli.Main(run) }
 
 type config struct {
 	harborURL, harborUser, harborPassword string

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/netip"
 	"net/url"
 	"os"
@@ -68,4 +69,13 @@ func CheckPlainHTTP(flagName, raw string, withCredentials, optIn bool) error {
 		return nil
 	}
 	return fmt.Errorf("%w: %s is http:// to %s: the password would cross the network in clear; use https:// or pass -insecure-plain-http", ErrPlainHTTP, flagName, u.Hostname())
+}
+
+// Main is a program's main: run with the command line's arguments and the standard
+// streams, cancelled by the first of ShutdownSignals, then exit with run's status.
+func Main(run func(ctx context.Context, args []string, stdout, stderr io.Writer) int) {
+	ctx, stop := NotifyContext(context.Background())
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
 }
