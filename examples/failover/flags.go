@@ -17,6 +17,7 @@ import (
 
 	"github.com/regdr/regdr/alicloud"
 	"github.com/regdr/regdr/dns"
+	excli "github.com/regdr/regdr/examples/internal/cli"
 	"github.com/regdr/regdr/failover"
 )
 
@@ -284,7 +285,7 @@ func (c *config) validateEndpoints() error {
 		return errors.New("-region is required")
 	}
 	for name, v := range map[string]string{"acr-api": c.acrAPI, "pvtz-api": c.pvtzAPI, "alidns-api": c.alidnsAPI} {
-		if _, _, err := apiEndpoint(v); err != nil {
+		if _, _, err := excli.APIEndpoint(v); err != nil {
 			return fmt.Errorf("-%s: %w", name, err)
 		}
 	}
@@ -512,32 +513,6 @@ func checkValue(v failover.Value) error {
 		return fmt.Errorf("-primary %s %q: %w", v.Type, v.Value, err)
 	}
 	return nil
-}
-
-// apiEndpoint reads an OpenAPI endpoint override: "host[:port]" or "https://host[:port]"
-// over HTTPS, "http://host:port" over plain HTTP — loopback only, so a request signed with
-// real credentials never crosses a network in clear.
-func apiEndpoint(s string) (endpoint string, plainHTTP bool, err error) {
-	if s == "" {
-		return "", false, nil
-	}
-	if !strings.Contains(s, "://") {
-		s = "https://" + s
-	}
-	u, err := url.Parse(s)
-	if err != nil || u.Host == "" || u.User != nil || strings.Trim(u.Path, "/") != "" || u.RawQuery != "" {
-		return "", false, errors.New("want host[:port], https://host[:port] or http://127.0.0.1:port")
-	}
-	switch u.Scheme {
-	case "https":
-		return u.Host, false, nil
-	case "http":
-		if a, err := netip.ParseAddr(u.Hostname()); (err != nil || !a.IsLoopback()) && u.Hostname() != "localhost" {
-			return "", false, fmt.Errorf("plain http only to a loopback address, not %s", u.Hostname())
-		}
-		return u.Host, true, nil
-	}
-	return "", false, fmt.Errorf("scheme %q: want https (or http on loopback)", u.Scheme)
 }
 
 // registryURL reads a registry URL to probe; a bare host means https.

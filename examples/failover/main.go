@@ -132,22 +132,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
-	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 
 	"github.com/regdr/regdr/clock"
+	excli "github.com/regdr/regdr/examples/internal/cli"
 	"github.com/regdr/regdr/failover"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
-	os.Exit(code)
-}
+func main() { excli.Main(run) }
 
 // hooks are what tests change: the clock that drives watch's rounds, the probes, plan
 // expiry, verification polling and the lag's age.
@@ -174,7 +166,7 @@ func runWith(ctx context.Context, args []string, stdout, stderr io.Writer, h hoo
 	if c.asJSON {
 		steps = stderr
 	}
-	r := &runner{c: c, out: steps, stdout: stdout, clock: h.clock, log: newLogger(stderr, c.logFormat, c.logLevel)}
+	r := &runner{c: c, out: steps, stdout: stdout, clock: h.clock, log: excli.NewLogger(stderr, c.logFormat, c.logLevel)}
 	if err := r.run(ctx); err != nil {
 		fmt.Fprintln(stderr, prefixed(err))
 		return exitCode(err)
@@ -184,10 +176,10 @@ func runWith(ctx context.Context, args []string, stdout, stderr io.Writer, h hoo
 
 // Exit statuses, as the command doc lists them.
 const (
-	exitOK      = 0 // done: the plan printed, applied and verified, or watch stopped by a signal
-	exitFailed  = 1 // failed, or a plan printed without -yes
-	exitUsage   = 2 // bad flags or arguments, or a secret file that cannot be read
-	exitRefused = 3 // refused by a safety check: nothing was written
+	exitOK      = excli.OK      // done: the plan printed, applied and verified, or watch stopped by a signal
+	exitFailed  = excli.Failed  // failed, or a plan printed without -yes
+	exitUsage   = excli.Usage   // bad flags or arguments, or a secret file that cannot be read
+	exitRefused = excli.Refused // refused by a safety check: nothing was written
 )
 
 // refusals are the failover package's safety checks: a run stopped by one of them wrote
@@ -201,21 +193,7 @@ var refusals = []error{
 
 // exitCode classifies a run's error: a safety check's refusal, or a failure.
 func exitCode(err error) int {
-	for _, r := range refusals {
-		if errors.Is(err, r) {
-			return exitRefused
-		}
-	}
-	return exitFailed
-}
-
-// newLogger logs on stderr, as text or JSON lines, from level on; stdout keeps the results.
-func newLogger(stderr io.Writer, format string, level slog.Level) *slog.Logger {
-	opts := &slog.HandlerOptions{Level: level}
-	if format == "json" {
-		return slog.New(slog.NewJSONHandler(stderr, opts))
-	}
-	return slog.New(slog.NewTextHandler(stderr, opts))
+	return excli.Classify(err, refusals...)
 }
 
 // prefixed is the error's one line, named after the program once: the failover

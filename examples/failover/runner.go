@@ -19,6 +19,7 @@ import (
 	"github.com/regdr/regdr/dns"
 	"github.com/regdr/regdr/dns/alidns"
 	"github.com/regdr/regdr/dns/privatezone"
+	excli "github.com/regdr/regdr/examples/internal/cli"
 	"github.com/regdr/regdr/failover"
 )
 
@@ -121,7 +122,7 @@ func (r *runner) run(ctx context.Context) error {
 // cloud returns the OpenAPI configuration of one product; credentials come from the
 // default chain (nil Credentials).
 func (r *runner) cloud(override string) alicloud.Config {
-	endpoint, plain, _ := apiEndpoint(override) // validated by parse
+	endpoint, plain, _ := excli.APIEndpoint(override) // validated by parse
 	return alicloud.Config{Region: r.c.region, Endpoint: endpoint, Insecure: plain, Credentials: r.c.cloudCreds}
 }
 

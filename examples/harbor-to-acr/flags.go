@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/regdr/regdr/alicloud"
+	"github.com/regdr/regdr/examples/internal/cli"
 	"github.com/regdr/regdr/harbor"
 	"github.com/regdr/regdr/replication"
 	"github.com/regdr/regdr/replication/managed"
@@ -51,7 +52,7 @@ type config struct {
 
 	harborPasswordFile, acrPasswordFile, accessKeySecretFile string
 	cloudCreds                                               *alicloud.Credentials
-	logf                                                     logFlags
+	logf                                                     cli.LogFlags
 }
 
 const usageHead = `harbor-to-acr sets up Harbor → ACR EE replication (the runbook's steps 1–3):
@@ -92,8 +93,8 @@ func parse(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&c.harborUser, "harbor-user", "", "Harbor user (default $"+envHarborUser+"); the password from -harbor-password-file, $"+envHarborPassword+"_FILE or $"+envHarborPassword)
 	fs.StringVar(&c.harborPasswordFile, "harbor-password-file", "", "read the Harbor password from `FILE` (default $"+envHarborPassword+"_FILE, then $"+envHarborPassword+")")
 	fs.StringVar(&c.acrPasswordFile, "acr-password-file", "", "read the ACR EE registry password from `FILE` (default $"+envACRPassword+"_FILE, then $"+envACRPassword+")")
-	fs.StringVar(&c.accessKeySecretFile, "access-key-secret-file", "", "read the AccessKey secret from `FILE` (default $"+envAccessKeySecret+"_FILE; the ID from $"+envAccessKeyID+"); without either, the default credential chain")
-	c.logf.register(fs)
+	fs.StringVar(&c.accessKeySecretFile, "access-key-secret-file", "", "read the AccessKey secret from `FILE` (default $"+cli.EnvAccessKeySecret+"_FILE; the ID from $"+cli.EnvAccessKeyID+"); without either, the default credential chain")
+	c.logf.Register(fs)
 	fs.BoolVar(&c.harborInsecure, "harbor-insecure", false, "do not verify Harbor's TLS certificate")
 
 	fs.StringVar(&c.instance, "instance", "", "ACR EE instance `ID`, e.g. cri-xxxxxxxx (required)")
@@ -145,16 +146,16 @@ func parse(args []string, stderr io.Writer) (*config, error) {
 		c.acrUser = os.Getenv(envACRUser)
 	}
 	var errs []error
-	hp, err := secret("-harbor-password-file", c.harborPasswordFile, envHarborPassword)
+	hp, err := cli.Secret("-harbor-password-file", c.harborPasswordFile, envHarborPassword)
 	if err != nil {
 		errs = append(errs, err)
 	}
-	ap, err := secret("-acr-password-file", c.acrPasswordFile, envACRPassword)
+	ap, err := cli.Secret("-acr-password-file", c.acrPasswordFile, envACRPassword)
 	if err != nil {
 		errs = append(errs, err)
 	}
 	c.harborPassword, c.acrPassword = harbor.Secret(hp), harbor.Secret(ap)
-	if c.cloudCreds, err = cloudCredentials(c.accessKeySecretFile); err != nil {
+	if c.cloudCreds, err = cli.CloudCredentials(c.accessKeySecretFile); err != nil {
 		errs = append(errs, err)
 	}
 	need := func(ok bool, msg string) {
@@ -185,13 +186,13 @@ func parse(args []string, stderr io.Writer) (*config, error) {
 			errs = append(errs, fmt.Errorf("-acr-url: %w", err))
 		}
 	}
-	if err := checkPlainHTTP("-harbor", c.harborURL, true, c.plainHTTP); err != nil {
+	if err := cli.CheckPlainHTTP("-harbor", c.harborURL, true, c.plainHTTP); err != nil {
 		errs = append(errs, err)
 	}
-	if err := checkPlainHTTP("-acr-url", c.acrURL, true, c.plainHTTP); err != nil {
+	if err := cli.CheckPlainHTTP("-acr-url", c.acrURL, true, c.plainHTTP); err != nil {
 		errs = append(errs, err)
 	}
-	if api, plain, err := apiEndpoint(c.openAPI); err != nil {
+	if api, plain, err := cli.APIEndpoint(c.openAPI); err != nil {
 		errs = append(errs, fmt.Errorf("-acr-api: %w", err))
 	} else {
 		c.openAPI, c.openAPIPlainHTTP = api, plain

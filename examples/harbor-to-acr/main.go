@@ -64,17 +64,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/regdr/regdr/clock"
+	"github.com/regdr/regdr/examples/internal/cli"
 )
 
-func main() {
-	ctx, stop := notifyContext(context.Background())
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
-	os.Exit(code)
-}
+func main() { cli.Main(run) }
 
 // hooks are what tests change: the clock Harbor's execution is polled on.
 type hooks struct {
@@ -94,12 +89,12 @@ func runWith(ctx context.Context, args []string, stdout, stderr io.Writer, h hoo
 		fmt.Fprintln(stderr, "harbor-to-acr:", err)
 		return exitUsage
 	}
-	log, err := c.logf.logger(stderr)
+	log, err := c.logf.Logger(stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, "harbor-to-acr:", err)
 		return exitUsage
 	}
-	progress, complaints := c.logf.streams(stderr, log)
+	progress, complaints := c.logf.Streams(stderr, log)
 	w, err := newWorld(c, log)
 	if err != nil {
 		fmt.Fprintln(complaints, "harbor-to-acr:", err)
@@ -109,3 +104,11 @@ func runWith(ctx context.Context, args []string, stdout, stderr io.Writer, h hoo
 	out.log = log
 	return out.finish(c.dryRun, w.converge(ctx, c, out, h))
 }
+
+// Exit statuses, documented in the command doc and -h: the examples' shared ones.
+const (
+	exitOK      = cli.OK      // the run did what it was asked
+	exitFailed  = cli.Failed  // something failed, or the run was interrupted
+	exitUsage   = cli.Usage   // bad flags or settings, an unreadable secret file
+	exitRefused = cli.Refused // a safety check refused
+)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/regdr/regdr/examples/internal/cli"
 )
 
 // TestRefusesBeforeAnyRequest: rates that are not rates, crons Harbor would refuse, signed
@@ -81,15 +82,15 @@ func TestPlainHTTPDecision(t *testing.T) {
 		{"http://172.16.0.1", false, true},
 		{"http://10.0.0.8", true, false},
 	} {
-		err := checkPlainHTTP("-harbor", tc.raw, true, tc.optIn)
-		if (err != nil) != tc.wantError || (err != nil && !errors.Is(err, errPlainHTTP)) {
-			t.Errorf("checkPlainHTTP(%q, opt-in %v) = %v, want error %v", tc.raw, tc.optIn, err, tc.wantError)
+		err := cli.CheckPlainHTTP("-harbor", tc.raw, true, tc.optIn)
+		if (err != nil) != tc.wantError || (err != nil && !errors.Is(err, cli.ErrPlainHTTP)) {
+			t.Errorf("cli.CheckPlainHTTP(%q, opt-in %v) = %v, want error %v", tc.raw, tc.optIn, err, tc.wantError)
 		}
 		if strings.HasPrefix(tc.raw, "http://") {
-			_, plain, err := apiEndpoint(tc.raw)
+			_, plain, err := cli.APIEndpoint(tc.raw)
 			loopback := strings.Contains(tc.raw, "127.0.0.1") || strings.Contains(tc.raw, "::1") || strings.Contains(tc.raw, "localhost")
-			if loopback != (err == nil) || (err == nil && !plain) || (err != nil && !errors.Is(err, errPlainHTTP)) {
-				t.Errorf("apiEndpoint(%q) = plain %v, %v; want accepted %v", tc.raw, plain, err, loopback)
+			if loopback != (err == nil) || (err == nil && !plain) || (err != nil && !errors.Is(err, cli.ErrPlainHTTP)) {
+				t.Errorf("cli.APIEndpoint(%q) = plain %v, %v; want accepted %v", tc.raw, plain, err, loopback)
 			}
 		}
 	}
@@ -118,7 +119,7 @@ func TestDirectKeepsTheScheme(t *testing.T) {
 
 // TestSIGTERMCancels: SIGTERM (what Kubernetes sends) cancels the run as Ctrl-C does.
 func TestSIGTERMCancels(t *testing.T) {
-	ctx, stop := notifyContext(context.Background())
+	ctx, stop := cli.NotifyContext(context.Background())
 	defer stop()
 	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
 		t.Fatal(err)

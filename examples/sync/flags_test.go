@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/regdr/regdr/examples/internal/cli"
 	"github.com/regdr/regdr/internal/testutil"
 )
 
@@ -93,7 +94,7 @@ func TestSignalsIncludeSIGTERM(t *testing.T) {
 
 // TestSIGTERMCancels: SIGTERM cancels the run's context as ^C does.
 func TestSIGTERMCancels(t *testing.T) {
-	ctx, stop := notifyContext(context.Background())
+	ctx, stop := cli.NotifyContext(context.Background())
 	defer stop()
 	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
 		t.Fatal(err)
@@ -107,7 +108,7 @@ func TestSIGTERMCancels(t *testing.T) {
 
 func signalNames() []string {
 	var out []string
-	for _, s := range stopSignals {
+	for _, s := range cli.ShutdownSignals {
 		out = append(out, s.String())
 	}
 	return out

@@ -44,32 +44,18 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"os/signal"
 	"strconv"
 	"strings"
-	"syscall"
 
 	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/regdr/regdr/examples/internal/cli"
 	"github.com/regdr/regdr/harbor"
 	"github.com/regdr/regdr/replication"
 	"github.com/regdr/regdr/replication/managed"
 	"github.com/regdr/regdr/replication/mirror"
 )
 
-func main() {
-	ctx, stop := notifyContext(context.Background())
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
-	os.Exit(code)
-}
-
-// stopSignals cancel the run: ^C, and SIGTERM, which Kubernetes sends to stop a Job's pod.
-var stopSignals = []os.Signal{os.Interrupt, syscall.SIGTERM}
-
-// notifyContext is ctx, cancelled by the first of stopSignals.
-func notifyContext(ctx context.Context) (context.Context, context.CancelFunc) {
-	return signal.NotifyContext(ctx, stopSignals...)
-}
+func main() { cli.Main(run) }
 
 type config struct {
 	src, dst, namespace, repos, tags, bandwidth, referrers  string
@@ -80,7 +66,7 @@ type config struct {
 
 	harborPasswordFile string
 	harborPassword     string
-	logf               logFlags
+	logf               cli.LogFlags
 }
 
 func parse(args []string, stderr io.Writer) (*config, error) {
@@ -112,7 +98,7 @@ secret file; 3 refused by a safety check (a destination tag holds another digest
 	fs.BoolVar(&c.plainCreds, "plain-http-credentials", false, "allow credentials over plain HTTP to a registry off loopback (readable on the network)")
 	fs.BoolVar(&c.harbor, "harbor", false, "the source is a Harbor: list it through its API, logged in as $HARBOR_USERNAME with $HARBOR_PASSWORD")
 	fs.StringVar(&c.harborPasswordFile, "harbor-password-file", "", "with -harbor: read Harbor's password from `FILE` (default $HARBOR_PASSWORD_FILE, then $HARBOR_PASSWORD)")
-	c.logf.register(fs)
+	c.logf.Register(fs)
 	fs.StringVar(&c.projects, "projects", "", "with -harbor: comma-separated projects to list (default: all)")
 	fs.StringVar(&c.namespace, "namespace", "", "destination namespace (Harbor's dest_namespace); empty keeps names")
 	fs.IntVar(&c.flatten, "flatten", -1, "Harbor's dest_namespace_replace_count: -1 keeps the last component, N replaces the first N")
@@ -167,7 +153,7 @@ secret file; 3 refused by a safety check (a destination tag holds another digest
 		return nil, usageErr("-harbor-password-file needs -harbor")
 	}
 	if c.harbor {
-		p, err := secret("-harbor-password-file", c.harborPasswordFile, "HARBOR_PASSWORD")
+		p, err := cli.Secret("-harbor-password-file", c.harborPasswordFile, "HARBOR_PASSWORD")
 		if err != nil {
 			return nil, usageErr(err.Error())
 		}
@@ -202,12 +188,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		return exitUsage // the flag package has printed its own complaint
 	}
-	log, err := c.logf.logger(stderr)
+	log, err := c.logf.Logger(stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, "sync:", err)
 		return exitUsage
 	}
-	progress, stderr := c.logf.streams(stderr, log)
+	progress, stderr := c.logf.Streams(stderr, log)
 	s, err := newSyncer(c, progress, log)
 	if err != nil {
 		fmt.Fprintln(stderr, "sync:", err)
@@ -407,3 +393,11 @@ func printOut(stdout, stderr io.Writer, asJSON bool, v fmt.Stringer) int {
 	}
 	return 0
 }
+
+// Exit statuses, documented in the command doc and -h: the examples' shared ones.
+const (
+	exitOK      = cli.OK      // the run did what it was asked
+	exitFailed  = cli.Failed  // something failed, or the run was interrupted
+	exitUsage   = cli.Usage   // bad flags or settings, an unreadable secret file
+	exitRefused = cli.Refused // a safety check refused
+)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/authn"
 
+	"github.com/regdr/regdr/examples/internal/cli"
 	"github.com/regdr/regdr/harbor/harbortest"
 	"github.com/regdr/regdr/internal/testutil"
 	"github.com/regdr/regdr/replication/mirror"
@@ -140,7 +141,7 @@ func TestSecret(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Setenv("X_PASSWORD_FILE", tc.envFile)
 			t.Setenv("X_PASSWORD", tc.env)
-			got, err := secret("-x-password-file", tc.flag, "X_PASSWORD")
+			got, err := cli.Secret("-x-password-file", tc.flag, "X_PASSWORD")
 			if err != nil || got != tc.want {
 				t.Errorf("secret = %q, %v; want %q", got, err, tc.want)
 			}

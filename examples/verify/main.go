@@ -95,6 +95,7 @@ import (
 	"github.com/regdr/regdr/acr"
 	"github.com/regdr/regdr/alicloud"
 	"github.com/regdr/regdr/clock"
+	"github.com/regdr/regdr/examples/internal/cli"
 	"github.com/regdr/regdr/harbor"
 	"github.com/regdr/regdr/replication"
 	"github.com/regdr/regdr/replication/lag"
@@ -111,12 +112,7 @@ const (
 	envACRPassword    = "ACR_PASSWORD"
 )
 
-func main() {
-	ctx, stop := notifyContext(context.Background())
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
-	os.Exit(code)
-}
+func main() { cli.Main(run) }
 
 type config struct {
 	harborURL, harborUser, harborPassword string
@@ -134,7 +130,7 @@ type config struct {
 
 	harborPasswordFile, registryPasswordFile, accessKeySecretFile string
 	cloudCreds                                                    *alicloud.Credentials
-	logf                                                          logFlags
+	logf                                                          cli.LogFlags
 }
 
 // errUsage marks a bad flag or setting: exit status 2.
@@ -168,8 +164,8 @@ or an unreadable secret file; 3 lag found, over the -rpo budget (a failover now 
 	fs.StringVar(&c.harborUser, "harbor-user", "", "Harbor `USER` (default $"+envHarborUser+"; password from $"+envHarborPassword+")")
 	fs.StringVar(&c.harborPasswordFile, "harbor-password-file", "", "read the Harbor password from `FILE` (default $"+envHarborPassword+"_FILE, then $"+envHarborPassword+")")
 	fs.StringVar(&c.registryPasswordFile, "registry-password-file", "", "with -registry: read the registry password from `FILE` (default $"+envACRPassword+"_FILE, then $"+envACRPassword+")")
-	fs.StringVar(&c.accessKeySecretFile, "access-key-secret-file", "", "read the AccessKey secret from `FILE` (default $"+envAccessKeySecret+"_FILE; the ID from $"+envAccessKeyID+"); without either, the default credential chain")
-	c.logf.register(fs)
+	fs.StringVar(&c.accessKeySecretFile, "access-key-secret-file", "", "read the AccessKey secret from `FILE` (default $"+cli.EnvAccessKeySecret+"_FILE; the ID from $"+cli.EnvAccessKeyID+"); without either, the default credential chain")
+	c.logf.Register(fs)
 	fs.BoolVar(&c.harborInsecure, "harbor-insecure", false, "skip TLS certificate verification towards Harbor")
 	fs.StringVar(&projects, "projects", "", "Harbor `PROJECTS`, comma-separated (empty: every project)")
 	fs.StringVar(&c.repos, "repos", "", "repository `GLOB`, project included (doublestar, e.g. 'library/**')")
@@ -221,7 +217,7 @@ or an unreadable secret file; 3 lag found, over the -rpo budget (a failover now 
 		c.harborUser = os.Getenv(envHarborUser)
 	}
 	var err error
-	if c.harborPassword, err = secret("-harbor-password-file", c.harborPasswordFile, envHarborPassword); err != nil {
+	if c.harborPassword, err = cli.Secret("-harbor-password-file", c.harborPasswordFile, envHarborPassword); err != nil {
 		errs = append(errs, err.Error())
 	}
 	if c.harborUser != "" && c.harborPassword == "" {
@@ -237,7 +233,7 @@ or an unreadable secret file; 3 lag found, over the -rpo budget (a failover now 
 		if c.registryUser == "" {
 			c.registryUser = os.Getenv(envACRUser)
 		}
-		if c.registryPassword, err = secret("-registry-password-file", c.registryPasswordFile, envACRPassword); err != nil {
+		if c.registryPassword, err = cli.Secret("-registry-password-file", c.registryPasswordFile, envACRPassword); err != nil {
 			errs = append(errs, err.Error())
 		}
 		if c.registryUser != "" && c.registryPassword == "" {
@@ -256,20 +252,20 @@ or an unreadable secret file; 3 lag found, over the -rpo budget (a failover now 
 		if c.registryUser != "" || c.registryInsecure || c.registryPasswordFile != "" {
 			errs = append(errs, "-registry-user, -registry-password-file and -registry-insecure need -registry")
 		}
-		if c.cloudCreds, err = cloudCredentials(c.accessKeySecretFile); err != nil {
+		if c.cloudCreds, err = cli.CloudCredentials(c.accessKeySecretFile); err != nil {
 			errs = append(errs, err.Error())
 		}
 	}
-	if err := checkPlainHTTP("-harbor", c.harborURL, c.harborPassword != "", c.plainHTTP); err != nil {
+	if err := cli.CheckPlainHTTP("-harbor", c.harborURL, c.harborPassword != "", c.plainHTTP); err != nil {
 		errs = append(errs, err.Error())
 	}
 	if c.registry != "" {
-		if err := checkPlainHTTP("-registry", c.registry, c.registryPassword != "", c.plainHTTP); err != nil {
+		if err := cli.CheckPlainHTTP("-registry", c.registry, c.registryPassword != "", c.plainHTTP); err != nil {
 			errs = append(errs, err.Error())
 		}
 	}
 	if c.acrEndpoint != "" {
-		if _, _, err := apiEndpoint(c.acrEndpoint); err != nil {
+		if _, _, err := cli.APIEndpoint(c.acrEndpoint); err != nil {
 			errs = append(errs, "-acr-endpoint: "+err.Error())
 		}
 	}
@@ -295,12 +291,12 @@ func runWithClock(ctx context.Context, args []string, stdout, stderr io.Writer, 
 		}
 		return exitUsage
 	}
-	log, err := c.logf.logger(stderr)
+	log, err := c.logf.Logger(stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, "verify:", err)
 		return exitUsage
 	}
-	_, stderr = c.logf.streams(stderr, log)
+	_, stderr = c.logf.Streams(stderr, log)
 	v, err := newVerifier(c, log)
 	if err != nil {
 		fmt.Fprintln(stderr, "verify:", err)
@@ -398,7 +394,7 @@ func newVerifier(c *config, log *slog.Logger) (*lag.Verifier, error) {
 		}
 		tags = lag.NewRegistryTagLister(ep)
 	} else {
-		endpoint, plain, err := apiEndpoint(c.acrEndpoint)
+		endpoint, plain, err := cli.APIEndpoint(c.acrEndpoint)
 		if err != nil {
 			return nil, fmt.Errorf("-acr-endpoint: %w", err)
 		}
@@ -446,3 +442,11 @@ func registryEndpoint(c *config) (mirror.Endpoint, error) {
 	}
 	return ep, nil
 }
+
+// Exit statuses, documented in the command doc and -h: the examples' shared ones.
+const (
+	exitOK      = cli.OK      // the run did what it was asked
+	exitFailed  = cli.Failed  // something failed, or the run was interrupted
+	exitUsage   = cli.Usage   // bad flags or settings, an unreadable secret file
+	exitRefused = cli.Refused // a safety check refused
+)

@@ -25,6 +25,7 @@ import (
 
 	"github.com/regdr/regdr/acr/acrtest"
 	"github.com/regdr/regdr/clock"
+	"github.com/regdr/regdr/examples/internal/cli"
 	"github.com/regdr/regdr/harbor/harbortest"
 	"github.com/regdr/regdr/internal/jsontest"
 	"github.com/regdr/regdr/internal/testutil"
@@ -599,9 +600,9 @@ func TestPlainHTTPOptIn(t *testing.T) {
 		{"public name", "http://harbor.example.com", true, false, true},
 		{"opted in", "http://harbor.example.com", true, true, false},
 	} {
-		err := checkPlainHTTP("-harbor", tc.raw, tc.creds, tc.opt)
-		if refused := errors.Is(err, errPlainHTTP); refused != tc.wantRefused {
-			t.Errorf("%s: checkPlainHTTP(%q, creds %v, opt-in %v) = %v, want refused %v", tc.name, tc.raw, tc.creds, tc.opt, err, tc.wantRefused)
+		err := cli.CheckPlainHTTP("-harbor", tc.raw, tc.creds, tc.opt)
+		if refused := errors.Is(err, cli.ErrPlainHTTP); refused != tc.wantRefused {
+			t.Errorf("%s: cli.CheckPlainHTTP(%q, creds %v, opt-in %v) = %v, want refused %v", tc.name, tc.raw, tc.creds, tc.opt, err, tc.wantRefused)
 		}
 	}
 }
@@ -609,7 +610,7 @@ func TestPlainHTTPOptIn(t *testing.T) {
 // TestSIGTERMCancels: SIGTERM (what Kubernetes sends) cancels the run as Ctrl-C does,
 // instead of killing the process before it reports.
 func TestSIGTERMCancels(t *testing.T) {
-	ctx, stop := notifyContext(context.Background())
+	ctx, stop := cli.NotifyContext(context.Background())
 	defer stop()
 	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
 		t.Fatal(err)
