@@ -28,7 +28,7 @@ func TestExitCode(t *testing.T) {
 		"unexpected record": {failover.ErrUnexpectedRecord, exitRefused},
 		"not verified":      {failover.ErrNotVerified, exitFailed},
 		"invalid":           {failover.ErrInvalid, exitFailed},
-		"no -yes":           {errRefused, exitFailed},
+		"no -yes":           {errRefused, exitRefused},
 		"network":           {errors.New("dial tcp 127.0.0.1:1: connection refused"), exitFailed},
 	}
 	for name, tc := range cases {

@@ -83,9 +83,10 @@ var subcommands = []subcommand{
 }
 
 // exitCodesUsage ends every usage text.
-const exitCodesUsage = `Exit status: 0 ok, 1 failed (or a plan printed without -yes), 2 bad usage,
+const exitCodesUsage = `Exit status: 0 ok, 1 failed, 2 bad usage,
 3 refused by a safety check (stale or altered plan or journal, lag over -rpo, the side
-switched to unhealthy, -min-dwell or -hold-down not passed, nothing to fail back).`
+switched to unhealthy, -min-dwell or -hold-down not passed, nothing to fail back,
+ACR EE holding what Harbor lacks, a write not confirmed with -yes).`
 
 // usage prints the command's usage: its subcommands.
 func usage(w io.Writer) {

@@ -118,12 +118,13 @@
 //
 //	0  ok: the plan was printed (plan, -dry-run) or applied and verified, or watch was
 //	   stopped by SIGINT or SIGTERM
-//	1  failed, or a plan printed without -yes
+//	1  failed
 //	2  bad usage: bad flags or arguments, or a secret file that cannot be read
 //	3  refused by a safety check, nothing written: a stale, altered or already undone
 //	   plan, an altered journal, replication lag over -rpo (or a lag report from the
 //	   future), the side switched to not healthy, -min-dwell or -hold-down not passed,
-//	   nothing to fail back, a record not in the state expected
+//	   nothing to fail back, a record not in the state expected, ACR EE holding what
+//	   Harbor lacks (failover.ErrReverseLag), a write not confirmed with -yes
 package main
 
 import (
@@ -177,7 +178,7 @@ func runWith(ctx context.Context, args []string, stdout, stderr io.Writer, h hoo
 // Exit statuses, as the command doc lists them.
 const (
 	exitOK      = excli.OK      // done: the plan printed, applied and verified, or watch stopped by a signal
-	exitFailed  = excli.Failed  // failed, or a plan printed without -yes
+	exitFailed  = excli.Failed  // failed
 	exitUsage   = excli.Usage   // bad flags or arguments, or a secret file that cannot be read
 	exitRefused = excli.Refused // refused by a safety check: nothing was written
 )
@@ -188,7 +189,8 @@ var refusals = []error{
 	failover.ErrStalePlan, failover.ErrTamperedPlan, failover.ErrTamperedJournal,
 	failover.ErrLagExceedsRPO, failover.ErrLagFromFuture, failover.ErrSecondaryUnhealthy,
 	failover.ErrPrimaryUnhealthy, failover.ErrDwell, failover.ErrHoldDown,
-	failover.ErrNothingToFailBack, failover.ErrUnexpectedRecord,
+	failover.ErrNothingToFailBack, failover.ErrUnexpectedRecord, failover.ErrReverseLag,
+	errRefused, // a write not confirmed with -yes, as harbor-to-acr says it
 }
 
 // exitCode classifies a run's error: a safety check's refusal, or a failure.

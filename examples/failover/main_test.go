@@ -280,8 +280,8 @@ func TestDryRunAndNoConfirmationWriteNothing(t *testing.T) {
 	}
 
 	code, out, errOut = cli(t, w.solutionA("-journal", w.journal(), "-reason", "harbor down")...)
-	if code != 1 || !strings.Contains(errOut, "without -yes") || !strings.Contains(out, "CNAME "+acrDomain) {
-		t.Errorf("without -yes: exit %d, want 1 with the plan printed and a refusal:\n%s\n%s", code, out, errOut)
+	if code != 3 || !strings.Contains(errOut, "without -yes") || !strings.Contains(out, "CNAME "+acrDomain) {
+		t.Errorf("without -yes: exit %d, want 3 with the plan printed and a refusal:\n%s\n%s", code, out, errOut)
 	}
 	if n := w.pz.CallCount("UpdateZoneRecord"); n != 0 {
 		t.Errorf("UpdateZoneRecord called %d times without -yes", n)
@@ -491,8 +491,8 @@ func TestSavedPlan(t *testing.T) {
 	if err := w.pz.SetRecord(w.recB); err != nil {
 		t.Fatal(err)
 	}
-	if code, out, errOut := cli(t, w.solutionA("-plan", planFile, "-journal", w.journal())...); code != 1 || !strings.Contains(errOut, "without -yes") {
-		t.Errorf("saved plan without -yes: exit %d, want 1:\n%s\n%s", code, out, errOut)
+	if code, out, errOut := cli(t, w.solutionA("-plan", planFile, "-journal", w.journal())...); code != 3 || !strings.Contains(errOut, "without -yes") {
+		t.Errorf("saved plan without -yes: exit %d, want 3 (refused):\n%s\n%s", code, out, errOut)
 	}
 	if code, out, errOut := cli(t, w.solutionA("-plan", planFile, "-journal", w.journal(), "-yes")...); code != 0 || !strings.Contains(out, "read from "+planFile) {
 		t.Fatalf("saved plan exit %d:\n%s\n%s", code, out, errOut)
