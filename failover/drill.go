@@ -86,8 +86,8 @@ type DrillReport struct {
 	PlanError string `json:"plan_error,omitempty"`
 	// Targets holds one connection check per record the plan would switch.
 	Targets []DrillTarget `json:"targets"`
-	// Sampled and Verified count sample pulls over all targets and those whose digest
-	// matched.
+	// Sampled counts the samples to pull over all targets (N per target, pulled or not:
+	// a certificate that fails stops the pulls), Verified those whose digest matched.
 	Sampled  int `json:"sampled"`
 	Verified int `json:"verified"`
 	// Lag is the forward replication lag, compared with RPO; LagError says why it is unknown.
@@ -222,18 +222,29 @@ func (s *Switcher) Drill(ctx context.Context, req DrillRequest) (*DrillReport, e
 			}
 		}
 		if fqdn == "" {
-			z, err := t.Provider.Zone(ctx)
+			// Planning was refused: observe the record (a read) for its name and TTL, and
+			// rehearse the connection all the same — the report should say everything wrong.
+			c, err := s.observe(ctx, t)
 			if err != nil {
-				failures = append(failures, fmt.Errorf("reading zone of target %s: %w", t.Name, err))
-				r.Targets = append(r.Targets, dt)
-				continue
+				z, zerr := t.Provider.Zone(ctx)
+				if zerr != nil {
+					failures = append(failures, zerr)
+					r.Targets = append(r.Targets, dt)
+					r.Sampled += len(req.Samples)
+					continue
+				}
+				c.FQDN = dns.FQDN(t.Record, z.Name)
 			}
-			fqdn = dns.FQDN(t.Record, z.Name)
+			fqdn = c.FQDN
+			propagation = max(propagation, time.Duration(c.From.TTL)*time.Second)
+			if dt.To.TTL == 0 {
+				dt.To.TTL = c.From.TTL
+			}
 		}
 		dt.FQDN = fqdn
 		failures = append(failures, s.drillTarget(ctx, &dt, req, port, resolve)...)
+		r.Sampled += len(req.Samples)
 		for _, sr := range dt.Samples {
-			r.Sampled++
 			if sr.OK {
 				r.Verified++
 			}
@@ -436,8 +447,10 @@ func (r *DrillReport) String() string {
 		for _, smp := range t.Samples {
 			if smp.OK {
 				fmt.Fprintf(&b, "    ok %s:%s %s\n", smp.Repo, smp.Tag, smp.Got)
-			} else {
+			} else if smp.Got != "" {
 				fmt.Fprintf(&b, "    MISMATCH %s:%s: %s\n", smp.Repo, smp.Tag, smp.Error)
+			} else {
+				fmt.Fprintf(&b, "    FAILED %s:%s: %s\n", smp.Repo, smp.Tag, smp.Error)
 			}
 		}
 	}

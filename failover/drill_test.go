@@ -10,6 +10,8 @@ import (
 	"crypto/x509/pkix"
 	"errors"
 	"fmt"
+	"io"
+	"log"
 	"math/big"
 	"net"
 	"net/http"
@@ -80,6 +82,7 @@ func drillRegistry(t *testing.T, w *world, digests map[string]string, token stri
 		}
 		rw.Header().Set("Docker-Content-Digest", d)
 	}))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshakes are the point
 	srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
 	srv.StartTLS()
 	t.Cleanup(srv.Close)
@@ -107,6 +110,7 @@ func TestDrill(t *testing.T) {
 		wantErr   []error
 		wantOK    int
 		wantTLS   bool
+		lag       *Lag // the forward lag reported, with an RPO of a minute
 	}{
 		{name: "passes", certNames: []string{zoneName}, served: served, secondary: healthy("acr", 3), wantOK: 2, wantTLS: true},
 		{name: "A record", certNames: []string{zoneName}, served: served, aRecord: true, secondary: healthy("acr", 3), wantOK: 2, wantTLS: true},
@@ -118,6 +122,10 @@ func TestDrill(t *testing.T) {
 			wantErr: []error{ErrDrillFailed, x509.HostnameError{}}},
 		{name: "digest differs", certNames: []string{zoneName}, served: map[string]string{"team/app:v1": drillDigestApp, "library/base:3.20": drillDigestApp},
 			secondary: healthy("acr", 3), wantErr: []error{ErrDrillFailed, ErrDigestMismatch}, wantOK: 1, wantTLS: true},
+		{name: "lag within RPO", certNames: []string{zoneName}, served: served, secondary: healthy("acr", 3), wantOK: 2, wantTLS: true,
+			lag: &Lag{Missing: 1, OldestMissing: 30 * time.Second}},
+		{name: "lag exceeds RPO", certNames: []string{zoneName}, served: served, secondary: healthy("acr", 3), wantOK: 2, wantTLS: true,
+			lag: &Lag{Missing: 3, Stale: 1, OldestMissing: 5 * time.Minute}, wantErr: []error{ErrDrillFailed, ErrLagExceedsRPO}},
 		{name: "plan refused", certNames: []string{zoneName}, served: served, secondary: down("acr", 3),
 			wantErr: []error{ErrDrillFailed, ErrSecondaryUnhealthy}, wantOK: 2, wantTLS: true},
 	} {
@@ -144,6 +152,10 @@ func TestDrill(t *testing.T) {
 					}
 					return []string{"127.0.0.1"}, nil
 				},
+			}
+			if tc.lag != nil {
+				req.Failover.Lag = LagFunc(func(context.Context) (Lag, error) { return *tc.lag, nil })
+				req.Failover.RPO = time.Minute
 			}
 			if tc.auth {
 				req.Auth = func(next http.RoundTripper) http.RoundTripper {
@@ -202,10 +214,20 @@ func TestDrill(t *testing.T) {
 			if tc.aRecord != (len(resolved) == 0) {
 				t.Errorf("resolved %v; a CNAME's target and only it is resolved", resolved)
 			}
-			if r.Verified != tc.wantOK || tc.wantTLS && r.Sampled != len(samples) {
+			if r.Verified != tc.wantOK || r.Sampled != len(samples) {
 				t.Errorf("verified %d/%d; want %d/%d", r.Verified, r.Sampled, tc.wantOK, len(samples))
 			}
-			if tc.secondary.Health == HealthUp {
+			if diff := cmp.Diff(tc.lag, r.Lag); diff != "" {
+				t.Errorf("lag mismatch (-want +got):\n%s", diff)
+			}
+			if tc.lag != nil && (r.RPO != time.Minute || !strings.Contains(r.String(), "(RPO 1m0s)")) {
+				t.Errorf("RPO = %v; want 1m0s in the report:\n%s", r.RPO, r)
+			}
+			if errors.Is(err, ErrLagExceedsRPO) {
+				if r.Plan != nil || !strings.Contains(r.PlanError, "exceeds RPO") {
+					t.Errorf("plan = %v, error %q; want refused over the RPO", r.Plan, r.PlanError)
+				}
+			} else if tc.secondary.Health == HealthUp {
 				wantTo := w.target.Secondary
 				wantTo.TTL = 60
 				if r.Plan == nil || !r.Plan.HasChanges() || r.Plan.Changes[0].To != wantTo {
@@ -225,10 +247,8 @@ func TestDrill(t *testing.T) {
 			if tc.wantTLS {
 				pulls = time.Duration(len(samples)) * time.Second // one HEAD each, a second per request
 			}
-			wantRTO := RTOEstimate{Detection: 30 * time.Second, Threshold: 3, Interval: 10 * time.Second, ApplyVerify: pulls}
-			if r.Plan != nil {
-				wantRTO.Propagation = 60 * time.Second
-			}
+			wantRTO := RTOEstimate{Detection: 30 * time.Second, Threshold: 3, Interval: 10 * time.Second,
+				Propagation: 60 * time.Second, ApplyVerify: pulls}
 			wantRTO.Total = wantRTO.Detection + wantRTO.Propagation + wantRTO.ApplyVerify
 			if diff := cmp.Diff(wantRTO, r.RTO); diff != "" {
 				t.Errorf("RTO mismatch (-want +got):\n%s", diff)
