@@ -16,6 +16,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -292,3 +294,33 @@ func TestDrillInvalid(t *testing.T) {
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// TestDrillWritesNoFile: a switcher journaling to a file keeps its plan key next to the
+// journal and creates it on first use; a drill plans without it, so the directory stays
+// empty — no journal file, no key file.
+func TestDrillWritesNoFile(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	dir := t.TempDir()
+	fj, err := OpenFileJournal(filepath.Join(dir, "journal"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := NewSwitcher([]Target{w.target}, WithClock(w.clock), WithJournal(fj), WithLookup(w.lookup))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, pool, port := drillRegistry(t, w, map[string]string{"team/app:v1": drillDigestApp}, "", zoneName)
+	r, err := s.Drill(ctx(t), DrillRequest{Failover: FailoverRequest{Secondary: healthy("acr", 3)}, RootCAs: pool, Port: port,
+		Samples: []DrillSample{{Repo: "team/app", Tag: "v1", Digest: drillDigestApp}},
+		Resolve: func(context.Context, string) ([]string, error) { return []string{"127.0.0.1"}, nil }})
+	if err != nil || !r.Passed {
+		t.Fatalf("Drill() = %v; want it to pass:\n%s", err, r)
+	}
+	if files, _ := os.ReadDir(dir); len(files) != 0 {
+		t.Errorf("files after the drill: %v; want none", files)
+	}
+	if n := w.provider.Writes(); n != 0 {
+		t.Errorf("DNS writes = %d; want 0", n)
+	}
+}
