@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 
@@ -49,6 +50,26 @@ type DrillSample struct {
 	Repo   string `json:"repo"`
 	Tag    string `json:"tag"`
 	Digest string `json:"digest"`
+}
+
+// The distribution spec's grammar for what a drill puts in a URL path.
+var (
+	drillComponent = regexp.MustCompile(`^[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*$`)
+	drillTag       = regexp.MustCompile(`^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$`)
+	drillDigest    = regexp.MustCompile(`^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$`)
+)
+
+// validate refuses a sample that is not a repository, tag and digest by the
+// distribution spec's grammar (nothing else reaches a request path).
+func (d DrillSample) validate() error {
+	ok := d.Repo != "" && drillTag.MatchString(d.Tag) && drillDigest.MatchString(d.Digest)
+	for _, c := range strings.Split(d.Repo, "/") {
+		ok = ok && drillComponent.MatchString(c)
+	}
+	if !ok {
+		return fmt.Errorf("%w: drill sample %q:%q@%q is not a repository, tag and digest", ErrInvalid, d.Repo, d.Tag, d.Digest)
+	}
+	return nil
 }
 
 // DrillRequest is what [Switcher.Drill] rehearses.
@@ -164,8 +185,8 @@ func (s *Switcher) Drill(ctx context.Context, req DrillRequest) (*DrillReport, e
 		return nil, fmt.Errorf("%w: a drill needs at least one sample", ErrInvalid)
 	}
 	for _, smp := range req.Samples {
-		if smp.Repo == "" || smp.Tag == "" || smp.Digest == "" {
-			return nil, fmt.Errorf("%w: drill sample %q:%q needs a repository, tag and digest", ErrInvalid, smp.Repo, smp.Tag)
+		if err := smp.validate(); err != nil {
+			return nil, err
 		}
 	}
 	if req.Threshold < 0 || req.Interval < 0 {

@@ -281,6 +281,9 @@ func TestDrillInvalid(t *testing.T) {
 	}{
 		{"no samples", DrillRequest{}},
 		{"no digest", DrillRequest{Samples: []DrillSample{{Repo: "a", Tag: "b"}}}},
+		{"repository escapes the path", DrillRequest{Samples: []DrillSample{{Repo: "a/../../v2/x", Tag: "b", Digest: drillDigestApp}}}},
+		{"tag with a query", DrillRequest{Samples: []DrillSample{{Repo: "a", Tag: "b?x=1", Digest: drillDigestApp}}}},
+		{"digest not a digest", DrillRequest{Samples: []DrillSample{{Repo: "a", Tag: "b", Digest: "latest"}}}},
 		{"negative interval", DrillRequest{Samples: []DrillSample{{Repo: "a", Tag: "b", Digest: drillDigestApp}}, Interval: -1}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
