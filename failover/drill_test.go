@@ -30,6 +30,9 @@ const (
 	drillDigestApp  = "sha256:1111111111111111111111111111111111111111111111111111111111111111"
 	drillDigestBase = "sha256:2222222222222222222222222222222222222222222222222222222222222222"
 	drillToken      = "Bearer drill-t0ken"
+	// drillManifestApp is served without a digest header; its digest is its SHA-256.
+	drillManifestApp       = `{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json"}`
+	drillManifestAppDigest = "sha256:b22c7289dd3b4785a3795c90e15d16bd66bd29b444b8974fe29ed0443ce50405"
 )
 
 // drillCert returns a self-signed certificate for names and a pool that trusts it.
@@ -82,6 +85,14 @@ func drillRegistry(t *testing.T, w *world, digests map[string]string, token stri
 			http.NotFound(rw, r)
 			return
 		}
+		if body, ok := strings.CutPrefix(d, "body:"); ok {
+			// No digest header: the manifest itself, whose SHA-256 is its digest.
+			rw.Header().Set("Content-Type", "application/vnd.oci.image.manifest.v1+json")
+			if r.Method == http.MethodGet {
+				io.WriteString(rw, body)
+			}
+			return
+		}
 		rw.Header().Set("Docker-Content-Digest", d)
 	}))
 	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshakes are the point
@@ -102,17 +113,19 @@ func TestDrill(t *testing.T) {
 	samples := []DrillSample{{Repo: "team/app", Tag: "v1", Digest: drillDigestApp}, {Repo: "library/base", Tag: "3.20", Digest: drillDigestBase}}
 	served := map[string]string{"team/app:v1": drillDigestApp, "library/base:3.20": drillDigestBase}
 	for _, tc := range []struct {
-		name      string
-		certNames []string
-		served    map[string]string
-		aRecord   bool // the target's secondary is an A record at 127.0.0.1, not a CNAME
-		token     string
-		auth      bool
-		secondary HealthStatus
-		wantErr   []error
-		wantOK    int
-		wantTLS   bool
-		lag       *Lag // the forward lag reported, with an RPO of a minute
+		name       string
+		certNames  []string
+		served     map[string]string
+		aRecord    bool // the target's secondary is an A record at 127.0.0.1, not a CNAME
+		token      string
+		auth       bool
+		secondary  HealthStatus
+		wantErr    []error
+		wantOK     int
+		wantTLS    bool
+		lag        *Lag          // the forward lag reported, with an RPO of a minute
+		samples    []DrillSample // nil: samples
+		extraPulls int           // requests beyond one HEAD per sample
 	}{
 		{name: "passes", certNames: []string{zoneName}, served: served, secondary: healthy("acr", 3), wantOK: 2, wantTLS: true},
 		{name: "A record", certNames: []string{zoneName}, served: served, aRecord: true, secondary: healthy("acr", 3), wantOK: 2, wantTLS: true},
@@ -128,6 +141,9 @@ func TestDrill(t *testing.T) {
 			lag: &Lag{Missing: 1, OldestMissing: 30 * time.Second}},
 		{name: "lag exceeds RPO", certNames: []string{zoneName}, served: served, secondary: healthy("acr", 3), wantOK: 2, wantTLS: true,
 			lag: &Lag{Missing: 3, Stale: 1, OldestMissing: 5 * time.Minute}, wantErr: []error{ErrDrillFailed, ErrLagExceedsRPO}},
+		{name: "no digest header", certNames: []string{zoneName}, served: map[string]string{"team/app:v1": "body:" + drillManifestApp,
+			"library/base:3.20": drillDigestBase}, secondary: healthy("acr", 3), wantOK: 2, wantTLS: true, extraPulls: 1,
+			samples: []DrillSample{{Repo: "team/app", Tag: "v1", Digest: drillManifestAppDigest}, samples[1]}},
 		{name: "plan refused", certNames: []string{zoneName}, served: served, secondary: down("acr", 3),
 			wantErr: []error{ErrDrillFailed, ErrSecondaryUnhealthy}, wantOK: 2, wantTLS: true},
 	} {
@@ -154,6 +170,9 @@ func TestDrill(t *testing.T) {
 					}
 					return []string{"127.0.0.1"}, nil
 				},
+			}
+			if tc.samples != nil {
+				req.Samples = tc.samples
 			}
 			if tc.lag != nil {
 				req.Failover.Lag = LagFunc(func(context.Context) (Lag, error) { return *tc.lag, nil })
@@ -247,7 +266,7 @@ func TestDrill(t *testing.T) {
 			}
 			pulls := time.Duration(0)
 			if tc.wantTLS {
-				pulls = time.Duration(len(samples)) * time.Second // one HEAD each, a second per request
+				pulls = time.Duration(len(samples)+tc.extraPulls) * time.Second // one HEAD each (and a GET without a digest header), a second per request
 			}
 			wantRTO := RTOEstimate{Detection: 30 * time.Second, Threshold: 3, Interval: 10 * time.Second,
 				Propagation: 60 * time.Second, ApplyVerify: pulls}
