@@ -249,7 +249,7 @@ func (s *Switcher) Drill(ctx context.Context, req DrillRequest) (*DrillReport, e
 			if err != nil {
 				z, zerr := t.Provider.Zone(ctx)
 				if zerr != nil {
-					failures = append(failures, zerr)
+					failures = append(failures, fmt.Errorf("reading zone of target %s: %w", t.Name, zerr))
 					r.Targets = append(r.Targets, dt)
 					r.Sampled += len(req.Samples)
 					continue
