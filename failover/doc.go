@@ -65,6 +65,28 @@
 // finished at once). Automatic failback obeys the reverse lag as a manual one does (it
 // never forces): it is refused each round while ACR EE holds what Harbor lacks.
 //
+// # DR drill
+//
+// A failover that was never rehearsed is a hope. [Switcher.Drill] rehearses one without
+// writing anything: it plans the failover as PlanFailover would — the same refusals fail
+// the drill — but seals the plan under a key made for the drill and thrown away, so the
+// plan it reports can never be applied, and a switcher journaling to a file creates
+// neither the journal nor its key. Then, for every record the plan would switch, it
+// connects as the clients would after the switch: their registry name (the record's
+// FQDN) is dialed at what the plan would write — an A or AAAA record's address, or the
+// addresses a CNAME's target resolves to (DrillRequest.Resolve) — and TLS is verified
+// against that name (DrillRequest.RootCAs), so a custom domain's certificate that does
+// not cover the clients' name fails the drill. Through that connection it pulls the
+// manifests of the [DrillSample]s (HEAD, or GET when no Docker-Content-Digest comes back),
+// with the credentials DrillRequest.Auth adds (anonymous by default), and compares each
+// digest with the one Harbor reported. The [DrillReport] — JSON and a String — holds the
+// would-be plan, the certificate check, n/N samples verified with each mismatch, the
+// forward lag against the RPO, and an [RTOEstimate]: detection (Threshold × Interval),
+// DNS propagation (the old record's TTL) and apply and verify (the drill's own planning
+// and pulls, measured on the switcher's clock). A drill that finds anything wrong
+// returns its report and an error wrapping [ErrDrillFailed] and each cause (the planning
+// refusal, the TLS error, [ErrDigestMismatch]).
+//
 // # Plan integrity
 //
 // A plan saved to a file can be edited; Apply does not take its word. Every plan is
@@ -144,7 +166,7 @@
 // [ErrUnexpectedRecord], [ErrStalePlan], [ErrTamperedPlan], [ErrTamperedJournal] and
 // [ErrNotVerified] for failover and failback;
 // [ErrPrimaryUnhealthy], [ErrDwell], [ErrNothingToFailBack] and [ErrReverseLag] for failback; [ErrHoldDown]
-// for the monitor; [ErrLagFromFuture] for a lag report dated beyond the allowed clock
+// for the monitor; [ErrDrillFailed] and [ErrDigestMismatch] for a drill; [ErrLagFromFuture] for a lag report dated beyond the allowed clock
 // skew ([LastKnownLag].MaxSkew, 5 minutes by default), which would never age. Errors from the DNS providers keep the dns sentinels
 // (dns.ErrRecordChanged, dns.ErrUnauthorized…) matchable through every wrap.
 //

@@ -10,9 +10,9 @@ import (
 	"github.com/regdr/regdr/internal/jsontest"
 )
 
-// TestJSONSnakeCase: plans, apply results, journal entries, audit events and monitor
-// events — everything failover writes — use snake_case keys only, at every depth. Every
-// field is set so that omitempty hides none.
+// TestJSONSnakeCase: plans, apply results, journal entries, audit events, monitor events
+// and drill reports — everything failover writes — use snake_case keys only, at every
+// depth. Every field is set so that omitempty hides none.
 func TestJSONSnakeCase(t *testing.T) {
 	t.Parallel()
 	at := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
@@ -44,6 +44,14 @@ func TestJSONSnakeCase(t *testing.T) {
 			Actor: "a", Reason: "r", Forced: true, Outcome: OutcomeWritten, Error: "e"}},
 		{"MonitorEvent", MonitorEvent{Time: at, Kind: EventKind("planned"), Primary: *health, Secondary: *health, Plan: plan, Result: result}},
 		{"ReverseLag", ReverseLag{Missing: 1, Stale: 1, Unmapped: 1, OldestMissing: time.Minute, CheckedAt: at}},
+		{"DrillReport", &DrillReport{StartedAt: at, FinishedAt: at, Plan: plan, PlanError: "e", Sampled: 1, Verified: 1,
+			Targets: []DrillTarget{{Target: "t", FQDN: "r.example.com", To: v, Addresses: []string{"127.0.0.1"}, TLSVerified: true,
+				TLSError: "e", CertDNSNames: []string{"r.example.com"}, CertNotAfter: at,
+				Samples: []DrillSampleResult{{Repo: "a/b", Tag: "v1", Expected: "sha256:1", Got: "sha256:1", OK: true, Error: "e"}}}},
+			Lag: &Lag{Missing: 1, Stale: 1, OldestMissing: time.Minute, CheckedAt: at}, RPO: time.Minute, LagError: "e",
+			RTO:    RTOEstimate{Detection: time.Minute, Threshold: 3, Interval: time.Second, Propagation: time.Minute, ApplyVerify: time.Second, Total: time.Hour},
+			Passed: true}},
+		{"DrillSample", DrillSample{Repo: "a/b", Tag: "v1", Digest: "sha256:1"}},
 		{"Endpoint", Endpoint{Name: "harbor", URL: "https://127.0.0.1", InsecureSkipVerify: true, Timeout: time.Second}},
 	} {
 		t.Run(tc.name, func(t *testing.T) { jsontest.SnakeCase(t, tc.v) })
