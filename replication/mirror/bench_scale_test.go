@@ -253,7 +253,7 @@ func (s *synthRegistry) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // tags per repository). Source and destination are synthRegistry handlers on loopback and
 // the source listing already carries digests, so a cold plan costs one destination tag
 // listing per repository and, per tag, one source manifest GET and one referrers request
-// (Referrers "new"). The base is taken after a warm-up plan of one repository with the same
+// (Referrers "new"). The base is taken after a warm-up plan of up to ten repositories with the same
 // Syncer, so connections and pools are not charged to the tags. "cold" plans against an empty destination (every tag to copy, its
 // manifest fetched into the plan); "noop" plans against a destination holding everything
 // (one HEAD per tag) and applies the empty plan. Both fixtures' tables are in the base.
@@ -280,9 +280,10 @@ func BenchmarkPlanMemory(b *testing.B) {
 					if err != nil {
 						b.Fatal(err)
 					}
-					// Warm up on one repository: connections, transports and pools are
-					// then part of the base, not charged to the tags.
-					src.limit = 1
+					// Warm up on up to ten repositories (as many as 1k tags have):
+					// connections, transports and pools are then part of the base, not
+					// charged to the tags.
+					src.limit = min(10, len(src.repos))
 					if _, err := s.Plan(ctx); err != nil {
 						b.Fatal(err)
 					}
