@@ -74,7 +74,8 @@ func requestBoundWorkload() testutil.Workload {
 // registry, in a rotating order within every iteration. Besides each one's seconds and
 // requests per copy (both registries), and crane's and MultiWrite's time relative to
 // regdr's (above 1: regdr is faster), it reports each one's mean number of requests in
-// flight on the two registries together, sampled as each request starts.
+// flight on the two registries together, sampled as each request starts, and regdr's
+// planning time and mean in flight while planning (Plan, then Apply: they do not overlap).
 func BenchmarkSyncCopyRequestBound(b *testing.B) {
 	w := requestBoundWorkload()
 	fl := &inflight{}
@@ -92,7 +93,26 @@ func BenchmarkSyncCopyRequestBound(b *testing.B) {
 	contenders := []struct {
 		name string
 		c    copier
-	}{{"regdr", regdrCopy}, {"crane", craneCopy}, {"multiwrite", multiWriteCopy}}
+	}{{"regdr", nil}, {"crane", craneCopy}, {"multiwrite", multiWriteCopy}}
+	// regdr's copy as regdrCopy, noting its planning phase apart: time and mean in flight.
+	var planTime time.Duration
+	var planFlight float64
+	contenders[0].c = func(ctx context.Context, e *benchEnv, dst string) error {
+		s, err := mirror.New(mirror.Endpoint{PlainHTTP: true, Registry: e.src.Host}, mirror.Endpoint{PlainHTTP: true, Registry: dst},
+			mirror.Options{Jobs: benchJobs, Referrers: mirror.ReferrersNew})
+		if err != nil {
+			return err
+		}
+		start := time.Now()
+		p, err := s.Plan(ctx)
+		if err != nil {
+			return err
+		}
+		planTime += time.Since(start)
+		planFlight += fl.mean()
+		_, err = s.Apply(ctx, p)
+		return err
+	}
 	times := map[string]time.Duration{}
 	reqs := map[string]int{}
 	flight := map[string]float64{}
@@ -117,6 +137,8 @@ func BenchmarkSyncCopyRequestBound(b *testing.B) {
 	}
 	n := float64(iter)
 	tags := float64(w.Repos * w.Tags)
+	b.ReportMetric(planTime.Seconds()/n, "regdr-plan-s/op")
+	b.ReportMetric(planFlight/n, "regdr-plan-inflight")
 	for _, ct := range contenders {
 		b.ReportMetric(times[ct.name].Seconds()/n, ct.name+"-s/op")
 		b.ReportMetric(float64(reqs[ct.name])/n, ct.name+"-requests/op")
