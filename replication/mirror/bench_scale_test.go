@@ -1,0 +1,525 @@
+package mirror_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/regdr/regdr/internal/testutil"
+	"github.com/regdr/regdr/replication/mirror"
+	"golang.org/x/sync/errgroup"
+)
+
+// envInt reads a positive integer from the environment, or returns def.
+func envInt(key string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(key)); err == nil && v > 0 {
+		return v
+	}
+	return def
+}
+
+// inflight counts the requests a handler is serving. At each request's start it adds the
+// number then in flight (itself included) to a sum, so sum/n is the mean number of
+// requests in flight as seen by an arriving request.
+type inflight struct{ cur, sum, n atomic.Int64 }
+
+func (f *inflight) wrap(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f.sum.Add(f.cur.Add(1))
+		f.n.Add(1)
+		defer f.cur.Add(-1)
+		h.ServeHTTP(w, r)
+	})
+}
+
+func (f *inflight) reset() { f.sum.Store(0); f.n.Store(0) }
+
+func (f *inflight) mean() float64 {
+	if n := f.n.Load(); n > 0 {
+		return float64(f.sum.Load()) / float64(n)
+	}
+	return 0
+}
+
+// requestBoundWorkload is the issue's request-bound shape: many repositories, many tags,
+// tiny layers. REGDR_BENCH_REPOS (200), REGDR_BENCH_TAGS (10) and REGDR_BENCH_SMALL_KIB (4)
+// change it.
+func requestBoundWorkload() testutil.Workload {
+	return testutil.Workload{
+		Repos:     envInt("REGDR_BENCH_REPOS", 200),
+		Tags:      envInt("REGDR_BENCH_TAGS", 10),
+		MultiArch: 2,
+		LayerSize: int64(envInt("REGDR_BENCH_SMALL_KIB", 4)) << 10,
+		Seed:      42,
+	}
+}
+
+// BenchmarkSyncCopyRequestBound is BenchmarkSyncCopy on the request-bound workload
+// (default 200 repositories × 10 tags, 4 KiB layers): regdr, crane.Copy per tag and
+// remote.MultiWrite at equal concurrency (benchJobs), each into a fresh distribution
+// registry, in a rotating order within every iteration. Besides each one's seconds and
+// requests per copy (both registries), and crane's and MultiWrite's time relative to
+// regdr's (above 1: regdr is faster), it reports each one's mean number of requests in
+// flight on the two registries together, sampled as each request starts, and regdr's
+// planning time and mean in flight while planning (Plan, then Apply: they do not overlap).
+func BenchmarkSyncCopyRequestBound(b *testing.B) {
+	w := requestBoundWorkload()
+	fl := &inflight{}
+	e := &benchEnv{srcRec: testutil.NewRecorder()}
+	e.src = testutil.NewGGCRRegistry(b, func(h http.Handler) http.Handler { return fl.wrap(e.srcRec.Wrap(h)) })
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	if err := w.Push(ctx, e.src.Host); err != nil {
+		b.Fatal(err)
+	}
+	for ref := range w.Refs() {
+		e.refs = append(e.refs, ref)
+	}
+	slices.Sort(e.refs)
+	contenders := []struct {
+		name string
+		c    copier
+	}{{"regdr", nil}, {"crane", craneCopy}, {"multiwrite", multiWriteCopy}}
+	// regdr's copy as regdrCopy, noting its planning phase apart: time and mean in flight.
+	var planTime time.Duration
+	var planFlight float64
+	contenders[0].c = func(ctx context.Context, e *benchEnv, dst string) error {
+		s, err := mirror.New(mirror.Endpoint{PlainHTTP: true, Registry: e.src.Host}, mirror.Endpoint{PlainHTTP: true, Registry: dst},
+			mirror.Options{Jobs: benchJobs, Referrers: mirror.ReferrersNew})
+		if err != nil {
+			return err
+		}
+		start := time.Now()
+		p, err := s.Plan(ctx)
+		if err != nil {
+			return err
+		}
+		planTime += time.Since(start)
+		planFlight += fl.mean()
+		_, err = s.Apply(ctx, p)
+		return err
+	}
+	times := map[string]time.Duration{}
+	reqs := map[string]int{}
+	flight := map[string]float64{}
+	iter := 0
+	for b.Loop() {
+		for k := range contenders {
+			ct := contenders[(k+iter)%len(contenders)]
+			dstRec := testutil.NewRecorder()
+			dst := testutil.NewDistribution(b, testutil.DistributionOptions{}, func(h http.Handler) http.Handler { return fl.wrap(dstRec.Wrap(h)) })
+			e.srcRec.Reset()
+			fl.reset()
+			start := time.Now()
+			if err := ct.c(ctx, e, dst.Host); err != nil {
+				b.Fatal(ct.name, err)
+			}
+			times[ct.name] += time.Since(start)
+			reqs[ct.name] += len(dstRec.Requests()) + len(e.srcRec.Requests())
+			flight[ct.name] += fl.mean()
+			dst.Server.Close()
+		}
+		iter++
+	}
+	n := float64(iter)
+	tags := float64(w.Repos * w.Tags)
+	b.ReportMetric(planTime.Seconds()/n, "regdr-plan-s/op")
+	b.ReportMetric(planFlight/n, "regdr-plan-inflight")
+	for _, ct := range contenders {
+		b.ReportMetric(times[ct.name].Seconds()/n, ct.name+"-s/op")
+		b.ReportMetric(float64(reqs[ct.name])/n, ct.name+"-requests/op")
+		b.ReportMetric(float64(reqs[ct.name])/n/tags, ct.name+"-requests/tag")
+		b.ReportMetric(flight[ct.name]/n, ct.name+"-inflight")
+		if ct.name != "regdr" {
+			b.ReportMetric(float64(times[ct.name])/float64(times["regdr"]), ct.name+"/regdr")
+		}
+	}
+}
+
+// synthRegistry is a tiny in-process registry holding, for each of its repositories,
+// tags t00000… each pointing at its own small manifest (one shared config and one shared
+// layer, and an annotation naming the tag, so every tag has a distinct digest). It answers
+// the ping, tag listings, manifest HEAD/GET by tag or digest, blob HEAD, and the referrers
+// API (always empty). With empty set it holds the repositories and manifests nowhere: a
+// cold destination. Its tables are built once, before any memory is measured.
+type synthRegistry struct {
+	repos   []string
+	tags    map[string][]mirror.Tag // repo → tags with digests, sorted by name
+	byRef   map[string]string       // repo + ":" + tag → digest
+	raw     map[string][]byte       // digest → manifest
+	blobs   map[string]int64        // digest → size
+	empty   bool
+	limit   int               // if positive, Repositories lists only the first limit repositories
+	listing map[string][]byte // repo → tags/list body
+}
+
+func newSynthRegistry(tags, perRepo int) *synthRegistry {
+	s := &synthRegistry{tags: map[string][]mirror.Tag{}, byRef: map[string]string{}, raw: map[string][]byte{}, blobs: map[string]int64{}, listing: map[string][]byte{}}
+	config := []byte(`{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}`)
+	layer := []byte("synthetic layer")
+	cd, ld := sha(config), sha(layer)
+	s.blobs[cd], s.blobs[ld] = int64(len(config)), int64(len(layer))
+	for i := 0; i < tags; i++ {
+		repo := fmt.Sprintf("scale/r%04d", i/perRepo)
+		tag := fmt.Sprintf("t%05d", i)
+		if i%perRepo == 0 {
+			s.repos = append(s.repos, repo)
+		}
+		raw := fmt.Appendf(nil, `{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json",`+
+			`"config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":%q,"size":%d},`+
+			`"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":%q,"size":%d}],`+
+			`"annotations":{"org.example.tag":%q}}`, cd, len(config), ld, len(layer), repo+":"+tag)
+		d := sha(raw)
+		s.raw[d] = raw
+		s.byRef[repo+":"+tag] = d
+		s.tags[repo] = append(s.tags[repo], mirror.Tag{Name: tag, Digest: d})
+	}
+	for _, repo := range s.repos {
+		var names []string
+		for _, t := range s.tags[repo] {
+			names = append(names, t.Name)
+		}
+		s.listing[repo], _ = json.Marshal(map[string]any{"name": repo, "tags": names})
+	}
+	return s
+}
+
+func sha(b []byte) string {
+	h := sha256.Sum256(b)
+	return "sha256:" + hex.EncodeToString(h[:])
+}
+
+// Repositories and Tags make the registry its own mirror.Source: a listing that knows
+// digests, as Harbor's does, so planning sends no source HEAD per tag.
+func (s *synthRegistry) Repositories(context.Context) ([]string, error) {
+	if s.limit > 0 {
+		return slices.Clone(s.repos[:s.limit]), nil
+	}
+	return slices.Clone(s.repos), nil
+}
+
+func (s *synthRegistry) Tags(_ context.Context, repo string) ([]mirror.Tag, error) {
+	return slices.Clone(s.tags[repo]), nil
+}
+
+func (s *synthRegistry) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	p := strings.TrimPrefix(r.URL.Path, "/v2/")
+	notFound := func() {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusNotFound)
+		io.WriteString(w, `{"errors":[{"code":"MANIFEST_UNKNOWN","message":"unknown"}]}`)
+	}
+	switch {
+	case p == "" || p == "/":
+		w.WriteHeader(http.StatusOK)
+	case strings.HasSuffix(p, "/tags/list"):
+		repo := strings.TrimSuffix(p, "/tags/list")
+		w.Header().Set("Content-Type", "application/json")
+		if s.empty {
+			fmt.Fprintf(w, `{"name":%q,"tags":[]}`, repo)
+			return
+		}
+		w.Write(s.listing[repo])
+	case strings.Contains(p, "/manifests/"):
+		i := strings.LastIndex(p, "/manifests/")
+		repo, ref := p[:i], p[i+len("/manifests/"):]
+		d := ref
+		if !strings.HasPrefix(ref, "sha256:") {
+			d = s.byRef[repo+":"+ref]
+		}
+		raw, ok := s.raw[d]
+		if !ok || s.empty {
+			notFound()
+			return
+		}
+		w.Header().Set("Content-Type", "application/vnd.oci.image.manifest.v1+json")
+		w.Header().Set("Docker-Content-Digest", d)
+		w.Header().Set("Content-Length", strconv.Itoa(len(raw)))
+		if r.Method == http.MethodGet {
+			w.Write(raw)
+		}
+	case strings.Contains(p, "/referrers/"):
+		w.Header().Set("Content-Type", "application/vnd.oci.image.index.v1+json")
+		io.WriteString(w, `{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]}`)
+	case strings.Contains(p, "/blobs/"):
+		d := p[strings.LastIndex(p, "/")+1:]
+		size, ok := s.blobs[d]
+		if !ok || s.empty {
+			w.WriteHeader(http.StatusNotFound)
+			return
+		}
+		w.Header().Set("Content-Length", strconv.FormatInt(size, 10))
+		w.Header().Set("Docker-Content-Digest", d)
+	default:
+		w.WriteHeader(http.StatusNotFound)
+	}
+}
+
+// BenchmarkPlanMemory measures planning memory, not copying: the peak heap (HeapInuse
+// sampled every 2 ms) above a base taken after the fixture is built, and the heap still in
+// use with the plan alive after a GC, both per planned tag, at 1k, 10k and 100k tags (100
+// tags per repository). Source and destination are synthRegistry handlers on loopback and
+// the source listing already carries digests, so a cold plan costs one destination tag
+// listing per repository and, per tag, one source manifest GET and one referrers request
+// (Referrers "new"). The base is taken after a warm-up plan of up to ten repositories with the same
+// Syncer, so connections and pools are not charged to the tags. "cold" plans against an empty destination (every tag to copy, its
+// manifest fetched into the plan); "noop" plans against a destination holding everything
+// (one HEAD per tag) and applies the empty plan. Both fixtures' tables are in the base.
+// The 100k cases are skipped with -short.
+func BenchmarkPlanMemory(b *testing.B) {
+	for _, mode := range []string{"cold", "noop"} {
+		for _, tags := range []int{1_000, 10_000, 100_000} {
+			b.Run(fmt.Sprintf("%s/%dk", mode, tags/1000), func(b *testing.B) {
+				if tags >= 100_000 && testing.Short() {
+					b.Skip("100k tags: skipped with -short")
+				}
+				src := newSynthRegistry(tags, 100)
+				dst := newSynthRegistry(tags, 100)
+				dst.empty = mode == "cold"
+				srcSrv, dstSrv := httptest.NewServer(src), httptest.NewServer(dst)
+				defer srcSrv.Close()
+				defer dstSrv.Close()
+				ctx := context.Background()
+				var peak, held uint64
+				for b.Loop() {
+					s, err := mirror.New(mirror.Endpoint{PlainHTTP: true, Registry: strings.TrimPrefix(srcSrv.URL, "http://")},
+						mirror.Endpoint{PlainHTTP: true, Registry: strings.TrimPrefix(dstSrv.URL, "http://")},
+						mirror.Options{Source: src, Jobs: benchJobs, Referrers: mirror.ReferrersNew})
+					if err != nil {
+						b.Fatal(err)
+					}
+					// Warm up on up to ten repositories (as many as 1k tags have):
+					// connections, transports and pools are then part of the base, not
+					// charged to the tags.
+					src.limit = min(10, len(src.repos))
+					if _, err := s.Plan(ctx); err != nil {
+						b.Fatal(err)
+					}
+					src.limit = 0
+					runtime.GC()
+					var before runtime.MemStats
+					runtime.ReadMemStats(&before)
+					stop := make(chan struct{})
+					done := make(chan uint64)
+					go func() { done <- samplePeak(stop) }()
+					p, err := s.Plan(ctx)
+					if err != nil {
+						b.Fatal(err)
+					}
+					if mode == "noop" {
+						if p.HasChanges() {
+							b.Fatal("noop plan has changes")
+						}
+						if rep, err := s.Apply(ctx, p); err != nil || !rep.OK() {
+							b.Fatal(rep, err)
+						}
+					} else if len(p.Items) != tags {
+						b.Fatalf("planned %d items, want %d", len(p.Items), tags)
+					}
+					close(stop)
+					h := <-done
+					runtime.GC()
+					var after runtime.MemStats
+					runtime.ReadMemStats(&after)
+					runtime.KeepAlive(p)
+					if h > before.HeapInuse {
+						peak = max(peak, h-before.HeapInuse)
+					}
+					if after.HeapInuse > before.HeapInuse {
+						held = max(held, after.HeapInuse-before.HeapInuse)
+					}
+				}
+				b.ReportMetric(float64(peak)/float64(tags), "peak-bytes/tag")
+				b.ReportMetric(float64(held)/float64(tags), "held-bytes/tag")
+				b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
+			})
+		}
+	}
+}
+
+// blobsOf returns the digests of the blobs (configs and layers) img, a v1.Image or
+// v1.ImageIndex, refers to, recursively.
+func blobsOf(img any) ([]v1.Hash, error) {
+	switch x := img.(type) {
+	case v1.Image:
+		cn, err := x.ConfigName()
+		if err != nil {
+			return nil, err
+		}
+		ls, err := x.Layers()
+		if err != nil {
+			return nil, err
+		}
+		out := []v1.Hash{cn}
+		for _, l := range ls {
+			d, err := l.Digest()
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, d)
+		}
+		return out, nil
+	case v1.ImageIndex:
+		im, err := x.IndexManifest()
+		if err != nil {
+			return nil, err
+		}
+		var out []v1.Hash
+		for _, m := range im.Manifests {
+			child, err := x.Image(m.Digest)
+			if err != nil {
+				return nil, err
+			}
+			bs, err := blobsOf(child)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, bs...)
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("unexpected %T", img)
+}
+
+// floorBlob is one unique blob and the first repository (in ref order) that holds it.
+type floorBlob struct{ repo, digest string }
+
+// uniqueBlobs lists each blob of the workload once.
+func uniqueBlobs(w testutil.Workload) ([]floorBlob, error) {
+	refs := w.Refs()
+	keys := slices.Sorted(func(yield func(string) bool) {
+		for k := range refs {
+			if !yield(k) {
+				return
+			}
+		}
+	})
+	seen := map[string]bool{}
+	var out []floorBlob
+	for _, ref := range keys {
+		hs, err := blobsOf(refs[ref])
+		if err != nil {
+			return nil, err
+		}
+		for _, h := range hs {
+			if !seen[h.String()] {
+				seen[h.String()] = true
+				out = append(out, floorBlob{repo: ref[:strings.IndexByte(ref, ':')], digest: h.String()})
+			}
+		}
+	}
+	return out, nil
+}
+
+// floorCopy is the byte-bound floor: each unique blob copied once by a naive loop — GET
+// from the source, then POST an upload and PUT the body with its digest to the
+// destination — benchJobs at a time. No manifests, no existence checks, no mounts.
+func floorCopy(ctx context.Context, client *http.Client, blobs []floorBlob, src, dst string) error {
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(benchJobs)
+	for _, bl := range blobs {
+		g.Go(func() error {
+			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+src+"/v2/"+bl.repo+"/blobs/"+bl.digest, nil)
+			get, err := client.Do(req)
+			if err != nil {
+				return err
+			}
+			defer get.Body.Close()
+			if get.StatusCode != http.StatusOK {
+				return fmt.Errorf("GET %s: %s", bl.digest, get.Status)
+			}
+			req, _ = http.NewRequestWithContext(ctx, http.MethodPost, "http://"+dst+"/v2/"+bl.repo+"/blobs/uploads/", nil)
+			post, err := client.Do(req)
+			if err != nil {
+				return err
+			}
+			io.Copy(io.Discard, post.Body)
+			post.Body.Close()
+			if post.StatusCode != http.StatusAccepted {
+				return fmt.Errorf("POST %s: %s", bl.digest, post.Status)
+			}
+			loc, err := post.Location()
+			if err != nil {
+				return err
+			}
+			q := loc.Query()
+			q.Set("digest", bl.digest)
+			loc.RawQuery = q.Encode()
+			req, _ = http.NewRequestWithContext(ctx, http.MethodPut, loc.String(), get.Body)
+			req.ContentLength = get.ContentLength
+			req.Header.Set("Content-Type", "application/octet-stream")
+			put, err := client.Do(req)
+			if err != nil {
+				return err
+			}
+			io.Copy(io.Discard, put.Body)
+			put.Body.Close()
+			if put.StatusCode != http.StatusCreated {
+				return fmt.Errorf("PUT %s: %s", bl.digest, put.Status)
+			}
+			return nil
+		})
+	}
+	return g.Wait()
+}
+
+// BenchmarkSyncFloor compares regdr's copy of the byte-bound workload (benchWorkload:
+// REGDR_BENCH_LAYER_KIB) with the floor of copying each of its unique blobs once
+// (floorCopy), at equal concurrency, both into fresh distribution registries and
+// alternated (in a rotating order) within every iteration, so that load from elsewhere on
+// the machine weighs on each alike. regdr/floor is their total time's ratio: regdr also
+// pushes manifests and checks what the destination holds, which the floor does not.
+func BenchmarkSyncFloor(b *testing.B) {
+	w := benchWorkload()
+	e := newSyncBenchEnv(b, w)
+	blobs, err := uniqueBlobs(w)
+	if err != nil {
+		b.Fatal(err)
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = benchJobs
+	client := &http.Client{Transport: tr}
+	defer tr.CloseIdleConnections()
+	contenders := []struct {
+		name string
+		c    copier
+	}{
+		{"regdr", regdrCopy},
+		{"floor", func(ctx context.Context, e *benchEnv, dst string) error {
+			return floorCopy(ctx, client, blobs, e.src.Host, dst)
+		}},
+	}
+	times := map[string]time.Duration{}
+	bytes := map[string]int64{}
+	iter := 0
+	for b.Loop() {
+		for k := range contenders {
+			ct := contenders[(k+iter)%len(contenders)]
+			d, by, _ := runCopy(b, e, ct.c)
+			times[ct.name] += d
+			bytes[ct.name] += by
+		}
+		iter++
+	}
+	n := float64(iter)
+	for _, ct := range contenders {
+		b.ReportMetric(times[ct.name].Seconds()/n, ct.name+"-s/op")
+		b.ReportMetric(float64(bytes[ct.name])/n/(1<<20), ct.name+"-MiB/op")
+	}
+	b.ReportMetric(float64(len(blobs)), "unique-blobs")
+	b.ReportMetric(float64(times["regdr"])/float64(times["floor"]), "regdr/floor")
+}
