@@ -173,46 +173,21 @@ func (v *Verifier) ReverseLag(ctx context.Context) (ReverseSummary, error) {
 // in ACR EE under a new name must be seen to be reported. A forward map in which two
 // Harbor repositories collide is refused with [ErrAmbiguousInverse].
 func (v *Verifier) Reverse(ctx context.Context) (*ReverseReport, error) {
-	if v.Source == nil || v.Tags == nil || v.Flattener == nil {
-		return nil, fmt.Errorf("%w: a verifier needs a Source, Tags and a Flattener", ErrInvalidVerifier)
+	if err := v.check(); err != nil {
+		return nil, err
 	}
 	rl, ok := v.Tags.(RepositoryLister)
 	if !ok || v.Namespace == "" {
 		return nil, fmt.Errorf("%w: the reverse lag needs Tags that list repositories (a RepositoryLister) and a Namespace", ErrInvalidVerifier)
 	}
-	if v.Jobs < 0 {
-		return nil, fmt.Errorf("%w: Jobs %d is negative", ErrInvalidVerifier, v.Jobs)
-	}
-	sel := v.Selector
-	if sel == nil {
-		sel = replication.MustRules()
-	}
-	all, err := v.Source.Repositories(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var repos []string
-	for _, r := range all {
-		if sel.MatchRepository(r) {
-			repos = append(repos, r)
-		}
-	}
-	validate := v.Validate
-	if validate == nil {
-		validate = replication.ValidateACRName
-	}
-	names, err := replication.MapNames(v.Flattener, repos, validate)
+	_, listings, err := v.forwardMap(ctx)
 	if errors.Is(err, replication.ErrCollision) {
 		return nil, fmt.Errorf("inverting the mapping into %q: %w: %w", v.Namespace, ErrAmbiguousInverse, err)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("mapping source repositories into %q: %w", v.Namespace, err)
+		return nil, err
 	}
-	in := ReverseInput{CheckedAt: v.now(), ACR: map[string][]Tag{}}
-	in.Harbor = make([]Listing, len(repos))
-	for i, repo := range repos {
-		in.Harbor[i] = Listing{Source: repo, Dest: names[repo]}
-	}
+	in := ReverseInput{CheckedAt: v.now(), Harbor: listings, ACR: map[string][]Tag{}}
 	if err := v.listArtifacts(ctx, in.Harbor); err != nil {
 		return nil, err
 	}

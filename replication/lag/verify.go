@@ -145,22 +145,28 @@ func (v *Verifier) Lag(ctx context.Context) (Summary, error) {
 	return r.Summary(), nil
 }
 
-// Verify lists every artifact Harbor holds under the setup's filters, and every tag of
-// the ACR EE repositories they flatten to, and compares them.
-func (v *Verifier) Verify(ctx context.Context) (*Report, error) {
+// check refuses a verifier missing what both directions need.
+func (v *Verifier) check() error {
 	if v.Source == nil || v.Tags == nil || v.Flattener == nil {
-		return nil, fmt.Errorf("%w: a verifier needs a Source, Tags and a Flattener", ErrInvalidVerifier)
+		return fmt.Errorf("%w: a verifier needs a Source, Tags and a Flattener", ErrInvalidVerifier)
 	}
 	if v.Jobs < 0 {
-		return nil, fmt.Errorf("%w: Jobs %d is negative", ErrInvalidVerifier, v.Jobs)
+		return fmt.Errorf("%w: Jobs %d is negative", ErrInvalidVerifier, v.Jobs)
 	}
+	return nil
+}
+
+// forwardMap lists Harbor's repositories, keeps those the selector matches and maps each to
+// its destination name, validating every name: one Listing per repository, Source and Dest
+// set, in Harbor's order.
+func (v *Verifier) forwardMap(ctx context.Context) (replication.Selector, []Listing, error) {
 	sel := v.Selector
 	if sel == nil {
 		sel = replication.MustRules()
 	}
 	all, err := v.Source.Repositories(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var repos []string
 	for _, r := range all {
@@ -174,18 +180,31 @@ func (v *Verifier) Verify(ctx context.Context) (*Report, error) {
 	}
 	names, err := replication.MapNames(v.Flattener, repos, validate)
 	if err != nil {
-		return nil, fmt.Errorf("mapping source repositories into %q: %w", v.Namespace, err)
+		return nil, nil, fmt.Errorf("mapping source repositories into %q: %w", v.Namespace, err)
+	}
+	listings := make([]Listing, len(repos))
+	for i, repo := range repos {
+		listings[i] = Listing{Source: repo, Dest: names[repo]}
+	}
+	return sel, listings, nil
+}
+
+// Verify lists every artifact Harbor holds under the setup's filters, and every tag of
+// the ACR EE repositories they flatten to, and compares them.
+func (v *Verifier) Verify(ctx context.Context) (*Report, error) {
+	if err := v.check(); err != nil {
+		return nil, err
+	}
+	sel, listings, err := v.forwardMap(ctx)
+	if err != nil {
+		return nil, err
 	}
 	checkedAt := v.now() // the time of the snapshot, before the listings
-	in := Input{CheckedAt: checkedAt, Selector: sel, ACR: map[string]map[string]string{}}
-	in.Harbor = make([]Listing, len(repos))
-	for i, repo := range repos {
-		in.Harbor[i] = Listing{Source: repo, Dest: names[repo]}
-	}
+	in := Input{CheckedAt: checkedAt, Selector: sel, Harbor: listings, ACR: map[string]map[string]string{}}
 	if err := v.listArtifacts(ctx, in.Harbor); err != nil {
 		return nil, err
 	}
-	destRepos := make([]string, 0, len(repos))
+	destRepos := make([]string, 0, len(listings))
 	for _, l := range in.Harbor {
 		destRepos = append(destRepos, l.Dest)
 	}
