@@ -22,6 +22,7 @@ import (
 	"github.com/regdr/regdr/acr/acrtest"
 	"github.com/regdr/regdr/harbor"
 	"github.com/regdr/regdr/harbor/harbortest"
+	"github.com/regdr/regdr/harbor/harbortest/spectest"
 	"github.com/regdr/regdr/internal/jsontest"
 	"github.com/regdr/regdr/internal/testutil"
 	"github.com/regdr/regdr/replication"
@@ -56,12 +57,13 @@ func newEnv(t *testing.T, opts ...harbortest.Option) *env {
 	e := &env{}
 	e.hb = harbortest.New(append([]harbortest.Option{harbortest.WithAdmin(harborUser, harborPassword),
 		harbortest.WithProject("test-project", false), harbortest.WithProject("other", false)}, opts...)...)
+	checked := spectest.Handler(t, e.hb) // every API exchange held to Harbor's swagger
 	harborHandler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(r.URL.Path, "/api/") && r.Method != http.MethodGet && r.Method != http.MethodHead &&
 			!strings.HasSuffix(r.URL.Path, "/registries/ping") {
 			e.harborWrite.Add(1)
 		}
-		e.hb.ServeHTTP(w, r)
+		checked.ServeHTTP(w, r)
 	})
 	e.hs = httptest.NewServer(harborHandler)
 	e.hsTLS = newTLSServer(harborHandler)

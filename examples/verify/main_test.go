@@ -27,6 +27,7 @@ import (
 	"github.com/regdr/regdr/clock"
 	"github.com/regdr/regdr/examples/internal/cli"
 	"github.com/regdr/regdr/harbor/harbortest"
+	"github.com/regdr/regdr/harbor/harbortest/spectest"
 	"github.com/regdr/regdr/internal/jsontest"
 	"github.com/regdr/regdr/internal/testutil"
 	"github.com/regdr/regdr/replication/lag"
@@ -73,7 +74,8 @@ func newWorld(t *testing.T) *world {
 	if err := as.AddNamespace(acrtest.DefaultInstanceID, acrtest.Namespace{Name: "dr-ns", AutoCreateRepo: true}); err != nil {
 		t.Fatal(err)
 	}
-	w.harbor, w.registry = w.watch(hs, "harbor"), w.watch(as.Registry(), "registry")
+	// spectest holds every Harbor API exchange to Harbor's published swagger.
+	w.harbor, w.registry = w.watch(spectest.Handler(t, hs), "harbor"), w.watch(as.Registry(), "registry")
 	servers := []*httptest.Server{
 		httptest.NewServer(w.harbor),
 		httptest.NewServer(w.watch(as.OpenAPI(), "openapi")),

@@ -17,6 +17,7 @@ import (
 	"github.com/regdr/regdr/alicloud"
 	"github.com/regdr/regdr/harbor"
 	"github.com/regdr/regdr/harbor/harbortest"
+	"github.com/regdr/regdr/harbor/harbortest/spectest"
 	"github.com/regdr/regdr/internal/testutil"
 	"github.com/regdr/regdr/replication/lag"
 	"github.com/regdr/regdr/replication/managed"
@@ -55,12 +56,16 @@ func newHarborEnvAsync(t *testing.T, opts ...harbortest.Option) *harborEnv {
 	t.Helper()
 	e := &harborEnv{fx: testutil.NewFixture(7, 512)}
 	e.srv = harbortest.New(opts...)
+	// Every API request regdr sends and every answer the emulator gives is checked against
+	// Harbor's published swagger (spectest), so a client and an emulator sharing a wrong
+	// belief fail here.
+	checked := spectest.Handler(t, e.srv)
 	e.hs = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(r.URL.Path, "/api/") && r.Method != http.MethodGet && r.Method != http.MethodHead &&
 			!strings.HasSuffix(r.URL.Path, "/registries/ping") {
 			e.harborWrite.Add(1)
 		}
-		e.srv.ServeHTTP(w, r)
+		checked.ServeHTTP(w, r)
 	}))
 	t.Cleanup(func() {
 		e.srv.Close()
