@@ -49,6 +49,7 @@ type config struct {
 	lagMaxAge                                   time.Duration
 	flatten                                     int
 	watch, autoFailback                         bool
+	reverseCheck                                bool // failback -reverse-check: refuse while ACR EE holds what Harbor lacks
 	interval, holdDown, lagEvery                time.Duration
 	metricsAddr                                 string
 	setFlags                                    map[string]bool
@@ -74,7 +75,7 @@ var subcommands = []subcommand{
 		func(*config) {}},
 	{"failback", "-solution S -zone NAME -harbor URL -journal FILE [-plan FILE] -yes [flags]",
 		"restore what the journal says the record held before the failover, once Harbor is healthy",
-		[]func(*flag.FlagSet, *config){sharedFlags, roundFlags, outputFlags, writeFlags, applyFlags, failbackFlags},
+		[]func(*flag.FlagSet, *config){sharedFlags, roundFlags, outputFlags, writeFlags, applyFlags, failbackFlags, reverseFlags},
 		func(c *config) { c.failback = true }},
 	{"watch", "-solution S -zone NAME -primary VALUE -instance ID -harbor URL -acr URL [-journal FILE -yes] [flags]",
 		"run as a daemon until SIGINT/SIGTERM: probe both registries every -interval and fail over when Harbor is down (applied with -yes, otherwise only reported)",
@@ -189,13 +190,27 @@ func roundFlags(fs *flag.FlagSet, c *config) {
 // rpoFlags hold a failover to a replication lag budget.
 func rpoFlags(fs *flag.FlagSet, c *config) {
 	fs.DurationVar(&c.rpo, "rpo", 0, "refuse to fail over when replication lag exceeds this budget (0: no budget); the lag is read from Harbor's API and ACR EE")
-	fs.StringVar(&c.harborUser, "harbor-user", orDefault(os.Getenv("HARBOR_USERNAME"), "admin"), "with -rpo: Harbor API user, default $HARBOR_USERNAME or admin (password from -harbor-password-file, $HARBOR_PASSWORD_FILE or $HARBOR_PASSWORD)")
-	fs.StringVar(&c.harborPasswordFile, "harbor-password-file", "", "with -rpo: read Harbor's password from `FILE` (default $HARBOR_PASSWORD_FILE, else $HARBOR_PASSWORD)")
-	fs.StringVar(&c.projects, "projects", "", "with -rpo: comma-separated Harbor projects replicated (empty: all)")
-	fs.StringVar(&c.namespace, "namespace", "", "with -rpo: ACR EE namespace replicated into (default: the only project)")
-	fs.IntVar(&c.flatten, "flatten", 1, "with -rpo: Harbor's dest_namespace_replace_count (-1 flattens all, 0 none)")
+	harborAPIFlags(fs, c)
 	fs.StringVar(&c.lagFile, "lag-file", "", "with -rpo: a lag report `FILE` (`examples/verify -json`, run on a schedule) used when Harbor cannot be listed")
 	fs.DurationVar(&c.lagMaxAge, "lag-max-age", failover.DefaultLagMaxAge, "with -rpo: the oldest last-known lag accepted (aged by the time since it was measured)")
+}
+
+// harborAPIFlags say how Harbor's API is read and which of its projects are replicated
+// where: the lag (-rpo) and the reverse lag (-reverse-check) compare through them.
+func harborAPIFlags(fs *flag.FlagSet, c *config) {
+	fs.StringVar(&c.harborUser, "harbor-user", orDefault(os.Getenv("HARBOR_USERNAME"), "admin"), "with -rpo or -reverse-check: Harbor API user, default $HARBOR_USERNAME or admin (password from -harbor-password-file, $HARBOR_PASSWORD_FILE or $HARBOR_PASSWORD)")
+	fs.StringVar(&c.harborPasswordFile, "harbor-password-file", "", "with -rpo or -reverse-check: read Harbor's password from `FILE` (default $HARBOR_PASSWORD_FILE, else $HARBOR_PASSWORD)")
+	fs.StringVar(&c.projects, "projects", "", "with -rpo or -reverse-check: comma-separated Harbor projects replicated (empty: all)")
+	fs.StringVar(&c.namespace, "namespace", "", "with -rpo or -reverse-check: ACR EE namespace replicated into (default: the only project)")
+	fs.IntVar(&c.flatten, "flatten", 1, "with -rpo or -reverse-check: Harbor's dest_namespace_replace_count (-1 flattens all, 0 none)")
+}
+
+// reverseFlags hold a failback to the reverse lag: what ACR EE holds that Harbor lacks.
+func reverseFlags(fs *flag.FlagSet, c *config) {
+	fs.BoolVar(&c.reverseCheck, "reverse-check", false, "refuse to fail back while ACR EE holds tags Harbor lacks (pushed during the outage; needs -instance, Harbor's API as -harbor-user)")
+	fs.StringVar(&c.instance, "instance", "", "with -reverse-check: ACR EE instance `ID` (cri-...) whose namespace is listed")
+	harborAPIFlags(fs, c)
+	fs.BoolVar(&c.force, "force", false, "with -reverse-check: fail back although ACR EE holds what Harbor lacks, or the reverse lag cannot be read (needs -reason)")
 }
 
 func forceFlags(fs *flag.FlagSet, c *config) {
@@ -342,7 +357,13 @@ func (c *config) validateRPO() error {
 		return errors.New("-lag-file and -lag-max-age apply with -rpo only")
 	case c.lagMaxAge <= 0:
 		return errors.New("-lag-max-age must be positive")
-	case c.force && c.rpo == 0:
+	case c.failback && c.force && !c.reverseCheck:
+		return errors.New("-force on failback overrides the -reverse-check only: nothing overrides an unhealthy Harbor, the dwell or an unexpected record")
+	case c.failback && c.reverseCheck && c.instance == "":
+		return errors.New("-reverse-check needs -instance: the ACR EE namespace is listed through its OpenAPI")
+	case c.failback && !c.reverseCheck && (c.setFlags["instance"] || c.setFlags["projects"] || c.setFlags["namespace"] || c.setFlags["flatten"]):
+		return errors.New("-instance, -projects, -namespace and -flatten apply to failback with -reverse-check only")
+	case !c.failback && c.force && c.rpo == 0:
 		return errors.New("-force overrides the -rpo check only: nothing overrides an unhealthy ACR EE or an unexpected record")
 	}
 	return nil

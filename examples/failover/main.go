@@ -48,6 +48,18 @@
 //	    -vpc vpc-bbbbb -region cn-hangzhou -harbor https://harbor.example.com \
 //	    -journal /var/lib/regdr/failover.jsonl -reason "harbor recovered" -yes
 //
+// Failback loses what clients pushed into ACR EE during the outage unless it is carried
+// back first. failback -reverse-check measures the reverse lag (lag.Verifier.ReverseLag:
+// the ACR EE namespace of -instance, listed through its OpenAPI, against Harbor's API as
+// -harbor-user with -projects, -namespace, -flatten as the policy has them) and refuses
+// with failover.ErrReverseLag (exit 3, nothing written) while ACR EE holds a tag Harbor
+// lacks, holds at another digest, or holds in a repository no Harbor repository flattens
+// to, or when the reverse lag cannot be read; -force -reason "…" overrides it, on the
+// record. It is opt-in, not implied by Harbor credentials: it needs the ACR OpenAPI and
+// Harbor's API besides the probes, and a failback run without it behaves as before. A
+// saved failback plan (-plan) is held to the reverse lag measured when it is applied.
+// examples/verify -reverse prints the same report in full.
+//
 // Reviewing first: plan (or apply -dry-run) prints the plan and exits; -out FILE saves it
 // (JSON, written atomically; never the -journal file), and apply -plan FILE -yes (failback
 // -plan FILE -yes for a failback plan) applies exactly that plan
