@@ -106,6 +106,7 @@ type world struct {
 	harborDown, acrDown        atomic.Bool
 	dir                        string
 	emu                        *acrtest.Server // the ACR EE emulator, to push into
+	hb                         *harbortest.Server
 }
 
 func newWorld(t *testing.T) *world {
@@ -141,6 +142,7 @@ func newWorld(t *testing.T) *world {
 	w.acrURL = reg.URL
 
 	hb := harbortest.New(harbortest.WithAdmin("admin", harborSecret))
+	w.hb = hb
 	t.Cleanup(func() { hb.Close() })
 	hs := quietTLS(switchable(hb, &w.harborDown))
 	t.Cleanup(hs.Close)

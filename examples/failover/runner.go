@@ -48,6 +48,13 @@ func (r *runner) run(ctx context.Context) error {
 	if c.watch {
 		return r.watch(ctx)
 	}
+	if c.drill {
+		// The drill's plan is sealed under a key of its own, thrown away: no key file.
+		key := make([]byte, failover.PlanKeySize)
+		rand.Read(key)
+		r.keyOpt = failover.WithPlanKey(key)
+		return r.drill(ctx)
+	}
 	var saved *failover.Plan
 	if c.plan != "" {
 		p, err := readPlan(c.plan)
