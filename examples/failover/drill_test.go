@@ -15,6 +15,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -175,4 +176,50 @@ func TestDrill(t *testing.T) {
 		t.Errorf("drill with a certificate not covering %s: exit %d, want 1:\n%s\n%s", zoneName, code, out, errOut)
 	}
 	w.noWrites(t)
+}
+
+// TestDrillDigestDiffers: a sample ACR EE holds at another digest than Harbor fails the drill.
+func TestDrillDigestDiffers(t *testing.T) {
+	w := newDrillWorld(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	apush := httptest.NewServer(w.emu.Registry())
+	defer apush.Close()
+	other := testutil.NewFixture(6, 64).Image("other", 0)
+	if err := testutil.PushAuth(ctx, apush.Listener.Addr().String(), "acr-ns/nginx:1.25", other, &authn.Basic{Username: "puller", Password: "pull-pw"}); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := cli(t, w.args(w.goodPort)...)
+	if code != exitFailed || !strings.Contains(errOut, "drill FAILED") || !strings.Contains(out+errOut, w.digest) {
+		t.Errorf("drill with a differing digest: exit %d, want 1 naming Harbor's digest:\n%s\n%s", code, out, errOut)
+	}
+	if strings.Contains(out+errOut, "pull-pw") {
+		t.Errorf("the registry password was printed")
+	}
+	w.noWrites(t)
+}
+
+func TestDrillBadFlags(t *testing.T) {
+	t.Parallel()
+	base := []string{"drill", "-solution", "privatezone", "-zone", zoneName, "-vpc", vpcB, "-region", "cn-hangzhou",
+		"-primary", harborIP, "-instance", "cri-x", "-acr", "https://acr.example", "-harbor", "https://harbor.example"}
+	for name, tc := range map[string]struct {
+		extra []string
+		want  string
+	}{
+		"no harbor":      {[]string{"-harbor", ""}, "-harbor"},
+		"sample 0":       {[]string{"-sample", "0"}, "-sample 0"},
+		"both samples":   {[]string{"-sample", "2", "-sample-tags", "library/a:1"}, "contradict"},
+		"bad sample tag": {[]string{"-sample-tags", "nginx"}, "PROJECT/REPO:TAG"},
+		"no yes":         {[]string{"-yes"}, "-yes"},
+		"no out":         {[]string{"-out", "x"}, "-out"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			code, _, errOut := cli(t, append(slices.Clone(base), tc.extra...)...)
+			if code != exitUsage || !strings.Contains(errOut, tc.want) {
+				t.Errorf("exit %d, want 2 mentioning %q:\n%s", code, tc.want, errOut)
+			}
+		})
+	}
 }

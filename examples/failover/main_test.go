@@ -620,11 +620,12 @@ func TestHelp(t *testing.T) {
 		args          []string
 		want, notWant []string
 	}{
-		"top":      {args: []string{"-h"}, want: []string{"plan", "apply", "failback", "watch", "Exit status", "3 refused"}, notWant: []string{"-solution"}},
+		"top":      {args: []string{"-h"}, want: []string{"plan", "apply", "failback", "drill", "watch", "Exit status", "3 refused"}, notWant: []string{"-solution"}},
 		"help":     {args: []string{"help"}, want: []string{"apply", "watch"}},
 		"plan":     {args: []string{"plan", "-h"}, want: []string{"-solution", "-primary", "-rpo", "-out", "Exit status"}, notWant: []string{"-yes", "-interval", "-min-dwell", "-plan"}},
 		"apply":    {args: []string{"apply", "-h"}, want: []string{"-solution", "-primary", "-yes", "-plan", "-dry-run", "-access-key-secret-file"}, notWant: []string{"-interval", "-min-healthy", "-failback"}},
 		"failback": {args: []string{"failback", "-h"}, want: []string{"-solution", "-min-dwell", "-yes", "-plan", "-reverse-check", "-force"}, notWant: []string{"-primary", "-rpo", "-interval"}},
+		"drill":    {args: []string{"drill", "-h"}, want: []string{"-sample", "-sample-tags", "-ca-file", "-registry-user", "-registry-password-file", "-json", "-rpo"}, notWant: []string{"-yes", "-plan", "-out", "-force", "-dry-run"}},
 		"watch":    {args: []string{"watch", "-h"}, want: []string{"-interval", "-hold-down", "-auto-failback", "-rpo", "-yes"}, notWant: []string{"-probes", "-plan", "-out", "-json", "-force", "-dry-run"}},
 	}
 	for name, tc := range tests {
