@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -36,6 +37,11 @@ func TestFailbackReverseCheck(t *testing.T) {
 		t.Errorf("nothing in ACR EE only: exit %d, want 0 with the reverse lag shown:\n%s\n%s", code, out, errOut)
 	}
 
+	planFile := filepath.Join(w.dir, "failback-plan.json")
+	if code, out, errOut := cli(t, append(back, "-dry-run", "-out", planFile)...); code != 0 {
+		t.Fatalf("saving a failback plan: exit %d:\n%s\n%s", code, out, errOut)
+	}
+
 	// A client pushes into ACR EE during the outage.
 	if err := w.emu.SetPassword(acrtest.DefaultInstanceID, "pusher", "push-pw"); err != nil {
 		t.Fatal(err)
@@ -55,6 +61,13 @@ func TestFailbackReverseCheck(t *testing.T) {
 	}
 	if n := lines(t, w.journal()); n != before || w.pzRecord(t, w.recB.ID).Type != "CNAME" {
 		t.Errorf("the refused failback wrote: journal %d entries (was %d), record %+v", n, before, w.pzRecord(t, w.recB.ID))
+	}
+	// A failback plan saved before the push is held to the reverse lag measured now.
+	if code, out, errOut := cli(t, append(back, "-plan", planFile, "-yes")...); code != exitRefused || !strings.Contains(errOut, "1 unmapped") {
+		t.Errorf("a saved failback plan while ACR EE holds what Harbor lacks: exit %d, want 3:\n%s\n%s", code, out, errOut)
+	}
+	if n := lines(t, w.journal()); n != before {
+		t.Errorf("the refused saved plan wrote: journal %d entries (was %d)", n, before)
 	}
 	// -force needs -reason, and applies only with -reverse-check.
 	if code, _, errOut := cli(t, append(back, "-force", "-yes")...); code != exitUsage {
