@@ -49,6 +49,12 @@ type config struct {
 	lagMaxAge                                   time.Duration
 	flatten                                     int
 	watch, autoFailback                         bool
+	reverseCheck                                bool // failback -reverse-check: refuse while ACR EE holds what Harbor lacks
+	drill                                       bool // the drill command: rehearse, write nothing
+	sample                                      int
+	sampleTags, drillPort                       string
+	registryUser, registryPasswordFile          string
+	registryPassword                            string // read by loadSecrets; never printed
 	interval, holdDown, lagEvery                time.Duration
 	metricsAddr                                 string
 	setFlags                                    map[string]bool
@@ -74,8 +80,12 @@ var subcommands = []subcommand{
 		func(*config) {}},
 	{"failback", "-solution S -zone NAME -harbor URL -journal FILE [-plan FILE] -yes [flags]",
 		"restore what the journal says the record held before the failover, once Harbor is healthy",
-		[]func(*flag.FlagSet, *config){sharedFlags, roundFlags, outputFlags, writeFlags, applyFlags, failbackFlags},
+		[]func(*flag.FlagSet, *config){sharedFlags, roundFlags, outputFlags, writeFlags, applyFlags, failbackFlags, reverseFlags},
 		func(c *config) { c.failback = true }},
+	{"drill", "-solution S -zone NAME -primary VALUE -instance ID -harbor URL -acr URL [-sample N | -sample-tags REPO:TAG,...] [flags]",
+		"rehearse a failover without writing anything: plan it, connect to ACR EE as the clients would after it (their name, TLS verified), pull sample manifests and compare digests with Harbor's",
+		[]func(*flag.FlagSet, *config){sharedFlags, failoverFlags, roundFlags, rpoFlags, drillFlags},
+		func(c *config) { c.drill = true }},
 	{"watch", "-solution S -zone NAME -primary VALUE -instance ID -harbor URL -acr URL [-journal FILE -yes] [flags]",
 		"run as a daemon until SIGINT/SIGTERM: probe both registries every -interval and fail over when Harbor is down (applied with -yes, otherwise only reported)",
 		[]func(*flag.FlagSet, *config){sharedFlags, failoverFlags, rpoFlags, writeFlags, failbackFlags, watchFlags},
@@ -103,7 +113,7 @@ func usage(w io.Writer) {
 func parse(args []string, stderr io.Writer) (*config, error) {
 	if len(args) == 0 {
 		usage(stderr)
-		return nil, errors.New("a command is required: plan, apply, failback or watch")
+		return nil, errors.New("a command is required: plan, apply, failback, drill or watch")
 	}
 	switch args[0] {
 	case "-h", "-help", "--help", "help":
@@ -113,7 +123,7 @@ func parse(args []string, stderr io.Writer) (*config, error) {
 	i := slices.IndexFunc(subcommands, func(sc subcommand) bool { return sc.name == args[0] })
 	if i < 0 {
 		usage(stderr)
-		return nil, fmt.Errorf("unknown command %q: want plan, apply, failback or watch", args[0])
+		return nil, fmt.Errorf("unknown command %q: want plan, apply, failback, drill or watch", args[0])
 	}
 	sc := subcommands[i]
 	// Defaults of the flags a command lacks, for validate: failback takes the type from
@@ -189,13 +199,38 @@ func roundFlags(fs *flag.FlagSet, c *config) {
 // rpoFlags hold a failover to a replication lag budget.
 func rpoFlags(fs *flag.FlagSet, c *config) {
 	fs.DurationVar(&c.rpo, "rpo", 0, "refuse to fail over when replication lag exceeds this budget (0: no budget); the lag is read from Harbor's API and ACR EE")
-	fs.StringVar(&c.harborUser, "harbor-user", orDefault(os.Getenv("HARBOR_USERNAME"), "admin"), "with -rpo: Harbor API user, default $HARBOR_USERNAME or admin (password from -harbor-password-file, $HARBOR_PASSWORD_FILE or $HARBOR_PASSWORD)")
-	fs.StringVar(&c.harborPasswordFile, "harbor-password-file", "", "with -rpo: read Harbor's password from `FILE` (default $HARBOR_PASSWORD_FILE, else $HARBOR_PASSWORD)")
-	fs.StringVar(&c.projects, "projects", "", "with -rpo: comma-separated Harbor projects replicated (empty: all)")
-	fs.StringVar(&c.namespace, "namespace", "", "with -rpo: ACR EE namespace replicated into (default: the only project)")
-	fs.IntVar(&c.flatten, "flatten", 1, "with -rpo: Harbor's dest_namespace_replace_count (-1 flattens all, 0 none)")
+	harborAPIFlags(fs, c)
 	fs.StringVar(&c.lagFile, "lag-file", "", "with -rpo: a lag report `FILE` (`examples/verify -json`, run on a schedule) used when Harbor cannot be listed")
 	fs.DurationVar(&c.lagMaxAge, "lag-max-age", failover.DefaultLagMaxAge, "with -rpo: the oldest last-known lag accepted (aged by the time since it was measured)")
+}
+
+// harborAPIFlags say how Harbor's API is read and which of its projects are replicated
+// where: the lag (-rpo) and the reverse lag (-reverse-check) compare through them.
+func harborAPIFlags(fs *flag.FlagSet, c *config) {
+	fs.StringVar(&c.harborUser, "harbor-user", orDefault(os.Getenv("HARBOR_USERNAME"), "admin"), "with -rpo or -reverse-check: Harbor API user, default $HARBOR_USERNAME or admin (password from -harbor-password-file, $HARBOR_PASSWORD_FILE or $HARBOR_PASSWORD)")
+	fs.StringVar(&c.harborPasswordFile, "harbor-password-file", "", "with -rpo or -reverse-check: read Harbor's password from `FILE` (default $HARBOR_PASSWORD_FILE, else $HARBOR_PASSWORD)")
+	fs.StringVar(&c.projects, "projects", "", "with -rpo or -reverse-check: comma-separated Harbor projects replicated (empty: all)")
+	fs.StringVar(&c.namespace, "namespace", "", "with -rpo or -reverse-check: ACR EE namespace replicated into (default: the only project)")
+	fs.IntVar(&c.flatten, "flatten", 1, "with -rpo or -reverse-check: Harbor's dest_namespace_replace_count (-1 flattens all, 0 none)")
+}
+
+// reverseFlags hold a failback to the reverse lag: what ACR EE holds that Harbor lacks.
+func reverseFlags(fs *flag.FlagSet, c *config) {
+	fs.BoolVar(&c.reverseCheck, "reverse-check", false, "refuse to fail back while ACR EE holds tags Harbor lacks (pushed during the outage; needs -instance, Harbor's API as -harbor-user)")
+	fs.StringVar(&c.instance, "instance", "", "with -reverse-check: ACR EE instance `ID` (cri-...) whose namespace is listed")
+	harborAPIFlags(fs, c)
+	fs.BoolVar(&c.force, "force", false, "with -reverse-check: fail back although ACR EE holds what Harbor lacks, or the reverse lag cannot be read (needs -reason)")
+}
+
+// drillFlags choose the drill's samples, how it pulls them and how it reports.
+func drillFlags(fs *flag.FlagSet, c *config) {
+	fs.IntVar(&c.sample, "sample", 3, "pull the first `N` tags of Harbor's -projects (name order), with the digests Harbor reports")
+	fs.StringVar(&c.sampleTags, "sample-tags", "", "pull these Harbor `REPO:TAG,...` instead of -sample (project included, e.g. library/nginx:1.25)")
+	fs.StringVar(&c.drillPort, "drill-port", failover.DefaultDrillPort, "`PORT` dialed at the address the plan would write")
+	fs.StringVar(&c.registryUser, "registry-user", os.Getenv(envACRUser), "ACR EE registry `USER` for the pulls, default $"+envACRUser+" (password from -registry-password-file, $"+envACRPassword+"_FILE or $"+envACRPassword+"); empty: anonymous")
+	fs.StringVar(&c.registryPasswordFile, "registry-password-file", "", "read the ACR EE registry password from `FILE` (default $"+envACRPassword+"_FILE, else $"+envACRPassword+")")
+	fs.DurationVar(&c.interval, "interval", failover.DefaultMonitorInterval, "the monitor's probe interval, for the RTO estimate (detection = -threshold x -interval)")
+	fs.BoolVar(&c.asJSON, "json", false, "print the drill report as JSON on stdout (step lines go to stderr)")
 }
 
 func forceFlags(fs *flag.FlagSet, c *config) {
@@ -237,7 +272,7 @@ func watchFlags(fs *flag.FlagSet, c *config) {
 
 // validate checks the flags before any I/O, one concern at a time.
 func (c *config) validate() error {
-	checks := []func() error{c.validateTarget, c.validateEndpoints, c.validateWatch, c.validateRounds,
+	checks := []func() error{c.validateTarget, c.validateEndpoints, c.validateWatch, c.validateDrill, c.validateRounds,
 		c.validateWrite, c.validatePlanFiles, c.validateRPO, c.validateDirection}
 	for _, check := range checks {
 		if err := check(); err != nil {
@@ -342,7 +377,13 @@ func (c *config) validateRPO() error {
 		return errors.New("-lag-file and -lag-max-age apply with -rpo only")
 	case c.lagMaxAge <= 0:
 		return errors.New("-lag-max-age must be positive")
-	case c.force && c.rpo == 0:
+	case c.failback && c.force && !c.reverseCheck:
+		return errors.New("-force on failback overrides the -reverse-check only: nothing overrides an unhealthy Harbor, the dwell or an unexpected record")
+	case c.failback && c.reverseCheck && c.instance == "":
+		return errors.New("-reverse-check needs -instance: the ACR EE namespace is listed through its OpenAPI")
+	case c.failback && !c.reverseCheck && (c.setFlags["instance"] || c.setFlags["projects"] || c.setFlags["namespace"] || c.setFlags["flatten"]):
+		return errors.New("-instance, -projects, -namespace and -flatten apply to failback with -reverse-check only")
+	case !c.failback && c.force && c.rpo == 0:
 		return errors.New("-force overrides the -rpo check only: nothing overrides an unhealthy ACR EE or an unexpected record")
 	}
 	return nil
@@ -431,6 +472,32 @@ func resolvePath(path string) string {
 		p = filepath.Clean(target)
 	}
 	return p
+}
+
+// validateDrill checks the drill's samples.
+func (c *config) validateDrill() error {
+	if !c.drill {
+		return nil
+	}
+	switch {
+	case c.harborURL == "":
+		return errors.New("drill needs -harbor URL: the samples' digests are Harbor's")
+	case c.sample < 1:
+		return fmt.Errorf("-sample %d must be at least 1", c.sample)
+	case c.sampleTags != "" && c.setFlags["sample"]:
+		return errors.New("-sample and -sample-tags contradict each other: give one")
+	case c.interval <= 0:
+		return fmt.Errorf("-interval %v must be positive", c.interval)
+	case c.drillPort == "":
+		return errors.New("-drill-port must not be empty")
+	}
+	for _, ref := range splitList(c.sampleTags) {
+		repo, tag, ok := strings.Cut(ref, ":")
+		if !ok || repo == "" || tag == "" || !strings.Contains(repo, "/") {
+			return fmt.Errorf("-sample-tags %q: want PROJECT/REPO:TAG", ref)
+		}
+	}
+	return nil
 }
 
 // validateWatch checks the daemon's flags; its FlagSet has none of the one-shot modes'.

@@ -6,6 +6,7 @@
 //	failover plan     plan a failover to ACR EE and print it; nothing is written
 //	failover apply    fail over: plan anew (or read -plan FILE), print, write with -yes
 //	failover failback restore what the journal says the record held before the failover
+//	failover drill    rehearse a failover without writing anything (see below)
 //	failover watch    run as a daemon: fail over (and with -auto-failback back) on its own
 //
 // Each command has only its flags (failover <command> -h lists them); the zone, the
@@ -47,6 +48,35 @@
 //	go run ./examples/failover failback -solution privatezone -zone cross-region.registry.io \
 //	    -vpc vpc-bbbbb -region cn-hangzhou -harbor https://harbor.example.com \
 //	    -journal /var/lib/regdr/failover.jsonl -reason "harbor recovered" -yes
+//
+// Failback loses what clients pushed into ACR EE during the outage unless it is carried
+// back first. failback -reverse-check measures the reverse lag (lag.Verifier.ReverseLag:
+// the ACR EE namespace of -instance, listed through its OpenAPI, against Harbor's API as
+// -harbor-user with -projects, -namespace, -flatten as the policy has them) and refuses
+// with failover.ErrReverseLag (exit 3, nothing written) while ACR EE holds a tag Harbor
+// lacks, holds at another digest, or holds in a repository no Harbor repository flattens
+// to, or when the reverse lag cannot be read; -force -reason "…" overrides it, on the
+// record. It is opt-in, not implied by Harbor credentials: it needs the ACR OpenAPI and
+// Harbor's API besides the probes, and a failback run without it behaves as before. A
+// saved failback plan (-plan) is held to the reverse lag measured when it is applied.
+// examples/verify -reverse prints the same report in full.
+//
+// Rehearsing: drill runs failover.Switcher.Drill. It plans the failover as apply would
+// (never applying it: the plan is sealed under a key thrown away), then connects to ACR
+// EE as the clients would after it — the record's name dialed at what the plan would
+// write (a CNAME target resolved through -resolver), on -drill-port, TLS verified against
+// that name with the system roots plus -ca-file — and pulls sample manifests, comparing
+// their digests with Harbor's: the first -sample N tags of -projects (name order) or the
+// -sample-tags REPO:TAG,... named, taken from Harbor's API and flattened into -namespace
+// as the policy does (-flatten). Pulls use the registry user of -registry-user or
+// $ACR_USERNAME with the password of -registry-password-file, $ACR_PASSWORD_FILE or
+// $ACR_PASSWORD (never a flag's value; none: anonymous). With -rpo the forward lag is
+// held to it. The report (text, or -json) shows the would-be plan, the certificate check,
+// n/N samples verified, the lag and an RTO estimate (detection = -threshold × -interval,
+// DNS propagation = the old TTL, apply and verify measured). It writes nothing: no DNS
+// record, no journal (-journal is only read), no plan key. Exit 0 when the drill passed,
+// 1 when it failed (a certificate not covering the name, a digest that differs, a
+// planning refusal), 2 for bad usage.
 //
 // Reviewing first: plan (or apply -dry-run) prints the plan and exits; -out FILE saves it
 // (JSON, written atomically; never the -journal file), and apply -plan FILE -yes (failback

@@ -105,6 +105,8 @@ type world struct {
 	harborURL, acrURL, caFile  string
 	harborDown, acrDown        atomic.Bool
 	dir                        string
+	emu                        *acrtest.Server // the ACR EE emulator, to push into
+	hb                         *harbortest.Server
 }
 
 func newWorld(t *testing.T) *world {
@@ -125,6 +127,7 @@ func newWorld(t *testing.T) *world {
 	w.adAPI = "http://" + w.ad.Start(t)
 
 	emu := acrtest.New(acrtest.WithAccessKey(keyID, keySecret))
+	w.emu = emu
 	if err := emu.SetDomains(acrtest.DefaultInstanceID, acrtest.EndpointInternet, acrtest.Domain{Name: acrDomain, Type: acrtest.DomainSystem}); err != nil {
 		t.Fatal(err)
 	}
@@ -139,6 +142,7 @@ func newWorld(t *testing.T) *world {
 	w.acrURL = reg.URL
 
 	hb := harbortest.New(harbortest.WithAdmin("admin", harborSecret))
+	w.hb = hb
 	t.Cleanup(func() { hb.Close() })
 	hs := quietTLS(switchable(hb, &w.harborDown))
 	t.Cleanup(hs.Close)
@@ -616,11 +620,12 @@ func TestHelp(t *testing.T) {
 		args          []string
 		want, notWant []string
 	}{
-		"top":      {args: []string{"-h"}, want: []string{"plan", "apply", "failback", "watch", "Exit status", "3 refused"}, notWant: []string{"-solution"}},
+		"top":      {args: []string{"-h"}, want: []string{"plan", "apply", "failback", "drill", "watch", "Exit status", "3 refused"}, notWant: []string{"-solution"}},
 		"help":     {args: []string{"help"}, want: []string{"apply", "watch"}},
 		"plan":     {args: []string{"plan", "-h"}, want: []string{"-solution", "-primary", "-rpo", "-out", "Exit status"}, notWant: []string{"-yes", "-interval", "-min-dwell", "-plan"}},
 		"apply":    {args: []string{"apply", "-h"}, want: []string{"-solution", "-primary", "-yes", "-plan", "-dry-run", "-access-key-secret-file"}, notWant: []string{"-interval", "-min-healthy", "-failback"}},
-		"failback": {args: []string{"failback", "-h"}, want: []string{"-solution", "-min-dwell", "-yes", "-plan"}, notWant: []string{"-primary", "-rpo", "-force", "-interval"}},
+		"failback": {args: []string{"failback", "-h"}, want: []string{"-solution", "-min-dwell", "-yes", "-plan", "-reverse-check", "-force"}, notWant: []string{"-primary", "-rpo", "-interval"}},
+		"drill":    {args: []string{"drill", "-h"}, want: []string{"-sample", "-sample-tags", "-ca-file", "-registry-user", "-registry-password-file", "-json", "-rpo"}, notWant: []string{"-yes", "-plan", "-out", "-force", "-dry-run"}},
 		"watch":    {args: []string{"watch", "-h"}, want: []string{"-interval", "-hold-down", "-auto-failback", "-rpo", "-yes"}, notWant: []string{"-probes", "-plan", "-out", "-json", "-force", "-dry-run"}},
 	}
 	for name, tc := range tests {

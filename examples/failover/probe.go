@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/regdr/regdr/acr"
 	"github.com/regdr/regdr/failover"
 	"github.com/regdr/regdr/harbor"
 	"github.com/regdr/regdr/replication/lag"
@@ -165,6 +166,24 @@ func (r *runner) lagReporter() (*failover.LastKnownLag, error) {
 		}
 		return lk, nil
 	}
+	v, err := r.harborVerifier(r.acr)
+	if err != nil {
+		return nil, err
+	}
+	lk.Reporter = failover.LagFunc(func(ctx context.Context) (failover.Lag, error) {
+		s, err := v.Lag(ctx)
+		if err == nil {
+			r.step("replication lag: %d missing, %d stale, oldest %v (RPO %v)", s.Missing, s.Stale, s.OldestMissing, c.rpo)
+		}
+		return failover.Lag(s), err
+	})
+	return lk, nil
+}
+
+// harborVerifier compares Harbor's selected projects (its API, as -harbor-user) with the
+// ACR EE namespace listed through acrClient's OpenAPI.
+func (r *runner) harborVerifier(acrClient *acr.Client) (*lag.Verifier, error) {
+	c := r.c
 	client, err := r.httpClient()
 	if err != nil {
 		return nil, err
@@ -184,19 +203,32 @@ func (r *runner) lagReporter() (*failover.LastKnownLag, error) {
 	if c.projects != "" {
 		setup.Projects = strings.Split(c.projects, ",")
 	}
-	v, err := setup.Verifier(h, managed.ACR{Client: r.acr})
+	v, err := setup.Verifier(h, managed.ACR{Client: acrClient})
 	if err != nil {
 		return nil, err
 	}
 	if r.clock != nil {
 		v.Clock = r.clock
 	}
-	lk.Reporter = failover.LagFunc(func(ctx context.Context) (failover.Lag, error) {
-		s, err := v.Lag(ctx)
+	return v, nil
+}
+
+// reverseLag measures, for failback -reverse-check, what ACR EE holds that Harbor lacks:
+// the ACR EE namespace of -instance against Harbor's selected projects, flattened.
+func (r *runner) reverseLag() (failover.ReverseLagReporter, error) {
+	client, err := acr.New(acr.Config{InstanceID: r.c.instance, Cloud: r.cloud(r.c.acrAPI)})
+	if err != nil {
+		return nil, fmt.Errorf("ACR EE client: %w", err)
+	}
+	v, err := r.harborVerifier(client)
+	if err != nil {
+		return nil, err
+	}
+	return failover.ReverseLagFunc(func(ctx context.Context) (failover.ReverseLag, error) {
+		s, err := v.ReverseLag(ctx)
 		if err == nil {
-			r.step("replication lag: %d missing, %d stale, oldest %v (RPO %v)", s.Missing, s.Stale, s.OldestMissing, c.rpo)
+			r.step("reverse lag (ACR EE holds, Harbor lacks): %d missing, %d stale, %d unmapped, oldest %v", s.Missing, s.Stale, s.Unmapped, s.OldestMissing)
 		}
-		return failover.Lag(s), err
-	})
-	return lk, nil
+		return failover.ReverseLag(s), err
+	}), nil
 }

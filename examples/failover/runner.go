@@ -48,6 +48,13 @@ func (r *runner) run(ctx context.Context) error {
 	if c.watch {
 		return r.watch(ctx)
 	}
+	if c.drill {
+		// The drill's plan is sealed under a key of its own, thrown away: no key file.
+		key := make([]byte, failover.PlanKeySize)
+		rand.Read(key)
+		r.keyOpt = failover.WithPlanKey(key)
+		return r.drill(ctx)
+	}
 	var saved *failover.Plan
 	if c.plan != "" {
 		p, err := readPlan(c.plan)
@@ -100,7 +107,7 @@ func (r *runner) run(ctx context.Context) error {
 		if plan, err = r.planNew(ctx, planner, harbor, acrEE); err != nil {
 			return err
 		}
-	} else if err := r.recheck(harbor, acrEE); err != nil {
+	} else if err := r.recheck(ctx, harbor, acrEE); err != nil {
 		return err
 	}
 	if err := r.printPlan(plan); err != nil {
@@ -249,6 +256,13 @@ func (r *runner) planNew(ctx context.Context, s *failover.Switcher, harbor, acrE
 		if c.minDwell == 0 {
 			req.MinDwell = -1 // the library reads 0 as its default
 		}
+		if c.reverseCheck {
+			rl, err := r.reverseLag()
+			if err != nil {
+				return nil, err
+			}
+			req.ReverseLag, req.Force, req.ForceReason = rl, c.force, c.reason
+		}
 		return s.PlanFailback(ctx, req)
 	}
 	req := failover.FailoverRequest{Reason: c.reason, Actor: c.actor, Primary: harbor, Secondary: *acrEE,
@@ -264,11 +278,26 @@ func (r *runner) planNew(ctx context.Context, s *failover.Switcher, harbor, acrE
 }
 
 // recheck holds a saved plan to the same health gate a new one passes: the side being
-// switched to must be healthy now, not only when the plan was made.
-func (r *runner) recheck(harbor, acrEE *failover.HealthStatus) error {
+// switched to must be healthy now, not only when the plan was made; with -reverse-check a
+// failback plan is held to the reverse lag measured now, too (unless -force).
+func (r *runner) recheck(ctx context.Context, harbor, acrEE *failover.HealthStatus) error {
 	if r.c.failback {
 		if harbor.Health != failover.HealthUp || harbor.UpStreak < r.c.minHealthy {
 			return fmt.Errorf("%w: harbor is %s with %d consecutive up probes, need %d", failover.ErrPrimaryUnhealthy, harbor.Health, harbor.UpStreak, r.c.minHealthy)
+		}
+		if !r.c.reverseCheck || r.c.force {
+			return nil
+		}
+		rl, err := r.reverseLag()
+		if err != nil {
+			return err
+		}
+		l, err := rl.ReverseLag(ctx)
+		if err != nil {
+			return fmt.Errorf("%w: measuring the reverse lag: %w", failover.ErrReverseLag, err)
+		}
+		if l.Missing+l.Stale+l.Unmapped > 0 {
+			return fmt.Errorf("%w: ACR EE holds %d tags Harbor lacks, %d at another digest, %d unmapped", failover.ErrReverseLag, l.Missing, l.Stale, l.Unmapped)
 		}
 		return nil
 	}

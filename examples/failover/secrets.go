@@ -24,6 +24,14 @@ func (c *config) loadSecrets() error {
 		return err
 	}
 	c.harborPassword = pw
+	if c.drill {
+		if c.registryPassword, err = excli.StrictSecret("-registry-password-file", c.registryPasswordFile, envACRPassword); err != nil {
+			return err
+		}
+		if c.registryUser != "" && c.registryPassword == "" {
+			return fmt.Errorf("%w: registry user %q needs -registry-password-file, $%s_FILE or $%s", excli.ErrSecret, c.registryUser, envACRPassword, envACRPassword)
+		}
+	}
 	fromFile := c.accessKeySecretFile != ""
 	for _, env := range []string{excli.EnvAccessKeyID, excli.EnvAccessKeySecret, excli.EnvSecurityToken} {
 		fromFile = fromFile || os.Getenv(env+"_FILE") != ""

@@ -55,6 +55,14 @@
 // "... N more"), then a summary line with the counts and the effective RPO. With -json the
 // output is the lag.Report as the library marshals it, every artifact included.
 //
+// With -reverse the check runs the other way (lag.Verifier.Reverse), for failback: what
+// ACR EE holds that Harbor lacks — tags missing from the Harbor repository they map back
+// to, tags Harbor holds at another digest (stale), and tags of ACR EE repositories no
+// Harbor repository flattens to (unmapped, e.g. created during an outage under a new name).
+// It needs the OpenAPI mode (every repository of the namespace is listed; -registry is
+// refused) and takes no -rpo: anything there is lag. Exit 3 when Harbor lacks anything, 0
+// when not; -json prints the lag.ReverseReport.
+//
 // Logs go to stderr through log/slog (-log-level debug|info|warn|error, -log-format
 // text|json; with json every stderr line is a JSON object) and the library's clients log
 // into it; the report, or the -json document, goes to stdout.
@@ -125,6 +133,7 @@ type config struct {
 	registry, registryUser, registryPassword string
 
 	harborInsecure, registryInsecure, asJSON bool
+	reverse                                  bool // -reverse: what ACR EE holds that Harbor lacks
 	plainHTTP                                bool // -insecure-plain-http
 	rpo                                      time.Duration
 
@@ -155,7 +164,8 @@ password from -registry-password-file, $ACR_PASSWORD_FILE or $ACR_PASSWORD (user
 -registry-user or ACR_USERNAME). A trailing newline in a file is trimmed.
 Logs go to stderr (-log-level, -log-format text|json); the report (-json) to stdout.
 Exit status: 0 complete (or within -rpo); 1 error (the check could not be made); 2 bad flags
-or an unreadable secret file; 3 lag found, over the -rpo budget (a failover now would lose it).
+or an unreadable secret file; 3 lag found, over the -rpo budget (a failover now would lose it;
+with -reverse: ACR EE holds what Harbor lacks, a failback now would lose it).
 
 `)
 		fs.PrintDefaults()
@@ -182,6 +192,7 @@ or an unreadable secret file; 3 lag found, over the -rpo budget (a failover now 
 	fs.IntVar(&c.jobs, "jobs", 4, "Harbor repositories listed concurrently (ACR EE's OpenAPI is listed one call at a time)")
 	fs.BoolVar(&c.asJSON, "json", false, "print the lag report as JSON")
 	fs.DurationVar(&c.rpo, "rpo", 0, "RPO budget `D`: exit 0 while the oldest missing or stale artifact is at most D old (0: no budget, any lag fails)")
+	fs.BoolVar(&c.reverse, "reverse", false, "the other way: report what ACR EE holds that Harbor lacks (missing, stale, unmapped) — what a failback now would lose; needs the OpenAPI mode")
 	fs.IntVar(&c.limit, "limit", 50, "`N` artifacts listed in the human output (0: all)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -212,6 +223,12 @@ or an unreadable secret file; 3 lag found, over the -rpo budget (a failover now 
 	}
 	if c.rpo < 0 {
 		errs = append(errs, "-rpo must not be negative")
+	}
+	if c.reverse && c.rpo != 0 {
+		errs = append(errs, "-rpo does not apply to -reverse: anything ACR EE holds that Harbor lacks is lag")
+	}
+	if c.reverse && c.registry != "" {
+		errs = append(errs, "-reverse needs the OpenAPI mode (-instance), which lists every repository of the namespace; -registry does not")
 	}
 	if c.harborUser == "" {
 		c.harborUser = os.Getenv(envHarborUser)
@@ -303,6 +320,9 @@ func runWithClock(ctx context.Context, args []string, stdout, stderr io.Writer, 
 		return exitUsage
 	}
 	v.Clock = clock
+	if c.reverse {
+		return runReverse(ctx, c, v, stdout, stderr)
+	}
 	r, err := v.Verify(ctx)
 	if err != nil {
 		fmt.Fprintln(stderr, "verify:", explain(err, c))
@@ -320,6 +340,28 @@ func runWithClock(ctx context.Context, args []string, stdout, stderr io.Writer, 
 		return exitOK
 	}
 	return exitRefused // the check ran and found lag: a failover now would lose data
+}
+
+// runReverse measures and prints the reverse lag: exit 0 when ACR EE holds nothing Harbor
+// lacks, 3 when it does (a failback now would lose it), 1 when the check could not be made.
+func runReverse(ctx context.Context, c *config, v *lag.Verifier, stdout, stderr io.Writer) int {
+	r, err := v.Reverse(ctx)
+	if err != nil {
+		fmt.Fprintln(stderr, "verify:", explain(err, c))
+		return exitFailed
+	}
+	if c.asJSON {
+		if err := writeJSON(stdout, r); err != nil {
+			fmt.Fprintln(stderr, "verify:", err)
+			return exitFailed
+		}
+	} else {
+		writeReverseHuman(stdout, r, c.limit)
+	}
+	if r.Complete() {
+		return exitOK
+	}
+	return exitRefused // Harbor lacks what ACR EE holds: a failback now would lose it
 }
 
 // withinBudget reports whether the report passes: complete, or with budget > 0 every

@@ -623,3 +623,41 @@ func TestSIGTERMCancels(t *testing.T) {
 		t.Fatal("SIGTERM did not cancel the context")
 	}
 }
+
+// TestReverse: -reverse reports what ACR EE holds that Harbor lacks, exit 3; nothing extra, exit 0.
+func TestReverse(t *testing.T) {
+	w := newWorld(t)
+	w.push(t, "nginx", "library/nginx:1.25", "dr-ns/nginx:1.25")
+	if r := runT(t, nil, w.openAPIArgs("-reverse")...); r.code != exitOK ||
+		r.stdout != "complete: Harbor holds everything ACR EE holds: 1/1 ACR EE tags present in Harbor, 0 missing, 0 stale, 0 unmapped; oldest 0s\n" {
+		t.Errorf("nothing extra: exit %d, stdout %q, stderr %q; want 0", r.code, r.stdout, r.stderr)
+	}
+	outage := w.push(t, "outage", "", "dr-ns/nginx:outage")
+	newRepo := w.push(t, "new-repo", "", "dr-ns/brand-new:1")
+	r := runT(t, nil, w.openAPIArgs("-reverse")...)
+	want := "missing  dr-ns/nginx:outage  to library/nginx  acr " + short(outage) + "\n" +
+		"unmapped dr-ns/brand-new:1  acr " + short(newRepo) + "\n" +
+		"behind: Harbor lacks what ACR EE holds: 1/3 ACR EE tags present in Harbor, 1 missing, 0 stale, 1 unmapped; oldest 0s\n"
+	if r.code != exitRefused || r.stdout != want {
+		t.Errorf("pushed into ACR EE only: exit %d, stdout:\n%s\nwant 3 and\n%s\nstderr %q", r.code, r.stdout, want, r.stderr)
+	}
+	r = runT(t, nil, w.openAPIArgs("-reverse", "-json")...)
+	var rep lag.ReverseReport
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil || r.code != exitRefused {
+		t.Fatalf("-reverse -json: exit %d, %v\n%s", r.code, err, r.stdout)
+	}
+	ignore := cmpopts.IgnoreFields(lag.Artifact{}, "PushTime")
+	if d := gocmp.Diff([]lag.Artifact{{Source: "library/nginx", Dest: "dr-ns/nginx", Tag: "outage", DestDigest: outage}}, rep.Missing, ignore); d != "" {
+		t.Errorf("-json missing (-want +got):\n%s", d)
+	}
+	if len(rep.Unmapped) != 1 || rep.Unmapped[0].Dest != "dr-ns/brand-new" {
+		t.Errorf("-json unmapped = %+v", rep.Unmapped)
+	}
+	jsontest.SnakeCase(t, json.RawMessage(r.stdout))
+	// -reverse needs the OpenAPI's repository listing; -rpo has no meaning for it.
+	for _, args := range [][]string{w.registryArgs("-reverse"), w.openAPIArgs("-reverse", "-rpo", "1h")} {
+		if r := runT(t, nil, args...); r.code != exitUsage {
+			t.Errorf("run(%q) = %d, want 2; stderr %q", args, r.code, r.stderr)
+		}
+	}
+}

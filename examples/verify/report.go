@@ -10,7 +10,7 @@ import (
 	"github.com/regdr/regdr/replication/lag"
 )
 
-func writeJSON(w io.Writer, r *lag.Report) error {
+func writeJSON(w io.Writer, r any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(r)
@@ -112,4 +112,52 @@ func short(d string) string {
 		return d
 	}
 	return alg + ":" + hex[:12]
+}
+
+// writeReverseHuman prints one line per missing, stale and unmapped tag of the reverse
+// report (at most limit of them; 0: all), then its summary line, e.g.
+//
+//	missing  dr-ns/nginx:outage  to library/nginx  acr sha256:0123456789ab
+//	behind: Harbor lacks what ACR EE holds: 1/2 ACR EE tags present in Harbor, 1 missing, 0 stale, 0 unmapped; oldest 0s
+func writeReverseHuman(w io.Writer, r *lag.ReverseReport, limit int) {
+	type line struct {
+		kind string
+		a    lag.Artifact
+	}
+	var lines []line
+	for _, a := range r.Missing {
+		lines = append(lines, line{"missing", a})
+	}
+	for _, a := range r.Stale {
+		lines = append(lines, line{"stale", a})
+	}
+	for _, a := range r.Unmapped {
+		lines = append(lines, line{"unmapped", a})
+	}
+	for i, l := range lines {
+		if limit > 0 && i == limit {
+			fmt.Fprintf(w, "... %d more (-json lists them all)\n", len(lines)-i)
+			break
+		}
+		var b strings.Builder
+		fmt.Fprintf(&b, "%-8s %s:%s", l.kind, l.a.Dest, l.a.Tag)
+		if l.a.Source != "" {
+			fmt.Fprintf(&b, "  to %s", l.a.Source)
+		}
+		if l.kind == "stale" {
+			fmt.Fprintf(&b, "  acr %s, harbor %s", short(l.a.DestDigest), short(l.a.Digest))
+		} else {
+			fmt.Fprintf(&b, "  acr %s", short(l.a.DestDigest))
+		}
+		if !l.a.PushTime.IsZero() {
+			fmt.Fprintf(&b, "  pushed %s (%v ago)", l.a.PushTime.UTC().Format(time.RFC3339), roundAge(r.CheckedAt.Sub(l.a.PushTime)))
+		}
+		fmt.Fprintln(w, b.String())
+	}
+	state := "complete: Harbor holds everything ACR EE holds"
+	if !r.Complete() {
+		state = "behind: Harbor lacks what ACR EE holds"
+	}
+	fmt.Fprintf(w, "%s: %d/%d ACR EE tags present in Harbor, %d missing, %d stale, %d unmapped; oldest %v\n", state,
+		r.Present, r.Checked, len(r.Missing), len(r.Stale), len(r.Unmapped), roundAge(r.OldestMissing))
 }
