@@ -43,6 +43,9 @@ type story struct {
 	clients managed.Clients
 	policy  int64
 	pushed  map[string]v1.Hash // repo:tag → digest pushed into Harbor
+	// outageRef is the tag the client pushed into ACR EE during the outage, by its ACR EE
+	// (flattened) name, and outageHarborRef the Harbor name it maps back to.
+	outageRef, outageHarborRef string
 
 	dir         string // for the journal
 	journalPath string
@@ -281,6 +284,11 @@ func (s *story) verifier() (*lag.Verifier, error) {
 		return nil, err
 	}
 	v.Clock = s.clock
+	// The reverse lag lists every repository of the namespace, to see those created
+	// during the outage too.
+	if v.Namespace == "" {
+		v.Namespace = project
+	}
 	return v, nil
 }
 
@@ -385,6 +393,14 @@ func (s *story) failover(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	forwardLag := &failover.LastKnownLag{Clock: s.clock, Reporter: failover.LagFunc(func(ctx context.Context) (failover.Lag, error) {
+		v, err := s.verifier()
+		if err != nil {
+			return failover.Lag{}, err
+		}
+		sum, err := v.Lag(ctx)
+		return failover.Lag(sum), err
+	})}
 	mon, err := failover.NewMonitor(failover.MonitorConfig{
 		Switcher: sw, Primary: primary, Secondary: secondary, AutoApply: true, Clock: s.clock,
 		Failover: failover.FailoverRequest{
@@ -392,14 +408,7 @@ func (s *story) failover(ctx context.Context) error {
 			// The completeness check, held to a 15-minute data-loss budget. Once Harbor is
 			// down it cannot be listed: the monitor refreshes the lag every round Harbor is
 			// up, and the plan uses the last one, aged by the time since.
-			Lag: &failover.LastKnownLag{Clock: s.clock, Reporter: failover.LagFunc(func(ctx context.Context) (failover.Lag, error) {
-				v, err := s.verifier()
-				if err != nil {
-					return failover.Lag{}, err
-				}
-				sum, err := v.Lag(ctx)
-				return failover.Lag(sum), err
-			})},
+			Lag: forwardLag,
 			RPO: 15 * time.Minute,
 		},
 	})
@@ -421,6 +430,16 @@ func (s *story) failover(ctx context.Context) error {
 		return fmt.Errorf("before the disaster: harbor %s, acr-ee %s; want both up", h.Health, a.Health)
 	}
 	s.ok("monitor: Harbor and ACR EE both up (%d probes each from %s, %v apart on the simulated clock); replication lag measured", failover.DefaultThreshold, clientVPC, failover.DefaultMonitorInterval)
+
+	// Before any outage: a DR drill rehearses the failover without touching anything.
+	ps := primary.Status()
+	if err := s.drill(ctx, failover.FailoverRequest{
+		Reason: "quarterly DR drill", Actor: "operator",
+		Primary: &ps, Secondary: secondary.Status(),
+		Lag: forwardLag, RPO: 15 * time.Minute,
+	}); err != nil {
+		return err
+	}
 
 	w.StopHarbor()
 	s.note("— Harbor stops —")
@@ -455,6 +474,65 @@ func (s *story) failover(ctx context.Context) error {
 	return nil
 }
 
+// drill: the failover the monitor would make, rehearsed — the clients' name dialed at
+// what the plan would write, TLS verified against it with the quickstart's CA, a sample
+// of the pushed tags pulled and compared with Harbor's digests — writing nothing.
+func (s *story) drill(ctx context.Context, fo failover.FailoverRequest) error {
+	var samples []failover.DrillSample
+	for _, p := range []struct{ repo, tag, pushed string }{
+		// Repo is as the clients name it after a failover: ACR EE's flattened name.
+		{project + "/nginx", "1.25", project + "/nginx:1.25"},
+		{project + "/nginx", "1.26", project + "/nginx:1.26"},
+		{project + "/api", "v1", project + "/team-a/api:v1"},
+	} {
+		samples = append(samples, failover.DrillSample{Repo: p.repo, Tag: p.tag, Digest: s.pushed[p.pushed].String()})
+	}
+	r, err := s.sw.Drill(ctx, failover.DrillRequest{
+		Failover: fo,
+		Samples:  samples,
+		RootCAs:  s.w.pki.roots,
+		Port:     s.w.port,
+		Resolve:  s.client.resolver.LookupHost, // the CNAME target, as the clients' VPC resolves it
+		Auth: func(next http.RoundTripper) http.RoundTripper {
+			return basicAuth{next: next, user: acrUser, password: acrPassword}
+		},
+	})
+	if err != nil {
+		return fmt.Errorf("DR drill: %w\n%s", err, r)
+	}
+	if !r.Passed || r.Verified != len(samples) || len(r.Targets) != 1 || !r.Targets[0].TLSVerified {
+		return fmt.Errorf("DR drill did not pass:\n%s", r)
+	}
+	s.ok("DR drill passed before any outage: %s dialed at %s, certificate for %s verified with the quickstart's CA, %d/%d sampled tags at Harbor's digests",
+		r.Targets[0].FQDN, strings.Join(r.Targets[0].Addresses, ", "), customName, r.Verified, r.Sampled)
+	s.show("DR drill report", r)
+	// It wrote nothing: the record still points at Harbor and the journal was not created.
+	answer, err := s.client.resolve(ctx)
+	if err != nil {
+		return err
+	}
+	if answer != fmt.Sprint([]string{harborIP}) {
+		return fmt.Errorf("after the drill %s resolves to %s, want Harbor's %s", customName, answer, harborIP)
+	}
+	if _, err := os.Stat(s.journalPath); !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("the drill touched the journal %s: %v", s.journalPath, err)
+	}
+	s.ok("the drill wrote nothing: %s still → %s (Harbor), no journal created", customName, answer)
+	return nil
+}
+
+// basicAuth adds the clients' ACR EE registry login to each request of the drill.
+type basicAuth struct {
+	next           http.RoundTripper
+	user, password string
+}
+
+func (b basicAuth) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.SetBasicAuth(b.user, b.password)
+	return b.next.RoundTrip(r)
+}
+
 // pullFromACR: the client pulls by the same name, now answered by ACR EE.
 func (s *story) pullFromACR(ctx context.Context) error {
 	answer, err := s.client.resolve(ctx)
@@ -483,6 +561,24 @@ func (s *story) pullFromACR(ctx context.Context) error {
 	}
 	s.ok("client pulled %s/%s (and nginx:1.26, api:v1) from ACR EE: %s, the digest it pushed to Harbor",
 		s.client.host, project+"/nginx:1.25", s.pushed[project+"/nginx:1.25"])
+
+	// CI keeps pushing through the outage, by the same name: the push lands in ACR EE,
+	// under the name the client now sees (team-a/api flattened to api).
+	img := images{seed: 3, layerSize: 64 << 10}.image("api:v2", 0, 7)
+	s.outageRef, s.outageHarborRef = project+"/api:v2", project+"/team-a/api:v2"
+	if err := s.client.push(ctx, s.outageRef, img, acrLogin); err != nil {
+		return fmt.Errorf("push %s/%s into ACR EE during the outage: %w", s.client.host, s.outageRef, err)
+	}
+	s.pushed[s.outageRef] = descriptor(img).Digest
+	tags, err := s.acr.TagsOf(ctx, project+"/api")
+	if err != nil {
+		return err
+	}
+	if !slices.ContainsFunc(tags, func(t acr.Tag) bool { return t.Tag == "v2" && t.Digest == s.pushed[s.outageRef].String() }) {
+		return fmt.Errorf("ACR EE %s/api lacks v2 at %s after the client pushed it", project, s.pushed[s.outageRef])
+	}
+	s.ok("during the outage the client pushed %s/%s by the same name: ACR EE holds it under the flattened name (%s)",
+		s.client.host, s.outageRef, s.pushed[s.outageRef])
 	return nil
 }
 
