@@ -45,7 +45,14 @@ func TestQuickstart(t *testing.T) {
 		"drill PASSED",
 		"the drill wrote nothing",
 		"during the outage the client pushed",
-		"all 28 checks held",
+		"failback refused: failover: ACR EE holds artifacts Harbor lacks — reverse lag: harbor behind",
+		"missing in Harbor: test-project/team-a/api:v2 (ACR EE test-project/api:v2)",
+		"reverse replication planned: ACR EE → Harbor",
+		"test-project/api:v2 → test-project/team-a/api:v2",
+		"reverse lag now complete",
+		"reverse lag: 0 missing, 0 stale, 0 unmapped in Harbor",
+		"test-project/team-a/api:v2 from Harbor: sha256:",
+		"all 32 checks held",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q", want)

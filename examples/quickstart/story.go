@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -26,6 +27,7 @@ import (
 	"github.com/regdr/regdr/replication"
 	"github.com/regdr/regdr/replication/lag"
 	"github.com/regdr/regdr/replication/managed"
+	"github.com/regdr/regdr/replication/mirror"
 )
 
 // story runs the runbook step by step, printing a line per step and counting checks.
@@ -603,6 +605,12 @@ func (s *story) failback(ctx context.Context) error {
 	s.ok("failback refused so soon after failover (%s dwell): %v", failover.DefaultMinDwell, failover.ErrDwell)
 	s.clock.Skip(failover.DefaultMinDwell)
 	s.note("— %s later (the simulated clock skips the dwell time) —", failover.DefaultMinDwell)
+	reverseLag, err := s.reverse(ctx, req)
+	if err != nil {
+		return err
+	}
+	// The real failback is held to the same rule: the reverse lag is measured again.
+	req.ReverseLag = reverseLag
 	// Health evidence must be fresh: probe both once more.
 	req.Primary = s.primary.Check(ctx)
 	secondary := s.secondary.Check(ctx)
@@ -654,7 +662,123 @@ func (s *story) failback(ctx context.Context) error {
 		return fmt.Errorf("pulled %s from Harbor with digest %s, want %s", ref, got, s.pushed[ref])
 	}
 	s.ok("client in %s: %s → %s (Harbor) again, and pulls %s from it", clientVPC, customName, answer, ref)
+	got, err = s.client.pull(ctx, s.outageHarborRef, harborLogin)
+	if err != nil {
+		return fmt.Errorf("pull %s/%s from Harbor: %w", s.client.host, s.outageHarborRef, err)
+	}
+	if want := s.pushed[s.outageRef]; got != want {
+		return fmt.Errorf("pulled %s from Harbor with digest %s, want %s (pushed into ACR EE during the outage)", s.outageHarborRef, got, want)
+	}
+	s.ok("client pulls %s/%s from Harbor: %s, the digest it pushed into ACR EE during the outage", s.client.host, s.outageHarborRef, got)
 	return nil
+}
+
+// reverse: failback is refused while ACR EE holds what Harbor lacks; a direct sync
+// ACR EE → Harbor, through the inverse of the flattening, carries it back.
+func (s *story) reverse(ctx context.Context, req failover.FailbackRequest) (failover.ReverseLagReporter, error) {
+	v, err := s.verifier()
+	if err != nil {
+		return nil, err
+	}
+	req.ReverseLag = failover.ReverseLagFunc(func(ctx context.Context) (failover.ReverseLag, error) {
+		sum, err := v.ReverseLag(ctx)
+		return failover.ReverseLag(sum), err
+	})
+	req.Primary = s.primary.Check(ctx)
+	secondary := s.secondary.Check(ctx)
+	req.Secondary = &secondary
+	if _, err := s.sw.PlanFailback(ctx, req); !errors.Is(err, failover.ErrReverseLag) {
+		return nil, fmt.Errorf("failback with a tag pushed into ACR EE during the outage: %v, want it refused (ErrReverseLag)", err)
+	}
+	rev, err := v.Reverse(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("measuring the reverse lag: %w", err)
+	}
+	// The tag pushed during the outage is missing from Harbor. So is the referrers
+	// fallback tag sha256-<subject> of nginx:1.25 that the forward replication wrote into
+	// ACR EE (an index of the signature's referrers, which Harbor does not list as a tag);
+	// the sync carries it back too.
+	if !slices.ContainsFunc(rev.Missing, func(a lag.Artifact) bool {
+		return a.Source+":"+a.Tag == s.outageHarborRef && a.DestDigest == s.pushed[s.outageRef].String()
+	}) || len(rev.Stale) != 0 || len(rev.Unmapped) != 0 {
+		return nil, fmt.Errorf("reverse lag %s, want %s (pushed during the outage) missing: %+v", rev, s.outageHarborRef, rev.Missing)
+	}
+	s.ok("failback refused: %v — reverse lag: %s", failover.ErrReverseLag, rev)
+	for _, a := range rev.Missing {
+		s.note("missing in Harbor: %s:%s (ACR EE %s:%s)", a.Source, a.Tag, a.Dest, a.Tag)
+	}
+
+	// The inverse of the forward map, for the repositories the reverse lag names: each
+	// ACR EE repository maps back to the one Harbor repository that flattens to it (the
+	// Verifier refuses an ambiguous forward map, ErrAmbiguousInverse).
+	inverse := map[string]string{}
+	listed := map[string][]mirror.Tag{}
+	for _, a := range append(slices.Clone(rev.Missing), rev.Stale...) {
+		inverse[a.Dest] = a.Source
+	}
+	// Each such repository is listed whole, so that the sync sees every tag's subject
+	// and brings the tags that refer to it (signatures, the referrers fallback tag) along.
+	for dest := range inverse {
+		tags, err := s.acr.TagsOf(ctx, dest)
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range tags {
+			listed[dest] = append(listed[dest], mirror.Tag{Name: t.Tag, Digest: t.Digest})
+		}
+	}
+	syncer, err := mirror.New(
+		mirror.Endpoint{Registry: s.w.acrURL, Auth: acrLogin, Transport: s.w.pki.transport()},
+		mirror.Endpoint{Registry: s.w.harborURL, Auth: harborLogin, Transport: s.w.pki.transport()},
+		mirror.Options{
+			Source: listSource(listed),
+			Flattener: replication.FlattenFunc(func(repo string) (string, error) {
+				if src, ok := inverse[repo]; ok {
+					return src, nil
+				}
+				return "", fmt.Errorf("%w: no Harbor repository flattens to %s", replication.ErrInvalidName, repo)
+			}),
+			Clock: s.clock,
+		})
+	if err != nil {
+		return nil, err
+	}
+	plan, err := syncer.Plan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("planning the reverse sync ACR EE → Harbor: %w", err)
+	}
+	if !plan.HasChanges() {
+		return nil, fmt.Errorf("the reverse sync plan has nothing to copy:\n%s", plan)
+	}
+	s.ok("reverse replication planned: ACR EE → Harbor, %d item(s) through the inverse name map (%s/api → %s/team-a/api)", len(plan.Items), project, project)
+	s.show("reverse sync plan", plan)
+	rep, err := syncer.Apply(ctx, plan)
+	if err != nil {
+		return nil, fmt.Errorf("applying the reverse sync: %w", err)
+	}
+	if !rep.OK() || rep.Copied == 0 {
+		return nil, fmt.Errorf("reverse sync: %s", rep)
+	}
+	after, err := v.Reverse(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !after.Complete() {
+		return nil, fmt.Errorf("after the reverse sync Harbor still lacks: %s", after)
+	}
+	s.ok("reverse replication applied and verified: %d copied, %d verified; reverse lag now %s", rep.Copied, rep.Verified, after)
+	return req.ReverseLag, nil
+}
+
+// listSource is a mirror.Source of the repositories and tags given.
+type listSource map[string][]mirror.Tag
+
+func (l listSource) Repositories(context.Context) ([]string, error) {
+	return slices.Sorted(maps.Keys(l)), nil
+}
+
+func (l listSource) Tags(_ context.Context, repo string) ([]mirror.Tag, error) {
+	return l[repo], nil
 }
 
 // skipClock is the wall clock, plus however far Skip has moved it: the quickstart
