@@ -16,13 +16,20 @@
 //     them and the first execution, with progress; the Verifier checks that ACR EE holds
 //     every tag with the same digest;
 //  3. one more push, and Harbor's event trigger replicates it;
-//  4. Harbor stops; a failover.Monitor sees three failed probes, plans the PrivateZone
+//  4. a DR drill (failover.Switcher.Drill) rehearses the failover: the clients' name
+//     dialed at what the plan would write, TLS verified against it, sampled digests
+//     compared with Harbor's — and writes nothing;
+//  5. Harbor stops; a failover.Monitor sees three failed probes, plans the PrivateZone
 //     switch (printed as it would be reviewed) and applies it, verified through the DNS
 //     server;
-//  5. the client resolves cross-region.registry.io again and pulls from ACR EE by the
-//     same name it used for Harbor, getting the digests it pushed;
-//  6. Harbor comes back, and after the dwell time (a simulated clock skips it) failback
-//     restores the record from the journal.
+//  6. the client resolves cross-region.registry.io again and pulls from ACR EE by the
+//     same name it used for Harbor, getting the digests it pushed, and pushes a new tag
+//     by that name into ACR EE;
+//  7. Harbor comes back; after the dwell time (a simulated clock skips it) failback is
+//     refused with failover.ErrReverseLag while ACR EE holds that tag; a direct sync
+//     ACR EE → Harbor (replication/mirror) through the inverse name map carries it
+//     back; failback then restores the record from the journal, and the client pulls
+//     the tag it pushed during the outage from Harbor.
 //
 // Each step prints one line; -q leaves out the plans. The exit status is 0 only if every
 // check held. Harbor and ACR EE listen on one port at two loopback addresses (127.0.0.1

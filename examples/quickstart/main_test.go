@@ -41,7 +41,18 @@ func TestQuickstart(t *testing.T) {
 		"failback applied: cross-region.registry.io A 127.0.0.1 again",
 		"Harbor https://127.0.0.1:", // TLS, verified against the run's CA
 		"ACR EE custom domain cross-region.registry.io",
-		"all 25 checks held",
+		"DR drill passed before any outage",
+		"drill PASSED",
+		"the drill wrote nothing",
+		"during the outage the client pushed",
+		"failback refused: failover: ACR EE holds artifacts Harbor lacks — reverse lag: harbor behind",
+		"missing in Harbor: test-project/team-a/api:v2 (ACR EE test-project/api:v2)",
+		"reverse replication planned: ACR EE → Harbor",
+		"test-project/api:v2 → test-project/team-a/api:v2",
+		"reverse lag now complete",
+		"reverse lag: 0 missing, 0 stale, 0 unmapped in Harbor",
+		"test-project/team-a/api:v2 from Harbor: sha256:",
+		"all 32 checks held",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q", want)

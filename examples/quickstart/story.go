@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -26,6 +27,7 @@ import (
 	"github.com/regdr/regdr/replication"
 	"github.com/regdr/regdr/replication/lag"
 	"github.com/regdr/regdr/replication/managed"
+	"github.com/regdr/regdr/replication/mirror"
 )
 
 // story runs the runbook step by step, printing a line per step and counting checks.
@@ -43,6 +45,9 @@ type story struct {
 	clients managed.Clients
 	policy  int64
 	pushed  map[string]v1.Hash // repo:tag → digest pushed into Harbor
+	// outageRef is the tag the client pushed into ACR EE during the outage, by its ACR EE
+	// (flattened) name, and outageHarborRef the Harbor name it maps back to.
+	outageRef, outageHarborRef string
 
 	dir         string // for the journal
 	journalPath string
@@ -281,6 +286,11 @@ func (s *story) verifier() (*lag.Verifier, error) {
 		return nil, err
 	}
 	v.Clock = s.clock
+	// The reverse lag lists every repository of the namespace, to see those created
+	// during the outage too.
+	if v.Namespace == "" {
+		v.Namespace = project
+	}
 	return v, nil
 }
 
@@ -385,6 +395,14 @@ func (s *story) failover(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	forwardLag := &failover.LastKnownLag{Clock: s.clock, Reporter: failover.LagFunc(func(ctx context.Context) (failover.Lag, error) {
+		v, err := s.verifier()
+		if err != nil {
+			return failover.Lag{}, err
+		}
+		sum, err := v.Lag(ctx)
+		return failover.Lag(sum), err
+	})}
 	mon, err := failover.NewMonitor(failover.MonitorConfig{
 		Switcher: sw, Primary: primary, Secondary: secondary, AutoApply: true, Clock: s.clock,
 		Failover: failover.FailoverRequest{
@@ -392,14 +410,7 @@ func (s *story) failover(ctx context.Context) error {
 			// The completeness check, held to a 15-minute data-loss budget. Once Harbor is
 			// down it cannot be listed: the monitor refreshes the lag every round Harbor is
 			// up, and the plan uses the last one, aged by the time since.
-			Lag: &failover.LastKnownLag{Clock: s.clock, Reporter: failover.LagFunc(func(ctx context.Context) (failover.Lag, error) {
-				v, err := s.verifier()
-				if err != nil {
-					return failover.Lag{}, err
-				}
-				sum, err := v.Lag(ctx)
-				return failover.Lag(sum), err
-			})},
+			Lag: forwardLag,
 			RPO: 15 * time.Minute,
 		},
 	})
@@ -421,6 +432,16 @@ func (s *story) failover(ctx context.Context) error {
 		return fmt.Errorf("before the disaster: harbor %s, acr-ee %s; want both up", h.Health, a.Health)
 	}
 	s.ok("monitor: Harbor and ACR EE both up (%d probes each from %s, %v apart on the simulated clock); replication lag measured", failover.DefaultThreshold, clientVPC, failover.DefaultMonitorInterval)
+
+	// Before any outage: a DR drill rehearses the failover without touching anything.
+	ps := primary.Status()
+	if err := s.drill(ctx, failover.FailoverRequest{
+		Reason: "quarterly DR drill", Actor: "operator",
+		Primary: &ps, Secondary: secondary.Status(),
+		Lag: forwardLag, RPO: 15 * time.Minute,
+	}); err != nil {
+		return err
+	}
 
 	w.StopHarbor()
 	s.note("— Harbor stops —")
@@ -455,6 +476,65 @@ func (s *story) failover(ctx context.Context) error {
 	return nil
 }
 
+// drill: the failover the monitor would make, rehearsed — the clients' name dialed at
+// what the plan would write, TLS verified against it with the quickstart's CA, a sample
+// of the pushed tags pulled and compared with Harbor's digests — writing nothing.
+func (s *story) drill(ctx context.Context, fo failover.FailoverRequest) error {
+	var samples []failover.DrillSample
+	for _, p := range []struct{ repo, tag, pushed string }{
+		// Repo is as the clients name it after a failover: ACR EE's flattened name.
+		{project + "/nginx", "1.25", project + "/nginx:1.25"},
+		{project + "/nginx", "1.26", project + "/nginx:1.26"},
+		{project + "/api", "v1", project + "/team-a/api:v1"},
+	} {
+		samples = append(samples, failover.DrillSample{Repo: p.repo, Tag: p.tag, Digest: s.pushed[p.pushed].String()})
+	}
+	r, err := s.sw.Drill(ctx, failover.DrillRequest{
+		Failover: fo,
+		Samples:  samples,
+		RootCAs:  s.w.pki.roots,
+		Port:     s.w.port,
+		Resolve:  s.client.resolver.LookupHost, // the CNAME target, as the clients' VPC resolves it
+		Auth: func(next http.RoundTripper) http.RoundTripper {
+			return basicAuth{next: next, user: acrUser, password: acrPassword}
+		},
+	})
+	if err != nil {
+		return fmt.Errorf("DR drill: %w\n%s", err, r)
+	}
+	if !r.Passed || r.Verified != len(samples) || len(r.Targets) != 1 || !r.Targets[0].TLSVerified {
+		return fmt.Errorf("DR drill did not pass:\n%s", r)
+	}
+	s.ok("DR drill passed before any outage: %s dialed at %s, certificate for %s verified with the quickstart's CA, %d/%d sampled tags at Harbor's digests",
+		r.Targets[0].FQDN, strings.Join(r.Targets[0].Addresses, ", "), customName, r.Verified, r.Sampled)
+	s.show("DR drill report", r)
+	// It wrote nothing: the record still points at Harbor and the journal was not created.
+	answer, err := s.client.resolve(ctx)
+	if err != nil {
+		return err
+	}
+	if answer != fmt.Sprint([]string{harborIP}) {
+		return fmt.Errorf("after the drill %s resolves to %s, want Harbor's %s", customName, answer, harborIP)
+	}
+	if _, err := os.Stat(s.journalPath); !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("the drill touched the journal %s: %v", s.journalPath, err)
+	}
+	s.ok("the drill wrote nothing: %s still → %s (Harbor), no journal created", customName, answer)
+	return nil
+}
+
+// basicAuth adds the clients' ACR EE registry login to each request of the drill.
+type basicAuth struct {
+	next           http.RoundTripper
+	user, password string
+}
+
+func (b basicAuth) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.SetBasicAuth(b.user, b.password)
+	return b.next.RoundTrip(r)
+}
+
 // pullFromACR: the client pulls by the same name, now answered by ACR EE.
 func (s *story) pullFromACR(ctx context.Context) error {
 	answer, err := s.client.resolve(ctx)
@@ -483,6 +563,24 @@ func (s *story) pullFromACR(ctx context.Context) error {
 	}
 	s.ok("client pulled %s/%s (and nginx:1.26, api:v1) from ACR EE: %s, the digest it pushed to Harbor",
 		s.client.host, project+"/nginx:1.25", s.pushed[project+"/nginx:1.25"])
+
+	// CI keeps pushing through the outage, by the same name: the push lands in ACR EE,
+	// under the name the client now sees (team-a/api flattened to api).
+	img := images{seed: 3, layerSize: 64 << 10}.image("api:v2", 0, 7)
+	s.outageRef, s.outageHarborRef = project+"/api:v2", project+"/team-a/api:v2"
+	if err := s.client.push(ctx, s.outageRef, img, acrLogin); err != nil {
+		return fmt.Errorf("push %s/%s into ACR EE during the outage: %w", s.client.host, s.outageRef, err)
+	}
+	s.pushed[s.outageRef] = descriptor(img).Digest
+	tags, err := s.acr.TagsOf(ctx, project+"/api")
+	if err != nil {
+		return err
+	}
+	if !slices.ContainsFunc(tags, func(t acr.Tag) bool { return t.Tag == "v2" && t.Digest == s.pushed[s.outageRef].String() }) {
+		return fmt.Errorf("ACR EE %s/api lacks v2 at %s after the client pushed it", project, s.pushed[s.outageRef])
+	}
+	s.ok("during the outage the client pushed %s/%s by the same name: ACR EE holds it under the flattened name (%s)",
+		s.client.host, s.outageRef, s.pushed[s.outageRef])
 	return nil
 }
 
@@ -507,6 +605,12 @@ func (s *story) failback(ctx context.Context) error {
 	s.ok("failback refused so soon after failover (%s dwell): %v", failover.DefaultMinDwell, failover.ErrDwell)
 	s.clock.Skip(failover.DefaultMinDwell)
 	s.note("— %s later (the simulated clock skips the dwell time) —", failover.DefaultMinDwell)
+	reverseLag, err := s.reverse(ctx, req)
+	if err != nil {
+		return err
+	}
+	// The real failback is held to the same rule: the reverse lag is measured again.
+	req.ReverseLag = reverseLag
 	// Health evidence must be fresh: probe both once more.
 	req.Primary = s.primary.Check(ctx)
 	secondary := s.secondary.Check(ctx)
@@ -558,7 +662,123 @@ func (s *story) failback(ctx context.Context) error {
 		return fmt.Errorf("pulled %s from Harbor with digest %s, want %s", ref, got, s.pushed[ref])
 	}
 	s.ok("client in %s: %s → %s (Harbor) again, and pulls %s from it", clientVPC, customName, answer, ref)
+	got, err = s.client.pull(ctx, s.outageHarborRef, harborLogin)
+	if err != nil {
+		return fmt.Errorf("pull %s/%s from Harbor: %w", s.client.host, s.outageHarborRef, err)
+	}
+	if want := s.pushed[s.outageRef]; got != want {
+		return fmt.Errorf("pulled %s from Harbor with digest %s, want %s (pushed into ACR EE during the outage)", s.outageHarborRef, got, want)
+	}
+	s.ok("client pulls %s/%s from Harbor: %s, the digest it pushed into ACR EE during the outage", s.client.host, s.outageHarborRef, got)
 	return nil
+}
+
+// reverse: failback is refused while ACR EE holds what Harbor lacks; a direct sync
+// ACR EE → Harbor, through the inverse of the flattening, carries it back.
+func (s *story) reverse(ctx context.Context, req failover.FailbackRequest) (failover.ReverseLagReporter, error) {
+	v, err := s.verifier()
+	if err != nil {
+		return nil, err
+	}
+	req.ReverseLag = failover.ReverseLagFunc(func(ctx context.Context) (failover.ReverseLag, error) {
+		sum, err := v.ReverseLag(ctx)
+		return failover.ReverseLag(sum), err
+	})
+	req.Primary = s.primary.Check(ctx)
+	secondary := s.secondary.Check(ctx)
+	req.Secondary = &secondary
+	if _, err := s.sw.PlanFailback(ctx, req); !errors.Is(err, failover.ErrReverseLag) {
+		return nil, fmt.Errorf("failback with a tag pushed into ACR EE during the outage: %v, want it refused (ErrReverseLag)", err)
+	}
+	rev, err := v.Reverse(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("measuring the reverse lag: %w", err)
+	}
+	// The tag pushed during the outage is missing from Harbor. So is the referrers
+	// fallback tag sha256-<subject> of nginx:1.25 that the forward replication wrote into
+	// ACR EE (an index of the signature's referrers, which Harbor does not list as a tag);
+	// the sync carries it back too.
+	if !slices.ContainsFunc(rev.Missing, func(a lag.Artifact) bool {
+		return a.Source+":"+a.Tag == s.outageHarborRef && a.DestDigest == s.pushed[s.outageRef].String()
+	}) || len(rev.Stale) != 0 || len(rev.Unmapped) != 0 {
+		return nil, fmt.Errorf("reverse lag %s, want %s (pushed during the outage) missing: %+v", rev, s.outageHarborRef, rev.Missing)
+	}
+	s.ok("failback refused: %v — reverse lag: %s", failover.ErrReverseLag, rev)
+	for _, a := range rev.Missing {
+		s.note("missing in Harbor: %s:%s (ACR EE %s:%s)", a.Source, a.Tag, a.Dest, a.Tag)
+	}
+
+	// The inverse of the forward map, for the repositories the reverse lag names: each
+	// ACR EE repository maps back to the one Harbor repository that flattens to it (the
+	// Verifier refuses an ambiguous forward map, ErrAmbiguousInverse).
+	inverse := map[string]string{}
+	listed := map[string][]mirror.Tag{}
+	for _, a := range append(slices.Clone(rev.Missing), rev.Stale...) {
+		inverse[a.Dest] = a.Source
+	}
+	// Each such repository is listed whole, so that the sync sees every tag's subject
+	// and brings the tags that refer to it (signatures, the referrers fallback tag) along.
+	for dest := range inverse {
+		tags, err := s.acr.TagsOf(ctx, dest)
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range tags {
+			listed[dest] = append(listed[dest], mirror.Tag{Name: t.Tag, Digest: t.Digest})
+		}
+	}
+	syncer, err := mirror.New(
+		mirror.Endpoint{Registry: s.w.acrURL, Auth: acrLogin, Transport: s.w.pki.transport()},
+		mirror.Endpoint{Registry: s.w.harborURL, Auth: harborLogin, Transport: s.w.pki.transport()},
+		mirror.Options{
+			Source: listSource(listed),
+			Flattener: replication.FlattenFunc(func(repo string) (string, error) {
+				if src, ok := inverse[repo]; ok {
+					return src, nil
+				}
+				return "", fmt.Errorf("%w: no Harbor repository flattens to %s", replication.ErrInvalidName, repo)
+			}),
+			Clock: s.clock,
+		})
+	if err != nil {
+		return nil, err
+	}
+	plan, err := syncer.Plan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("planning the reverse sync ACR EE → Harbor: %w", err)
+	}
+	if !plan.HasChanges() {
+		return nil, fmt.Errorf("the reverse sync plan has nothing to copy:\n%s", plan)
+	}
+	s.ok("reverse replication planned: ACR EE → Harbor, %d item(s) through the inverse name map (%s/api → %s/team-a/api)", len(plan.Items), project, project)
+	s.show("reverse sync plan", plan)
+	rep, err := syncer.Apply(ctx, plan)
+	if err != nil {
+		return nil, fmt.Errorf("applying the reverse sync: %w", err)
+	}
+	if !rep.OK() || rep.Copied == 0 {
+		return nil, fmt.Errorf("reverse sync: %s", rep)
+	}
+	after, err := v.Reverse(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !after.Complete() {
+		return nil, fmt.Errorf("after the reverse sync Harbor still lacks: %s", after)
+	}
+	s.ok("reverse replication applied and verified: %d copied, %d verified; reverse lag now %s", rep.Copied, rep.Verified, after)
+	return req.ReverseLag, nil
+}
+
+// listSource is a mirror.Source of the repositories and tags given.
+type listSource map[string][]mirror.Tag
+
+func (l listSource) Repositories(context.Context) ([]string, error) {
+	return slices.Sorted(maps.Keys(l)), nil
+}
+
+func (l listSource) Tags(_ context.Context, repo string) ([]mirror.Tag, error) {
+	return l[repo], nil
 }
 
 // skipClock is the wall clock, plus however far Skip has moved it: the quickstart
