@@ -122,20 +122,9 @@ func (r *runner) rootCAs() (*x509.CertPool, error) {
 // ACR EE namespace as the replication policy does — with the digest Harbor reports.
 func (r *runner) drillSamples(ctx context.Context) ([]failover.DrillSample, error) {
 	c := r.c
-	client, err := r.httpClient()
+	h, err := r.harborClient()
 	if err != nil {
 		return nil, err
-	}
-	opts := []harbor.Option{harbor.WithHTTPClient(client), harbor.WithTimeout(c.probeTimeout)}
-	if c.harborPassword != "" {
-		opts = append(opts, harbor.WithBasicAuth(c.harborUser, c.harborPassword))
-	}
-	if c.harborInsecure {
-		opts = append(opts, harbor.WithInsecureSkipVerify())
-	}
-	h, err := harbor.New(c.harborURL, opts...)
-	if err != nil {
-		return nil, fmt.Errorf("harbor client: %w", err)
 	}
 	projects := splitList(c.projects)
 	ns := c.namespace

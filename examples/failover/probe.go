@@ -180,9 +180,9 @@ func (r *runner) lagReporter() (*failover.LastKnownLag, error) {
 	return lk, nil
 }
 
-// harborVerifier compares Harbor's selected projects (its API, as -harbor-user) with the
-// ACR EE namespace listed through acrClient's OpenAPI.
-func (r *runner) harborVerifier(acrClient *acr.Client) (*lag.Verifier, error) {
+// harborClient is Harbor's API client, logged in as -harbor-user, over the probes' HTTP
+// client (TLS as -harbor-insecure says) and timeout.
+func (r *runner) harborClient() (*harbor.Client, error) {
 	c := r.c
 	client, err := r.httpClient()
 	if err != nil {
@@ -198,6 +198,17 @@ func (r *runner) harborVerifier(acrClient *acr.Client) (*lag.Verifier, error) {
 	h, err := harbor.New(c.harborURL, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("harbor client: %w", err)
+	}
+	return h, nil
+}
+
+// harborVerifier compares Harbor's selected projects (its API, as -harbor-user) with the
+// ACR EE namespace listed through acrClient's OpenAPI.
+func (r *runner) harborVerifier(acrClient *acr.Client) (*lag.Verifier, error) {
+	c := r.c
+	h, err := r.harborClient()
+	if err != nil {
+		return nil, err
 	}
 	setup := managed.Setup{Namespace: c.namespace, Flatten: &c.flatten}
 	if c.projects != "" {

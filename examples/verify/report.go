@@ -19,30 +19,8 @@ func writeJSON(w io.Writer, r any) error {
 // writeHuman prints one line per missing, stale and extra tag and missing accessory (at
 // most limit of them; 0: all), then the summary line.
 func writeHuman(w io.Writer, r *lag.Report, limit int, budget time.Duration) {
-	type line struct {
-		kind string
-		a    lag.Artifact
-	}
-	var lines []line
-	for _, a := range r.Missing {
-		lines = append(lines, line{"missing", a})
-	}
-	for _, a := range r.Stale {
-		lines = append(lines, line{"stale", a})
-	}
-	for _, a := range r.MissingAccessories {
-		lines = append(lines, line{"missing", a})
-	}
-	for _, a := range r.Extra {
-		lines = append(lines, line{"extra", a})
-	}
-	for i, l := range lines {
-		if limit > 0 && i == limit {
-			fmt.Fprintf(w, "... %d more (-json lists them all)\n", len(lines)-i)
-			break
-		}
-		fmt.Fprintln(w, describe(l.kind, l.a, r.CheckedAt))
-	}
+	writeLines(w, limit, func(kind string, a lag.Artifact) string { return describe(kind, a, r.CheckedAt) },
+		group{"missing", r.Missing}, group{"stale", r.Stale}, group{"missing", r.MissingAccessories}, group{"extra", r.Extra})
 	fmt.Fprintln(w, summary(r, budget))
 }
 
@@ -114,46 +92,53 @@ func short(d string) string {
 	return alg + ":" + hex[:12]
 }
 
+// group is the artifacts of one kind ("missing", "stale"…) in a report.
+type group struct {
+	kind string
+	as   []lag.Artifact
+}
+
+// writeLines prints each group's artifacts with line, in order, at most limit lines (0: all),
+// then how many more -json would list.
+func writeLines(w io.Writer, limit int, line func(kind string, a lag.Artifact) string, groups ...group) {
+	n, total := 0, 0
+	for _, g := range groups {
+		total += len(g.as)
+	}
+	for _, g := range groups {
+		for _, a := range g.as {
+			if limit > 0 && n == limit {
+				fmt.Fprintf(w, "... %d more (-json lists them all)\n", total-n)
+				return
+			}
+			fmt.Fprintln(w, line(g.kind, a))
+			n++
+		}
+	}
+}
+
 // writeReverseHuman prints one line per missing, stale and unmapped tag of the reverse
 // report (at most limit of them; 0: all), then its summary line, e.g.
 //
 //	missing  dr-ns/nginx:outage  to library/nginx  acr sha256:0123456789ab
 //	behind: Harbor lacks what ACR EE holds: 1/2 ACR EE tags present in Harbor, 1 missing, 0 stale, 0 unmapped; oldest 0s
 func writeReverseHuman(w io.Writer, r *lag.ReverseReport, limit int) {
-	type line struct {
-		kind string
-		a    lag.Artifact
-	}
-	var lines []line
-	for _, a := range r.Missing {
-		lines = append(lines, line{"missing", a})
-	}
-	for _, a := range r.Stale {
-		lines = append(lines, line{"stale", a})
-	}
-	for _, a := range r.Unmapped {
-		lines = append(lines, line{"unmapped", a})
-	}
-	for i, l := range lines {
-		if limit > 0 && i == limit {
-			fmt.Fprintf(w, "... %d more (-json lists them all)\n", len(lines)-i)
-			break
-		}
+	writeLines(w, limit, func(kind string, a lag.Artifact) string {
 		var b strings.Builder
-		fmt.Fprintf(&b, "%-8s %s:%s", l.kind, l.a.Dest, l.a.Tag)
-		if l.a.Source != "" {
-			fmt.Fprintf(&b, "  to %s", l.a.Source)
+		fmt.Fprintf(&b, "%-8s %s:%s", kind, a.Dest, a.Tag)
+		if a.Source != "" {
+			fmt.Fprintf(&b, "  to %s", a.Source)
 		}
-		if l.kind == "stale" {
-			fmt.Fprintf(&b, "  acr %s, harbor %s", short(l.a.DestDigest), short(l.a.Digest))
+		if kind == "stale" {
+			fmt.Fprintf(&b, "  acr %s, harbor %s", short(a.DestDigest), short(a.Digest))
 		} else {
-			fmt.Fprintf(&b, "  acr %s", short(l.a.DestDigest))
+			fmt.Fprintf(&b, "  acr %s", short(a.DestDigest))
 		}
-		if !l.a.PushTime.IsZero() {
-			fmt.Fprintf(&b, "  pushed %s (%v ago)", l.a.PushTime.UTC().Format(time.RFC3339), roundAge(r.CheckedAt.Sub(l.a.PushTime)))
+		if !a.PushTime.IsZero() {
+			fmt.Fprintf(&b, "  pushed %s (%v ago)", a.PushTime.UTC().Format(time.RFC3339), roundAge(r.CheckedAt.Sub(a.PushTime)))
 		}
-		fmt.Fprintln(w, b.String())
-	}
+		return b.String()
+	}, group{"missing", r.Missing}, group{"stale", r.Stale}, group{"unmapped", r.Unmapped})
 	state := "complete: Harbor holds everything ACR EE holds"
 	if !r.Complete() {
 		state = "behind: Harbor lacks what ACR EE holds"
