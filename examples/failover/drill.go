@@ -36,21 +36,7 @@ var errDrillSamples = errors.New("no tags to sample")
 // DNS record, no journal (the file is only read), no plan key.
 func (r *runner) drill(ctx context.Context) error {
 	c := r.c
-	target, entries, err := r.openTarget(ctx)
-	if err != nil {
-		return err
-	}
-	harborHealth, acrEE, err := r.probe(ctx)
-	if err != nil {
-		return err
-	}
-	mem := &failover.MemoryJournal{}
-	for _, e := range entries {
-		if err := mem.Append(ctx, e); err != nil {
-			return err
-		}
-	}
-	s, err := r.switcher(target, mem)
+	_, s, harborHealth, acrEE, err := r.planner(ctx)
 	if err != nil {
 		return err
 	}

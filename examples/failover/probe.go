@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -115,16 +114,9 @@ func describe(p failover.ProbeResult) string {
 func (r *runner) httpClient() (*http.Client, error) {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	if r.c.caFile != "" {
-		pem, err := os.ReadFile(r.c.caFile)
+		pool, err := r.rootCAs()
 		if err != nil {
-			return nil, fmt.Errorf("-ca-file: %w", err)
-		}
-		pool, err := x509.SystemCertPool()
-		if err != nil {
-			pool = x509.NewCertPool()
-		}
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("-ca-file %s holds no PEM certificate", r.c.caFile)
+			return nil, err
 		}
 		t.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
 	}

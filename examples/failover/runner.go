@@ -80,24 +80,7 @@ func (r *runner) run(ctx context.Context) error {
 		rand.Read(key)
 		r.keyOpt = failover.WithPlanKey(key)
 	}
-	// The journal is read into memory for planning; the file is only opened for writing
-	// once a plan is confirmed, so a refused run leaves no file behind.
-	target, entries, err := r.openTarget(ctx)
-	if err != nil {
-		return err
-	}
-
-	harbor, acrEE, err := r.probe(ctx)
-	if err != nil {
-		return err
-	}
-	mem := &failover.MemoryJournal{}
-	for _, e := range entries {
-		if err := mem.Append(ctx, e); err != nil {
-			return err
-		}
-	}
-	planner, err := r.switcher(target, mem)
+	target, planner, harbor, acrEE, err := r.planner(ctx)
 	if err != nil {
 		return err
 	}
@@ -124,6 +107,27 @@ func (r *runner) run(ctx context.Context) error {
 		return errRefused
 	}
 	return r.apply(ctx, target, plan)
+}
+
+// planner opens the target, probes both registries, and returns a switcher that plans
+// against the journal read into memory: the file is only opened for writing once a plan
+// is confirmed, so a refused run (or a drill) leaves no file behind.
+func (r *runner) planner(ctx context.Context) (target failover.Target, s *failover.Switcher, harborHealth, acrHealth *failover.HealthStatus, err error) {
+	target, entries, err := r.openTarget(ctx)
+	if err != nil {
+		return target, nil, nil, nil, err
+	}
+	if harborHealth, acrHealth, err = r.probe(ctx); err != nil {
+		return target, nil, nil, nil, err
+	}
+	mem := &failover.MemoryJournal{}
+	for _, e := range entries {
+		if err := mem.Append(ctx, e); err != nil {
+			return target, nil, nil, nil, err
+		}
+	}
+	s, err = r.switcher(target, mem)
+	return target, s, harborHealth, acrHealth, err
 }
 
 // cloud returns the OpenAPI configuration of one product; credentials come from the
