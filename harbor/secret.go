@@ -6,6 +6,8 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+
+	"github.com/regdr/regdr/internal/redact"
 )
 
 // Secret is a password or access secret. It never prints: every fmt verb (%v, %+v,
@@ -72,7 +74,7 @@ func (c Credential) Format(f fmt.State, verb rune) {
 // URL are redacted under every verb.
 func (r Registry) Format(f fmt.State, verb rune) {
 	type registry Registry // no methods: fmt prints the fields
-	r.URL = redactURL(r.URL)
+	r.URL = redact.URL(r.URL)
 	if r.Credential != nil {
 		c := *r.Credential
 		c.AccessSecret = Secret(c.AccessSecret.String())
@@ -85,7 +87,7 @@ func (r Registry) Format(f fmt.State, verb rune) {
 // credential's secret redacts itself).
 func (r Registry) MarshalJSON() ([]byte, error) {
 	type registry Registry // no methods: no recursion
-	r.URL = redactURL(r.URL)
+	r.URL = redact.URL(r.URL)
 	return json.Marshal(registry(r))
 }
 
@@ -97,19 +99,4 @@ func formatAs(f fmt.State, verb rune, v any, plain, name string) {
 		out = strings.Replace(out, plain, name, 1)
 	}
 	_, _ = io.WriteString(f, out)
-}
-
-// redactURL hides the user information of a URL: everything between the scheme's "://"
-// (or the start) and the last "@", which may hold a password. A password may itself hold
-// "/", "?" or "#", so the last "@" anywhere counts, at the price of hiding a path part.
-func redactURL(u string) string {
-	i := strings.LastIndex(u, "@")
-	if i < 0 {
-		return u
-	}
-	keep := ""
-	if j := strings.Index(u[:i], "://"); j > 0 && strings.Trim(strings.ToLower(u[:j]), "abcdefghijklmnopqrstuvwxyz0123456789+.-") == "" {
-		keep = u[:j+3]
-	}
-	return keep + redacted + u[i:]
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/regdr/regdr/harbor"
+	"github.com/regdr/regdr/internal/redact"
 	"github.com/regdr/regdr/replication/mirror"
 )
 
@@ -26,24 +27,9 @@ var (
 	_ fmt.Formatter  = (*Source)(nil)
 )
 
-// harborRedactURL hides a URL's user information: everything between the scheme's "://"
-// (or the start) and the last "@", which may hold a password (itself perhaps holding "/",
-// "?" or "#": the last "@" anywhere counts, at the price of hiding a path part).
-func harborRedactURL(u string) string {
-	i := strings.LastIndex(u, "@")
-	if i < 0 {
-		return u
-	}
-	keep := ""
-	if j := strings.Index(u[:i], "://"); j > 0 && strings.Trim(strings.ToLower(u[:j]), "abcdefghijklmnopqrstuvwxyz0123456789+.-") == "" {
-		keep = u[:j+3]
-	}
-	return keep + harborRedacted + u[i:]
-}
-
 // redacted returns e with its secret and any user information in its URL replaced.
 func (e Endpoint) redacted() Endpoint {
-	e.URL = harborRedactURL(e.URL)
+	e.URL = redact.URL(e.URL)
 	e.AccessSecret = harbor.Secret(e.AccessSecret.String())
 	return e
 }
@@ -105,7 +91,7 @@ func (o ApplyOptions) Format(f fmt.State, verb rune) {
 // authenticators, keychains and transports may hold credentials.
 func (d Direct) redacted() Direct {
 	for _, e := range []*mirror.Endpoint{&d.Source, &d.Dest} {
-		*e = mirror.Endpoint{Registry: harborRedactURL(e.Registry), PlainHTTP: e.PlainHTTP}
+		*e = mirror.Endpoint{Registry: redact.URL(e.Registry), PlainHTTP: e.PlainHTTP}
 	}
 	return d
 }

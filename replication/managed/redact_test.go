@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"strings"
 	"testing"
 
@@ -128,49 +127,6 @@ func TestFormatKeepsString(t *testing.T) {
 	if got := fmt.Sprintf("%#v", s.Endpoint); !strings.HasPrefix(got, "managed.Endpoint{Name:") {
 		t.Errorf("Sprintf(%%#v, endpoint) = %s", got)
 	}
-}
-
-func TestRedactURL(t *testing.T) {
-	t.Parallel()
-	for in, want := range map[string]string{
-		"https://acr.example.com":      "https://acr.example.com",
-		"https://u:pw@acr.example.com": "https://[REDACTED]@acr.example.com",
-		"http://u:p/w@d@host:5000/x":   "http://[REDACTED]@host:5000/x",
-		"http:/admin:pw@host":          "[REDACTED]@host",
-		"admin:pw@host":                "[REDACTED]@host",
-		"u:pw@host/x://y":              "[REDACTED]@host/x://y",
-	} {
-		if got := harborRedactURL(in); got != want {
-			t.Errorf("harborRedactURL(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
-// FuzzHarborRedactURL: a password in a URL's user information never survives
-// harborRedactURL, however the rest is written, and redacting is idempotent.
-func FuzzHarborRedactURL(f *testing.F) {
-	f.Add("https", "admin", "S3cret!", "harbor.example.com:443/x")
-	f.Add("http", "u", "p/w@d", "host")
-	f.Add("", "", "pw", "host?q=@")
-	f.Fuzz(func(t *testing.T, scheme, user, pass, rest string) {
-		u := user + ":" + pass + "@" + rest
-		if scheme != "" {
-			u = scheme + "://" + u
-		}
-		got := harborRedactURL(u)
-		if harborRedactURL(got) != got {
-			t.Fatalf("harborRedactURL(%q) = %q, not idempotent", u, got)
-		}
-		tail := rest[strings.LastIndex(rest, "@")+1:]
-		if pass != "" && strings.Contains(got, pass) && !strings.Contains(scheme+"://"+harborRedacted+"@"+tail, pass) {
-			t.Fatalf("harborRedactURL(%q) = %q shows the password %q", u, got, pass)
-		}
-		if pu, err := url.Parse(got); err == nil && pu.User != nil {
-			if p, ok := pu.User.Password(); ok && p == pass && pass != "" {
-				t.Fatalf("harborRedactURL(%q) = %q still parses with the password", u, got)
-			}
-		}
-	})
 }
 
 // TestErrorsNeverEndInNil: an error value missing its cause still reads as a sentence.

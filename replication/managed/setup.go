@@ -9,6 +9,7 @@ import (
 
 	"github.com/regdr/regdr/acr"
 	"github.com/regdr/regdr/harbor"
+	"github.com/regdr/regdr/internal/redact"
 	"github.com/regdr/regdr/replication"
 	"github.com/regdr/regdr/replication/lag"
 )
@@ -327,6 +328,6 @@ func (s Setup) String() string {
 		secret = d.Endpoint.AccessSecret.String()
 	}
 	return fmt.Sprintf("policy %q: harbor [%s] → endpoint %q (%s %s, user %q, secret %s) namespace %q, flatten %d, trigger %s, bandwidth %s",
-		d.Policy, strings.Join(fs, ", "), d.Endpoint.Name, d.Endpoint.Type, harborRedactURL(d.Endpoint.URL), d.Endpoint.AccessKey, secret,
+		d.Policy, strings.Join(fs, ", "), d.Endpoint.Name, d.Endpoint.Type, redact.URL(d.Endpoint.URL), d.Endpoint.AccessKey, secret,
 		d.Namespace, d.flatten(), strings.TrimSpace(d.Trigger+" "+d.Cron), replication.FormatRate(d.BytesPerSecond))
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
+	"github.com/regdr/regdr/internal/redact"
 	"github.com/regdr/regdr/replication"
 )
 
@@ -126,7 +127,7 @@ func (c *registryClient) checkRealm(pr *transport.Challenge) error {
 	realm := pr.Parameters["realm"]
 	u, err := url.Parse(realm)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("connecting to %s: %w: token realm %q is not an http:// or https:// URL", c.ep, ErrEndpoint, redactRegistry(realm))
+		return fmt.Errorf("connecting to %s: %w: token realm %q is not an http:// or https:// URL", c.ep, ErrEndpoint, redact.URL(realm))
 	}
 	if u.Scheme != "http" || c.ep.AllowPlainHTTPCredentials || syncLoopback(u.Host) {
 		return nil

@@ -14,6 +14,8 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
+
+	"github.com/regdr/regdr/internal/redact"
 )
 
 // Errors about how a Syncer reaches a registry; match them with errors.Is.
@@ -33,7 +35,7 @@ var (
 
 // String returns the registry address, never credentials: userinfo written into Registry
 // is shown as [REDACTED].
-func (e Endpoint) String() string { return redactRegistry(e.Registry) }
+func (e Endpoint) String() string { return redact.URL(e.Registry) }
 
 // GoString is for %#v: the address and which options are set, never credentials.
 func (e Endpoint) GoString() string {
@@ -80,24 +82,6 @@ func syncSet(b bool) string {
 	return "nil"
 }
 
-// redactRegistry hides whatever precedes the last "@" of a registry address (after its
-// scheme): a password typed into it is never shown, whatever characters it holds.
-func redactRegistry(r string) string {
-	scheme, rest, ok := strings.Cut(r, "://")
-	if !ok {
-		scheme, rest = "", r
-	}
-	i := strings.LastIndex(rest, "@")
-	if i < 0 {
-		return r
-	}
-	rest = "[REDACTED]@" + rest[i+1:]
-	if ok {
-		return scheme + "://" + rest
-	}
-	return rest
-}
-
 // schemeOf decides how a registry is reached: "https" unless the address starts with
 // http:// or plainHTTP is set, whatever the host (loopback and private addresses included:
 // go-containerregistry's guess that they speak HTTP is not used). It returns the host
@@ -105,7 +89,7 @@ func redactRegistry(r string) string {
 // (https:// with plainHTTP). It does no I/O.
 func schemeOf(registry string, plainHTTP bool) (scheme, host string, err error) {
 	bad := func(why string) error {
-		return fmt.Errorf("%w %q: %s", ErrEndpoint, redactRegistry(registry), why)
+		return fmt.Errorf("%w %q: %s", ErrEndpoint, redact.URL(registry), why)
 	}
 	host, scheme = registry, ""
 	if s, rest, ok := strings.Cut(registry, "://"); ok {
@@ -192,7 +176,7 @@ func (e Endpoint) registry() (name.Registry, error) {
 	reg, err := name.NewRegistry(host, opts...)
 	if err != nil {
 		// go-containerregistry's message repeats the address: keep only ours.
-		return name.Registry{}, fmt.Errorf("%w %q: not a registry host", ErrEndpoint, redactRegistry(e.Registry))
+		return name.Registry{}, fmt.Errorf("%w %q: not a registry host", ErrEndpoint, redact.URL(e.Registry))
 	}
 	return reg, nil
 }

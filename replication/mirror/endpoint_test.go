@@ -210,6 +210,8 @@ func TestSecretsNeverPrinted(t *testing.T) {
 		{"*Endpoint", &ep},
 		{"Endpoint with userinfo", mirror.Endpoint{Registry: "admin:" + secret + "@harbor.example.com"}},
 		{"Endpoint with http userinfo", mirror.Endpoint{Registry: "http://admin:" + secret + "@10.0.0.5", PlainHTTP: true}},
+		// A password holding "://" once left its first half in front as if it were a scheme.
+		{"Endpoint with a password holding ://", mirror.Endpoint{Registry: "admin:" + secret + "://x@harbor.example.com"}},
 		{"*Syncer", s},
 		{"Options with a registry source", mirror.Options{Source: mirror.NewRegistrySource(ep)}},
 		{"*RegistrySource", mirror.NewRegistrySource(ep)},

@@ -6,6 +6,8 @@ import (
 	"net"
 	"net/url"
 	"strings"
+
+	"github.com/regdr/regdr/internal/redact"
 )
 
 // ErrPagination: a listing's Link header named a next page the Syncer will not fetch: on
@@ -44,7 +46,7 @@ func (p *pager) next(link string) (string, error) {
 			return "", err
 		}
 		if !strings.EqualFold(u.Scheme, scheme) || !sameHost(u.Host, host, scheme) || u.User != nil {
-			return "", fmt.Errorf("%w: next page on %s://%s, not on the registry %s://%s", ErrPagination, u.Scheme, redactRegistry(u.Host), scheme, host)
+			return "", fmt.Errorf("%w: next page on %s://%s, not on the registry %s://%s", ErrPagination, u.Scheme, redact.URL(u.Host), scheme, host)
 		}
 		link = u.RequestURI()
 	}
