@@ -1,6 +1,7 @@
-// Package clocktest provides a fake [clock.Clock] for tests: time moves only when the test
-// says so, and a test can wait until the code under test is parked on the clock instead of
-// sleeping.
+// Package clocktest provides fake [clock.Clock]s for tests: [Fake], whose time moves only
+// when the test says so (a test can wait until the code under test is parked on it instead
+// of sleeping), and [Instant], whose waits end at once and are recorded, for code that backs
+// off.
 package clocktest
 
 import (

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/regdr/regdr/clock/clocktest"
 )
 
 // FaultKind is one way a FaultTransport fails a request.
@@ -169,39 +171,6 @@ func (c *cutBody) Read(p []byte) (int, error) {
 
 func (c *cutBody) Close() error { return c.rc.Close() }
 
-// ImmediateClock is a clock whose After fires at once, recording each wait: code that
-// backs off runs at full speed in tests, and the test can still check the waits.
-type ImmediateClock struct {
-	mu    sync.Mutex
-	waits []time.Duration
-	now   time.Time
-}
-
-// Now returns a time that advances by each wait.
-func (c *ImmediateClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.now.IsZero() {
-		c.now = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	}
-	return c.now
-}
-
-// After records d and fires at once.
-func (c *ImmediateClock) After(d time.Duration) <-chan time.Time {
-	now := c.Now()
-	c.mu.Lock()
-	c.waits = append(c.waits, d)
-	c.now = now.Add(d)
-	c.mu.Unlock()
-	ch := make(chan time.Time, 1)
-	ch <- now.Add(d)
-	return ch
-}
-
-// Waits returns every duration passed to After.
-func (c *ImmediateClock) Waits() []time.Duration {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return append([]time.Duration(nil), c.waits...)
-}
+// ImmediateClock is a clock whose After fires at once, recording each wait:
+// clocktest.Instant, the one users get.
+type ImmediateClock = clocktest.Instant
