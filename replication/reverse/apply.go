@@ -1,0 +1,161 @@
+package reverse
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/regdr/regdr/replication/lag"
+	"github.com/regdr/regdr/replication/mirror"
+)
+
+// Result is what an Apply did: the copy's report, and the reverse lag measured after it.
+type Result struct {
+	// Sync is the copy's report; nil when, looked at again right before the copy, Harbor
+	// already held everything the plan would write (a second Apply of a plan).
+	Sync *mirror.Report `json:"sync,omitempty"`
+	// Lag is the reverse lag measured after the copy: complete when Apply succeeded.
+	Lag *lag.ReverseReport `json:"lag"`
+}
+
+// Copied returns how many tags the copy wrote into Harbor (copied or re-tagged).
+func (r *Result) Copied() int {
+	if r == nil || r.Sync == nil {
+		return 0
+	}
+	return r.Sync.Copied + r.Sync.Tagged
+}
+
+// String summarises the result on one line.
+func (r *Result) String() string {
+	s := "nothing copied"
+	if r.Sync != nil {
+		s = fmt.Sprintf("%d copied, %d tagged, %d verified", r.Sync.Copied, r.Sync.Tagged, r.Sync.Verified)
+	}
+	if r.Lag != nil {
+		s += "; reverse lag now " + r.Lag.String()
+	}
+	return s
+}
+
+// Apply carries back what the plan says, with cfg's clients (the plan holds no
+// credentials), then measures the reverse lag again. It refuses, before any write, a
+// plan with refusals (Plan.Err: ErrUnmapped, ErrStaleTag), a plan made with another
+// config (ErrPlanMismatch), and a plan whose world changed: right before the copy it
+// looks at Harbor again, and a tag the plan writes that now holds another digest than
+// the plan saw fails the whole apply with ErrStalePlan. What is already in place is not
+// written again, so a second Apply writes nothing. After the copy the reverse lag must
+// be complete (ErrIncomplete otherwise); Result is returned with every error it can
+// describe.
+func (p *Plan) Apply(ctx context.Context, cfg Config) (*Result, error) {
+	if err := cfg.check(); err != nil {
+		return nil, err
+	}
+	if err := p.matches(cfg); err != nil {
+		return nil, err
+	}
+	if err := p.Err(); err != nil {
+		return nil, fmt.Errorf("applying the reverse plan: %w", err)
+	}
+	res := &Result{}
+	if p.HasChanges() {
+		rep, err := p.sync(ctx, cfg)
+		res.Sync = rep
+		if err != nil {
+			return res, err
+		}
+	}
+	after, err := cfg.observe(ctx)
+	if err != nil {
+		return res, fmt.Errorf("verifying the reverse replication: %w", err)
+	}
+	res.Lag = after
+	if !after.Complete() {
+		return res, fmt.Errorf("verifying the reverse replication: %w: %s", ErrIncomplete, after)
+	}
+	return res, nil
+}
+
+// sync plans the copy again over the tags the plan listed, refuses it if Harbor changed
+// under a tag it writes, and applies it if anything is left to write.
+func (p *Plan) sync(ctx context.Context, cfg Config) (*mirror.Report, error) {
+	listing := map[string][]mirror.Tag{}
+	for _, it := range p.Sync.Items {
+		if it.Tag != "" {
+			listing[it.Source] = append(listing[it.Source], mirror.Tag{Name: it.Tag, Digest: it.Digest})
+		}
+	}
+	s, err := cfg.syncer(p.Inverse, listing, p.Overwrite)
+	if err != nil {
+		return nil, err
+	}
+	fresh, err := s.Plan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("applying the reverse plan: looking at Harbor again: %w", err)
+	}
+	saw := map[string]mirror.Item{}
+	for _, it := range p.Sync.Items {
+		saw[it.Ref()] = it
+	}
+	var changed []error
+	for _, it := range fresh.Items {
+		old := saw[it.Ref()]
+		switch {
+		case it.Action == mirror.Conflict && old.Action != mirror.Conflict:
+			changed = append(changed, fmt.Errorf("%s now holds %s, the plan saw %s", it.Ref(), short(it.DestDigest), seen(old.DestDigest)))
+		case it.DestDigest != "" && (old.DestDigest != it.DestDigest || old.Digest != it.Digest):
+			changed = append(changed, fmt.Errorf("%s now holds %s, the plan saw %s", it.Ref(), short(it.DestDigest), seen(old.DestDigest)))
+		}
+	}
+	if len(changed) > 0 {
+		return nil, fmt.Errorf("applying the reverse plan: %w: %w", ErrStalePlan, errors.Join(changed...))
+	}
+	if !fresh.HasChanges() {
+		return nil, nil
+	}
+	rep, err := s.Apply(ctx, fresh)
+	if err != nil {
+		return rep, fmt.Errorf("applying the reverse sync: %w", err)
+	}
+	return rep, nil
+}
+
+func seen(d string) string {
+	if d == "" {
+		return "no such tag"
+	}
+	return short(d)
+}
+
+// matches refuses a plan made with another config than cfg.
+func (p *Plan) matches(cfg Config) error {
+	switch {
+	case p.Source != cfg.ACR.Registry || p.Destination != cfg.Harbor.Registry:
+		return fmt.Errorf("applying a reverse plan for %s → %s with a config for %s → %s: %w",
+			p.Source, p.Destination, cfg.ACR, cfg.Harbor, ErrPlanMismatch)
+	case p.Overwrite != cfg.Overwrite:
+		return fmt.Errorf("applying a reverse plan made with Overwrite %t with a config with Overwrite %t: %w", p.Overwrite, cfg.Overwrite, ErrPlanMismatch)
+	case p.Recorded != (cfg.Inverse != nil):
+		return fmt.Errorf("applying a reverse plan (recorded inverse: %t) with a config that has %s: %w", p.Recorded, inverseKind(cfg), ErrPlanMismatch)
+	case p.Recorded && !subset(p.Inverse, cfg.Inverse):
+		return fmt.Errorf("applying a reverse plan whose inverse name map differs from the config's: %w", ErrPlanMismatch)
+	}
+	return nil
+}
+
+func inverseKind(cfg Config) string {
+	if cfg.Inverse != nil {
+		return "a recorded inverse"
+	}
+	return "none"
+}
+
+// subset reports whether every entry of a is in b.
+func subset(a, b map[string]string) bool {
+	for k, v := range a {
+		if w, ok := b[k]; !ok || w != v {
+			return false
+		}
+	}
+	return true
+}
