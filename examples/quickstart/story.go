@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -28,6 +27,7 @@ import (
 	"github.com/regdr/regdr/replication/lag"
 	"github.com/regdr/regdr/replication/managed"
 	"github.com/regdr/regdr/replication/mirror"
+	"github.com/regdr/regdr/replication/reverse"
 )
 
 // story runs the runbook step by step, printing a line per step and counting checks.
@@ -673,8 +673,8 @@ func (s *story) failback(ctx context.Context) error {
 	return nil
 }
 
-// reverse: failback is refused while ACR EE holds what Harbor lacks; a direct sync
-// ACR EE → Harbor, through the inverse of the flattening, carries it back.
+// reverse: failback is refused while ACR EE holds what Harbor lacks; a reverse
+// replication (package reverse) carries it back through the inverse of the flattening.
 func (s *story) reverse(ctx context.Context, req failover.FailbackRequest) (failover.ReverseLagReporter, error) {
 	v, err := s.verifier()
 	if err != nil {
@@ -690,10 +690,20 @@ func (s *story) reverse(ctx context.Context, req failover.FailbackRequest) (fail
 	if _, err := s.sw.PlanFailback(ctx, req); !errors.Is(err, failover.ErrReverseLag) {
 		return nil, fmt.Errorf("failback with a tag pushed into ACR EE during the outage: %v, want it refused (ErrReverseLag)", err)
 	}
-	rev, err := v.Reverse(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("measuring the reverse lag: %w", err)
+	// The reverse replication: the reverse lag, and the copy ACR EE → Harbor that closes it
+	// through the exact inverse of the flattening (refused, lag.ErrAmbiguousInverse, were
+	// two Harbor repositories flattened into one). Compute writes nothing: the dry run.
+	cfg := reverse.Config{
+		Verifier: v,
+		ACR:      mirror.Endpoint{Registry: s.w.acrURL, Auth: acrLogin, Transport: s.w.pki.transport()},
+		Harbor:   mirror.Endpoint{Registry: s.w.harborURL, Auth: harborLogin, Transport: s.w.pki.transport()},
+		Sync:     mirror.Options{Clock: s.clock},
 	}
+	plan, err := reverse.Compute(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("planning the reverse replication ACR EE → Harbor: %w", err)
+	}
+	rev := plan.Lag
 	// The tag pushed during the outage is missing from Harbor. So is the referrers
 	// fallback tag sha256-<subject> of nginx:1.25 that the forward replication wrote into
 	// ACR EE (an index of the signature's referrers, which Harbor does not list as a tag);
@@ -707,78 +717,28 @@ func (s *story) reverse(ctx context.Context, req failover.FailbackRequest) (fail
 	for _, a := range rev.Missing {
 		s.note("missing in Harbor: %s:%s (ACR EE %s:%s)", a.Source, a.Tag, a.Dest, a.Tag)
 	}
-
-	// The inverse of the forward map, for the repositories the reverse lag names: each
-	// ACR EE repository maps back to the one Harbor repository that flattens to it (the
-	// Verifier refuses an ambiguous forward map, ErrAmbiguousInverse).
-	inverse := map[string]string{}
-	listed := map[string][]mirror.Tag{}
-	for _, a := range append(slices.Clone(rev.Missing), rev.Stale...) {
-		inverse[a.Dest] = a.Source
+	if err := plan.Err(); err != nil || !plan.HasChanges() {
+		return nil, fmt.Errorf("the reverse replication plan is refused (%v) or has nothing to copy:\n%s", err, plan)
 	}
-	// Each such repository is listed whole, so that the sync sees every tag's subject
-	// and brings the tags that refer to it (signatures, the referrers fallback tag) along.
-	for dest := range inverse {
-		tags, err := s.acr.TagsOf(ctx, dest)
-		if err != nil {
-			return nil, err
-		}
-		for _, t := range tags {
-			listed[dest] = append(listed[dest], mirror.Tag{Name: t.Tag, Digest: t.Digest})
-		}
+	if got := plan.Inverse[project+"/api"]; got != project+"/team-a/api" {
+		return nil, fmt.Errorf("the reverse plan maps %s/api back to %q, want %s/team-a/api", project, got, project)
 	}
-	syncer, err := mirror.New(
-		mirror.Endpoint{Registry: s.w.acrURL, Auth: acrLogin, Transport: s.w.pki.transport()},
-		mirror.Endpoint{Registry: s.w.harborURL, Auth: harborLogin, Transport: s.w.pki.transport()},
-		mirror.Options{
-			Source: listSource(listed),
-			Flattener: replication.FlattenFunc(func(repo string) (string, error) {
-				if src, ok := inverse[repo]; ok {
-					return src, nil
-				}
-				return "", fmt.Errorf("%w: no Harbor repository flattens to %s", replication.ErrInvalidName, repo)
-			}),
-			Clock: s.clock,
-		})
+	s.ok("reverse replication planned: ACR EE → Harbor, %d item(s) through the inverse name map (%s/api → %s/team-a/api)", len(plan.Sync.Items), project, project)
+	s.show("reverse replication plan", plan)
+	res, err := plan.Apply(ctx, cfg)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("applying the reverse replication: %w", err)
 	}
-	plan, err := syncer.Plan(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("planning the reverse sync ACR EE → Harbor: %w", err)
-	}
-	if !plan.HasChanges() {
-		return nil, fmt.Errorf("the reverse sync plan has nothing to copy:\n%s", plan)
-	}
-	s.ok("reverse replication planned: ACR EE → Harbor, %d item(s) through the inverse name map (%s/api → %s/team-a/api)", len(plan.Items), project, project)
-	s.show("reverse sync plan", plan)
-	rep, err := syncer.Apply(ctx, plan)
-	if err != nil {
-		return nil, fmt.Errorf("applying the reverse sync: %w", err)
-	}
-	if !rep.OK() || rep.Copied == 0 {
-		return nil, fmt.Errorf("reverse sync: %s", rep)
-	}
+	// Apply verified the reverse lag complete; the Verifier agrees.
 	after, err := v.Reverse(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if !after.Complete() {
-		return nil, fmt.Errorf("after the reverse sync Harbor still lacks: %s", after)
+	if res.Sync == nil || !res.Sync.OK() || res.Copied() == 0 || !after.Complete() {
+		return nil, fmt.Errorf("reverse replication: %s; Harbor still lacks: %s", res, after)
 	}
-	s.ok("reverse replication applied and verified: %d copied, %d verified; reverse lag now %s", rep.Copied, rep.Verified, after)
+	s.ok("reverse replication applied and verified: %d copied, %d verified; reverse lag now %s", res.Sync.Copied, res.Sync.Verified, after)
 	return req.ReverseLag, nil
-}
-
-// listSource is a mirror.Source of the repositories and tags given.
-type listSource map[string][]mirror.Tag
-
-func (l listSource) Repositories(context.Context) ([]string, error) {
-	return slices.Sorted(maps.Keys(l)), nil
-}
-
-func (l listSource) Tags(_ context.Context, repo string) ([]mirror.Tag, error) {
-	return l[repo], nil
 }
 
 // skipClock is the wall clock, plus however far Skip has moved it: the quickstart
