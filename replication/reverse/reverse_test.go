@@ -7,6 +7,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/regdr/regdr/harbor"
+	"github.com/regdr/regdr/internal/testutil"
 	"github.com/regdr/regdr/replication/lag"
 	"github.com/regdr/regdr/replication/mirror"
 	"github.com/regdr/regdr/replication/reverse"
@@ -310,6 +311,77 @@ func TestInvalidConfig(t *testing.T) {
 			}
 			if err != nil && containsSecret(err.Error()) {
 				t.Errorf("error %q holds a secret", err)
+			}
+			if got := e.writes() - before; got != 0 {
+				t.Errorf("wrote %d times", got)
+			}
+		})
+	}
+}
+
+// TestVerifiedAfterApply: Apply measures the reverse lag again after the copy; a tag
+// pushed into ACR EE while the copy ran is not in Harbor yet, and Apply says so
+// (ErrIncomplete) with the copy's report and the lag it measured.
+func TestVerifiedAfterApply(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	c := ctx(t)
+	e.replicated(t, "library/nginx:1.25", "dr-ns/nginx:1.25")
+	e.outage(t, "dr-ns/nginx:hotfix")
+	cfg := e.config(t, setup(nil))
+	// Progress runs one call at a time, and every call ends before Apply returns.
+	pushed := false
+	late := e.fx.Image("late", 0)
+	cfg.Sync.Progress = func(ev mirror.Event) {
+		if ev.Kind == mirror.EventItem && !pushed {
+			pushed = true
+			if err := testutil.PushAuth(c, e.acrHost, "dr-ns/nginx:late", late, e.acrAuth()); err != nil {
+				t.Errorf("pushing dr-ns/nginx:late during the copy: %v", err)
+			}
+		}
+	}
+	plan, err := reverse.Compute(c, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := plan.Apply(c, cfg)
+	if !errors.Is(err, reverse.ErrIncomplete) || !pushed {
+		t.Fatalf("Apply with a push into ACR EE during the copy = %v, %v; want ErrIncomplete", res, err)
+	}
+	if res.Copied() != 1 || res.Lag == nil || len(res.Lag.Missing) != 1 || res.Lag.Missing[0].Tag != "late" {
+		t.Errorf("Apply = %v, want hotfix copied and late missing", res)
+	}
+}
+
+// TestPlanMismatch: a plan applied with a config for other registries, another
+// Overwrite or another inverse is refused before any request.
+func TestPlanMismatch(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	c := ctx(t)
+	e.replicated(t, "library/nginx:1.25", "dr-ns/nginx:1.25")
+	e.outage(t, "dr-ns/nginx:hotfix")
+	cfg := e.config(t, setup(nil))
+	cfg.Inverse = map[string]string{"dr-ns/nginx": "library/nginx"}
+	plan, err := reverse.Compute(c, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		edit func(*reverse.Config)
+	}{
+		{"other harbor", func(c *reverse.Config) { c.Harbor.Registry = "127.0.0.1:1" }},
+		{"overwrite", func(c *reverse.Config) { c.Overwrite = true }},
+		{"derived inverse", func(c *reverse.Config) { c.Inverse = nil }},
+		{"other recorded inverse", func(c *reverse.Config) { c.Inverse = map[string]string{"dr-ns/nginx": "library/other"} }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := cfg
+			tc.edit(&cfg)
+			before := e.writes()
+			if _, err := plan.Apply(c, cfg); !errors.Is(err, reverse.ErrPlanMismatch) {
+				t.Errorf("Apply = %v, want ErrPlanMismatch", err)
 			}
 			if got := e.writes() - before; got != 0 {
 				t.Errorf("wrote %d times", got)
