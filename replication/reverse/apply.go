@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/regdr/regdr/replication/lag"
 	"github.com/regdr/regdr/replication/mirror"
@@ -139,6 +141,16 @@ func (p *Plan) matches(cfg Config) error {
 		return fmt.Errorf("applying a reverse plan (recorded inverse: %t) with a config that has %s: %w", p.Recorded, inverseKind(cfg), ErrPlanMismatch)
 	case p.Recorded && !subset(p.Inverse, cfg.Inverse):
 		return fmt.Errorf("applying a reverse plan whose inverse name map differs from the config's: %w", ErrPlanMismatch)
+	}
+	if !p.Recorded {
+		// A derived inverse must still invert the config's forward map, entry by entry (a
+		// plan read back from JSON may have been edited).
+		for _, dest := range slices.Sorted(maps.Keys(p.Inverse)) {
+			src := p.Inverse[dest]
+			if got, err := cfg.Verifier.Flattener.Flatten(src); err != nil || got != dest {
+				return fmt.Errorf("applying a reverse plan that maps %s back to %s, which the forward map flattens to %q: %w", dest, src, got, ErrPlanMismatch)
+			}
+		}
 	}
 	return nil
 }

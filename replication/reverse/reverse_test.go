@@ -354,13 +354,28 @@ func TestVerifiedAfterApply(t *testing.T) {
 }
 
 // TestPlanMismatch: a plan applied with a config for other registries, another
-// Overwrite or another inverse is refused before any request.
+// Overwrite or another inverse — or whose derived inverse no longer inverts the forward
+// map — is refused before any write.
 func TestPlanMismatch(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	c := ctx(t)
 	e.replicated(t, "library/nginx:1.25", "dr-ns/nginx:1.25")
 	e.outage(t, "dr-ns/nginx:hotfix")
+	derived := e.config(t, setup(nil))
+	edited, err := reverse.Compute(c, derived)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited.Inverse["dr-ns/nginx"] = "library/other" // as if the saved plan were edited
+	before := e.writes()
+	if _, err := edited.Apply(c, derived); !errors.Is(err, reverse.ErrPlanMismatch) {
+		t.Errorf("Apply of a plan whose derived inverse was edited = %v, want ErrPlanMismatch", err)
+	}
+	if got := e.writes() - before; got != 0 {
+		t.Errorf("an edited plan wrote %d times", got)
+	}
+
 	cfg := e.config(t, setup(nil))
 	cfg.Inverse = map[string]string{"dr-ns/nginx": "library/nginx"}
 	plan, err := reverse.Compute(c, cfg)
