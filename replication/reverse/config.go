@@ -187,3 +187,21 @@ func Invert(forward map[string]string) (map[string]string, error) {
 	}
 	return inverse, nil
 }
+
+// Measure measures the reverse lag as Compute and Apply do: through the recorded Inverse
+// when there is one, else through the Verifier (lag.Verifier.Reverse). Hand it to
+// failback, so that failback is held to the same inverse the reverse replication uses:
+//
+//	failover.ReverseLagFunc(func(ctx context.Context) (failover.ReverseLag, error) {
+//		r, err := reverse.Measure(ctx, cfg)
+//		if err != nil {
+//			return failover.ReverseLag{}, err
+//		}
+//		return failover.ReverseLag(r.Summary()), nil
+//	})
+func Measure(ctx context.Context, cfg Config) (*lag.ReverseReport, error) {
+	if err := cfg.check(); err != nil {
+		return nil, err
+	}
+	return cfg.observe(ctx)
+}

@@ -28,9 +28,10 @@
 //     would write changed in Harbor since the plan ([ErrStalePlan]).
 //
 // Refusals are in the plan ([Plan.Err], each a [*RefusalError] listing its tags) and
-// Apply refuses such a plan before its first write. Once Apply succeeds, the reverse lag
-// failover.FailbackRequest.ReverseLag measures is zero and failback is no longer refused
-// with failover.ErrReverseLag.
+// Apply refuses such a plan before its first write. Once Apply succeeds, the reverse lag is zero
+// and failback is no longer refused with failover.ErrReverseLag; [Measure] is the
+// measurement to give failback (failover.FailbackRequest.ReverseLag), through the same
+// inverse — recorded or derived — as the reverse replication.
 //
 // # Errors
 //

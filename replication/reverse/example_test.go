@@ -111,8 +111,11 @@ func Example() {
 
 	// Failback holds the same measurement at zero (failover.ErrReverseLag otherwise).
 	_ = failover.FailbackRequest{ReverseLag: failover.ReverseLagFunc(func(ctx context.Context) (failover.ReverseLag, error) {
-		s, err := v.ReverseLag(ctx)
-		return failover.ReverseLag(s), err
+		r, err := reverse.Measure(ctx, cfg)
+		if err != nil {
+			return failover.ReverseLag{}, err
+		}
+		return failover.ReverseLag(r.Summary()), nil
 	})}
 	// Output:
 	// reverse lag: harbor behind: 1/2 ACR EE tags in Harbor, 1 missing, 0 stale, 0 unmapped, oldest 0s

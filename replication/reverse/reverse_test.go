@@ -148,12 +148,23 @@ func TestAmbiguousInverseRefusedBeforeAnyWrite(t *testing.T) {
 		if !plan.Recorded || plan.Inverse["dr-ns/api"] != "library/a/api" {
 			t.Errorf("plan = %s, want dr-ns/api → library/a/api, recorded", plan)
 		}
+		// Failback is held to the same inverse: Measure is exact where the Verifier refuses.
+		if _, err := cfg.Verifier.ReverseLag(c); !errors.Is(err, lag.ErrAmbiguousInverse) {
+			t.Errorf("Verifier.ReverseLag = %v, want ErrAmbiguousInverse", err)
+		}
+		r, err := reverse.Measure(c, cfg)
+		if err != nil || r.Summary().Missing != 1 {
+			t.Errorf("Measure with the recorded map = %v, %v; want 1 missing", r, err)
+		}
 		res, err := plan.Apply(c, cfg)
 		if err != nil {
 			t.Fatalf("Apply: %v", err)
 		}
 		if res.Copied() != 1 || e.harborDigest(t, "library/a/api", "v2") == "" || e.harborDigest(t, "library/b/api", "v2") != "" {
 			t.Errorf("Apply = %v; want v2 carried back to library/a/api only", res)
+		}
+		if r, err := reverse.Measure(c, cfg); err != nil || !r.Complete() {
+			t.Errorf("Measure after the apply = %v, %v; want complete", r, err)
 		}
 	})
 }
