@@ -166,12 +166,15 @@ func (v *Verifier) ReverseLag(ctx context.Context) (ReverseSummary, error) {
 	return r.Summary(), nil
 }
 
-// Reverse measures what ACR EE holds that Harbor lacks: it lists Harbor's selected
-// repositories and flattens them (the forward map), lists every repository of the ACR EE
-// namespace and its tags, and compares them with [CompareReverse]. It needs Tags to be a
-// [RepositoryLister] and a Namespace (ErrInvalidVerifier otherwise): a repository created
-// in ACR EE under a new name must be seen to be reported. A forward map in which two
-// Harbor repositories collide is refused with [ErrAmbiguousInverse].
+// Reverse measures what ACR EE holds that Harbor lacks: it takes the forward map — the
+// one recorded at failover (NameMap), or else Harbor's selected repositories flattened
+// now — lists every repository of the ACR EE namespace and its tags, and compares them
+// with [CompareReverse]. It needs Tags to be a [RepositoryLister] and a Namespace
+// (ErrInvalidVerifier otherwise): a repository created in ACR EE under a new name must
+// be seen to be reported. A forward map in which two Harbor repositories collide is
+// refused with [ErrAmbiguousInverse] before ACR EE is listed. With a recorded map, a
+// Harbor repository deleted since the failover holds nothing: every tag ACR EE holds for
+// it is missing.
 func (v *Verifier) Reverse(ctx context.Context) (*ReverseReport, error) {
 	if err := v.check(); err != nil {
 		return nil, err
@@ -180,17 +183,24 @@ func (v *Verifier) Reverse(ctx context.Context) (*ReverseReport, error) {
 	if !ok || v.Namespace == "" {
 		return nil, fmt.Errorf("%w: the reverse lag needs Tags that list repositories (a RepositoryLister) and a Namespace", ErrInvalidVerifier)
 	}
-	_, listings, err := v.forwardMap(ctx)
-	if errors.Is(err, replication.ErrCollision) {
-		return nil, fmt.Errorf("inverting the mapping into %q: %w: %w", v.Namespace, ErrAmbiguousInverse, err)
+	checkedAt := v.now()
+	var listings, gone []Listing
+	var err error
+	if v.NameMap != nil {
+		listings, gone, err = v.recordedListings(ctx)
+	} else {
+		_, listings, err = v.forwardMap(ctx)
+		if errors.Is(err, replication.ErrCollision) {
+			err = fmt.Errorf("inverting the mapping into %q: %w: %w", v.Namespace, ErrAmbiguousInverse, err)
+		}
 	}
 	if err != nil {
 		return nil, err
 	}
-	in := ReverseInput{CheckedAt: v.now(), Harbor: listings, ACR: map[string][]Tag{}}
-	if err := v.listArtifacts(ctx, in.Harbor); err != nil {
+	if err := v.listArtifacts(ctx, listings); err != nil {
 		return nil, err
 	}
+	in := ReverseInput{CheckedAt: checkedAt, Harbor: append(listings, gone...), ACR: map[string][]Tag{}}
 	have, err := rl.RepositoryPaths(ctx, v.Namespace)
 	if err != nil {
 		return nil, fmt.Errorf("listing ACR EE repositories of %q: %w", v.Namespace, err)
