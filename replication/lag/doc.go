@@ -31,6 +31,12 @@
 // since must still get back what clients pushed for it): [Verifier.ForwardMap] is what
 // a failover records (failover.FailoverRequest.NameMap), failover.RecordedNameMap reads
 // it back from the journal, and with it as Verifier.NameMap Reverse inverts it instead.
+// An OCI referrers fallback tag (sha256-<hex>) in ACR EE is an index of its subject's
+// referrers that Harbor, which serves the referrers API, neither holds nor needs: it
+// counts as held when Harbor holds the subject and lists referrers of it, and as missing
+// (blocking failback) when Harbor lists none — a signature made during the outage —
+// or lacks the subject. What must be carried back is the referrers, not the tag.
+//
 // [Invert] is the inverse itself, refused with [ErrAmbiguousInverse] when two Harbor
 // repositories share an ACR EE repository: reverse replication writes only through an
 // inverse it accepted. Reverse needs Tags that list repositories
