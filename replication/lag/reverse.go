@@ -27,7 +27,8 @@ type ReverseReport struct {
 	// Checked counts the tags of the ACR EE repositories looked at, Present those Harbor
 	// holds with the same digest (a cosign tag counts as held when Harbor lists the
 	// accessory it points at; an OCI referrers fallback tag, sha256-<hex>, when Harbor
-	// holds the subject it names and lists referrers of it: the referrers, not the tag, are what Harbor must hold).
+	// holds the subject it names and lists referrers of it: the referrers, not the tag,
+	// are what Harbor must hold).
 	Checked int `json:"checked"`
 	Present int `json:"present"`
 	// Missing tags are absent from the Harbor repository they map back to; Stale ones
