@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"maps"
 	"sync"
+	"time"
+
+	"github.com/regdr/regdr/clock"
 )
 
 // NameMapper reports the forward name map: each replicated Harbor repository
@@ -50,16 +53,23 @@ type LastKnownNameMap struct {
 	// Mapper reports the current map (required), e.g. a NameMapFunc over
 	// lag.Verifier.ForwardMap.
 	Mapper NameMapper
+	// Every is the least time between two reads by Refresh (0: every call; negative is
+	// refused): listing Harbor's repositories every probe round is wasted work. NameMap
+	// always reads.
+	Every time.Duration
+	// Clock times Every. The default is the wall clock.
+	Clock clock.Clock
 
-	mu   sync.Mutex
-	last map[string]string
+	mu     sync.Mutex
+	last   map[string]string
+	readAt time.Time
 }
 
 // NameMap asks Mapper; when that fails it returns the remembered map, if any, and
 // otherwise the failure.
 func (l *LastKnownNameMap) NameMap(ctx context.Context) (map[string]string, error) {
-	if l.Mapper == nil {
-		return nil, fmt.Errorf("%w: LastKnownNameMap without a Mapper", ErrInvalid)
+	if err := l.validate(); err != nil {
+		return nil, err
 	}
 	m, err := l.Mapper.NameMap(ctx)
 	if err == nil {
@@ -72,10 +82,17 @@ func (l *LastKnownNameMap) NameMap(ctx context.Context) (map[string]string, erro
 	return nil, err
 }
 
-// Refresh asks Mapper and remembers its answer.
+// Refresh asks Mapper and remembers its answer, unless the remembered map is younger
+// than Every.
 func (l *LastKnownNameMap) Refresh(ctx context.Context) error {
-	if l.Mapper == nil {
-		return fmt.Errorf("%w: LastKnownNameMap without a Mapper", ErrInvalid)
+	if err := l.validate(); err != nil {
+		return err
+	}
+	l.mu.Lock()
+	fresh := l.last != nil && l.Every > 0 && l.now().Sub(l.readAt) < l.Every
+	l.mu.Unlock()
+	if fresh {
+		return nil
 	}
 	m, err := l.Mapper.NameMap(ctx)
 	if err != nil {
@@ -85,11 +102,32 @@ func (l *LastKnownNameMap) Refresh(ctx context.Context) error {
 	return nil
 }
 
-// Seed remembers m, reported elsewhere.
+// Seed remembers m, reported elsewhere, as read now.
 func (l *LastKnownNameMap) Seed(m map[string]string) {
+	now := l.now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.last = maps.Clone(m)
+	l.last, l.readAt = maps.Clone(m), now
+	if l.last == nil {
+		l.last = map[string]string{}
+	}
+}
+
+func (l *LastKnownNameMap) validate() error {
+	switch {
+	case l.Mapper == nil:
+		return fmt.Errorf("%w: LastKnownNameMap without a Mapper", ErrInvalid)
+	case l.Every < 0:
+		return fmt.Errorf("%w: LastKnownNameMap with a negative Every", ErrInvalid)
+	}
+	return nil
+}
+
+func (l *LastKnownNameMap) now() time.Time {
+	if l.Clock != nil {
+		return l.Clock.Now()
+	}
+	return time.Now()
 }
 
 // Last returns a copy of the remembered map.

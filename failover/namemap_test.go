@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/regdr/regdr/clock/clocktest"
 )
 
 // nestedMap is a forward map of a replace count of -1 over nested sources: exact for the
@@ -262,5 +264,35 @@ func TestMonitorRecordsLastKnownNameMap(t *testing.T) {
 	}
 	if _, err := (&LastKnownNameMap{}).NameMap(ctx(t)); !errors.Is(err, ErrInvalid) {
 		t.Errorf("LastKnownNameMap without a Mapper = %v, want ErrInvalid", err)
+	}
+	if err := (&LastKnownNameMap{Mapper: mapper, Every: -time.Second}).Refresh(ctx(t)); !errors.Is(err, ErrInvalid) {
+		t.Errorf("LastKnownNameMap with a negative Every = %v, want ErrInvalid", err)
+	}
+}
+
+// TestLastKnownNameMapEvery: Refresh reads at most once per Every; NameMap always reads.
+func TestLastKnownNameMapEvery(t *testing.T) {
+	t.Parallel()
+	clk := clocktest.NewFake(time.Time{})
+	calls := 0
+	l := &LastKnownNameMap{Every: 5 * time.Minute, Clock: clk, Mapper: NameMapFunc(func(context.Context) (map[string]string, error) {
+		calls++
+		return nestedMap, nil
+	})}
+	for range 3 {
+		if err := l.Refresh(ctx(t)); err != nil {
+			t.Fatal(err)
+		}
+		clk.Advance(time.Minute)
+	}
+	if calls != 1 {
+		t.Errorf("3 refreshes within 3m read %d times, want 1 (Every 5m)", calls)
+	}
+	clk.Advance(2 * time.Minute)
+	if err := l.Refresh(ctx(t)); err != nil || calls != 2 {
+		t.Errorf("a refresh 5m after the read: %v after %d reads, want a second read", err, calls)
+	}
+	if _, err := l.NameMap(ctx(t)); err != nil || calls != 3 {
+		t.Errorf("NameMap: %v after %d reads, want a read each time", err, calls)
 	}
 }
