@@ -61,7 +61,8 @@
 // saved failback plan (-plan) is held to the reverse lag measured when it is applied.
 // examples/verify -reverse prints the same report in full. The inverse name map is the
 // one the failover recorded in the journal (failover.RecordedNameMap) when it recorded
-// one — watch records it with -rpo or -auto-failback — and otherwise Harbor's projects
+// one — apply records it with -rpo when Harbor answers, watch with -rpo or
+// -auto-failback from the last listing while Harbor was up — and otherwise Harbor's projects
 // flattened now; the report line says which.
 //
 // watch -auto-failback holds its failbacks to the same rule, by default: while ACR EE holds

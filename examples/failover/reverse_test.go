@@ -190,3 +190,40 @@ func TestWatchAutoFailbackReverseLag(t *testing.T) {
 		t.Errorf("journal has %d entries, want 4 (failover and failback, write-ahead)", n)
 	}
 }
+
+// TestApplyRecordsNameMap: a failover applied with -rpo, Harbor answering (a planned
+// switch), records Harbor's name map in the journal, and failback -reverse-check inverts
+// that map. Not parallel: it sets the environment.
+func TestApplyRecordsNameMap(t *testing.T) {
+	t.Setenv("HARBOR_PASSWORD", harborSecret)
+	w := newWorld(t)
+	if err := w.emu.AddNamespace(acrtest.DefaultInstanceID, acrtest.Namespace{Name: "acr-ns", AutoCreateRepo: true}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	hpush := httptest.NewServer(w.hb)
+	t.Cleanup(hpush.Close)
+	if err := testutil.PushAuth(ctx, hpush.Listener.Addr().String(), "library/nginx:1.25", testutil.NewFixture(3, 64).Image("nginx", 0),
+		&authn.Basic{Username: harbortest.DefaultAdmin, Password: harborSecret}); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := cli(t, w.solutionA("-journal", w.journal(), "-reason", "maintenance", "-yes",
+		"-rpo", "24h", "-projects", "library", "-namespace", "acr-ns")...)
+	if code != 0 || !strings.Contains(out, "name map: 1 Harbor repositories recorded for failback") {
+		t.Fatalf("failover with -rpo: exit %d, want 0 with the name map recorded:\n%s\n%s", code, out, errOut)
+	}
+	entries, err := failover.ReadJournalFile(w.journal())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m, ok := failover.RecordedNameMap(entries); !ok || len(m) != 1 || m["library/nginx"] != "acr-ns/nginx" {
+		t.Errorf("RecordedNameMap(journal) = %v, %v; want library/nginx -> acr-ns/nginx", m, ok)
+	}
+	back := append(w.cmd("failback"), "-solution", "privatezone", "-zone", zoneName, "-vpc", vpcB,
+		"-resolver", w.vpcResolver, "-journal", w.journal(), "-min-dwell", "0", "-dry-run",
+		"-reverse-check", "-instance", acrtest.DefaultInstanceID, "-projects", "library", "-namespace", "acr-ns")
+	if code, out, errOut := cli(t, back...); code != 0 || !strings.Contains(out, "0 missing, 0 stale, 0 unmapped, oldest 0s (inverse of the name map recorded at failover, 1 repositories)") {
+		t.Errorf("failback -reverse-check: exit %d, want 0 inverting the recorded map:\n%s\n%s", code, out, errOut)
+	}
+}

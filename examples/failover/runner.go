@@ -282,6 +282,15 @@ func (r *runner) planNew(ctx context.Context, s *failover.Switcher, harbor, acrE
 			return nil, err
 		}
 		req.Lag = lag
+		if c.harborURL != "" {
+			// Harbor's API is read anyway: record its name map with the failover (when
+			// Harbor answers), for the reverse lag to invert at failback.
+			nm, err := r.nameMapper()
+			if err != nil {
+				return nil, err
+			}
+			req.NameMap = nm
+		}
 	}
 	return s.PlanFailover(ctx, req)
 }
