@@ -29,7 +29,7 @@ func TestJSONSnakeCase(t *testing.T) {
 		{"NamespaceSpec", acr.NamespaceSpec{AutoCreateRepo: true, DefaultRepoType: "PUBLIC"}},
 		{"NamespaceChange", acr.NamespaceChange{Namespace: "ns", Created: true, Updated: []string{"AutoCreateRepo"}}},
 		{"Repository", acr.Repository{ID: "1", Namespace: "ns", Name: "nginx", Type: "PRIVATE", Status: "NORMAL"}},
-		{"Tag", acr.Tag{Tag: "1.26", Digest: "sha256:aa", Size: 1, ImageID: "bb", Status: "NORMAL", Updated: at}},
+		{"Tag", acr.Tag{Tag: "1.26", Digest: "sha256:aa", Size: 1, ImageID: "bb", Status: "NORMAL", Updated: at, Created: at}},
 		{"SyncRuleSpec", acr.SyncRuleSpec{Name: "r", Namespace: "ns", Repo: "nginx", TargetRegion: "cn-shanghai",
 			TargetInstanceID: "cri-2", TargetNamespace: "ns", TargetRepo: "nginx", TargetUserID: "1", TagFilter: ".*", Trigger: "PASSIVE"}},
 		{"SyncRule", acr.SyncRule{ID: "1", Name: "r", Scope: "REPO", Trigger: "PASSIVE", TagFilter: ".*", Direction: "FROM",

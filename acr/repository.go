@@ -37,8 +37,13 @@ type Tag struct {
 	// config digest or image ID it is, is unconfirmed).
 	ImageID string `json:"image_id,omitempty"`
 	Status  string `json:"status,omitempty"`
-	// Updated is when the tag last moved, when ACR says.
+	// Updated is ListRepoTag's ImageUpdate and Created its ImageCreate, when ACR says:
+	// epoch milliseconds, as strings (fact pack cr.md, ListRepoTag: SDK model and doc
+	// example). Updated is taken as when the tag was last pushed (moved), Created as when
+	// it was first; that ImageUpdate moves with a push of the tag to another image, rather
+	// than only with the image, is unconfirmed.
 	Updated time.Time `json:"updated,omitzero"`
+	Created time.Time `json:"created,omitzero"`
 }
 
 // ListRepositories returns every repository of the namespace ("" = all namespaces), all
@@ -141,15 +146,22 @@ func (c *Client) ListTags(ctx context.Context, repoID string) ([]Tag, error) {
 				size = *im.ImageSize
 			}
 			tag := Tag{Tag: str(im.Tag), Digest: NormalizeDigest(str(im.Digest)), Size: size, Status: str(im.Status), ImageID: str(im.ImageId)}
-			if ms, err := strconv.ParseInt(str(im.ImageUpdate), 10, 64); err == nil && ms > 0 {
-				tag.Updated = time.UnixMilli(ms).UTC()
-			}
+			tag.Updated, tag.Created = epochMillis(str(im.ImageUpdate)), epochMillis(str(im.ImageCreate))
 			out = append(out, tag)
 		}
 		if lastPage(len(b.Images), len(out), str(b.TotalCount), c.pageSize()) {
 			return out, nil
 		}
 	}
+}
+
+// epochMillis reads an epoch-milliseconds string; zero when it is empty or not a
+// positive number.
+func epochMillis(s string) time.Time {
+	if ms, err := strconv.ParseInt(s, 10, 64); err == nil && ms > 0 {
+		return time.UnixMilli(ms).UTC()
+	}
+	return time.Time{}
 }
 
 // TagsOf returns the tags of the repository at path "namespace/name" with their digests;

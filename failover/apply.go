@@ -247,6 +247,9 @@ func (s *Switcher) write(ctx context.Context, p *Plan, t Target, c RecordChange)
 	entry := JournalEntry{PlanID: p.ID, Kind: p.Kind, Target: c.Target, ZoneID: c.ZoneID, FQDN: c.FQDN,
 		RecordID: c.RecordID, Name: c.Name, From: c.From, To: c.To, At: s.clock.Now(),
 		Reason: p.Reason, Actor: p.Actor, Force: p.Force, Outcome: OutcomeIntent}
+	if p.Kind == KindFailover {
+		entry.NameMap = p.NameMap
+	}
 	if err := s.journal.Append(ctx, entry); err != nil {
 		return dns.Record{}, false, fmt.Errorf("journaling the intent to write %s (nothing written): %w", c.FQDN, err)
 	}

@@ -58,6 +58,17 @@
 // included) refuses failback too, unless forced. Without a ReverseLag source, failback is
 // decided on health and dwell alone, as before.
 //
+// Carrying those pushes back needs the inverse of the name flattening, which is not
+// exact in general (a replace count of -1 over nested sources) and changes with Harbor's
+// repositories. So a failover records the forward name map (Harbor repository → ACR EE
+// repository) as it stands: give FailoverRequest.NameMap a [NameMapper] (package lag's
+// Verifier.ForwardMap, adapted by a [NameMapFunc]), wrapped in a [LastKnownNameMap] that
+// a Monitor keeps fresh while Harbor is up. The plan carries the map (Plan.NameMap,
+// sealed), Apply journals it with the failover's writes (JournalEntry.NameMap, under the
+// journal's MAC), and [RecordedNameMap] reads it back at failback for the reverse lag
+// (lag.Verifier.NameMap) and reverse replication to invert. A map that cannot be read
+// never holds a failover up: the plan says why none was recorded.
+//
 // A [Monitor] optionally runs the loop: probe both registries at an interval; when the
 // primary is down and the secondary up, plan failover, and apply it if AutoApply is set.
 // Failback stays manual unless AutoFailback is set, and a hold-down separates two

@@ -182,3 +182,22 @@ func ExampleSwitcher_PlanFailover() {
 	//   health acr-ee: up (3 consecutive up, 0 down; quorum 1)
 	//   lag: 2 missing, 0 stale, oldest 4m0s (RPO 15m0s)
 }
+
+// A failover records the forward name map (FailoverRequest.NameMap) with its journal
+// entries; at failback, RecordedNameMap reads it back for the reverse lag and reverse
+// replication to invert (lag.Verifier.NameMap, lag.Invert) — until the failback is
+// written.
+func ExampleRecordedNameMap() {
+	entries := []failover.JournalEntry{{PlanID: "a1", Kind: failover.KindFailover, Target: "vpc-b",
+		Outcome: failover.OutcomeWritten, NameMap: map[string]string{"library/web/nginx": "dr/nginx"}}}
+	m, ok := failover.RecordedNameMap(entries)
+	fmt.Println(m, ok)
+
+	entries = append(entries, failover.JournalEntry{PlanID: "b2", Kind: failover.KindFailback, Target: "vpc-b",
+		Outcome: failover.OutcomeWritten})
+	_, ok = failover.RecordedNameMap(entries)
+	fmt.Println(ok)
+	// Output:
+	// map[library/web/nginx:dr/nginx] true
+	// false
+}

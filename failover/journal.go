@@ -50,6 +50,12 @@ type JournalEntry struct {
 	Outcome string `json:"outcome,omitempty"`
 	// Error says why a write failed.
 	Error string `json:"error,omitempty"`
+	// NameMap, in a failover's entries, is the forward name map recorded at failover
+	// (Harbor repository → ACR EE repository; [NameMapper]), as the plan carried it:
+	// what the reverse lag and reverse replication invert at failback
+	// ([RecordedNameMap]). Absent from entries without one, and from journals written
+	// before it existed, which read and verify as they did.
+	NameMap map[string]string `json:"name_map,omitempty"`
 }
 
 // OutcomeIntent marks the journal entry appended before a record is written.
@@ -164,6 +170,12 @@ func (j *MemoryJournal) Entries(context.Context) ([]JournalEntry, error) {
 // journals were authenticated (no outcome) and precede every authenticated line: a
 // journal written by that version, carried on by this one. A journal file that other
 // users may write is refused ([ErrInvalid]), as is a file that is not a journal.
+//
+// A failover's entries carry the forward name map it recorded (NameMap), covered by the
+// MAC like every other field: removing or editing it is tampering. The field is left out
+// of entries without one, so journals written before it existed read and verify
+// unchanged; a version that predates it refuses a journal holding one as tampered
+// (it cannot recompute the MAC over a field it does not know), never misreads it.
 //
 // It is safe for concurrent use within a process and, where flock(2) exists (Linux, the
 // BSDs, macOS), between processes: appends and the repairs below hold an exclusive lock

@@ -40,7 +40,9 @@ type MonitorConfig struct {
 	// Failover is the template of failover requests: Lag, RPO, Reason, Actor, Targets
 	// (health is filled in each round). Force is refused: a monitor never forces. A Lag
 	// that is a LagRefresher (LastKnownLag) is refreshed every round the primary is up, so
-	// the failover can be held to the RPO once the primary can no longer be listed.
+	// the failover can be held to the RPO once the primary can no longer be listed; a
+	// NameMap that is a NameMapRefresher (LastKnownNameMap) is refreshed likewise, so the
+	// failover records the name map Harbor last had.
 	Failover FailoverRequest
 	// Failback is the template of failback requests: MinHealthy, MinDwell, ReverseLag,
 	// Reason, Actor, Targets. Force is refused. With a ReverseLag, automatic failback
@@ -69,7 +71,8 @@ const (
 	// EventHoldDown: a switch is called for but the hold-down is in effect.
 	EventHoldDown EventKind = "hold-down"
 	// EventLagError: refreshing the replication lag (a LagRefresher in Failover.Lag)
-	// failed while the primary was up; Err says why.
+	// or the name map (a NameMapRefresher in Failover.NameMap) failed while the primary
+	// was up; Err says why.
 	EventLagError EventKind = "lag-error"
 )
 
@@ -148,6 +151,11 @@ func (m *Monitor) Tick(ctx context.Context) []MonitorEvent {
 		return events
 	}
 	if r, ok := m.cfg.Failover.Lag.(LagRefresher); ok && prim.Health == HealthUp {
+		if err := r.Refresh(ctx); err != nil {
+			emit(MonitorEvent{Kind: EventLagError, Err: err})
+		}
+	}
+	if r, ok := m.cfg.Failover.NameMap.(NameMapRefresher); ok && prim.Health == HealthUp {
 		if err := r.Refresh(ctx); err != nil {
 			emit(MonitorEvent{Kind: EventLagError, Err: err})
 		}

@@ -274,3 +274,50 @@ func (p *failOnce) Apply(ctx context.Context, c dns.Change) (dns.Record, error) 
 	}
 	return p.Provider.Apply(ctx, c)
 }
+
+// TestMonitorAutoFailbackWaitsOnReverseLag: with a ReverseLag source the monitor's
+// automatic failback is refused (EventRefused, ErrReverseLag, nothing written) every round
+// while ACR EE holds what Harbor lacks, and goes once it no longer does.
+func TestMonitorAutoFailbackWaitsOnReverseLag(t *testing.T) {
+	t.Parallel()
+	var behind atomic.Bool
+	behind.Store(true)
+	var refusals []error
+	rl := ReverseLagFunc(func(context.Context) (ReverseLag, error) {
+		if behind.Load() {
+			return ReverseLag{Missing: 1}, nil
+		}
+		return ReverseLag{}, nil
+	})
+	r := newMonitorRig(t, MonitorConfig{AutoApply: true, AutoFailback: true, HoldDown: time.Minute,
+		Failback: FailbackRequest{MinHealthy: 3, MinDwell: -1, ReverseLag: rl},
+		OnEvent: func(e MonitorEvent) {
+			if e.Kind == EventRefused {
+				refusals = append(refusals, e.Err)
+			}
+		}})
+	r.harbor.set(false)
+	for range 3 {
+		r.tick(t)
+	}
+	if r.w.provider.Writes() != 1 {
+		t.Fatalf("writes after failover = %d, want 1", r.w.provider.Writes())
+	}
+	r.harbor.set(true)
+	for range 8 {
+		r.tick(t)
+	}
+	if r.w.provider.Writes() != 1 || len(refusals) == 0 {
+		t.Fatalf("while ACR EE holds what Harbor lacks: writes %d, refusals %v; want no failback, refused", r.w.provider.Writes(), refusals)
+	}
+	for _, err := range refusals {
+		if !errors.Is(err, ErrReverseLag) {
+			t.Errorf("refusal %v, want ErrReverseLag", err)
+		}
+	}
+	behind.Store(false)
+	r.tick(t)
+	if r.w.provider.Writes() != 2 || r.w.current(t) != r.w.record {
+		t.Errorf("once Harbor holds everything: writes %d, record %s; want the failback", r.w.provider.Writes(), r.w.current(t))
+	}
+}

@@ -46,6 +46,10 @@ type Plan struct {
 	Evidence Evidence `json:"evidence"`
 	// Force, when set, records which preflight checks were overridden and why.
 	Force *Force `json:"force,omitempty"`
+	// NameMap, in a failover plan, is the forward name map at planning time (Harbor
+	// repository → ACR EE repository; FailoverRequest.NameMap): Apply journals it with
+	// every write, for the failback to invert ([RecordedNameMap]).
+	NameMap map[string]string `json:"name_map,omitempty"`
 	// Fingerprint is a digest of the observed records; Apply compares it.
 	Fingerprint string `json:"fingerprint"`
 	// Seal is an HMAC-SHA256 of everything above under the switcher's plan key
@@ -107,6 +111,9 @@ type Evidence struct {
 	// Harbor lacks; ReverseLagError why it could not be read (only in a forced plan).
 	ReverseLag      *ReverseLag `json:"reverse_lag,omitempty"`
 	ReverseLagError string      `json:"reverse_lag_error,omitempty"`
+	// NameMapError, in a failover plan, is why the forward name map could not be read:
+	// the plan records none, and failing over goes ahead regardless.
+	NameMapError string `json:"name_map_error,omitempty"`
 }
 
 // Force records a preflight override.
@@ -208,6 +215,12 @@ func (p *Plan) String() string {
 	}
 	if e.ReverseLagError != "" {
 		fmt.Fprintf(&b, "  reverse lag unknown: %s\n", e.ReverseLagError)
+	}
+	if len(p.NameMap) > 0 {
+		fmt.Fprintf(&b, "  name map: %d Harbor repositories recorded for failback\n", len(p.NameMap))
+	}
+	if e.NameMapError != "" {
+		fmt.Fprintf(&b, "  name map unknown (none recorded): %s\n", e.NameMapError)
 	}
 	if !p.HasChanges() {
 		b.WriteString("  no changes\n")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 	"time"
 
@@ -27,6 +28,14 @@ type FailoverRequest struct {
 	// RPO is the data-loss budget: a failover whose Lag.OldestMissing exceeds it is
 	// refused with ErrLagExceedsRPO. 0 means no budget.
 	RPO time.Duration
+	// NameMap reports the forward name map (Harbor repository → ACR EE repository) to
+	// record in the plan and the journal, so that failback can carry what clients push
+	// during the outage back to the right Harbor repository ([RecordedNameMap]). It is
+	// read only when a record would change. Harbor is usually down by then: wrap the
+	// mapper in a [LastKnownNameMap]. A map that cannot be read never holds a failover
+	// up: the plan records the error (Evidence.NameMapError) and no map. Nil: none is
+	// recorded.
+	NameMap NameMapper
 	// Force overrides the lag check (a lag over budget, or one that could not be read),
 	// and is recorded in the plan; ForceReason is required with it. Nothing overrides an
 	// unhealthy secondary or an unexpected record.
@@ -107,6 +116,15 @@ func (s *Switcher) PlanFailover(ctx context.Context, req FailoverRequest) (*Plan
 	}
 	if len(refusals) > 0 {
 		return nil, fmt.Errorf("planning failover: %w", errors.Join(refusals...))
+	}
+	if req.NameMap != nil && p.HasChanges() {
+		m, err := req.NameMap.NameMap(ctx)
+		switch {
+		case err != nil:
+			p.Evidence.NameMapError = err.Error()
+		case len(m) > 0:
+			p.NameMap = maps.Clone(m)
+		}
 	}
 	if req.Force {
 		p.Force = &Force{Reason: req.ForceReason, Overrode: overrode}

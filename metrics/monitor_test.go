@@ -194,6 +194,7 @@ func TestRefusalReason(t *testing.T) {
 		{"hold-down", fmt.Errorf("%w until noon", failover.ErrHoldDown), metrics.ReasonHoldDown},
 		{"unexpected record", failover.ErrUnexpectedRecord, metrics.ReasonUnexpectedRecord},
 		{"stale plan", failover.ErrStalePlan, metrics.ReasonStalePlan},
+		{"reverse lag", fmt.Errorf("planning failback: %w", errors.Join(fmt.Errorf("%w: ACR EE holds 1 tag", failover.ErrReverseLag))), metrics.ReasonReverseLag},
 		{"lag from the future", failover.ErrLagFromFuture, metrics.ReasonLagFromFuture},
 		{"canceled", fmt.Errorf("reading journal: %w", context.Canceled), metrics.ReasonCanceled},
 		{"lag unreadable", errors.New("reading replication lag: listing harbor: connection refused"), metrics.ReasonOther},

@@ -21,6 +21,7 @@ const (
 	ReasonPrimaryUnhealthy   = "primary_unhealthy"
 	ReasonDwell              = "dwell"
 	ReasonNothingToFailBack  = "nothing_to_fail_back"
+	ReasonReverseLag         = "reverse_lag"
 	ReasonInvalid            = "invalid"
 	ReasonCanceled           = "canceled"
 	ReasonOther              = "other"
@@ -44,6 +45,7 @@ var reasons = []struct {
 	{failover.ErrPrimaryUnhealthy, ReasonPrimaryUnhealthy},
 	{failover.ErrDwell, ReasonDwell},
 	{failover.ErrNothingToFailBack, ReasonNothingToFailBack},
+	{failover.ErrReverseLag, ReasonReverseLag},
 	{failover.ErrInvalid, ReasonInvalid},
 	{context.Canceled, ReasonCanceled},
 	{context.DeadlineExceeded, ReasonCanceled},

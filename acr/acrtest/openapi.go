@@ -4,6 +4,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/regdr/regdr/internal/aliyuntest"
 )
@@ -230,13 +231,14 @@ func (s *Server) listRepoTag(r *aliyuntest.Request, in *instance) (any, error) {
 	var all []obj
 	for _, t := range tags {
 		ti := p.tags[t]
-		ts := strconv.FormatInt(ti.at.UnixMilli(), 10)
+		ms := func(t time.Time) string { return strconv.FormatInt(t.UnixMilli(), 10) }
 		// Digest is bare hex, ImageId is not the manifest digest and ImageSize is the image's
 		// size, ImageCreate/ImageUpdate are epoch-ms strings (fact pack cr.md, ListRepoTag:
 		// cr-20181201 SDK model and doc example). Which digest ImageId is, is unconfirmed:
-		// acrtest answers the config digest.
+		// acrtest answers the config digest. What moves ImageUpdate is unconfirmed too:
+		// acrtest answers the tag's last push, and ImageCreate its first.
 		all = append(all, obj{"Tag": t, "Digest": strings.TrimPrefix(ti.digest, "sha256:"), "ImageId": ti.imageID, "ImageSize": ti.size,
-			"Status": "NORMAL", "ImageCreate": ts, "ImageUpdate": ts})
+			"Status": "NORMAL", "ImageCreate": ms(ti.created), "ImageUpdate": ms(ti.at)})
 	}
 	items, no, size, err := page(r, all)
 	if err != nil {

@@ -87,7 +87,12 @@ func (h *registryHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		imageID, size, blobs := imageOf(body)
 		h.s.mu.Lock()
 		if p := h.s.instances[h.inst].repos[name]; p != nil {
-			p.tags[ref] = tagInfo{digest: w.Header().Get("Docker-Content-Digest"), imageID: imageID, size: size, blobs: blobs, at: h.s.now()}
+			now := h.s.now()
+			created := now
+			if old, ok := p.tags[ref]; ok {
+				created = old.created
+			}
+			p.tags[ref] = tagInfo{digest: w.Header().Get("Docker-Content-Digest"), imageID: imageID, size: size, blobs: blobs, at: now, created: created}
 		}
 		h.s.mu.Unlock()
 	}

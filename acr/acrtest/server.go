@@ -73,11 +73,12 @@ type repo struct {
 }
 
 type tagInfo struct {
-	digest  string // the manifest digest, "sha256:<hex>"
-	imageID string // bare hex: the image config's digest ("" for an index)
-	size    int64  // the image size: config and layers (an index: its manifests' sizes)
-	blobs   []blob // config and layers
-	at      time.Time
+	digest  string    // the manifest digest, "sha256:<hex>"
+	imageID string    // bare hex: the image config's digest ("" for an index)
+	size    int64     // the image size: config and layers (an index: its manifests' sizes)
+	blobs   []blob    // config and layers
+	at      time.Time // the tag's last push: ListRepoTag's ImageUpdate
+	created time.Time // the tag's first push: ListRepoTag's ImageCreate
 }
 
 type blob struct {

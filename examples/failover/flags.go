@@ -88,7 +88,7 @@ var subcommands = []subcommand{
 		func(c *config) { c.drill = true }},
 	{"watch", "-solution S -zone NAME -primary VALUE -instance ID -harbor URL -acr URL [-journal FILE -yes] [flags]",
 		"run as a daemon until SIGINT/SIGTERM: probe both registries every -interval and fail over when Harbor is down (applied with -yes, otherwise only reported)",
-		[]func(*flag.FlagSet, *config){sharedFlags, failoverFlags, rpoFlags, writeFlags, failbackFlags, watchFlags},
+		[]func(*flag.FlagSet, *config){sharedFlags, failoverFlags, rpoFlags, writeFlags, failbackFlags, watchFlags, watchReverseFlags},
 		func(c *config) { c.watch = true }},
 }
 
@@ -268,6 +268,12 @@ func watchFlags(fs *flag.FlagSet, c *config) {
 	fs.BoolVar(&c.autoFailback, "auto-failback", false, "with -yes: also fail back once Harbor is healthy again (-min-healthy rounds, -min-dwell)")
 	fs.DurationVar(&c.lagEvery, "lag-every", 5*time.Minute, "with -rpo: least time between two lag measurements while Harbor is up (0: every round)")
 	fs.StringVar(&c.metricsAddr, "metrics-addr", "", "serve Prometheus metrics on `host:port` (/metrics, /healthz, /readyz; empty: off)")
+}
+
+// watchReverseFlags hold the daemon's automatic failback to the reverse lag, on by
+// default: a failback nobody reviews must not hide what clients pushed into ACR EE.
+func watchReverseFlags(fs *flag.FlagSet, c *config) {
+	fs.BoolVar(&c.reverseCheck, "reverse-check", true, "with -auto-failback: wait while ACR EE holds tags Harbor lacks (pushed during the outage; read through Harbor's API as -harbor-user and -instance's OpenAPI); -reverse-check=false fails back on health and dwell alone")
 }
 
 // validate checks the flags before any I/O, one concern at a time.
@@ -532,8 +538,11 @@ func (c *config) validateWatch() error {
 		if c.minHealthy < 1 {
 			return fmt.Errorf("-min-healthy %d must be at least 1", c.minHealthy)
 		}
+		if c.reverseCheck && c.namespace == "" && (c.projects == "" || strings.Contains(c.projects, ",")) {
+			return errors.New("-auto-failback waits while ACR EE holds tags Harbor lacks: give the ACR EE -namespace (or the one Harbor project of -projects) it lists, or -reverse-check=false to fail back on health and dwell alone")
+		}
 	} else {
-		for _, f := range []string{"min-healthy", "min-dwell"} {
+		for _, f := range []string{"min-healthy", "min-dwell", "reverse-check"} {
 			if c.setFlags[f] {
 				return fmt.Errorf("-%s applies to failback: with watch, give -auto-failback", f)
 			}

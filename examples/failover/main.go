@@ -59,7 +59,17 @@
 // record. It is opt-in, not implied by Harbor credentials: it needs the ACR OpenAPI and
 // Harbor's API besides the probes, and a failback run without it behaves as before. A
 // saved failback plan (-plan) is held to the reverse lag measured when it is applied.
-// examples/verify -reverse prints the same report in full.
+// examples/verify -reverse prints the same report in full. The inverse name map is the
+// one the failover recorded in the journal (failover.RecordedNameMap) when it recorded
+// one — apply records it with -rpo when Harbor answers, watch with -rpo or
+// -auto-failback from the last listing while Harbor was up — and otherwise Harbor's projects
+// flattened now; the report line says which.
+//
+// watch -auto-failback holds its failbacks to the same rule, by default: while ACR EE holds
+// what Harbor lacks, each round's failback is refused with failover.ErrReverseLag (printed,
+// logged, counted in regdr_failover_refused_total{reason="reverse_lag"}) until the tags
+// are carried back; it needs -namespace (or one -projects) and Harbor's API as
+// -harbor-user, and -reverse-check=false fails back on health and dwell alone.
 //
 // Rehearsing: drill runs failover.Switcher.Drill. It plans the failover as apply would
 // (never applying it: the plan is sealed under a key thrown away), then connects to ACR

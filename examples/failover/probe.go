@@ -216,9 +216,12 @@ func (r *runner) harborVerifier(acrClient *acr.Client) (*lag.Verifier, error) {
 	return v, nil
 }
 
-// reverseLag measures, for failback -reverse-check, what ACR EE holds that Harbor lacks:
-// the ACR EE namespace of -instance against Harbor's selected projects, flattened.
-func (r *runner) reverseLag() (failover.ReverseLagReporter, error) {
+// reverseLag measures, for failback -reverse-check and watch -auto-failback, what ACR EE
+// holds that Harbor lacks: the ACR EE namespace of -instance against Harbor's selected
+// projects. The inverse is that of the name map the failover to undo recorded in the
+// journal (read by entries at each measurement: a daemon's failover happens while it
+// runs), and of Harbor's projects flattened now when it recorded none.
+func (r *runner) reverseLag(entries func(context.Context) ([]failover.JournalEntry, error)) (failover.ReverseLagReporter, error) {
 	client, err := acr.New(acr.Config{InstanceID: r.c.instance, Cloud: r.cloud(r.c.acrAPI)})
 	if err != nil {
 		return nil, fmt.Errorf("ACR EE client: %w", err)
@@ -228,10 +231,32 @@ func (r *runner) reverseLag() (failover.ReverseLagReporter, error) {
 		return nil, err
 	}
 	return failover.ReverseLagFunc(func(ctx context.Context) (failover.ReverseLag, error) {
-		s, err := v.ReverseLag(ctx)
+		es, err := entries(ctx)
+		if err != nil {
+			return failover.ReverseLag{}, fmt.Errorf("reading the journal for the name map: %w", err)
+		}
+		rv := *v
+		inverse := "Harbor's projects flattened now"
+		if m, ok := failover.RecordedNameMap(es); ok {
+			rv.NameMap = m
+			inverse = fmt.Sprintf("the name map recorded at failover, %d repositories", len(m))
+		}
+		s, err := rv.ReverseLag(ctx)
 		if err == nil {
-			r.step("reverse lag (ACR EE holds, Harbor lacks): %d missing, %d stale, %d unmapped, oldest %v", s.Missing, s.Stale, s.Unmapped, s.OldestMissing)
+			r.step("reverse lag (ACR EE holds, Harbor lacks): %d missing, %d stale, %d unmapped, oldest %v (inverse of %s)", s.Missing, s.Stale, s.Unmapped, s.OldestMissing, inverse)
 		}
 		return failover.ReverseLag(s), err
 	}), nil
+}
+
+// nameMapper reports the forward name map a failover records — Harbor's selected
+// projects, flattened into -namespace — and remembers the last one read, for the
+// failover that comes when Harbor can no longer be listed. The monitor refreshes it
+// every round Harbor is up, at most once per -lag-every.
+func (r *runner) nameMapper() (*failover.LastKnownNameMap, error) {
+	v, err := r.harborVerifier(r.acr)
+	if err != nil {
+		return nil, err
+	}
+	return &failover.LastKnownNameMap{Mapper: failover.NameMapFunc(v.ForwardMap), Every: r.c.lagEvery, Clock: r.clock}, nil
 }

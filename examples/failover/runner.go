@@ -251,6 +251,11 @@ func (r *runner) switcher(t failover.Target, j failover.JournalStore) (*failover
 	return failover.NewSwitcher([]failover.Target{t}, opts...)
 }
 
+// journalEntries reads -journal as it is now (no file: no entries).
+func (r *runner) journalEntries(context.Context) ([]failover.JournalEntry, error) {
+	return failover.ReadJournalFile(r.c.journal)
+}
+
 // planNew asks the library for a plan; its refusals are the command's.
 func (r *runner) planNew(ctx context.Context, s *failover.Switcher, harbor, acrEE *failover.HealthStatus) (*failover.Plan, error) {
 	c := r.c
@@ -261,7 +266,7 @@ func (r *runner) planNew(ctx context.Context, s *failover.Switcher, harbor, acrE
 			req.MinDwell = -1 // the library reads 0 as its default
 		}
 		if c.reverseCheck {
-			rl, err := r.reverseLag()
+			rl, err := r.reverseLag(r.journalEntries)
 			if err != nil {
 				return nil, err
 			}
@@ -277,6 +282,15 @@ func (r *runner) planNew(ctx context.Context, s *failover.Switcher, harbor, acrE
 			return nil, err
 		}
 		req.Lag = lag
+		if c.harborURL != "" {
+			// Harbor's API is read anyway: record its name map with the failover (when
+			// Harbor answers), for the reverse lag to invert at failback.
+			nm, err := r.nameMapper()
+			if err != nil {
+				return nil, err
+			}
+			req.NameMap = nm
+		}
 	}
 	return s.PlanFailover(ctx, req)
 }
@@ -292,7 +306,7 @@ func (r *runner) recheck(ctx context.Context, harbor, acrEE *failover.HealthStat
 		if !r.c.reverseCheck || r.c.force {
 			return nil
 		}
-		rl, err := r.reverseLag()
+		rl, err := r.reverseLag(r.journalEntries)
 		if err != nil {
 			return err
 		}

@@ -12,7 +12,11 @@ import (
 // watch is -watch: a failover.Monitor probing both registries every -interval until ctx is
 // done (SIGINT, SIGTERM), which is a clean stop. Without -yes the plans it would apply are
 // only printed and nothing is written, not even the journal; with -yes they are applied
-// and journaled, and with -auto-failback so is the failback once Harbor is healthy again.
+// and journaled, and with -auto-failback so is the failback once Harbor is healthy again —
+// and, unless -reverse-check=false, Harbor holds every tag ACR EE holds (the reverse lag;
+// until then each round's failback is refused with failover.ErrReverseLag, logged and
+// counted under reason="reverse_lag"). With -rpo or the reverse check, each failover
+// records the name map Harbor last had, for the reverse lag to invert.
 // With -metrics-addr it serves Prometheus metrics, /healthz and /readyz there.
 func (r *runner) watch(ctx context.Context) error {
 	c := r.c
@@ -83,6 +87,25 @@ func (r *runner) watch(ctx context.Context) error {
 		}
 		cfg.Failover.Lag = lag
 	}
+	// An automatic failback must not hide what clients pushed into ACR EE during the
+	// outage: it waits (refused with ErrReverseLag, every round) until Harbor holds it.
+	reverse := c.autoFailback && c.reverseCheck
+	if reverse {
+		rl, err := r.reverseLag(journal.Entries)
+		if err != nil {
+			return err
+		}
+		cfg.Failback.ReverseLag = rl
+	}
+	if c.rpo > 0 || reverse {
+		// Harbor's API is read anyway: record the name map with the failover, for the
+		// reverse lag and the reverse sync to invert.
+		nm, err := r.nameMapper()
+		if err != nil {
+			return err
+		}
+		cfg.Failover.NameMap = nm
+	}
 	m, err := failover.NewMonitor(cfg)
 	if err != nil {
 		return err
@@ -96,8 +119,10 @@ func (r *runner) watch(ctx context.Context) error {
 	}
 	mode := "plans are only reported (no -yes)"
 	switch {
+	case reverse:
+		mode = "failover and failback are applied and journaled to " + c.journal + "; failback waits while ACR EE holds tags Harbor lacks"
 	case c.yes && c.autoFailback:
-		mode = "failover and failback are applied and journaled to " + c.journal
+		mode = "failover and failback are applied and journaled to " + c.journal + "; failback does not check what ACR EE holds (-reverse-check=false)"
 	case c.yes:
 		mode = "failover is applied and journaled to " + c.journal + "; failback stays manual"
 	}
@@ -144,8 +169,8 @@ func (r *runner) event(t failover.Target, e failover.MonitorEvent) {
 	case failover.EventHoldDown:
 		r.step("%s hold-down: %s %s waits: %v", at, e.Plan.Kind, e.Plan.ID, e.Err)
 	case failover.EventLagError:
-		r.log.Warn("monitor could not refresh the replication lag", "error", e.Err)
-		r.step("%s lag-error: replication lag not refreshed: %v", at, e.Err)
+		r.log.Warn("monitor could not refresh the replication lag or the name map", "error", e.Err)
+		r.step("%s lag-error: not refreshed: %v", at, e.Err)
 	default:
 		r.step("%s %s: %v", at, e.Kind, e.Err)
 	}

@@ -212,7 +212,7 @@ func TestWatchAutoFailbackHoldDown(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	w.harborDown.Store(true)
-	d := startWatch(t, w.watchArgs("-journal", w.journal(), "-yes", "-auto-failback", "-hold-down", "2m", "-min-healthy", "2", "-min-dwell", "0"))
+	d := startWatch(t, w.watchArgs("-journal", w.journal(), "-yes", "-auto-failback", "-reverse-check=false", "-hold-down", "2m", "-min-healthy", "2", "-min-dwell", "0"))
 	d.round()
 	d.round() // t=60s: down 3 rounds, failed over
 	if got := w.pzRecord(t, w.recB.ID); got.Type != "CNAME" {
@@ -284,26 +284,29 @@ func TestWatchBadFlags(t *testing.T) {
 	a := append([]string{"watch"}, flags...)
 	apply := append([]string{"apply"}, flags...)
 	tests := map[string][]string{
-		"failback":                {"watch", "-failback", "-solution", "public", "-zone", "z", "-region", "r", "-harbor", "h.example", "-journal", "j"},
-		"plan":                    append(slices.Clone(a), "-plan", "plan.json"),
-		"out":                     append(slices.Clone(a), "-out", "plan.json"),
-		"dry run":                 append(slices.Clone(a), "-dry-run"),
-		"json":                    append(slices.Clone(a), "-json"),
-		"force":                   append(slices.Clone(a), "-force", "-reason", "r", "-rpo", "1h"),
-		"probes":                  append(slices.Clone(a), "-probes", "3"),
-		"zero interval":           append(slices.Clone(a), "-interval", "0"),
-		"negative interval":       append(slices.Clone(a), "-interval", "-30s"),
-		"zero hold-down":          append(slices.Clone(a), "-hold-down", "0"),
-		"no harbor":               slices.Delete(slices.Clone(a), 15, 17),
-		"auto-failback no yes":    append(slices.Clone(a), "-auto-failback"),
-		"yes without journal":     append(slices.Clone(a), "-yes"),
-		"lag-every without rpo":   append(slices.Clone(a), "-lag-every", "1m"),
-		"min-dwell no failback":   append(slices.Clone(a), "-min-dwell", "1h"),
-		"metrics-addr no port":    append(slices.Clone(a), "-metrics-addr", "localhost"),
-		"metrics-addr no watch":   append(slices.Clone(apply), "-metrics-addr", "127.0.0.1:0"),
-		"interval without watch":  append(slices.Clone(apply), "-interval", "1m"),
-		"auto-failback no watch":  append(slices.Clone(apply), "-auto-failback", "-yes", "-journal", "j"),
-		"hold-down without watch": append(slices.Clone(apply), "-hold-down", "1h"),
+		"failback":                       {"watch", "-failback", "-solution", "public", "-zone", "z", "-region", "r", "-harbor", "h.example", "-journal", "j"},
+		"plan":                           append(slices.Clone(a), "-plan", "plan.json"),
+		"out":                            append(slices.Clone(a), "-out", "plan.json"),
+		"dry run":                        append(slices.Clone(a), "-dry-run"),
+		"json":                           append(slices.Clone(a), "-json"),
+		"force":                          append(slices.Clone(a), "-force", "-reason", "r", "-rpo", "1h"),
+		"probes":                         append(slices.Clone(a), "-probes", "3"),
+		"zero interval":                  append(slices.Clone(a), "-interval", "0"),
+		"negative interval":              append(slices.Clone(a), "-interval", "-30s"),
+		"zero hold-down":                 append(slices.Clone(a), "-hold-down", "0"),
+		"no harbor":                      slices.Delete(slices.Clone(a), 15, 17),
+		"auto-failback no yes":           append(slices.Clone(a), "-auto-failback"),
+		"reverse-check no auto-failback": append(slices.Clone(a), "-reverse-check", "-namespace", "ns"),
+		"auto-failback no namespace":     append(slices.Clone(a), "-auto-failback", "-yes", "-journal", "j"),
+		"auto-failback two projects":     append(slices.Clone(a), "-auto-failback", "-yes", "-journal", "j", "-projects", "a,b"),
+		"yes without journal":            append(slices.Clone(a), "-yes"),
+		"lag-every without rpo":          append(slices.Clone(a), "-lag-every", "1m"),
+		"min-dwell no failback":          append(slices.Clone(a), "-min-dwell", "1h"),
+		"metrics-addr no port":           append(slices.Clone(a), "-metrics-addr", "localhost"),
+		"metrics-addr no watch":          append(slices.Clone(apply), "-metrics-addr", "127.0.0.1:0"),
+		"interval without watch":         append(slices.Clone(apply), "-interval", "1m"),
+		"auto-failback no watch":         append(slices.Clone(apply), "-auto-failback", "-yes", "-journal", "j"),
+		"hold-down without watch":        append(slices.Clone(apply), "-hold-down", "1h"),
 	}
 	for name, args := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -24,7 +24,22 @@
 // Harbor repository flattens to (created during the outage under a new name) is reported
 // as Unmapped. [CompareReverse] is the decision, a pure function of the listings;
 // [Verifier.ReverseLag] returns the [ReverseSummary] that failover's failback holds at
-// zero (failover.ReverseLag(s)). Reverse needs Tags that list repositories
+// zero (failover.ReverseLag(s)).
+//
+// The exact inverse is the forward map recorded at failover, not the one Harbor's
+// repositories give at failback (a repository created since may collide, one deleted
+// since must still get back what clients pushed for it): [Verifier.ForwardMap] is what
+// a failover records (failover.FailoverRequest.NameMap), failover.RecordedNameMap reads
+// it back from the journal, and with it as Verifier.NameMap Reverse inverts it instead.
+// An OCI referrers fallback tag (sha256-<hex>) in ACR EE is an index of its subject's
+// referrers that Harbor, which serves the referrers API, neither holds nor needs: it
+// counts as held when Harbor holds the subject and lists referrers of it, and as missing
+// (blocking failback) when Harbor lists none — a signature made during the outage —
+// or lacks the subject. What must be carried back is the referrers, not the tag.
+//
+// [Invert] is the inverse itself, refused with [ErrAmbiguousInverse] when two Harbor
+// repositories share an ACR EE repository: reverse replication writes only through an
+// inverse it accepted. Reverse needs Tags that list repositories
 // ([RepositoryLister], as managed.ACR does) and a Namespace. OldestMissing ages tags by
 // [Tag].PushTime when the lister reports it.
 //

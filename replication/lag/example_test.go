@@ -1,6 +1,7 @@
 package lag_test
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -24,4 +25,22 @@ func ExampleCompare() {
 	// Output:
 	// behind: 1/2 tags in ACR EE, 1 missing, 0 stale, 0 extra, oldest missing 10m0s
 	// {Missing:1 Stale:0 OldestMissing:10m0s CheckedAt:2026-12-06 12:00:00 +0000 UTC}
+}
+
+// Invert is the inverse name map that the reverse lag, and reverse replication, carry
+// ACR EE's repositories back through: exact, or refused before anything is written.
+func ExampleInvert() {
+	// The forward map a failover recorded (failover.RecordedNameMap): flatten-all over
+	// nested sources, exact for the repositories Harbor held then.
+	recorded := map[string]string{"library/web/nginx": "dr/nginx", "library/redis": "dr/redis"}
+	inverse, err := lag.Invert(recorded)
+	fmt.Println(inverse["dr/nginx"], err)
+
+	// A map in which two Harbor repositories share one ACR EE repository is refused.
+	recorded["team/nginx"] = "dr/nginx"
+	_, err = lag.Invert(recorded)
+	fmt.Println(errors.Is(err, lag.ErrAmbiguousInverse), err)
+	// Output:
+	// library/web/nginx <nil>
+	// true ambiguous inverse name mapping: "library/web/nginx", "team/nginx" all map to "dr/nginx"
 }

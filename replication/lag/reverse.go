@@ -25,8 +25,10 @@ var ErrAmbiguousInverse = errors.New("ambiguous inverse name mapping")
 type ReverseReport struct {
 	CheckedAt time.Time `json:"checked_at"`
 	// Checked counts the tags of the ACR EE repositories looked at, Present those Harbor
-	// holds with the same digest (a cosign or referrers tag counts as held when Harbor
-	// lists the accessory or artifact it points at).
+	// holds with the same digest (a cosign tag counts as held when Harbor lists the
+	// accessory it points at; an OCI referrers fallback tag, sha256-<hex>, when Harbor
+	// holds the subject it names and lists referrers of it: the referrers, not the tag,
+	// are what Harbor must hold).
 	Checked int `json:"checked"`
 	Present int `json:"present"`
 	// Missing tags are absent from the Harbor repository they map back to; Stale ones
@@ -95,6 +97,7 @@ func CompareReverse(in ReverseInput) (*ReverseReport, error) {
 	inverse := map[string]string{}         // dest → source
 	held := map[string]map[string]string{} // source → tag → digest
 	known := map[string]map[string]bool{}  // source → digests of its artifacts and accessories
+	signed := map[string]map[string]bool{} // source → digests of its artifacts that have accessories
 	var ambiguous []string
 	for _, l := range in.Harbor {
 		if src, ok := inverse[l.Dest]; ok && src != l.Source {
@@ -103,10 +106,11 @@ func CompareReverse(in ReverseInput) (*ReverseReport, error) {
 		}
 		inverse[l.Dest] = l.Source
 		if held[l.Source] == nil {
-			held[l.Source], known[l.Source] = map[string]string{}, map[string]bool{}
+			held[l.Source], known[l.Source], signed[l.Source] = map[string]string{}, map[string]bool{}, map[string]bool{}
 		}
 		for _, a := range l.Artifacts {
 			known[l.Source][a.Digest] = true
+			signed[l.Source][a.Digest] = len(a.Accessories) > 0
 			for _, acc := range a.Accessories {
 				known[l.Source][acc.Digest] = true
 			}
@@ -139,6 +143,10 @@ func CompareReverse(in ReverseInput) (*ReverseReport, error) {
 				// A cosign or referrers tag: Harbor lists what it points at as an accessory.
 				r.Present++
 				continue
+			case !ok && fallbackHeld(t.Name, signed[src]):
+				// The referrers fallback tag of a subject whose referrers Harbor lists.
+				r.Present++
+				continue
 			case !ok:
 				r.Missing = append(r.Missing, a)
 			default:
@@ -156,6 +164,27 @@ func CompareReverse(in ReverseInput) (*ReverseReport, error) {
 	return r, nil
 }
 
+// fallbackHeld reports whether tag is the OCI referrers fallback tag (sha256-<hex>, no
+// suffix) of a subject Harbor holds with at least one accessory: signed maps Harbor's
+// artifact digests to whether they have any.
+//
+// The fallback tag points at an index of its subject's referrers, which registries
+// without the referrers API keep (and which is what ACR EE's OpenAPI lists of them). Its
+// digest is that index's, which Harbor never holds: Harbor serves the referrers API and
+// lists the referrers themselves as the subject's accessories, so copying the tag back
+// would add a stray tagged index to Harbor, not a signature. What failback must not lose
+// is the referrers, so the tag counts as held when Harbor holds its subject and lists
+// referrers of it (the forward lag reads the tag the same way: it counts the subject's
+// accessories as present in ACR EE). It stays missing — and blocks failback — when Harbor
+// lists no referrer of the subject (signed or attested during the outage) or lacks the
+// subject itself. The index's contents are not compared: the OpenAPI lists tags and
+// digests only, so a further referrer added during the outage to a subject Harbor
+// already lists one for goes unseen.
+func fallbackHeld(tag string, signed map[string]bool) bool {
+	m := referrerTag.FindStringSubmatch(tag)
+	return m != nil && m[2] == "" && signed["sha256:"+m[1]]
+}
+
 // ReverseLag measures the reverse lag and returns its summary. Hand it to failover as
 // failover.ReverseLagFunc(func(ctx context.Context) (failover.ReverseLag, error) { s, err := v.ReverseLag(ctx); return failover.ReverseLag(s), err }).
 func (v *Verifier) ReverseLag(ctx context.Context) (ReverseSummary, error) {
@@ -166,12 +195,15 @@ func (v *Verifier) ReverseLag(ctx context.Context) (ReverseSummary, error) {
 	return r.Summary(), nil
 }
 
-// Reverse measures what ACR EE holds that Harbor lacks: it lists Harbor's selected
-// repositories and flattens them (the forward map), lists every repository of the ACR EE
-// namespace and its tags, and compares them with [CompareReverse]. It needs Tags to be a
-// [RepositoryLister] and a Namespace (ErrInvalidVerifier otherwise): a repository created
-// in ACR EE under a new name must be seen to be reported. A forward map in which two
-// Harbor repositories collide is refused with [ErrAmbiguousInverse].
+// Reverse measures what ACR EE holds that Harbor lacks: it takes the forward map — the
+// one recorded at failover (NameMap), or else Harbor's selected repositories flattened
+// now — lists every repository of the ACR EE namespace and its tags, and compares them
+// with [CompareReverse]. It needs Tags to be a [RepositoryLister] and a Namespace
+// (ErrInvalidVerifier otherwise): a repository created in ACR EE under a new name must
+// be seen to be reported. A forward map in which two Harbor repositories collide is
+// refused with [ErrAmbiguousInverse] before ACR EE is listed. With a recorded map, a
+// Harbor repository deleted since the failover holds nothing: every tag ACR EE holds for
+// it is missing.
 func (v *Verifier) Reverse(ctx context.Context) (*ReverseReport, error) {
 	if err := v.check(); err != nil {
 		return nil, err
@@ -180,17 +212,24 @@ func (v *Verifier) Reverse(ctx context.Context) (*ReverseReport, error) {
 	if !ok || v.Namespace == "" {
 		return nil, fmt.Errorf("%w: the reverse lag needs Tags that list repositories (a RepositoryLister) and a Namespace", ErrInvalidVerifier)
 	}
-	_, listings, err := v.forwardMap(ctx)
-	if errors.Is(err, replication.ErrCollision) {
-		return nil, fmt.Errorf("inverting the mapping into %q: %w: %w", v.Namespace, ErrAmbiguousInverse, err)
+	checkedAt := v.now()
+	var listings, gone []Listing
+	var err error
+	if v.NameMap != nil {
+		listings, gone, err = v.recordedListings(ctx)
+	} else {
+		_, listings, err = v.forwardMap(ctx)
+		if errors.Is(err, replication.ErrCollision) {
+			err = fmt.Errorf("inverting the mapping into %q: %w: %w", v.Namespace, ErrAmbiguousInverse, err)
+		}
 	}
 	if err != nil {
 		return nil, err
 	}
-	in := ReverseInput{CheckedAt: v.now(), Harbor: listings, ACR: map[string][]Tag{}}
-	if err := v.listArtifacts(ctx, in.Harbor); err != nil {
+	if err := v.listArtifacts(ctx, listings); err != nil {
 		return nil, err
 	}
+	in := ReverseInput{CheckedAt: checkedAt, Harbor: append(listings, gone...), ACR: map[string][]Tag{}}
 	have, err := rl.RepositoryPaths(ctx, v.Namespace)
 	if err != nil {
 		return nil, fmt.Errorf("listing ACR EE repositories of %q: %w", v.Namespace, err)

@@ -23,7 +23,13 @@ func TestCompareReverse(t *testing.T) {
 	hourAgo, dayAgo := now.Add(-time.Hour), now.Add(-24*time.Hour)
 	nginx := lag.SourceArtifact{Digest: d("a"), Tags: []string{"1.25", "latest"}, PushTime: dayAgo,
 		Accessories: []lag.Accessory{{Type: "signature.cosign", Digest: d("c")}}}
-	harbor := []lag.Listing{{Source: "library/web/nginx", Dest: "dr/nginx", Artifacts: []lag.SourceArtifact{nginx}}}
+	unsigned := lag.SourceArtifact{Digest: d("9"), Tags: []string{"unsigned"}, PushTime: dayAgo}
+	harbor := []lag.Listing{{Source: "library/web/nginx", Dest: "dr/nginx", Artifacts: []lag.SourceArtifact{nginx, unsigned}}}
+	// fallback is the OCI referrers fallback tag of the artifact of digest d(c): an index
+	// of that subject's referrers, kept by registries without the referrers API.
+	fallback := func(c string) lag.Tag {
+		return lag.Tag{Name: "sha256-" + strings.Repeat(c, 64), Digest: d("7"), PushTime: hourAgo}
+	}
 	held := []lag.Tag{{Name: "1.25", Digest: d("a")}, {Name: "latest", Digest: d("a")}}
 	with := func(extra ...lag.Tag) map[string][]lag.Tag {
 		return map[string][]lag.Tag{"dr/nginx": append(held[:2:2], extra...)}
@@ -50,6 +56,21 @@ func TestCompareReverse(t *testing.T) {
 		want:   counts{Checked: 3, Present: 2, Missing: 1},
 		oldest: time.Hour,
 		first:  &lag.Artifact{Source: "library/web/nginx", Dest: "dr/nginx", Tag: "hotfix", DestDigest: d("b"), PushTime: hourAgo},
+	}, {
+		name: "complete: the referrers fallback tag of a subject whose referrers Harbor lists",
+		in:   lag.ReverseInput{Harbor: harbor, ACR: with(fallback("a"))},
+		want: counts{Checked: 3, Present: 3},
+	}, {
+		name:   "the referrers fallback tag of a subject Harbor lists no referrer of: signed during the outage",
+		in:     lag.ReverseInput{Harbor: harbor, ACR: with(fallback("9"))},
+		want:   counts{Checked: 3, Present: 2, Missing: 1},
+		oldest: time.Hour,
+		first:  &lag.Artifact{Source: "library/web/nginx", Dest: "dr/nginx", Tag: fallback("9").Name, DestDigest: d("7"), PushTime: hourAgo},
+	}, {
+		name:   "the referrers fallback tag of a subject Harbor lacks",
+		in:     lag.ReverseInput{Harbor: harbor, ACR: with(fallback("b"))},
+		want:   counts{Checked: 3, Present: 2, Missing: 1},
+		oldest: time.Hour,
 	}, {
 		name: "a signature made during the outage is missing",
 		in:   lag.ReverseInput{Harbor: harbor, ACR: with(lag.Tag{Name: "sha256-" + strings.Repeat("a", 64) + ".sig", Digest: d("e")})},

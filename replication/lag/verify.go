@@ -44,6 +44,12 @@ type Verifier struct {
 	Namespace string
 	// Clock gives the time artifacts are aged against. Nil: the system clock.
 	Clock clock.Clock
+	// NameMap, when not nil, is the forward name map recorded at failover (Harbor
+	// repository → ACR EE repository; failover.RecordedNameMap reads it from the
+	// journal): Reverse inverts it instead of flattening Harbor's current repositories,
+	// so the inverse is the one that held when clients moved to ACR EE. Verify does not
+	// use it.
+	NameMap map[string]string
 	// Jobs bounds the source listings in flight: 0 is 4, negative is refused
 	// (ErrInvalidVerifier). ACR EE is listed one
 	// repository at a time (its OpenAPI throttles per instance).

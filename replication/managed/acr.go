@@ -27,8 +27,8 @@ type NamespaceEnsurer interface {
 
 // ACR adapts an ACR EE client to the consumer-side interfaces of this package and of
 // lag, which speak plain values: a NamespaceEnsurer (GetNamespace, CreateNamespace,
-// UpdateNamespace), a lag.TagLister (ListRepoTag: a repository's tags with digests in one
-// call; a repository ACR EE does not have lists no tags) and a lag.RepositoryLister
+// UpdateNamespace), a lag.TagLister (ListRepoTag: a repository's tags with digests and
+// push times in one call; a repository ACR EE does not have lists no tags) and a lag.RepositoryLister
 // (ListRepository). Use it for Clients.Namespaces and Clients.Tags:
 // Clients{Namespaces: ACR{Client: ac}, Tags: ACR{Client: ac}}.
 type ACR struct {
@@ -70,7 +70,13 @@ func (a ACR) TagsOf(ctx context.Context, path string) ([]lag.Tag, error) {
 	}
 	out := make([]lag.Tag, len(tags))
 	for i, t := range tags {
-		out[i] = lag.Tag{Name: t.Tag, Digest: t.Digest}
+		// When the tag was pushed ages what ACR EE holds that Harbor lacks (the reverse
+		// lag's OldestMissing): ImageUpdate, else ImageCreate (acr.Tag).
+		pushed := t.Updated
+		if pushed.IsZero() {
+			pushed = t.Created
+		}
+		out[i] = lag.Tag{Name: t.Tag, Digest: t.Digest, PushTime: pushed}
 	}
 	return out, nil
 }

@@ -1,0 +1,105 @@
+package lag
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/regdr/regdr/replication"
+)
+
+// ForwardMap returns the forward name map as it stands: every Harbor repository the
+// Selector picks, and the ACR EE repository the Flattener maps it to (each name
+// validated). It is what a failover records (failover.FailoverRequest.NameMap, through a
+// failover.NameMapFunc) for [Verifier.Reverse] to invert at failback. Two repositories
+// that flatten to one ACR EE repository are both kept, not refused: the collision is
+// recorded as it was, and refused when the map is inverted ([Invert]).
+func (v *Verifier) ForwardMap(ctx context.Context) (map[string]string, error) {
+	if err := v.check(); err != nil {
+		return nil, err
+	}
+	sel := v.Selector
+	if sel == nil {
+		sel = replication.MustRules()
+	}
+	all, err := v.Source.Repositories(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("listing Harbor repositories for the name map: %w", err)
+	}
+	validate := v.Validate
+	if validate == nil {
+		validate = replication.ValidateACRName
+	}
+	out := map[string]string{}
+	for _, repo := range all {
+		if !sel.MatchRepository(repo) {
+			continue
+		}
+		dest, err := v.Flattener.Flatten(repo)
+		if err == nil {
+			err = validate(dest)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("mapping %q into %q: %w", repo, v.Namespace, err)
+		}
+		out[repo] = dest
+	}
+	return out, nil
+}
+
+// Invert returns the inverse of the forward name map forward (Harbor repository → ACR EE
+// repository): each ACR EE repository and the one Harbor repository it maps back to.
+// When two Harbor repositories map to one ACR EE repository it refuses with
+// [ErrAmbiguousInverse], naming every collision: what ACR EE holds there cannot be given
+// back to one of them. Reverse replication writes into Harbor only through an inverse
+// Invert accepted.
+func Invert(forward map[string]string) (map[string]string, error) {
+	inverse := make(map[string]string, len(forward))
+	sources := map[string][]string{}
+	for src, dest := range forward {
+		inverse[dest] = src
+		sources[dest] = append(sources[dest], src)
+	}
+	var ambiguous []string
+	for _, dest := range verifySortedKeys(sources) {
+		if srcs := sources[dest]; len(srcs) > 1 {
+			slices.Sort(srcs)
+			ambiguous = append(ambiguous, fmt.Sprintf("%s all map to %q", quoteAll(srcs), dest))
+		}
+	}
+	if len(ambiguous) > 0 {
+		return nil, fmt.Errorf("%w: %s", ErrAmbiguousInverse, strings.Join(ambiguous, "; "))
+	}
+	return inverse, nil
+}
+
+func quoteAll(s []string) string {
+	q := make([]string, len(s))
+	for i, v := range s {
+		q[i] = fmt.Sprintf("%q", v)
+	}
+	return strings.Join(q, ", ")
+}
+
+// recordedListings returns one Listing per entry of the recorded name map, sorted by
+// source, and which of them Harbor still holds (those whose artifacts are listed; the
+// others hold nothing now, so every tag ACR EE holds for them is missing).
+func (v *Verifier) recordedListings(ctx context.Context) (held, gone []Listing, err error) {
+	if _, err := Invert(v.NameMap); err != nil {
+		return nil, nil, fmt.Errorf("inverting the name map recorded at failover: %w", err)
+	}
+	repos, err := v.Source.Repositories(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, src := range verifySortedKeys(v.NameMap) {
+		l := Listing{Source: src, Dest: v.NameMap[src]}
+		if slices.Contains(repos, src) {
+			held = append(held, l)
+		} else {
+			gone = append(gone, l)
+		}
+	}
+	return held, gone, nil
+}
