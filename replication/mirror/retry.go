@@ -33,7 +33,8 @@ type policy struct {
 	// deadline of 5 × Timeout in all. The default is 60s.
 	Timeout time.Duration `json:"timeout,omitempty"`
 	// GiveUp is how long a registry may answer nothing successfully, while requests to it
-	// fail, before it is declared down. The default is 2m.
+	// fail, before it is declared down. A 2xx answer succeeds once its body is read to the
+	// end: a header followed by a broken body is a failure. The default is 2m.
 	GiveUp time.Duration `json:"give_up,omitempty"`
 }
 
