@@ -2,6 +2,7 @@ package mirror
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -55,8 +56,8 @@ func (c *registryClient) observe(ctx context.Context, req *http.Request, resp *h
 		h.mu.Unlock()
 		return
 	}
-	if ctx.Err() != nil {
-		return // the caller gave up, not the registry
+	if ctx.Err() != nil || errors.Is(err, ErrScheme) {
+		return // the caller gave up, or nothing was sent: not the registry
 	}
 	what := ""
 	switch {

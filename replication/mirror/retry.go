@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
+
 	"github.com/regdr/regdr/clock"
 )
 
@@ -98,6 +100,12 @@ func retryable(err error) bool {
 	var he *HTTPError
 	if errors.As(err, &he) {
 		return he.Temporary()
+	}
+	// The registry's own answer decides, before any transport error beside it: the ping
+	// joins the refused HTTPS attempt (a *url.Error, a net.Error) with the HTTP answer.
+	var answer *transport.Error
+	if errors.As(err, &answer) {
+		return answer.Temporary()
 	}
 	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) ||
 		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.EPIPE) {
