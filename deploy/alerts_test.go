@@ -77,6 +77,30 @@ func TestAlertsFire(t *testing.T) {
 		{"sync clean", "RegdrSyncFailures",
 			`regdr_sync_items_total{job="regdr-sync",instance="sync:9090",outcome="failed"} 0 0 0
 			 regdr_sync_last_run_failed_items{job="regdr-sync",instance="sync:9090"} 0 0 0`, 2 * time.Minute, false},
+		// A run that failed before its plan counts no item: it ended after the last success,
+		// or none exported one (metrics.Sync exports the last success only once there was one).
+		{"sync failed to plan after a success", "RegdrSyncFailures",
+			`regdr_sync_last_run_timestamp_seconds{job="regdr-sync",instance="sync:9090"} 100 200
+			 regdr_sync_last_success_timestamp_seconds{job="regdr-sync",instance="sync:9090"} 100 100
+			 regdr_sync_last_run_failed_items{job="regdr-sync",instance="sync:9090"} 0 0`, time.Minute, true},
+		{"sync never succeeded", "RegdrSyncFailures",
+			`regdr_sync_last_run_timestamp_seconds{job="regdr-sync",instance="sync:9090"} 100 100
+			 regdr_sync_last_run_failed_items{job="regdr-sync",instance="sync:9090"} 0 0`, time.Minute, true},
+		{"sync succeeded last", "RegdrSyncFailures",
+			`regdr_sync_last_run_timestamp_seconds{job="regdr-sync",instance="sync:9090"} 100 200
+			 regdr_sync_last_success_timestamp_seconds{job="regdr-sync",instance="sync:9090"} 100 200
+			 regdr_sync_last_run_failed_items{job="regdr-sync",instance="sync:9090"} 0 0`, time.Minute, false},
+		// Pushed shards (-pushgateway): each compared with its own last success.
+		{"one pushed shard failed to plan", "RegdrSyncFailures",
+			`regdr_sync_last_run_timestamp_seconds{job="regdr_sync",instance="",shard="0"} 200 200
+			 regdr_sync_last_success_timestamp_seconds{job="regdr_sync",instance="",shard="0"} 200 200
+			 regdr_sync_last_run_timestamp_seconds{job="regdr_sync",instance="",shard="1"} 300 300
+			 regdr_sync_last_success_timestamp_seconds{job="regdr_sync",instance="",shard="1"} 100 100`, time.Minute, true},
+		{"pushed shards fine", "RegdrSyncFailures",
+			`regdr_sync_last_run_timestamp_seconds{job="regdr_sync",instance="",shard="0"} 200 200
+			 regdr_sync_last_success_timestamp_seconds{job="regdr_sync",instance="",shard="0"} 200 200
+			 regdr_sync_last_run_timestamp_seconds{job="regdr_sync",instance="",shard="1"} 300 300
+			 regdr_sync_last_success_timestamp_seconds{job="regdr_sync",instance="",shard="1"} 300 300`, time.Minute, false},
 		{"no sync success for a day", "RegdrSyncNotSucceeding",
 			`regdr_sync_last_success_timestamp_seconds{job="regdr-sync",instance="sync:9090"} 0x1500`, 1500 * time.Minute, true},
 		{"sync succeeded recently", "RegdrSyncNotSucceeding",

@@ -600,6 +600,13 @@ func TestSyncJobManifest(t *testing.T) {
 	if !fromAnnotation {
 		t.Errorf("JOB_COMPLETION_INDEX is not defined from the job-completion-index annotation: %v", c.Env)
 	}
+	// A Job is gone before a scrape: its metrics must be pushed or written out.
+	if flags["pushgateway"] == "" && flags["metrics-file"] == "" {
+		t.Errorf("the sync exports no metrics: want -pushgateway or -metrics-file")
+	}
+	if pg := flags["pushgateway"]; pg != "" && !strings.HasPrefix(pg, "http://") && !strings.HasPrefix(pg, "https://") {
+		t.Errorf("-pushgateway=%s: want an http(s):// URL", pg)
+	}
 	if pod.RestartPolicy != corev1.RestartPolicyNever && pod.RestartPolicy != corev1.RestartPolicyOnFailure {
 		t.Errorf("restartPolicy %q, a Job needs Never or OnFailure", pod.RestartPolicy)
 	}

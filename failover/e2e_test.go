@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/regdr/regdr/harbor/harbortest"
+	"github.com/regdr/regdr/harbor/harbortest/spectest"
 )
 
 // switchable serves h until down is set, then answers 503 like a failing registry.
@@ -36,7 +37,7 @@ func TestEndToEndFailoverOverHTTPAndDNS(t *testing.T) {
 	hb := harbortest.New(harbortest.WithAdmin("admin", secret))
 	t.Cleanup(func() { hb.Close() })
 	var harborDown atomic.Bool
-	harborSrv := httptest.NewTLSServer(switchable(hb, &harborDown))
+	harborSrv := httptest.NewTLSServer(switchable(spectest.Handler(t, hb), &harborDown)) // Harbor's API held to its swagger
 	t.Cleanup(harborSrv.Close)
 	acrSrv := httptest.NewTLSServer(registry(http.StatusUnauthorized, true))
 	t.Cleanup(acrSrv.Close)

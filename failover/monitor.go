@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/regdr/regdr/clock"
@@ -53,6 +54,13 @@ type MonitorConfig struct {
 	Clock clock.Clock
 	// OnEvent receives every event, synchronously. Optional.
 	OnEvent func(MonitorEvent)
+	// Logger receives a record per event worth a person's attention: a registry's health
+	// changing (Info; Warn when it goes down), a switch planned (Warn), applied (Info;
+	// Error when its verification failed), refused (Warn), held down (Info), the lag not
+	// refreshed (Warn); and each round at Debug. Records name endpoints by name and plans
+	// by ID, and carry the events' errors, which never hold a credential. The default
+	// (nil) is the Switcher's logger (WithLogger), which discards unless one was given.
+	Logger *slog.Logger
 }
 
 // EventKind says what a [MonitorEvent] reports.
@@ -96,7 +104,8 @@ type MonitorEvent struct {
 // failover — and applies it when AutoApply is set. It is driven by one goroutine
 // ([Monitor.Run]) or by the caller ([Monitor.Tick]); it is not safe to run both at once.
 type Monitor struct {
-	cfg MonitorConfig
+	cfg    MonitorConfig
+	health [2]Health // primary's and secondary's as last logged
 }
 
 // NewMonitor validates cfg and returns a monitor.
@@ -119,7 +128,10 @@ func NewMonitor(cfg MonitorConfig) (*Monitor, error) {
 	if cfg.Clock == nil {
 		cfg.Clock = cfg.Switcher.clock
 	}
-	return &Monitor{cfg: cfg}, nil
+	if cfg.Logger == nil {
+		cfg.Logger = cfg.Switcher.logger
+	}
+	return &Monitor{cfg: cfg, health: [2]Health{HealthUnknown, HealthUnknown}}, nil
 }
 
 // Run probes every Interval until ctx is done, and returns ctx's error.
@@ -142,6 +154,7 @@ func (m *Monitor) Tick(ctx context.Context) []MonitorEvent {
 	emit := func(e MonitorEvent) {
 		e.Time, e.Primary, e.Secondary = m.cfg.Clock.Now(), prim, sec
 		events = append(events, e)
+		m.log(ctx, e)
 		if m.cfg.OnEvent != nil {
 			m.cfg.OnEvent(e)
 		}
@@ -222,4 +235,58 @@ func (m *Monitor) lastSwitch(ctx context.Context, kind Kind) (time.Time, error) 
 		}
 	}
 	return last, nil
+}
+
+// log writes e's record to the monitor's logger; a probe round is logged at Info only
+// when a registry's health changed.
+func (m *Monitor) log(ctx context.Context, e MonitorEvent) {
+	l := m.cfg.Logger
+	var plan []any
+	if e.Plan != nil {
+		plan = []any{slog.String("kind", string(e.Plan.Kind)), slog.String("plan", e.Plan.ID)}
+	}
+	withErr := func(attrs ...any) []any {
+		if e.Err != nil {
+			attrs = append(attrs, slog.String("error", e.Err.Error()))
+		}
+		return attrs
+	}
+	switch e.Kind {
+	case EventProbed:
+		l.DebugContext(ctx, "monitor: probe round", slog.String("primary", string(e.Primary.Health)),
+			slog.String("secondary", string(e.Secondary.Health)))
+		for i, st := range []HealthStatus{e.Primary, e.Secondary} {
+			if st.Health == m.health[i] {
+				continue
+			}
+			level := slog.LevelInfo
+			if st.Health == HealthDown {
+				level = slog.LevelWarn
+			}
+			attrs := []any{slog.String("endpoint", st.Endpoint), slog.String("health", string(st.Health)),
+				slog.String("was", string(m.health[i])), slog.Int("up_streak", st.UpStreak), slog.Int("down_streak", st.DownStreak)}
+			for _, v := range st.Vantages {
+				if v.Last.Error != "" {
+					attrs = append(attrs, slog.String("vantage", v.Vantage), slog.String("error", v.Last.Error))
+					break
+				}
+			}
+			l.Log(ctx, level, "monitor: registry health changed", attrs...)
+			m.health[i] = st.Health
+		}
+	case EventPlanned:
+		l.WarnContext(ctx, "monitor: switch planned", append(plan, slog.Bool("auto_apply", m.cfg.AutoApply))...)
+	case EventApplied:
+		if e.Err != nil {
+			l.ErrorContext(ctx, "monitor: switch applied, not verified", withErr(plan...)...)
+		} else {
+			l.InfoContext(ctx, "monitor: switch applied", plan...)
+		}
+	case EventRefused:
+		l.WarnContext(ctx, "monitor: switch refused", withErr(plan...)...)
+	case EventHoldDown:
+		l.InfoContext(ctx, "monitor: switch held down", withErr(plan...)...)
+	case EventLagError:
+		l.WarnContext(ctx, "monitor: replication lag not refreshed", withErr()...)
+	}
 }

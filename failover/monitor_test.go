@@ -20,7 +20,12 @@ type monitorRig struct {
 
 func newMonitorRig(t *testing.T, cfg MonitorConfig) *monitorRig {
 	t.Helper()
-	w := newWorld(t)
+	return newMonitorRigWith(t, newWorld(t), cfg)
+}
+
+// newMonitorRigWith is newMonitorRig on w, with the switcher given opts.
+func newMonitorRigWith(t *testing.T, w *world, cfg MonitorConfig, opts ...Option) *monitorRig {
+	t.Helper()
 	r := &monitorRig{w: w, harbor: &script{name: "hz", ups: []bool{true}, at: w.clock}, acr: &script{name: "hz", ups: []bool{true}, at: w.clock}}
 	var err error
 	cfg.Primary, err = NewChecker(Endpoint{Name: "harbor", URL: "https://harbor.example"}, []Vantage{r.harbor}, HealthPolicy{})
@@ -31,7 +36,7 @@ func newMonitorRig(t *testing.T, cfg MonitorConfig) *monitorRig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.Switcher = w.switcher(t)
+	cfg.Switcher = w.switcher(t, opts...)
 	if r.mon, err = NewMonitor(cfg); err != nil {
 		t.Fatal(err)
 	}

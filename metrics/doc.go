@@ -36,7 +36,10 @@
 // present), regdr_sync_manifests_total, regdr_sync_items_total (by outcome; failed items are
 // the sync failures), regdr_sync_retries_total, regdr_sync_runs_total (ok or failed),
 // regdr_sync_last_run_duration_seconds, regdr_sync_last_run_failed_items,
-// regdr_sync_last_run_timestamp_seconds and regdr_sync_last_success_timestamp_seconds.
+// regdr_sync_last_run_timestamp_seconds and regdr_sync_last_success_timestamp_seconds (only
+// once a run has succeeded). A one-shot sync (a Kubernetes Job) writes them to a file for
+// node-exporter's textfile collector, or pushes them to a Pushgateway, at the end of its run:
+// see examples/sync's -metrics-file and -pushgateway.
 //
 // The alert rules and the Grafana dashboard over these metrics live in the deploy module
 // (deploy/prometheus/alerts.yaml, deploy/grafana/regdr-dashboard.json), whose tests check

@@ -1,6 +1,9 @@
 package metrics
 
 import (
+	"sync/atomic"
+	"time"
+
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/regdr/regdr/clock"
@@ -26,6 +29,7 @@ type Sync struct {
 	lastRun     prometheus.Gauge
 	lastSuccess prometheus.Gauge
 	lastFailed  prometheus.Gauge
+	succeeded   atomic.Bool // lastSuccess is set: collected only then
 }
 
 var (
@@ -93,6 +97,10 @@ func (s *Sync) Progress(next func(mirror.Event)) func(mirror.Event) {
 
 // ObserveReport records the end of a run: its result, duration and failed items. Counters
 // are left to Observe. A nil report is ignored.
+//
+// regdr_sync_last_success_timestamp_seconds is exported only once a run has succeeded: a
+// zero would read as 1970 (an alert on its age would fire at once), and pushed to a
+// Pushgateway with Add it would overwrite the time an earlier run succeeded.
 func (s *Sync) ObserveReport(r *mirror.Report) {
 	if r == nil {
 		return
@@ -103,15 +111,28 @@ func (s *Sync) ObserveReport(r *mirror.Report) {
 		result = "failed"
 	} else {
 		s.lastSuccess.Set(now)
+		s.succeeded.Store(true)
 	}
+	s.endRun(result, now, r.Duration, r.Failed)
+}
+
+// ObserveRunError records a run that failed before it had a report — the plan could not
+// be made (the source could not be listed, or the run was interrupted while planning): a
+// failed run of duration d with no item failed, since none was planned. Alert on
+// regdr_sync_last_run_timestamp_seconds being later than the last success.
+func (s *Sync) ObserveRunError(d time.Duration) {
+	s.endRun("failed", seconds(s.clock.Now()), d, 0)
+}
+
+func (s *Sync) endRun(result string, now float64, d time.Duration, failed int) {
 	s.runs.WithLabelValues(result).Inc()
-	s.duration.Set(r.Duration.Seconds())
+	s.duration.Set(d.Seconds())
 	s.lastRun.Set(now)
-	s.lastFailed.Set(float64(r.Failed))
+	s.lastFailed.Set(float64(failed))
 }
 
 func (s *Sync) collectors() []prometheus.Collector {
-	return []prometheus.Collector{s.bytes, s.blobs, s.manifests, s.items, s.retries, s.runs, s.duration, s.lastRun, s.lastSuccess, s.lastFailed}
+	return []prometheus.Collector{s.bytes, s.blobs, s.manifests, s.items, s.retries, s.runs, s.duration, s.lastRun, s.lastFailed}
 }
 
 // Describe sends the descriptors of every metric the sync collector exports.
@@ -119,12 +140,16 @@ func (s *Sync) Describe(ch chan<- *prometheus.Desc) {
 	for _, c := range s.collectors() {
 		c.Describe(ch)
 	}
+	s.lastSuccess.Describe(ch)
 }
 
-// Collect sends the current values.
+// Collect sends the current values; the last success time once there is one.
 func (s *Sync) Collect(ch chan<- prometheus.Metric) {
 	for _, c := range s.collectors() {
 		c.Collect(ch)
+	}
+	if s.succeeded.Load() {
+		s.lastSuccess.Collect(ch)
 	}
 }
 

@@ -157,3 +157,66 @@ func TestConcurrentObserveAndScrape(t *testing.T) {
 		t.Errorf("after 200 events (-want +got):\n%s", diff)
 	}
 }
+
+// A run that never succeeded exports no last-success time: a zero timestamp reads as 1970
+// and would fire "no sync succeeded for a day" at once, and through a Pushgateway (Add)
+// it would overwrite the time the previous run succeeded. A run that failed before it
+// had a report (the plan could not be made) is a failed run.
+func TestSyncLastSuccessAndRunError(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		feed func(*metrics.Sync, *clocktest.Fake)
+		want []want
+		none []string
+	}{
+		{"nothing yet", func(*metrics.Sync, *clocktest.Fake) {},
+			[]want{{"regdr_sync_runs_total", []string{"result", "failed"}, 0}},
+			[]string{"regdr_sync_last_success_timestamp_seconds"}},
+		{"failed items", func(s *metrics.Sync, _ *clocktest.Fake) {
+			s.ObserveReport(&mirror.Report{Items: 1, Failed: 1, Duration: time.Second})
+		}, []want{{"regdr_sync_runs_total", []string{"result", "failed"}, 1}, {"regdr_sync_last_run_failed_items", nil, 1}},
+			[]string{"regdr_sync_last_success_timestamp_seconds"}},
+		{"planning failed", func(s *metrics.Sync, c *clocktest.Fake) {
+			c.Advance(time.Minute)
+			s.ObserveRunError(3 * time.Second)
+		}, []want{
+			{"regdr_sync_runs_total", []string{"result", "failed"}, 1},
+			{"regdr_sync_runs_total", []string{"result", "ok"}, 0},
+			{"regdr_sync_last_run_duration_seconds", nil, 3},
+			{"regdr_sync_last_run_failed_items", nil, 0},
+			{"regdr_sync_last_run_timestamp_seconds", nil, float64(start.Add(time.Minute).Unix())},
+		}, []string{"regdr_sync_last_success_timestamp_seconds"}},
+		{"success, then planning failed", func(s *metrics.Sync, c *clocktest.Fake) {
+			s.ObserveReport(&mirror.Report{Items: 1, Copied: 1, Verified: 1})
+			c.Advance(time.Minute)
+			s.ObserveRunError(time.Second)
+		}, []want{
+			{"regdr_sync_runs_total", []string{"result", "failed"}, 1},
+			{"regdr_sync_runs_total", []string{"result", "ok"}, 1},
+			{"regdr_sync_last_success_timestamp_seconds", nil, float64(start.Unix())},
+			{"regdr_sync_last_run_timestamp_seconds", nil, float64(start.Add(time.Minute).Unix())},
+		}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			clk := clocktest.NewFake(start)
+			s := metrics.NewSync(clk)
+			tc.feed(s, clk)
+			reg := prometheus.NewPedanticRegistry()
+			reg.MustRegister(s)
+			srv := httptest.NewServer(metrics.Handler(reg, nil))
+			t.Cleanup(srv.Close)
+			fams := scrape(t, srv)
+			for _, w := range tc.want {
+				if got, ok := value(fams, w.name, w.labels...); !ok || got != w.value {
+					t.Errorf("%s%v = %v (present %v), want %v", w.name, w.labels, got, ok, w.value)
+				}
+			}
+			for _, name := range tc.none {
+				if f, ok := fams[name]; ok {
+					t.Errorf("%s exported: %v", name, f)
+				}
+			}
+		})
+	}
+}

@@ -26,6 +26,7 @@ import (
 	"github.com/regdr/regdr/dns/dnstest"
 	"github.com/regdr/regdr/failover"
 	"github.com/regdr/regdr/harbor/harbortest"
+	"github.com/regdr/regdr/harbor/harbortest/spectest"
 	"github.com/regdr/regdr/internal/jsontest"
 	"github.com/regdr/regdr/internal/testutil"
 )
@@ -57,7 +58,7 @@ func newDrillWorld(t *testing.T) *drillWorld {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	img := testutil.NewFixture(5, 64).Image("nginx", 0)
-	hpush := httptest.NewServer(w.hb)
+	hpush := httptest.NewServer(spectest.Handler(t, w.hb))
 	t.Cleanup(hpush.Close)
 	if err := testutil.PushAuth(ctx, hpush.Listener.Addr().String(), "library/nginx:1.25", img, &authn.Basic{Username: harbortest.DefaultAdmin, Password: harborSecret}); err != nil {
 		t.Fatal(err)

@@ -25,6 +25,7 @@ import (
 	"github.com/regdr/regdr/dns/dnstest"
 	"github.com/regdr/regdr/failover"
 	"github.com/regdr/regdr/harbor/harbortest"
+	"github.com/regdr/regdr/harbor/harbortest/spectest"
 	"github.com/regdr/regdr/internal/jsontest"
 	"github.com/regdr/regdr/replication/lag"
 )
@@ -144,7 +145,7 @@ func newWorld(t *testing.T) *world {
 	hb := harbortest.New(harbortest.WithAdmin("admin", harborSecret))
 	w.hb = hb
 	t.Cleanup(func() { hb.Close() })
-	hs := quietTLS(switchable(hb, &w.harborDown))
+	hs := quietTLS(switchable(spectest.Handler(t, hb), &w.harborDown)) // every API exchange held to Harbor's swagger
 	t.Cleanup(hs.Close)
 	w.harborURL = hs.URL
 	// Both servers present httptest's certificate: trust it through -ca-file, so the

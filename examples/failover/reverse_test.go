@@ -164,7 +164,7 @@ func TestWatchAutoFailbackReverseLag(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
 	}
-	if errOut := d.errOut.String(); !strings.Contains(errOut, `msg="monitor refused a plan" error="planning failback: failover: ACR EE holds artifacts Harbor lacks`) {
+	if errOut := d.errOut.String(); !strings.Contains(errOut, `msg="monitor: switch refused" error="planning failback: failover: ACR EE holds artifacts Harbor lacks`) {
 		t.Errorf("the refusal is not logged:\n%s", errOut)
 	}
 	if v, ok := scrape(t, d.metricsAddr()).value("regdr_failover_refused_total", "reason", "reverse_lag"); !ok || v < 1 {

@@ -137,6 +137,8 @@ func (r *runner) watch(ctx context.Context) error {
 
 // event prints one line per monitor event. Probe rounds are printed only when either
 // registry's health changed, to keep a daemon's log quiet; plans are printed in full.
+// The log records are the monitor's own (failover.MonitorConfig.Logger, by default the
+// switcher's logger, r.log).
 func (r *runner) event(t failover.Target, e failover.MonitorEvent) {
 	at := e.Time.UTC().Format(time.RFC3339)
 	switch e.Kind {
@@ -157,19 +159,15 @@ func (r *runner) event(t failover.Target, e failover.MonitorEvent) {
 	case failover.EventApplied:
 		r.report(t, e.Result)
 		if e.Err != nil {
-			r.log.Error("monitor applied a plan, but it failed", "kind", e.Plan.Kind, "plan", e.Plan.ID, "error", e.Err)
 			r.step("%s applied %s %s, but: %v", at, e.Plan.Kind, e.Plan.ID, e.Err)
 		} else {
-			r.log.Info("monitor applied a plan", "kind", e.Plan.Kind, "plan", e.Plan.ID)
 			r.step("%s applied %s %s", at, e.Plan.Kind, e.Plan.ID)
 		}
 	case failover.EventRefused:
-		r.log.Warn("monitor refused a plan", "error", e.Err)
 		r.step("%s refused: %v", at, e.Err)
 	case failover.EventHoldDown:
 		r.step("%s hold-down: %s %s waits: %v", at, e.Plan.Kind, e.Plan.ID, e.Err)
 	case failover.EventLagError:
-		r.log.Warn("monitor could not refresh the replication lag or the name map", "error", e.Err)
 		r.step("%s lag-error: not refreshed: %v", at, e.Err)
 	default:
 		r.step("%s %s: %v", at, e.Kind, e.Err)

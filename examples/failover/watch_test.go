@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -316,5 +318,48 @@ func TestWatchBadFlags(t *testing.T) {
 				t.Errorf("run(%q) = %d, want 2:\n%s", args, code, errOut)
 			}
 		})
+	}
+}
+
+// TestWatchLogsMonitorEvents: with -log-format json the monitor's own records reach stderr
+// as JSON lines (failover.MonitorConfig.Logger, the switcher's logger): Harbor going down,
+// the failover applied; each once.
+func TestWatchLogsMonitorEvents(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	d := startWatch(t, w.watchArgs("-journal", w.journal(), "-yes", "-log-format", "json"))
+	d.round()
+	d.round()
+	w.harborDown.Store(true)
+	for range 4 {
+		d.round()
+	}
+	code, out, errOut := d.stop()
+	if code != 0 {
+		t.Fatalf("exit %d after cancel, want 0:\n%s\n%s", code, out, errOut)
+	}
+	count := map[string]int{}
+	for _, line := range strings.Split(strings.TrimSpace(errOut), "\n") {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Errorf("stderr line is not JSON: %q", line)
+			continue
+		}
+		key := fmt.Sprint(rec["level"], " ", rec["msg"])
+		if rec["endpoint"] != nil {
+			key += fmt.Sprint(" ", rec["endpoint"], " ", rec["health"])
+		}
+		count[key]++
+	}
+	for _, want := range []string{
+		"INFO monitor: registry health changed harbor up",
+		"WARN monitor: registry health changed harbor down",
+		"WARN monitor: switch planned",
+		"INFO failover record written",
+		"INFO monitor: switch applied",
+	} {
+		if count[want] != 1 {
+			t.Errorf("%d records %q, want 1:\n%s", count[want], want, errOut)
+		}
 	}
 }

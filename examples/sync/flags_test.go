@@ -52,6 +52,12 @@ func TestBadFlagsRefusedBeforeAnyRequest(t *testing.T) {
 		{"password in -dst", []string{"-src", reg.Host, "-dst", "https://admin:SECRET@" + reg.Host}, "-dst: credentials"},
 		{"bad referrers", append(base, "-referrers", "some"), "creating syncer: invalid sync options: unknown referrers mode"},
 		{"https and plain-http", []string{"-src", "ftp://" + reg.Host, "-dst", reg.Host}, "invalid registry address"},
+		{"metrics file not .prom", append(base, "-metrics-file", "/tmp/sync.txt"), "reads only NAME.prom"},
+		{"metrics file in no directory", append(base, "-metrics-file", "/nonexistent/dir/sync.prom"), "does not exist"},
+		{"pushgateway with a password", append(base, "-pushgateway", "http://admin:SECRET@127.0.0.1:9091"), "-pushgateway: credentials"},
+		{"pushgateway not http", append(base, "-pushgateway", "ftp://127.0.0.1:9091"), "want http(s)://HOST[:PORT]"},
+		{"pushgateway without a host", append(base, "-pushgateway", "127.0.0.1:9091"), "-pushgateway"},
+		{"pushgateway with a query", append(base, "-pushgateway", "http://127.0.0.1:9091/?x=1"), "no query"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var out, errOut bytes.Buffer

@@ -22,11 +22,19 @@
 // text|json; with json every stderr line is a JSON object, progress included); the plan and
 // the report, or the -json document, go to stdout.
 //
+// A run's metrics (metrics.Sync: regdr_sync_ bytes, blobs, items by outcome, retries, the
+// run's result and duration) are exported at its end, failed or not (not with -dry-run),
+// since a Kubernetes Job is gone before Prometheus could scrape it: -metrics-file
+// DIR/NAME.prom writes them in the text format of node-exporter's textfile collector
+// (beside and renamed over, so the collector never reads half a file), and -pushgateway
+// URL adds them to a Prometheus Pushgateway under job regdr_sync (and shard with -shards).
+// A failed export turns exit status 0 into 1.
+//
 // Exit status:
 //
 //   - 0: every planned artifact is verified at the destination.
 //   - 1: something failed, or the run was interrupted (SIGINT, or SIGTERM as Kubernetes
-//     sends).
+//     sends), or its metrics could not be exported.
 //   - 2: bad flags or settings, or an unreadable secret file (-h is not an error).
 //   - 3: refused by a safety check and nothing else failed: a destination tag holds another
 //     digest and -override is off, or changed since the plan (mirror.ErrConflict,
@@ -67,6 +75,8 @@ type config struct {
 	harborPasswordFile string
 	harborPassword     string
 	logf               cli.LogFlags
+
+	metricsFile, pushgateway string
 }
 
 func parse(args []string, stderr io.Writer) (*config, error) {
@@ -79,12 +89,15 @@ func parse(args []string, stderr io.Writer) (*config, error) {
 Usage: sync -src [http[s]://]HOST[:PORT] -dst [http[s]://]HOST[:PORT] [-harbor [-projects P,...]]
             [-namespace NS -flatten N] [-repos GLOB] [-tags GLOB] [-jobs N] [-bandwidth RATE]
             [-shards N -shard I] [-override] [-dry-run] [-json]
+            [-metrics-file DIR/NAME.prom] [-pushgateway URL]
 
 Registries are reached over HTTPS unless http:// or -plain-http says otherwise; there is no
 fallback. Credentials come from the Docker config (docker login); with -harbor the source's
 from HARBOR_USERNAME and the file -harbor-password-file, $HARBOR_PASSWORD_FILE or
 $HARBOR_PASSWORD. Never put them in -src or -dst.
 Logs go to stderr (-log-level, -log-format text|json); results (plan, report, -json) to stdout.
+A run's regdr_sync_ metrics (a Job is gone before any scrape) go at its end, failed or not,
+to -metrics-file for node-exporter's textfile collector and/or to -pushgateway.
 Exit status: 0 everything verified; 1 failure or interruption; 2 bad flags or an unreadable
 secret file; 3 refused by a safety check (a destination tag holds another digest and
 -override is off, or changed since the plan), nothing else failing.
@@ -112,6 +125,8 @@ secret file; 3 refused by a safety check (a destination tag holds another digest
 	fs.StringVar(&c.referrers, "referrers", "all", "which images to ask the OCI referrers API about: all, new (cheapest re-sync) or none")
 	fs.IntVar(&c.shards, "shards", 0, "split the plan into N shards and apply one (see -shard)")
 	fs.IntVar(&c.shard, "shard", -1, "shard to apply (default: $JOB_COMPLETION_INDEX)")
+	fs.StringVar(&c.metricsFile, "metrics-file", "", "at the end of the run, failed or not, write its regdr_sync_ metrics to `DIR/NAME.prom` for node-exporter's textfile collector (replaced atomically; not with -dry-run)")
+	fs.StringVar(&c.pushgateway, "pushgateway", "", "at the end of the run, failed or not, push its regdr_sync_ metrics to the Prometheus Pushgateway at `URL` (job regdr_sync, grouped by shard; not with -dry-run)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -148,6 +163,12 @@ secret file; 3 refused by a safety check (a destination tag holds another digest
 			}
 			c.projectList = append(c.projectList, p)
 		}
+	}
+	if err := checkMetricsFile(c.metricsFile); err != nil {
+		return nil, err
+	}
+	if err := checkPushgateway(c.pushgateway); err != nil {
+		return nil, err
 	}
 	if c.harborPasswordFile != "" && !c.harbor {
 		return nil, usageErr("-harbor-password-file needs -harbor")
@@ -188,34 +209,59 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		return exitUsage // the flag package has printed its own complaint
 	}
+	return runConfig(ctx, c, stdout, stderr)
+}
+
+// runConfig is run after the flags are parsed.
+func runConfig(ctx context.Context, c *config, stdout, stderr io.Writer) int {
 	log, err := c.logf.Logger(stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, "sync:", err)
 		return exitUsage
 	}
 	progress, stderr := c.logf.Streams(stderr, log)
-	s, err := newSyncer(c, progress, log)
+	var exp *exporter // nil: no -metrics-file, no -pushgateway
+	if !c.dryRun {
+		exp = newExporter(c)
+	}
+	s, err := newSyncer(c, exp.progress(newProgress(progress)), log)
 	if err != nil {
 		fmt.Fprintln(stderr, "sync:", err)
 		return exitUsage
 	}
+	rep, code := syncOnce(ctx, c, s, stdout, stderr)
+	if c.dryRun {
+		return code
+	}
+	if err := exp.finish(ctx, rep); err != nil {
+		fmt.Fprintln(stderr, "sync: exporting metrics:", err)
+		if code == exitOK {
+			code = exitFailed // the run did not do all it was asked
+		}
+	}
+	return code
+}
+
+// syncOnce plans, and unless -dry-run applies the plan, printing the results. It returns
+// the report (nil when the plan could not be made, or with -dry-run) and the exit status.
+func syncOnce(ctx context.Context, c *config, s *mirror.Syncer, stdout, stderr io.Writer) (*mirror.Report, int) {
 	plan, err := s.Plan(ctx)
 	if err != nil {
 		if ctx.Err() != nil {
 			fmt.Fprintln(stderr, "sync: interrupted while planning; nothing was copied")
-			return 1
+			return nil, exitFailed
 		}
 		fmt.Fprintln(stderr, "sync: planning:", err)
-		return 1
+		return nil, exitFailed
 	}
 	if c.shards > 0 {
 		if plan, err = plan.ShardOf(c.shard, c.shards); err != nil {
 			fmt.Fprintln(stderr, "sync:", err)
-			return 2
+			return nil, exitUsage
 		}
 	}
 	if c.dryRun {
-		return printOut(stdout, stderr, c.asJSON, plan)
+		return nil, printOut(stdout, stderr, c.asJSON, plan)
 	}
 	if !c.asJSON {
 		fmt.Fprint(stdout, plan)
@@ -229,7 +275,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil || !rep.OK() {
 		printFailures(stderr, rep, ctx.Err() != nil)
 	}
-	return exitCode(rep)
+	return rep, exitCode(rep)
 }
 
 // exitCode is the exit status of an applied plan: exitOK when everything is verified,
@@ -319,7 +365,7 @@ func rootCause(err error) string {
 	}
 }
 
-func newSyncer(c *config, progress io.Writer, log *slog.Logger) (*mirror.Syncer, error) {
+func newSyncer(c *config, progress func(mirror.Event), log *slog.Logger) (*mirror.Syncer, error) {
 	rate, err := replication.ParseRate(c.bandwidth)
 	if err != nil {
 		return nil, err
@@ -335,7 +381,7 @@ func newSyncer(c *config, progress io.Writer, log *slog.Logger) (*mirror.Syncer,
 		Jobs:      c.jobs,
 		Override:  c.override,
 		Limiter:   replication.NewBandwidthLimiter(rate),
-		Progress:  newProgress(progress),
+		Progress:  progress,
 		Logger:    log,
 	}
 	if c.namespace != "" {

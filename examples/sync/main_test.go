@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/regdr/regdr/harbor/harbortest"
+	"github.com/regdr/regdr/harbor/harbortest/spectest"
 	"github.com/regdr/regdr/internal/jsontest"
 	"github.com/regdr/regdr/internal/testutil"
 	"github.com/regdr/regdr/replication/mirror"
@@ -140,7 +141,7 @@ func TestRunHarborSource(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	hb := harbortest.New(harbortest.WithProject("test-project", false))
-	hs := httptest.NewServer(hb)
+	hs := httptest.NewServer(spectest.Handler(t, hb)) // every API exchange held to Harbor's swagger
 	t.Cleanup(func() { hs.Close(); hb.Close() })
 	src := strings.TrimPrefix(hs.URL, "http://")
 	dst := testutil.NewDistribution(t, testutil.DistributionOptions{}, nil)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/regdr/regdr/examples/internal/cli"
 	"github.com/regdr/regdr/harbor/harbortest"
+	"github.com/regdr/regdr/harbor/harbortest/spectest"
 	"github.com/regdr/regdr/internal/testutil"
 	"github.com/regdr/regdr/replication/mirror"
 )
@@ -156,7 +157,7 @@ func TestHarborPasswordFile(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	hb := harbortest.New(harbortest.WithProject("test-project", false))
-	hs := httptest.NewServer(hb)
+	hs := httptest.NewServer(spectest.Handler(t, hb)) // every API exchange held to Harbor's swagger
 	t.Cleanup(func() { hs.Close(); hb.Close() })
 	src := strings.TrimPrefix(hs.URL, "http://")
 	dst := testutil.NewGGCRRegistry(t, nil)

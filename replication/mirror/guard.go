@@ -2,6 +2,7 @@ package mirror
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -43,7 +44,10 @@ func (c *registryClient) down() error {
 }
 
 // observe records one request's outcome: a response that is not a temporary failure is a
-// success; a temporary failure status or a transport error a failure.
+// success; a temporary failure status or a transport error a failure. guard calls it with
+// a 2xx response only once its body is read to the end (or closed with no error), and with
+// the read's error if the body breaks: a registry whose answers always break mid-body has
+// not answered successfully.
 func (c *registryClient) observe(ctx context.Context, req *http.Request, resp *http.Response, err error) {
 	if err == nil && resp != nil && !(&HTTPError{StatusCode: resp.StatusCode}).Temporary() {
 		h := &c.health
@@ -52,8 +56,8 @@ func (c *registryClient) observe(ctx context.Context, req *http.Request, resp *h
 		h.mu.Unlock()
 		return
 	}
-	if ctx.Err() != nil {
-		return // the caller gave up, not the registry
+	if ctx.Err() != nil || errors.Is(err, ErrScheme) {
+		return // the caller gave up, or nothing was sent: not the registry
 	}
 	what := ""
 	switch {
@@ -123,8 +127,21 @@ func (c *registryClient) guard(rt http.RoundTripper, req *http.Request) (*http.R
 		c.observe(parent, req, nil, err)
 		return nil, err
 	}
-	c.observe(parent, req, resp, nil)
-	resp.Body = &watchedBody{rc: resp.Body, w: w}
+	body := &watchedBody{rc: resp.Body, w: w}
+	if ok := resp.StatusCode >= 200 && resp.StatusCode < 300; ok && req.Method != http.MethodHead &&
+		resp.Body != http.NoBody && resp.ContentLength != 0 {
+		// A success once the body is complete: see observe.
+		body.end = func(err error) {
+			if err != nil {
+				c.observe(parent, req, nil, err)
+			} else {
+				c.observe(parent, req, resp, nil)
+			}
+		}
+	} else {
+		c.observe(parent, req, resp, nil)
+	}
+	resp.Body = body
 	return resp, nil
 }
 
@@ -236,6 +253,17 @@ type watchedBody struct {
 	w    *watch
 	req  bool
 	once sync.Once
+
+	end     func(error) // a response body's outcome for the registry's health: nil, none
+	endOnce sync.Once
+}
+
+// finish reports the response body's outcome once: nil at its end (or when closed before
+// it without an error), else the error that broke it.
+func (b *watchedBody) finish(err error) {
+	if b.end != nil {
+		b.endOnce.Do(func() { b.end(err) })
+	}
 }
 
 func (b *watchedBody) Read(p []byte) (int, error) {
@@ -255,12 +283,20 @@ func (b *watchedBody) Read(p []byte) (int, error) {
 			err = terr
 		}
 	}
+	if !b.req && err != nil {
+		if err == io.EOF {
+			b.finish(nil)
+		} else {
+			b.finish(err)
+		}
+	}
 	return n, err
 }
 
 // Close closes the body; closing the response body ends the request.
 func (b *watchedBody) Close() error {
 	if !b.req {
+		b.finish(nil) // closed before its end, nothing broken: the caller had enough
 		b.once.Do(func() {
 			b.w.stop()
 			b.w.cancel()

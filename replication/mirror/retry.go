@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
+
 	"github.com/regdr/regdr/clock"
 )
 
@@ -33,7 +35,8 @@ type policy struct {
 	// deadline of 5 × Timeout in all. The default is 60s.
 	Timeout time.Duration `json:"timeout,omitempty"`
 	// GiveUp is how long a registry may answer nothing successfully, while requests to it
-	// fail, before it is declared down. The default is 2m.
+	// fail, before it is declared down. A 2xx answer succeeds once its body is read to the
+	// end: a header followed by a broken body is a failure. The default is 2m.
 	GiveUp time.Duration `json:"give_up,omitempty"`
 }
 
@@ -97,6 +100,12 @@ func retryable(err error) bool {
 	var he *HTTPError
 	if errors.As(err, &he) {
 		return he.Temporary()
+	}
+	// The registry's own answer decides, before any transport error beside it: the ping
+	// joins the refused HTTPS attempt (a *url.Error, a net.Error) with the HTTP answer.
+	var answer *transport.Error
+	if errors.As(err, &answer) {
+		return answer.Temporary()
 	}
 	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) ||
 		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.EPIPE) {

@@ -1,0 +1,131 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/push"
+
+	"github.com/regdr/regdr/metrics"
+	"github.com/regdr/regdr/replication/mirror"
+)
+
+// pushJob is the job label of the metrics pushed to a Pushgateway.
+const pushJob = "regdr_sync"
+
+// exportTimeout bounds writing -metrics-file and pushing to -pushgateway at the end of a
+// run, which may be an interrupted one (its context is done by then).
+const exportTimeout = 30 * time.Second
+
+// exporter hands the run's sync metrics (metrics.Sync) to Prometheus at the end of the run,
+// since a Job is gone before any scrape: to -metrics-file, in the text format of
+// node-exporter's textfile collector, written beside and renamed over so the collector
+// never reads half a file; and to -pushgateway, with Add (POST), under job regdr_sync and,
+// with -shards, a shard grouping label, so that shards do not overwrite each other and
+// a failed run leaves the previous run's last-success time in place.
+type exporter struct {
+	sync    *metrics.Sync
+	reg     *prometheus.Registry
+	file    string
+	gateway string
+	shard   int // -1: not sharded
+	start   time.Time
+}
+
+// newExporter returns nil when neither -metrics-file nor -pushgateway is given.
+func newExporter(c *config) *exporter {
+	if c.metricsFile == "" && c.pushgateway == "" {
+		return nil
+	}
+	e := &exporter{sync: metrics.NewSync(nil), reg: prometheus.NewRegistry(),
+		file: c.metricsFile, gateway: c.pushgateway, shard: -1, start: time.Now()}
+	if c.shards > 0 {
+		e.shard = c.shard
+	}
+	e.reg.MustRegister(e.sync)
+	return e
+}
+
+// progress counts each event, then passes it to next. A nil exporter counts nothing.
+func (e *exporter) progress(next func(mirror.Event)) func(mirror.Event) {
+	if e == nil {
+		return next
+	}
+	return e.sync.Progress(next)
+}
+
+// finish records the run — rep, or when the plan could not be made (rep nil) a failed run
+// — and exports the metrics. A nil exporter does nothing.
+func (e *exporter) finish(ctx context.Context, rep *mirror.Report) error {
+	if e == nil {
+		return nil
+	}
+	if rep != nil {
+		e.sync.ObserveReport(rep)
+	} else {
+		e.sync.ObserveRunError(time.Since(e.start))
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), exportTimeout)
+	defer cancel()
+	var errs []error
+	if e.file != "" {
+		if err := prometheus.WriteToTextfile(e.file, e.reg); err != nil {
+			errs = append(errs, fmt.Errorf("writing -metrics-file: %w", err))
+		}
+	}
+	if e.gateway != "" {
+		p := push.New(e.gateway, pushJob).Gatherer(e.reg).Client(&http.Client{Timeout: exportTimeout})
+		if e.shard >= 0 {
+			p = p.Grouping("shard", strconv.Itoa(e.shard))
+		}
+		if err := p.AddContext(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("pushing to -pushgateway: %w", err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// checkMetricsFile refuses a -metrics-file the textfile collector would ignore (its name
+// must end in .prom) or that could not be written at the end of a long run (no such
+// directory).
+func checkMetricsFile(f string) error {
+	if f == "" {
+		return nil
+	}
+	if !strings.HasSuffix(f, ".prom") || strings.HasSuffix(f, "/.prom") || f == ".prom" {
+		return usageErr(fmt.Sprintf("-metrics-file %q: node-exporter's textfile collector reads only NAME.prom", f))
+	}
+	if fi, err := os.Stat(filepath.Dir(f)); err != nil || !fi.IsDir() {
+		return usageErr(fmt.Sprintf("-metrics-file %q: directory %q does not exist", f, filepath.Dir(f)))
+	}
+	return nil
+}
+
+// checkPushgateway accepts http(s)://HOST[:PORT][/PATH] without credentials, a query or a
+// fragment: the push package appends /metrics/job/… to the path.
+func checkPushgateway(raw string) error {
+	if raw == "" {
+		return nil
+	}
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil:
+		return usageErr("-pushgateway: not a URL") // the parser's message would repeat it
+	case u.User != nil:
+		return usageErr("-pushgateway: credentials do not belong in the address")
+	case u.Scheme != "http" && u.Scheme != "https", u.Host == "":
+		return usageErr(fmt.Sprintf("-pushgateway %q: want http(s)://HOST[:PORT]", raw))
+	case u.RawQuery != "" || u.Fragment != "":
+		return usageErr(fmt.Sprintf("-pushgateway %q: no query or fragment", raw))
+	}
+	return nil
+}
