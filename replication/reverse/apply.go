@@ -132,6 +132,8 @@ func seen(d string) string {
 // matches refuses a plan made with another config than cfg.
 func (p *Plan) matches(cfg Config) error {
 	switch {
+	case p == nil:
+		return fmt.Errorf("applying a reverse plan: no plan (a saved plan that reads back as null): %w", ErrPlanMismatch)
 	case p.Source != cfg.ACR.Registry || p.Destination != cfg.Harbor.Registry:
 		return fmt.Errorf("applying a reverse plan for %s → %s with a config for %s → %s: %w",
 			p.Source, p.Destination, cfg.ACR, cfg.Harbor, ErrPlanMismatch)

@@ -29,7 +29,8 @@ var (
 	// plan again.
 	ErrStalePlan = errors.New("stale reverse plan")
 	// ErrPlanMismatch: a plan applied with a Config for other registries, another
-	// Overwrite, or another kind of inverse than the one it was made with.
+	// Overwrite, or another kind of inverse than the one it was made with — or no plan at
+	// all (a saved plan that reads back as null).
 	ErrPlanMismatch = errors.New("reverse plan made with another config")
 	// ErrIncomplete: after the apply, the reverse lag is still not complete — Harbor still
 	// lacks something ACR EE holds.

@@ -97,13 +97,16 @@ func (c Config) syncer(inverse map[string]string, listing map[string][]mirror.Ta
 }
 
 // HasChanges reports whether applying the plan would write anything into Harbor.
-func (p *Plan) HasChanges() bool { return p.Sync != nil && p.Sync.HasChanges() }
+func (p *Plan) HasChanges() bool { return p != nil && p.Sync != nil && p.Sync.HasChanges() }
 
 // Err returns the plan's refusals, one *RefusalError each, joined: ErrUnmapped when ACR
 // EE holds repositories that map back to no Harbor repository, ErrStaleTag when a Harbor
 // tag holds another digest and the plan does not Overwrite. Apply refuses a plan with
 // any, before its first write. Nil: nothing is refused.
 func (p *Plan) Err() error {
+	if p == nil {
+		return nil
+	}
 	var errs []error
 	if p.Lag != nil && len(p.Lag.Unmapped) > 0 {
 		errs = append(errs, &RefusalError{Reason: ErrUnmapped, Artifacts: p.Lag.Unmapped})
@@ -139,6 +142,9 @@ func (p *Plan) stale() []lag.Artifact {
 // String describes the plan for people: the reverse lag, the inverse name map, each tag
 // to carry back, and what is refused.
 func (p *Plan) String() string {
+	if p == nil {
+		return "no reverse plan\n"
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "reverse replication ACR EE %s → Harbor %s\n", p.Source, p.Destination)
 	if p.Lag != nil {
