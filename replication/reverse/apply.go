@@ -44,11 +44,14 @@ func (r *Result) String() string {
 // credentials), then measures the reverse lag again. It refuses, before any write, a
 // plan with refusals (Plan.Err: ErrUnmapped, ErrStaleTag), a plan made with another
 // config (ErrPlanMismatch), and a plan whose world changed: right before the copy it
-// looks at Harbor again, and a tag the plan writes that now holds another digest than
-// the plan saw fails the whole apply with ErrStalePlan. What is already in place is not
-// written again, so a second Apply writes nothing. After the copy the reverse lag must
-// be complete (ErrIncomplete otherwise); Result is returned with every error it can
-// describe.
+// measures the reverse lag again, and writes only the tags the plan lists that Harbor
+// still lacks (or holds stale), at the digest ACR EE holds and where the tag maps back
+// to. A tag the plan writes that ACR EE now holds at another digest, or that Harbor now
+// holds at another digest than the plan saw, fails the whole apply with ErrStalePlan; one
+// that maps back elsewhere than the plan says (an edited plan) with ErrPlanMismatch. What
+// is already in place is not written again, so a second Apply writes nothing. After the
+// copy the reverse lag must be complete (ErrIncomplete otherwise); Result is returned
+// with every error it can describe.
 func (p *Plan) Apply(ctx context.Context, cfg Config) (*Result, error) {
 	if err := cfg.check(); err != nil {
 		return nil, err
@@ -78,14 +81,58 @@ func (p *Plan) Apply(ctx context.Context, cfg Config) (*Result, error) {
 	return res, nil
 }
 
-// sync plans the copy again over the tags the plan listed, refuses it if Harbor changed
-// under a tag it writes, and applies it if anything is left to write.
+// sync plans the copy again over the tags the plan listed that the reverse lag measured
+// right now still says Harbor lacks (or holds at another digest), refuses it if the plan
+// no longer describes them — ACR EE holds another digest under a tag, or the tag maps
+// back elsewhere — or if Harbor changed under a tag it writes, and applies it if anything
+// is left to write. So Apply writes only what ACR EE holds, where it maps back to, and
+// only what the plan was reviewed to write, even when the saved plan was edited.
 func (p *Plan) sync(ctx context.Context, cfg Config) (*mirror.Report, error) {
+	now, err := cfg.observe(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("applying the reverse plan: %w", err)
+	}
+	lagging := map[string]lag.Artifact{} // ACR EE dest:tag → what the lag says now
+	for _, a := range slices.Concat(now.Missing, now.Stale, now.Unmapped) {
+		lagging[a.Dest+":"+a.Tag] = a
+	}
 	listing := map[string][]mirror.Tag{}
+	listed := map[string]bool{}
+	var unmapped, mismatch, moved []error
 	for _, it := range p.Sync.Items {
-		if it.Tag != "" {
-			listing[it.Source] = append(listing[it.Source], mirror.Tag{Name: it.Tag, Digest: it.Digest})
+		if it.Tag == "" {
+			continue // a referrer by digest: the copy finds it again from its subject
 		}
+		src, ok := p.Inverse[it.Source]
+		if !ok {
+			unmapped = append(unmapped, fmt.Errorf("no Harbor repository maps back from %s", it.Source))
+			continue
+		}
+		key := it.Source + ":" + it.Tag
+		a, ok := lagging[key]
+		switch {
+		case !ok:
+			continue // Harbor holds it already, or ACR EE no longer does: nothing to write
+		case a.Source == "":
+			unmapped = append(unmapped, fmt.Errorf("ACR EE %s maps back to no Harbor repository now", key))
+		case a.Source != src:
+			mismatch = append(mismatch, fmt.Errorf("ACR EE %s maps back to %s, the plan says %s", key, a.Source, src))
+		case a.DestDigest != it.Digest:
+			moved = append(moved, fmt.Errorf("ACR EE %s holds %s, the plan carries %s", key, short(a.DestDigest), short(it.Digest)))
+		case !listed[key]:
+			listed[key] = true
+			listing[it.Source] = append(listing[it.Source], mirror.Tag{Name: it.Tag, Digest: a.DestDigest})
+		}
+	}
+	switch {
+	case len(unmapped) > 0:
+		return nil, fmt.Errorf("applying the reverse plan: %w: %w", ErrUnmapped, errors.Join(unmapped...))
+	case len(mismatch) > 0:
+		return nil, fmt.Errorf("applying the reverse plan: %w: %w", ErrPlanMismatch, errors.Join(mismatch...))
+	case len(moved) > 0:
+		return nil, fmt.Errorf("applying the reverse plan: %w: %w", ErrStalePlan, errors.Join(moved...))
+	case len(listing) == 0:
+		return nil, nil
 	}
 	s, err := cfg.syncer(p.Inverse, listing, p.Overwrite)
 	if err != nil {

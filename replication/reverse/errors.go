@@ -25,8 +25,9 @@ var (
 	// overwritten unless the plan was made with Config.Overwrite.
 	ErrStaleTag = errors.New("harbor tag holds another digest than ACR EE")
 	// ErrStalePlan: between the plan and its apply, a Harbor tag the plan writes came to
-	// hold another digest than the plan saw (someone pushed to it). Nothing was written:
-	// plan again.
+	// hold another digest than the plan saw (someone pushed to it), or the ACR EE tag it
+	// carries back did (a client pushed again, or the saved plan was edited). Nothing was
+	// written: plan again.
 	ErrStalePlan = errors.New("stale reverse plan")
 	// ErrPlanMismatch: a plan applied with a Config for other registries, another
 	// Overwrite, or another kind of inverse than the one it was made with — or no plan at
