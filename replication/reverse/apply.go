@@ -111,8 +111,10 @@ func (p *Plan) sync(ctx context.Context, cfg Config) (*mirror.Report, error) {
 		key := it.Source + ":" + it.Tag
 		a, ok := lagging[key]
 		switch {
-		case !ok:
-			continue // Harbor holds it already, or ACR EE no longer does: nothing to write
+		case !ok || !validDigest(a.DestDigest):
+			// Harbor holds it already, or ACR EE no longer does: nothing to write; or ACR
+			// EE lists no digest the copy can carry back (it stays in the lag).
+			continue
 		case a.Source == "":
 			unmapped = append(unmapped, fmt.Errorf("ACR EE %s maps back to no Harbor repository now", key))
 		case a.Source != src:

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -64,7 +65,9 @@ func Compute(ctx context.Context, cfg Config) (*Plan, error) {
 			return nil, fmt.Errorf("planning the reverse sync: listing tags of ACR EE repository %q: %w", dest, err)
 		}
 		for _, t := range tags {
-			listing[dest] = append(listing[dest], mirror.Tag{Name: t.Name, Digest: t.Digest})
+			if validDigest(t.Digest) {
+				listing[dest] = append(listing[dest], mirror.Tag{Name: t.Name, Digest: t.Digest})
+			}
 		}
 	}
 	s, err := cfg.syncer(p.Inverse, listing, p.Overwrite)
@@ -208,3 +211,11 @@ func (l listSource) Repositories(context.Context) ([]string, error) {
 func (l listSource) Tags(_ context.Context, repo string) ([]mirror.Tag, error) {
 	return l[repo], nil
 }
+
+// digestRE is a digest the copy may put in a request path: sha256 or sha512, in hex.
+var digestRE = regexp.MustCompile(`^(sha256:[0-9a-f]{64}|sha512:[0-9a-f]{128})$`)
+
+// validDigest reports whether ACR EE listed d as a digest the copy can carry back. Any
+// other (another algorithm, or a path) never goes into a request: its tag stays in the
+// reverse lag, and the apply ends ErrIncomplete.
+func validDigest(d string) bool { return digestRE.MatchString(d) }
