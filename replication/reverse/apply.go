@@ -105,7 +105,7 @@ func (p *Plan) sync(ctx context.Context, cfg Config) (*mirror.Report, error) {
 		}
 		src, ok := p.Inverse[it.Source]
 		if !ok {
-			unmapped = append(unmapped, fmt.Errorf("no Harbor repository maps back from %s", it.Source))
+			unmapped = append(unmapped, fmt.Errorf("no Harbor repository maps back from %s", show(it.Source)))
 			continue
 		}
 		key := it.Source + ":" + it.Tag
@@ -116,11 +116,11 @@ func (p *Plan) sync(ctx context.Context, cfg Config) (*mirror.Report, error) {
 			// EE lists no digest the copy can carry back (it stays in the lag).
 			continue
 		case a.Source == "":
-			unmapped = append(unmapped, fmt.Errorf("ACR EE %s maps back to no Harbor repository now", key))
+			unmapped = append(unmapped, fmt.Errorf("ACR EE %s:%s maps back to no Harbor repository now", show(it.Source), show(it.Tag)))
 		case a.Source != src:
-			mismatch = append(mismatch, fmt.Errorf("ACR EE %s maps back to %s, the plan says %s", key, a.Source, src))
+			mismatch = append(mismatch, fmt.Errorf("ACR EE %s maps back to %s, the plan says %s", show(it.Source)+":"+show(it.Tag), a.Source, show(src)))
 		case a.DestDigest != it.Digest:
-			moved = append(moved, fmt.Errorf("ACR EE %s holds %s, the plan carries %s", key, short(a.DestDigest), short(it.Digest)))
+			moved = append(moved, fmt.Errorf("ACR EE %s holds %s, the plan carries %s", show(it.Source)+":"+show(it.Tag), short(a.DestDigest), short(it.Digest)))
 		case !listed[key]:
 			listed[key] = true
 			listing[it.Source] = append(listing[it.Source], mirror.Tag{Name: it.Tag, Digest: a.DestDigest})
@@ -185,7 +185,7 @@ func (p *Plan) matches(cfg Config) error {
 		return fmt.Errorf("applying a reverse plan: no plan (a saved plan that reads back as null): %w", ErrPlanMismatch)
 	case p.Source != cfg.ACR.Registry || p.Destination != cfg.Harbor.Registry:
 		return fmt.Errorf("applying a reverse plan for %s → %s with a config for %s → %s: %w",
-			p.Source, p.Destination, cfg.ACR, cfg.Harbor, ErrPlanMismatch)
+			show(p.Source), show(p.Destination), cfg.ACR, cfg.Harbor, ErrPlanMismatch)
 	case p.Overwrite != cfg.Overwrite:
 		return fmt.Errorf("applying a reverse plan made with Overwrite %t with a config with Overwrite %t: %w", p.Overwrite, cfg.Overwrite, ErrPlanMismatch)
 	case p.Recorded != (cfg.Inverse != nil):
@@ -199,7 +199,7 @@ func (p *Plan) matches(cfg Config) error {
 		for _, dest := range slices.Sorted(maps.Keys(p.Inverse)) {
 			src := p.Inverse[dest]
 			if got, err := cfg.Verifier.Flattener.Flatten(src); err != nil || got != dest {
-				return fmt.Errorf("applying a reverse plan that maps %s back to %s, which the forward map flattens to %q: %w", dest, src, got, ErrPlanMismatch)
+				return fmt.Errorf("applying a reverse plan that maps %s back to %s, which the forward map flattens to %q: %w", show(dest), show(src), got, ErrPlanMismatch)
 			}
 		}
 	}

@@ -55,9 +55,9 @@ func (e *RefusalError) Error() string {
 			break
 		}
 		if a.Source == "" {
-			names = append(names, "ACR EE "+a.Dest+":"+a.Tag)
+			names = append(names, "ACR EE "+show(a.Dest)+":"+show(a.Tag))
 		} else {
-			names = append(names, fmt.Sprintf("%s:%s (ACR EE %s:%s)", a.Source, a.Tag, a.Dest, a.Tag))
+			names = append(names, fmt.Sprintf("%s:%s (ACR EE %s:%s)", show(a.Source), show(a.Tag), show(a.Dest), show(a.Tag)))
 		}
 	}
 	return fmt.Sprintf("%v: %s", e.Reason, strings.Join(names, ", "))

@@ -147,3 +147,30 @@ func TestHostileACRListing(t *testing.T) {
 		})
 	}
 }
+
+// TestHostileNamesInPlanText: a tag ACR EE lists with a line break or a terminal escape
+// in its name cannot forge a line in the plan a reviewer reads, nor in its refusal.
+func TestHostileNamesInPlanText(t *testing.T) {
+	t.Parallel()
+	o := newOutage(t)
+	c := ctx(t)
+	o.outage(t, "dr-ns/renamed:1")
+	o.push(t, o.harborHost(), "library/nginx:stale", o.harborAuth())
+	o.outage(t, "dr-ns/nginx:stale")
+	forged := "x\nnothing to carry back\x1b[2K"
+	v := *o.cfg.Verifier
+	v.Tags = hostileTags{TagLister: hostileTags{TagLister: v.Tags, repo: "dr-ns/renamed", extra: []lag.Tag{{Name: forged, Digest: o.hotfix}}},
+		repo: "dr-ns/nginx", extra: []lag.Tag{{Name: forged + "\n", Digest: o.v2}}}
+	o.cfg.Verifier = &v
+	plan, err := reverse.Compute(c, o.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for what, s := range map[string]string{"plan": plan.String(), "refusal": plan.Err().Error()} {
+		for _, line := range strings.Split(s, "\n") {
+			if strings.HasPrefix(line, "nothing to carry back") || strings.Contains(line, "\x1b") {
+				t.Errorf("the %s holds a line forged by a tag name: %q\n%s", what, line, s)
+			}
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/regdr/regdr/replication"
@@ -160,7 +161,7 @@ func (p *Plan) String() string {
 	if len(p.Inverse) > 0 {
 		fmt.Fprintf(&b, "inverse name map (%s):\n", how)
 		for _, dest := range slices.Sorted(maps.Keys(p.Inverse)) {
-			fmt.Fprintf(&b, "  %s → %s\n", dest, p.Inverse[dest])
+			fmt.Fprintf(&b, "  %s → %s\n", show(dest), show(p.Inverse[dest]))
 		}
 	}
 	var totals string
@@ -174,7 +175,7 @@ func (p *Plan) String() string {
 	}
 	if p.Lag != nil {
 		for _, a := range p.Lag.Unmapped {
-			fmt.Fprintf(&b, "  unmapped %s:%s (%s): no Harbor repository maps back to it\n", a.Dest, a.Tag, short(a.DestDigest))
+			fmt.Fprintf(&b, "  unmapped %s:%s (%s): no Harbor repository maps back to it\n", show(a.Dest), show(a.Tag), short(a.DestDigest))
 		}
 	}
 	for _, a := range p.stale() {
@@ -182,7 +183,7 @@ func (p *Plan) String() string {
 		if p.Overwrite {
 			verb = "overwrite"
 		}
-		fmt.Fprintf(&b, "  stale    %s:%s holds %s, ACR EE %s:%s holds %s: %s\n", a.Source, a.Tag, short(a.Digest), a.Dest, a.Tag, short(a.DestDigest), verb)
+		fmt.Fprintf(&b, "  stale    %s:%s holds %s, ACR EE %s:%s holds %s: %s\n", show(a.Source), show(a.Tag), short(a.Digest), show(a.Dest), show(a.Tag), short(a.DestDigest), verb)
 	}
 	b.WriteString(totals)
 	switch err := p.Err(); {
@@ -194,7 +195,22 @@ func (p *Plan) String() string {
 	return b.String()
 }
 
+// show returns a name (repository, tag) as it is when it is made of the characters names
+// are made of, else quoted: a name listed by a registry cannot forge a line, or hide one
+// with a terminal escape, in what a reviewer reads.
+func show(s string) string {
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("._-/", c)) {
+			return strconv.Quote(s)
+		}
+	}
+	return s
+}
+
 func short(d string) string {
+	if !validDigest(d) && d != "" {
+		return strconv.Quote(d)
+	}
 	if i := strings.IndexByte(d, ':'); i >= 0 && len(d) > i+13 {
 		return d[:i+13]
 	}
