@@ -331,3 +331,99 @@ func copyByHand(t *testing.T, o *outageEnv, from, to string) {
 		t.Fatal(err)
 	}
 }
+
+// TestStalledWhilePlanning: a server that stops answering while Compute looks — Harbor's
+// API under the reverse lag (bounded by the caller's context), ACR EE's registry under
+// the sync plan (bounded by the copy's timeout) — ends Compute with an error in bounded
+// time, and writes nothing.
+func TestStalledWhilePlanning(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name  string
+		side  string
+		when  func(r *http.Request) bool
+		ctx   time.Duration // the caller's deadline; 0: none but the test's
+		wantS error
+	}{
+		{"harbor API", "harbor", func(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/api/") }, 300 * time.Millisecond, context.DeadlineExceeded},
+		{"acr registry", "acr", func(r *http.Request) bool {
+			return r.Method == http.MethodGet && strings.Contains(r.URL.Path, "/manifests/")
+		}, 0, mirror.ErrTimeout},
+		{"harbor registry", "harbor", func(r *http.Request) bool { return strings.HasSuffix(r.URL.Path, "/tags/list") }, 0, mirror.ErrTimeout},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			o := newOutage(t)
+			o.cfg.Sync.Timeout = 200 * time.Millisecond
+			o.cfg.Sync.Retry = retry.Policy{Attempts: 1}
+			c := ctx(t)
+			if tc.ctx > 0 {
+				var cancel context.CancelFunc
+				c, cancel = context.WithTimeout(c, tc.ctx)
+				defer cancel()
+			}
+			stop := make(chan struct{})
+			p := &o.harborHook
+			if tc.side == "acr" {
+				p = &o.acrHook
+			}
+			setHook(p, func(w http.ResponseWriter, r *http.Request) bool {
+				if !tc.when(r) {
+					return false
+				}
+				select {
+				case <-r.Context().Done():
+				case <-stop:
+				}
+				return true
+			})
+			before := o.writes()
+			done := make(chan error, 1)
+			go func() {
+				_, err := reverse.Compute(c, o.cfg)
+				done <- err
+			}()
+			var err error
+			select {
+			case err = <-done:
+			case <-time.After(30 * time.Second):
+				close(stop)
+				t.Fatalf("Compute against a stalled %s did not return in 30s", tc.name)
+			}
+			close(stop)
+			setHook(p, nil)
+			if !errors.Is(err, tc.wantS) {
+				t.Errorf("Compute against a stalled %s = %v, want %v", tc.name, err, tc.wantS)
+			}
+			if got := o.writes() - before; got != 0 {
+				t.Errorf("wrote %d times", got)
+			}
+		})
+	}
+}
+
+// TestHarborPushAfterOverwritePlan: a plan made with Overwrite saw a stale Harbor tag
+// holding one digest; someone pushes another there before the apply. The overwrite is
+// refused (ErrStalePlan) and the newer push kept.
+func TestHarborPushAfterOverwritePlan(t *testing.T) {
+	t.Parallel()
+	o := newOutage(t)
+	c := ctx(t)
+	o.push(t, o.harborHost(), "library/nginx:hotfix", o.harborAuth()) // stale: Harbor got its own
+	o.cfg.Overwrite = true
+	plan, err := reverse.Compute(c, o.cfg)
+	if err != nil || plan.Err() != nil {
+		t.Fatal(err, plan.Err())
+	}
+	newer := o.push(t, o.harborHost(), "library/nginx:hotfix", o.harborAuth())
+	before := o.writes()
+	if _, err := plan.Apply(c, o.cfg); !errors.Is(err, reverse.ErrStalePlan) {
+		t.Errorf("Apply after a push into Harbor = %v, want ErrStalePlan", err)
+	}
+	if got := o.writes() - before; got != 0 {
+		t.Errorf("a stale plan wrote %d times", got)
+	}
+	if got := o.harborDigest(t, "library/nginx", "hotfix"); got != newer {
+		t.Errorf("Harbor nginx:hotfix = %s, want the newer %s kept", got, newer)
+	}
+}
