@@ -2,9 +2,14 @@ package reverse_test
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+
 	"github.com/regdr/regdr/harbor/harbortest"
+	"github.com/regdr/regdr/internal/testutil"
 	"github.com/regdr/regdr/replication/reverse"
 )
 
@@ -93,4 +98,53 @@ func TestMalformedSavedPlan(t *testing.T) {
 			t.Errorf("a truncated plan read back without an error")
 		}
 	})
+}
+
+// TestSignaturesCarriedBack: an image pushed into ACR EE during the outage with its
+// cosign signature tag, and a signature tag pushed for an image Harbor already holds, are
+// carried back and verified; a second apply writes nothing.
+func TestSignaturesCarriedBack(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	c := ctx(t)
+	old := e.replicated(t, "library/nginx:1.25", "dr-ns/nginx:1.25")
+	img := e.fx.Image("signed", 0)
+	if err := testutil.PushAuth(c, e.acrHost, "dr-ns/nginx:signed", img, e.acrAuth()); err != nil {
+		t.Fatal(err)
+	}
+	for _, subject := range []v1.Descriptor{testutil.Descriptor(img), {MediaType: types.DockerManifestSchema2, Digest: v1.Hash{Algorithm: "sha256", Hex: strings.TrimPrefix(old, "sha256:")}}} {
+		d := testutil.Descriptor(img)
+		if subject.Digest.Hex != d.Digest.Hex {
+			// the replicated image: its descriptor from Harbor's listing
+			for _, a := range e.harborSrv.Artifacts("library/nginx") {
+				if a.Digest == old {
+					subject = v1.Descriptor{MediaType: types.MediaType(a.MediaType), Size: a.Size, Digest: subject.Digest}
+				}
+			}
+		}
+		sig := e.fx.Signature(subject, "sig of "+subject.Digest.String())
+		tag := "sha256-" + subject.Digest.Hex + ".sig"
+		if err := testutil.PushAuth(c, e.acrHost, "dr-ns/nginx:"+tag, sig, e.acrAuth()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg := e.config(t, setup(nil))
+	plan, err := reverse.Compute(c, cfg)
+	if err != nil || plan.Err() != nil {
+		t.Fatal(err, plan.Err())
+	}
+	res, err := plan.Apply(c, cfg)
+	if err != nil {
+		t.Fatalf("Apply = %v, %v\n%s", res, err, plan)
+	}
+	if r, err := reverse.Measure(c, cfg); err != nil || !r.Complete() {
+		t.Errorf("Measure after the apply = %v, %v; want complete", r, err)
+	}
+	before := e.writes()
+	if _, err := plan.Apply(c, cfg); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.writes() - before; got != 0 {
+		t.Errorf("a second apply wrote %d times", got)
+	}
 }
