@@ -154,6 +154,22 @@ func TestApplyInterrupted(t *testing.T) {
 				return false
 			}
 		}},
+		{"acr dies after the first blob read", func(context.CancelFunc) hook {
+			var dead atomic.Bool
+			return func(w http.ResponseWriter, r *http.Request) bool {
+				if !strings.HasPrefix(r.URL.Path, "/v2/dr-ns/") {
+					return false // Harbor: the hook sees it too
+				}
+				if dead.Load() {
+					w.WriteHeader(http.StatusServiceUnavailable)
+					return true
+				}
+				if r.Method == http.MethodGet && strings.Contains(r.URL.Path, "/blobs/") {
+					dead.Store(true)
+				}
+				return false
+			}
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -186,11 +202,14 @@ func TestApplyInterrupted(t *testing.T) {
 			}
 			first, cancel := context.WithCancel(c)
 			defer cancel()
-			setHook(&o.harborHook, count(tc.fail(cancel)))
+			fail := tc.fail(cancel)
+			setHook(&o.harborHook, count(fail))
+			setHook(&o.acrHook, fail)
 			if res, err := plan.Apply(first, o.cfg); err == nil {
 				t.Fatalf("the interrupted Apply = %v, nil; want an error", res)
 			}
 			blobs1 := blobs.Load()
+			setHook(&o.acrHook, nil)
 			setHook(&o.harborHook, count(nil))
 			res, err := plan.Apply(c, o.cfg)
 			setHook(&o.harborHook, nil)
