@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/regdr/regdr/replication/lag"
 	"github.com/regdr/regdr/replication/mirror"
@@ -43,12 +44,16 @@ func (r *Result) String() string {
 // Apply carries back what the plan says, with cfg's clients (the plan holds no
 // credentials), then measures the reverse lag again. It refuses, before any write, a
 // plan with refusals (Plan.Err: ErrUnmapped, ErrStaleTag), a plan made with another
-// config (ErrPlanMismatch), and a plan whose world changed: right before the copy it
-// looks at Harbor again, and a tag the plan writes that now holds another digest than
-// the plan saw fails the whole apply with ErrStalePlan. What is already in place is not
-// written again, so a second Apply writes nothing. After the copy the reverse lag must
-// be complete (ErrIncomplete otherwise); Result is returned with every error it can
-// describe.
+// config (ErrPlanMismatch), and a plan whose world changed. Right before the copy it
+// lists ACR EE's tags again and writes only tags the plan lists, at the digest ACR EE
+// holds under them, into the Harbor repository the forward map replicates them from: a
+// derived inverse naming a Harbor repository the Verifier does not select (an edited
+// plan) fails the apply with ErrPlanMismatch, one Harbor does not have with ErrUnmapped;
+// a tag that ACR EE now holds at another digest than the plan carries, or that Harbor
+// now holds at another digest than the plan saw, with ErrStalePlan. What is already in
+// place is not written again, so a second Apply writes nothing. After the
+// copy the reverse lag must be complete (ErrIncomplete otherwise); Result is returned
+// with every error it can describe.
 func (p *Plan) Apply(ctx context.Context, cfg Config) (*Result, error) {
 	if err := cfg.check(); err != nil {
 		return nil, err
@@ -78,14 +83,58 @@ func (p *Plan) Apply(ctx context.Context, cfg Config) (*Result, error) {
 	return res, nil
 }
 
-// sync plans the copy again over the tags the plan listed, refuses it if Harbor changed
-// under a tag it writes, and applies it if anything is left to write.
+// sync plans the copy again over the tags the plan lists, each at the digest ACR EE holds
+// under it right now, refuses it if the plan no longer describes them — ACR EE holds
+// another digest under a tag, or a repository maps back elsewhere than the forward map
+// says — or if Harbor changed under a tag it writes, and applies it if anything is left
+// to write. So Apply writes only what ACR EE holds, where it maps back to, and only tags
+// the plan lists, even when the saved plan was edited.
 func (p *Plan) sync(ctx context.Context, cfg Config) (*mirror.Report, error) {
-	listing := map[string][]mirror.Tag{}
+	if err := p.checkInverse(ctx, cfg); err != nil {
+		return nil, err
+	}
+	planned := map[string]map[string][]string{} // ACR EE repository → tag → digests the plan carries
 	for _, it := range p.Sync.Items {
-		if it.Tag != "" {
-			listing[it.Source] = append(listing[it.Source], mirror.Tag{Name: it.Tag, Digest: it.Digest})
+		if it.Tag == "" {
+			continue // a referrer by digest: the copy finds it again from its subject
 		}
+		if _, ok := p.Inverse[it.Source]; !ok {
+			return nil, fmt.Errorf("applying the reverse plan: %w: no Harbor repository maps back from %s", ErrUnmapped, show(it.Source))
+		}
+		if planned[it.Source] == nil {
+			planned[it.Source] = map[string][]string{}
+		}
+		planned[it.Source][it.Tag] = append(planned[it.Source][it.Tag], it.Digest)
+	}
+	listing := map[string][]mirror.Tag{}
+	var moved []error
+	for _, dest := range slices.Sorted(maps.Keys(planned)) {
+		tags, err := cfg.Verifier.Tags.TagsOf(ctx, dest)
+		if err != nil {
+			return nil, fmt.Errorf("applying the reverse plan: listing tags of ACR EE repository %q: %w", dest, err)
+		}
+		for _, t := range tags {
+			digests, ok := planned[dest][t.Name]
+			if !ok || !validDigest(t.Digest) {
+				// Not in the plan, or not a digest the copy can carry back: left alone (the
+				// verification after the copy reports it).
+				continue
+			}
+			for _, d := range slices.Compact(slices.Sorted(slices.Values(digests))) {
+				if d != t.Digest {
+					moved = append(moved, fmt.Errorf("ACR EE %s:%s holds %s, the plan carries %s", show(dest), show(t.Name), short(t.Digest), short(d)))
+				}
+			}
+			if !slices.ContainsFunc(listing[dest], func(l mirror.Tag) bool { return l.Name == t.Name }) {
+				listing[dest] = append(listing[dest], mirror.Tag{Name: t.Name, Digest: t.Digest})
+			}
+		}
+	}
+	switch {
+	case len(moved) > 0:
+		return nil, fmt.Errorf("applying the reverse plan: %w: %w", ErrStalePlan, errors.Join(moved...))
+	case len(listing) == 0:
+		return nil, nil
 	}
 	s, err := cfg.syncer(p.Inverse, listing, p.Overwrite)
 	if err != nil {
@@ -132,9 +181,11 @@ func seen(d string) string {
 // matches refuses a plan made with another config than cfg.
 func (p *Plan) matches(cfg Config) error {
 	switch {
+	case p == nil:
+		return fmt.Errorf("applying a reverse plan: no plan (a saved plan that reads back as null): %w", ErrPlanMismatch)
 	case p.Source != cfg.ACR.Registry || p.Destination != cfg.Harbor.Registry:
 		return fmt.Errorf("applying a reverse plan for %s → %s with a config for %s → %s: %w",
-			p.Source, p.Destination, cfg.ACR, cfg.Harbor, ErrPlanMismatch)
+			show(p.Source), show(p.Destination), cfg.ACR, cfg.Harbor, ErrPlanMismatch)
 	case p.Overwrite != cfg.Overwrite:
 		return fmt.Errorf("applying a reverse plan made with Overwrite %t with a config with Overwrite %t: %w", p.Overwrite, cfg.Overwrite, ErrPlanMismatch)
 	case p.Recorded != (cfg.Inverse != nil):
@@ -148,9 +199,45 @@ func (p *Plan) matches(cfg Config) error {
 		for _, dest := range slices.Sorted(maps.Keys(p.Inverse)) {
 			src := p.Inverse[dest]
 			if got, err := cfg.Verifier.Flattener.Flatten(src); err != nil || got != dest {
-				return fmt.Errorf("applying a reverse plan that maps %s back to %s, which the forward map flattens to %q: %w", dest, src, got, ErrPlanMismatch)
+				return fmt.Errorf("applying a reverse plan that maps %s back to %s, which the forward map flattens to %q: %w", show(dest), show(src), got, ErrPlanMismatch)
 			}
 		}
+	}
+	return nil
+}
+
+// checkInverse refuses a derived inverse naming a Harbor repository the forward map does
+// not replicate now (a saved plan edited to carry back into another project, or to a
+// repository Harbor does not have): each must be one of Harbor's repositories that the
+// Verifier selects, and flatten to its ACR EE repository (matches checked that).
+func (p *Plan) checkInverse(ctx context.Context, cfg Config) error {
+	if p.Recorded {
+		return nil // matches checked it is the config's recorded map
+	}
+	repos, err := cfg.Verifier.Source.Repositories(ctx)
+	if err != nil {
+		return fmt.Errorf("applying the reverse plan: listing Harbor repositories: %w", err)
+	}
+	sel := cfg.Verifier.Selector
+	selected := map[string]bool{}
+	for _, r := range repos {
+		selected[r] = sel == nil || sel.MatchRepository(r)
+	}
+	var absent, outside []string
+	for _, dest := range slices.Sorted(maps.Keys(p.Inverse)) {
+		src := p.Inverse[dest]
+		switch sel, ok := selected[src]; {
+		case !ok && (cfg.Verifier.Selector == nil || cfg.Verifier.Selector.MatchRepository(src)):
+			absent = append(absent, fmt.Sprintf("%s → %s", show(dest), show(src)))
+		case !sel:
+			outside = append(outside, fmt.Sprintf("%s → %s", show(dest), show(src)))
+		}
+	}
+	switch {
+	case len(outside) > 0:
+		return fmt.Errorf("applying a reverse plan that maps back into Harbor repositories the replication does not select (%s): %w", strings.Join(outside, ", "), ErrPlanMismatch)
+	case len(absent) > 0:
+		return fmt.Errorf("applying the reverse plan: %w: Harbor has no such repository: %s", ErrUnmapped, strings.Join(absent, ", "))
 	}
 	return nil
 }

@@ -8,8 +8,11 @@
 // through the exact inverse of the forward name map. The [Plan] is a value: print it,
 // save it as JSON, review it; a plan that is not applied is a dry run — Compute writes
 // nothing. [Plan.Apply] copies, then measures the reverse lag again and requires it
-// complete ([ErrIncomplete]). It looks at Harbor right before the copy and writes only
-// what is still missing, so applying a plan twice writes nothing the second time.
+// complete ([ErrIncomplete]). Right before the copy it lists ACR EE again and looks at
+// Harbor again, and writes only what is still missing (or stale), at the digest ACR EE
+// holds, so applying a plan twice writes nothing the second time, and a saved plan
+// edited to write another digest, another tag or elsewhere in Harbor writes nothing of
+// the kind.
 //
 // Nothing is guessed:
 //

@@ -25,11 +25,13 @@ var (
 	// overwritten unless the plan was made with Config.Overwrite.
 	ErrStaleTag = errors.New("harbor tag holds another digest than ACR EE")
 	// ErrStalePlan: between the plan and its apply, a Harbor tag the plan writes came to
-	// hold another digest than the plan saw (someone pushed to it). Nothing was written:
-	// plan again.
+	// hold another digest than the plan saw (someone pushed to it), or the ACR EE tag it
+	// carries back did (a client pushed again, or the saved plan was edited). Nothing was
+	// written: plan again.
 	ErrStalePlan = errors.New("stale reverse plan")
 	// ErrPlanMismatch: a plan applied with a Config for other registries, another
-	// Overwrite, or another kind of inverse than the one it was made with.
+	// Overwrite, or another kind of inverse than the one it was made with — or no plan at
+	// all (a saved plan that reads back as null).
 	ErrPlanMismatch = errors.New("reverse plan made with another config")
 	// ErrIncomplete: after the apply, the reverse lag is still not complete — Harbor still
 	// lacks something ACR EE holds.
@@ -53,9 +55,9 @@ func (e *RefusalError) Error() string {
 			break
 		}
 		if a.Source == "" {
-			names = append(names, "ACR EE "+a.Dest+":"+a.Tag)
+			names = append(names, "ACR EE "+show(a.Dest)+":"+show(a.Tag))
 		} else {
-			names = append(names, fmt.Sprintf("%s:%s (ACR EE %s:%s)", a.Source, a.Tag, a.Dest, a.Tag))
+			names = append(names, fmt.Sprintf("%s:%s (ACR EE %s:%s)", show(a.Source), show(a.Tag), show(a.Dest), show(a.Tag)))
 		}
 	}
 	return fmt.Sprintf("%v: %s", e.Reason, strings.Join(names, ", "))

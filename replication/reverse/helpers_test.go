@@ -45,15 +45,18 @@ type env struct {
 	acr       *acr.Client
 
 	harborWrites, acrWrites atomic.Int64
-	fx                      *testutil.Fixture
-	n                       atomic.Int64
+	// harborHook and acrHook, when set, see every request to Harbor (API and registry) and
+	// to ACR EE's registry before it is served; true: the hook answered it.
+	harborHook, acrHook atomic.Pointer[hook]
+	fx                  *testutil.Fixture
+	n                   atomic.Int64
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T, opts ...harbortest.Option) *env {
 	t.Helper()
 	e := &env{fx: testutil.NewFixture(11, 256)}
-	e.harborSrv = harbortest.New(harbortest.WithAdmin(harborAdmin, harborPassword))
-	hs := httptest.NewServer(countWrites(&e.harborWrites, e.harborSrv))
+	e.harborSrv = harbortest.New(append([]harbortest.Option{harbortest.WithAdmin(harborAdmin, harborPassword)}, opts...)...)
+	hs := httptest.NewServer(countWrites(&e.harborWrites, hooked(&e.harborHook, e.harborSrv)))
 	t.Cleanup(func() {
 		hs.CloseClientConnections()
 		hs.Close()
@@ -70,7 +73,7 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	api := httptest.NewServer(e.acrSrv.OpenAPI())
-	reg := httptest.NewServer(countWrites(&e.acrWrites, e.acrSrv.Registry()))
+	reg := httptest.NewServer(countWrites(&e.acrWrites, hooked(&e.acrHook, e.acrSrv.Registry())))
 	t.Cleanup(func() {
 		api.Close()
 		reg.CloseClientConnections()
@@ -96,6 +99,28 @@ func countWrites(n *atomic.Int64, h http.Handler) http.Handler {
 		}
 		h.ServeHTTP(w, r)
 	})
+}
+
+// hook sees a request before it is served; true: it answered it.
+type hook func(w http.ResponseWriter, r *http.Request) bool
+
+// hooked serves h unless the hook in p answers first.
+func hooked(p *atomic.Pointer[hook], h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if f := p.Load(); f != nil && (*f)(w, r) {
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// setHook sets (nil: clears) a hook.
+func setHook(p *atomic.Pointer[hook], f hook) {
+	if f == nil {
+		p.Store(nil)
+		return
+	}
+	p.Store(&f)
 }
 
 // writes returns the writes both sides received so far.

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/regdr/regdr/replication"
@@ -64,7 +66,9 @@ func Compute(ctx context.Context, cfg Config) (*Plan, error) {
 			return nil, fmt.Errorf("planning the reverse sync: listing tags of ACR EE repository %q: %w", dest, err)
 		}
 		for _, t := range tags {
-			listing[dest] = append(listing[dest], mirror.Tag{Name: t.Name, Digest: t.Digest})
+			if validDigest(t.Digest) {
+				listing[dest] = append(listing[dest], mirror.Tag{Name: t.Name, Digest: t.Digest})
+			}
 		}
 	}
 	s, err := cfg.syncer(p.Inverse, listing, p.Overwrite)
@@ -97,13 +101,16 @@ func (c Config) syncer(inverse map[string]string, listing map[string][]mirror.Ta
 }
 
 // HasChanges reports whether applying the plan would write anything into Harbor.
-func (p *Plan) HasChanges() bool { return p.Sync != nil && p.Sync.HasChanges() }
+func (p *Plan) HasChanges() bool { return p != nil && p.Sync != nil && p.Sync.HasChanges() }
 
 // Err returns the plan's refusals, one *RefusalError each, joined: ErrUnmapped when ACR
 // EE holds repositories that map back to no Harbor repository, ErrStaleTag when a Harbor
 // tag holds another digest and the plan does not Overwrite. Apply refuses a plan with
 // any, before its first write. Nil: nothing is refused.
 func (p *Plan) Err() error {
+	if p == nil {
+		return nil
+	}
 	var errs []error
 	if p.Lag != nil && len(p.Lag.Unmapped) > 0 {
 		errs = append(errs, &RefusalError{Reason: ErrUnmapped, Artifacts: p.Lag.Unmapped})
@@ -139,6 +146,9 @@ func (p *Plan) stale() []lag.Artifact {
 // String describes the plan for people: the reverse lag, the inverse name map, each tag
 // to carry back, and what is refused.
 func (p *Plan) String() string {
+	if p == nil {
+		return "no reverse plan\n"
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "reverse replication ACR EE %s → Harbor %s\n", p.Source, p.Destination)
 	if p.Lag != nil {
@@ -151,7 +161,7 @@ func (p *Plan) String() string {
 	if len(p.Inverse) > 0 {
 		fmt.Fprintf(&b, "inverse name map (%s):\n", how)
 		for _, dest := range slices.Sorted(maps.Keys(p.Inverse)) {
-			fmt.Fprintf(&b, "  %s → %s\n", dest, p.Inverse[dest])
+			fmt.Fprintf(&b, "  %s → %s\n", show(dest), show(p.Inverse[dest]))
 		}
 	}
 	var totals string
@@ -165,7 +175,7 @@ func (p *Plan) String() string {
 	}
 	if p.Lag != nil {
 		for _, a := range p.Lag.Unmapped {
-			fmt.Fprintf(&b, "  unmapped %s:%s (%s): no Harbor repository maps back to it\n", a.Dest, a.Tag, short(a.DestDigest))
+			fmt.Fprintf(&b, "  unmapped %s:%s (%s): no Harbor repository maps back to it\n", show(a.Dest), show(a.Tag), short(a.DestDigest))
 		}
 	}
 	for _, a := range p.stale() {
@@ -173,7 +183,7 @@ func (p *Plan) String() string {
 		if p.Overwrite {
 			verb = "overwrite"
 		}
-		fmt.Fprintf(&b, "  stale    %s:%s holds %s, ACR EE %s:%s holds %s: %s\n", a.Source, a.Tag, short(a.Digest), a.Dest, a.Tag, short(a.DestDigest), verb)
+		fmt.Fprintf(&b, "  stale    %s:%s holds %s, ACR EE %s:%s holds %s: %s\n", show(a.Source), show(a.Tag), short(a.Digest), show(a.Dest), show(a.Tag), short(a.DestDigest), verb)
 	}
 	b.WriteString(totals)
 	switch err := p.Err(); {
@@ -185,7 +195,22 @@ func (p *Plan) String() string {
 	return b.String()
 }
 
+// show returns a name (repository, tag) as it is when it is made of the characters names
+// are made of, else quoted: a name listed by a registry cannot forge a line, or hide one
+// with a terminal escape, in what a reviewer reads.
+func show(s string) string {
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("._-/", c)) {
+			return strconv.Quote(s)
+		}
+	}
+	return s
+}
+
 func short(d string) string {
+	if !validDigest(d) && d != "" {
+		return strconv.Quote(d)
+	}
 	if i := strings.IndexByte(d, ':'); i >= 0 && len(d) > i+13 {
 		return d[:i+13]
 	}
@@ -202,3 +227,11 @@ func (l listSource) Repositories(context.Context) ([]string, error) {
 func (l listSource) Tags(_ context.Context, repo string) ([]mirror.Tag, error) {
 	return l[repo], nil
 }
+
+// digestRE is a digest the copy may put in a request path: sha256 or sha512, in hex.
+var digestRE = regexp.MustCompile(`^(sha256:[0-9a-f]{64}|sha512:[0-9a-f]{128})$`)
+
+// validDigest reports whether ACR EE listed d as a digest the copy can carry back. Any
+// other (another algorithm, or a path) never goes into a request: its tag stays in the
+// reverse lag, and the apply ends ErrIncomplete.
+func validDigest(d string) bool { return digestRE.MatchString(d) }
