@@ -93,7 +93,10 @@ func Example() {
 	if err != nil {
 		log.Fatal(err) // lag.ErrAmbiguousInverse: record the forward map (Config.Inverse)
 	}
-	fmt.Println("reverse lag:", plan.Lag)
+	fmt.Printf("reverse lag: %d missing, %d stale, %d unmapped\n", len(plan.Lag.Missing), len(plan.Lag.Stale), len(plan.Lag.Unmapped))
+	for _, a := range plan.Lag.Missing {
+		fmt.Printf("missing in Harbor: %s:%s (ACR EE %s)\n", a.Source, a.Tag, a.Dest)
+	}
 	fmt.Println("dr-ns/nginx →", plan.Inverse["dr-ns/nginx"])
 	if err := plan.Err(); err != nil {
 		log.Fatal(err) // ErrUnmapped, ErrStaleTag: reported, not guessed
@@ -118,7 +121,8 @@ func Example() {
 		return failover.ReverseLag(r.Summary()), nil
 	})}
 	// Output:
-	// reverse lag: harbor behind: 1/2 ACR EE tags in Harbor, 1 missing, 0 stale, 0 unmapped, oldest 0s
+	// reverse lag: 1 missing, 0 stale, 0 unmapped
+	// missing in Harbor: library/nginx:hotfix (ACR EE dr-ns/nginx)
 	// dr-ns/nginx → library/nginx
 	// copied: 1 - reverse lag now complete: 2/2 ACR EE tags in Harbor
 	// second apply copied: 0

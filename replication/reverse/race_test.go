@@ -133,10 +133,16 @@ func TestApplyInterrupted(t *testing.T) {
 		fail func(cancel context.CancelFunc) hook
 	}{
 		{"context cancelled after the first manifest push", func(cancel context.CancelFunc) hook {
-			var n atomic.Int64
+			// Cancelled at Harbor's next request, once the first push has been answered:
+			// cancelled during the PUT itself, the push may or may not land, and a second
+			// push of the same manifest is then what resuming must do.
+			var pushed atomic.Bool
 			return func(w http.ResponseWriter, r *http.Request) bool {
-				if isManifestPut(r, "library/nginx") && n.Add(1) == 1 {
-					defer cancel()
+				if pushed.Load() {
+					cancel()
+				}
+				if isManifestPut(r, "library/nginx") {
+					pushed.Store(true)
 				}
 				return false
 			}
