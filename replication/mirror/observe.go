@@ -43,6 +43,7 @@ func (s *Syncer) Plan(ctx context.Context) (*Plan, error) {
 		Destination: s.dst.ep.Registry,
 		Manifests:   map[string]Manifest{},
 		raw:         map[string][]byte{},
+		state:       s.loadState(),
 	}
 	var mu sync.Mutex
 	g, gctx := errgroup.WithContext(ctx)
@@ -101,10 +102,21 @@ func (s *Syncer) planRepo(ctx context.Context, src, dst string, p *Plan, mu *syn
 	}
 	have := map[string]string{} // tag → digest at the destination
 	var hmu sync.Mutex
+	// The state's record stands for a tag the destination still lists, whose source
+	// digest is the one recorded, unless it is the tag's turn to be looked at again.
+	rec := p.state.repo(src, dst)
+	recorded := 0
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(s.opts.Jobs)
 	for _, t := range selected {
 		if _, ok := slices.BinarySearch(dtags, t.Name); !ok {
+			continue
+		}
+		if rec != nil && !s.opts.Reverify && t.Digest != "" && rec.Tags[t.Name] == t.Digest && !p.state.recheck(dst, t.Name) {
+			hmu.Lock()
+			have[t.Name] = t.Digest
+			hmu.Unlock()
+			recorded++
 			continue
 		}
 		g.Go(func() error {
@@ -176,10 +188,21 @@ func (s *Syncer) planRepo(ctx context.Context, src, dst string, p *Plan, mu *syn
 				continue
 			}
 			asked[it.Digest] = true
-			descs, err := s.referrers(ctx, src, it.Digest)
-			if err != nil {
+			var descs []string
+			if refs, ok := rec.referrers(it.Digest); ok && it.Action == Skip && !s.opts.Reverify && !p.state.recheck(dst, it.Digest) {
+				// The record: these referrers were in place, and nothing else referred
+				// to the image when it was last asked.
+				descs = refs
+				for _, d := range refs {
+					if !seen[d] && !present[d] {
+						present[d] = true
+						recorded++
+					}
+				}
+			} else if descs, err = s.referrers(ctx, src, it.Digest); err != nil {
 				return nil, err
 			}
+			p.state.knowAll(dst, it.Digest)
 			for _, d := range descs {
 				if seen[d] {
 					continue
@@ -190,6 +213,11 @@ func (s *Syncer) planRepo(ctx context.Context, src, dst string, p *Plan, mu *syn
 				}
 			}
 		}
+	}
+	if recorded > 0 {
+		mu.Lock()
+		p.Recorded += recorded
+		mu.Unlock()
 	}
 	for _, it := range items {
 		if it.Action == Copy || it.Action == TagOnly {

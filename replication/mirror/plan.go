@@ -82,8 +82,12 @@ type Plan struct {
 	// Shard and Shards say which part of a split plan this is (Shards 0: whole plan).
 	Shard  int `json:"shard,omitempty"`
 	Shards int `json:"shards,omitempty"`
+	// Recorded counts the items taken from the state file (Options.State) without asking
+	// the destination.
+	Recorded int `json:"recorded,omitempty"`
 
-	raw map[string][]byte // manifests fetched while planning, so Apply need not refetch
+	raw   map[string][]byte // manifests fetched while planning, so Apply need not refetch
+	state *planState        // the state the plan read; Apply writes the next one
 }
 
 // HasChanges reports whether applying the plan would write anything.
