@@ -25,7 +25,8 @@ type Referrers string
 // Referrer modes.
 const (
 	// ReferrersAll asks the referrers API about every selected image: complete, and one
-	// extra source request per image on a no-op run. The default.
+	// extra source request per image on a no-op run — with State, only for the images
+	// whose record's turn to be checked again it is (1 in 8). The default.
 	ReferrersAll Referrers = ""
 	// ReferrersNew asks only about images being copied: the cheapest no-op run, but a
 	// signature added later to an image already copied is not seen.

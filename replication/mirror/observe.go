@@ -64,6 +64,7 @@ func (s *Syncer) Plan(ctx context.Context) (*Plan, error) {
 		return nil, err
 	}
 	p.sortItems()
+	p.digests, p.rawBytes = nil, 0 // planning's own: the interned strings stay shared
 	return p, nil
 }
 
@@ -319,8 +320,7 @@ func (s *Syncer) fetchTree(ctx context.Context, repo, digest string, recurse boo
 			return fmt.Errorf("manifest %s@%s: %w", repo, digest, err)
 		}
 		mu.Lock()
-		p.raw[digest] = raw
-		p.Manifests[digest] = m
+		p.keep(digest, raw, &m)
 		mu.Unlock()
 	}
 	if !recurse {
@@ -355,6 +355,13 @@ func parseManifest(raw []byte, mediaType string) (Manifest, error) {
 	if out.MediaType == "" {
 		out.MediaType = m.MediaType
 	}
+	out.MediaType = internMediaType(out.MediaType)
+	if n := len(m.Manifests); n > 0 {
+		out.Children = make([]string, 0, n)
+	}
+	if n := len(m.Layers) + len(m.Blobs) + 1; n > 1 || m.Config != nil {
+		out.Blobs = make([]Blob, 0, n)
+	}
 	if out.MediaType == "" {
 		return out, errors.New("no media type")
 	}
@@ -367,8 +374,10 @@ func parseManifest(raw []byte, mediaType string) (Manifest, error) {
 	if m.Config != nil && m.Config.Digest != "" {
 		out.Blobs = append(out.Blobs, Blob{Digest: m.Config.Digest, Size: m.Config.Size})
 	}
-	for _, l := range append(m.Layers, m.Blobs...) {
-		out.Blobs = append(out.Blobs, Blob{Digest: l.Digest, Size: l.Size})
+	for _, ls := range [][]syncDescriptor{m.Layers, m.Blobs} {
+		for _, l := range ls {
+			out.Blobs = append(out.Blobs, Blob{Digest: l.Digest, Size: l.Size})
+		}
 	}
 	return out, out.check()
 }
