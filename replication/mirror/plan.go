@@ -238,8 +238,12 @@ func (p *Plan) String() string {
 	if t.Invalid > 0 {
 		invalid = fmt.Sprintf(", %d invalid", t.Invalid)
 	}
-	fmt.Fprintf(&b, "%d copy, %d tag, %d unchanged, %d conflict%s; %d manifests, %d unique blobs, %s to move at most\n",
-		t.Copy, t.TagOnly, t.Skip, t.Conflicts, invalid, t.Manifests, t.UniqueBlobs, replication.FormatBytes(t.Bytes))
+	recorded := ""
+	if p.Recorded > 0 {
+		recorded = fmt.Sprintf(" (%d from the state)", p.Recorded)
+	}
+	fmt.Fprintf(&b, "%d copy, %d tag, %d unchanged%s, %d conflict%s; %d manifests, %d unique blobs, %s to move at most\n",
+		t.Copy, t.TagOnly, t.Skip, recorded, t.Conflicts, invalid, t.Manifests, t.UniqueBlobs, replication.FormatBytes(t.Bytes))
 	return b.String()
 }
 

@@ -3,6 +3,7 @@ package mirror_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -130,6 +131,9 @@ func TestStateSavesDestinationRequests(t *testing.T) {
 	p, heads1, refs1 := count(mirror.Options{State: e.path})
 	if p.Recorded == 0 || heads1 >= heads0 || refs1 >= refs0 {
 		t.Errorf("with the state: Recorded %d, %d destination HEADs, %d referrers requests; without: %d, %d", p.Recorded, heads1, refs1, heads0, refs0)
+	}
+	if want := fmt.Sprintf("(%d from the state)", p.Recorded); !strings.Contains(p.String(), want) {
+		t.Errorf("plan String does not say %q:\n%v", want, p)
 	}
 	signed := false
 	for _, it := range p.Items {
