@@ -80,8 +80,9 @@ type Options struct {
 	// atomically, mode 0600. A missing, corrupt, edited or foreign file only costs
 	// requests. A destination tag moved by someone else between two runs, or a referrer
 	// added through the referrers API to an image that did not change, is found when its
-	// record's turn comes (at most 8 runs later), or at once with Reverify. Empty: no
-	// state.
+	// record's turn comes (at most 8 runs later), or at once with Reverify. Apply records
+	// a plan that this Syncer's Plan returned, not a shard or a plan read back from JSON;
+	// two runs that write one file at once leave it without records. Empty: no state.
 	State string
 	// Referrers picks which images the referrers API is asked about.
 	Referrers Referrers
