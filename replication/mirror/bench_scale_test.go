@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
@@ -317,13 +318,16 @@ func (s *synthRegistry) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // base is taken after a warm-up plan of up to ten repositories with the same Syncer, so
 // connections and pools are not charged to the tags. "cold" plans against an empty
 // destination (every tag to copy, its manifest fetched into the plan); "noop" plans
-// against a destination holding everything (one HEAD per tag) and applies the empty plan.
+// against a destination holding everything (one HEAD per tag) and applies the empty plan;
+// "noop-state" does the same with a state file (Options.State) that a first run, not
+// measured, wrote: loading it, and writing the next one, are measured. requests/tag
+// counts the measured run's requests to both registries.
 // marginal-peak-bytes/tag is the growth of the peak from the previous size of the same
 // mode to this one, per tag added: what a tag costs above the fixed base (the GC's
 // minimum heap, connections and their 256 KiB buffers, the plan's at most 4 MiB of
 // manifest bytes kept for Apply). The 100k cases are skipped with -short.
 func BenchmarkPlanMemory(b *testing.B) {
-	for _, mode := range []string{"cold", "noop"} {
+	for _, mode := range []string{"cold", "noop", "noop-state"} {
 		prevTags, prevPeak := 0, uint64(0)
 		for _, tags := range []int{1_000, 10_000, 100_000} {
 			b.Run(fmt.Sprintf("%s/%dk", mode, tags/1000), func(b *testing.B) {
@@ -339,12 +343,26 @@ func BenchmarkPlanMemory(b *testing.B) {
 				defer dstSrv.Close()
 				ctx := context.Background()
 				var peak, held uint64
+				var reqs int64
 				for b.Loop() {
+					opts := mirror.Options{Source: src, Jobs: benchJobs, Referrers: mirror.ReferrersNew}
+					if mode == "noop-state" {
+						opts.State = filepath.Join(b.TempDir(), "state.json")
+					}
 					s, err := mirror.New(mirror.Endpoint{PlainHTTP: true, Registry: strings.TrimPrefix(srcSrv.URL, "http://")},
-						mirror.Endpoint{PlainHTTP: true, Registry: strings.TrimPrefix(dstSrv.URL, "http://")},
-						mirror.Options{Source: src, Jobs: benchJobs, Referrers: mirror.ReferrersNew})
+						mirror.Endpoint{PlainHTTP: true, Registry: strings.TrimPrefix(dstSrv.URL, "http://")}, opts)
 					if err != nil {
 						b.Fatal(err)
+					}
+					if opts.State != "" {
+						// A first run writes the state the measured one reads.
+						p, err := s.Plan(ctx)
+						if err != nil {
+							b.Fatal(err)
+						}
+						if _, err := s.Apply(ctx, p); err != nil {
+							b.Fatal(err)
+						}
 					}
 					// Warm up on up to ten repositories (as many as 1k tags have):
 					// connections, transports and pools are then part of the base, not
@@ -357,6 +375,7 @@ func BenchmarkPlanMemory(b *testing.B) {
 					runtime.GC()
 					var before runtime.MemStats
 					runtime.ReadMemStats(&before)
+					src0, dst0 := s.Requests()
 					stop := make(chan struct{})
 					done := make(chan uint64)
 					go func() { done <- samplePeak(stop) }()
@@ -364,7 +383,7 @@ func BenchmarkPlanMemory(b *testing.B) {
 					if err != nil {
 						b.Fatal(err)
 					}
-					if mode == "noop" {
+					if mode != "cold" {
 						if p.HasChanges() {
 							b.Fatal("noop plan has changes")
 						}
@@ -376,6 +395,8 @@ func BenchmarkPlanMemory(b *testing.B) {
 					}
 					close(stop)
 					h := <-done
+					srcN, dstN := s.Requests()
+					reqs += srcN + dstN - src0 - dst0
 					runtime.GC()
 					var after runtime.MemStats
 					runtime.ReadMemStats(&after)
@@ -392,6 +413,7 @@ func BenchmarkPlanMemory(b *testing.B) {
 				}
 				prevTags, prevPeak = tags, peak
 				b.ReportMetric(float64(peak)/float64(tags), "peak-bytes/tag")
+				b.ReportMetric(float64(reqs)/float64(b.N)/float64(tags), "requests/tag")
 				b.ReportMetric(float64(held)/float64(tags), "held-bytes/tag")
 				b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
 			})

@@ -24,20 +24,11 @@ func ResealState(path string, edit func(map[string]any)) error {
 		return err
 	}
 	edit(m)
+	delete(m, "checksum")
 	if raw, err = json.Marshal(m); err != nil {
 		return err
 	}
-	var f stateFile
-	if err := json.Unmarshal(raw, &f); err != nil {
-		return err
-	}
-	f.Checksum = ""
-	if f.Checksum, err = stateChecksum(&f); err != nil {
-		return err
-	}
-	if raw, err = json.Marshal(&f); err != nil {
-		return err
-	}
+	raw = seal(raw)
 	return os.WriteFile(path, raw, 0o600)
 }
 

@@ -56,9 +56,8 @@ type stateFile struct {
 	Destination string                `json:"destination"`
 	Generation  uint64                `json:"generation"`
 	Repos       map[string]*stateRepo `json:"repos,omitempty"` // by destination repository
-	// Checksum is the SHA-256 of the file written with Checksum empty: a file edited or
-	// cut short does not match and is ignored.
-	Checksum string `json:"checksum,omitempty"`
+	// The file ends with a last member "checksum", the SHA-256 of the file's bytes
+	// before it (seal): a file edited or cut short does not match and is ignored.
 }
 
 // stateRepo is what a run left in place in one destination repository.
@@ -123,17 +122,16 @@ func readStateFile(path string) (f *stateFile, gen uint64, err error) {
 	if len(raw) > maxStateFile {
 		return nil, 0, fmt.Errorf("reading sync state: more than %d bytes", maxStateFile)
 	}
+	payload, sealed := unseal(raw)
 	f = &stateFile{}
-	if err := json.Unmarshal(raw, f); err != nil {
+	if err := json.Unmarshal(payload, f); err != nil {
 		return nil, 0, fmt.Errorf("reading sync state: %w", err)
 	}
 	gen = f.Generation
 	if f.Version != stateVersion {
 		return nil, gen, fmt.Errorf("reading sync state: version %d, not %d", f.Version, stateVersion)
 	}
-	want := f.Checksum
-	f.Checksum = ""
-	if sum, err := stateChecksum(f); err != nil || sum != want {
+	if !sealed {
 		return nil, gen, errors.New("reading sync state: checksum does not match (edited or cut short)")
 	}
 	// Only well-formed records are kept: tags and digests from the file may become items.
@@ -160,13 +158,31 @@ func readStateFile(path string) (f *stateFile, gen uint64, err error) {
 	return f, gen, nil
 }
 
-func stateChecksum(f *stateFile) (string, error) {
-	b, err := json.Marshal(f)
-	if err != nil {
-		return "", err
-	}
+// seal returns the JSON object b with a last member "checksum": the SHA-256 of b itself.
+func seal(b []byte) []byte {
+	b = bytes.TrimSpace(b)
 	sum := sha256.Sum256(b)
-	return "sha256:" + hex.EncodeToString(sum[:]), nil
+	out := append(b[:len(b)-1:len(b)-1], `,"checksum":"sha256:`...)
+	out = hex.AppendEncode(out, sum[:])
+	return append(out, "\"}\n"...)
+}
+
+// unseal undoes seal: it returns the object without its checksum, and whether the
+// checksum matched. Any edit of the file's bytes, a cut included, makes it not match.
+func unseal(raw []byte) (payload []byte, ok bool) {
+	raw = bytes.TrimSpace(raw)
+	const prefix, hexLen = `,"checksum":"sha256:`, 64
+	n := len(prefix) + hexLen + len(`"}`)
+	if len(raw) < n+1 || !bytes.HasSuffix(raw, []byte(`"}`)) || !bytes.Equal(raw[len(raw)-n:len(raw)-n+len(prefix)], []byte(prefix)) {
+		return raw, false
+	}
+	want, err := hex.DecodeString(string(raw[len(raw)-n+len(prefix) : len(raw)-2]))
+	if err != nil {
+		return raw, false
+	}
+	payload = append(raw[:len(raw)-n:len(raw)-n], '}')
+	sum := sha256.Sum256(payload)
+	return payload, bytes.Equal(sum[:], want)
 }
 
 // repo returns the record of destination repository dst if it mirrors src.
@@ -290,17 +306,11 @@ func writeStateFile(path string, base uint64, f *stateFile) error {
 	if cur != base {
 		f.Repos = nil // another run wrote in between: trust neither
 	}
-	f.Checksum = ""
-	sum, err := stateChecksum(f)
+	b, err := json.Marshal(f)
 	if err != nil {
 		return err
 	}
-	f.Checksum = sum
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	if err := enc.Encode(f); err != nil {
-		return err
-	}
+	b = seal(b)
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
 		return err
@@ -310,7 +320,7 @@ func writeStateFile(path string, base uint64, f *stateFile) error {
 		tmp.Close()
 		return err
 	}
-	if _, err := tmp.Write(b.Bytes()); err != nil {
+	if _, err := tmp.Write(b); err != nil {
 		tmp.Close()
 		return err
 	}
