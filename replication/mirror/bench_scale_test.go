@@ -324,7 +324,7 @@ func (s *synthRegistry) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // counts the measured run's requests to both registries.
 // marginal-peak-bytes/tag is the growth of the peak from the previous size of the same
 // mode to this one, per tag added: what a tag costs above the fixed base (the GC's
-// minimum heap, connections and their 256 KiB buffers, the plan's at most 4 MiB of
+// minimum heap, connections and their 256 KiB buffers, the plan's at most 2 MiB of
 // manifest bytes kept for Apply). The 100k cases are skipped with -short.
 func BenchmarkPlanMemory(b *testing.B) {
 	for _, mode := range []string{"cold", "noop", "noop-state"} {

@@ -379,6 +379,9 @@ func parseManifest(raw []byte, mediaType string) (Manifest, error) {
 			out.Blobs = append(out.Blobs, Blob{Digest: l.Digest, Size: l.Size})
 		}
 	}
+	if len(out.Blobs) == 0 {
+		out.Blobs = nil // as a JSON round trip has it
+	}
 	return out, out.check()
 }
 

@@ -95,7 +95,7 @@ type Plan struct {
 // planRawBudget bounds the manifest bytes a plan keeps for Apply: a large plan keeps its
 // first manifests' bytes, and Apply fetches the others again (one GET each), so that the
 // plan's memory grows by its items and trees only, not by every manifest.
-const planRawBudget = 4 << 20
+const planRawBudget = 2 << 20
 
 // keep records manifest m of digest in the plan, and its bytes within planRawBudget. The
 // digests m names are stored once per plan, however many manifests share them.
