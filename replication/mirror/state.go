@@ -160,11 +160,18 @@ func readStateFile(path string) (f *stateFile, gen uint64, err error) {
 
 // seal returns the JSON object b with a last member "checksum": the SHA-256 of b itself.
 func seal(b []byte) []byte {
+	head, tail := sealParts(b)
+	return append(bytes.Clone(head), tail...)
+}
+
+// sealParts returns seal(b) in two parts, head (b without its closing brace, not a copy)
+// then tail (the checksum member, the brace, a newline), so a large state is written
+// without a second copy of it.
+func sealParts(b []byte) (head, tail []byte) {
 	b = bytes.TrimSpace(b)
 	sum := sha256.Sum256(b)
-	out := append(b[:len(b)-1:len(b)-1], `,"checksum":"sha256:`...)
-	out = hex.AppendEncode(out, sum[:])
-	return append(out, "\"}\n"...)
+	tail = append([]byte(`,"checksum":"sha256:`), hex.EncodeToString(sum[:])...)
+	return b[:len(b)-1], append(tail, "\"}\n"...)
 }
 
 // unseal undoes seal: it returns the object without its checksum, and whether the
@@ -232,15 +239,27 @@ func (st *planState) knowAll(dst, digest string) {
 // A failure to write costs the next run requests only, and is logged.
 func (s *Syncer) recordState(p *Plan, results []Result) {
 	st := p.state
-	if st == nil || st.path == "" {
+	if st == nil {
 		return
 	}
-	if err := st.write(p, results); err != nil {
-		s.logger().Warn("not recording the sync state", "path", st.path, "err", err)
+	// Applying the plan again records nothing: its records would be another run's by
+	// then.
+	st.mu.Lock()
+	path := st.path
+	st.path = ""
+	st.mu.Unlock()
+	if path == "" {
+		return
 	}
+	if err := st.write(path, p, results); err != nil {
+		s.logger().Warn("not recording the sync state", "path", path, "err", err)
+	}
+	st.mu.Lock()
+	st.repos, st.complete = nil, nil // no longer needed
+	st.mu.Unlock()
 }
 
-func (st *planState) write(p *Plan, results []Result) error {
+func (st *planState) write(path string, p *Plan, results []Result) error {
 	next := &stateFile{Version: stateVersion, Source: st.source, Destination: st.dest, Repos: map[string]*stateRepo{}}
 	for repo, r := range st.repos {
 		next.Repos[repo] = r
@@ -286,7 +305,7 @@ func (st *planState) write(p *Plan, results []Result) error {
 		}
 	}
 	st.mu.Unlock()
-	return writeStateFile(st.path, st.generation, next)
+	return writeStateFile(path, st.generation, next)
 }
 
 // writeStateFile replaces the file at path by f, atomically (a temporary file in the same
@@ -310,7 +329,7 @@ func writeStateFile(path string, base uint64, f *stateFile) error {
 	if err != nil {
 		return err
 	}
-	b = seal(b)
+	head, tail := sealParts(b)
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
 		return err
@@ -320,9 +339,11 @@ func writeStateFile(path string, base uint64, f *stateFile) error {
 		tmp.Close()
 		return err
 	}
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		return err
+	for _, part := range [][]byte{head, tail} {
+		if _, err := tmp.Write(part); err != nil {
+			tmp.Close()
+			return err
+		}
 	}
 	if err := tmp.Sync(); err != nil {
 		tmp.Close()
