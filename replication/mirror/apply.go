@@ -74,6 +74,7 @@ func (s *Syncer) Apply(ctx context.Context, plan *Plan) (*Report, error) {
 		wg.Wait()
 	}
 	r.verify(ctx, results)
+	s.recordState(plan, results)
 
 	rep := &Report{Items: len(results), Results: results}
 	var errs []error

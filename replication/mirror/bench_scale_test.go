@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
@@ -155,47 +156,63 @@ func BenchmarkSyncCopyRequestBound(b *testing.B) {
 // layer, and an annotation naming the tag, so every tag has a distinct digest). It answers
 // the ping, tag listings, manifest HEAD/GET by tag or digest, blob HEAD, and the referrers
 // API (always empty). With empty set it holds the repositories and manifests nowhere: a
-// cold destination. Its tables are built once, before any memory is measured.
+// cold destination. It stores no manifest: each is rebuilt from its index when asked, and
+// only a compact digest → index table (under 64 bytes per tag) is kept, so the fixture adds
+// little to the heap the garbage collector paces itself by (a fixture holding every
+// manifest would let the planner's garbage grow with it, inflating the peak it measures).
 type synthRegistry struct {
-	repos   []string
-	tags    map[string][]mirror.Tag // repo → tags with digests, sorted by name
-	byRef   map[string]string       // repo + ":" + tag → digest
-	raw     map[string][]byte       // digest → manifest
-	blobs   map[string]int64        // digest → size
-	empty   bool
-	limit   int               // if positive, Repositories lists only the first limit repositories
-	listing map[string][]byte // repo → tags/list body
+	repos    []string
+	perRepo  int
+	byDigest map[[32]byte]uint32 // manifest digest → tag index
+	cd, ld   string              // the config and layer digests
+	blobs    map[string]int64    // digest → size
+	empty    bool
+	limit    int // if positive, Repositories lists only the first limit repositories
 }
 
+var (
+	synthConfig = []byte(`{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}`)
+	synthLayer  = []byte("synthetic layer")
+)
+
 func newSynthRegistry(tags, perRepo int) *synthRegistry {
-	s := &synthRegistry{tags: map[string][]mirror.Tag{}, byRef: map[string]string{}, raw: map[string][]byte{}, blobs: map[string]int64{}, listing: map[string][]byte{}}
-	config := []byte(`{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}`)
-	layer := []byte("synthetic layer")
-	cd, ld := sha(config), sha(layer)
-	s.blobs[cd], s.blobs[ld] = int64(len(config)), int64(len(layer))
+	s := &synthRegistry{perRepo: perRepo, byDigest: make(map[[32]byte]uint32, tags), blobs: map[string]int64{}}
+	s.cd, s.ld = sha(synthConfig), sha(synthLayer)
+	s.blobs[s.cd], s.blobs[s.ld] = int64(len(synthConfig)), int64(len(synthLayer))
 	for i := 0; i < tags; i++ {
-		repo := fmt.Sprintf("scale/r%04d", i/perRepo)
-		tag := fmt.Sprintf("t%05d", i)
 		if i%perRepo == 0 {
-			s.repos = append(s.repos, repo)
+			s.repos = append(s.repos, fmt.Sprintf("scale/r%04d", i/perRepo))
 		}
-		raw := fmt.Appendf(nil, `{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json",`+
-			`"config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":%q,"size":%d},`+
-			`"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":%q,"size":%d}],`+
-			`"annotations":{"org.example.tag":%q}}`, cd, len(config), ld, len(layer), repo+":"+tag)
-		d := sha(raw)
-		s.raw[d] = raw
-		s.byRef[repo+":"+tag] = d
-		s.tags[repo] = append(s.tags[repo], mirror.Tag{Name: tag, Digest: d})
-	}
-	for _, repo := range s.repos {
-		var names []string
-		for _, t := range s.tags[repo] {
-			names = append(names, t.Name)
-		}
-		s.listing[repo], _ = json.Marshal(map[string]any{"name": repo, "tags": names})
+		s.byDigest[sha256.Sum256(s.manifest(i))] = uint32(i)
 	}
 	return s
+}
+
+// manifest returns the manifest of tag index i.
+func (s *synthRegistry) manifest(i int) []byte {
+	return fmt.Appendf(nil, `{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json",`+
+		`"config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":%q,"size":%d},`+
+		`"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":%q,"size":%d}],`+
+		`"annotations":{"org.example.tag":"scale/r%04d:t%05d"}}`, s.cd, len(synthConfig), s.ld, len(synthLayer), i/s.perRepo, i)
+}
+
+// index returns the tag index of repo:tag, or -1.
+func (s *synthRegistry) index(repo, tag string) int {
+	r, err1 := strconv.Atoi(strings.TrimPrefix(repo, "scale/r"))
+	t, err2 := strconv.Atoi(strings.TrimPrefix(tag, "t"))
+	if err1 != nil || err2 != nil || !strings.HasPrefix(tag, "t") || t/s.perRepo != r || t >= len(s.byDigest) {
+		return -1
+	}
+	return t
+}
+
+// repoTags returns the tag indexes of repo.
+func (s *synthRegistry) repoTags(repo string) (first, end int) {
+	r, err := strconv.Atoi(strings.TrimPrefix(repo, "scale/r"))
+	if err != nil || r < 0 || r >= len(s.repos) {
+		return 0, 0
+	}
+	return r * s.perRepo, min((r+1)*s.perRepo, len(s.byDigest))
 }
 
 func sha(b []byte) string {
@@ -213,7 +230,12 @@ func (s *synthRegistry) Repositories(context.Context) ([]string, error) {
 }
 
 func (s *synthRegistry) Tags(_ context.Context, repo string) ([]mirror.Tag, error) {
-	return slices.Clone(s.tags[repo]), nil
+	first, end := s.repoTags(repo)
+	var out []mirror.Tag
+	for i := first; i < end; i++ {
+		out = append(out, mirror.Tag{Name: fmt.Sprintf("t%05d", i), Digest: sha(s.manifest(i))})
+	}
+	return out, nil
 }
 
 func (s *synthRegistry) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -229,25 +251,39 @@ func (s *synthRegistry) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case strings.HasSuffix(p, "/tags/list"):
 		repo := strings.TrimSuffix(p, "/tags/list")
 		w.Header().Set("Content-Type", "application/json")
-		if s.empty {
-			fmt.Fprintf(w, `{"name":%q,"tags":[]}`, repo)
-			return
+		var names []string
+		if !s.empty {
+			first, end := s.repoTags(repo)
+			for i := first; i < end; i++ {
+				names = append(names, fmt.Sprintf("t%05d", i))
+			}
 		}
-		w.Write(s.listing[repo])
+		json.NewEncoder(w).Encode(map[string]any{"name": repo, "tags": append([]string{}, names...)})
 	case strings.Contains(p, "/manifests/"):
 		i := strings.LastIndex(p, "/manifests/")
 		repo, ref := p[:i], p[i+len("/manifests/"):]
-		d := ref
-		if !strings.HasPrefix(ref, "sha256:") {
-			d = s.byRef[repo+":"+ref]
+		n := -1
+		if h, ok := strings.CutPrefix(ref, "sha256:"); ok {
+			var key [32]byte
+			if b, err := hex.DecodeString(h); err == nil && len(b) == 32 {
+				copy(key[:], b)
+				if x, ok := s.byDigest[key]; ok {
+					n = int(x)
+				}
+			}
+			if first, end := s.repoTags(repo); n < first || n >= end {
+				n = -1
+			}
+		} else {
+			n = s.index(repo, ref)
 		}
-		raw, ok := s.raw[d]
-		if !ok || s.empty {
+		if n < 0 || s.empty {
 			notFound()
 			return
 		}
+		raw := s.manifest(n)
 		w.Header().Set("Content-Type", "application/vnd.oci.image.manifest.v1+json")
-		w.Header().Set("Docker-Content-Digest", d)
+		w.Header().Set("Docker-Content-Digest", sha(raw))
 		w.Header().Set("Content-Length", strconv.Itoa(len(raw)))
 		if r.Method == http.MethodGet {
 			w.Write(raw)
@@ -269,38 +305,64 @@ func (s *synthRegistry) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// BenchmarkPlanMemory measures planning memory, not copying: the peak heap (HeapInuse
-// sampled every 2 ms) above a base taken after the fixture is built, and the heap still in
-// use with the plan alive after a GC, both per planned tag, at 1k, 10k and 100k tags (100
-// tags per repository). Source and destination are synthRegistry handlers on loopback and
-// the source listing already carries digests, so a cold plan costs one destination tag
-// listing per repository and, per tag, one source manifest GET and one referrers request
-// (Referrers "new"). The base is taken after a warm-up plan of up to ten repositories with the same
-// Syncer, so connections and pools are not charged to the tags. "cold" plans against an empty destination (every tag to copy, its
-// manifest fetched into the plan); "noop" plans against a destination holding everything
-// (one HEAD per tag) and applies the empty plan. Both fixtures' tables are in the base.
-// The 100k cases are skipped with -short.
+// BenchmarkPlanMemory measures planning memory, not copying, at 1k, 10k and 100k tags (100
+// tags per repository), per planned tag: peak-bytes/tag is the highest HeapInuse sampled
+// every 2 ms while planning (garbage not yet collected included, as in the process's RSS)
+// minus HeapInuse after a GC before the plan; held-bytes/tag is HeapInuse after a GC with
+// the plan still alive, minus the same base. Source and destination are synthRegistry
+// handlers on loopback, which rebuild each manifest when asked and keep only a digest
+// index, so the fixture in the base is small and does not let garbage grow with it (the
+// GC paces itself by the whole live heap). The source listing already carries digests
+// (as Harbor's does), so a cold plan costs one destination tag listing per repository
+// and, per tag, one source manifest GET and one referrers request (Referrers "new"). The
+// base is taken after a warm-up plan of up to ten repositories with the same Syncer, so
+// connections and pools are not charged to the tags. "cold" plans against an empty
+// destination (every tag to copy, its manifest fetched into the plan); "noop" plans
+// against a destination holding everything (one HEAD per tag) and applies the empty plan;
+// "noop-state" does the same with a state file (Options.State) that a first run, not
+// measured, wrote: loading it, and writing the next one, are measured. requests/tag
+// counts the measured run's requests to both registries.
+// marginal-peak-bytes/tag is the growth of the peak from the previous size of the same
+// mode to this one, per tag added: what a tag costs above the fixed base (the GC's
+// minimum heap, connections and their 256 KiB buffers, the plan's at most 2 MiB of
+// manifest bytes kept for Apply). The 100k cases are skipped with -short.
 func BenchmarkPlanMemory(b *testing.B) {
-	for _, mode := range []string{"cold", "noop"} {
+	for _, mode := range []string{"cold", "noop", "noop-state"} {
+		prevTags, prevPeak := 0, uint64(0)
 		for _, tags := range []int{1_000, 10_000, 100_000} {
 			b.Run(fmt.Sprintf("%s/%dk", mode, tags/1000), func(b *testing.B) {
 				if tags >= 100_000 && testing.Short() {
 					b.Skip("100k tags: skipped with -short")
 				}
 				src := newSynthRegistry(tags, 100)
-				dst := newSynthRegistry(tags, 100)
+				dst := &synthRegistry{}
+				*dst = *src // the same tables: one fixture in memory
 				dst.empty = mode == "cold"
 				srcSrv, dstSrv := httptest.NewServer(src), httptest.NewServer(dst)
 				defer srcSrv.Close()
 				defer dstSrv.Close()
 				ctx := context.Background()
 				var peak, held uint64
+				var reqs int64
 				for b.Loop() {
+					opts := mirror.Options{Source: src, Jobs: benchJobs, Referrers: mirror.ReferrersNew}
+					if mode == "noop-state" {
+						opts.State = filepath.Join(b.TempDir(), "state.json")
+					}
 					s, err := mirror.New(mirror.Endpoint{PlainHTTP: true, Registry: strings.TrimPrefix(srcSrv.URL, "http://")},
-						mirror.Endpoint{PlainHTTP: true, Registry: strings.TrimPrefix(dstSrv.URL, "http://")},
-						mirror.Options{Source: src, Jobs: benchJobs, Referrers: mirror.ReferrersNew})
+						mirror.Endpoint{PlainHTTP: true, Registry: strings.TrimPrefix(dstSrv.URL, "http://")}, opts)
 					if err != nil {
 						b.Fatal(err)
+					}
+					if opts.State != "" {
+						// A first run writes the state the measured one reads.
+						p, err := s.Plan(ctx)
+						if err != nil {
+							b.Fatal(err)
+						}
+						if _, err := s.Apply(ctx, p); err != nil {
+							b.Fatal(err)
+						}
 					}
 					// Warm up on up to ten repositories (as many as 1k tags have):
 					// connections, transports and pools are then part of the base, not
@@ -313,6 +375,7 @@ func BenchmarkPlanMemory(b *testing.B) {
 					runtime.GC()
 					var before runtime.MemStats
 					runtime.ReadMemStats(&before)
+					src0, dst0 := s.Requests()
 					stop := make(chan struct{})
 					done := make(chan uint64)
 					go func() { done <- samplePeak(stop) }()
@@ -320,7 +383,7 @@ func BenchmarkPlanMemory(b *testing.B) {
 					if err != nil {
 						b.Fatal(err)
 					}
-					if mode == "noop" {
+					if mode != "cold" {
 						if p.HasChanges() {
 							b.Fatal("noop plan has changes")
 						}
@@ -332,6 +395,8 @@ func BenchmarkPlanMemory(b *testing.B) {
 					}
 					close(stop)
 					h := <-done
+					srcN, dstN := s.Requests()
+					reqs += srcN + dstN - src0 - dst0
 					runtime.GC()
 					var after runtime.MemStats
 					runtime.ReadMemStats(&after)
@@ -343,7 +408,12 @@ func BenchmarkPlanMemory(b *testing.B) {
 						held = max(held, after.HeapInuse-before.HeapInuse)
 					}
 				}
+				if prevTags > 0 {
+					b.ReportMetric((float64(peak)-float64(prevPeak))/float64(tags-prevTags), "marginal-peak-bytes/tag")
+				}
+				prevTags, prevPeak = tags, peak
 				b.ReportMetric(float64(peak)/float64(tags), "peak-bytes/tag")
+				b.ReportMetric(float64(reqs)/float64(b.N)/float64(tags), "requests/tag")
 				b.ReportMetric(float64(held)/float64(tags), "held-bytes/tag")
 				b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
 			})

@@ -1,11 +1,14 @@
 package mirror_test
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -174,43 +177,71 @@ func BenchmarkSyncCopy(b *testing.B) {
 	}
 }
 
-// BenchmarkSyncNoop re-syncs a workload already in place: requests per tag, and blob bytes
-// (which must be 0).
+// BenchmarkSyncNoop re-syncs a workload already in place (benchWorkload with 4 KiB layers,
+// every image signed through the OCI referrers API, as cosign and notation push
+// signatures) from a registry with the referrers API to a distribution registry:
+// requests per tag (the workload's 100 tags; listings, signatures and verification
+// included), blob bytes (which must be 0) and the signatures the plan carries (in place:
+// with referrers "all", every image's). Each mode runs without a state file and with one
+// (Options.State, written by a first run not counted). With a state, one run in eight
+// looks again at a given tag: run -benchtime=8x (or a multiple) for the mean over the
+// whole rotation.
 func BenchmarkSyncNoop(b *testing.B) {
 	w := benchWorkload()
 	w.LayerSize = 4 << 10
 	e := newSyncBenchEnv(b, w)
+	ctx := context.Background()
+	fx := testutil.NewFixture(w.Seed, w.LayerSize)
+	for ref, img := range w.Refs() {
+		sig := fx.Signature(testutil.Descriptor(img), "signature of "+ref)
+		repo := ref[:strings.IndexByte(ref, ':')]
+		if err := testutil.Push(ctx, e.src.Host, repo+"@"+testutil.Descriptor(sig).Digest.String(), sig); err != nil {
+			b.Fatal(err)
+		}
+	}
 	dstRec := testutil.NewRecorder()
 	dst := testutil.NewDistribution(b, testutil.DistributionOptions{}, dstRec.Wrap)
-	ctx := context.Background()
 	if err := regdrCopy(ctx, e, dst.Host); err != nil {
 		b.Fatal(err)
 	}
 	for _, mode := range []mirror.Referrers{mirror.ReferrersNew, mirror.ReferrersAll} {
-		b.Run("referrers="+string(mode)+map[bool]string{true: "all"}[mode == ""], func(b *testing.B) {
-			s, err := mirror.New(mirror.Endpoint{PlainHTTP: true, Registry: e.src.Host}, mirror.Endpoint{PlainHTTP: true, Registry: dst.Host},
-				mirror.Options{Jobs: benchJobs, Referrers: mode})
-			if err != nil {
-				b.Fatal(err)
-			}
-			var reqs, bytes int64
-			src0, dst0 := s.Requests()
-			for b.Loop() {
-				bytes += syncNoop(b, ctx, s)
-				srcN, dstN := s.Requests()
-				reqs = srcN + dstN - src0 - dst0
-			}
-			tags := float64(w.Repos * w.Tags)
-			// One Syncer re-used: its one-time pings are amortised away.
-			b.ReportMetric(float64(reqs)/float64(b.N)/tags, "requests/tag")
-			b.ReportMetric(float64(bytes), "blob-bytes")
-		})
+		for _, state := range []bool{false, true} {
+			name := fmt.Sprintf("referrers=%s/state=%v", cmp.Or(string(mode), "all"), state)
+			b.Run(name, func(b *testing.B) {
+				opts := mirror.Options{Jobs: benchJobs, Referrers: mode}
+				if state {
+					opts.State = filepath.Join(b.TempDir(), "state.json")
+				}
+				s, err := mirror.New(mirror.Endpoint{PlainHTTP: true, Registry: e.src.Host}, mirror.Endpoint{PlainHTTP: true, Registry: dst.Host}, opts)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if state {
+					syncNoop(b, ctx, s) // writes the state
+				}
+				var reqs, bytes int64
+				sigs := 0
+				src0, dst0 := s.Requests()
+				for b.Loop() {
+					n, signed := syncNoop(b, ctx, s)
+					bytes += n
+					sigs += signed
+					srcN, dstN := s.Requests()
+					reqs = srcN + dstN - src0 - dst0
+				}
+				tags := float64(w.Repos * w.Tags)
+				// One Syncer re-used: its one-time pings are amortised away.
+				b.ReportMetric(float64(reqs)/float64(b.N)/tags, "requests/tag")
+				b.ReportMetric(float64(bytes), "blob-bytes")
+				b.ReportMetric(float64(sigs)/float64(b.N), "signatures/op")
+			})
+		}
 	}
 }
 
 // syncNoop plans and applies a sync that must have nothing to do, and returns the blob
-// bytes it uploaded anyway.
-func syncNoop(b *testing.B, ctx context.Context, s *mirror.Syncer) int64 {
+// bytes it uploaded anyway and the signatures (items with a subject) the plan carried.
+func syncNoop(b *testing.B, ctx context.Context, s *mirror.Syncer) (int64, int) {
 	b.Helper()
 	p, err := s.Plan(ctx)
 	if err != nil {
@@ -223,7 +254,13 @@ func syncNoop(b *testing.B, ctx context.Context, s *mirror.Syncer) int64 {
 	if err != nil || !rep.OK() {
 		b.Fatal(rep, err)
 	}
-	return rep.BytesUploaded
+	sigs := 0
+	for _, it := range p.Items {
+		if it.Subject != "" {
+			sigs++
+		}
+	}
+	return rep.BytesUploaded, sigs
 }
 
 // BenchmarkSyncLargeLayer copies one image with one large layer to a destination that

@@ -20,13 +20,17 @@
 // once, mounts blobs the destination already holds in another repository, never pushes a
 // manifest before its blobs, and retries 5xx, 429 (honouring Retry-After), 408, resets
 // and truncated bodies (Options.Retry, a retry.Policy). Apply after an interruption re-sends only what is
-// missing. A no-op re-sync moves no blob bytes. A registry is reached over HTTPS — loopback
+// missing. A no-op re-sync moves no blob bytes; with Options.State, a file recording what
+// each Apply left in place, it also skips the destination HEAD (and the referrers request)
+// of every tag whose source digest is the one recorded, checking each record again one
+// run in eight. A registry is reached over HTTPS — loopback
 // and private addresses included — unless its address says http:// or PlainHTTP is set,
 // with no fallback either way; credentials go over plain HTTP only to loopback, or with
 // AllowPlainHTTPCredentials. Without Override, a destination tag is looked at again right
 // before each manifest push, and one that someone pushed to since the plan is left alone
 // ([ErrTagChanged]). The benchmarks in this package (BenchmarkSyncCopy against crane.Copy
-// and remote.MultiWrite, BenchmarkSyncNoop, BenchmarkSyncLargeLayer) measure these claims:
+// and remote.MultiWrite, BenchmarkSyncNoop, BenchmarkSyncLargeLayer, BenchmarkPlanMemory)
+// measure these claims:
 //
 //	go test -run '^$' -bench . ./replication/mirror/
 //

@@ -25,7 +25,8 @@ type Referrers string
 // Referrer modes.
 const (
 	// ReferrersAll asks the referrers API about every selected image: complete, and one
-	// extra source request per image on a no-op run. The default.
+	// extra source request per image on a no-op run — with State, only for the images
+	// whose record's turn to be checked again it is (1 in 8). The default.
 	ReferrersAll Referrers = ""
 	// ReferrersNew asks only about images being copied: the cheapest no-op run, but a
 	// signature added later to an image already copied is not seen.
@@ -66,8 +67,23 @@ type Options struct {
 	// Reverify makes Apply's final check cover the items the plan found already in place
 	// too. By default the plan's own observation of them (one HEAD each) stands, so a
 	// no-op re-sync costs one manifest HEAD per tag on each side plus the listings. Set it
-	// when applying a plan made a while ago.
+	// when applying a plan made a while ago. With State, Reverify also makes the plan
+	// look at every tag instead of taking it from the record.
 	Reverify bool
+	// State is the path of a file where Apply records what the run left in place at the
+	// destination (each tag's digest, each image's referrers), so that the next Plan takes
+	// a tag whose source digest is the one recorded from the record instead of asking the
+	// destination (a manifest HEAD) and, with ReferrersAll, the referrers API: a no-op
+	// re-sync then costs one source HEAD per tag plus the two tag listings per repository,
+	// and the 1/8 of the records whose turn it is to be checked again. The file holds
+	// registry and repository names, tags and digests, never credentials; it is replaced
+	// atomically, mode 0600. A missing, corrupt, edited or foreign file only costs
+	// requests. A destination tag moved by someone else between two runs, or a referrer
+	// added through the referrers API to an image that did not change, is found when its
+	// record's turn comes (at most 8 runs later), or at once with Reverify. Apply records
+	// a plan that this Syncer's Plan returned, not a shard or a plan read back from JSON;
+	// two runs that write one file at once leave it without records. Empty: no state.
+	State string
 	// Referrers picks which images the referrers API is asked about.
 	Referrers Referrers
 	// Jobs bounds concurrent transfers (blobs, manifests, listings). 0: DefaultJobs (4);

@@ -43,6 +43,7 @@ func (s *Syncer) Plan(ctx context.Context) (*Plan, error) {
 		Destination: s.dst.ep.Registry,
 		Manifests:   map[string]Manifest{},
 		raw:         map[string][]byte{},
+		state:       s.loadState(),
 	}
 	var mu sync.Mutex
 	g, gctx := errgroup.WithContext(ctx)
@@ -63,6 +64,7 @@ func (s *Syncer) Plan(ctx context.Context) (*Plan, error) {
 		return nil, err
 	}
 	p.sortItems()
+	p.digests, p.rawBytes = nil, 0 // planning's own: the interned strings stay shared
 	return p, nil
 }
 
@@ -101,10 +103,21 @@ func (s *Syncer) planRepo(ctx context.Context, src, dst string, p *Plan, mu *syn
 	}
 	have := map[string]string{} // tag → digest at the destination
 	var hmu sync.Mutex
+	// The state's record stands for a tag the destination still lists, whose source
+	// digest is the one recorded, unless it is the tag's turn to be looked at again.
+	rec := p.state.repo(src, dst)
+	recorded := 0
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(s.opts.Jobs)
 	for _, t := range selected {
 		if _, ok := slices.BinarySearch(dtags, t.Name); !ok {
+			continue
+		}
+		if rec != nil && !s.opts.Reverify && t.Digest != "" && rec.Tags[t.Name] == t.Digest && !p.state.recheck(dst, t.Name) {
+			hmu.Lock()
+			have[t.Name] = t.Digest
+			hmu.Unlock()
+			recorded++
 			continue
 		}
 		g.Go(func() error {
@@ -176,10 +189,21 @@ func (s *Syncer) planRepo(ctx context.Context, src, dst string, p *Plan, mu *syn
 				continue
 			}
 			asked[it.Digest] = true
-			descs, err := s.referrers(ctx, src, it.Digest)
-			if err != nil {
+			var descs []string
+			if refs, ok := rec.referrers(it.Digest); ok && it.Action == Skip && !s.opts.Reverify && !p.state.recheck(dst, it.Digest) {
+				// The record: these referrers were in place, and nothing else referred
+				// to the image when it was last asked.
+				descs = refs
+				for _, d := range refs {
+					if !seen[d] && !present[d] {
+						present[d] = true
+						recorded++
+					}
+				}
+			} else if descs, err = s.referrers(ctx, src, it.Digest); err != nil {
 				return nil, err
 			}
+			p.state.knowAll(dst, it.Digest)
 			for _, d := range descs {
 				if seen[d] {
 					continue
@@ -190,6 +214,11 @@ func (s *Syncer) planRepo(ctx context.Context, src, dst string, p *Plan, mu *syn
 				}
 			}
 		}
+	}
+	if recorded > 0 {
+		mu.Lock()
+		p.Recorded += recorded
+		mu.Unlock()
 	}
 	for _, it := range items {
 		if it.Action == Copy || it.Action == TagOnly {
@@ -291,8 +320,7 @@ func (s *Syncer) fetchTree(ctx context.Context, repo, digest string, recurse boo
 			return fmt.Errorf("manifest %s@%s: %w", repo, digest, err)
 		}
 		mu.Lock()
-		p.raw[digest] = raw
-		p.Manifests[digest] = m
+		p.keep(digest, raw, &m)
 		mu.Unlock()
 	}
 	if !recurse {
@@ -327,6 +355,13 @@ func parseManifest(raw []byte, mediaType string) (Manifest, error) {
 	if out.MediaType == "" {
 		out.MediaType = m.MediaType
 	}
+	out.MediaType = internMediaType(out.MediaType)
+	if n := len(m.Manifests); n > 0 {
+		out.Children = make([]string, 0, n)
+	}
+	if n := len(m.Layers) + len(m.Blobs) + 1; n > 1 || m.Config != nil {
+		out.Blobs = make([]Blob, 0, n)
+	}
 	if out.MediaType == "" {
 		return out, errors.New("no media type")
 	}
@@ -339,8 +374,13 @@ func parseManifest(raw []byte, mediaType string) (Manifest, error) {
 	if m.Config != nil && m.Config.Digest != "" {
 		out.Blobs = append(out.Blobs, Blob{Digest: m.Config.Digest, Size: m.Config.Size})
 	}
-	for _, l := range append(m.Layers, m.Blobs...) {
-		out.Blobs = append(out.Blobs, Blob{Digest: l.Digest, Size: l.Size})
+	for _, ls := range [][]syncDescriptor{m.Layers, m.Blobs} {
+		for _, l := range ls {
+			out.Blobs = append(out.Blobs, Blob{Digest: l.Digest, Size: l.Size})
+		}
+	}
+	if len(out.Blobs) == 0 {
+		out.Blobs = nil // as a JSON round trip has it
 	}
 	return out, out.check()
 }

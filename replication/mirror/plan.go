@@ -82,8 +82,67 @@ type Plan struct {
 	// Shard and Shards say which part of a split plan this is (Shards 0: whole plan).
 	Shard  int `json:"shard,omitempty"`
 	Shards int `json:"shards,omitempty"`
+	// Recorded counts the items taken from the state file (Options.State) without asking
+	// the destination.
+	Recorded int `json:"recorded,omitempty"`
 
-	raw map[string][]byte // manifests fetched while planning, so Apply need not refetch
+	raw      map[string][]byte // manifests fetched while planning, so Apply need not refetch
+	rawBytes int               // their size
+	digests  map[string]string // one copy of every blob and child digest in Manifests
+	state    *planState        // the state the plan read; Apply writes the next one
+}
+
+// planRawBudget bounds the manifest bytes a plan keeps for Apply: a large plan keeps its
+// first manifests' bytes, and Apply fetches the others again (one GET each), so that the
+// plan's memory grows by its items and trees only, not by every manifest.
+const planRawBudget = 2 << 20
+
+// keep records manifest m of digest in the plan, and its bytes within planRawBudget. The
+// digests m names are stored once per plan, however many manifests share them.
+func (p *Plan) keep(digest string, raw []byte, m *Manifest) {
+	if p.digests == nil {
+		p.digests = map[string]string{}
+	}
+	intern := func(d string) string {
+		if c, ok := p.digests[d]; ok {
+			return c
+		}
+		p.digests[d] = d
+		return d
+	}
+	for i := range m.Blobs {
+		m.Blobs[i].Digest = intern(m.Blobs[i].Digest)
+	}
+	for i := range m.Children {
+		m.Children[i] = intern(m.Children[i])
+	}
+	p.Manifests[digest] = *m
+	if p.rawBytes+len(raw) <= planRawBudget {
+		if p.raw == nil {
+			p.raw = map[string][]byte{}
+		}
+		p.raw[digest] = raw
+		p.rawBytes += len(raw)
+	}
+}
+
+// internMediaType returns the one copy of a known media type, so that every manifest's
+// does not hold its own.
+func internMediaType(mt string) string {
+	for _, known := range knownMediaTypes {
+		if mt == known {
+			return known
+		}
+	}
+	return mt
+}
+
+var knownMediaTypes = []string{
+	"application/vnd.oci.image.index.v1+json",
+	"application/vnd.oci.image.manifest.v1+json",
+	"application/vnd.docker.distribution.manifest.list.v2+json",
+	"application/vnd.docker.distribution.manifest.v2+json",
+	"application/vnd.oci.artifact.manifest.v1+json",
 }
 
 // HasChanges reports whether applying the plan would write anything.
@@ -179,8 +238,12 @@ func (p *Plan) String() string {
 	if t.Invalid > 0 {
 		invalid = fmt.Sprintf(", %d invalid", t.Invalid)
 	}
-	fmt.Fprintf(&b, "%d copy, %d tag, %d unchanged, %d conflict%s; %d manifests, %d unique blobs, %s to move at most\n",
-		t.Copy, t.TagOnly, t.Skip, t.Conflicts, invalid, t.Manifests, t.UniqueBlobs, replication.FormatBytes(t.Bytes))
+	recorded := ""
+	if p.Recorded > 0 {
+		recorded = fmt.Sprintf(" (%d from the state)", p.Recorded)
+	}
+	fmt.Fprintf(&b, "%d copy, %d tag, %d unchanged%s, %d conflict%s; %d manifests, %d unique blobs, %s to move at most\n",
+		t.Copy, t.TagOnly, t.Skip, recorded, t.Conflicts, invalid, t.Manifests, t.UniqueBlobs, replication.FormatBytes(t.Bytes))
 	return b.String()
 }
 
