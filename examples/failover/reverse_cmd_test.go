@@ -349,3 +349,32 @@ func TestReverseUsage(t *testing.T) {
 		})
 	}
 }
+
+// TestFailbackAmbiguousRecordedMap: a failover that recorded a name map in which two
+// Harbor repositories share one ACR EE repository (flatten-all over nested repositories)
+// leaves failback -reverse-check and the reverse command refusing alike (exit 3,
+// nothing written): neither guesses where ACR EE's tags belong. Not parallel: it sets
+// the environment.
+func TestFailbackAmbiguousRecordedMap(t *testing.T) {
+	w := newRevWorld(t)
+	w.push(t, "a", "library/a/nginx:1", "acr-ns/nginx:1")
+	w.push(t, "b", "library/b/nginx:2", "")
+	fo := w.solutionA("-journal", w.journal(), "-reason", "maintenance", "-yes", "-rpo", "24h", "-force",
+		"-projects", "library", "-namespace", "acr-ns", "-flatten", "-1")
+	if code, out, errOut := cli(t, fo...); code != 0 || !strings.Contains(out, "name map: 2 Harbor repositories recorded for failback") {
+		t.Fatalf("failover: exit %d, want 0 with both repositories recorded:\n%s\n%s", code, out, errOut)
+	}
+	before := lines(t, w.journal())
+	back := append(w.cmd("failback"), "-solution", "privatezone", "-zone", zoneName, "-vpc", vpcB, "-resolver", w.vpcResolver,
+		"-journal", w.journal(), "-min-dwell", "0", "-reverse-check", "-instance", acrtest.DefaultInstanceID,
+		"-projects", "library", "-namespace", "acr-ns", "-reason", "harbor recovered", "-yes")
+	if code, out, errOut := cli(t, back...); code != exitRefused || !strings.Contains(errOut, "ambiguous inverse") {
+		t.Errorf("failback -reverse-check: exit %d, want 3 (ambiguous inverse):\n%s\n%s", code, out, errOut)
+	}
+	if n := lines(t, w.journal()); n != before || w.pzRecord(t, w.recB.ID).Type != "CNAME" {
+		t.Errorf("the refused failback wrote: journal %d entries (was %d)", n, before)
+	}
+	if code, out, errOut := cli(t, w.reverseArgs("-journal", w.journal(), "-yes")...); code != exitRefused || !strings.Contains(errOut, "ambiguous inverse") {
+		t.Errorf("reverse: exit %d, want 3 (ambiguous inverse):\n%s\n%s", code, out, errOut)
+	}
+}
