@@ -378,3 +378,85 @@ func TestFailbackAmbiguousRecordedMap(t *testing.T) {
 		t.Errorf("reverse: exit %d, want 3 (ambiguous inverse):\n%s\n%s", code, out, errOut)
 	}
 }
+
+// crActions are the ACR OpenAPI actions acrtest serves.
+var crActions = []string{"CreateInstanceCustomizedDomain", "CreateNamespace", "CreateRepoSyncRule", "GetAuthorizationToken",
+	"GetInstance", "GetInstanceCustomizedDomain", "GetInstanceEndpoint", "GetInstanceVpcEndpoint", "GetNamespace",
+	"GetRepoSyncTask", "GetRepository", "ListInstanceEndpoint", "ListNamespace", "ListRepoSyncRule", "ListRepoSyncTask",
+	"ListRepoTag", "ListRepository", "UpdateInstanceCustomizedDomain", "UpdateNamespace"}
+
+// calls counts the calls of each RAM action ("cr:Name", "pvtz:Name") the emulators saw.
+func (w *world) calls() map[string]int {
+	out := map[string]int{}
+	for _, a := range crActions {
+		if n := w.emu.CallCount(a); n > 0 {
+			out["cr:"+a] = n
+		}
+	}
+	for _, c := range w.pz.Calls() {
+		out["pvtz:"+c]++
+	}
+	return out
+}
+
+// calledSince returns the RAM actions called since the counts before, sorted.
+func (w *world) calledSince(before map[string]int) []string {
+	var out []string
+	for a, n := range w.calls() {
+		if n > before[a] {
+			out = append(out, a)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// TestRAMActions: the Alibaba Cloud API actions the reverse command, the drill and
+// failback -reverse-check call are those README's "RAM permissions" table lists for them.
+// Not parallel: it sets the environment.
+func TestRAMActions(t *testing.T) {
+	t.Run("reverse", func(t *testing.T) {
+		w := newRevWorld(t)
+		w.push(t, "nginx", "library/nginx:1.25", "acr-ns/nginx:1.25")
+		w.push(t, "outage", "", "acr-ns/nginx:outage")
+		before := w.calls()
+		if code, out, errOut := cli(t, w.reverseArgs("-yes")...); code != exitOK {
+			t.Fatalf("reverse -yes: exit %d:\n%s\n%s", code, out, errOut)
+		}
+		want := []string{"cr:GetAuthorizationToken", "cr:GetRepository", "cr:ListRepoTag", "cr:ListRepository"}
+		if d := cmp.Diff(want, w.calledSince(before)); d != "" {
+			t.Errorf("reverse -yes called (-want +got):\n%s", d)
+		}
+	})
+	t.Run("failback -reverse-check", func(t *testing.T) {
+		w := newRevWorld(t)
+		w.push(t, "nginx", "library/nginx:1.25", "acr-ns/nginx:1.25")
+		if code, out, errOut := cli(t, w.solutionA("-journal", w.journal(), "-reason", "maintenance", "-yes")...); code != exitOK {
+			t.Fatalf("failover: exit %d:\n%s\n%s", code, out, errOut)
+		}
+		before := w.calls()
+		back := append(w.cmd("failback"), "-solution", "privatezone", "-zone", zoneName, "-vpc", vpcB, "-resolver", w.vpcResolver,
+			"-journal", w.journal(), "-min-dwell", "0", "-reverse-check", "-instance", acrtest.DefaultInstanceID,
+			"-projects", "library", "-namespace", "acr-ns", "-yes")
+		if code, out, errOut := cli(t, back...); code != exitOK {
+			t.Fatalf("failback: exit %d:\n%s\n%s", code, out, errOut)
+		}
+		want := []string{"cr:GetRepository", "cr:ListRepoTag", "cr:ListRepository",
+			"pvtz:DescribeZoneInfo", "pvtz:DescribeZoneRecords", "pvtz:DescribeZones", "pvtz:UpdateZoneRecord"}
+		if d := cmp.Diff(want, w.calledSince(before)); d != "" {
+			t.Errorf("failback -reverse-check called (-want +got):\n%s", d)
+		}
+	})
+	t.Run("drill -rpo", func(t *testing.T) {
+		w := newDrillWorld(t)
+		before := w.calls()
+		if code, out, errOut := cli(t, w.args(w.goodPort, "-rpo", "1h")...); code != exitOK {
+			t.Fatalf("drill -rpo: exit %d:\n%s\n%s", code, out, errOut)
+		}
+		want := []string{"cr:GetInstanceEndpoint", "cr:GetRepository", "cr:ListRepoTag", "cr:ListRepository",
+			"pvtz:DescribeZoneInfo", "pvtz:DescribeZoneRecords", "pvtz:DescribeZones"}
+		if d := cmp.Diff(want, w.calledSince(before)); d != "" {
+			t.Errorf("drill -rpo called (-want +got):\n%s", d)
+		}
+	})
+}
