@@ -81,18 +81,22 @@ func (c *config) validateReverse() error {
 // reverseRun plans the reverse replication ACR EE → Harbor (package reverse), prints it,
 // and with -yes applies it. Its refusals — an ambiguous inverse, unmapped repositories,
 // stale Harbor tags, a plan gone stale, an incomplete copy, no -yes — exit 3.
-func (r *runner) reverseRun(ctx context.Context) error {
+func (r *runner) reverseRun(ctx context.Context) (err error) {
 	c := r.c
 	cfg, nameMap, err := r.reverseConfig(ctx)
 	if err != nil {
 		return err
 	}
 	out := reverseOutput{NameMap: nameMap, Journal: c.journal}
+	// With -json the document goes out once, whatever the outcome: the plan, refused or
+	// not, and what the apply did.
 	defer func() {
 		if c.asJSON && out.Plan != nil {
 			enc := json.NewEncoder(r.stdout)
 			enc.SetIndent("", "  ")
-			enc.Encode(out)
+			if jerr := enc.Encode(out); err == nil {
+				err = jerr
+			}
 		}
 	}()
 	plan, err := reverse.Compute(ctx, cfg)
