@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -459,4 +461,36 @@ func TestRAMActions(t *testing.T) {
 			t.Errorf("drill -rpo called (-want +got):\n%s", d)
 		}
 	})
+}
+
+// TestReverseSecretFiles: reverse reads Harbor's password from $HARBOR_PASSWORD_FILE and
+// ACR EE's registry login from -registry-user and -registry-password-file (a mounted
+// Secret), never prints them, and an unreadable secret file exits 2 before any request.
+// Not parallel: it sets the environment.
+func TestReverseSecretFiles(t *testing.T) {
+	w := newRevWorld(t)
+	w.push(t, "nginx", "library/nginx:1.25", "acr-ns/nginx:1.25")
+	outage := w.push(t, "outage", "", "acr-ns/nginx:outage")
+	harborFile, acrFile := filepath.Join(w.dir, "harbor-pw"), filepath.Join(w.dir, "acr-pw")
+	for f, secret := range map[string]string{harborFile: harborSecret + "\n", acrFile: "push-pw\n"} {
+		if err := os.WriteFile(f, []byte(secret), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Setenv("HARBOR_PASSWORD", "")
+	t.Setenv("HARBOR_PASSWORD_FILE", harborFile)
+	before := w.calls()
+	code, out, errOut := cli(t, w.reverseArgs("-registry-user", "pusher", "-registry-password-file", acrFile, "-yes")...)
+	if code != exitOK || w.harborTags("library/nginx")["outage"] != outage {
+		t.Fatalf("secrets from files: exit %d, want 0 with the tag carried back:\n%s\n%s", code, out, errOut)
+	}
+	if strings.Contains(out+errOut, "push-pw") {
+		t.Errorf("the registry password was printed:\n%s\n%s", out, errOut)
+	}
+	if slices.Contains(w.calledSince(before), "cr:GetAuthorizationToken") {
+		t.Error("with -registry-user the registry login still asked GetAuthorizationToken")
+	}
+	if code, _, errOut := cli(t, w.reverseArgs("-registry-user", "pusher", "-registry-password-file", filepath.Join(w.dir, "nope"), "-dry-run")...); code != exitUsage || !strings.Contains(errOut, "-registry-password-file") {
+		t.Errorf("an unreadable -registry-password-file: exit %d, want 2:\n%s", code, errOut)
+	}
 }
