@@ -51,6 +51,8 @@ type config struct {
 	watch, autoFailback                         bool
 	reverseCheck                                bool // failback -reverse-check: refuse while ACR EE holds what Harbor lacks
 	drill                                       bool // the drill command: rehearse, write nothing
+	reverseCmd                                  bool // the reverse command: carry back what ACR EE holds that Harbor lacks
+	overwrite                                   bool // reverse -overwrite: copy over stale Harbor tags
 	sample                                      int
 	sampleTags, drillPort                       string
 	registryUser, registryPasswordFile          string
@@ -90,13 +92,19 @@ var subcommands = []subcommand{
 		"run as a daemon until SIGINT/SIGTERM: probe both registries every -interval and fail over when Harbor is down (applied with -yes, otherwise only reported)",
 		[]func(*flag.FlagSet, *config){sharedFlags, failoverFlags, rpoFlags, writeFlags, failbackFlags, watchFlags, watchReverseFlags},
 		func(c *config) { c.watch = true }},
+	{"reverse", "-harbor URL -acr URL -instance ID -region R [-projects P -namespace NS -flatten N] [-journal FILE] [-overwrite] [-dry-run | -yes] [flags]",
+		"carry back into Harbor what ACR EE holds that Harbor lacks (pushed during the outage), through the inverse of the name map recorded at failover (-journal) or else derived; plan and print it, copy with -yes",
+		[]func(*flag.FlagSet, *config){reverseCmdFlags},
+		func(c *config) { c.reverseCmd = true; c.probeTimeout = defaultReverseTimeout }},
 }
 
 // exitCodesUsage ends every usage text.
 const exitCodesUsage = `Exit status: 0 ok, 1 failed, 2 bad usage,
 3 refused by a safety check (stale or altered plan or journal, lag over -rpo, the side
 switched to unhealthy, -min-dwell or -hold-down not passed, nothing to fail back,
-ACR EE holding what Harbor lacks, a write not confirmed with -yes).`
+ACR EE holding what Harbor lacks, a reverse replication refused — an ambiguous inverse
+name map, unmapped repositories, stale Harbor tags, a stale plan, an incomplete copy —
+a write not confirmed with -yes).`
 
 // usage prints the command's usage: its subcommands.
 func usage(w io.Writer) {
@@ -113,7 +121,7 @@ func usage(w io.Writer) {
 func parse(args []string, stderr io.Writer) (*config, error) {
 	if len(args) == 0 {
 		usage(stderr)
-		return nil, errors.New("a command is required: plan, apply, failback, drill or watch")
+		return nil, errors.New("a command is required: plan, apply, failback, drill, watch or reverse")
 	}
 	switch args[0] {
 	case "-h", "-help", "--help", "help":
@@ -123,7 +131,7 @@ func parse(args []string, stderr io.Writer) (*config, error) {
 	i := slices.IndexFunc(subcommands, func(sc subcommand) bool { return sc.name == args[0] })
 	if i < 0 {
 		usage(stderr)
-		return nil, fmt.Errorf("unknown command %q: want plan, apply, failback, drill or watch", args[0])
+		return nil, fmt.Errorf("unknown command %q: want plan, apply, failback, drill, watch or reverse", args[0])
 	}
 	sc := subcommands[i]
 	// Defaults of the flags a command lacks, for validate: failback takes the type from
@@ -278,6 +286,9 @@ func watchReverseFlags(fs *flag.FlagSet, c *config) {
 
 // validate checks the flags before any I/O, one concern at a time.
 func (c *config) validate() error {
+	if c.reverseCmd {
+		return c.validateReverse()
+	}
 	checks := []func() error{c.validateTarget, c.validateEndpoints, c.validateWatch, c.validateDrill, c.validateRounds,
 		c.validateWrite, c.validatePlanFiles, c.validateRPO, c.validateDirection}
 	for _, check := range checks {

@@ -8,6 +8,7 @@
 //	failover failback restore what the journal says the record held before the failover
 //	failover drill    rehearse a failover without writing anything (see below)
 //	failover watch    run as a daemon: fail over (and with -auto-failback back) on its own
+//	failover reverse  carry back into Harbor what clients pushed into ACR EE during the outage
 //
 // Each command has only its flags (failover <command> -h lists them); the zone, the
 // clouds, the registries probed, the journal and the credentials are every command's.
@@ -64,6 +65,28 @@
 // one — apply records it with -rpo when Harbor answers, watch with -rpo or
 // -auto-failback from the last listing while Harbor was up — and otherwise Harbor's projects
 // flattened now; the report line says which.
+//
+// reverse carries those tags back before failback, as a plan (package
+// replication/reverse): it measures the reverse lag and plans a direct copy ACR EE →
+// Harbor through the exact inverse name map — the one the failover recorded in -journal
+// (only read) when it recorded one, else Harbor's -projects flattened into -namespace now
+// (-flatten); the output says which ("name map: recorded …" or "derived …"; -json:
+// name_map). It prints the plan and writes nothing with -dry-run; -yes copies (pulling
+// from -acr as -registry-user with -registry-password-file, $ACR_PASSWORD_FILE or
+// $ACR_PASSWORD, or by default with GetAuthorizationToken's temporary credentials;
+// pushing to -harbor as -harbor-user), then measures the reverse lag again and requires
+// it complete. A second run writes nothing. Refused, exit 3 and nothing written: an
+// inverse that cannot be exact (lag.ErrAmbiguousInverse — two Harbor repositories on one
+// ACR EE repository), ACR EE repositories no Harbor repository maps back to
+// (reverse.ErrUnmapped), Harbor tags at another digest (reverse.ErrStaleTag; -overwrite
+// copies over them), a Harbor tag changed between plan and copy (reverse.ErrStalePlan),
+// and a run without -yes; exit 3 too when the copy left the reverse lag incomplete
+// (reverse.ErrIncomplete). It touches no DNS record:
+//
+//	go run ./examples/failover reverse -harbor https://harbor.example.com \
+//	    -acr https://cri-xxxxxxxx-registry.cn-hangzhou.cr.aliyuncs.com -instance cri-xxxxxxxx \
+//	    -region cn-hangzhou -projects library -namespace dr-ns \
+//	    -journal /var/lib/regdr/failover.jsonl -yes
 //
 // watch -auto-failback holds its failbacks to the same rule, by default: while ACR EE holds
 // what Harbor lacks, each round's failback is refused with failover.ErrReverseLag (printed,
@@ -164,7 +187,8 @@
 //	   plan, an altered journal, replication lag over -rpo (or a lag report from the
 //	   future), the side switched to not healthy, -min-dwell or -hold-down not passed,
 //	   nothing to fail back, a record not in the state expected, ACR EE holding what
-//	   Harbor lacks (failover.ErrReverseLag), a write not confirmed with -yes
+//	   Harbor lacks (failover.ErrReverseLag), a reverse replication refused (above), a
+//	   write not confirmed with -yes
 package main
 
 import (
@@ -178,6 +202,8 @@ import (
 	"github.com/regdr/regdr/clock"
 	excli "github.com/regdr/regdr/examples/internal/cli"
 	"github.com/regdr/regdr/failover"
+	"github.com/regdr/regdr/replication/lag"
+	"github.com/regdr/regdr/replication/reverse"
 )
 
 func main() { excli.Main(run) }
@@ -230,6 +256,9 @@ var refusals = []error{
 	failover.ErrLagExceedsRPO, failover.ErrLagFromFuture, failover.ErrSecondaryUnhealthy,
 	failover.ErrPrimaryUnhealthy, failover.ErrDwell, failover.ErrHoldDown,
 	failover.ErrNothingToFailBack, failover.ErrUnexpectedRecord, failover.ErrReverseLag,
+	// The reverse replication's: refused before any write, except ErrIncomplete (the
+	// copy ran, and Harbor still lacks what ACR EE holds).
+	lag.ErrAmbiguousInverse, reverse.ErrUnmapped, reverse.ErrStaleTag, reverse.ErrStalePlan, reverse.ErrIncomplete,
 	errRefused, // a write not confirmed with -yes, as harbor-to-acr says it
 }
 

@@ -48,6 +48,9 @@ func (r *runner) run(ctx context.Context) error {
 	if c.watch {
 		return r.watch(ctx)
 	}
+	if c.reverseCmd {
+		return r.reverseRun(ctx)
+	}
 	if c.drill {
 		// The drill's plan is sealed under a key of its own, thrown away: no key file.
 		key := make([]byte, failover.PlanKeySize)

@@ -24,7 +24,7 @@ func (c *config) loadSecrets() error {
 		return err
 	}
 	c.harborPassword = pw
-	if c.drill {
+	if c.drill || c.reverseCmd {
 		if c.registryPassword, err = excli.StrictSecret("-registry-password-file", c.registryPasswordFile, envACRPassword); err != nil {
 			return err
 		}

@@ -48,6 +48,8 @@ func TestQuickstart(t *testing.T) {
 		"failback refused: failover: ACR EE holds artifacts Harbor lacks — reverse lag: harbor behind",
 		"missing in Harbor: test-project/team-a/api:v2 (ACR EE test-project/api:v2)",
 		"reverse replication planned: ACR EE → Harbor",
+		"through the inverse of the name map recorded at failover (3 repositories; test-project/api → test-project/team-a/api)",
+		"name map: 3 Harbor repositories recorded for failback",
 		"test-project/api:v2 → test-project/team-a/api:v2",
 		"reverse lag now complete",
 		"reverse lag: 0 missing, 0 stale, 0 unmapped in Harbor",

@@ -403,6 +403,14 @@ func (s *story) failover(ctx context.Context) error {
 		sum, err := v.Lag(ctx)
 		return failover.Lag(sum), err
 	})}
+	// The forward name map (Harbor repository → ACR EE repository), recorded with the
+	// failover for the reverse replication to invert exactly at failback. Like the lag, it
+	// is refreshed every round Harbor is up, and the last one read is recorded.
+	mapper, err := s.verifier()
+	if err != nil {
+		return err
+	}
+	nameMap := &failover.LastKnownNameMap{Mapper: failover.NameMapFunc(mapper.ForwardMap), Clock: s.clock}
 	mon, err := failover.NewMonitor(failover.MonitorConfig{
 		Switcher: sw, Primary: primary, Secondary: secondary, AutoApply: true, Clock: s.clock,
 		Failover: failover.FailoverRequest{
@@ -410,8 +418,9 @@ func (s *story) failover(ctx context.Context) error {
 			// The completeness check, held to a 15-minute data-loss budget. Once Harbor is
 			// down it cannot be listed: the monitor refreshes the lag every round Harbor is
 			// up, and the plan uses the last one, aged by the time since.
-			Lag: forwardLag,
-			RPO: 15 * time.Minute,
+			Lag:     forwardLag,
+			RPO:     15 * time.Minute,
+			NameMap: nameMap,
 		},
 	})
 	if err != nil {
@@ -447,12 +456,16 @@ func (s *story) failover(ctx context.Context) error {
 	s.note("— Harbor stops —")
 	var applied *failover.MonitorEvent
 	for round := 1; round <= failover.DefaultThreshold && applied == nil; round++ {
+		noted := false // the lag and the name map fail to refresh alike: one line a round
 		for _, e := range tick() {
 			switch e.Kind {
 			case failover.EventProbed:
 				s.note("monitor round %d: %d failed probe(s) of Harbor in a row: harbor %s, acr-ee %s", round, e.Primary.DownStreak, e.Primary.Health, e.Secondary.Health)
 			case failover.EventLagError:
-				s.note("monitor round %d: the replication lag cannot be refreshed (Harbor cannot be listed); the last one measured stands, aging", round)
+				if !noted {
+					s.note("monitor round %d: the replication lag and the name map cannot be refreshed (Harbor cannot be listed); the last ones read stand, the lag aging", round)
+				}
+				noted = true
 			case failover.EventPlanned:
 				s.ok("monitor: Harbor down after %d failed probes, ACR EE up: failover planned", e.Primary.DownStreak)
 				s.show("failover plan", e.Plan)
@@ -680,6 +693,21 @@ func (s *story) reverse(ctx context.Context, req failover.FailbackRequest) (fail
 	if err != nil {
 		return nil, err
 	}
+	// The name map the failover recorded in the journal: the reverse lag and the reverse
+	// replication invert it, exact even were Harbor's repositories to change since.
+	entries, err := s.journal.Entries(ctx)
+	if err != nil {
+		return nil, err
+	}
+	forward, ok := failover.RecordedNameMap(entries)
+	if !ok {
+		return nil, fmt.Errorf("the failover recorded no name map in %s", s.journalPath)
+	}
+	inverse, err := lag.Invert(forward)
+	if err != nil {
+		return nil, err
+	}
+	v.NameMap = forward
 	req.ReverseLag = failover.ReverseLagFunc(func(ctx context.Context) (failover.ReverseLag, error) {
 		sum, err := v.ReverseLag(ctx)
 		return failover.ReverseLag(sum), err
@@ -695,6 +723,7 @@ func (s *story) reverse(ctx context.Context, req failover.FailbackRequest) (fail
 	// two Harbor repositories flattened into one). Compute writes nothing: the dry run.
 	cfg := reverse.Config{
 		Verifier: v,
+		Inverse:  inverse,
 		ACR:      mirror.Endpoint{Registry: s.w.acrURL, Auth: acrLogin, Transport: s.w.pki.transport()},
 		Harbor:   mirror.Endpoint{Registry: s.w.harborURL, Auth: harborLogin, Transport: s.w.pki.transport()},
 		Sync:     mirror.Options{Clock: s.clock},
@@ -720,10 +749,10 @@ func (s *story) reverse(ctx context.Context, req failover.FailbackRequest) (fail
 	if err := plan.Err(); err != nil || !plan.HasChanges() {
 		return nil, fmt.Errorf("the reverse replication plan is refused (%v) or has nothing to copy:\n%s", err, plan)
 	}
-	if got := plan.Inverse[project+"/api"]; got != project+"/team-a/api" {
-		return nil, fmt.Errorf("the reverse plan maps %s/api back to %q, want %s/team-a/api", project, got, project)
+	if got := plan.Inverse[project+"/api"]; got != project+"/team-a/api" || !plan.Recorded {
+		return nil, fmt.Errorf("the reverse plan maps %s/api back to %q (recorded map: %t), want %s/team-a/api through the recorded map", project, got, plan.Recorded, project)
 	}
-	s.ok("reverse replication planned: ACR EE → Harbor, %d item(s) through the inverse name map (%s/api → %s/team-a/api)", len(plan.Sync.Items), project, project)
+	s.ok("reverse replication planned: ACR EE → Harbor, %d item(s) through the inverse of the name map recorded at failover (%d repositories; %s/api → %s/team-a/api)", len(plan.Sync.Items), len(forward), project, project)
 	s.show("reverse replication plan", plan)
 	res, err := plan.Apply(ctx, cfg)
 	if err != nil {

@@ -61,7 +61,13 @@
 // Harbor repository flattens to (unmapped, e.g. created during an outage under a new name).
 // It needs the OpenAPI mode (every repository of the namespace is listed; -registry is
 // refused) and takes no -rpo: anything there is lag. Exit 3 when Harbor lacks anything, 0
-// when not; -json prints the lag.ReverseReport.
+// when not; -json prints the lag.ReverseReport. With -journal FILE (the journal of
+// examples/failover, only read) it inverts the name map the failover recorded there
+// (failover.RecordedNameMap), as failback -reverse-check and the reverse replication do,
+// exact where Harbor's projects flattened now would be ambiguous (flatten-all over nested
+// repositories, refused: exit 1) or have changed since; without it, or when the failover
+// recorded none, Harbor's projects flattened now. With -journal the output's first line
+// says which map was inverted.
 //
 // Logs go to stderr through log/slog (-log-level debug|info|warn|error, -log-format
 // text|json; with json every stderr line is a JSON object) and the library's clients log
@@ -104,6 +110,7 @@ import (
 	"github.com/regdr/regdr/alicloud"
 	"github.com/regdr/regdr/clock"
 	"github.com/regdr/regdr/examples/internal/cli"
+	"github.com/regdr/regdr/failover"
 	"github.com/regdr/regdr/harbor"
 	"github.com/regdr/regdr/replication"
 	"github.com/regdr/regdr/replication/lag"
@@ -133,8 +140,9 @@ type config struct {
 	registry, registryUser, registryPassword string
 
 	harborInsecure, registryInsecure, asJSON bool
-	reverse                                  bool // -reverse: what ACR EE holds that Harbor lacks
-	plainHTTP                                bool // -insecure-plain-http
+	reverse                                  bool   // -reverse: what ACR EE holds that Harbor lacks
+	journal                                  string // -journal: the failover journal whose recorded name map -reverse inverts
+	plainHTTP                                bool   // -insecure-plain-http
 	rpo                                      time.Duration
 
 	harborPasswordFile, registryPasswordFile, accessKeySecretFile string
@@ -153,7 +161,7 @@ func parse(args []string, stderr io.Writer) (*config, error) {
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), `verify checks that ACR EE holds every artifact Harbor holds, by digest. It only reads.
 
-Usage: verify -harbor URL [-projects P,...] [filters] (-instance ID -region R | -registry URL) [-json] [-rpo D]
+Usage: verify -harbor URL [-projects P,...] [filters] (-instance ID -region R | -registry URL) [-json] [-rpo D | -reverse [-journal FILE]]
 
 Secrets come from files or the environment, never from a flag's value: the Harbor password
 from -harbor-password-file, $HARBOR_PASSWORD_FILE or $HARBOR_PASSWORD (user: -harbor-user or
@@ -193,6 +201,7 @@ with -reverse: ACR EE holds what Harbor lacks, a failback now would lose it).
 	fs.BoolVar(&c.asJSON, "json", false, "print the lag report as JSON")
 	fs.DurationVar(&c.rpo, "rpo", 0, "RPO budget `D`: exit 0 while the oldest missing or stale artifact is at most D old (0: no budget, any lag fails)")
 	fs.BoolVar(&c.reverse, "reverse", false, "the other way: report what ACR EE holds that Harbor lacks (missing, stale, unmapped) — what a failback now would lose; needs the OpenAPI mode")
+	fs.StringVar(&c.journal, "journal", "", "with -reverse: invert the name map the failover recorded in this journal `FILE` (examples/failover -journal; only read) instead of Harbor's projects flattened now")
 	fs.IntVar(&c.limit, "limit", 50, "`N` artifacts listed in the human output (0: all)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -226,6 +235,9 @@ with -reverse: ACR EE holds what Harbor lacks, a failback now would lose it).
 	}
 	if c.reverse && c.rpo != 0 {
 		errs = append(errs, "-rpo does not apply to -reverse: anything ACR EE holds that Harbor lacks is lag")
+	}
+	if c.journal != "" && !c.reverse {
+		errs = append(errs, "-journal applies to -reverse only: the name map recorded at failover is inverted")
 	}
 	if c.reverse && c.registry != "" {
 		errs = append(errs, "-reverse needs the OpenAPI mode (-instance), which lists every repository of the namespace; -registry does not")
@@ -345,6 +357,20 @@ func runWithClock(ctx context.Context, args []string, stdout, stderr io.Writer, 
 // runReverse measures and prints the reverse lag: exit 0 when ACR EE holds nothing Harbor
 // lacks, 3 when it does (a failback now would lose it), 1 when the check could not be made.
 func runReverse(ctx context.Context, c *config, v *lag.Verifier, stdout, stderr io.Writer) int {
+	nameMap := ""
+	if c.journal != "" {
+		entries, err := failover.ReadJournalFile(c.journal)
+		if err != nil {
+			fmt.Fprintln(stderr, "verify: -journal:", err)
+			return exitFailed
+		}
+		if m, ok := failover.RecordedNameMap(entries); ok {
+			v.NameMap = m
+			nameMap = fmt.Sprintf("name map: recorded at failover in %s, %d repositories (inverted)", c.journal, len(m))
+		} else {
+			nameMap = fmt.Sprintf("name map: derived — %s recorded none; Harbor's projects flattened now (inverted)", c.journal)
+		}
+	}
 	r, err := v.Reverse(ctx)
 	if err != nil {
 		fmt.Fprintln(stderr, "verify:", explain(err, c))
@@ -356,6 +382,9 @@ func runReverse(ctx context.Context, c *config, v *lag.Verifier, stdout, stderr 
 			return exitFailed
 		}
 	} else {
+		if nameMap != "" {
+			fmt.Fprintln(stdout, nameMap)
+		}
 		writeReverseHuman(stdout, r, c.limit)
 	}
 	if r.Complete() {
