@@ -172,18 +172,9 @@ func checkInjective(inverse map[string]string) error {
 // repositories mapped to one ACR EE repository cannot be told apart on the way back:
 // refused with lag.ErrAmbiguousInverse.
 func Invert(forward map[string]string) (map[string]string, error) {
-	inverse := make(map[string]string, len(forward))
-	var dup []string
-	for _, src := range slices.Sorted(maps.Keys(forward)) {
-		dest := forward[src]
-		if other, ok := inverse[dest]; ok {
-			dup = append(dup, fmt.Sprintf("%q and %q both map to %q", other, src, dest))
-			continue
-		}
-		inverse[dest] = src
-	}
-	if len(dup) > 0 {
-		return nil, fmt.Errorf("inverting the name map: %w: %s", lag.ErrAmbiguousInverse, strings.Join(dup, "; "))
+	inverse, err := lag.Invert(forward)
+	if err != nil {
+		return nil, fmt.Errorf("inverting the name map: %w", err)
 	}
 	return inverse, nil
 }
