@@ -1,0 +1,170 @@
+package failover
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestJournalNameMapAdded: a name map added to a journal line that recorded none (a
+// failover whose map could not be read) is tampering, as editing or removing one is.
+func TestJournalNameMapAdded(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "journal.jsonl")
+	j, err := OpenFileJournal(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { j.Close() })
+	at := time.Date(2026, 12, 6, 8, 0, 0, 0, time.UTC)
+	if err := j.Append(ctx(t), JournalEntry{PlanID: "p1", Kind: KindFailover, Target: "t", At: at, Outcome: OutcomeWritten}); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, edited := range map[string][]byte{
+		"map added":               bytes.Replace(b, []byte(`"plan_id"`), []byte(`"name_map":{"library/x":"dr/x"},"plan_id"`), 1),
+		"map added, other case":   bytes.Replace(b, []byte(`"plan_id"`), []byte(`"Name_Map":{"library/x":"dr/x"},"plan_id"`), 1),
+		"map added after the MAC": bytes.Replace(b, []byte("}\n"), []byte(`,"name_map":{"library/x":"dr/x"}}`+"\n"), 1),
+	} {
+		t.Run(name, func(t *testing.T) {
+			if bytes.Equal(edited, b) {
+				t.Fatalf("the edit changed nothing in %s", b)
+			}
+			p := filepath.Join(t.TempDir(), "journal.jsonl")
+			if err := os.WriteFile(p, edited, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			key, err := os.ReadFile(PlanKeyFile(path))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(PlanKeyFile(p), key, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if got, err := ReadJournalFile(p); !errors.Is(err, ErrTamperedJournal) {
+				t.Errorf("ReadJournalFile = %v, %v; want ErrTamperedJournal", got, err)
+			}
+		})
+	}
+}
+
+// TestJournalNameMapHostileNames: a name map of many entries, and names holding
+// newlines, control characters, invalid UTF-8, "..", quotes and a line separator, is
+// journaled on one line, reads back as it reads, verifies, and never splits the line.
+func TestJournalNameMapHostileNames(t *testing.T) {
+	t.Parallel()
+	big := map[string]string{}
+	for i := range 20000 {
+		big[fmt.Sprintf("library/team-%05d/%s", i, strings.Repeat("n", 40))] = fmt.Sprintf("dr/%05d", i)
+	}
+	for name, m := range map[string]map[string]string{
+		"20000 repositories": big,
+		"hostile names": {
+			"library/a\nb":            "dr/a\r\n{\"mac\":\"x\"}",
+			"../../etc/passwd":        "dr/..",
+			"lib\x00rary/\x1b[31mred": "dr/\u2028sep",
+			"bad\xffutf8":             "dr/\"quoted\"",
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			path := filepath.Join(t.TempDir(), "journal.jsonl")
+			j, err := OpenFileJournal(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { j.Close() })
+			at := time.Date(2026, 12, 6, 8, 0, 0, 0, time.UTC)
+			for _, o := range []string{OutcomeIntent, OutcomeWritten} {
+				if err := j.Append(ctx(t), JournalEntry{PlanID: "p1", Kind: KindFailover, Target: "t", At: at, Outcome: o, NameMap: m}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			b, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := bytes.Count(b, []byte("\n")); n != 2 {
+				t.Fatalf("journal holds %d lines, want 2", n)
+			}
+			entries, err := ReadJournalFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, ok := RecordedNameMap(entries)
+			if !ok || len(got) != len(m) {
+				t.Fatalf("RecordedNameMap = %d entries, %v; want %d", len(got), ok, len(m))
+			}
+			// Reopening adopts the file (reads it whole, cuts no line).
+			j2, err := OpenFileJournal(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			j2.Close()
+		})
+	}
+}
+
+// TestRecordedNameMapLatestFailover: failover (map A), failback, failover (map B):
+// RecordedNameMap gives B, the map of the failover failback would undo now — and with
+// two targets, the map of the one journaled last.
+func TestRecordedNameMapLatestFailover(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 12, 6, 8, 0, 0, 0, time.UTC)
+	a := map[string]string{"library/web/nginx": "dr/nginx"}
+	b := map[string]string{"team/nginx": "dr/nginx"}
+	e := func(plan, target string, kind Kind, outcome string, m map[string]string, min int) JournalEntry {
+		return JournalEntry{PlanID: plan, Kind: kind, Target: target, Outcome: outcome, NameMap: m, At: at.Add(time.Duration(min) * time.Minute)}
+	}
+	for _, tc := range []struct {
+		name    string
+		entries []JournalEntry
+		want    map[string]string
+	}{
+		{"failover, failback, failover", []JournalEntry{
+			e("p1", "t", KindFailover, OutcomeIntent, a, 1), e("p1", "t", KindFailover, OutcomeWritten, a, 2),
+			e("p2", "t", KindFailback, OutcomeIntent, nil, 3), e("p2", "t", KindFailback, OutcomeWritten, nil, 4),
+			e("p3", "t", KindFailover, OutcomeIntent, b, 5), e("p3", "t", KindFailover, OutcomeWritten, b, 6),
+		}, b},
+		{"second failover's write failed", []JournalEntry{
+			e("p1", "t", KindFailover, OutcomeIntent, a, 1), e("p1", "t", KindFailover, OutcomeWritten, a, 2),
+			e("p2", "t", KindFailback, OutcomeIntent, nil, 3), e("p2", "t", KindFailback, OutcomeWritten, nil, 4),
+			e("p3", "t", KindFailover, OutcomeIntent, b, 5), e("p3", "t", KindFailover, OutcomeFailed, b, 6),
+		}, nil},
+		{"second failover crashed mid-write", []JournalEntry{
+			e("p1", "t", KindFailover, OutcomeIntent, a, 1), e("p1", "t", KindFailover, OutcomeWritten, a, 2),
+			e("p2", "t", KindFailback, OutcomeIntent, nil, 3), e("p2", "t", KindFailback, OutcomeWritten, nil, 4),
+			e("p3", "t", KindFailover, OutcomeIntent, b, 5),
+		}, b},
+		{"failback crashed mid-write", []JournalEntry{
+			e("p1", "t", KindFailover, OutcomeIntent, a, 1), e("p1", "t", KindFailover, OutcomeWritten, a, 2),
+			e("p2", "t", KindFailback, OutcomeIntent, nil, 3),
+		}, a},
+		{"two targets, the later one's", []JournalEntry{
+			e("p1", "t1", KindFailover, OutcomeIntent, a, 1), e("p1", "t1", KindFailover, OutcomeWritten, a, 2),
+			e("p2", "t2", KindFailover, OutcomeIntent, b, 3), e("p2", "t2", KindFailover, OutcomeWritten, b, 4),
+		}, b},
+		{"two targets, the later one failed back", []JournalEntry{
+			e("p1", "t1", KindFailover, OutcomeIntent, a, 1), e("p1", "t1", KindFailover, OutcomeWritten, a, 2),
+			e("p2", "t2", KindFailover, OutcomeIntent, b, 3), e("p2", "t2", KindFailover, OutcomeWritten, b, 4),
+			e("p3", "t2", KindFailback, OutcomeIntent, nil, 5), e("p3", "t2", KindFailback, OutcomeWritten, nil, 6),
+		}, a},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, ok := RecordedNameMap(tc.entries)
+			if ok != (tc.want != nil) || !cmp.Equal(got, tc.want) {
+				t.Errorf("RecordedNameMap = %v, %v; want %v", got, ok, tc.want)
+			}
+		})
+	}
+}
