@@ -2,8 +2,10 @@ package failover
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -166,5 +168,109 @@ func TestRecordedNameMapLatestFailover(t *testing.T) {
 				t.Errorf("RecordedNameMap = %v, %v; want %v", got, ok, tc.want)
 			}
 		})
+	}
+}
+
+// secretErr is an error as a careless reader of Harbor might return it: its URL with
+// user information and Harbor's (or a proxy's) body echoing the Authorization header.
+var secretErr = errors.New(`listing https://admin:hunter2@harbor.example/api/v2.0/projects: 401: {"message":"bad header Authorization: Basic YWRtaW46aHVudGVyMg=="} token Bearer eyJhbGciOi.payload.sig`)
+
+var secrets = []string{"hunter2", "YWRtaW46aHVudGVyMg", "eyJhbGciOi"}
+
+func leaked(s string) []string {
+	var out []string
+	for _, x := range secrets {
+		if strings.Contains(s, x) {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// TestPlanEvidenceHidesSecrets: a plan records why the lag, the reverse lag or the name
+// map could not be read; a credential in that error — a URL's user information, an
+// Authorization header's value echoed by a server — never reaches the plan's text or
+// JSON.
+func TestPlanEvidenceHidesSecrets(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	s := w.switcher(t)
+	req := failoverRequest()
+	req.NameMap = NameMapFunc(func(context.Context) (map[string]string, error) { return nil, secretErr })
+	req.Lag = LagFunc(func(context.Context) (Lag, error) { return Lag{}, secretErr })
+	req.Force, req.ForceReason = true, "lag unknown, drill"
+	p, err := s.PlanFailover(ctx(t), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Evidence.LagError == "" || p.Evidence.NameMapError == "" {
+		t.Fatalf("evidence = %+v, want the lag and name map errors", p.Evidence)
+	}
+	if l := leaked(p.String() + string(mustJSON(t, p))); l != nil {
+		t.Errorf("failover plan leaks %q:\n%s", l, p)
+	}
+	if _, err := s.Apply(ctx(t), p); err != nil {
+		t.Fatal(err)
+	}
+	w.clock.Advance(time.Hour)
+	back, err := s.PlanFailback(ctx(t), FailbackRequest{Primary: healthy("harbor", 5), MinDwell: -1,
+		ReverseLag: ReverseLagFunc(func(context.Context) (ReverseLag, error) { return ReverseLag{}, secretErr }),
+		Force:      true, ForceReason: "reverse lag unknown"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.Evidence.ReverseLagError == "" {
+		t.Fatalf("evidence = %+v, want the reverse lag error", back.Evidence)
+	}
+	if l := leaked(back.String() + string(mustJSON(t, back))); l != nil {
+		t.Errorf("failback plan leaks %q:\n%s", l, back)
+	}
+}
+
+// TestMonitorLogsHideSecrets: the monitor's JSON log never carries a credential an event
+// brought in — a lag or name map refresh error, a vantage point's probe error, a refusal.
+func TestMonitorLogsHideSecrets(t *testing.T) {
+	t.Parallel()
+	var out syncBuffer
+	log := slog.New(slog.NewJSONHandler(&out, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	w := newWorld(t)
+	r := &monitorRig{w: w}
+	harborUp := true
+	vantage := ProbeFunc(func(_ context.Context, e Endpoint) ProbeResult {
+		res := ProbeResult{Endpoint: e.Name, Vantage: "hz", Up: harborUp || e.Name != "harbor", At: w.clock.Now()}
+		if !res.Up {
+			res.Error = secretErr.Error()
+		}
+		return res
+	})
+	var err error
+	cfg := MonitorConfig{Logger: log, AutoApply: true, Failover: FailoverRequest{
+		Lag:     &LastKnownLag{Reporter: LagFunc(func(context.Context) (Lag, error) { return Lag{}, secretErr })},
+		NameMap: &LastKnownNameMap{Mapper: NameMapFunc(func(context.Context) (map[string]string, error) { return nil, secretErr })},
+	}}
+	if cfg.Primary, err = NewChecker(Endpoint{Name: "harbor", URL: "https://harbor.example"}, []Vantage{vantage}, HealthPolicy{}); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Secondary, err = NewChecker(Endpoint{Name: "acr-ee", URL: "https://" + acrDomain}, []Vantage{vantage}, HealthPolicy{}); err != nil {
+		t.Fatal(err)
+	}
+	cfg.Switcher = w.switcher(t)
+	if r.mon, err = NewMonitor(cfg); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		r.tick(t)
+	}
+	harborUp = false
+	for range 4 {
+		r.tick(t)
+	}
+	got := out.String()
+	if !strings.Contains(got, "replication lag not refreshed") || !strings.Contains(got, "registry health changed") ||
+		!strings.Contains(got, "switch refused") {
+		t.Fatalf("log lacks the records attacked:\n%s", got)
+	}
+	if l := leaked(got); l != nil {
+		t.Errorf("monitor log leaks %q:\n%s", l, got)
 	}
 }

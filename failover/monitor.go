@@ -247,7 +247,7 @@ func (m *Monitor) log(ctx context.Context, e MonitorEvent) {
 	}
 	withErr := func(attrs ...any) []any {
 		if e.Err != nil {
-			attrs = append(attrs, slog.String("error", e.Err.Error()))
+			attrs = append(attrs, slog.String("error", scrub(e.Err)))
 		}
 		return attrs
 	}

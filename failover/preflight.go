@@ -98,8 +98,8 @@ func (s *Switcher) PlanFailover(ctx context.Context, req FailoverRequest) (*Plan
 		lag, err := req.Lag.Lag(ctx)
 		switch {
 		case err != nil && req.Force:
-			p.Evidence.LagError = err.Error()
-			overrode = append(overrode, "replication lag unknown: "+err.Error())
+			p.Evidence.LagError = scrub(err)
+			overrode = append(overrode, "replication lag unknown: "+scrub(err))
 		case err != nil:
 			refusals = append(refusals, fmt.Errorf("reading replication lag: %w", err))
 		default:
@@ -121,7 +121,7 @@ func (s *Switcher) PlanFailover(ctx context.Context, req FailoverRequest) (*Plan
 		m, err := req.NameMap.NameMap(ctx)
 		switch {
 		case err != nil:
-			p.Evidence.NameMapError = err.Error()
+			p.Evidence.NameMapError = scrub(err)
 		case len(m) > 0:
 			p.NameMap = maps.Clone(m)
 		}
