@@ -171,6 +171,70 @@ func TestRecordedNameMapLatestFailover(t *testing.T) {
 	}
 }
 
+// TestPlanFailoverNameMapperHangs: a name map that cannot be read never holds a failover
+// up — nor does one whose read never returns (Harbor black-holed, a mapper that ignores
+// its context): past NameMapTimeout the plan is made, recording why no map, or the map a
+// LastKnownNameMap remembered. The mapper never answers, so the outcome does not depend
+// on the timeout's length.
+func TestPlanFailoverNameMapperHangs(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name     string
+		remember bool
+	}{{"plain mapper", false}, {"LastKnownNameMap", true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t)
+			s := w.switcher(t)
+			release := make(chan struct{})
+			t.Cleanup(func() { close(release) })
+			hang := NameMapFunc(func(context.Context) (map[string]string, error) {
+				<-release // ignores its context
+				return nil, errors.New("too late")
+			})
+			req := failoverRequest()
+			req.NameMap, req.NameMapTimeout = hang, time.Millisecond
+			if tc.remember {
+				l := &LastKnownNameMap{Mapper: hang}
+				l.Seed(nestedMap)
+				req.NameMap = l
+			}
+			type result struct {
+				p   *Plan
+				err error
+			}
+			done := make(chan result, 1)
+			go func() {
+				p, err := s.PlanFailover(ctx(t), req)
+				done <- result{p, err}
+			}()
+			var r result
+			select {
+			case r = <-done:
+			case <-time.After(5 * time.Second):
+				t.Fatal("PlanFailover still waiting on a name map that never answers")
+			}
+			if r.err != nil {
+				t.Fatal(r.err)
+			}
+			if tc.remember {
+				if !cmp.Equal(r.p.NameMap, nestedMap) || r.p.Evidence.NameMapError != "" {
+					t.Errorf("plan = map %v, error %q; want the remembered map", r.p.NameMap, r.p.Evidence.NameMapError)
+				}
+				return
+			}
+			if r.p.NameMap != nil || !strings.Contains(r.p.Evidence.NameMapError, "timed out after 1ms") {
+				t.Errorf("plan = map %v, error %q; want none, timed out", r.p.NameMap, r.p.Evidence.NameMapError)
+			}
+		})
+	}
+	req := failoverRequest()
+	req.NameMapTimeout = -time.Second
+	if _, err := newWorld(t).switcher(t).PlanFailover(ctx(t), req); !errors.Is(err, ErrInvalid) {
+		t.Errorf("PlanFailover(negative NameMapTimeout) = %v, want ErrInvalid", err)
+	}
+}
+
 // secretErr is an error as a careless reader of Harbor might return it: its URL with
 // user information and Harbor's (or a proxy's) body echoing the Authorization header.
 var secretErr = errors.New(`listing https://admin:hunter2@harbor.example/api/v2.0/projects: 401: {"message":"bad header Authorization: Basic YWRtaW46aHVudGVyMg=="} token Bearer eyJhbGciOi.payload.sig`)
