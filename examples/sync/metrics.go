@@ -111,7 +111,8 @@ func checkMetricsFile(f string) error {
 }
 
 // checkPushgateway accepts http(s)://HOST[:PORT][/PATH] without credentials, a query or a
-// fragment: the push package appends /metrics/job/… to the path.
+// fragment: the push package appends /metrics/job/… to the path. Its complaints never
+// repeat the address, which may hold a secret however it is misspelled.
 func checkPushgateway(raw string) error {
 	if raw == "" {
 		return nil
@@ -123,9 +124,9 @@ func checkPushgateway(raw string) error {
 	case u.User != nil:
 		return usageErr("-pushgateway: credentials do not belong in the address")
 	case u.Scheme != "http" && u.Scheme != "https", u.Host == "":
-		return usageErr(fmt.Sprintf("-pushgateway %q: want http(s)://HOST[:PORT]", raw))
-	case u.RawQuery != "" || u.Fragment != "":
-		return usageErr(fmt.Sprintf("-pushgateway %q: no query or fragment", raw))
+		return usageErr("-pushgateway: want http(s)://HOST[:PORT]")
+	case u.RawQuery != "" || u.Fragment != "" || u.ForceQuery:
+		return usageErr("-pushgateway: no query or fragment")
 	}
 	return nil
 }

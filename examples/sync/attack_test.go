@@ -1,0 +1,77 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/regdr/regdr/internal/testutil"
+)
+
+// A -pushgateway holding a credential anywhere — user information however written, a
+// query or a fragment — is refused with exit 2, and the credential is never echoed.
+func TestPushgatewaySecretNeverEchoed(t *testing.T) {
+	t.Parallel()
+	base := []string{"-src", "127.0.0.1:1", "-dst", "127.0.0.1:2", "-plain-http"}
+	for name, gw := range map[string]string{
+		"userinfo":                  "http://admin:SECRET@127.0.0.1:9091",
+		"userinfo without a scheme": "admin:SECRET@127.0.0.1:9091",
+		"userinfo, opaque":          "http:admin:SECRET@127.0.0.1:9091",
+		"userinfo, one slash":       "http:/admin:SECRET@127.0.0.1:9091",
+		"userinfo, bad host":        "http://admin:SECRET@[::1",
+		"password with a space":     "http://admin:SEC RET@127.0.0.1:9091",
+		"token in the query":        "http://127.0.0.1:9091/?token=SECRET",
+		"token in the fragment":     "https://127.0.0.1:9091/#SECRET",
+		"ftp with userinfo":         "ftp://admin:SECRET@127.0.0.1:9091",
+	} {
+		t.Run(name, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			code := run(context.Background(), append(base, "-pushgateway", gw), &out, &errOut)
+			if code != exitUsage {
+				t.Errorf("-pushgateway %q: exit %d, want 2", gw, code)
+			}
+			if strings.Contains(out.String()+errOut.String(), "SECRET") || strings.Contains(errOut.String(), "SEC RET") {
+				t.Errorf("-pushgateway %q: stderr shows the secret: %s", gw, errOut.String())
+			}
+		})
+	}
+}
+
+// A symbolic link at -metrics-file is replaced by the metrics file, never followed: what
+// it pointed at is left alone (the rename replaces the link itself).
+func TestMetricsFileSymlinkNotFollowed(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	src := testutil.NewGGCRRegistry(t, nil)
+	dst := testutil.NewGGCRRegistry(t, nil)
+	fx := testutil.NewFixture(22, 1<<10)
+	if err := testutil.Push(ctx, src.Host, "a/x:1", fx.Image("x", 1)); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	elsewhere := filepath.Join(t.TempDir(), "important")
+	if err := os.WriteFile(elsewhere, []byte("keep me\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, "sync.prom")
+	if err := os.Symlink(elsewhere, file); err != nil {
+		t.Fatal(err)
+	}
+	var out, errOut bytes.Buffer
+	if code := run(ctx, []string{"-src", src.Host, "-dst", dst.Host, "-plain-http", "-metrics-file", file}, &out, &errOut); code != exitOK {
+		t.Fatalf("exit %d\n%s", code, errOut.String())
+	}
+	if b, err := os.ReadFile(elsewhere); err != nil || string(b) != "keep me\n" {
+		t.Errorf("the link's target now holds %q (%v): the write followed the link", b, err)
+	}
+	fi, err := os.Lstat(file)
+	if err != nil || fi.Mode()&os.ModeSymlink != 0 {
+		t.Fatalf("-metrics-file is %v (%v), want a regular file in place of the link", fi.Mode(), err)
+	}
+	readTextfile(t, file)
+}
