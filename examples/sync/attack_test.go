@@ -3,6 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -38,6 +41,39 @@ func TestPushgatewaySecretNeverEchoed(t *testing.T) {
 				t.Errorf("-pushgateway %q: stderr shows the secret: %s", gw, errOut.String())
 			}
 		})
+	}
+}
+
+// A Pushgateway (or a proxy in front of it) answering an error with a huge body, or one
+// holding newlines and terminal escapes, costs one bounded stderr line: the body is
+// neither read whole into the error nor able to forge further lines.
+func TestPushgatewayHostileErrorBody(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	src := testutil.NewGGCRRegistry(t, nil)
+	dst := testutil.NewGGCRRegistry(t, nil)
+	fx := testutil.NewFixture(21, 1<<10)
+	if err := testutil.Push(ctx, src.Host, "a/x:1", fx.Image("x", 1)); err != nil {
+		t.Fatal(err)
+	}
+	body := "bad\nsync: forged line\x1b[2J" + strings.Repeat("x", 4<<20)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.WriteHeader(http.StatusInternalServerError)
+		io.WriteString(w, body)
+	}))
+	t.Cleanup(srv.Close)
+	var out, errOut bytes.Buffer
+	code := run(ctx, []string{"-src", src.Host, "-dst", dst.Host, "-plain-http", "-pushgateway", srv.URL}, &out, &errOut)
+	if code != exitFailed || !strings.Contains(errOut.String(), "pushing to -pushgateway") {
+		t.Fatalf("exit %d, want 1 naming the gateway; stderr %.300q", code, errOut.String())
+	}
+	if n := errOut.Len(); n > 4<<10 {
+		t.Errorf("stderr is %d bytes for one failed push, want a bounded line", n)
+	}
+	if strings.Contains(errOut.String(), "\nsync: forged line") || strings.Contains(errOut.String(), "\x1b") {
+		t.Errorf("the gateway's body forged a line or a terminal escape on stderr: %.300q", errOut.String())
 	}
 }
 

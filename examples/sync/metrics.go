@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -11,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/push"
@@ -83,7 +87,8 @@ func (e *exporter) finish(ctx context.Context, rep *mirror.Report) error {
 		}
 	}
 	if e.gateway != "" {
-		p := push.New(e.gateway, pushJob).Gatherer(e.reg).Client(&http.Client{Timeout: exportTimeout})
+		client := &http.Client{Timeout: exportTimeout, Transport: shortErrors{http.DefaultTransport}}
+		p := push.New(e.gateway, pushJob).Gatherer(e.reg).Client(client)
 		if e.shard >= 0 {
 			p = p.Grouping("shard", strconv.Itoa(e.shard))
 		}
@@ -129,4 +134,30 @@ func checkPushgateway(raw string) error {
 		return usageErr("-pushgateway: no query or fragment")
 	}
 	return nil
+}
+
+// maxErrorBody bounds how much of a Pushgateway's error answer the push error quotes.
+const maxErrorBody = 512
+
+// shortErrors hands the push package at most maxErrorBody bytes of an error answer, its
+// control characters (newlines, terminal escapes) replaced: the package quotes the whole
+// body in its error, which is printed on stderr, so a gateway or a proxy in front of it
+// could otherwise flood the log or forge lines in it.
+type shortErrors struct{ next http.RoundTripper }
+
+func (t shortErrors) RoundTrip(r *http.Request) (*http.Response, error) {
+	res, err := t.next.RoundTrip(r)
+	if err != nil || res.StatusCode < 300 {
+		return res, err
+	}
+	b, _ := io.ReadAll(io.LimitReader(res.Body, maxErrorBody))
+	res.Body.Close()
+	b = bytes.Map(func(r rune) rune {
+		if unicode.IsControl(r) || r == utf8.RuneError {
+			return '?'
+		}
+		return r
+	}, b)
+	res.Body, res.ContentLength = io.NopCloser(bytes.NewReader(b)), int64(len(b))
+	return res, nil
 }
