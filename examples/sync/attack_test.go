@@ -77,6 +77,42 @@ func TestPushgatewayHostileErrorBody(t *testing.T) {
 	}
 }
 
+// -metrics-file must not name a file the run reads (the Harbor password file, also when
+// the password file is a link to it: the run would replace the secret with its metrics at
+// its end), nor a directory (the rename at the end of a long run would fail).
+func TestMetricsFileCollisions(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	secret := filepath.Join(dir, "harbor.prom")
+	if err := os.WriteFile(secret, []byte("SECRET\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "link.prom")
+	if err := os.Symlink(secret, link); err != nil {
+		t.Fatal(err)
+	}
+	asDir := filepath.Join(dir, "dir.prom")
+	if err := os.Mkdir(asDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	base := []string{"-src", "127.0.0.1:1", "-dst", "127.0.0.1:2", "-plain-http"}
+	for name, args := range map[string][]string{
+		"the password file":                {"-harbor", "-harbor-password-file", secret, "-metrics-file", secret},
+		"the password file, unclean":       {"-harbor", "-harbor-password-file", secret, "-metrics-file", dir + "/./harbor.prom"},
+		"the password file through a link": {"-harbor", "-harbor-password-file", link, "-metrics-file", secret},
+		"a directory":                      {"-metrics-file", asDir},
+	} {
+		t.Run(name, func(t *testing.T) {
+			var errOut bytes.Buffer
+			if _, err := parse(append(base, args...), &errOut); err == nil {
+				t.Errorf("parse(%q) accepted the metrics file", args)
+			} else if strings.Contains(err.Error(), "SECRET") {
+				t.Errorf("parse(%q) = %v: shows the secret", args, err)
+			}
+		})
+	}
+}
+
 // A symbolic link at -metrics-file is replaced by the metrics file, never followed: what
 // it pointed at is left alone (the rename replaces the link itself).
 func TestMetricsFileSymlinkNotFollowed(t *testing.T) {

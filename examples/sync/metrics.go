@@ -112,6 +112,25 @@ func checkMetricsFile(f string) error {
 	if fi, err := os.Stat(filepath.Dir(f)); err != nil || !fi.IsDir() {
 		return usageErr(fmt.Sprintf("-metrics-file %q: directory %q does not exist", f, filepath.Dir(f)))
 	}
+	if fi, err := os.Lstat(f); err == nil && fi.IsDir() {
+		return usageErr(fmt.Sprintf("-metrics-file %q is a directory", f))
+	}
+	return nil
+}
+
+// checkMetricsNotRead refuses a -metrics-file that is a file the run reads — the Harbor
+// password file, or what it links to: the metrics would replace it at the end of the run.
+func checkMetricsNotRead(metrics, flag, read string) error {
+	if metrics == "" || read == "" {
+		return nil
+	}
+	mi, err := os.Stat(metrics)
+	if err != nil {
+		return nil // no file there yet: none the run reads
+	}
+	if ri, err := os.Stat(read); err == nil && os.SameFile(mi, ri) {
+		return usageErr(fmt.Sprintf("-metrics-file %q is %s: the metrics would replace it", metrics, flag))
+	}
 	return nil
 }
 
