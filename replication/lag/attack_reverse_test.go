@@ -1,0 +1,61 @@
+package lag_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/regdr/regdr/replication/lag"
+)
+
+// TestReverseFallbackTagHostile: only the exact OCI referrers fallback tag
+// (sha256-<64 lowercase hex>, no suffix) of a subject Harbor holds with referrers counts
+// as held; every near miss — a subject Harbor does not hold, one it holds unsigned,
+// uppercase hex, a short or long hex, another algorithm, a suffix whose digest Harbor
+// does not know, a subject held in another Harbor repository — stays missing and blocks
+// failback.
+func TestReverseFallbackTagHostile(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+	d := func(c string) string { return "sha256:" + strings.Repeat(c, 64) }
+	signed := lag.SourceArtifact{Digest: d("a"), Tags: []string{"1"},
+		Accessories: []lag.Accessory{{Type: "signature.cosign", Digest: d("c")}}}
+	unsigned := lag.SourceArtifact{Digest: d("9"), Tags: []string{"2"}}
+	otherSigned := lag.SourceArtifact{Digest: d("5"), Tags: []string{"x"},
+		Accessories: []lag.Accessory{{Type: "signature.cosign", Digest: d("6")}}}
+	harbor := []lag.Listing{
+		{Source: "library/nginx", Dest: "dr/nginx", Artifacts: []lag.SourceArtifact{signed, unsigned}},
+		{Source: "library/other", Dest: "dr/other", Artifacts: []lag.SourceArtifact{otherSigned}},
+	}
+	for _, tc := range []struct {
+		name string
+		tag  string
+		held bool
+	}{
+		{"fallback of a signed subject", "sha256-" + strings.Repeat("a", 64), true},
+		{"fallback of a subject Harbor does not hold", "sha256-" + strings.Repeat("b", 64), false},
+		{"fallback of an unsigned subject", "sha256-" + strings.Repeat("9", 64), false},
+		{"uppercase hex", "sha256-" + strings.Repeat("A", 64), false},
+		{"63 hex", "sha256-" + strings.Repeat("a", 63), false},
+		{"65 hex", "sha256-" + strings.Repeat("a", 65), false},
+		{"another algorithm", "sha512-" + strings.Repeat("a", 128), false},
+		{"a suffix whose digest Harbor does not know", "sha256-" + strings.Repeat("a", 64) + ".att", false},
+		{"a trailing newline", "sha256-" + strings.Repeat("a", 64) + "\n", false},
+		{"a subject signed in another Harbor repository", "sha256-" + strings.Repeat("5", 64), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			acr := map[string][]lag.Tag{
+				"dr/nginx": {{Name: "1", Digest: d("a")}, {Name: "2", Digest: d("9")}, {Name: tc.tag, Digest: d("7")}},
+				"dr/other": {{Name: "x", Digest: d("5")}},
+			}
+			r, err := lag.CompareReverse(lag.ReverseInput{CheckedAt: now, Harbor: harbor, ACR: acr})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Complete() != tc.held || r.Present != 3+map[bool]int{true: 1}[tc.held] {
+				t.Errorf("ACR EE tag %q: complete %v, %d present (%v); want complete %v", tc.tag, r.Complete(), r.Present, r, tc.held)
+			}
+		})
+	}
+}
