@@ -292,7 +292,8 @@ func TestPlanEvidenceHidesSecrets(t *testing.T) {
 }
 
 // TestMonitorLogsHideSecrets: the monitor's JSON log never carries a credential an event
-// brought in — a lag or name map refresh error, a vantage point's probe error, a refusal.
+// brought in — a lag or name map refresh error, a vantage point's probe error, a refusal —
+// nor do the events' errors handed to OnEvent (examples/failover watch prints them).
 func TestMonitorLogsHideSecrets(t *testing.T) {
 	t.Parallel()
 	var out syncBuffer
@@ -308,7 +309,12 @@ func TestMonitorLogsHideSecrets(t *testing.T) {
 		return res
 	})
 	var err error
-	cfg := MonitorConfig{Logger: log, AutoApply: true, Failover: FailoverRequest{
+	var events []string
+	cfg := MonitorConfig{Logger: log, AutoApply: true, OnEvent: func(e MonitorEvent) {
+		if e.Err != nil {
+			events = append(events, fmt.Sprint(e.Err))
+		}
+	}, Failover: FailoverRequest{
 		Lag:     &LastKnownLag{Reporter: LagFunc(func(context.Context) (Lag, error) { return Lag{}, secretErr })},
 		NameMap: &LastKnownNameMap{Mapper: NameMapFunc(func(context.Context) (map[string]string, error) { return nil, secretErr })},
 	}}
@@ -336,5 +342,10 @@ func TestMonitorLogsHideSecrets(t *testing.T) {
 	}
 	if l := leaked(got); l != nil {
 		t.Errorf("monitor log leaks %q:\n%s", l, got)
+	}
+	// OnEvent's consumers (watch prints each event's error, metrics reads its sentinel)
+	// get the error scrubbed, its sentinel still found.
+	if l := leaked(strings.Join(events, "\n")); l != nil {
+		t.Errorf("MonitorEvent.Err leaks %q:\n%s", l, strings.Join(events, "\n"))
 	}
 }

@@ -53,3 +53,10 @@ var (
 // or a vantage point returned — which may quote a URL with user information, or a
 // server's answer echoing an Authorization header.
 func scrub(err error) string { return redact.Text(err.Error()) }
+
+// scrubbed is an error whose text is scrubbed ([scrub]), its chain kept for errors.Is: a
+// MonitorEvent's error, which its consumers print.
+type scrubbed struct{ err error }
+
+func (s scrubbed) Error() string { return scrub(s.err) }
+func (s scrubbed) Unwrap() error { return s.err }

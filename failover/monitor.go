@@ -153,6 +153,9 @@ func (m *Monitor) Tick(ctx context.Context) []MonitorEvent {
 	prim, sec := m.cfg.Primary.Check(ctx), m.cfg.Secondary.Check(ctx)
 	emit := func(e MonitorEvent) {
 		e.Time, e.Primary, e.Secondary = m.cfg.Clock.Now(), prim, sec
+		if e.Err != nil {
+			e.Err = scrubbed{e.Err}
+		}
 		events = append(events, e)
 		m.log(ctx, e)
 		if m.cfg.OnEvent != nil {
@@ -247,7 +250,7 @@ func (m *Monitor) log(ctx context.Context, e MonitorEvent) {
 	}
 	withErr := func(attrs ...any) []any {
 		if e.Err != nil {
-			attrs = append(attrs, slog.String("error", scrub(e.Err)))
+			attrs = append(attrs, slog.String("error", e.Err.Error()))
 		}
 		return attrs
 	}
