@@ -1,10 +1,12 @@
 package lag_test
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/regdr/regdr/replication"
 	"github.com/regdr/regdr/replication/lag"
 )
 
@@ -55,6 +57,38 @@ func TestReverseFallbackTagHostile(t *testing.T) {
 			}
 			if r.Complete() != tc.held || r.Present != 3+map[bool]int{true: 1}[tc.held] {
 				t.Errorf("ACR EE tag %q: complete %v, %d present (%v); want complete %v", tc.tag, r.Complete(), r.Present, r, tc.held)
+			}
+		})
+	}
+}
+
+// TestReverseRecordedNameMapHostileNames: a recorded name map holding a name that is no
+// repository name — a newline (which would forge a line of the report), "..", an empty
+// or uppercase component — is refused (ErrInvalidVerifier) before ACR EE is listed,
+// the name quoted; the forward map validates every name it records, and so does the
+// reverse replication's inverse.
+func TestReverseRecordedNameMapHostileNames(t *testing.T) {
+	t.Parallel()
+	for name, recorded := range map[string]map[string]string{
+		"newline in the source":      {"library/a\nmissing: x": "dr/a"},
+		"newline in the destination": {"library/a": "dr/a\nb"},
+		"dot-dot source":             {"library/../../v2": "dr/a"},
+		"dot-dot destination":        {"library/a": "dr/../a"},
+		"empty component":            {"library//a": "dr/a"},
+		"uppercase destination":      {"library/a": "dr/A"},
+		"empty destination":          {"library/a": ""},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			h := &harborRepos{repos: map[string][]lag.SourceArtifact{"library/a": nil}}
+			a := &acrRepos{repos: map[string][]lag.Tag{"dr/a": {{Name: "1", Digest: "sha256:" + strings.Repeat("a", 64)}}}}
+			v := lag.Verifier{Source: h, Tags: a, Flattener: replication.HarborFlatten("dr", -1), Namespace: "dr", NameMap: recorded}
+			_, err := v.Reverse(t.Context())
+			if !errors.Is(err, lag.ErrInvalidVerifier) || a.calls != 0 {
+				t.Fatalf("Reverse(recorded %q) = %v after %d ACR EE calls; want ErrInvalidVerifier and none", recorded, err, a.calls)
+			}
+			if strings.Contains(err.Error(), "\n") {
+				t.Errorf("the error holds a raw newline: %q", err)
 			}
 		})
 	}

@@ -86,6 +86,21 @@ func quoteAll(s []string) string {
 // source, and which of them Harbor still holds (those whose artifacts are listed; the
 // others hold nothing now, so every tag ACR EE holds for them is missing).
 func (v *Verifier) recordedListings(ctx context.Context) (held, gone []Listing, err error) {
+	validate := v.Validate
+	if validate == nil {
+		validate = replication.ValidateACRName
+	}
+	for _, src := range verifySortedKeys(v.NameMap) {
+		// As ForwardMap validates what it records: a name that is no repository name
+		// (a newline would forge a line of the report) is not compared, let alone
+		// carried back.
+		if err := replication.ValidateRepositoryName(src); err != nil {
+			return nil, nil, fmt.Errorf("%w: the recorded name map: Harbor repository %q: %w", ErrInvalidVerifier, src, err)
+		}
+		if err := validate(v.NameMap[src]); err != nil {
+			return nil, nil, fmt.Errorf("%w: the recorded name map: %q maps to %q: %w", ErrInvalidVerifier, src, v.NameMap[src], err)
+		}
+	}
 	if _, err := Invert(v.NameMap); err != nil {
 		return nil, nil, fmt.Errorf("inverting the name map recorded at failover: %w", err)
 	}
