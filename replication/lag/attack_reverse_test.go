@@ -6,6 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/regdr/regdr/clock/clocktest"
 	"github.com/regdr/regdr/replication"
 	"github.com/regdr/regdr/replication/lag"
 )
@@ -91,5 +94,44 @@ func TestReverseRecordedNameMapHostileNames(t *testing.T) {
 				t.Errorf("the error holds a raw newline: %q", err)
 			}
 		})
+	}
+}
+
+// TestReverseRecordedNameMapStale: the map a LastKnownNameMap recorded is as old as its
+// last refresh, so a repository Harbor created (and the replication copied) in between
+// is not in it. Harbor holds it still: ACR EE's copy maps back through Harbor's current
+// flattening and is not unmapped — failback was refused (ErrReverseLag) though Harbor
+// held everything. A recorded destination keeps its recorded source (a repository
+// created since that collides with it is not used), and two new repositories that
+// collide with each other leave their destination unmapped rather than guess.
+func TestReverseRecordedNameMapStale(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+	d := func(c string) string { return "sha256:" + strings.Repeat(c, 64) }
+	h := &harborRepos{repos: map[string][]lag.SourceArtifact{
+		"library/app-a":   {{Digest: d("a"), Tags: []string{"1"}}},
+		"library/app-b":   {{Digest: d("b"), Tags: []string{"1"}}}, // created after the last refresh
+		"team/app-a":      {{Digest: d("e"), Tags: []string{"9"}}}, // collides with a recorded destination
+		"library/x/app-c": {{Digest: d("c"), Tags: []string{"1"}}}, // these two collide with each other
+		"library/y/app-c": {{Digest: d("c"), Tags: []string{"1"}}},
+	}}
+	a := &acrRepos{repos: map[string][]lag.Tag{
+		"dr/app-a": {{Name: "1", Digest: d("a")}},
+		"dr/app-b": {{Name: "1", Digest: d("b")}, {Name: "2", Digest: d("f"), PushTime: now.Add(-time.Hour)}},
+		"dr/app-c": {{Name: "1", Digest: d("c")}},
+	}}
+	v := lag.Verifier{Source: h, Tags: a, Flattener: replication.HarborFlatten("dr", -1), Namespace: "dr",
+		NameMap: map[string]string{"library/app-a": "dr/app-a"}, Clock: clocktest.NewFake(now)}
+	r, err := v.Reverse(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantMissing := []lag.Artifact{{Source: "library/app-b", Dest: "dr/app-b", Tag: "2", DestDigest: d("f"), PushTime: now.Add(-time.Hour)}}
+	wantUnmapped := []lag.Artifact{{Dest: "dr/app-c", Tag: "1", DestDigest: d("c")}}
+	if diff := cmp.Diff(wantMissing, r.Missing); diff != "" || r.Present != 2 || len(r.Stale) != 0 {
+		t.Errorf("Reverse = %v; missing (-want +got):\n%s", r, diff)
+	}
+	if diff := cmp.Diff(wantUnmapped, r.Unmapped); diff != "" {
+		t.Errorf("unmapped (-want +got):\n%s", diff)
 	}
 }
