@@ -8,7 +8,9 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -347,5 +349,49 @@ func TestMonitorLogsHideSecrets(t *testing.T) {
 	// get the error scrubbed, its sentinel still found.
 	if l := leaked(strings.Join(events, "\n")); l != nil {
 		t.Errorf("MonitorEvent.Err leaks %q:\n%s", l, strings.Join(events, "\n"))
+	}
+}
+
+// TestMonitorNameMapRefreshHangs: while Harbor is up the monitor refreshes the name map
+// each round; a listing that never returns (Harbor's API wedged while /v2/ still answers,
+// a mapper ignoring its context) must not stop the rounds — the probes that would see
+// Harbor fall and fail over. Past NameMapTimeout the round goes on (a lag-error event),
+// and no second read starts while the first still hangs.
+func TestMonitorNameMapRefreshHangs(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) })
+	var calls atomic.Int64
+	mapper := &LastKnownNameMap{Mapper: NameMapFunc(func(context.Context) (map[string]string, error) {
+		calls.Add(1)
+		<-release // ignores its context
+		return nestedMap, nil
+	})}
+	mapper.Seed(nestedMap)
+	r := newMonitorRig(t, MonitorConfig{AutoApply: true, Failover: FailoverRequest{NameMap: mapper, NameMapTimeout: time.Millisecond}})
+	tick := func() []EventKind {
+		done := make(chan []EventKind, 1)
+		go func() { done <- r.tick(t) }()
+		select {
+		case k := <-done:
+			return k
+		case <-time.After(5 * time.Second):
+			t.Fatal("a monitor round waits on a name map refresh that never returns")
+			return nil
+		}
+	}
+	for range 3 { // Harbor up: each round refreshes
+		tick()
+	}
+	r.harbor.set(false)
+	var kinds []EventKind
+	for range 3 {
+		kinds = tick()
+	}
+	if !slices.Contains(kinds, EventApplied) {
+		t.Errorf("events once Harbor is down = %v, want the failover applied", kinds)
+	}
+	if n := calls.Load(); n != 2 { // the refresh that hangs, and the failover plan's read
+		t.Errorf("the mapper was called %d times, want 2: a refresh hangs, no other starts meanwhile, and the plan reads once", n)
 	}
 }
