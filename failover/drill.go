@@ -224,7 +224,7 @@ func (s *Switcher) Drill(ctx context.Context, req DrillRequest) (*DrillReport, e
 		r.LagError = plan.Evidence.LagError
 	case req.Failover.Lag != nil:
 		if lag, err := req.Failover.Lag.Lag(ctx); err != nil {
-			r.LagError = err.Error()
+			r.LagError = scrub(err)
 		} else {
 			r.Lag = &lag
 		}

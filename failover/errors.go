@@ -1,6 +1,10 @@
 package failover
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/regdr/regdr/internal/redact"
+)
 
 // Sentinel errors. Every error this package returns wraps one of them, or a dns sentinel
 // (errors.Is works through every wrap).
@@ -43,3 +47,16 @@ var (
 	// ErrHoldDown: the monitor will not switch again before its hold-down ends.
 	ErrHoldDown = errors.New("failover: hold-down in effect")
 )
+
+// scrub is err's text with any credential it quotes hidden (redact.Text): what a plan's
+// evidence, a drill report or a log record keeps of an error a lag reader, a name mapper
+// or a vantage point returned — which may quote a URL with user information, or a
+// server's answer echoing an Authorization header.
+func scrub(err error) string { return redact.Text(err.Error()) }
+
+// scrubbed is an error whose text is scrubbed ([scrub]), its chain kept for errors.Is: a
+// MonitorEvent's error, which its consumers print.
+type scrubbed struct{ err error }
+
+func (s scrubbed) Error() string { return scrub(s.err) }
+func (s scrubbed) Unwrap() error { return s.err }

@@ -128,8 +128,8 @@ func (s *Switcher) PlanFailback(ctx context.Context, req FailbackRequest) (*Plan
 		rl, err := req.ReverseLag.ReverseLag(ctx)
 		switch {
 		case err != nil && req.Force:
-			p.Evidence.ReverseLagError = err.Error()
-			overrode = append(overrode, "reverse lag unknown: "+err.Error())
+			p.Evidence.ReverseLagError = scrub(err)
+			overrode = append(overrode, "reverse lag unknown: "+scrub(err))
 		case err != nil:
 			refusals = append(refusals, fmt.Errorf("reading reverse lag: %w", err))
 		default:

@@ -6,6 +6,8 @@ import (
 	"sort"
 	"sync"
 	"time"
+
+	"github.com/regdr/regdr/internal/redact"
 )
 
 // DefaultThreshold is how many consecutive results change an endpoint's health.
@@ -105,6 +107,7 @@ func (t *HealthTracker) Observe(r ProbeResult) HealthStatus {
 		v = &VantageStatus{Vantage: r.Vantage}
 		t.vantages[r.Vantage] = v
 	}
+	r.Error = redact.Text(r.Error) // a vantage point's error may quote a server's answer
 	v.Last = r
 	if r.Up {
 		v.UpStreak++

@@ -106,6 +106,9 @@ type MonitorEvent struct {
 type Monitor struct {
 	cfg    MonitorConfig
 	health [2]Health // primary's and secondary's as last logged
+	// refreshing, when not nil, receives the outcome of a name map refresh that outlived
+	// its round's NameMapTimeout: no other starts until it ends.
+	refreshing chan error
 }
 
 // NewMonitor validates cfg and returns a monitor.
@@ -113,8 +116,8 @@ func NewMonitor(cfg MonitorConfig) (*Monitor, error) {
 	if cfg.Switcher == nil || cfg.Primary == nil || cfg.Secondary == nil {
 		return nil, fmt.Errorf("%w: monitor needs a switcher and both checkers", ErrInvalid)
 	}
-	if cfg.Interval < 0 || cfg.HoldDown < 0 {
-		return nil, fmt.Errorf("%w: negative monitor interval or hold-down", ErrInvalid)
+	if cfg.Interval < 0 || cfg.HoldDown < 0 || cfg.Failover.NameMapTimeout < 0 {
+		return nil, fmt.Errorf("%w: negative monitor interval, hold-down or name map timeout", ErrInvalid)
 	}
 	if cfg.Failover.Force || cfg.Failback.Force {
 		return nil, fmt.Errorf("%w: a monitor never forces a failover or a failback", ErrInvalid)
@@ -153,6 +156,9 @@ func (m *Monitor) Tick(ctx context.Context) []MonitorEvent {
 	prim, sec := m.cfg.Primary.Check(ctx), m.cfg.Secondary.Check(ctx)
 	emit := func(e MonitorEvent) {
 		e.Time, e.Primary, e.Secondary = m.cfg.Clock.Now(), prim, sec
+		if e.Err != nil {
+			e.Err = scrubbed{e.Err}
+		}
 		events = append(events, e)
 		m.log(ctx, e)
 		if m.cfg.OnEvent != nil {
@@ -169,7 +175,7 @@ func (m *Monitor) Tick(ctx context.Context) []MonitorEvent {
 		}
 	}
 	if r, ok := m.cfg.Failover.NameMap.(NameMapRefresher); ok && prim.Health == HealthUp {
-		if err := r.Refresh(ctx); err != nil {
+		if err := m.refreshNameMap(ctx, r); err != nil {
 			emit(MonitorEvent{Kind: EventLagError, Err: err})
 		}
 	}
@@ -288,5 +294,40 @@ func (m *Monitor) log(ctx context.Context, e MonitorEvent) {
 		l.InfoContext(ctx, "monitor: switch held down", withErr(plan...)...)
 	case EventLagError:
 		l.WarnContext(ctx, "monitor: replication lag not refreshed", withErr()...)
+	}
+}
+
+// refreshNameMap refreshes the name map within Failover.NameMapTimeout (0:
+// DefaultNameMapTimeout), even when the mapper ignores its context: a listing of Harbor
+// that hangs must not stop the rounds whose probes would see Harbor fall. A refresh that
+// outlives its round goes on alone; none other starts until it ends.
+func (m *Monitor) refreshNameMap(ctx context.Context, r NameMapRefresher) error {
+	if m.refreshing != nil {
+		select {
+		case err := <-m.refreshing:
+			m.refreshing = nil
+			if err != nil {
+				return err
+			}
+		default:
+			return nil // still running
+		}
+	}
+	timeout := m.cfg.Failover.NameMapTimeout
+	if timeout == 0 {
+		timeout = DefaultNameMapTimeout
+	}
+	ctx, cancel := context.WithTimeoutCause(ctx, timeout, fmt.Errorf("timed out after %v", timeout))
+	done := make(chan error, 1)
+	go func() {
+		defer cancel()
+		done <- r.Refresh(ctx)
+	}()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		m.refreshing = done
+		return fmt.Errorf("refreshing the name map: %w", context.Cause(ctx))
 	}
 }

@@ -156,3 +156,43 @@ func RecordedNameMap(entries []JournalEntry) (map[string]string, bool) {
 	}
 	return maps.Clone(last.NameMap), true
 }
+
+// DefaultNameMapTimeout is the default FailoverRequest.NameMapTimeout: how long planning a
+// failover waits for the name map. Harbor is usually down by then, perhaps black-holed,
+// and the map must never hold the failover up.
+const DefaultNameMapTimeout = 10 * time.Second
+
+// readNameMap reads the name map for a failover plan, giving up after timeout
+// (DefaultNameMapTimeout when 0) even when the mapper ignores its context: it then
+// returns what a LastKnownNameMap remembered, or an error saying why none. The bound is a
+// context deadline, as a request's timeout is, not a wait on the switcher's clock: the
+// mapper does I/O.
+func readNameMap(ctx context.Context, nm NameMapper, timeout time.Duration) (map[string]string, error) {
+	if timeout <= 0 {
+		timeout = DefaultNameMapTimeout
+	}
+	ctx, cancel := context.WithTimeoutCause(ctx, timeout, fmt.Errorf("timed out after %v", timeout))
+	defer cancel()
+	type answer struct {
+		m   map[string]string
+		err error
+	}
+	done := make(chan answer, 1) // the mapper's goroutine never blocks on it
+	go func() {
+		m, err := nm.NameMap(ctx)
+		done <- answer{m, err}
+	}()
+	select {
+	case a := <-done:
+		return a.m, a.err
+	case <-ctx.Done():
+	}
+	if l, ok := nm.(interface {
+		Last() (map[string]string, bool)
+	}); ok {
+		if last, ok := l.Last(); ok {
+			return last, nil
+		}
+	}
+	return nil, fmt.Errorf("reading the name map: %w", context.Cause(ctx))
+}

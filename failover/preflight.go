@@ -36,6 +36,10 @@ type FailoverRequest struct {
 	// up: the plan records the error (Evidence.NameMapError) and no map. Nil: none is
 	// recorded.
 	NameMap NameMapper
+	// NameMapTimeout bounds reading NameMap (0: DefaultNameMapTimeout), even for a mapper
+	// that ignores its context; past it the plan records the map a LastKnownNameMap
+	// remembered, or none and why.
+	NameMapTimeout time.Duration
 	// Force overrides the lag check (a lag over budget, or one that could not be read),
 	// and is recorded in the plan; ForceReason is required with it. Nothing overrides an
 	// unhealthy secondary or an unexpected record.
@@ -55,6 +59,9 @@ func (s *Switcher) PlanFailover(ctx context.Context, req FailoverRequest) (*Plan
 	}
 	if req.RPO < 0 || req.RPO > 0 && req.Lag == nil {
 		return nil, fmt.Errorf("%w: an RPO budget needs a lag reporter", ErrInvalid)
+	}
+	if req.NameMapTimeout < 0 {
+		return nil, fmt.Errorf("%w: negative name map timeout", ErrInvalid)
 	}
 	targets, err := s.selected(req.Targets)
 	if err != nil {
@@ -98,8 +105,8 @@ func (s *Switcher) PlanFailover(ctx context.Context, req FailoverRequest) (*Plan
 		lag, err := req.Lag.Lag(ctx)
 		switch {
 		case err != nil && req.Force:
-			p.Evidence.LagError = err.Error()
-			overrode = append(overrode, "replication lag unknown: "+err.Error())
+			p.Evidence.LagError = scrub(err)
+			overrode = append(overrode, "replication lag unknown: "+scrub(err))
 		case err != nil:
 			refusals = append(refusals, fmt.Errorf("reading replication lag: %w", err))
 		default:
@@ -118,10 +125,10 @@ func (s *Switcher) PlanFailover(ctx context.Context, req FailoverRequest) (*Plan
 		return nil, fmt.Errorf("planning failover: %w", errors.Join(refusals...))
 	}
 	if req.NameMap != nil && p.HasChanges() {
-		m, err := req.NameMap.NameMap(ctx)
+		m, err := readNameMap(ctx, req.NameMap, req.NameMapTimeout)
 		switch {
 		case err != nil:
-			p.Evidence.NameMapError = err.Error()
+			p.Evidence.NameMapError = scrub(err)
 		case len(m) > 0:
 			p.NameMap = maps.Clone(m)
 		}

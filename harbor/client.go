@@ -3,6 +3,7 @@ package harbor
 import (
 	"context"
 	"crypto/tls"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -19,6 +20,8 @@ import (
 	"github.com/goharbor/go-client/pkg/sdk/v2.0/client/registry"
 	"github.com/goharbor/go-client/pkg/sdk/v2.0/client/replication"
 	"github.com/goharbor/go-client/pkg/sdk/v2.0/client/repository"
+
+	"github.com/regdr/regdr/internal/redact"
 )
 
 // apiBasePath is where Harbor serves API v2.0 below its URL.
@@ -30,6 +33,10 @@ type Client struct {
 	base    string // scheme://host[/path], no trailing slash; for messages only
 	timeout time.Duration
 	logger  *slog.Logger
+	// hide hides the credential's forms a server may echo in an error message (the
+	// password, the Basic header's value), and any other redact.Text finds. A func, so
+	// that printing a Client (%#v) never shows what it holds.
+	hide func(string) string
 
 	registries   *registry.Client
 	replications *replication.Client
@@ -189,7 +196,22 @@ func New(rawURL string, opts ...Option) (*Client, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
+	var secrets []string
+	if o.auth {
+		secrets = append(secrets, base64.StdEncoding.EncodeToString([]byte(o.user+":"+o.pass)))
+		if len(o.pass) >= 4 { // shorter ones would hide ordinary words
+			secrets = append(secrets, o.pass)
+		}
+	}
+	hide := func(s string) string {
+		s = redact.Text(s)
+		for _, secret := range secrets {
+			s = strings.ReplaceAll(s, secret, redact.Marker)
+		}
+		return s
+	}
 	return &Client{
+		hide:         hide,
 		base:         u.Scheme + "://" + u.Host + path,
 		timeout:      o.timeout,
 		logger:       logger,
@@ -257,6 +279,10 @@ func (c *Client) call(ctx context.Context, op string, fn func(ctx context.Contex
 	status, b := body.get()
 	mapped := mapError(op, err, status, b)
 	var apiErr *APIError
+	if errors.As(mapped, &apiErr) && c.hide != nil {
+		// Harbor's message, or a proxy's, may quote the request's credentials.
+		apiErr.Message = c.hide(apiErr.Message)
+	}
 	attrs := []slog.Attr{slog.String("op", op), slog.Duration("took", time.Since(start)), slog.String("error", mapped.Error())}
 	if errors.As(mapped, &apiErr) {
 		attrs = append(attrs, slog.Int("status", apiErr.Status))

@@ -17,6 +17,7 @@ const (
 	ReasonHoldDown           = "hold_down"
 	ReasonStalePlan          = "stale_plan"
 	ReasonTamperedPlan       = "tampered_plan"
+	ReasonTamperedJournal    = "tampered_journal"
 	ReasonNotVerified        = "not_verified"
 	ReasonPrimaryUnhealthy   = "primary_unhealthy"
 	ReasonDwell              = "dwell"
@@ -41,6 +42,7 @@ var reasons = []struct {
 	{failover.ErrHoldDown, ReasonHoldDown},
 	{failover.ErrStalePlan, ReasonStalePlan},
 	{failover.ErrTamperedPlan, ReasonTamperedPlan},
+	{failover.ErrTamperedJournal, ReasonTamperedJournal},
 	{failover.ErrNotVerified, ReasonNotVerified},
 	{failover.ErrPrimaryUnhealthy, ReasonPrimaryUnhealthy},
 	{failover.ErrDwell, ReasonDwell},

@@ -174,6 +174,13 @@ secret file; 3 refused by a safety check (a destination tag holds another digest
 		return nil, usageErr("-harbor-password-file needs -harbor")
 	}
 	if c.harbor {
+		pwFile := c.harborPasswordFile
+		if pwFile == "" {
+			pwFile = os.Getenv("HARBOR_PASSWORD_FILE")
+		}
+		if err := checkMetricsNotRead(c.metricsFile, "the Harbor password file", pwFile); err != nil {
+			return nil, err
+		}
 		p, err := cli.Secret("-harbor-password-file", c.harborPasswordFile, "HARBOR_PASSWORD")
 		if err != nil {
 			return nil, usageErr(err.Error())

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -11,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/push"
@@ -83,7 +87,8 @@ func (e *exporter) finish(ctx context.Context, rep *mirror.Report) error {
 		}
 	}
 	if e.gateway != "" {
-		p := push.New(e.gateway, pushJob).Gatherer(e.reg).Client(&http.Client{Timeout: exportTimeout})
+		client := &http.Client{Timeout: exportTimeout, Transport: shortErrors{http.DefaultTransport}}
+		p := push.New(e.gateway, pushJob).Gatherer(e.reg).Client(client)
 		if e.shard >= 0 {
 			p = p.Grouping("shard", strconv.Itoa(e.shard))
 		}
@@ -107,11 +112,31 @@ func checkMetricsFile(f string) error {
 	if fi, err := os.Stat(filepath.Dir(f)); err != nil || !fi.IsDir() {
 		return usageErr(fmt.Sprintf("-metrics-file %q: directory %q does not exist", f, filepath.Dir(f)))
 	}
+	if fi, err := os.Lstat(f); err == nil && fi.IsDir() {
+		return usageErr(fmt.Sprintf("-metrics-file %q is a directory", f))
+	}
+	return nil
+}
+
+// checkMetricsNotRead refuses a -metrics-file that is a file the run reads — the Harbor
+// password file, or what it links to: the metrics would replace it at the end of the run.
+func checkMetricsNotRead(metrics, flag, read string) error {
+	if metrics == "" || read == "" {
+		return nil
+	}
+	mi, err := os.Stat(metrics)
+	if err != nil {
+		return nil // no file there yet: none the run reads
+	}
+	if ri, err := os.Stat(read); err == nil && os.SameFile(mi, ri) {
+		return usageErr(fmt.Sprintf("-metrics-file %q is %s: the metrics would replace it", metrics, flag))
+	}
 	return nil
 }
 
 // checkPushgateway accepts http(s)://HOST[:PORT][/PATH] without credentials, a query or a
-// fragment: the push package appends /metrics/job/… to the path.
+// fragment: the push package appends /metrics/job/… to the path. Its complaints never
+// repeat the address, which may hold a secret however it is misspelled.
 func checkPushgateway(raw string) error {
 	if raw == "" {
 		return nil
@@ -123,9 +148,35 @@ func checkPushgateway(raw string) error {
 	case u.User != nil:
 		return usageErr("-pushgateway: credentials do not belong in the address")
 	case u.Scheme != "http" && u.Scheme != "https", u.Host == "":
-		return usageErr(fmt.Sprintf("-pushgateway %q: want http(s)://HOST[:PORT]", raw))
-	case u.RawQuery != "" || u.Fragment != "":
-		return usageErr(fmt.Sprintf("-pushgateway %q: no query or fragment", raw))
+		return usageErr("-pushgateway: want http(s)://HOST[:PORT]")
+	case u.RawQuery != "" || u.Fragment != "" || u.ForceQuery:
+		return usageErr("-pushgateway: no query or fragment")
 	}
 	return nil
+}
+
+// maxErrorBody bounds how much of a Pushgateway's error answer the push error quotes.
+const maxErrorBody = 512
+
+// shortErrors hands the push package at most maxErrorBody bytes of an error answer, its
+// control characters (newlines, terminal escapes) replaced: the package quotes the whole
+// body in its error, which is printed on stderr, so a gateway or a proxy in front of it
+// could otherwise flood the log or forge lines in it.
+type shortErrors struct{ next http.RoundTripper }
+
+func (t shortErrors) RoundTrip(r *http.Request) (*http.Response, error) {
+	res, err := t.next.RoundTrip(r)
+	if err != nil || res.StatusCode < 300 {
+		return res, err
+	}
+	b, _ := io.ReadAll(io.LimitReader(res.Body, maxErrorBody))
+	res.Body.Close()
+	b = bytes.Map(func(r rune) rune {
+		if unicode.IsControl(r) || r == utf8.RuneError {
+			return '?'
+		}
+		return r
+	}, b)
+	res.Body, res.ContentLength = io.NopCloser(bytes.NewReader(b)), int64(len(b))
+	return res, nil
 }

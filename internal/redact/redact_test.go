@@ -54,3 +54,25 @@ func FuzzURL(f *testing.F) {
 		}
 	})
 }
+
+func TestText(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"no secret here: 502 Bad Gateway":                                         "no secret here: 502 Bad Gateway",
+		`Get "https://admin:hunter2@harbor.example/api": EOF`:                     `Get "https://[REDACTED]@harbor.example/api": EOF`,
+		"listing http://u:p/w@d@host:5000/x and https://h/y":                      "listing http://[REDACTED]@host:5000/x and https://h/y",
+		`{"message":"Authorization: Basic YWRtaW46aHVudGVyMg=="}`:                 `{"message":"Authorization: Basic [REDACTED]"}`,
+		"echoed bearer eyJhbGciOi.payload.sig-_~+/ back":                          "echoed bearer [REDACTED] back",
+		`WWW-Authenticate: Bearer realm="https://auth.example/token",service="r"`: `WWW-Authenticate: Bearer realm="https://auth.example/token",service="r"`,
+		`{"password":"hunter2","user":"admin"}`:                                   `{"password":"[REDACTED]","user":"admin"}`,
+		"login failed: password=hunter2&user=x":                                   "login failed: password=[REDACTED]&user=x",
+	} {
+		got := Text(in)
+		if got != want {
+			t.Errorf("Text(%q)\n = %q\nwant %q", in, got, want)
+		}
+		if again := Text(got); again != got {
+			t.Errorf("Text is not idempotent on %q: %q", got, again)
+		}
+	}
+}

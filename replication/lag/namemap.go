@@ -84,8 +84,26 @@ func quoteAll(s []string) string {
 
 // recordedListings returns one Listing per entry of the recorded name map, sorted by
 // source, and which of them Harbor still holds (those whose artifacts are listed; the
-// others hold nothing now, so every tag ACR EE holds for them is missing).
+// others hold nothing now, so every tag ACR EE holds for them is missing); and, among
+// those held, Harbor's repositories the recorded map lacks, each through the current
+// flattening into a destination the recorded map does not name and no other such
+// repository flattens to.
 func (v *Verifier) recordedListings(ctx context.Context) (held, gone []Listing, err error) {
+	validate := v.Validate
+	if validate == nil {
+		validate = replication.ValidateACRName
+	}
+	for _, src := range verifySortedKeys(v.NameMap) {
+		// As ForwardMap validates what it records: a name that is no repository name
+		// (a newline would forge a line of the report) is not compared, let alone
+		// carried back.
+		if err := replication.ValidateRepositoryName(src); err != nil {
+			return nil, nil, fmt.Errorf("%w: the recorded name map: Harbor repository %q: %w", ErrInvalidVerifier, src, err)
+		}
+		if err := validate(v.NameMap[src]); err != nil {
+			return nil, nil, fmt.Errorf("%w: the recorded name map: %q maps to %q: %w", ErrInvalidVerifier, src, v.NameMap[src], err)
+		}
+	}
 	if _, err := Invert(v.NameMap); err != nil {
 		return nil, nil, fmt.Errorf("inverting the name map recorded at failover: %w", err)
 	}
@@ -93,12 +111,39 @@ func (v *Verifier) recordedListings(ctx context.Context) (held, gone []Listing, 
 	if err != nil {
 		return nil, nil, err
 	}
+	recordedDests := map[string]bool{}
 	for _, src := range verifySortedKeys(v.NameMap) {
 		l := Listing{Source: src, Dest: v.NameMap[src]}
+		recordedDests[l.Dest] = true
 		if slices.Contains(repos, src) {
 			held = append(held, l)
 		} else {
 			gone = append(gone, l)
+		}
+	}
+	// The recorded map is as old as its last refresh: a repository Harbor created since
+	// (and the replication copied) is not in it. One Harbor still holds maps back
+	// through the current flattening, if its destination is not a recorded one (the
+	// recorded source keeps it) and no other new repository flattens to it (then it
+	// stays unmapped: no guess).
+	sel := v.Selector
+	if sel == nil {
+		sel = replication.MustRules()
+	}
+	fresh := map[string][]string{} // destination → new sources
+	for _, repo := range repos {
+		if _, ok := v.NameMap[repo]; ok || !sel.MatchRepository(repo) {
+			continue
+		}
+		dest, err := v.Flattener.Flatten(repo)
+		if err != nil || validate(dest) != nil || replication.ValidateRepositoryName(repo) != nil || recordedDests[dest] {
+			continue
+		}
+		fresh[dest] = append(fresh[dest], repo)
+	}
+	for _, dest := range verifySortedKeys(fresh) {
+		if srcs := fresh[dest]; len(srcs) == 1 {
+			held = append(held, Listing{Source: srcs[0], Dest: dest})
 		}
 	}
 	return held, gone, nil

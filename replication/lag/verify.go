@@ -47,8 +47,10 @@ type Verifier struct {
 	// NameMap, when not nil, is the forward name map recorded at failover (Harbor
 	// repository → ACR EE repository; failover.RecordedNameMap reads it from the
 	// journal): Reverse inverts it instead of flattening Harbor's current repositories,
-	// so the inverse is the one that held when clients moved to ACR EE. Verify does not
-	// use it.
+	// so the inverse is the one that held when clients moved to ACR EE. A repository
+	// Harbor holds that the map lacks (created after the map was last read) maps back
+	// through the current flattening only into a destination the map does not name, and
+	// only when no other such repository flattens there. Verify does not use it.
 	NameMap map[string]string
 	// Jobs bounds the source listings in flight: 0 is 4, negative is refused
 	// (ErrInvalidVerifier). ACR EE is listed one
