@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/http"
 	"strings"
+
+	"github.com/regdr/regdr/internal/redact"
 )
 
 // Errors of the sync engine; match them with errors.Is.
@@ -50,6 +52,10 @@ var (
 
 // HTTPError is an unexpected answer from a registry. It carries no credentials: only the
 // method, the path (no query), the status and the registry's error code and message.
+// The message is the registry's, with every credential the Syncer knows (its endpoints'
+// passwords and tokens, the request's Authorization header, decoded) and whatever looks
+// like one (redact.Text) hidden, control characters dropped, and at most 512 bytes: a
+// registry or a proxy in front of it may echo the request it refuses.
 // It is not go-containerregistry's transport.Error, which keeps the *http.Request (its
 // headers hold the registry token) and not the answer's Retry-After, which the engine
 // honours; like it, it reports Temporary() for the answers worth another try.
@@ -62,8 +68,17 @@ type HTTPError struct {
 	RetryAfter string `json:"retry_after,omitempty"`
 }
 
-func newSyncHTTPError(req *http.Request, resp *http.Response) *HTTPError {
-	e := &HTTPError{Method: req.Method, Path: req.URL.Path, StatusCode: resp.StatusCode, RetryAfter: resp.Header.Get("Retry-After")}
+// Bounds of what an HTTPError keeps of a registry's answer.
+const (
+	maxErrorCode    = 64
+	maxErrorMessage = 512
+)
+
+// newSyncHTTPError reads the registry's error from resp. secrets are the credentials to
+// hide from what the registry says.
+func newSyncHTTPError(req *http.Request, resp *http.Response, secrets []string) *HTTPError {
+	e := &HTTPError{Method: req.Method, Path: req.URL.Path, StatusCode: resp.StatusCode,
+		RetryAfter: redact.Message(resp.Header.Get("Retry-After"), maxErrorCode, secrets...)}
 	if req.Method != http.MethodHead {
 		var body struct {
 			Errors []struct {
@@ -73,7 +88,8 @@ func newSyncHTTPError(req *http.Request, resp *http.Response) *HTTPError {
 		}
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 		if json.Unmarshal(b, &body) == nil && len(body.Errors) > 0 {
-			e.Code, e.Message = body.Errors[0].Code, body.Errors[0].Message
+			e.Code = redact.Message(body.Errors[0].Code, maxErrorCode, secrets...)
+			e.Message = redact.Message(body.Errors[0].Message, maxErrorMessage, secrets...)
 		}
 	}
 	return e
