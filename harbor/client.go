@@ -19,6 +19,8 @@ import (
 	"github.com/goharbor/go-client/pkg/sdk/v2.0/client/registry"
 	"github.com/goharbor/go-client/pkg/sdk/v2.0/client/replication"
 	"github.com/goharbor/go-client/pkg/sdk/v2.0/client/repository"
+
+	"github.com/regdr/regdr/internal/redact"
 )
 
 // apiBasePath is where Harbor serves API v2.0 below its URL.
@@ -30,6 +32,9 @@ type Client struct {
 	base    string // scheme://host[/path], no trailing slash; for messages only
 	timeout time.Duration
 	logger  *slog.Logger
+	// secrets returns the credentials withheld from Harbor's messages; a func, so that
+	// printing a Client never shows them.
+	secrets func() []string
 
 	registries   *registry.Client
 	replications *replication.Client
@@ -189,10 +194,12 @@ func New(rawURL string, opts ...Option) (*Client, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
+	creds := redact.Basic(o.user, o.pass)
 	return &Client{
 		base:         u.Scheme + "://" + u.Host + path,
 		timeout:      o.timeout,
 		logger:       logger,
+		secrets:      func() []string { return creds },
 		registries:   registry.New(rt, strfmt.Default, auth),
 		replications: replication.New(rt, strfmt.Default, auth),
 		projects:     project.New(rt, strfmt.Default, auth),
@@ -254,8 +261,12 @@ func (c *Client) call(ctx context.Context, op string, fn func(ctx context.Contex
 		c.logger.LogAttrs(ctx, slog.LevelDebug, "harbor api call", slog.String("op", op), slog.Duration("took", time.Since(start)))
 		return nil
 	}
-	status, b := body.get()
-	mapped := mapError(op, err, status, b)
+	status, b, auth := body.get()
+	secrets := redact.Authorization(auth)
+	if c.secrets != nil {
+		secrets = append(secrets, c.secrets()...)
+	}
+	mapped := mapError(op, err, status, b, secrets)
 	var apiErr *APIError
 	attrs := []slog.Attr{slog.String("op", op), slog.Duration("took", time.Since(start)), slog.String("error", mapped.Error())}
 	if errors.As(mapped, &apiErr) {

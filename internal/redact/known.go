@@ -62,13 +62,17 @@ func Basic(user, password string) []string {
 	return []string{password, base64.StdEncoding.EncodeToString([]byte(user + ":" + password))}
 }
 
-// Message makes a server's error message fit to be quoted in an error or a log line: the
-// given secrets hidden (Known), then whatever Text hides, then control characters and
-// invalid UTF-8 replaced by spaces, runs of spaces collapsed, and at most max bytes kept
-// (cut on a character boundary, "…" marking the cut). Hiding comes before cutting, so a
-// cut never leaves the start of a secret behind.
+// Message makes a server's error message fit to be quoted in an error or a log line. A
+// message that quotes a credential — one of the given secrets (as Known finds them), or
+// what Text hides — is withheld whole, as Marker: a server echoing one credential of a
+// request may echo others the caller does not know of (Harbor holds ACR EE's). Any other
+// message is kept with its control characters and invalid UTF-8 replaced by spaces, runs
+// of spaces collapsed, and at most max bytes (cut on a character boundary, "…" marking
+// the cut).
 func Message(s string, max int, secrets ...string) string {
-	s = Text(Known(s, secrets...))
+	if Text(Known(s, secrets...)) != s {
+		return Marker
+	}
 	var b strings.Builder
 	space := false
 	for i, r := range s {

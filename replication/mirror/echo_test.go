@@ -19,7 +19,7 @@ import (
 // TestEchoedCredentialsHidden: a registry (or a proxy in front of it) that quotes the
 // request it refuses — the Authorization header, the passwords, a bearer token — in a
 // JSON error or a text/plain body gets none of it into the error, the report or its JSON;
-// the registry's error code and the rest of its message are kept.
+// the registry's error code is kept, its message withheld.
 func TestEchoedCredentialsHidden(t *testing.T) {
 	t.Parallel()
 	const (
@@ -138,8 +138,8 @@ func TestEchoedCredentialsHidden(t *testing.T) {
 			if tc.text {
 				return
 			}
-			if he.Code != "DENIED" || !strings.HasPrefix(he.Message, "denied") || !strings.Contains(he.Message, "[REDACTED]") {
-				t.Errorf("HTTPError code %q, message %q: want DENIED and the message, its secrets hidden", he.Code, he.Message)
+			if he.Code != "DENIED" || he.Message != "[REDACTED]" {
+				t.Errorf("HTTPError code %q, message %q: want DENIED, the message withheld", he.Code, he.Message)
 			}
 		})
 	}

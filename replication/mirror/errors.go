@@ -52,10 +52,11 @@ var (
 
 // HTTPError is an unexpected answer from a registry. It carries no credentials: only the
 // method, the path (no query), the status and the registry's error code and message.
-// The message is the registry's, with every credential the Syncer knows (its endpoints'
-// passwords and tokens, the request's Authorization header, decoded) and whatever looks
-// like one (redact.Text) hidden, control characters dropped, and at most 512 bytes: a
-// registry or a proxy in front of it may echo the request it refuses.
+// The message is the registry's, at most 512 bytes without control characters; one that
+// quotes a credential the Syncer knows (its endpoints' passwords and tokens, the
+// Authorization headers sent) or anything that looks like one (redact.Text) is withheld
+// whole, as "[REDACTED]": a registry or a proxy in front of it may echo the request it
+// refuses, and with it credentials the Syncer does not know of.
 // It is not go-containerregistry's transport.Error, which keeps the *http.Request (its
 // headers hold the registry token) and not the answer's Retry-After, which the engine
 // honours; like it, it reports Temporary() for the answers worth another try.
