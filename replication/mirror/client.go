@@ -134,6 +134,14 @@ func (s *sentAuth) add(v string) {
 	}
 }
 
+// sentOf returns the Authorization headers collected in ctx (none: an empty set).
+func sentOf(ctx context.Context) *sentAuth {
+	if s, ok := ctx.Value(sentAuthKey{}).(*sentAuth); ok {
+		return s
+	}
+	return new(sentAuth)
+}
+
 // secrets returns every credential to hide from a registry's error message: those
 // sent (the Authorization headers sent), and the configured ones of this client's and
 // its peers' endpoints.

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
+
 	"github.com/regdr/regdr/internal/redact"
 )
 
@@ -95,6 +97,44 @@ func newSyncHTTPError(req *http.Request, resp *http.Response, secrets []string) 
 	}
 	return e
 }
+
+// answerError hides what go-containerregistry's *transport.Error in err — a ping's or a
+// token service's refusal — quotes of the answer: its registry errors' messages and, for
+// a body it could not read, the body whole, either of which may echo the request's
+// credentials. In err's text that error is replaced by the HTTPError it amounts to (its
+// message withheld if it quotes a credential, as newSyncHTTPError does); errors.As finds
+// that HTTPError first, so retries and denials are decided on the same status.
+func answerError(err error, secrets []string) error {
+	var te *transport.Error
+	if !errors.As(err, &te) {
+		return err
+	}
+	he := &HTTPError{StatusCode: te.StatusCode}
+	if te.Request != nil {
+		he.Method, he.Path = te.Request.Method, te.Request.URL.Path
+	}
+	if len(te.Errors) > 0 {
+		he.Code = redact.Message(string(te.Errors[0].Code), maxErrorCode, secrets...)
+		he.Message = redact.Message(te.Errors[0].Message, maxErrorMessage, secrets...)
+	}
+	text, quoted := err.Error(), te.Error()
+	if strings.Contains(text, quoted) {
+		text = strings.ReplaceAll(text, quoted, he.Error())
+	} else {
+		text = redact.Text(redact.Known(text, secrets...))
+	}
+	return &answerErr{text: text, he: he, err: err}
+}
+
+// answerErr is an error whose text hides what a *transport.Error in it quoted.
+type answerErr struct {
+	text string
+	he   *HTTPError
+	err  error
+}
+
+func (e *answerErr) Error() string   { return e.text }
+func (e *answerErr) Unwrap() []error { return []error{e.he, e.err} }
 
 // Error describes the answer: method, path, status and the registry's error code.
 func (e *HTTPError) Error() string {
