@@ -19,6 +19,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/regdr/regdr/internal/flock"
 )
 
 // JournalEntry records one record write: what was changed from what, when, why and by
@@ -215,7 +217,7 @@ func OpenFileJournal(path string) (*FileJournal, error) {
 // adopt checks, under the file's lock, that f is a journal only its owner may write, and
 // cuts off a partial last line.
 func adopt(f *os.File, path string) error {
-	unlock, err := lockFile(f, true)
+	unlock, err := flock.Lock(f, true)
 	if err != nil {
 		return err
 	}
@@ -350,7 +352,7 @@ func (j *FileJournal) Append(ctx context.Context, e JournalEntry) error {
 			return fmt.Errorf("creating journal: %w", err)
 		}
 	}
-	unlock, err := lockFile(j.f, true)
+	unlock, err := flock.Lock(j.f, true)
 	if err != nil {
 		return fmt.Errorf("appending to journal: %w", err)
 	}
@@ -410,7 +412,7 @@ func readJournalFile(path string, key []byte) ([]JournalEntry, error) {
 		return nil, fmt.Errorf("reading journal: %w", err)
 	}
 	defer f.Close()
-	unlock, err := lockFile(f, false)
+	unlock, err := flock.Lock(f, false)
 	if err != nil {
 		return nil, fmt.Errorf("reading journal %s: %w", path, err)
 	}

@@ -3,7 +3,6 @@ package harbor
 import (
 	"context"
 	"crypto/tls"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -33,10 +32,9 @@ type Client struct {
 	base    string // scheme://host[/path], no trailing slash; for messages only
 	timeout time.Duration
 	logger  *slog.Logger
-	// hide hides the credential's forms a server may echo in an error message (the
-	// password, the Basic header's value), and any other redact.Text finds. A func, so
-	// that printing a Client (%#v) never shows what it holds.
-	hide func(string) string
+	// secrets returns the credentials withheld from Harbor's messages; a func, so that
+	// printing a Client never shows them.
+	secrets func() []string
 
 	registries   *registry.Client
 	replications *replication.Client
@@ -196,25 +194,12 @@ func New(rawURL string, opts ...Option) (*Client, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	var secrets []string
-	if o.auth {
-		secrets = append(secrets, base64.StdEncoding.EncodeToString([]byte(o.user+":"+o.pass)))
-		if len(o.pass) >= 4 { // shorter ones would hide ordinary words
-			secrets = append(secrets, o.pass)
-		}
-	}
-	hide := func(s string) string {
-		s = redact.Text(s)
-		for _, secret := range secrets {
-			s = strings.ReplaceAll(s, secret, redact.Marker)
-		}
-		return s
-	}
+	creds := redact.Basic(o.user, o.pass)
 	return &Client{
-		hide:         hide,
 		base:         u.Scheme + "://" + u.Host + path,
 		timeout:      o.timeout,
 		logger:       logger,
+		secrets:      func() []string { return creds },
 		registries:   registry.New(rt, strfmt.Default, auth),
 		replications: replication.New(rt, strfmt.Default, auth),
 		projects:     project.New(rt, strfmt.Default, auth),
@@ -276,13 +261,13 @@ func (c *Client) call(ctx context.Context, op string, fn func(ctx context.Contex
 		c.logger.LogAttrs(ctx, slog.LevelDebug, "harbor api call", slog.String("op", op), slog.Duration("took", time.Since(start)))
 		return nil
 	}
-	status, b := body.get()
-	mapped := mapError(op, err, status, b)
-	var apiErr *APIError
-	if errors.As(mapped, &apiErr) && c.hide != nil {
-		// Harbor's message, or a proxy's, may quote the request's credentials.
-		apiErr.Message = c.hide(apiErr.Message)
+	status, b, auth := body.get()
+	secrets := redact.Authorization(auth)
+	if c.secrets != nil {
+		secrets = append(secrets, c.secrets()...)
 	}
+	mapped := mapError(op, err, status, b, secrets)
+	var apiErr *APIError
 	attrs := []slog.Attr{slog.String("op", op), slog.Duration("took", time.Since(start)), slog.String("error", mapped.Error())}
 	if errors.As(mapped, &apiErr) {
 		attrs = append(attrs, slog.Int("status", apiErr.Status))

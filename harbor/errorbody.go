@@ -12,17 +12,20 @@ const maxErrorBody = 64 << 10
 
 type errorBodyKey struct{}
 
-// errorBody holds the status and body of a call's last error response.
+// errorBody holds the status and body of a call's last error response, and the
+// Authorization header of the request it answered: the credential to hide if the body
+// quotes it.
 type errorBody struct {
 	mu     sync.Mutex
 	status int
 	b      []byte
+	auth   string
 }
 
-func (e *errorBody) get() (int, []byte) {
+func (e *errorBody) get() (int, []byte, string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return e.status, e.b
+	return e.status, e.b, e.auth
 }
 
 // errorBodies keeps a copy of every error response's body (up to 64 KiB) in the
@@ -48,7 +51,13 @@ func (t errorBodies) RoundTrip(r *http.Request) (*http.Response, error) {
 		io.Closer
 	}{io.MultiReader(bytes.NewReader(b), res.Body), res.Body}
 	holder.mu.Lock()
-	holder.status, holder.b = res.StatusCode, b
+	// The header as sent: a transport below this one (WithTransport's, WithHTTPClient's)
+	// may have set it on its own copy of the request.
+	auth := r.Header.Get("Authorization")
+	if res.Request != nil && res.Request.Header.Get("Authorization") != "" {
+		auth = res.Request.Header.Get("Authorization")
+	}
+	holder.status, holder.b, holder.auth = res.StatusCode, b, auth
 	holder.mu.Unlock()
 	return res, nil
 }

@@ -10,6 +10,8 @@ import (
 
 	"github.com/go-openapi/runtime"
 	"github.com/goharbor/go-client/pkg/sdk/v2.0/models"
+
+	"github.com/regdr/regdr/internal/redact"
 )
 
 // Sentinel errors. An *APIError matches the one for its HTTP status with
@@ -32,11 +34,29 @@ var (
 
 // APIError is an error answered by Harbor: the operation, the HTTP status, and
 // Harbor's own error code and message (from its {"errors":[...]} body).
+//
+// Harbor's message is kept at most 512 bytes long, without control characters; one that
+// quotes a credential the client knows (its password, the Authorization header it sent)
+// or anything that looks like one (an Authorization value, a password=… pair) is withheld
+// whole, as "[REDACTED]": a Harbor, or a proxy in front of it, echoing a request may
+// echo other credentials it holds too (a registry endpoint's secret).
 type APIError struct {
 	Op      string // what the client was doing, e.g. "creating registry"
 	Status  int    // HTTP status code
 	Code    string // Harbor's code, e.g. "NOT_FOUND", "CONFLICT"
-	Message string // Harbor's message
+	Message string // Harbor's message, or "[REDACTED]"
+}
+
+// Bounds of what an APIError keeps of Harbor's answer.
+const (
+	maxErrorCode    = 64
+	maxErrorMessage = 512
+)
+
+// fromPayload sets e's code and message from Harbor's error, secrets withheld.
+func (e *APIError) fromPayload(pe *models.Error, secrets []string) {
+	e.Code = redact.Message(pe.Code, maxErrorCode, secrets...)
+	e.Message = redact.Message(pe.Message, maxErrorMessage, secrets...)
 }
 
 // Error implements error.
@@ -87,7 +107,9 @@ var knownStatuses = []int{400, 401, 403, 404, 405, 409, 412, 415, 422, 429, 500,
 // status is the HTTP status of the call's last error response (0: none): when go-client
 // could not decode it at all (a proxy's text/plain 401 in front of Harbor, an HTML 502),
 // the failure is still an *APIError for that status, not go-client's decoding complaint.
-func mapError(op string, err error, status int, body []byte) error {
+//
+// secrets are the credentials of the call, withheld from Harbor's message (fromPayload).
+func mapError(op string, err error, status int, body []byte, secrets []string) error {
 	var rtErr *runtime.APIError
 	if errors.As(err, &rtErr) {
 		// A status the spec does not list for this operation: go-client drops
@@ -95,7 +117,7 @@ func mapError(op string, err error, status int, body []byte) error {
 		e := &APIError{Op: op, Status: rtErr.Code, Message: http.StatusText(rtErr.Code)}
 		var pl models.Errors
 		if json.Unmarshal(body, &pl) == nil && len(pl.Errors) > 0 && pl.Errors[0] != nil {
-			e.Code, e.Message = pl.Errors[0].Code, pl.Errors[0].Message
+			e.fromPayload(pl.Errors[0], secrets)
 		}
 		return e
 	}
@@ -109,7 +131,7 @@ func mapError(op string, err error, status int, body []byte) error {
 		}
 		if p, ok := err.(interface{ GetPayload() *models.Errors }); ok {
 			if pl := p.GetPayload(); pl != nil && len(pl.Errors) > 0 && pl.Errors[0] != nil {
-				e.Code, e.Message = pl.Errors[0].Code, pl.Errors[0].Message
+				e.fromPayload(pl.Errors[0], secrets)
 			}
 		}
 		if e.Status != 0 {
@@ -120,7 +142,7 @@ func mapError(op string, err error, status int, body []byte) error {
 		e := &APIError{Op: op, Status: status, Message: http.StatusText(status)}
 		var pl models.Errors
 		if json.Unmarshal(body, &pl) == nil && len(pl.Errors) > 0 && pl.Errors[0] != nil {
-			e.Code, e.Message = pl.Errors[0].Code, pl.Errors[0].Message
+			e.fromPayload(pl.Errors[0], secrets)
 		} else if status == http.StatusUnauthorized {
 			e.Message = "Harbor (or a proxy in front of it) refused the user name or password"
 		}

@@ -22,6 +22,11 @@
 // text|json; with json every stderr line is a JSON object, progress included); the plan and
 // the report, or the -json document, go to stdout.
 //
+// -state FILE keeps a record of what each run left at the destination (mirror.Options.State)
+// so that the next run asks the destination about only some of the unchanged tags: a
+// re-sync that copies nothing costs fewer requests. A missing, corrupt or foreign file only
+// costs requests. A shard (-shards) records nothing, so the two are not combined.
+//
 // A run's metrics (metrics.Sync: regdr_sync_ bytes, blobs, items by outcome, retries, the
 // run's result and duration) are exported at its end, failed or not (not with -dry-run),
 // since a Kubernetes Job is gone before Prometheus could scrape it: -metrics-file
@@ -52,6 +57,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -77,6 +83,7 @@ type config struct {
 	logf               cli.LogFlags
 
 	metricsFile, pushgateway string
+	state                    string
 }
 
 func parse(args []string, stderr io.Writer) (*config, error) {
@@ -88,7 +95,7 @@ func parse(args []string, stderr io.Writer) (*config, error) {
 
 Usage: sync -src [http[s]://]HOST[:PORT] -dst [http[s]://]HOST[:PORT] [-harbor [-projects P,...]]
             [-namespace NS -flatten N] [-repos GLOB] [-tags GLOB] [-jobs N] [-bandwidth RATE]
-            [-shards N -shard I] [-override] [-dry-run] [-json]
+            [-shards N -shard I] [-override] [-dry-run] [-json] [-state FILE]
             [-metrics-file DIR/NAME.prom] [-pushgateway URL]
 
 Registries are reached over HTTPS unless http:// or -plain-http says otherwise; there is no
@@ -96,6 +103,8 @@ fallback. Credentials come from the Docker config (docker login); with -harbor t
 from HARBOR_USERNAME and the file -harbor-password-file, $HARBOR_PASSWORD_FILE or
 $HARBOR_PASSWORD. Never put them in -src or -dst.
 Logs go to stderr (-log-level, -log-format text|json); results (plan, report, -json) to stdout.
+-state FILE records what each run left at the destination, so the next asks it less; a
+missing or damaged file only costs requests (not with -shards: a shard records nothing).
 A run's regdr_sync_ metrics (a Job is gone before any scrape) go at its end, failed or not,
 to -metrics-file for node-exporter's textfile collector and/or to -pushgateway.
 Exit status: 0 everything verified; 1 failure or interruption; 2 bad flags or an unreadable
@@ -125,6 +134,7 @@ secret file; 3 refused by a safety check (a destination tag holds another digest
 	fs.StringVar(&c.referrers, "referrers", "all", "which images to ask the OCI referrers API about: all, new (cheapest re-sync) or none")
 	fs.IntVar(&c.shards, "shards", 0, "split the plan into N shards and apply one (see -shard)")
 	fs.IntVar(&c.shard, "shard", -1, "shard to apply (default: $JOB_COMPLETION_INDEX)")
+	fs.StringVar(&c.state, "state", "", "record what the run left at the destination in `FILE` (created, mode 0600) and take it from there next run: fewer destination requests on a re-sync (not with -shards)")
 	fs.StringVar(&c.metricsFile, "metrics-file", "", "at the end of the run, failed or not, write its regdr_sync_ metrics to `DIR/NAME.prom` for node-exporter's textfile collector (replaced atomically; not with -dry-run)")
 	fs.StringVar(&c.pushgateway, "pushgateway", "", "at the end of the run, failed or not, push its regdr_sync_ metrics to the Prometheus Pushgateway at `URL` (job regdr_sync, grouped by shard; not with -dry-run)")
 	if err := fs.Parse(args); err != nil {
@@ -170,6 +180,9 @@ secret file; 3 refused by a safety check (a destination tag holds another digest
 	if err := checkPushgateway(c.pushgateway); err != nil {
 		return nil, err
 	}
+	if err := checkState(c.state, c.shards); err != nil {
+		return nil, err
+	}
 	if c.harborPasswordFile != "" && !c.harbor {
 		return nil, usageErr("-harbor-password-file needs -harbor")
 	}
@@ -195,6 +208,25 @@ secret file; 3 refused by a safety check (a destination tag holds another digest
 		c.shard = i
 	}
 	return c, nil
+}
+
+// checkState accepts a -state FILE whose directory exists and which, if it exists, is a
+// regular file; a shard's Apply does not record the state (mirror.Options.State), so
+// -shards is refused with it rather than ignoring it.
+func checkState(f string, shards int) error {
+	switch {
+	case f == "":
+		return nil
+	case shards > 0:
+		return usageErr("-state cannot be combined with -shards: a shard records no state")
+	}
+	if fi, err := os.Stat(filepath.Dir(f)); err != nil || !fi.IsDir() {
+		return usageErr(fmt.Sprintf("-state %q: directory %q does not exist", f, filepath.Dir(f)))
+	}
+	if fi, err := os.Stat(f); err == nil && !fi.Mode().IsRegular() {
+		return usageErr(fmt.Sprintf("-state %q: not a regular file", f))
+	}
+	return nil
 }
 
 // maxJobs bounds -jobs: more concurrent transfers than this only exhausts sockets.
@@ -390,6 +422,7 @@ func newSyncer(c *config, progress func(mirror.Event), log *slog.Logger) (*mirro
 		Limiter:   replication.NewBandwidthLimiter(rate),
 		Progress:  progress,
 		Logger:    log,
+		State:     c.state,
 	}
 	if c.namespace != "" {
 		opts.Flattener = replication.HarborFlatten(c.namespace, c.flatten)

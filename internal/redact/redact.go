@@ -1,5 +1,6 @@
 // Package redact hides the secrets a URL or registry address may carry, for every package
-// that prints one: the Harbor client, Harbor-managed replication and the sync engine.
+// that prints one: the Harbor client, Harbor-managed replication and the sync engine; and
+// the credentials a server's error message may quote (Known, Message).
 package redact
 
 import (

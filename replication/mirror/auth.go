@@ -94,7 +94,9 @@ func (c *registryClient) connect(ctx context.Context) error {
 	var pr *transport.Challenge
 	err = c.try(ctx, func() error {
 		var err error
-		pr, err = transport.Ping(ctx, reg, base)
+		if pr, err = transport.Ping(ctx, reg, base); err != nil {
+			err = answerError(err, c.secrets(sentOf(ctx)))
+		}
 		return err
 	})
 	if err != nil {
@@ -180,7 +182,7 @@ func (c *registryClient) repoTransport(ctx context.Context, repo string) (http.R
 		}
 		tok, err := transport.Exchange(ctx, a.reg, auth, a.base, []string{scope}, a.pr)
 		if err != nil {
-			return err
+			return answerError(err, c.secrets(sentOf(ctx)))
 		}
 		e.rt, err = transport.FromToken(a.reg, auth, a.base, a.pr, tok)
 		return err

@@ -10,11 +10,14 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/regdr/regdr/clock"
+	"github.com/regdr/regdr/internal/redact"
 	"github.com/regdr/regdr/replication"
 )
 
@@ -60,6 +63,12 @@ type registryClient struct {
 
 	auth   syncAuth
 	health syncHealth
+
+	// peers are the other clients of the Syncer: a registry may echo any credential of
+	// the run (Harbor holds ACR EE's), so their credentials are hidden from its errors too.
+	peers       []*registryClient
+	staticOnce  sync.Once
+	staticCreds []string
 }
 
 func newSyncClient(ep Endpoint, l replication.BandwidthLimiter, push bool) *registryClient {
@@ -94,6 +103,9 @@ type countingTransport struct {
 }
 
 func (t countingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if s, ok := req.Context().Value(sentAuthKey{}).(*sentAuth); ok {
+		s.add(req.Header.Get("Authorization"))
+	}
 	if t.n.c == nil {
 		t.n.Add(1)
 		return t.rt.RoundTrip(req)
@@ -102,9 +114,72 @@ func (t countingTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 
 }
 
+type sentAuthKey struct{}
+
+// sentAuth collects the Authorization headers sent for one call of do (the request's,
+// and a token request's on the way), under authentication, where they are set.
+type sentAuth struct {
+	mu   sync.Mutex
+	vals []string
+}
+
+func (s *sentAuth) add(v string) {
+	if v == "" {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !slices.Contains(s.vals, v) {
+		s.vals = append(s.vals, v)
+	}
+}
+
+// sentOf returns the Authorization headers collected in ctx (none: an empty set).
+func sentOf(ctx context.Context) *sentAuth {
+	if s, ok := ctx.Value(sentAuthKey{}).(*sentAuth); ok {
+		return s
+	}
+	return new(sentAuth)
+}
+
+// secrets returns every credential to hide from a registry's error message: those
+// sent (the Authorization headers sent), and the configured ones of this client's and
+// its peers' endpoints.
+func (c *registryClient) secrets(sent *sentAuth) []string {
+	var out []string
+	sent.mu.Lock()
+	for _, v := range sent.vals {
+		out = append(out, redact.Authorization(v)...)
+	}
+	sent.mu.Unlock()
+	for _, p := range append([]*registryClient{c}, c.peers...) {
+		out = append(out, p.configuredSecrets()...)
+	}
+	return out
+}
+
+// configuredSecrets returns the endpoint's credentials (password, tokens, the Basic pair),
+// resolved once, at the first error: a Keychain may run a credential helper.
+func (c *registryClient) configuredSecrets() []string {
+	c.staticOnce.Do(func() {
+		auth, err := c.ep.authenticator()
+		if err != nil || auth == nil || auth == authn.Anonymous {
+			return
+		}
+		cfg, err := auth.Authorization()
+		if err != nil || cfg == nil {
+			return
+		}
+		c.staticCreds = append(redact.Basic(cfg.Username, cfg.Password), cfg.Auth, cfg.IdentityToken, cfg.RegistryToken)
+	})
+	return c.staticCreds
+}
+
 // do sends one request. body may be nil; size < 0 means unknown. The caller closes the
 // response body on success; statuses outside want become a *HTTPError.
 func (c *registryClient) do(ctx context.Context, method, path string, hdr http.Header, body io.Reader, size int64, want ...int) (*http.Response, error) {
+	sent := new(sentAuth)
+	ctx = context.WithValue(ctx, sentAuthKey{}, sent)
 	// A token request on the way is small, even for a blob's transfer.
 	rt, reg, err := c.transport(context.WithValue(ctx, bulkKey{}, false), repoOf(path))
 	if err != nil {
@@ -137,7 +212,7 @@ func (c *registryClient) do(ctx context.Context, method, path string, hdr http.H
 		}
 	}
 	defer resp.Body.Close()
-	return nil, newSyncHTTPError(req, resp)
+	return nil, newSyncHTTPError(req, resp, c.secrets(sent))
 }
 
 func (c *registryClient) headManifest(ctx context.Context, repo, ref string) (digest string, found bool, err error) {

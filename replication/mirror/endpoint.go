@@ -34,8 +34,24 @@ var (
 )
 
 // String returns the registry address, never credentials: userinfo written into Registry
-// is shown as [REDACTED].
-func (e Endpoint) String() string { return redact.URL(e.Registry) }
+// is shown as [REDACTED], and what follows the host (a path, query or fragment, which
+// may carry a token) is left out.
+func (e Endpoint) String() string { return shownAddress(e.Registry) }
+
+// shownAddress is how an error or a log shows a registry address: its user information
+// redacted, then cut at the first "/", "?" or "#" after the host. Redacting first matters:
+// a password may hold "/" itself, and only the last "@" ends it.
+func shownAddress(registry string) string {
+	s := redact.URL(registry)
+	start := 0
+	if i := strings.Index(s, "://"); i >= 0 {
+		start = i + 3
+	}
+	if i := strings.IndexAny(s[start:], "/?#"); i >= 0 {
+		s = s[:start+i]
+	}
+	return s
+}
 
 // GoString is for %#v: the address and which options are set, never credentials.
 func (e Endpoint) GoString() string {
@@ -89,7 +105,7 @@ func syncSet(b bool) string {
 // (https:// with plainHTTP). It does no I/O.
 func schemeOf(registry string, plainHTTP bool) (scheme, host string, err error) {
 	bad := func(why string) error {
-		return fmt.Errorf("%w %q: %s", ErrEndpoint, redact.URL(registry), why)
+		return fmt.Errorf("%w %q: %s", ErrEndpoint, shownAddress(registry), why)
 	}
 	host, scheme = registry, ""
 	if s, rest, ok := strings.Cut(registry, "://"); ok {
@@ -176,7 +192,7 @@ func (e Endpoint) registry() (name.Registry, error) {
 	reg, err := name.NewRegistry(host, opts...)
 	if err != nil {
 		// go-containerregistry's message repeats the address: keep only ours.
-		return name.Registry{}, fmt.Errorf("%w %q: not a registry host", ErrEndpoint, redact.URL(e.Registry))
+		return name.Registry{}, fmt.Errorf("%w %q: not a registry host", ErrEndpoint, shownAddress(e.Registry))
 	}
 	return reg, nil
 }

@@ -34,6 +34,12 @@ func TestSchemeOf(t *testing.T) {
 		{"credentials after http", "http://admin:SECRET@10.0.0.5", false, "", "", ErrEndpoint},
 		{"other scheme", "ftp://10.0.0.5", false, "", "", ErrEndpoint},
 		{"path", "https://10.0.0.5/v2", false, "", "", ErrEndpoint},
+		{"password in a path", "https://10.0.0.5/SECRET", false, "", "", ErrEndpoint},
+		{"password in a query", "10.0.0.5/?token=SECRET", false, "", "", ErrEndpoint},
+		{"password in a query, no slash", "10.0.0.5?token=SECRET&x=1", false, "", "", ErrEndpoint},
+		{"password in a fragment", "http://10.0.0.5#SECRET", false, "", "", ErrEndpoint},
+		{"password holding a slash", "u:p/SECRET@10.0.0.5", false, "", "", ErrEndpoint},
+		{"password in a query with an at sign", "10.0.0.5?token=SECRET@x", false, "", "", ErrEndpoint},
 		{"empty", "https://", false, "", "", ErrEndpoint},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -48,6 +54,29 @@ func TestSchemeOf(t *testing.T) {
 				t.Fatalf("schemeOf(%q, %t) = %q, %q, want %q, %q", tc.registry, tc.plain, scheme, host, tc.scheme, tc.host)
 			}
 		})
+	}
+}
+
+// An address is shown up to its host: user information redacted, path, query and
+// fragment left out.
+func TestShownAddress(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"harbor.example.com":               "harbor.example.com",
+		"https://127.0.0.1:5000/":          "https://127.0.0.1:5000",
+		"127.0.0.1:5000/?token=SECRET":     "127.0.0.1:5000",
+		"127.0.0.1:5000#SECRET":            "127.0.0.1:5000",
+		"http://127.0.0.1:5000/SECRET/x":   "http://127.0.0.1:5000",
+		"127.0.0.1:5000?a=SECRET/b":        "127.0.0.1:5000",
+		"http://u:SECRET@127.0.0.1:5000/x": "http://[REDACTED]@127.0.0.1:5000",
+		"u:p/SECRET@127.0.0.1:5000":        "[REDACTED]@127.0.0.1:5000",
+	} {
+		if got := shownAddress(in); got != want {
+			t.Errorf("shownAddress(%q) = %q, want %q", in, got, want)
+		}
+		if got := (Endpoint{Registry: in}).String(); got != want {
+			t.Errorf("Endpoint{Registry: %q}.String() = %q, want %q", in, got, want)
+		}
 	}
 }
 

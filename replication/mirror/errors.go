@@ -7,6 +7,10 @@ import (
 	"io"
 	"net/http"
 	"strings"
+
+	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
+
+	"github.com/regdr/regdr/internal/redact"
 )
 
 // Errors of the sync engine; match them with errors.Is.
@@ -50,6 +54,11 @@ var (
 
 // HTTPError is an unexpected answer from a registry. It carries no credentials: only the
 // method, the path (no query), the status and the registry's error code and message.
+// The message is the registry's, at most 512 bytes without control characters; one that
+// quotes a credential the Syncer knows (its endpoints' passwords and tokens, the
+// Authorization headers sent) or anything that looks like one (redact.Text) is withheld
+// whole, as "[REDACTED]": a registry or a proxy in front of it may echo the request it
+// refuses, and with it credentials the Syncer does not know of.
 // It is not go-containerregistry's transport.Error, which keeps the *http.Request (its
 // headers hold the registry token) and not the answer's Retry-After, which the engine
 // honours; like it, it reports Temporary() for the answers worth another try.
@@ -62,8 +71,17 @@ type HTTPError struct {
 	RetryAfter string `json:"retry_after,omitempty"`
 }
 
-func newSyncHTTPError(req *http.Request, resp *http.Response) *HTTPError {
-	e := &HTTPError{Method: req.Method, Path: req.URL.Path, StatusCode: resp.StatusCode, RetryAfter: resp.Header.Get("Retry-After")}
+// Bounds of what an HTTPError keeps of a registry's answer.
+const (
+	maxErrorCode    = 64
+	maxErrorMessage = 512
+)
+
+// newSyncHTTPError reads the registry's error from resp. secrets are the credentials to
+// hide from what the registry says.
+func newSyncHTTPError(req *http.Request, resp *http.Response, secrets []string) *HTTPError {
+	e := &HTTPError{Method: req.Method, Path: req.URL.Path, StatusCode: resp.StatusCode,
+		RetryAfter: redact.Message(resp.Header.Get("Retry-After"), maxErrorCode, secrets...)}
 	if req.Method != http.MethodHead {
 		var body struct {
 			Errors []struct {
@@ -73,11 +91,50 @@ func newSyncHTTPError(req *http.Request, resp *http.Response) *HTTPError {
 		}
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 		if json.Unmarshal(b, &body) == nil && len(body.Errors) > 0 {
-			e.Code, e.Message = body.Errors[0].Code, body.Errors[0].Message
+			e.Code = redact.Message(body.Errors[0].Code, maxErrorCode, secrets...)
+			e.Message = redact.Message(body.Errors[0].Message, maxErrorMessage, secrets...)
 		}
 	}
 	return e
 }
+
+// answerError hides what go-containerregistry's *transport.Error in err — a ping's or a
+// token service's refusal — quotes of the answer: its registry errors' messages and, for
+// a body it could not read, the body whole, either of which may echo the request's
+// credentials. In err's text that error is replaced by the HTTPError it amounts to (its
+// message withheld if it quotes a credential, as newSyncHTTPError does); errors.As finds
+// that HTTPError first, so retries and denials are decided on the same status.
+func answerError(err error, secrets []string) error {
+	var te *transport.Error
+	if !errors.As(err, &te) {
+		return err
+	}
+	he := &HTTPError{StatusCode: te.StatusCode}
+	if te.Request != nil {
+		he.Method, he.Path = te.Request.Method, te.Request.URL.Path
+	}
+	if len(te.Errors) > 0 {
+		he.Code = redact.Message(string(te.Errors[0].Code), maxErrorCode, secrets...)
+		he.Message = redact.Message(te.Errors[0].Message, maxErrorMessage, secrets...)
+	}
+	text, quoted := err.Error(), te.Error()
+	if strings.Contains(text, quoted) {
+		text = strings.ReplaceAll(text, quoted, he.Error())
+	} else {
+		text = redact.Text(redact.Known(text, secrets...))
+	}
+	return &answerErr{text: text, he: he, err: err}
+}
+
+// answerErr is an error whose text hides what a *transport.Error in it quoted.
+type answerErr struct {
+	text string
+	he   *HTTPError
+	err  error
+}
+
+func (e *answerErr) Error() string   { return e.text }
+func (e *answerErr) Unwrap() []error { return []error{e.he, e.err} }
 
 // Error describes the answer: method, path, status and the registry's error code.
 func (e *HTTPError) Error() string {

@@ -196,6 +196,7 @@ func New(src, dst Endpoint, opts Options) (*Syncer, error) {
 	for _, c := range []*registryClient{s.src, s.dst} {
 		c.retry, c.clock, c.onRetry = s.policy, opts.Clock, s.retried
 	}
+	s.src.peers, s.dst.peers = []*registryClient{s.dst}, []*registryClient{s.src}
 	s.source = opts.Source
 	if s.source == nil {
 		s.source = &RegistrySource{c: s.src}

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"sync"
 
+	"github.com/regdr/regdr/internal/flock"
 	"github.com/regdr/regdr/internal/redact"
 	"github.com/regdr/regdr/replication"
 )
@@ -361,7 +362,7 @@ func lockState(path string) (unlock func(), err error) {
 	if err != nil {
 		return nil, err
 	}
-	release, err := flockFile(f)
+	release, err := flock.Lock(f, true)
 	if err != nil {
 		f.Close()
 		return nil, err
