@@ -237,9 +237,9 @@ func TestPlanFailoverNameMapperHangs(t *testing.T) {
 	}
 }
 
-// secretErr is an error as a careless reader of Harbor might return it: its URL with
+// errSecret is an error as a careless reader of Harbor might return it: its URL with
 // user information and Harbor's (or a proxy's) body echoing the Authorization header.
-var secretErr = errors.New(`listing https://admin:hunter2@harbor.example/api/v2.0/projects: 401: {"message":"bad header Authorization: Basic YWRtaW46aHVudGVyMg=="} token Bearer eyJhbGciOi.payload.sig`)
+var errSecret = errors.New(`listing https://admin:hunter2@harbor.example/api/v2.0/projects: 401: {"message":"bad header Authorization: Basic YWRtaW46aHVudGVyMg=="} token Bearer eyJhbGciOi.payload.sig`)
 
 var secrets = []string{"hunter2", "YWRtaW46aHVudGVyMg", "eyJhbGciOi"}
 
@@ -262,8 +262,8 @@ func TestPlanEvidenceHidesSecrets(t *testing.T) {
 	w := newWorld(t)
 	s := w.switcher(t)
 	req := failoverRequest()
-	req.NameMap = NameMapFunc(func(context.Context) (map[string]string, error) { return nil, secretErr })
-	req.Lag = LagFunc(func(context.Context) (Lag, error) { return Lag{}, secretErr })
+	req.NameMap = NameMapFunc(func(context.Context) (map[string]string, error) { return nil, errSecret })
+	req.Lag = LagFunc(func(context.Context) (Lag, error) { return Lag{}, errSecret })
 	req.Force, req.ForceReason = true, "lag unknown, drill"
 	p, err := s.PlanFailover(ctx(t), req)
 	if err != nil {
@@ -280,7 +280,7 @@ func TestPlanEvidenceHidesSecrets(t *testing.T) {
 	}
 	w.clock.Advance(time.Hour)
 	back, err := s.PlanFailback(ctx(t), FailbackRequest{Primary: healthy("harbor", 5), MinDwell: -1,
-		ReverseLag: ReverseLagFunc(func(context.Context) (ReverseLag, error) { return ReverseLag{}, secretErr }),
+		ReverseLag: ReverseLagFunc(func(context.Context) (ReverseLag, error) { return ReverseLag{}, errSecret }),
 		Force:      true, ForceReason: "reverse lag unknown"})
 	if err != nil {
 		t.Fatal(err)
@@ -306,7 +306,7 @@ func TestMonitorLogsHideSecrets(t *testing.T) {
 	vantage := ProbeFunc(func(_ context.Context, e Endpoint) ProbeResult {
 		res := ProbeResult{Endpoint: e.Name, Vantage: "hz", Up: harborUp || e.Name != "harbor", At: w.clock.Now()}
 		if !res.Up {
-			res.Error = secretErr.Error()
+			res.Error = errSecret.Error()
 		}
 		return res
 	})
@@ -317,8 +317,8 @@ func TestMonitorLogsHideSecrets(t *testing.T) {
 			events = append(events, fmt.Sprint(e.Err))
 		}
 	}, Failover: FailoverRequest{
-		Lag:     &LastKnownLag{Reporter: LagFunc(func(context.Context) (Lag, error) { return Lag{}, secretErr })},
-		NameMap: &LastKnownNameMap{Mapper: NameMapFunc(func(context.Context) (map[string]string, error) { return nil, secretErr })},
+		Lag:     &LastKnownLag{Reporter: LagFunc(func(context.Context) (Lag, error) { return Lag{}, errSecret })},
+		NameMap: &LastKnownNameMap{Mapper: NameMapFunc(func(context.Context) (map[string]string, error) { return nil, errSecret })},
 	}}
 	if cfg.Primary, err = NewChecker(Endpoint{Name: "harbor", URL: "https://harbor.example"}, []Vantage{vantage}, HealthPolicy{}); err != nil {
 		t.Fatal(err)
