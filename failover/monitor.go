@@ -16,6 +16,8 @@ const (
 	DefaultMonitorInterval = 30 * time.Second
 	// DefaultHoldDown is the minimum time between two switches made by a monitor.
 	DefaultHoldDown = 30 * time.Minute
+	// DefaultLagWait is MonitorConfig.LagWait's default.
+	DefaultLagWait = 10 * time.Second
 )
 
 // MonitorConfig configures a [Monitor].
@@ -40,11 +42,22 @@ type MonitorConfig struct {
 	AutoFailback bool
 	// Failover is the template of failover requests: Lag, RPO, Reason, Actor, Targets
 	// (health is filled in each round). Force is refused: a monitor never forces. A Lag
-	// that is a LagRefresher (LastKnownLag) is refreshed every round the primary is up, so
-	// the failover can be held to the RPO once the primary can no longer be listed; a
-	// NameMap that is a NameMapRefresher (LastKnownNameMap) is refreshed likewise, so the
-	// failover records the name map Harbor last had.
+	// that is a LagRefresher (LastKnownLag) is refreshed in the background: a round in
+	// which the primary is up starts a refresh unless one is still running (a lag check
+	// can take minutes, and a Harbor API that wedged while /v2/ still answers must not
+	// stop the probes); the round waits for it at most LagWait, and the round that finds
+	// it ended reports its failure (EventLagError). A LastKnownLag's failover is held to
+	// the RPO with the last measurement that completed, aged by the time since it was
+	// taken (OldestMissing grows by it), never with a new one measured in the round: none
+	// yet, or one older than its MaxAge, is an unknown lag, and the failover is refused.
+	// Another LagRefresher's Lag is read as the plan reads it. A NameMap that is a NameMapRefresher (LastKnownNameMap) is
+	// refreshed every round the primary is up, within NameMapTimeout, so the failover
+	// records the name map Harbor last had.
 	Failover FailoverRequest
+	// LagWait is how long a round waits for the lag refresh it started (wall time) before
+	// it goes on without it, the refresh running on in the background; 0 is
+	// DefaultLagWait, negative is refused.
+	LagWait time.Duration
 	// Failback is the template of failback requests: MinHealthy, MinDwell, ReverseLag,
 	// Reason, Actor, Targets. Force is refused. With a ReverseLag, automatic failback
 	// waits (EventRefused with ErrReverseLag each round) while ACR EE holds artifacts
@@ -78,9 +91,10 @@ const (
 	EventRefused EventKind = "refused"
 	// EventHoldDown: a switch is called for but the hold-down is in effect.
 	EventHoldDown EventKind = "hold-down"
-	// EventLagError: refreshing the replication lag (a LagRefresher in Failover.Lag)
-	// or the name map (a NameMapRefresher in Failover.NameMap) failed while the primary
-	// was up; Err says why.
+	// EventLagError: refreshing the replication lag (a LagRefresher in Failover.Lag,
+	// refreshed in the background: reported in the first round that finds it ended with
+	// the primary up) or the name map (a NameMapRefresher in Failover.NameMap) failed
+	// while the primary was up; Err says why.
 	EventLagError EventKind = "lag-error"
 )
 
@@ -109,6 +123,15 @@ type Monitor struct {
 	// refreshing, when not nil, receives the outcome of a name map refresh that outlived
 	// its round's NameMapTimeout: no other starts until it ends.
 	refreshing chan error
+	// lagRun is the lag refresh running in the background (or finished, its outcome not
+	// yet reported); nil when none.
+	lagRun *lagRun
+}
+
+// lagRun is one background lag refresh: err is set before done is closed.
+type lagRun struct {
+	done chan struct{}
+	err  error
 }
 
 // NewMonitor validates cfg and returns a monitor.
@@ -116,8 +139,8 @@ func NewMonitor(cfg MonitorConfig) (*Monitor, error) {
 	if cfg.Switcher == nil || cfg.Primary == nil || cfg.Secondary == nil {
 		return nil, fmt.Errorf("%w: monitor needs a switcher and both checkers", ErrInvalid)
 	}
-	if cfg.Interval < 0 || cfg.HoldDown < 0 || cfg.Failover.NameMapTimeout < 0 {
-		return nil, fmt.Errorf("%w: negative monitor interval, hold-down or name map timeout", ErrInvalid)
+	if cfg.Interval < 0 || cfg.HoldDown < 0 || cfg.Failover.NameMapTimeout < 0 || cfg.LagWait < 0 {
+		return nil, fmt.Errorf("%w: negative monitor interval, hold-down, name map timeout or lag wait", ErrInvalid)
 	}
 	if cfg.Failover.Force || cfg.Failback.Force {
 		return nil, fmt.Errorf("%w: a monitor never forces a failover or a failback", ErrInvalid)
@@ -127,6 +150,9 @@ func NewMonitor(cfg MonitorConfig) (*Monitor, error) {
 	}
 	if cfg.HoldDown == 0 {
 		cfg.HoldDown = DefaultHoldDown
+	}
+	if cfg.LagWait == 0 {
+		cfg.LagWait = DefaultLagWait
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = cfg.Switcher.clock
@@ -169,8 +195,8 @@ func (m *Monitor) Tick(ctx context.Context) []MonitorEvent {
 	if ctx.Err() != nil {
 		return events
 	}
-	if r, ok := m.cfg.Failover.Lag.(LagRefresher); ok && prim.Health == HealthUp {
-		if err := r.Refresh(ctx); err != nil {
+	if r, ok := m.cfg.Failover.Lag.(LagRefresher); ok {
+		if err := m.refreshLag(ctx, r, prim.Health == HealthUp); err != nil {
 			emit(MonitorEvent{Kind: EventLagError, Err: err})
 		}
 	}
@@ -185,6 +211,9 @@ func (m *Monitor) Tick(ctx context.Context) []MonitorEvent {
 	case prim.Health == HealthDown:
 		req := m.cfg.Failover
 		req.Primary, req.Secondary = &prim, sec
+		if l, ok := req.Lag.(*LastKnownLag); ok {
+			req.Lag = lastCompletedLag{l}
+		}
 		plan, err = m.cfg.Switcher.PlanFailover(ctx, req)
 	case prim.Health == HealthUp && m.cfg.AutoFailback:
 		req := m.cfg.Failback
@@ -330,4 +359,64 @@ func (m *Monitor) refreshNameMap(ctx context.Context, r NameMapRefresher) error 
 		m.refreshing = done
 		return fmt.Errorf("refreshing the name map: %w", context.Cause(ctx))
 	}
+}
+
+// refreshLag collects the background lag refresh if it ended, and, when the primary is
+// up and none is running, starts one and waits for it at most LagWait: a lag check may
+// take minutes, or hang on a wedged Harbor API, while the rounds' probes must go on, so
+// one that outlives the wait runs on in the background and a later round collects it. A
+// failed refresh is reported while the primary is up (once it is down, its lag cannot be
+// listed: the failover reads the last measurement). The refresh runs under ctx (Run's:
+// it ends with the monitor).
+func (m *Monitor) refreshLag(ctx context.Context, r LagRefresher, up bool) error {
+	var err error
+	if run := m.lagRun; run != nil {
+		select {
+		case <-run.done:
+			m.lagRun, err = nil, run.err
+		default:
+			return nil // still running: the last completed measurement stands, aging
+		}
+	}
+	if !up {
+		return nil
+	}
+	run := &lagRun{done: make(chan struct{})}
+	m.lagRun = run
+	go func() {
+		defer close(run.done)
+		run.err = r.Refresh(ctx)
+	}()
+	wait := time.NewTimer(m.cfg.LagWait)
+	defer wait.Stop()
+	select {
+	case <-run.done:
+		m.lagRun = nil
+		return errors.Join(err, run.err)
+	case <-wait.C:
+		return err // runs on: the last completed measurement stands, aging
+	}
+}
+
+// lastCompletedLag is what a monitor's failover reads of a LastKnownLag: its last
+// completed measurement, aged by the time since it was taken — never a new measurement,
+// which could hang the round as the refresh does. None yet, or one older than MaxAge, is
+// an unknown lag (an error: the failover is refused), as LastKnownLag.Lag treats a
+// stale one.
+type lastCompletedLag struct{ l *LastKnownLag }
+
+func (c lastCompletedLag) Lag(context.Context) (Lag, error) {
+	if err := c.l.validate(); err != nil {
+		return Lag{}, err
+	}
+	last, ok := c.l.Last()
+	if !ok {
+		return Lag{}, errors.New("no replication lag measured yet (the monitor's refresh has not completed one)")
+	}
+	age := max(c.l.now().Sub(last.CheckedAt), 0)
+	if maxAge := c.l.maxAge(); age > maxAge {
+		return Lag{}, fmt.Errorf("the last measured replication lag is %v old, more than %v", age.Round(time.Second), maxAge)
+	}
+	last.OldestMissing += age
+	return last, nil
 }

@@ -3,6 +3,7 @@ package failover
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -55,8 +56,22 @@ func (r *monitorRig) tick(t *testing.T) []EventKind {
 			t.Logf("event %s: %v", e.Kind, e.Err)
 		}
 	}
+	r.settleLag(t)
 	r.w.clock.Advance(30 * time.Second)
 	return kinds
+}
+
+// settleLag waits for the lag refresh the round started in the background, so that the
+// next round reads what it measured; a test whose refresh hangs drives Tick itself.
+func (r *monitorRig) settleLag(t *testing.T) {
+	t.Helper()
+	if run := r.mon.lagRun; run != nil {
+		select {
+		case <-run.done:
+		case <-time.After(10 * time.Second):
+			t.Fatal("the background lag refresh did not end")
+		}
+	}
 }
 
 func TestMonitorNeverSwitchesOnOneFailedProbe(t *testing.T) {
@@ -324,5 +339,125 @@ func TestMonitorAutoFailbackWaitsOnReverseLag(t *testing.T) {
 	r.tick(t)
 	if r.w.provider.Writes() != 2 || r.w.current(t) != r.w.record {
 		t.Errorf("once Harbor holds everything: writes %d, record %s; want the failback", r.w.provider.Writes(), r.w.current(t))
+	}
+}
+
+// TestMonitorLagRefreshHangs: the lag refresh runs in the background. One that never
+// returns (Harbor's API wedged while /v2/ still answers, a reporter ignoring its context)
+// must not stop the rounds — the probes that see Harbor fall — and no second refresh
+// starts while it hangs. The failover is then held to the last measurement that
+// completed, aged by the time since (on the fake clock): within the RPO it is applied,
+// aged beyond the RPO it is refused (ErrLagExceedsRPO), and older than MaxAge it is an
+// unknown lag and refused too.
+func TestMonitorLagRefreshHangs(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name   string
+		rpo    time.Duration
+		maxAge time.Duration
+		wedged time.Duration // how long Harbor's API hangs before /v2/ fails too
+		want   EventKind
+		// wantErr is the refusal's sentinel; nil with want EventRefused: an unknown lag.
+		wantErr error
+	}{
+		{"recent measurement within the RPO", 15 * time.Minute, 0, time.Minute, EventApplied, nil},
+		{"aged beyond the RPO", 5 * time.Minute, 0, 4 * time.Minute, EventRefused, ErrLagExceedsRPO},
+		{"older than MaxAge", time.Hour, 10 * time.Minute, 12 * time.Minute, EventRefused, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			release := make(chan struct{})
+			t.Cleanup(func() { close(release) })
+			var calls atomic.Int64
+			hung := make(chan struct{}, 8)
+			var clk *clocktest.Fake
+			lk := &LastKnownLag{MaxAge: tc.maxAge, Reporter: LagFunc(func(context.Context) (Lag, error) {
+				if calls.Add(1) > 1 {
+					hung <- struct{}{}
+					<-release // wedged, and ignoring its context
+				}
+				return Lag{Missing: 1, OldestMissing: 2 * time.Minute, CheckedAt: clk.Now()}, nil
+			})}
+			r := newMonitorRig(t, MonitorConfig{AutoApply: true, LagWait: time.Millisecond, Failover: FailoverRequest{Lag: lk, RPO: tc.rpo}})
+			clk, lk.Clock = r.w.clock, r.w.clock
+			// Harbor up: rounds until the first refresh completed.
+			for i := 0; calls.Load() == 0; i++ {
+				if i == 5 {
+					t.Fatal("no lag refresh in 5 rounds with Harbor up")
+				}
+				r.tick(t)
+			}
+			measured, ok := lk.Last()
+			if !ok {
+				t.Fatal("the first refresh measured nothing")
+			}
+			var events []MonitorEvent
+			tick := func() {
+				done := make(chan []MonitorEvent, 1)
+				go func() { done <- r.mon.Tick(ctx(t)) }()
+				select {
+				case events = <-done:
+				case <-time.After(5 * time.Second):
+					t.Fatal("a monitor round waits on a lag refresh that never returns")
+				}
+				r.w.clock.Advance(30 * time.Second)
+			}
+			for range tc.wedged / (30 * time.Second) { // the API wedged: the refresh hangs
+				tick()
+			}
+			r.harbor.set(false)
+			for range 3 {
+				tick()
+			}
+			var got *MonitorEvent
+			for i, e := range events {
+				if e.Kind == EventApplied || e.Kind == EventRefused {
+					got = &events[i]
+				}
+			}
+			if got == nil || got.Kind != tc.want {
+				t.Fatalf("third round with Harbor down: %+v, want %s", events, tc.want)
+			}
+			select {
+			case <-hung:
+			case <-time.After(5 * time.Second):
+				t.Fatal("no second lag refresh started while Harbor was up")
+			}
+			if n := calls.Load(); n != 2 {
+				t.Errorf("the lag was measured %d times, want 2: one completed, one hangs, none other starts, and the plan measures none", n)
+			}
+			switch {
+			case tc.want == EventApplied:
+				age := got.Plan.CreatedAt.Sub(measured.CheckedAt)
+				if l := got.Plan.Evidence.Lag; l == nil || l.OldestMissing != 2*time.Minute+age || !l.CheckedAt.Equal(measured.CheckedAt) || age < tc.wedged {
+					t.Errorf("plan's lag = %+v, want the measurement of %s aged by %v", l, measured.CheckedAt, age)
+				}
+			case tc.wantErr != nil:
+				if !errors.Is(got.Err, tc.wantErr) {
+					t.Errorf("refused with %v, want %v", got.Err, tc.wantErr)
+				}
+			default:
+				if errors.Is(got.Err, ErrLagExceedsRPO) || got.Err == nil || !strings.Contains(got.Err.Error(), "old, more than 10m0s") {
+					t.Errorf("refused with %v, want the lag unknown: older than MaxAge", got.Err)
+				}
+			}
+			if w := r.w.provider.Writes(); (w != 0) != (tc.want == EventApplied) {
+				t.Errorf("%d records written, want writes only when applied", w)
+			}
+		})
+	}
+}
+
+// TestMonitorRefusesNegativeLagWait: a negative LagWait is refused, not taken as the
+// default.
+func TestMonitorRefusesNegativeLagWait(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	c, err := NewChecker(Endpoint{Name: "harbor", URL: "https://harbor.example"}, []Vantage{&script{name: "hz", ups: []bool{true}, at: w.clock}}, HealthPolicy{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := NewMonitor(MonitorConfig{Switcher: w.switcher(t), Primary: c, Secondary: c, LagWait: -time.Second}); !errors.Is(err, ErrInvalid) {
+		t.Errorf("NewMonitor(negative LagWait) = %v, want ErrInvalid", err)
 	}
 }

@@ -74,6 +74,31 @@ func Invert(forward map[string]string) (map[string]string, error) {
 	return inverse, nil
 }
 
+// RecordedInverse returns the inverse [Verifier.Reverse] uses with the recorded name map
+// (NameMap, required): each ACR EE repository and the Harbor repository it maps back to
+// — the recorded map inverted, and each of Harbor's repositories the map lacks, through
+// the current flattening, into a destination the map does not name and no other such
+// repository flattens to. A reverse replication writes through it, so that it carries
+// back into exactly the repositories Reverse measures. It lists Harbor's repositories;
+// the recorded map is validated and refused when ambiguous as Reverse refuses it.
+func (v *Verifier) RecordedInverse(ctx context.Context) (map[string]string, error) {
+	if err := v.check(); err != nil {
+		return nil, err
+	}
+	if v.NameMap == nil {
+		return nil, fmt.Errorf("%w: no recorded name map to invert", ErrInvalidVerifier)
+	}
+	held, gone, err := v.recordedListings(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("inverting the recorded name map: %w", err)
+	}
+	inverse := make(map[string]string, len(held)+len(gone))
+	for _, l := range slices.Concat(held, gone) {
+		inverse[l.Dest] = l.Source
+	}
+	return inverse, nil
+}
+
 func quoteAll(s []string) string {
 	q := make([]string, len(s))
 	for i, v := range s {

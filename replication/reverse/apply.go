@@ -188,9 +188,9 @@ func (p *Plan) matches(cfg Config) error {
 			show(p.Source), show(p.Destination), cfg.ACR, cfg.Harbor, ErrPlanMismatch)
 	case p.Overwrite != cfg.Overwrite:
 		return fmt.Errorf("applying a reverse plan made with Overwrite %t with a config with Overwrite %t: %w", p.Overwrite, cfg.Overwrite, ErrPlanMismatch)
-	case p.Recorded != (cfg.Inverse != nil):
+	case p.Recorded != cfg.isRecorded():
 		return fmt.Errorf("applying a reverse plan (recorded inverse: %t) with a config that has %s: %w", p.Recorded, inverseKind(cfg), ErrPlanMismatch)
-	case p.Recorded && !subset(p.Inverse, cfg.Inverse):
+	case p.Recorded && !recordedAgrees(p.Inverse, cfg):
 		return fmt.Errorf("applying a reverse plan whose inverse name map differs from the config's: %w", ErrPlanMismatch)
 	}
 	if !p.Recorded {
@@ -212,7 +212,20 @@ func (p *Plan) matches(cfg Config) error {
 // Verifier selects, and flatten to its ACR EE repository (matches checked that).
 func (p *Plan) checkInverse(ctx context.Context, cfg Config) error {
 	if p.Recorded {
-		return nil // matches checked it is the config's recorded map
+		// Each entry must be the recorded map's (matches checked those), or map back a
+		// repository Harbor created since as lag.Verifier.Reverse maps it back now.
+		v, err := cfg.verifier()
+		if err != nil {
+			return fmt.Errorf("applying the reverse plan: %w", err)
+		}
+		inverse, err := v.RecordedInverse(ctx)
+		if err != nil {
+			return fmt.Errorf("applying the reverse plan: %w", err)
+		}
+		if !subset(p.Inverse, inverse) {
+			return fmt.Errorf("applying a reverse plan whose inverse name map is not the recorded map's now: %w", ErrPlanMismatch)
+		}
+		return nil
 	}
 	repos, err := cfg.Verifier.Source.Repositories(ctx)
 	if err != nil {
@@ -243,10 +256,35 @@ func (p *Plan) checkInverse(ctx context.Context, cfg Config) error {
 }
 
 func inverseKind(cfg Config) string {
-	if cfg.Inverse != nil {
+	if cfg.isRecorded() {
 		return "a recorded inverse"
 	}
 	return "none"
+}
+
+// recordedAgrees reports whether every entry of a recorded plan's inverse whose ACR EE
+// repository the config's recorded map names maps back where that map says, and every
+// Harbor repository it names that the map names is mapped from where the map says: the
+// other entries (repositories Harbor created since the map was recorded) checkInverse
+// checks against Harbor. A recorded map that cannot be inverted agrees with no plan.
+func recordedAgrees(inverse map[string]string, cfg Config) bool {
+	forward, err := cfg.recorded()
+	if err != nil {
+		return false
+	}
+	back, err := lag.Invert(forward)
+	if err != nil {
+		return false
+	}
+	for dest, src := range inverse {
+		if want, ok := back[dest]; ok && want != src {
+			return false
+		}
+		if want, ok := forward[src]; ok && want != dest {
+			return false
+		}
+	}
+	return true
 }
 
 // subset reports whether every entry of a is in b.

@@ -7,7 +7,6 @@ import (
 	"maps"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/regdr/regdr/replication"
 	"github.com/regdr/regdr/replication/lag"
@@ -27,12 +26,18 @@ type Config struct {
 	// (both required).
 	ACR, Harbor mirror.Endpoint
 	// Inverse, when not nil, is the inverse name map — ACR EE repository → Harbor
-	// repository — used instead of inverting the Verifier's forward map: the map recorded
-	// at failover time (see Invert), which stays exact where the flattening cannot be
-	// inverted (flatten-all over nested repositories). It is taken as given: the
-	// Verifier's Selector does not narrow it. Two ACR EE repositories mapping back to one
-	// Harbor repository are refused with lag.ErrAmbiguousInverse; an ACR EE repository
-	// of the namespace absent from it is unmapped.
+	// repository — of the forward map recorded at failover time (see Invert), which
+	// stays exact where the flattening cannot be inverted (flatten-all over nested
+	// repositories). It is the same recorded map as the Verifier's NameMap, given the
+	// other way round, and read by the same code (lag.Verifier.Reverse,
+	// lag.Verifier.RecordedInverse): setting both to different maps is refused
+	// (ErrInvalidConfig); with Inverse nil, a Verifier's NameMap is the recorded map. Its
+	// entries are taken as given (the Verifier's Selector does not narrow them). A
+	// Harbor repository the recorded map lacks (created after it was recorded) maps back
+	// through the current flattening into an ACR EE repository the map does not name,
+	// unless another such repository flattens there too; an ACR EE repository of the
+	// namespace neither reaches is unmapped. Two ACR EE repositories mapping back to one
+	// Harbor repository are refused with lag.ErrAmbiguousInverse.
 	Inverse map[string]string
 	// Overwrite lets the plan copy ACR EE's digest over a Harbor tag that holds another
 	// (stale). By default such tags are reported and the plan is refused (ErrStaleTag):
@@ -69,6 +74,11 @@ func (c Config) check() error {
 			errs = append(errs, err)
 		}
 	}
+	if v != nil && c.Inverse != nil && v.NameMap != nil {
+		if fwd, err := c.recorded(); err == nil && !maps.Equal(fwd, v.NameMap) {
+			errs = append(errs, errors.New("the Inverse and the Verifier's NameMap are two different recorded name maps"))
+		}
+	}
 	for _, dest := range slices.Sorted(maps.Keys(c.Inverse)) {
 		src := c.Inverse[dest]
 		if err := replication.ValidateRepositoryName(dest); err != nil {
@@ -84,68 +94,60 @@ func (c Config) check() error {
 	return nil
 }
 
-// observe measures the reverse lag: through the Verifier (the forward map inverted), or
-// through the recorded Inverse.
-func (c Config) observe(ctx context.Context) (*lag.ReverseReport, error) {
+// recorded returns the forward name map recorded at failover (Harbor repository → ACR EE
+// repository) that the reverse replication inverts: Inverse turned back, else the
+// Verifier's NameMap; nil when none was recorded (the inverse is then derived from the
+// current flattening). An Inverse in which two ACR EE repositories map back to one Harbor
+// repository is refused with lag.ErrAmbiguousInverse.
+func (c Config) recorded() (map[string]string, error) {
 	if c.Inverse == nil {
-		r, err := c.Verifier.Reverse(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("measuring the reverse lag: %w", err)
-		}
-		return r, nil
+		return c.Verifier.NameMap, nil
 	}
 	if err := checkInjective(c.Inverse); err != nil {
 		return nil, err
 	}
-	v := c.Verifier
-	in := lag.ReverseInput{CheckedAt: c.now(), ACR: map[string][]lag.Tag{}}
-	repos, err := v.Source.Repositories(ctx)
+	forward := make(map[string]string, len(c.Inverse))
+	for dest, src := range c.Inverse {
+		forward[src] = dest
+	}
+	return forward, nil
+}
+
+// isRecorded reports whether the config gives a name map recorded at failover.
+func (c Config) isRecorded() bool { return c.Inverse != nil || c.Verifier.NameMap != nil }
+
+// verifier returns the Verifier that measures the reverse lag and maps back: the
+// config's, holding the recorded forward map in its NameMap. So lag.Verifier.Reverse
+// applies its one rule to a recorded map whichever way it was given. Without a
+// Flattener (allowed with an Inverse) nothing maps back but the recorded map.
+func (c Config) verifier() (*lag.Verifier, error) {
+	forward, err := c.recorded()
 	if err != nil {
-		return nil, fmt.Errorf("measuring the reverse lag: listing Harbor repositories: %w", err)
+		return nil, err
 	}
-	// A Harbor repository the map names but Harbor does not have (yet) holds nothing.
-	inHarbor := map[string]bool{}
-	for _, src := range repos {
-		inHarbor[src] = true
+	v := *c.Verifier
+	v.NameMap = forward
+	if v.Flattener == nil {
+		v.Flattener = replication.FlattenFunc(func(repo string) (string, error) {
+			return "", fmt.Errorf("%w: no current flattening, only the recorded name map", ErrUnmapped)
+		})
 	}
-	for _, dest := range slices.Sorted(maps.Keys(c.Inverse)) {
-		src := c.Inverse[dest]
-		l := lag.Listing{Source: src, Dest: dest}
-		if inHarbor[src] {
-			if l.Artifacts, err = v.Source.Artifacts(ctx, src); err != nil {
-				return nil, fmt.Errorf("measuring the reverse lag: listing artifacts of %q: %w", src, err)
-			}
-		}
-		in.Harbor = append(in.Harbor, l)
-	}
-	have, err := v.Tags.(lag.RepositoryLister).RepositoryPaths(ctx, v.Namespace)
+	return &v, nil
+}
+
+// observe measures the reverse lag through lag.Verifier.Reverse: the forward map
+// inverted, or the recorded map (Inverse or the Verifier's NameMap) under its staleness
+// rule.
+func (c Config) observe(ctx context.Context) (*lag.ReverseReport, error) {
+	v, err := c.verifier()
 	if err != nil {
-		return nil, fmt.Errorf("measuring the reverse lag: listing ACR EE repositories of %q: %w", v.Namespace, err)
+		return nil, fmt.Errorf("measuring the reverse lag: %w", err)
 	}
-	have = append(have, slices.Collect(maps.Keys(c.Inverse))...)
-	slices.Sort(have)
-	// ACR EE's OpenAPI is listed one call at a time: it throttles per instance.
-	for _, dest := range slices.Compact(have) {
-		tags, err := v.Tags.TagsOf(ctx, dest)
-		if err != nil {
-			return nil, fmt.Errorf("measuring the reverse lag: listing tags of ACR EE repository %q: %w", dest, err)
-		}
-		if len(tags) > 0 {
-			in.ACR[dest] = tags
-		}
-	}
-	r, err := lag.CompareReverse(in)
+	r, err := v.Reverse(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("measuring the reverse lag: %w", err)
 	}
 	return r, nil
-}
-
-func (c Config) now() time.Time {
-	if c.Verifier.Clock != nil {
-		return c.Verifier.Clock.Now()
-	}
-	return time.Now()
 }
 
 // checkInjective refuses an inverse in which two ACR EE repositories map back to one
@@ -162,7 +164,7 @@ func checkInjective(inverse map[string]string) error {
 		seen[src] = dest
 	}
 	if len(dup) > 0 {
-		return fmt.Errorf("measuring the reverse lag: %w: %s", lag.ErrAmbiguousInverse, strings.Join(dup, "; "))
+		return fmt.Errorf("%w: %s", lag.ErrAmbiguousInverse, strings.Join(dup, "; "))
 	}
 	return nil
 }
@@ -179,9 +181,10 @@ func Invert(forward map[string]string) (map[string]string, error) {
 	return inverse, nil
 }
 
-// Measure measures the reverse lag as Compute and Apply do: through the recorded Inverse
-// when there is one, else through the Verifier (lag.Verifier.Reverse). Hand it to
-// failback, so that failback is held to the same inverse the reverse replication uses:
+// Measure measures the reverse lag as Compute and Apply do: lag.Verifier.Reverse, with the
+// recorded map (Inverse, or the Verifier's NameMap) as the Verifier's NameMap — so it
+// reports what Verifier.Reverse reports given the same recorded map. Hand it to failback,
+// so that failback is held to the same inverse the reverse replication uses:
 //
 //	failover.ReverseLagFunc(func(ctx context.Context) (failover.ReverseLag, error) {
 //		r, err := reverse.Measure(ctx, cfg)

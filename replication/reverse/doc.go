@@ -19,8 +19,12 @@
 //   - The inverse name map is the forward map inverted. When it cannot be exact — two
 //     Harbor repositories flatten into one ACR EE repository (flatten-all over nested
 //     projects) — Compute refuses with lag.ErrAmbiguousInverse before anything is
-//     copied. A map recorded at failover time (Harbor repository → ACR EE repository,
-//     inverted by [Invert]) can be given instead in Config.Inverse, and is exact.
+//     copied. A map recorded at failover time (Harbor repository → ACR EE repository)
+//     can be given instead — as the Verifier's NameMap, or inverted by [Invert] in
+//     Config.Inverse — and is exact. It is read by lag.Verifier.Reverse's one rule,
+//     which failback's reverse lag applies too: a Harbor repository created after the
+//     map was recorded maps back through the current flattening into an ACR EE
+//     repository the map does not name, unless another such repository flattens there.
 //   - ACR EE repositories that map back to no Harbor repository (created during the
 //     outage under a new name) are reported in the plan and refuse it ([ErrUnmapped]):
 //     name their Harbor repository in Config.Inverse, or remove them, and plan again.

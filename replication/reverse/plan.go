@@ -23,8 +23,10 @@ type Plan struct {
 	// Source is the ACR EE registry, Destination the Harbor registry.
 	Source      string `json:"source"`
 	Destination string `json:"destination"`
-	// Recorded says the inverse name map was given (Config.Inverse, recorded at failover
-	// time); otherwise it was derived by inverting the forward map of Harbor's repositories.
+	// Recorded says the inverse name map is that of the map recorded at failover time
+	// (Config.Inverse or the Verifier's NameMap), with the repositories Harbor created
+	// since mapped back as lag.Verifier.RecordedInverse maps them; otherwise it was derived
+	// by inverting the forward map of Harbor's repositories.
 	Recorded bool `json:"recorded"`
 	// Overwrite: the plan copies over stale Harbor tags (Config.Overwrite).
 	Overwrite bool `json:"overwrite,omitempty"`
@@ -51,7 +53,7 @@ func Compute(ctx context.Context, cfg Config) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Plan{Source: cfg.ACR.Registry, Destination: cfg.Harbor.Registry, Recorded: cfg.Inverse != nil,
+	p := &Plan{Source: cfg.ACR.Registry, Destination: cfg.Harbor.Registry, Recorded: cfg.isRecorded(),
 		Overwrite: cfg.Overwrite, Lag: r, Inverse: map[string]string{}}
 	for _, a := range slices.Concat(r.Missing, r.Stale) {
 		p.Inverse[a.Dest] = a.Source

@@ -311,6 +311,12 @@ func TestInvalidConfig(t *testing.T) {
 		{"sync override", func(c *reverse.Config) { c.Sync.Override = true }},
 		{"sync source", func(c *reverse.Config) { c.Sync.Source = mirror.NewRegistrySource(c.ACR) }},
 		{"invalid inverse name", func(c *reverse.Config) { c.Inverse = map[string]string{"dr-ns/x": "Library/X"} }},
+		{"two different recorded maps", func(c *reverse.Config) {
+			c.Inverse = map[string]string{"dr-ns/nginx": "library/nginx"}
+			v := *c.Verifier
+			v.NameMap = map[string]string{"library/other": "dr-ns/nginx"}
+			c.Verifier = &v
+		}},
 		{"credentials in the registry", func(c *reverse.Config) { c.Harbor.Registry = "http://u:" + harborPassword + "@127.0.0.1:1" }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
