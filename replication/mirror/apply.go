@@ -32,6 +32,7 @@ type applyRun struct {
 	resumeFrom string         // see addResumeGuess
 	refs       map[string]int // Sync: how many repositories being copied hold each manifest
 
+	mounts                                    atomic.Bool // the destination mounted a blob across repositories
 	blobsUploaded, blobsMounted, blobsPresent atomic.Int64
 	manifests                                 atomic.Int64
 	bytesN                                    atomic.Int64

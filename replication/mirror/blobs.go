@@ -135,6 +135,13 @@ func (r *applyRun) addResumeGuess(items []Item) {
 // otherwise streams it from the source in one PUT — after trying to mount it from guess, if
 // set: a missed mount opens the same upload session. It retries as a whole: a broken upload
 // restarts with a fresh session and a fresh source stream.
+//
+// Once the destination has mounted a blob across repositories in this run, the check is
+// itself a mount, from dst into dst, with no guess to try instead: a registry that mounts
+// answers it 201 when dst holds the blob (the distribution spec's answer to a mount: the
+// blob is then in dst) and otherwise opens the session the upload goes through — one
+// request where a HEAD then a POST took two. Until then, and on a registry that never
+// mounts, a HEAD comes first, as a registry ignoring the mount would take the blob again.
 func (r *applyRun) placeBlob(ctx context.Context, src, dst string, b Blob, from, guess string) error {
 	if err := r.acquire(ctx); err != nil {
 		return err
@@ -144,6 +151,10 @@ func (r *applyRun) placeBlob(ctx context.Context, src, dst string, b Blob, from,
 		// Nothing moves through regdr unchecked: such a blob is neither looked for nor
 		// streamed.
 		return fmt.Errorf("copying blob %s from %s: %w", b.Digest, src, err)
+	}
+	self := false // the mount from dst stands for the HEAD
+	if from == "" && (guess == "" || guess == dst) && r.mounts.Load() {
+		from, self = dst, true
 	}
 	if from == "" {
 		found, err := r.s.dst.headBlob(ctx, dst, b.Digest)
@@ -182,7 +193,13 @@ func (r *applyRun) placeBlob(ctx context.Context, src, dst string, b Blob, from,
 		if err != nil {
 			return err
 		}
-		if mounted {
+		switch {
+		case mounted && self:
+			r.blobsPresent.Add(1)
+			r.emit(Event{Kind: EventBlob, Repo: dst, Digest: b.Digest, Size: b.Size, Outcome: "present"})
+			return nil
+		case mounted:
+			r.mounts.Store(true)
 			r.blobsMounted.Add(1)
 			r.emit(Event{Kind: EventBlob, Repo: dst, Digest: b.Digest, Size: b.Size, Outcome: "mounted"})
 			return nil

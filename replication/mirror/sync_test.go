@@ -321,3 +321,74 @@ func TestSyncBoundsRequestsInFlight(t *testing.T) {
 		t.Errorf("%d requests in flight at most, want at most 5 with Jobs 2", got)
 	}
 }
+
+// refuseManifests answers every manifest push 400, as a destination refusing the images.
+type refuseManifests struct{ rt http.RoundTripper }
+
+func (f refuseManifests) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Method == http.MethodPut && strings.Contains(req.URL.Path, "/manifests/") {
+		return &http.Response{StatusCode: http.StatusBadRequest, Header: http.Header{}, Body: http.NoBody, Request: req}, nil
+	}
+	return f.rt.RoundTrip(req)
+}
+
+// Once the destination has mounted a blob across repositories, a blob's check is a mount
+// from its own repository: the blobs an earlier run left there (here every blob: that
+// run's manifest pushes were refused) are found by it and sent again never, with no HEAD.
+// A registry that never mounts (ggcr's) gets the HEAD.
+func TestSelfMountFindsBlobsAlreadyThere(t *testing.T) {
+	t.Parallel()
+	for _, env := range []struct {
+		name   string
+		new    func(*testing.T) *syncEnv
+		mounts bool
+	}{{"distribution", newSyncDistributionEnv, true}, {"ggcr", newSyncGGCREnv, false}} {
+		t.Run(env.name, func(t *testing.T) {
+			t.Parallel()
+			e := env.new(t)
+			refs := map[string]any{}
+			for r := range 5 {
+				refs[fmt.Sprintf("m/r%d:v1", r)] = e.fx.Image(fmt.Sprintf("m%d", r), 1, 10+r)
+			}
+			want := e.push(t, e.src.Host, refs)
+			if rep, err := e.syncer(t, mirror.Options{Jobs: 1}, refuseManifests{http.DefaultTransport}).Sync(testCtx(t)); err == nil || rep.BlobsUploaded == 0 {
+				t.Fatalf("first run = %v, %v; want blobs uploaded and manifests refused", rep, err)
+			}
+			uploads := e.dstRec.BlobUploads()
+			e.dstRec.Reset()
+			// Jobs 1: at most two repositories at a time, so m/r3 starts after one of m/r1
+			// and m/r2, each mounting layer 1 from m/r0, is done.
+			rep := e.runSync(t, e.syncer(t, mirror.Options{Jobs: 1}, nil))
+			// (ggcr's registry takes a blob mounted from another repository as an upload:
+			// the shared layer goes again there, by the mount's session.)
+			if env.mounts && (rep.BlobsUploaded != 0 || len(e.dstRec.BlobUploads()) != 0) {
+				t.Errorf("second run uploaded %d blobs (%v), want none: all were there (first run: %v)", rep.BlobsUploaded, e.dstRec.BlobUploads(), uploads)
+			}
+			for ref, d := range want {
+				if got := headDigest(t, e.dst.Host, ref); got != d {
+					t.Errorf("%s = %q, want %q", ref, got, d)
+				}
+			}
+			for _, repo := range []string{"m/r3", "m/r4"} {
+				heads, selfMounts := 0, 0
+				for _, q := range e.dstRec.Requests() {
+					if q.Repo != repo || q.Kind != "blob" && q.Kind != "upload" {
+						continue
+					}
+					switch {
+					case q.Method == http.MethodHead:
+						heads++
+					case q.Method == http.MethodPost && q.Mount == repo && q.Status == http.StatusCreated:
+						selfMounts++
+					}
+				}
+				switch {
+				case env.mounts && (heads != 0 || selfMounts != 2): // its own layer and config
+					t.Errorf("%s: %d HEADs and %d blobs found by a mount from itself, want none and 2", repo, heads, selfMounts)
+				case !env.mounts && (heads == 0 || selfMounts != 0):
+					t.Errorf("%s: %d HEADs and %d mounts from itself, want HEADs only", repo, heads, selfMounts)
+				}
+			}
+		})
+	}
+}
