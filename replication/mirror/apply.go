@@ -17,7 +17,7 @@ import (
 type applyRun struct {
 	s   *Syncer
 	p   *Plan
-	sem *semaphore.Weighted // Jobs transfers at a time
+	sem slotter // Jobs transfers at a time
 
 	rawMu sync.Mutex
 	raw   map[string]*memoCall // digest → manifest fetched (when the plan has no bytes)
@@ -68,7 +68,7 @@ func (s *Syncer) Apply(ctx context.Context, plan *Plan) (*Report, error) {
 	return r.report(results, start, src0, dst0, retries0)
 }
 
-func (s *Syncer) newApplyRun(p *Plan, sem *semaphore.Weighted) *applyRun {
+func (s *Syncer) newApplyRun(p *Plan, sem slotter) *applyRun {
 	return &applyRun{s: s, p: p, sem: sem,
 		raw: map[string]*memoCall{}, bytes: map[string][]byte{}, types: map[string]string{}}
 }

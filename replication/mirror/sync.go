@@ -21,12 +21,14 @@ import (
 // as Apply's — without a Plan to look at first: use Plan and Apply for a dry run or a plan
 // to save, print or split.
 //
-// Repositories are planned in destination name order, a few at a time, and handed to the
-// copy in that order, so blobs go to the same home repositories as with Apply (and a run
-// after an interruption mounts them from there). Planning stays a little ahead of copying
-// (at most twice Jobs repositories planned or being copied), and requests of both share
-// the Jobs slots, so about Jobs requests are in flight and memory holds the manifests of
-// those repositories only, not the whole plan's.
+// Repositories are planned in destination name order, a few at a time (Jobs/2, at least
+// one), and handed to the copy in that order, so blobs go to the same home repositories as
+// with Apply (and a run after an interruption mounts them from there). Planning stays a
+// little ahead of copying (at most twice Jobs repositories planned or being copied), and
+// the two share the Jobs request slots, a freed slot going to planning first so the copy
+// never runs dry behind its own queue: about Jobs requests are in flight (each planner's
+// listing or manifest request aside), and memory holds the manifests of those
+// repositories only, not the whole plan's.
 //
 // A repository whose planning fails (as Plan would) ends the run: the repositories before
 // it in name order are copied and verified, none after it is started, and the error names
@@ -42,7 +44,7 @@ func (s *Syncer) Sync(ctx context.Context) (*Report, error) {
 	}
 	sort.Slice(repos, func(i, j int) bool { return names[repos[i]] < names[repos[j]] })
 
-	r := s.newApplyRun(&Plan{Source: s.src.ep.Registry, Destination: s.dst.ep.Registry, Manifests: map[string]Manifest{}}, s.planSem)
+	r := s.newApplyRun(&Plan{Source: s.src.ep.Registry, Destination: s.dst.ep.Registry, Manifests: map[string]Manifest{}}, copySlots{s.planSem})
 	r.refs = map[string]int{}
 	jobs := s.opts.Jobs
 	planners := max(1, jobs/2)
