@@ -81,12 +81,28 @@ func requestBoundWorkload() testutil.Workload {
 // On a small shared machine, with both registries in the benchmark's process, the copy
 // is CPU-bound and the CPU goes mostly to the system calls of each request on both ends:
 // requests per tag is what sets the time, and the overlap of planning and copying gains
-// what planning's own latency chains cost.
+// what planning's own latency chains cost. REGDR_BENCH_RTT_MS (0) delays every request by
+// that many milliseconds at the registry, as a network's round trip would: the copy is
+// then latency-bound, and how many requests each keeps in flight is what counts.
 func BenchmarkSyncCopyRequestBound(b *testing.B) {
 	w := requestBoundWorkload()
 	fl := &inflight{}
+	rtt := time.Duration(envInt("REGDR_BENCH_RTT_MS", 0)) * time.Millisecond
+	wrap := func(rec *testutil.Recorder) func(http.Handler) http.Handler {
+		return func(h http.Handler) http.Handler {
+			h = rec.Wrap(h)
+			if rtt > 0 {
+				inner := h
+				h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					time.Sleep(rtt)
+					inner.ServeHTTP(w, r)
+				})
+			}
+			return fl.wrap(h)
+		}
+	}
 	e := &benchEnv{srcRec: testutil.NewRecorder()}
-	e.src = testutil.NewGGCRRegistry(b, func(h http.Handler) http.Handler { return fl.wrap(e.srcRec.Wrap(h)) })
+	e.src = testutil.NewGGCRRegistry(b, wrap(e.srcRec))
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	if err := w.Push(ctx, e.src.Host); err != nil {
@@ -127,7 +143,7 @@ func BenchmarkSyncCopyRequestBound(b *testing.B) {
 		for k := range contenders {
 			ct := contenders[(k+iter)%len(contenders)]
 			dstRec := testutil.NewRecorder()
-			dst := testutil.NewDistribution(b, testutil.DistributionOptions{}, func(h http.Handler) http.Handler { return fl.wrap(dstRec.Wrap(h)) })
+			dst := testutil.NewDistribution(b, testutil.DistributionOptions{}, wrap(dstRec))
 			e.srcRec.Reset()
 			fl.reset()
 			start := time.Now()
