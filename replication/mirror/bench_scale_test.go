@@ -461,6 +461,12 @@ func uniqueBlobs(w testutil.Workload) ([]floorBlob, error) {
 	return out, nil
 }
 
+// median returns the median of xs, which it sorts.
+func median(xs []float64) float64 {
+	slices.Sort(xs)
+	return (xs[(len(xs)-1)/2] + xs[len(xs)/2]) / 2
+}
+
 // floorCopy is the byte-bound floor: each unique blob copied once by a naive loop — GET
 // from the source, then POST an upload and PUT the body with its digest to the
 // destination — benchJobs at a time. No manifests, no existence checks, no mounts.
@@ -518,10 +524,11 @@ func floorCopy(ctx context.Context, client *http.Client, blobs []floorBlob, src,
 // once (floorCopy: GET from the source, then POST and PUT to the destination, benchJobs at
 // a time, nothing else), both into fresh distribution registries and alternated within
 // every iteration (in a rotating order), so that load from elsewhere on the machine weighs
-// on each alike. regdr is the pipelined Syncer.Sync at the same concurrency. It reports
-// regdr/floor, the ratio of their total times, and regdr/floor-median, the median of the
-// iterations' ratios (steadier on a loaded machine: run -benchtime 5x or more), and each
-// one's requests per unique blob (both registries; the floor's is 3).
+// on each alike. regdr is the pipelined Syncer.Sync at the same concurrency, planapply
+// regdr's Plan then Apply. It reports regdr/floor (and planapply/floor), the ratio of
+// their total times, and regdr/floor-median, the median of the iterations' ratios
+// (steadier on a loaded machine: run -benchtime 5x or more), and each one's requests per
+// unique blob (both registries; the floor's is 3).
 //
 // What remains between them is what regdr does that the floor does not, in requests:
 // per unique blob about 3.1 where the floor sends 3 (the HEAD before the destination has
@@ -546,6 +553,7 @@ func BenchmarkSyncFloor(b *testing.B) {
 		c    copier
 	}{
 		{"regdr", regdrSync},
+		{"planapply", regdrCopy},
 		{"floor", func(ctx context.Context, e *benchEnv, dst string) error {
 			return floorCopy(ctx, client, blobs, e.src.Host, dst)
 		}},
@@ -553,7 +561,7 @@ func BenchmarkSyncFloor(b *testing.B) {
 	times := map[string]time.Duration{}
 	bytes := map[string]int64{}
 	reqs := map[string]int{}
-	var ratios []float64
+	var ratios, paRatios []float64
 	iter := 0
 	for b.Loop() {
 		took := map[string]time.Duration{}
@@ -566,6 +574,7 @@ func BenchmarkSyncFloor(b *testing.B) {
 			reqs[ct.name] += rq
 		}
 		ratios = append(ratios, float64(took["regdr"])/float64(took["floor"]))
+		paRatios = append(paRatios, float64(took["planapply"])/float64(took["floor"]))
 		iter++
 	}
 	n := float64(iter)
@@ -576,6 +585,7 @@ func BenchmarkSyncFloor(b *testing.B) {
 	}
 	b.ReportMetric(float64(len(blobs)), "unique-blobs")
 	b.ReportMetric(float64(times["regdr"])/float64(times["floor"]), "regdr/floor")
-	slices.Sort(ratios)
-	b.ReportMetric((ratios[(len(ratios)-1)/2]+ratios[len(ratios)/2])/2, "regdr/floor-median")
+	b.ReportMetric(float64(times["planapply"])/float64(times["floor"]), "planapply/floor")
+	b.ReportMetric(median(ratios), "regdr/floor-median")
+	b.ReportMetric(median(paRatios), "planapply/floor-median")
 }
