@@ -535,8 +535,11 @@ func floorCopy(ctx context.Context, client *http.Client, blobs []floorBlob, src,
 // shown it mounts, a few mounts across repositories); per tag about 7 more (the source
 // tag's HEAD, the manifest's GET, the referrers request, the destination tag's check
 // before the push, the manifest PUT, the final verification HEAD, and the same for an
-// index's children); per repository the two tag listings. At 1 MiB layers the bytes
-// dominate and these requests overlap the transfers; at 256 KiB they weigh more.
+// index's children); per repository the two tag listings. And regdr hashes every byte it
+// copies (sha256, to refuse a blob that does not match its digest), which the floor does
+// not. At 1 MiB layers the bytes dominate and these requests overlap the transfers; at
+// 256 KiB they weigh more. Both registries run in the benchmark's process: their CPU —
+// most of it the destination's reading and storing each upload — is in both times.
 func BenchmarkSyncFloor(b *testing.B) {
 	w := benchWorkload()
 	e := newSyncBenchEnv(b, w)
