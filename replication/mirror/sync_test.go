@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/regdr/regdr/internal/testutil"
+	"github.com/regdr/regdr/replication"
 	"github.com/regdr/regdr/replication/mirror"
 	"github.com/regdr/regdr/retry"
 )
@@ -390,5 +391,29 @@ func TestSelfMountFindsBlobsAlreadyThere(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// Sync maps and validates every destination name before any request to the destination,
+// as Plan does, and a selection of nothing is an empty, successful run.
+func TestSyncRefusesInvalidNamesBeforeWriting(t *testing.T) {
+	t.Parallel()
+	e := newSyncGGCREnv(t)
+	e.push(t, e.src.Host, map[string]any{
+		"lib/a/nginx:1": e.fx.Image("n", 40),
+		"lib/b/nginx:1": e.fx.Image("m", 41),
+		"lib/ok:1":      e.fx.Image("o", 42),
+	})
+	s := e.syncer(t, mirror.Options{Flattener: replication.HarborFlatten("ns", -1), Validate: replication.ValidateACRName}, nil)
+	if rep, err := s.Sync(testCtx(t)); !errors.Is(err, replication.ErrCollision) || rep != nil {
+		t.Fatalf("Sync() = %v, %v; want no report and ErrCollision", rep, err)
+	}
+	if n := len(e.dstRec.Requests()); n != 0 {
+		t.Errorf("destination got %d requests before names were validated, want 0", n)
+	}
+	none := replication.MustRules(replication.Filter{Kind: replication.FilterName, Pattern: "nothing/*"})
+	rep, err := e.syncer(t, mirror.Options{Selector: none}, nil).Sync(testCtx(t))
+	if err != nil || rep == nil || rep.Items != 0 || !rep.OK() {
+		t.Errorf("Sync() of nothing = %v, %v; want an empty report", rep, err)
 	}
 }
