@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/regdr/regdr/replication"
 	"golang.org/x/sync/semaphore"
@@ -16,7 +17,7 @@ import (
 type applyRun struct {
 	s   *Syncer
 	p   *Plan
-	sem *semaphore.Weighted // Jobs transfers at a time
+	sem slotter // Jobs transfers at a time
 
 	rawMu sync.Mutex
 	raw   map[string]*memoCall // digest → manifest fetched (when the plan has no bytes)
@@ -24,9 +25,14 @@ type applyRun struct {
 	types map[string]string
 
 	blobs, placed, trees, children memo
-	home                           map[string]syncHome
-	resumeFrom                     string // see resumeGuess
+	// live guards p.Manifests, home and resumeFrom, which a pipelined Sync adds to while
+	// the copies run; Apply only reads them.
+	live       sync.RWMutex
+	home       map[string]syncHome
+	resumeFrom string         // see addResumeGuess
+	refs       map[string]int // Sync: how many repositories being copied hold each manifest
 
+	mounts                                    atomic.Bool // the destination mounted a blob across repositories
 	blobsUploaded, blobsMounted, blobsPresent atomic.Int64
 	manifests                                 atomic.Int64
 	bytesN                                    atomic.Int64
@@ -50,17 +56,30 @@ func (s *Syncer) Apply(ctx context.Context, plan *Plan) (*Report, error) {
 	start := s.opts.Clock.Now()
 	src0, dst0 := s.Requests()
 	retries0 := s.retries.Load()
-	r := &applyRun{s: s, p: plan, sem: semaphore.NewWeighted(int64(s.opts.Jobs)),
-		raw: map[string]*memoCall{}, bytes: map[string][]byte{}, types: map[string]string{}}
-	r.home, r.resumeFrom = r.homes(), r.resumeGuess()
+	r := s.newApplyRun(plan, semaphore.NewWeighted(int64(s.opts.Jobs)))
+	r.addHomes(plan.Items)
+	r.addResumeGuess(plan.Items)
 	for d, b := range plan.raw {
 		r.bytes[d] = b
 	}
 	results := make([]Result, len(plan.Items))
-	// Referrers go after everything else, so a subject is in place before what points at it.
+	r.items(ctx, plan.Items, results)
+	r.verify(ctx, results)
+	s.recordState(plan, results)
+	return r.report(results, start, src0, dst0, retries0)
+}
+
+func (s *Syncer) newApplyRun(p *Plan, sem slotter) *applyRun {
+	return &applyRun{s: s, p: p, sem: sem,
+		raw: map[string]*memoCall{}, bytes: map[string][]byte{}, types: map[string]string{}}
+}
+
+// items runs items, writing each one's result at the same index of results. Referrers go
+// after everything else, so a subject is in place before what points at it.
+func (r *applyRun) items(ctx context.Context, items []Item, results []Result) {
 	for _, phase := range []bool{false, true} {
 		var wg sync.WaitGroup
-		for i, it := range plan.Items {
+		for i, it := range items {
 			if (it.Subject != "") != phase {
 				continue
 			}
@@ -73,9 +92,11 @@ func (s *Syncer) Apply(ctx context.Context, plan *Plan) (*Report, error) {
 		}
 		wg.Wait()
 	}
-	r.verify(ctx, results)
-	s.recordState(plan, results)
+}
 
+// report sums results up, with the requests and retries since src0, dst0 and retries0.
+func (r *applyRun) report(results []Result, start time.Time, src0, dst0, retries0 int64) (*Report, error) {
+	s := r.s
 	rep := &Report{Items: len(results), Results: results}
 	var errs []error
 	for _, res := range results {
@@ -103,7 +124,7 @@ func (s *Syncer) Apply(ctx context.Context, plan *Plan) (*Report, error) {
 	rep.BlobsPresent = int(r.blobsPresent.Load())
 	rep.Manifests = int(r.manifests.Load())
 	rep.BytesUploaded = r.bytesN.Load()
-	rep.Retries = r.s.retries.Load() - retries0
+	rep.Retries = s.retries.Load() - retries0
 	src1, dst1 := s.Requests()
 	rep.SourceRequests, rep.DestRequests = src1-src0, dst1-dst0
 	rep.Duration = s.opts.Clock.Now().Sub(start)
@@ -253,7 +274,7 @@ func (r *applyRun) child(ctx context.Context, src, dst, digest string) error {
 // manifest returns what the plan knows of digest, fetching it from the source when the plan
 // came through JSON (which keeps the tree, not the bytes).
 func (r *applyRun) manifest(ctx context.Context, src, digest string) (Manifest, error) {
-	if m, ok := r.p.Manifests[digest]; ok {
+	if m, ok := r.known(digest); ok {
 		return m, nil
 	}
 	if _, _, err := r.rawManifest(ctx, src, digest); err != nil {
@@ -265,7 +286,8 @@ func (r *applyRun) manifest(ctx context.Context, src, digest string) (Manifest, 
 }
 
 func (r *applyRun) rawManifest(ctx context.Context, src, digest string) ([]byte, string, error) {
-	mt := r.p.Manifests[digest].MediaType
+	m, _ := r.known(digest)
+	mt := m.MediaType
 	r.rawMu.Lock()
 	b, ok := r.bytes[digest]
 	if t := r.types[digest]; t != "" {
@@ -377,6 +399,14 @@ func (r *applyRun) verify(ctx context.Context, results []Result) {
 		}()
 	}
 	wg.Wait()
+}
+
+// known returns what the plan knows of manifest digest.
+func (r *applyRun) known(digest string) (Manifest, bool) {
+	r.live.RLock()
+	defer r.live.RUnlock()
+	m, ok := r.p.Manifests[digest]
+	return m, ok
 }
 
 func (r *applyRun) acquire(ctx context.Context) error { return r.sem.Acquire(ctx, 1) }

@@ -57,9 +57,15 @@ func (o *memo) do(ctx context.Context, key string, fn func(*memoCall) error) (*m
 // instead of uploading again.
 type syncHome struct{ src, dst string }
 
-// homes computes every blob's home from the plan's copies.
-func (r *applyRun) homes() map[string]syncHome {
-	out := map[string]syncHome{}
+// addHomes gives a home to every blob the copies among items need that has none yet, or
+// one in a repository later in name order. Apply adds the whole plan's items at once; a
+// pipelined Sync adds each repository's as it goes, in name order, which comes to the same.
+func (r *applyRun) addHomes(items []Item) {
+	r.live.Lock()
+	defer r.live.Unlock()
+	if r.home == nil {
+		r.home = map[string]syncHome{}
+	}
 	var walk func(src, dst, d string, seen map[string]bool)
 	walk = func(src, dst, d string, seen map[string]bool) {
 		if seen[d] {
@@ -68,20 +74,19 @@ func (r *applyRun) homes() map[string]syncHome {
 		seen[d] = true
 		m := r.p.Manifests[d]
 		for _, b := range m.Blobs {
-			if h, ok := out[b.Digest]; !ok || dst < h.dst {
-				out[b.Digest] = syncHome{src: src, dst: dst}
+			if h, ok := r.home[b.Digest]; !ok || dst < h.dst {
+				r.home[b.Digest] = syncHome{src: src, dst: dst}
 			}
 		}
 		for _, c := range m.Children {
 			walk(src, dst, c, seen)
 		}
 	}
-	for _, it := range r.p.Items {
+	for _, it := range items {
 		if it.Action == Copy {
 			walk(it.Source, it.Dest, it.Digest, map[string]bool{})
 		}
 	}
-	return out
 }
 
 // blob makes sure dst holds b, reading it from the source at most once per run: the blob's
@@ -89,12 +94,15 @@ func (r *applyRun) homes() map[string]syncHome {
 // it from there.
 func (r *applyRun) blob(ctx context.Context, src, dst string, b Blob) error {
 	_, _, err := r.blobs.do(ctx, dst+"@"+b.Digest, func(*memoCall) error {
+		r.live.RLock()
 		home, ok := r.home[b.Digest]
+		guess := r.resumeFrom
+		r.live.RUnlock()
 		if !ok {
 			home = syncHome{src: src, dst: dst}
 		}
 		_, _, err := r.placed.do(ctx, b.Digest, func(*memoCall) error {
-			return r.placeBlob(ctx, home.src, home.dst, b, "", r.resumeFrom)
+			return r.placeBlob(ctx, home.src, home.dst, b, "", guess)
 		})
 		if home.dst == dst {
 			return err
@@ -108,24 +116,32 @@ func (r *applyRun) blob(ctx context.Context, src, dst string, b Blob) error {
 	return err
 }
 
-// resumeGuess is where a blob the plan's copies need may already be, at no cost to look:
-// the first destination repository (in name order) whose items the plan skips. A run cut
-// short after copying it put the blobs it shares with later repositories there (the home
-// rule), and a mount that misses still opens the upload session the blob goes through.
-func (r *applyRun) resumeGuess() string {
-	guess := ""
-	for _, it := range r.p.Items {
-		if it.Action == Skip && (guess == "" || it.Dest < guess) {
-			guess = it.Dest
+// addResumeGuess notes where a blob the plan's copies need may already be, at no cost to
+// look: the first destination repository (in name order) whose items the plan skips,
+// among items and the guess so far. A run cut short after copying it put the blobs it
+// shares with later repositories there (the home rule), and a mount that misses still
+// opens the upload session the blob goes through.
+func (r *applyRun) addResumeGuess(items []Item) {
+	r.live.Lock()
+	defer r.live.Unlock()
+	for _, it := range items {
+		if it.Action == Skip && (r.resumeFrom == "" || it.Dest < r.resumeFrom) {
+			r.resumeFrom = it.Dest
 		}
 	}
-	return guess
 }
 
 // placeBlob mounts b from another destination repository, or checks whether dst has it and
 // otherwise streams it from the source in one PUT — after trying to mount it from guess, if
 // set: a missed mount opens the same upload session. It retries as a whole: a broken upload
 // restarts with a fresh session and a fresh source stream.
+//
+// Once the destination has mounted a blob across repositories in this run, the check is
+// itself a mount, from dst into dst, with no guess to try instead: a registry that mounts
+// answers it 201 when dst holds the blob (the distribution spec's answer to a mount: the
+// blob is then in dst) and otherwise opens the session the upload goes through — one
+// request where a HEAD then a POST took two. Until then, and on a registry that never
+// mounts, a HEAD comes first, as a registry ignoring the mount would take the blob again.
 func (r *applyRun) placeBlob(ctx context.Context, src, dst string, b Blob, from, guess string) error {
 	if err := r.acquire(ctx); err != nil {
 		return err
@@ -135,6 +151,10 @@ func (r *applyRun) placeBlob(ctx context.Context, src, dst string, b Blob, from,
 		// Nothing moves through regdr unchecked: such a blob is neither looked for nor
 		// streamed.
 		return fmt.Errorf("copying blob %s from %s: %w", b.Digest, src, err)
+	}
+	self := false // the mount from dst stands for the HEAD
+	if from == "" && (guess == "" || guess == dst) && r.mounts.Load() {
+		from, self = dst, true
 	}
 	if from == "" {
 		found, err := r.s.dst.headBlob(ctx, dst, b.Digest)
@@ -173,7 +193,13 @@ func (r *applyRun) placeBlob(ctx context.Context, src, dst string, b Blob, from,
 		if err != nil {
 			return err
 		}
-		if mounted {
+		switch {
+		case mounted && self:
+			r.blobsPresent.Add(1)
+			r.emit(Event{Kind: EventBlob, Repo: dst, Digest: b.Digest, Size: b.Size, Outcome: "present"})
+			return nil
+		case mounted:
+			r.mounts.Store(true)
 			r.blobsMounted.Add(1)
 			r.emit(Event{Kind: EventBlob, Repo: dst, Digest: b.Digest, Size: b.Size, Outcome: "mounted"})
 			return nil

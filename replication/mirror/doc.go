@@ -12,7 +12,9 @@
 // for parallel workers, and apply later. [Syncer.Apply] copies what the plan says, at most
 // Jobs transfers at a time, and verifies every planned artifact at the destination with
 // one HEAD each; its [Report] says what happened to each [Item] ([Report.OK],
-// [Report.Errors]).
+// [Report.Errors]). [Syncer.Sync] does both in one pipelined pass with the same guarantees:
+// each repository's items go to the copy as soon as they are planned, so planning overlaps
+// copying; use Plan and Apply for a dry run or a plan to keep.
 //
 // The engine preserves digests byte for byte (image indexes, OCI and Docker media types),
 // brings the artifacts that refer to an image (signatures, SBOMs: through the referrers
@@ -28,9 +30,10 @@
 // with no fallback either way; credentials go over plain HTTP only to loopback, or with
 // AllowPlainHTTPCredentials. Without Override, a destination tag is looked at again right
 // before each manifest push, and one that someone pushed to since the plan is left alone
-// ([ErrTagChanged]). The benchmarks in this package (BenchmarkSyncCopy against crane.Copy
-// and remote.MultiWrite, BenchmarkSyncNoop, BenchmarkSyncLargeLayer, BenchmarkPlanMemory)
-// measure these claims:
+// ([ErrTagChanged]). The benchmarks in this package (BenchmarkSyncCopy and, on many small
+// images, BenchmarkSyncCopyRequestBound against crane.Copy and remote.MultiWrite;
+// BenchmarkSyncFloor against copying each unique blob once; BenchmarkSyncNoop,
+// BenchmarkSyncLargeLayer, BenchmarkPlanMemory) measure these claims:
 //
 //	go test -run '^$' -bench . ./replication/mirror/
 //

@@ -13,7 +13,6 @@ import (
 	"github.com/regdr/regdr/clock"
 	"github.com/regdr/regdr/replication"
 	"github.com/regdr/regdr/retry"
-	"golang.org/x/sync/semaphore"
 )
 
 // Referrers says which artifacts that refer to an image (signatures, SBOMs, attestations)
@@ -132,7 +131,7 @@ type Syncer struct {
 	opts     Options
 	policy   policy // of opts.Retry, Timeout and GiveUp, with defaults
 
-	planSem        *semaphore.Weighted
+	planSem        *slots
 	retries        atomic.Int64
 	noReferrersAPI atomic.Bool // the source answered a referrers request as an unknown route
 	emitMu         sync.Mutex
@@ -191,7 +190,7 @@ func New(src, dst Endpoint, opts Options) (*Syncer, error) {
 		opts: opts,
 		policy: policy{Attempts: opts.Retry.Attempts, Base: opts.Retry.Initial, Max: opts.Retry.Max,
 			Timeout: opts.Timeout, GiveUp: opts.GiveUp}.withDefaults(),
-		planSem: semaphore.NewWeighted(int64(opts.Jobs)),
+		planSem: newSlots(opts.Jobs),
 	}
 	for _, c := range []*registryClient{s.src, s.dst} {
 		c.retry, c.clock, c.onRetry = s.policy, opts.Clock, s.retried
