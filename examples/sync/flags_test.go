@@ -151,6 +151,9 @@ func TestFailuresOneLinePerCause(t *testing.T) {
 	var out, errOut bytes.Buffer
 	code := run(ctx, []string{"-src", src.Host, "-dst", dst.Host, "-plain-http"}, &out, &errOut)
 	lines := strings.Split(strings.TrimSpace(errOut.String()), "\n")
+	if len(lines) > 0 && strings.HasPrefix(lines[0], "sync: syncing ") {
+		lines = lines[1:] // the step line, not a failure
+	}
 	if code != 1 || len(lines) != 1 || !strings.Contains(lines[0], "5 items") || !strings.Contains(lines[0], "403") {
 		t.Errorf("exit %d, stderr:\n%s\nwant 1 and one line for the 5 items", code, errOut.String())
 	}

@@ -1,5 +1,9 @@
 // Command sync copies container images directly from one registry to another with regdr's
-// sync engine: plan, then apply, then verify every planned artifact by digest.
+// sync engine, verifying every artifact it copies by digest. It plans each repository and
+// copies it as soon as it is planned (mirror.Syncer.Sync), so listing overlaps copying:
+// there is no plan to print first, one "syncing" line on stderr says the run started, and
+// the report follows. -dry-run prints the plan and copies nothing; -shards plans first,
+// then applies its shard (Plan, then Apply), printing the plan before the report.
 //
 //	go run ./examples/sync -src harbor.example.com -dst ns-registry.cn-hangzhou.cr.aliyuncs.com \
 //	    -namespace acr-ns -flatten 1 -repos 'library/**' -tags 'v*' -jobs 8 -bandwidth 20MiB/s
@@ -20,7 +24,12 @@
 //
 // Logs go to stderr through log/slog (-log-level debug|info|warn|error, -log-format
 // text|json; with json every stderr line is a JSON object, progress included); the plan and
-// the report, or the -json document, go to stdout.
+// the report, or the -json document, go to stdout. The -json report (mirror.Report) keeps
+// its shape; without -dry-run and -shards its request counts include the planning's, and
+// when a repository cannot be planned it covers the repositories synced before it (the
+// error goes to stderr, the exit status is 1). An interrupted run says how many of the
+// items planned so far are verified: with Sync, repositories not yet planned were not
+// started.
 //
 // -state FILE keeps a record of what each run left at the destination (mirror.Options.State)
 // so that the next run asks the destination about only some of the unchanged tags: a
@@ -33,6 +42,7 @@
 // DIR/NAME.prom writes them in the text format of node-exporter's textfile collector
 // (beside and renamed over, so the collector never reads half a file), and -pushgateway
 // URL adds them to a Prometheus Pushgateway under job regdr_sync (and shard with -shards).
+// A run that could not plan every repository is a failed run, whatever it copied before.
 // A failed export turns exit status 0 into 1.
 //
 // Exit status:
@@ -91,7 +101,8 @@ func parse(args []string, stderr io.Writer) (*config, error) {
 	fs := flag.NewFlagSet("sync", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), `sync copies images directly from one registry to another: plan, apply, verify by digest.
+		fmt.Fprint(fs.Output(), `sync copies images directly from one registry to another, each repository as soon as it is
+planned, and verifies them by digest (-dry-run prints the plan; -shards plans, then applies).
 
 Usage: sync -src [http[s]://]HOST[:PORT] -dst [http[s]://]HOST[:PORT] [-harbor [-projects P,...]]
             [-namespace NS -flatten N] [-repos GLOB] [-tags GLOB] [-jobs N] [-bandwidth RATE]
@@ -268,11 +279,11 @@ func runConfig(ctx context.Context, c *config, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "sync:", err)
 		return exitUsage
 	}
-	rep, code := syncOnce(ctx, c, s, stdout, stderr)
+	rep, cutShort, code := syncOnce(ctx, c, s, stdout, progress, stderr)
 	if c.dryRun {
 		return code
 	}
-	if err := exp.finish(ctx, rep); err != nil {
+	if err := exp.finish(ctx, rep, cutShort); err != nil {
 		fmt.Fprintln(stderr, "sync: exporting metrics:", err)
 		if code == exitOK {
 			code = exitFailed // the run did not do all it was asked
@@ -281,40 +292,117 @@ func runConfig(ctx context.Context, c *config, stdout, stderr io.Writer) int {
 	return code
 }
 
-// syncOnce plans, and unless -dry-run applies the plan, printing the results. It returns
-// the report (nil when the plan could not be made, or with -dry-run) and the exit status.
-func syncOnce(ctx context.Context, c *config, s *mirror.Syncer, stdout, stderr io.Writer) (*mirror.Report, int) {
+// syncOnce syncs and prints the results: without -dry-run or -shards with Syncer.Sync
+// (syncPipelined), otherwise it plans, prints the plan, and unless -dry-run applies it
+// (the plan, or the shard of it, must exist first). It returns the report (nil when no
+// item was planned, or with -dry-run), whether the run ended before every repository was
+// planned (a failed run even when the report is clean), and the exit status.
+func syncOnce(ctx context.Context, c *config, s *mirror.Syncer, stdout, progress, stderr io.Writer) (*mirror.Report, bool, int) {
+	if !c.dryRun && c.shards == 0 {
+		return syncPipelined(ctx, c, s, stdout, progress, stderr)
+	}
 	plan, err := s.Plan(ctx)
 	if err != nil {
 		if ctx.Err() != nil {
 			fmt.Fprintln(stderr, "sync: interrupted while planning; nothing was copied")
-			return nil, exitFailed
+			return nil, true, exitFailed
 		}
 		fmt.Fprintln(stderr, "sync: planning:", err)
-		return nil, exitFailed
+		return nil, true, exitFailed
 	}
 	if c.shards > 0 {
 		if plan, err = plan.ShardOf(c.shard, c.shards); err != nil {
 			fmt.Fprintln(stderr, "sync:", err)
-			return nil, exitUsage
+			return nil, true, exitUsage
 		}
 	}
 	if c.dryRun {
-		return nil, printOut(stdout, stderr, c.asJSON, plan)
+		return nil, false, printOut(stdout, stderr, c.asJSON, plan)
 	}
 	if !c.asJSON {
 		fmt.Fprint(stdout, plan)
 	}
 	rep, err := s.Apply(ctx, plan)
-	if c.asJSON {
+	printReport(stdout, stderr, c.asJSON, rep)
+	if err != nil || !rep.OK() {
+		printFailures(stderr, rep, ctx.Err() != nil, false)
+	}
+	return rep, false, exitCode(rep)
+}
+
+// syncPipelined runs Syncer.Sync: each repository is copied as soon as it is planned, so
+// there is no plan to print first, one line on stderr says the run started. A repository
+// that cannot be planned ends the run after those before it (in destination name order)
+// are copied: its error is printed, the report covers what was copied, and the run
+// failed.
+func syncPipelined(ctx context.Context, c *config, s *mirror.Syncer, stdout, progress, stderr io.Writer) (*mirror.Report, bool, int) {
+	fmt.Fprintf(progress, "sync: syncing %s to %s: each repository is copied as soon as it is planned\n", c.src, c.dst)
+	rep, err := s.Sync(ctx)
+	interrupted := ctx.Err() != nil
+	if rep == nil { // the source could not be listed, or the names mapped: nothing started
+		if interrupted {
+			fmt.Fprintln(stderr, "sync: interrupted while planning; nothing was copied")
+		} else {
+			fmt.Fprintln(stderr, "sync: planning:", err)
+		}
+		return nil, true, exitFailed
+	}
+	printReport(stdout, stderr, c.asJSON, rep)
+	planErr := planningError(rep, err)
+	if planErr != nil && !interrupted {
+		if inner := errors.Unwrap(planErr); inner != nil {
+			planErr = inner // "planning REPO: …" without Sync's "syncing: "
+		}
+		fmt.Fprintln(stderr, "sync:", planErr)
+		fmt.Fprintf(stderr, "sync: the run stopped there: the repositories before it were synced (%d items, %d verified), none after it was started\n", rep.Items, rep.Verified)
+	}
+	if planErr != nil || err != nil || !rep.OK() {
+		printFailures(stderr, rep, interrupted, true)
+	}
+	if planErr != nil {
+		return rep, true, exitFailed
+	}
+	return rep, false, exitCode(rep)
+}
+
+// planningError is the part of Sync's error that is no item's: a repository that could
+// not be planned, or planning cut short, which ends the run. It is nil when every error
+// is an item's, which the report holds (Report.Errors, worded as Sync words them).
+func planningError(rep *mirror.Report, err error) error {
+	if err == nil {
+		return nil
+	}
+	items := map[string]bool{}
+	for _, e := range rep.Errors() {
+		items[e.Error()] = true
+	}
+	var rest []error
+	var walk func(error)
+	walk = func(e error) {
+		if j, ok := e.(interface{ Unwrap() []error }); ok {
+			for _, e := range j.Unwrap() {
+				walk(e)
+			}
+			return
+		}
+		if !items[e.Error()] {
+			rest = append(rest, e)
+		}
+	}
+	walk(err)
+	if len(rest) == 1 {
+		return rest[0]
+	}
+	return errors.Join(rest...)
+}
+
+// printReport prints the report, as JSON with -json.
+func printReport(stdout, stderr io.Writer, asJSON bool, rep *mirror.Report) {
+	if asJSON {
 		printOut(stdout, stderr, true, rep)
 	} else {
 		fmt.Fprintln(stdout, rep)
 	}
-	if err != nil || !rep.OK() {
-		printFailures(stderr, rep, ctx.Err() != nil)
-	}
-	return rep, exitCode(rep)
 }
 
 // exitCode is the exit status of an applied plan: exitOK when everything is verified,
@@ -343,7 +431,7 @@ func exitCode(rep *mirror.Report) int {
 // printFailures writes one line per distinct cause of failure, with how many items it hit
 // and one of them, then one line if the run was interrupted: a registry going down, or ^C,
 // fails every item in flight the same way, and one line says so.
-func printFailures(w io.Writer, rep *mirror.Report, interrupted bool) {
+func printFailures(w io.Writer, rep *mirror.Report, interrupted, pipelined bool) {
 	type cause struct {
 		n     int
 		first string
@@ -373,8 +461,23 @@ func printFailures(w io.Writer, rep *mirror.Report, interrupted bool) {
 		}
 	}
 	if interrupted {
-		fmt.Fprintf(w, "sync: interrupted: %d of %d items verified; run again to finish (what is in place is not sent again)\n", rep.Verified, rep.Items)
+		fmt.Fprintln(w, interruptedLine(rep, pipelined))
 	}
+}
+
+// interruptedLine says what an interrupted run left. After Plan, the report covers every
+// planned item; after Sync, only the repositories planned before the interruption, and
+// some of them may be copied: none after them was started.
+func interruptedLine(rep *mirror.Report, pipelined bool) string {
+	const again = "run again to finish (what is in place is not sent again)"
+	switch {
+	case !pipelined:
+		return fmt.Sprintf("sync: interrupted: %d of %d items verified; %s", rep.Verified, rep.Items, again)
+	case rep.Items == 0:
+		return "sync: interrupted while planning; nothing was copied"
+	}
+	return fmt.Sprintf("sync: interrupted: %d of the %d items planned so far verified (%d copied, %d tagged); "+
+		"repositories not yet planned were not started; %s", rep.Verified, rep.Items, rep.Copied, rep.Tagged, again)
 }
 
 // rootCause is the innermost error of err's chain, which names the cause without the

@@ -68,15 +68,21 @@ func (e *exporter) progress(next func(mirror.Event)) func(mirror.Event) {
 }
 
 // finish records the run — rep, or when the plan could not be made (rep nil) a failed run
-// — and exports the metrics. A nil exporter does nothing.
-func (e *exporter) finish(ctx context.Context, rep *mirror.Report) error {
+// — and exports the metrics. cutShort says the run ended before every repository was
+// planned (Sync: a repository could not be planned, or the run was interrupted between
+// repositories): a failed run even if the items copied before are all verified; the items
+// are counted all the same (their events were). A nil exporter does nothing.
+func (e *exporter) finish(ctx context.Context, rep *mirror.Report, cutShort bool) error {
 	if e == nil {
 		return nil
 	}
-	if rep != nil {
-		e.sync.ObserveReport(rep)
-	} else {
+	switch {
+	case rep == nil:
 		e.sync.ObserveRunError(time.Since(e.start))
+	case cutShort && rep.Failed == 0:
+		e.sync.ObserveRunError(rep.Duration)
+	default:
+		e.sync.ObserveReport(rep) // a run cut short with failed items is failed: they say how many
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), exportTimeout)
 	defer cancel()
