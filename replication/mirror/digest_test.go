@@ -115,7 +115,8 @@ func TestRefusesManifestTooLarge(t *testing.T) {
 	var gets atomic.Int64
 	e.src = newSyncGGCRWrapped(t, func(h http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if r.Method == http.MethodGet && strings.Contains(r.URL.Path, "/manifests/sha256:") {
+			// By tag or by digest: a tag the destination lacks is fetched by tag.
+			if r.Method == http.MethodGet && strings.Contains(r.URL.Path, "/manifests/") {
 				gets.Add(1)
 				w.Header().Set("Content-Type", "application/vnd.oci.image.manifest.v1+json")
 				w.Write([]byte(`{"mediaType":"application/vnd.oci.image.manifest.v1+json","annotations":{"a":"` +

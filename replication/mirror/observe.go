@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"regexp"
 	"slices"
@@ -83,7 +84,14 @@ func (s *Syncer) planRepo(ctx context.Context, src, dst string, p *Plan, mu *syn
 		invalid = append(invalid, Item{Source: src, Dest: dst, Tag: t.Name, Action: Invalid})
 		return true
 	})
-	if err := s.resolveDigests(ctx, src, selected); err != nil {
+	// The destination's tag listing comes first: a tag it lacks is to be copied or tagged,
+	// which needs the source manifest, so resolveDigests fetches it by tag in one GET
+	// rather than a HEAD then a GET by digest.
+	dtags, err := listTags(ctx, s.dst, dst, "")
+	if err != nil {
+		return nil, err
+	}
+	if err := s.resolveDigests(ctx, src, selected, dtags, p, mu); err != nil {
 		return nil, err
 	}
 	subjects := map[string]bool{}
@@ -91,16 +99,12 @@ func (s *Syncer) planRepo(ctx context.Context, src, dst string, p *Plan, mu *syn
 		subjects[t.Digest] = true
 	}
 	refs := referrerTagsOf(refTags, subjects)
-	if err := s.resolveDigests(ctx, src, refs); err != nil {
+	if err := s.resolveDigests(ctx, src, refs, dtags, p, mu); err != nil {
 		return nil, err
 	}
 	selected = append(selected, refs...)
 
-	// The destination: one tag listing, then one HEAD per tag it already has.
-	dtags, err := listTags(ctx, s.dst, dst, "")
-	if err != nil {
-		return nil, err
-	}
+	// Then one HEAD per tag the destination already has.
 	have := map[string]string{} // tag → digest at the destination
 	var hmu sync.Mutex
 	// The state's record stands for a tag the destination still lists, whose source
@@ -239,21 +243,32 @@ func (s *Syncer) planSlot(ctx context.Context) (release func(), err error) {
 	return func() { s.planSem.Release(1) }, nil
 }
 
-// resolveDigests fills in missing digests with one source HEAD per tag.
-func (s *Syncer) resolveDigests(ctx context.Context, repo string, tags []Tag) error {
+// resolveDigests fills in missing digests: with one source HEAD per tag the destination
+// lists (dtags, sorted) — an unchanged tag costs no manifest body — and with one GET by tag
+// for a tag it lacks, whose manifest the plan needs anyway: the digest is then the one of
+// the bytes received (fetchManifestByTag), and the manifest goes into the plan as
+// fetchTree would put it there, so fetchTree does not fetch it again by digest.
+func (s *Syncer) resolveDigests(ctx context.Context, repo string, tags []Tag, dtags []string, p *Plan, mu *sync.Mutex) error {
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(s.opts.Jobs)
 	for i := range tags {
 		if tags[i].Digest != "" {
 			continue
 		}
+		_, listed := slices.BinarySearch(dtags, tags[i].Name)
 		g.Go(func() error {
 			release, err := s.planSlot(gctx)
 			if err != nil {
 				return err
 			}
 			defer release()
-			d, found, err := s.src.headManifest(gctx, repo, tags[i].Name)
+			var d string
+			var found bool
+			if listed {
+				d, found, err = s.src.headManifest(gctx, repo, tags[i].Name)
+			} else {
+				d, found, err = s.fetchByTag(gctx, repo, tags[i].Name, p, mu)
+			}
 			if err != nil {
 				return err
 			}
@@ -265,6 +280,82 @@ func (s *Syncer) resolveDigests(ctx context.Context, repo string, tags []Tag) er
 		})
 	}
 	return g.Wait()
+}
+
+// fetchByTag GETs the source manifest of tag and returns its digest; a manifest that
+// parses is kept in the plan. One that does not is left for fetchTree, which fetches it
+// by digest and reports why, as it would have.
+func (s *Syncer) fetchByTag(ctx context.Context, repo, tag string, p *Plan, mu *sync.Mutex) (digest string, found bool, err error) {
+	var raw []byte
+	var mt string
+	err = s.src.try(ctx, func() error {
+		var e error
+		raw, mt, digest, found, e = fetchManifestByTag(ctx, s.src, repo, tag)
+		return e
+	})
+	if err != nil || !found {
+		return "", found, err
+	}
+	if m, perr := parseManifest(raw, mt); perr == nil {
+		mu.Lock()
+		if _, done := p.Manifests[digest]; !done {
+			p.keep(digest, raw, &m)
+		}
+		mu.Unlock()
+	}
+	return digest, true, nil
+}
+
+// fetchManifestByTag GETs manifest tag of repo (found false on a 404): its digest is
+// computed from the bytes received, sha256 unless the registry's Docker-Content-Digest
+// names another algorithm the engine checks (sha512), and a Docker-Content-Digest that
+// the bytes do not hash to is refused (ErrDigestMismatch), as a GET by digest refuses
+// bytes that are not the digest's. The bytes and the digest are one answer's, so a tag
+// moved meanwhile cannot pair one manifest's digest with another's bytes.
+func fetchManifestByTag(ctx context.Context, c *registryClient, repo, tag string) (raw []byte, mediaType, digest string, found bool, err error) {
+	resp, err := c.do(ctx, http.MethodGet, "/v2/"+repo+"/manifests/"+tag, http.Header{"Accept": {syncAccept}}, nil, -1, http.StatusOK, http.StatusNotFound)
+	if err != nil {
+		return nil, "", "", false, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusNotFound {
+		return nil, "", "", false, nil
+	}
+	raw, err = io.ReadAll(io.LimitReader(resp.Body, maxManifest+1))
+	if err != nil {
+		return nil, "", "", false, err
+	}
+	if len(raw) > maxManifest {
+		return nil, "", "", false, fmt.Errorf("manifest %s:%s: %w: more than %d bytes", repo, tag, ErrManifestTooLarge, maxManifest)
+	}
+	digest = syncDigest(raw)
+	if claimed := resp.Header.Get("Docker-Content-Digest"); claimed != "" {
+		got, err := digestAs(raw, claimed)
+		if err != nil {
+			return nil, "", "", false, fmt.Errorf("manifest %s:%s: %w", repo, tag, err)
+		}
+		if got != claimed {
+			return nil, "", "", false, fmt.Errorf("manifest %s:%s: %w (Docker-Content-Digest %s, got %s)", repo, tag, ErrDigestMismatch, claimed, got)
+		}
+		digest = claimed
+	}
+	return raw, manifestType(resp.Header.Get("Content-Type"), raw), digest, true, nil
+}
+
+// manifestType is a manifest's media type as getManifest has it: the body's mediaType,
+// else the Content-Type without parameters.
+func manifestType(contentType string, raw []byte) string {
+	mt := contentType
+	if i := strings.IndexByte(mt, ';'); i >= 0 {
+		mt = strings.TrimSpace(mt[:i])
+	}
+	var probe struct {
+		MediaType string `json:"mediaType"`
+	}
+	if json.Unmarshal(raw, &probe) == nil && probe.MediaType != "" {
+		mt = probe.MediaType
+	}
+	return mt
 }
 
 // referrers asks the OCI referrers API; a registry without it has none to offer. Such a

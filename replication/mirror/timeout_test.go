@@ -135,7 +135,8 @@ func TestStalledRegistryTimesOut(t *testing.T) {
 		var hold func(http.ResponseWriter, *http.Request)
 		e.src = newSyncGGCRWrapped(t, func(h http.Handler) http.Handler {
 			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				if r.Method == http.MethodGet && strings.Contains(r.URL.Path, "/manifests/sha256:") {
+				// By tag or by digest: a tag the destination lacks is fetched by tag.
+				if r.Method == http.MethodGet && strings.Contains(r.URL.Path, "/manifests/") {
 					dripped.Add(1)
 					w.Header().Set("Content-Length", "1000")
 					w.WriteHeader(http.StatusOK)
