@@ -862,7 +862,7 @@ func (f *floorMF) blob(ctx context.Context, repo, d string) error {
 // (both registries).
 //
 // What remains between regdr and floormf (measured with 6x–8x on a shared 2-core machine:
-// regdr/floormf-median 1.8–2.0 at 256 KiB, 1.5–1.6 at 1 MiB) is regdr's per-tag safety
+// regdr/floormf-median 1.7–2.0 at 256 KiB, 1.5–1.6 at 1 MiB) is regdr's per-tag safety
 // and the digest hashing. In requests, about 6.3 per unique blob against 4.1, per tag 15
 // against 10: the source tag's HEAD before the manifest's GET by digest (floormf GETs by
 // tag), the referrers request, the destination tag's check right before the push (a HEAD
