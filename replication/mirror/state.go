@@ -237,7 +237,7 @@ func (st *planState) knowAll(dst, digest string) {
 
 // recordState writes the state after Apply: the records of every destination repository
 // the plan covers are replaced by what the run verified in place; the others are kept.
-// A failure to write costs the next run requests only, and is logged.
+// A failure to write is logged and removes the file: it costs the next run requests only.
 func (s *Syncer) recordState(p *Plan, results []Result) {
 	st := p.state
 	if st == nil {
@@ -254,6 +254,13 @@ func (s *Syncer) recordState(p *Plan, results []Result) {
 	}
 	if err := st.write(path, p, results); err != nil {
 		s.logger().Warn("not recording the sync state", "path", path, "err", err)
+		// The file left as it was would be trusted again, and the rotation of the records'
+		// checks, which advances with each write, would stop: the same eighth of them
+		// would be checked on every run and the others never. Without it, the next run
+		// looks at everything.
+		if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			s.logger().Error("not removing a sync state that could not be written: its records stay trusted", "path", path, "err", err)
+		}
 	}
 	st.mu.Lock()
 	st.repos, st.complete = nil, nil // no longer needed
