@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"os"
 	"testing"
+	"time"
+
+	"github.com/regdr/regdr/internal/flock"
 
 	"github.com/regdr/regdr/replication/mirror"
 )
@@ -39,4 +42,40 @@ func TestAttackStateUnwritableStillRechecks(t *testing.T) {
 		}
 	}
 	t.Errorf("after %d runs that could not write the state, the destination still differs from the source: records trusted forever", mirror.StateRecheck)
+}
+
+// Another process holding the state's lock (a run stuck writing on a hung disk, a user's
+// flock(1)) must not hold a Sync forever once its work is done: the wait for the lock is
+// bounded by Options.Timeout, and the run ends with its result, the state not written.
+func TestAttackStateLockHeldElsewhere(t *testing.T) {
+	t.Parallel()
+	if !flock.Supported {
+		t.Skip("no flock(2) here")
+	}
+	e := newStateEnv(t)
+	f, err := os.OpenFile(e.path+".lock", os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unlock, err := flock.Lock(f, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { unlock(); f.Close() })
+	done := make(chan error, 1)
+	go func() {
+		_, err := e.syncer(t, mirror.Options{Timeout: 200 * time.Millisecond}).Sync(testCtx(t))
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("Sync: %v, want the copy's success", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("Sync still waits for the state's lock 30s after a 200ms Timeout")
+	}
+	if !e.mirrored(t, e.dst.Host) {
+		t.Error("destination differs from the source")
+	}
 }
