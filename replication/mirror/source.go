@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
@@ -132,7 +133,7 @@ func (s *RegistrySource) Repositories(ctx context.Context) ([]string, error) {
 		path = next
 	}
 	sort.Strings(repos)
-	return repos, nil
+	return slices.Compact(repos), nil // a listing changed between pages names one twice
 }
 
 // denied reports whether err is a registry's (or its token service's) 401 or 403.
@@ -196,5 +197,5 @@ func listTags(ctx context.Context, c *registryClient, repo, pageSize string) ([]
 		path = next
 	}
 	sort.Strings(tags)
-	return tags, nil
+	return slices.Compact(tags), nil // a listing changed between pages names one twice
 }

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/regdr/regdr/internal/flock"
 	"github.com/regdr/regdr/internal/redact"
@@ -76,8 +77,9 @@ type planState struct {
 	path       string
 	source     string // redacted registries, as recorded
 	dest       string
-	generation uint64 // of the file the plan read (0: none)
-	run        uint64 // generation + 1: whose turn to be checked again
+	generation uint64        // of the file the plan read (0: none)
+	lockWait   time.Duration // the longest wait for the file's lock (Options.Timeout)
+	run        uint64        // generation + 1: whose turn to be checked again
 	repos      map[string]*stateRepo
 
 	mu       sync.Mutex
@@ -90,7 +92,7 @@ func (s *Syncer) loadState() *planState {
 		return nil
 	}
 	st := &planState{path: s.opts.State, source: redact.URL(s.src.ep.Registry), dest: redact.URL(s.dst.ep.Registry),
-		complete: map[string]map[string]bool{}}
+		lockWait: s.opts.Timeout, complete: map[string]map[string]bool{}}
 	f, gen, err := readStateFile(st.path)
 	st.generation = gen
 	st.run = gen + 1
@@ -237,7 +239,7 @@ func (st *planState) knowAll(dst, digest string) {
 
 // recordState writes the state after Apply: the records of every destination repository
 // the plan covers are replaced by what the run verified in place; the others are kept.
-// A failure to write costs the next run requests only, and is logged.
+// A failure to write is logged and removes the file: it costs the next run requests only.
 func (s *Syncer) recordState(p *Plan, results []Result) {
 	st := p.state
 	if st == nil {
@@ -254,6 +256,13 @@ func (s *Syncer) recordState(p *Plan, results []Result) {
 	}
 	if err := st.write(path, p, results); err != nil {
 		s.logger().Warn("not recording the sync state", "path", path, "err", err)
+		// The file left as it was would be trusted again, and the rotation of the records'
+		// checks, which advances with each write, would stop: the same eighth of them
+		// would be checked on every run and the others never. Without it, the next run
+		// looks at everything.
+		if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			s.logger().Error("not removing a sync state that could not be written: its records stay trusted", "path", path, "err", err)
+		}
 	}
 	st.mu.Lock()
 	st.repos, st.complete = nil, nil // no longer needed
@@ -306,14 +315,20 @@ func (st *planState) write(path string, p *Plan, results []Result) error {
 		}
 	}
 	st.mu.Unlock()
-	return writeStateFile(path, st.generation, next)
+	return writeStateFileWait(path, st.generation, next, st.lockWait)
 }
 
 // writeStateFile replaces the file at path by f, atomically (a temporary file in the same
 // directory, then a rename), mode 0600. If the file's generation is no longer base,
 // another run wrote it since this one read it: the records are dropped instead.
 func writeStateFile(path string, base uint64, f *stateFile) error {
-	unlock, err := lockState(path + ".lock")
+	return writeStateFileWait(path, base, f, DefaultTimeout)
+}
+
+// writeStateFileWait is writeStateFile waiting at most wait for the lock: a lock another
+// process holds (a run stuck writing on a hung disk) must not hold this run for ever.
+func writeStateFileWait(path string, base uint64, f *stateFile, wait time.Duration) error {
+	unlock, err := lockState(path+".lock", wait)
 	if err != nil {
 		return err
 	}
@@ -356,16 +371,42 @@ func writeStateFile(path string, base uint64, f *stateFile) error {
 	return os.Rename(tmp.Name(), path)
 }
 
-// lockState takes an exclusive lock on the file at path, creating it (mode 0600).
-func lockState(path string) (unlock func(), err error) {
+// lockState takes an exclusive lock on the file at path, creating it (mode 0600), waiting
+// at most wait (0: DefaultTimeout). Past that, it gives up; the lock, if it comes later,
+// is released at once.
+func lockState(path string, wait time.Duration) (unlock func(), err error) {
+	if wait <= 0 {
+		wait = DefaultTimeout
+	}
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, err
 	}
-	release, err := flock.Lock(f, true)
-	if err != nil {
-		f.Close()
-		return nil, err
+	type locked struct {
+		release func()
+		err     error
 	}
-	return func() { release(); f.Close() }, nil
+	got := make(chan locked, 1)
+	go func() {
+		release, err := flock.Lock(f, true)
+		got <- locked{release, err}
+	}()
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	select {
+	case l := <-got:
+		if l.err != nil {
+			f.Close()
+			return nil, l.err
+		}
+		return func() { l.release(); f.Close() }, nil
+	case <-timer.C:
+		go func() {
+			if l := <-got; l.err == nil {
+				l.release()
+			}
+			f.Close()
+		}()
+		return nil, fmt.Errorf("locking sync state: held by another process for %v", wait)
+	}
 }

@@ -141,9 +141,13 @@ func (s *Syncer) selectRepositories(ctx context.Context) ([]string, map[string]s
 	if err != nil {
 		return nil, nil, err
 	}
+	// A listing that changed between its pages can name a repository twice: it is
+	// planned and copied once.
 	var repos []string
+	seen := map[string]bool{}
 	for _, r := range all {
-		if s.opts.Selector.MatchRepository(r) {
+		if !seen[r] && s.opts.Selector.MatchRepository(r) {
+			seen[r] = true
 			repos = append(repos, r)
 		}
 	}
