@@ -25,19 +25,9 @@ var referrerTag = regexp.MustCompile(`^sha256-([0-9a-f]{64})(\.[a-z]+)?$`)
 // request to the destination), looks at the destination by digest and returns what Apply
 // would do. It writes nothing.
 func (s *Syncer) Plan(ctx context.Context) (*Plan, error) {
-	all, err := s.source.Repositories(ctx)
+	repos, names, err := s.selectRepositories(ctx)
 	if err != nil {
 		return nil, err
-	}
-	var repos []string
-	for _, r := range all {
-		if s.opts.Selector.MatchRepository(r) {
-			repos = append(repos, r)
-		}
-	}
-	names, err := replication.MapNames(s.opts.Flattener, repos, s.opts.Validate)
-	if err != nil {
-		return nil, fmt.Errorf("planning sync: %w", err)
 	}
 	p := &Plan{
 		Source:      s.src.ep.Registry,
@@ -84,6 +74,10 @@ func (s *Syncer) planRepo(ctx context.Context, src, dst string, p *Plan, mu *syn
 		invalid = append(invalid, Item{Source: src, Dest: dst, Tag: t.Name, Action: Invalid})
 		return true
 	})
+	if len(selected) == 0 {
+		// Nothing selected, nothing to refer to: the destination need not be asked.
+		return invalid, nil
+	}
 	// The destination's tag listing comes first: a tag it lacks is to be copied or tagged,
 	// which needs the source manifest, so resolveDigests fetches it by tag in one GET
 	// rather than a HEAD then a GET by digest.
@@ -91,7 +85,7 @@ func (s *Syncer) planRepo(ctx context.Context, src, dst string, p *Plan, mu *syn
 	if err != nil {
 		return nil, err
 	}
-	if err := s.resolveDigests(ctx, src, selected, dtags, p, mu); err != nil {
+	if selected, err = s.resolveDigests(ctx, src, selected, dtags, p, mu); err != nil {
 		return nil, err
 	}
 	subjects := map[string]bool{}
@@ -99,7 +93,7 @@ func (s *Syncer) planRepo(ctx context.Context, src, dst string, p *Plan, mu *syn
 		subjects[t.Digest] = true
 	}
 	refs := referrerTagsOf(refTags, subjects)
-	if err := s.resolveDigests(ctx, src, refs, dtags, p, mu); err != nil {
+	if refs, err = s.resolveDigests(ctx, src, refs, dtags, p, mu); err != nil {
 		return nil, err
 	}
 	selected = append(selected, refs...)
@@ -248,7 +242,12 @@ func (s *Syncer) planSlot(ctx context.Context) (release func(), err error) {
 // for a tag it lacks, whose manifest the plan needs anyway: the digest is then the one of
 // the bytes received (fetchManifestByTag), and the manifest goes into the plan as
 // fetchTree would put it there, so fetchTree does not fetch it again by digest.
-func (s *Syncer) resolveDigests(ctx context.Context, repo string, tags []Tag, dtags []string, p *Plan, mu *sync.Mutex) error {
+//
+// A tag the source no longer has (deleted between its listing and now: a busy source, CI
+// pruning tags) has nothing to copy: it is left out of what resolveDigests returns, and
+// logged, rather than failing the repository's planning.
+func (s *Syncer) resolveDigests(ctx context.Context, repo string, tags []Tag, dtags []string, p *Plan, mu *sync.Mutex) ([]Tag, error) {
+	gone := make([]bool, len(tags))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(s.opts.Jobs)
 	for i := range tags {
@@ -273,13 +272,24 @@ func (s *Syncer) resolveDigests(ctx context.Context, repo string, tags []Tag, dt
 				return err
 			}
 			if !found {
-				return fmt.Errorf("tag %s:%s vanished while planning", repo, tags[i].Name)
+				s.logger().InfoContext(gctx, "tag deleted at the source while planning: not synced", "repo", repo, "tag", tags[i].Name)
+				gone[i] = true
+				return nil
 			}
 			tags[i].Digest = d
 			return nil
 		})
 	}
-	return g.Wait()
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	kept := tags[:0]
+	for i, t := range tags {
+		if !gone[i] {
+			kept = append(kept, t)
+		}
+	}
+	return kept, nil
 }
 
 // fetchByTag GETs the source manifest of tag and returns its digest; a manifest that
