@@ -348,11 +348,8 @@ func syncPipelined(ctx context.Context, c *config, s *mirror.Syncer, stdout, pro
 		return nil, true, exitFailed
 	}
 	printReport(stdout, stderr, c.asJSON, rep)
-	planErr := planningError(rep, err)
+	planErr := planningError(err)
 	if planErr != nil && !interrupted {
-		if inner := errors.Unwrap(planErr); inner != nil {
-			planErr = inner // "planning REPO: …" without Sync's "syncing: "
-		}
 		fmt.Fprintln(stderr, "sync:", planErr)
 		fmt.Fprintf(stderr, "sync: the run stopped there: the repositories before it were synced (%d items, %d verified), none after it was started\n", rep.Items, rep.Verified)
 	}
@@ -365,35 +362,14 @@ func syncPipelined(ctx context.Context, c *config, s *mirror.Syncer, stdout, pro
 	return rep, false, exitCode(rep)
 }
 
-// planningError is the part of Sync's error that is no item's: a repository that could
-// not be planned, or planning cut short, which ends the run. It is nil when every error
-// is an item's, which the report holds (Report.Errors, worded as Sync words them).
-func planningError(rep *mirror.Report, err error) error {
-	if err == nil {
-		return nil
+// planningError is Sync's error for the repository that could not be planned (or whose
+// planning was cut short), which ended the run; nil when every error is an item's.
+func planningError(err error) error {
+	var pe *mirror.PlanningError
+	if errors.As(err, &pe) {
+		return pe
 	}
-	items := map[string]bool{}
-	for _, e := range rep.Errors() {
-		items[e.Error()] = true
-	}
-	var rest []error
-	var walk func(error)
-	walk = func(e error) {
-		if j, ok := e.(interface{ Unwrap() []error }); ok {
-			for _, e := range j.Unwrap() {
-				walk(e)
-			}
-			return
-		}
-		if !items[e.Error()] {
-			rest = append(rest, e)
-		}
-	}
-	walk(err)
-	if len(rest) == 1 {
-		return rest[0]
-	}
-	return errors.Join(rest...)
+	return nil
 }
 
 // printReport prints the report, as JSON with -json.

@@ -207,29 +207,29 @@ func TestInterruptedLine(t *testing.T) {
 	}
 }
 
-// planningError keeps Sync's planning failure apart from the items' errors, whatever
-// their number: a conflict alone is no planning failure (exit 3, not 1).
+// planningError keeps Sync's planning failure (mirror.PlanningError) apart from the
+// items' errors, whatever their number: a conflict alone is no planning failure (exit 3,
+// not 1).
 func TestPlanningError(t *testing.T) {
 	item := func(tag string, err error) mirror.Result {
 		return mirror.Result{Item: mirror.Item{Dest: "a/x", Tag: tag}, Outcome: mirror.OutcomeFailed, Err: err}
 	}
-	plan := errors.New("planning b/y: listing tags: 403")
+	plan := &mirror.PlanningError{Repository: "b/y", Err: errors.New("listing tags: 403")}
 	two := mirror.Report{Results: []mirror.Result{item("1", mirror.ErrConflict), item("2", errors.New("boom"))}}
 	itemsErr := errors.Join(two.Errors()...)
 	for _, tc := range []struct {
 		name string
-		rep  mirror.Report
 		err  error
 		want string
 	}{
-		{"none", mirror.Report{}, nil, ""},
-		{"items only", two, itemsErr, ""},
-		{"planning only", mirror.Report{}, errors.Join(fmt.Errorf("syncing: %w", plan)), "syncing: planning b/y: listing tags: 403"},
-		{"planning and items", two, errors.Join(fmt.Errorf("syncing: %w", plan), itemsErr), "syncing: planning b/y: listing tags: 403"},
+		{"none", nil, ""},
+		{"items only", itemsErr, ""},
+		{"planning only", errors.Join(fmt.Errorf("syncing: %w", plan)), "planning b/y: listing tags: 403"},
+		{"planning and items", errors.Join(fmt.Errorf("syncing: %w", plan), itemsErr), "planning b/y: listing tags: 403"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := ""
-			if err := planningError(&tc.rep, tc.err); err != nil {
+			if err := planningError(tc.err); err != nil {
 				got = err.Error()
 			}
 			if got != tc.want {

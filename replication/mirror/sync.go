@@ -96,11 +96,11 @@ dispatch:
 		select {
 		case p = <-planned[k]:
 		case <-planCtx.Done():
-			planErr = fmt.Errorf("planning %s: %w", repos[k], context.Cause(planCtx))
+			planErr = &PlanningError{Repository: repos[k], Err: context.Cause(planCtx)}
 			break dispatch
 		}
 		if planErrs[k] != nil {
-			planErr = planErrs[k]
+			planErr = &PlanningError{Repository: repos[k], Err: planErrs[k]}
 			break dispatch
 		}
 		r.merge(p)
@@ -165,12 +165,12 @@ func (s *Syncer) planOne(ctx context.Context, src, dst string, state *planState)
 	var mu sync.Mutex
 	items, err := s.planRepo(ctx, src, dst, p, &mu)
 	if err != nil {
-		return nil, fmt.Errorf("planning %s: %w", src, err)
+		return nil, err
 	}
 	p.Items = items
 	p.sortItems()
 	if err := s.validatePlan(p); err != nil {
-		return nil, fmt.Errorf("planning %s: %w", src, err)
+		return nil, err
 	}
 	return p, nil
 }
@@ -219,3 +219,16 @@ func (r *applyRun) forget(p *Plan) {
 	}
 	r.rawMu.Unlock()
 }
+
+// PlanningError is Sync's error for the repository whose planning failed (or was cut
+// short), which ended the run: the repositories before it in name order were copied and
+// verified, none after it was started. Sync joins it with the items' errors; find it with
+// errors.As. Err is the cause (errors.Is finds the engine's sentinels through it).
+type PlanningError struct {
+	Repository string // the source repository
+	Err        error
+}
+
+func (e *PlanningError) Error() string { return "planning " + e.Repository + ": " + e.Err.Error() }
+
+func (e *PlanningError) Unwrap() error { return e.Err }

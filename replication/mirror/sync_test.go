@@ -266,6 +266,9 @@ func TestSyncStopsAtARepositoryItCannotPlan(t *testing.T) {
 	if !errors.Is(err, errListing) || !strings.Contains(fmt.Sprint(err), "f/r1") {
 		t.Errorf("Sync error = %v, want the listing's error naming f/r1", err)
 	}
+	if pe := (*mirror.PlanningError)(nil); !errors.As(err, &pe) || pe.Repository != "f/r1" {
+		t.Errorf("Sync error = %v, want a *mirror.PlanningError for f/r1", err)
+	}
 	if rep == nil || rep.Items != 4 || rep.Verified != 4 { // f/multi:1 and f/r0's three tags
 		t.Fatalf("report = %v, want the 4 items before f/r1 verified", rep)
 	}
