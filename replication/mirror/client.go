@@ -280,17 +280,7 @@ func (c *registryClient) getManifestOnce(ctx context.Context, repo, ref, want st
 			return nil, "", fmt.Errorf("manifest %s@%s: %w (got %s)", repo, want, ErrDigestMismatch, got)
 		}
 	}
-	mt := resp.Header.Get("Content-Type")
-	if i := strings.IndexByte(mt, ';'); i >= 0 {
-		mt = strings.TrimSpace(mt[:i])
-	}
-	var probe struct {
-		MediaType string `json:"mediaType"`
-	}
-	if json.Unmarshal(raw, &probe) == nil && probe.MediaType != "" {
-		mt = probe.MediaType
-	}
-	return raw, mt, nil
+	return raw, manifestType(resp.Header.Get("Content-Type"), raw), nil
 }
 
 func (c *registryClient) putManifest(ctx context.Context, repo, ref, mediaType string, raw []byte) error {
