@@ -259,7 +259,8 @@ var refusals = []error{
 	// The reverse replication's: refused before any write, except ErrIncomplete (the
 	// copy ran, and Harbor still lacks what ACR EE holds).
 	lag.ErrAmbiguousInverse, reverse.ErrUnmapped, reverse.ErrStaleTag, reverse.ErrStalePlan, reverse.ErrIncomplete,
-	errRefused, // a write not confirmed with -yes, as harbor-to-acr says it
+	errRefused,         // a write not confirmed with -yes, as harbor-to-acr says it
+	errJournalUnusable, // reverse -journal names no journal file
 }
 
 // exitCode classifies a run's error: a safety check's refusal, or a failure.

@@ -198,6 +198,10 @@ func (r *runner) reverseConfig(ctx context.Context) (reverse.Config, string, err
 	return cfg, nameMap, nil
 }
 
+// errJournalUnusable: -journal names no journal file (missing, a directory): refused
+// rather than read as an empty journal.
+var errJournalUnusable = errors.New("refusing an unusable -journal")
+
 // recordedInverse reads the name map recorded by the failover that -journal would undo
 // and inverts it; recorded is false when there is no journal, or its failover recorded
 // none. A recorded map in which two Harbor repositories share an ACR EE repository is
@@ -207,12 +211,22 @@ func (r *runner) recordedInverse() (inverse map[string]string, recorded bool, er
 	if c.journal == "" {
 		return nil, false, nil
 	}
+	// ReadJournalFile reads a missing file as an empty journal: a mistyped -journal would
+	// silently invert the derived map the operator named a journal to avoid.
+	if fi, err := os.Stat(c.journal); err != nil || !fi.Mode().IsRegular() {
+		return nil, false, fmt.Errorf("%w: -journal %s: not a journal file (missing, or not a regular file); nothing was written", errJournalUnusable, c.journal)
+	}
 	entries, err := failover.ReadJournalFile(c.journal)
 	if err != nil {
 		return nil, false, err
 	}
 	forward, ok := failover.RecordedNameMap(entries)
 	if !ok {
+		for _, e := range entries {
+			if e.Kind == failover.KindFailover && e.Outcome == failover.OutcomeWritten && len(e.NameMap) > 0 {
+				return nil, false, fmt.Errorf("%w: journal %s: the failover that recorded a name map was failed back already", failover.ErrNothingToFailBack, c.journal)
+			}
+		}
 		r.step("journal %s: its failover recorded no name map", c.journal)
 		return nil, false, nil
 	}
