@@ -83,22 +83,29 @@ func (c *config) validateReverse() error {
 // stale Harbor tags, a plan gone stale, an incomplete copy, no -yes — exit 3.
 func (r *runner) reverseRun(ctx context.Context) (err error) {
 	c := r.c
+	out := reverseOutput{Journal: c.journal}
+	// With -json the document goes out once, whatever the outcome: the plan, refused or
+	// not, what the apply did, and the error that ended the run — also when it ended
+	// before a plan (an unusable or refused journal, planning failed): stdout is always
+	// one JSON document.
+	defer func() {
+		if !c.asJSON {
+			return
+		}
+		if err != nil {
+			out.Error = err.Error()
+		}
+		enc := json.NewEncoder(r.stdout)
+		enc.SetIndent("", "  ")
+		if jerr := enc.Encode(out); err == nil {
+			err = jerr
+		}
+	}()
 	cfg, nameMap, err := r.reverseConfig(ctx)
 	if err != nil {
 		return err
 	}
-	out := reverseOutput{NameMap: nameMap, Journal: c.journal}
-	// With -json the document goes out once, whatever the outcome: the plan, refused or
-	// not, and what the apply did.
-	defer func() {
-		if c.asJSON && out.Plan != nil {
-			enc := json.NewEncoder(r.stdout)
-			enc.SetIndent("", "  ")
-			if jerr := enc.Encode(out); err == nil {
-				err = jerr
-			}
-		}
-	}()
+	out.NameMap = nameMap
 	plan, err := reverse.Compute(ctx, cfg)
 	if err != nil {
 		return fmt.Errorf("planning the reverse replication: %w", err)
@@ -136,10 +143,12 @@ func (r *runner) reverseRun(ctx context.Context) (err error) {
 type reverseOutput struct {
 	// NameMap is "recorded" (the journal's, recorded at failover) or "derived" (Harbor's
 	// projects flattened now).
-	NameMap string          `json:"name_map"`
+	NameMap string          `json:"name_map,omitempty"`
 	Journal string          `json:"journal,omitempty"`
 	Plan    *reverse.Plan   `json:"plan"`
 	Result  *reverse.Result `json:"result,omitempty"`
+	// Error is the error that ended the run, as printed on stderr; empty when it succeeded.
+	Error string `json:"error,omitempty"`
 }
 
 // Values of reverseOutput.NameMap.
