@@ -194,6 +194,9 @@ secret file; 3 refused by a safety check (a destination tag holds another digest
 	if err := checkState(c.state, c.shards); err != nil {
 		return nil, err
 	}
+	if c.state != "" && c.metricsFile != "" && sameFile(c.state, c.metricsFile) {
+		return nil, usageErr(fmt.Sprintf("-state %q is the -metrics-file: each would replace the other", c.state))
+	}
 	if c.harborPasswordFile != "" && !c.harbor {
 		return nil, usageErr("-harbor-password-file needs -harbor")
 	}
@@ -204,6 +207,9 @@ secret file; 3 refused by a safety check (a destination tag holds another digest
 		}
 		if err := checkMetricsNotRead(c.metricsFile, "the Harbor password file", pwFile); err != nil {
 			return nil, err
+		}
+		if c.state != "" && pwFile != "" && sameFile(c.state, pwFile) {
+			return nil, usageErr(fmt.Sprintf("-state %q is the Harbor password file: the state would replace it", c.state))
 		}
 		p, err := cli.Secret("-harbor-password-file", c.harborPasswordFile, "HARBOR_PASSWORD")
 		if err != nil {
@@ -238,6 +244,19 @@ func checkState(f string, shards int) error {
 		return usageErr(fmt.Sprintf("-state %q: not a regular file", f))
 	}
 	return nil
+}
+
+// sameFile says whether paths a and b name one file: the same path once cleaned and made
+// absolute, or, when both exist, the same file (a link to the other included).
+func sameFile(a, b string) bool {
+	aa, errA := filepath.Abs(a)
+	ab, errB := filepath.Abs(b)
+	if errA == nil && errB == nil && aa == ab {
+		return true
+	}
+	ai, errA := os.Stat(a)
+	bi, errB := os.Stat(b)
+	return errA == nil && errB == nil && os.SameFile(ai, bi)
 }
 
 // maxJobs bounds -jobs: more concurrent transfers than this only exhausts sockets.
