@@ -27,7 +27,8 @@
 // the report, or the -json document, go to stdout. The -json report (mirror.Report) keeps
 // its shape; without -dry-run and -shards its request counts include the planning's, and
 // when a repository cannot be planned it covers the repositories synced before it (the
-// error goes to stderr, the exit status is 1). An interrupted run says how many of the
+// error goes to stderr, the exit status is 1) — empty when nothing could be planned, so
+// stdout is one JSON document whatever happens. An interrupted run says how many of the
 // items planned so far are verified: with Sync, repositories not yet planned were not
 // started.
 //
@@ -322,6 +323,13 @@ func syncOnce(ctx context.Context, c *config, s *mirror.Syncer, stdout, progress
 	}
 	plan, err := s.Plan(ctx)
 	if err != nil {
+		// With -json stdout is one document whatever happens: an empty plan (-dry-run) or
+		// report, nothing having been copied; the error goes to stderr.
+		if c.asJSON && c.dryRun {
+			printOut(stdout, stderr, true, &mirror.Plan{})
+		} else if c.asJSON {
+			printReport(stdout, stderr, true, &mirror.Report{})
+		}
 		if ctx.Err() != nil {
 			fmt.Fprintln(stderr, "sync: interrupted while planning; nothing was copied")
 			return nil, true, exitFailed
@@ -359,6 +367,9 @@ func syncPipelined(ctx context.Context, c *config, s *mirror.Syncer, stdout, pro
 	rep, err := s.Sync(ctx)
 	interrupted := ctx.Err() != nil
 	if rep == nil { // the source could not be listed, or the names mapped: nothing started
+		if c.asJSON { // stdout is one document whatever happens: an empty report
+			printReport(stdout, stderr, true, &mirror.Report{})
+		}
 		if interrupted {
 			fmt.Fprintln(stderr, "sync: interrupted while planning; nothing was copied")
 		} else {
