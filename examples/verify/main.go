@@ -359,14 +359,25 @@ func runWithClock(ctx context.Context, args []string, stdout, stderr io.Writer, 
 func runReverse(ctx context.Context, c *config, v *lag.Verifier, stdout, stderr io.Writer) int {
 	nameMap := ""
 	if c.journal != "" {
+		// ReadJournalFile reads a missing file as an empty journal: a mistyped -journal
+		// would be reported as one that recorded no map.
+		if fi, err := os.Stat(c.journal); err != nil || !fi.Mode().IsRegular() {
+			fmt.Fprintf(stderr, "verify: -journal %s: not a journal file (missing, or not a regular file)\n", c.journal)
+			return exitUsage
+		}
 		entries, err := failover.ReadJournalFile(c.journal)
 		if err != nil {
 			fmt.Fprintln(stderr, "verify: -journal:", err)
+			if errors.Is(err, failover.ErrTamperedJournal) {
+				return exitRefused // refused by a safety check: its map is not used
+			}
 			return exitFailed
 		}
 		if m, ok := failover.RecordedNameMap(entries); ok {
 			v.NameMap = m
 			nameMap = fmt.Sprintf("name map: recorded at failover in %s, %d repositories (inverted)", c.journal, len(m))
+		} else if failedBack(entries) {
+			nameMap = fmt.Sprintf("name map: derived — the failover that recorded one in %s was failed back already; Harbor's projects flattened now (inverted)", c.journal)
 		} else {
 			nameMap = fmt.Sprintf("name map: derived — %s recorded none; Harbor's projects flattened now (inverted)", c.journal)
 		}
@@ -391,6 +402,17 @@ func runReverse(ctx context.Context, c *config, v *lag.Verifier, stdout, stderr 
 		return exitOK
 	}
 	return exitRefused // Harbor lacks what ACR EE holds: a failback now would lose it
+}
+
+// failedBack says whether a failover in entries recorded a name map that
+// failover.RecordedNameMap no longer returns: it was failed back.
+func failedBack(entries []failover.JournalEntry) bool {
+	for _, e := range entries {
+		if e.Kind == failover.KindFailover && e.Outcome == failover.OutcomeWritten && len(e.NameMap) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // withinBudget reports whether the report passes: complete, or with budget > 0 every
