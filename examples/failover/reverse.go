@@ -108,6 +108,9 @@ func (r *runner) reverseRun(ctx context.Context) (err error) {
 	out.NameMap = nameMap
 	plan, err := reverse.Compute(ctx, cfg)
 	if err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("interrupted while planning the reverse replication, nothing was written: %w", err)
+		}
 		return fmt.Errorf("planning the reverse replication: %w", err)
 	}
 	out.Plan = plan
@@ -130,6 +133,13 @@ func (r *runner) reverseRun(ctx context.Context) (err error) {
 	out.Result = res
 	if res != nil {
 		r.step("reverse replication: %s", res)
+	}
+	if err != nil && ctx.Err() != nil {
+		copied := 0
+		if res != nil {
+			copied = res.Copied()
+		}
+		return fmt.Errorf("interrupted while applying the reverse replication, %d tag(s) carried back into Harbor before: %w; run again to finish", copied, err)
 	}
 	if err != nil {
 		return err
