@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -78,7 +79,11 @@ func TestAttackReverseJournalTampered(t *testing.T) {
 	if err := os.WriteFile(w.journal(), forged, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	for _, asJSON := range []bool{false, true} {
+	for _, tc := range []struct {
+		stage  string // the path part of the ACR EE request that interrupts
+		asJSON bool
+	}{{"/blobs/", false}, {"/blobs/", true}, {"/manifests/", false}, {"/manifests/", true}} {
+		asJSON := tc.asJSON
 		args := w.reverseArgs("-journal", w.journal(), "-yes")
 		if asJSON {
 			args = append(args, "-json")
@@ -179,4 +184,43 @@ func TestAttackReverseSecretsNeverEchoed(t *testing.T) {
 			t.Errorf("exit %d, want 2 naming the variable:\n%s\n%s", code, out, errOut)
 		}
 	})
+}
+
+// TestAttackReverseInterruptedApply: SIGTERM (a cancelled context) while reverse -yes
+// copies: exit 1, a line saying the run was interrupted, never that the replication was
+// applied and verified; with -json one JSON document. Not parallel: it sets the
+// environment.
+func TestAttackReverseInterruptedApply(t *testing.T) {
+	w := newRevWorld(t)
+	w.push(t, "nginx", "library/nginx:1", "acr-ns/nginx:1")
+	w.push(t, "outage", "", "acr-ns/nginx:outage")
+	for _, tc := range []struct {
+		stage  string // the path part of the ACR EE request that interrupts
+		asJSON bool
+	}{{"/blobs/", false}, {"/blobs/", true}, {"/manifests/", false}, {"/manifests/", true}} {
+		asJSON := tc.asJSON
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		runCtx, interrupt := context.WithCancel(ctx)
+		acr := quietTLS(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+			if strings.Contains(r.URL.Path, tc.stage) {
+				interrupt() // the copy (blobs) or the planning (manifests) has started
+			}
+			w.emu.Registry().ServeHTTP(rw, r)
+		}))
+		defer acr.Close()
+		args := append(w.reverseArgs("-yes"), "-acr", acr.URL)
+		if asJSON {
+			args = append(args, "-json")
+		}
+		var out, errOut bytes.Buffer
+		code := run(runCtx, args, &out, &errOut)
+		if code != exitFailed || strings.Contains(out.String()+errOut.String(), "applied and verified") ||
+			!strings.Contains(errOut.String(), "interrupted") {
+			t.Errorf("%s, json %v: exit %d, want 1 and a line saying interrupted, no success claimed:\n%s\n%s", tc.stage, asJSON, code, out.String(), errOut.String())
+		}
+		if asJSON {
+			jsonDoc(t, out.String())
+		}
+	}
 }
