@@ -183,7 +183,7 @@ func (r *runner) reverseConfig(ctx context.Context) (reverse.Config, string, err
 	}
 	cfg := reverse.Config{Verifier: v, Overwrite: c.overwrite, Sync: mirror.Options{Logger: r.log, Clock: r.clock}}
 	nameMap := nameMapDerived
-	inverse, recorded, err := r.recordedInverse()
+	inverse, recorded, err := r.recordedInverse(ctx)
 	if err != nil {
 		return reverse.Config{}, "", err
 	}
@@ -225,7 +225,7 @@ var errJournalUnusable = errors.New("refusing an unusable -journal")
 // and inverts it; recorded is false when there is no journal, or its failover recorded
 // none. A recorded map in which two Harbor repositories share an ACR EE repository is
 // refused (lag.ErrAmbiguousInverse): what ACR EE holds there has no one place in Harbor.
-func (r *runner) recordedInverse() (inverse map[string]string, recorded bool, err error) {
+func (r *runner) recordedInverse(ctx context.Context) (inverse map[string]string, recorded bool, err error) {
 	c := r.c
 	if c.journal == "" {
 		return nil, false, nil
@@ -235,7 +235,7 @@ func (r *runner) recordedInverse() (inverse map[string]string, recorded bool, er
 	if fi, err := os.Stat(c.journal); err != nil || !fi.Mode().IsRegular() {
 		return nil, false, fmt.Errorf("%w: -journal %s: not a journal file (missing, or not a regular file); nothing was written", errJournalUnusable, c.journal)
 	}
-	entries, err := failover.ReadJournalFile(c.journal)
+	entries, err := readJournalCtx(ctx, c.journal)
 	if err != nil {
 		return nil, false, err
 	}
@@ -254,6 +254,27 @@ func (r *runner) recordedInverse() (inverse map[string]string, recorded bool, er
 		return nil, false, fmt.Errorf("the name map recorded at failover in %s: %w", c.journal, err)
 	}
 	return inverse, true, nil
+}
+
+// readJournalCtx is failover.ReadJournalFile giving way to ctx: the read waits, without
+// bound, for the lock of a process writing the journal, and a hung writer must not hold
+// the command past SIGTERM. The read left waiting ends with the process.
+func readJournalCtx(ctx context.Context, path string) ([]failover.JournalEntry, error) {
+	type read struct {
+		entries []failover.JournalEntry
+		err     error
+	}
+	done := make(chan read, 1)
+	go func() {
+		entries, err := failover.ReadJournalFile(path)
+		done <- read{entries, err}
+	}()
+	select {
+	case r := <-done:
+		return r.entries, r.err
+	case <-ctx.Done():
+		return nil, fmt.Errorf("interrupted while waiting for the lock of journal %s (another process is writing it), nothing was written: %w", path, ctx.Err())
+	}
 }
 
 // registryEndpoint is the registry at raw (validated by parse: http or https, a host, no
