@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/regdr/regdr/failover"
+	"github.com/regdr/regdr/internal/flock"
 )
 
 // jsonDoc fails the test unless stdout is exactly one JSON document.
@@ -222,5 +223,46 @@ func TestAttackReverseInterruptedApply(t *testing.T) {
 		if asJSON {
 			jsonDoc(t, out.String())
 		}
+	}
+}
+
+// TestAttackReverseJournalLocked: a journal another process holds locked (a writer hung
+// mid-append) must not hang reverse past SIGTERM: the read gives way to the interruption
+// and the run exits 1 saying so. Not parallel: it sets the environment.
+func TestAttackReverseJournalLocked(t *testing.T) {
+	w := newRevWorld(t)
+	w.push(t, "nginx", "library/nginx:1", "acr-ns/nginx:1")
+	recordNameMap(t, w.journal(), map[string]string{"library/nginx": "acr-ns/nginx"})
+	f, err := os.OpenFile(w.journal(), os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	unlock, err := flock.Lock(f, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // SIGTERM, already received while the journal is locked
+	type result struct {
+		code     int
+		out, err string
+	}
+	done := make(chan result, 1)
+	go func() {
+		var out, errOut bytes.Buffer
+		code := run(ctx, w.reverseArgs("-journal", w.journal(), "-yes"), &out, &errOut)
+		done <- result{code, out.String(), errOut.String()}
+	}()
+	select {
+	case r := <-done:
+		if r.code != exitFailed || !strings.Contains(r.err, "interrupted") {
+			t.Errorf("exit %d, want 1 saying interrupted:\n%s\n%s", r.code, r.out, r.err)
+		}
+	case <-time.After(20 * time.Second): // a bound on a hang, not a wait for an outcome
+		unlock()
+		<-done
+		t.Fatal("reverse hung on a locked journal past its interruption")
 	}
 }
