@@ -365,7 +365,7 @@ func runReverse(ctx context.Context, c *config, v *lag.Verifier, stdout, stderr 
 			fmt.Fprintf(stderr, "verify: -journal %s: not a journal file (missing, or not a regular file)\n", c.journal)
 			return exitUsage
 		}
-		entries, err := failover.ReadJournalFile(c.journal)
+		entries, err := readJournalCtx(ctx, c.journal)
 		if err != nil {
 			fmt.Fprintln(stderr, "verify: -journal:", err)
 			if errors.Is(err, failover.ErrTamperedJournal) {
@@ -402,6 +402,27 @@ func runReverse(ctx context.Context, c *config, v *lag.Verifier, stdout, stderr 
 		return exitOK
 	}
 	return exitRefused // Harbor lacks what ACR EE holds: a failback now would lose it
+}
+
+// readJournalCtx is failover.ReadJournalFile giving way to ctx: the read waits, without
+// bound, for the lock of a process writing the journal, and a hung writer must not hold
+// the command past SIGTERM. The read left waiting ends with the process.
+func readJournalCtx(ctx context.Context, path string) ([]failover.JournalEntry, error) {
+	type read struct {
+		entries []failover.JournalEntry
+		err     error
+	}
+	done := make(chan read, 1)
+	go func() {
+		entries, err := failover.ReadJournalFile(path)
+		done <- read{entries, err}
+	}()
+	select {
+	case r := <-done:
+		return r.entries, r.err
+	case <-ctx.Done():
+		return nil, fmt.Errorf("interrupted while waiting for the lock of journal %s (another process is writing it): %w", path, ctx.Err())
+	}
 }
 
 // failedBack says whether a failover in entries recorded a name map that
