@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/regdr/regdr/failover"
+	"github.com/regdr/regdr/internal/flock"
 )
 
 // TestAttackReverseJournalInputs: -reverse -journal naming a missing file (a typo) or a
@@ -64,5 +65,45 @@ func TestAttackReverseJournalInputs(t *testing.T) {
 				t.Errorf("exit %d, want %d, %q and not %q:\n%s\n%s", r.code, tc.code, tc.want, tc.not, r.stdout, r.stderr)
 			}
 		})
+	}
+}
+
+// TestAttackReverseJournalLocked: a journal another process holds locked does not hang
+// -reverse past its interruption: exit 1, saying interrupted.
+func TestAttackReverseJournalLocked(t *testing.T) {
+	w := newWorld(t)
+	w.push(t, "nginx", "library/a/nginx:1", "dr-ns/nginx:1")
+	journal := journalWith(t, map[string]string{"library/a/nginx": "dr-ns/nginx"})
+	f, err := os.OpenFile(journal, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	unlock, err := flock.Lock(f, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // SIGTERM, already received
+	type result struct {
+		code     int
+		out, err string
+	}
+	done := make(chan result, 1)
+	go func() {
+		var out, errOut bytes.Buffer
+		code := run(ctx, append(w.openAPIArgs("-reverse", "-flatten", "-1"), "-journal", journal), &out, &errOut)
+		done <- result{code, out.String(), errOut.String()}
+	}()
+	select {
+	case r := <-done:
+		if r.code != exitFailed || !strings.Contains(r.err, "interrupted") {
+			t.Errorf("exit %d, want 1 saying interrupted:\n%s\n%s", r.code, r.out, r.err)
+		}
+	case <-time.After(20 * time.Second): // a bound on a hang, not a wait for an outcome
+		unlock()
+		<-done
+		t.Fatal("verify -reverse hung on a locked journal past its interruption")
 	}
 }
