@@ -198,6 +198,9 @@ secret file; 3 refused by a safety check (a destination tag holds another digest
 	if c.state != "" && c.metricsFile != "" && sameFile(c.state, c.metricsFile) {
 		return nil, usageErr(fmt.Sprintf("-state %q is the -metrics-file: each would replace the other", c.state))
 	}
+	if cfg := dockerConfigFile(); c.state != "" && cfg != "" && sameFile(c.state, cfg) {
+		return nil, usageErr(fmt.Sprintf("-state %q is the Docker config the registry logins come from: the state would replace it", c.state))
+	}
 	if c.harborPasswordFile != "" && !c.harbor {
 		return nil, usageErr("-harbor-password-file needs -harbor")
 	}
@@ -258,6 +261,19 @@ func sameFile(a, b string) bool {
 	ai, errA := os.Stat(a)
 	bi, errB := os.Stat(b)
 	return errA == nil && errB == nil && os.SameFile(ai, bi)
+}
+
+// dockerConfigFile is the Docker config authn.DefaultKeychain reads the logins from:
+// $DOCKER_CONFIG/config.json, else ~/.docker/config.json; empty when neither can be told.
+func dockerConfigFile() string {
+	if d := os.Getenv("DOCKER_CONFIG"); d != "" {
+		return filepath.Join(d, "config.json")
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(home, ".docker", "config.json")
 }
 
 // maxJobs bounds -jobs: more concurrent transfers than this only exhausts sockets.
