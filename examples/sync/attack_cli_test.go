@@ -162,3 +162,27 @@ func TestAttackSecretInputs(t *testing.T) {
 		})
 	}
 }
+
+// TestAttackStateIsDockerConfig: -state naming the Docker config the registries' logins
+// come from ($DOCKER_CONFIG/config.json) is refused (exit 2): the state written at the end
+// of the run would replace every registry credential. Not parallel: it sets the
+// environment.
+func TestAttackStateIsDockerConfig(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("DOCKER_CONFIG", dir)
+	cfg := filepath.Join(dir, "config.json")
+	const auths = `{"auths":{"127.0.0.1:1":{"auth":"dTpTRUNSRVQ="}}}`
+	if err := os.WriteFile(cfg, []byte(auths), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second) // a refusal is immediate
+	defer cancel()
+	var out, errOut bytes.Buffer
+	code := run(ctx, []string{"-src", "127.0.0.1:1", "-dst", "127.0.0.1:1", "-state", cfg}, &out, &errOut)
+	if code != exitUsage {
+		t.Errorf("exit %d, want 2:\n%s", code, errOut.String())
+	}
+	if b, err := os.ReadFile(cfg); err != nil || string(b) != auths {
+		t.Errorf("the Docker config is now %q, %v", b, err)
+	}
+}
