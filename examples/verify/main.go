@@ -67,7 +67,9 @@
 // exact where Harbor's projects flattened now would be ambiguous (flatten-all over nested
 // repositories, refused: exit 1) or have changed since; without it, or when the failover
 // recorded none, Harbor's projects flattened now. With -journal the output's first line
-// says which map was inverted.
+// says which map was inverted. A -journal that is missing or not a regular file is bad
+// usage (exit 2), never read as one that recorded none; a journal altered since it was
+// written is refused (exit 3, failover.ErrTamperedJournal) and its map not used.
 //
 // Logs go to stderr through log/slog (-log-level debug|info|warn|error, -log-format
 // text|json; with json every stderr line is a JSON object) and the library's clients log
