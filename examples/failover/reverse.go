@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/url"
 	"os"
@@ -238,6 +239,24 @@ func (r *runner) recordedInverse(ctx context.Context) (inverse map[string]string
 	entries, err := readJournalCtx(ctx, c.journal)
 	if err != nil {
 		return nil, false, err
+	}
+	// RecordedNameMap takes the last failover's map whatever its target: a journal shared
+	// by records whose failovers recorded different maps does not say which to invert.
+	seen := map[string]bool{}
+	var mapped []failover.JournalEntry
+	for _, e := range entries {
+		if seen[e.Target] || e.Kind != failover.KindFailover {
+			continue
+		}
+		seen[e.Target] = true
+		if u, ok := failover.FailoverToUndo(entries, e.Target); ok && len(u.NameMap) > 0 {
+			mapped = append(mapped, u)
+		}
+	}
+	for _, u := range mapped[min(1, len(mapped)):] {
+		if !maps.Equal(u.NameMap, mapped[0].NameMap) {
+			return nil, false, fmt.Errorf("%w: journal %s: the failovers of %s and %s recorded different name maps; which to invert is ambiguous", errJournalUnusable, c.journal, mapped[0].Target, u.Target)
+		}
 	}
 	forward, ok := failover.RecordedNameMap(entries)
 	if !ok {
