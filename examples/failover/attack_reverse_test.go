@@ -266,3 +266,34 @@ func TestAttackReverseJournalLocked(t *testing.T) {
 		t.Fatal("reverse hung on a locked journal past its interruption")
 	}
 }
+
+// TestAttackReverseJournalTwoTargets: a journal shared by two failed-over records whose
+// failovers recorded different name maps does not say which one reverse should invert:
+// refused (exit 3), nothing written, rather than the last one taken whatever its target.
+// Not parallel: it sets the environment.
+func TestAttackReverseJournalTwoTargets(t *testing.T) {
+	w := newRevWorld(t)
+	w.push(t, "nginx", "library/a/nginx:1", "acr-ns/nginx:1")
+	w.push(t, "outage", "", "acr-ns/nginx:outage")
+	recordNameMap(t, w.journal(), map[string]string{"library/a/nginx": "acr-ns/nginx"})
+	j, err := failover.OpenFileJournal(w.journal())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := failover.JournalEntry{PlanID: "p9", Kind: failover.KindFailover, Target: "other-zone/@", FQDN: "other.example", RecordID: "r9", Name: "@",
+		From: failover.Value{Type: "A", Value: harborIP, TTL: 60}, To: failover.Value{Type: "CNAME", Value: acrDomain, TTL: 60},
+		At: time.Date(2026, 12, 6, 7, 30, 0, 0, time.UTC), Outcome: failover.OutcomeWritten,
+		NameMap: map[string]string{"library/z/nginx": "acr-ns/nginx"}}
+	if err := j.Append(context.Background(), e); err != nil {
+		t.Fatal(err)
+	}
+	j.Close()
+	before := w.harborTags("library/a/nginx")
+	code, out, errOut := cli(t, w.reverseArgs("-journal", w.journal(), "-yes")...)
+	if code != exitRefused {
+		t.Errorf("two targets, two maps: exit %d, want 3:\n%s\n%s", code, out, errOut)
+	}
+	if got := w.harborTags("library/a/nginx"); !cmp.Equal(got, before) || len(w.harborTags("library/z/nginx")) != 0 {
+		t.Errorf("the run wrote into Harbor: %v, was %v; library/z/nginx %v", got, before, w.harborTags("library/z/nginx"))
+	}
+}
