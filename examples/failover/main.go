@@ -80,8 +80,11 @@
 // ACR EE repository), ACR EE repositories no Harbor repository maps back to
 // (reverse.ErrUnmapped), Harbor tags at another digest (reverse.ErrStaleTag; -overwrite
 // copies over them), a Harbor tag changed between plan and copy (reverse.ErrStalePlan),
-// and a run without -yes; exit 3 too when the copy left the reverse lag incomplete
-// (reverse.ErrIncomplete). It touches no DNS record:
+// and a run without -yes, and a -journal that is missing or not a regular file, altered
+// since written (failover.ErrTamperedJournal) or whose name-mapped failover was failed
+// back already (failover.ErrNothingToFailBack); exit 3 too when the copy left the reverse
+// lag incomplete (reverse.ErrIncomplete). With -json stdout is one document whatever ends
+// the run, its error included. It touches no DNS record:
 //
 //	go run ./examples/failover reverse -harbor https://harbor.example.com \
 //	    -acr https://cri-xxxxxxxx-registry.cn-hangzhou.cr.aliyuncs.com -instance cri-xxxxxxxx \
@@ -259,7 +262,8 @@ var refusals = []error{
 	// The reverse replication's: refused before any write, except ErrIncomplete (the
 	// copy ran, and Harbor still lacks what ACR EE holds).
 	lag.ErrAmbiguousInverse, reverse.ErrUnmapped, reverse.ErrStaleTag, reverse.ErrStalePlan, reverse.ErrIncomplete,
-	errRefused, // a write not confirmed with -yes, as harbor-to-acr says it
+	errRefused,         // a write not confirmed with -yes, as harbor-to-acr says it
+	errJournalUnusable, // reverse -journal names no journal file
 }
 
 // exitCode classifies a run's error: a safety check's refusal, or a failure.

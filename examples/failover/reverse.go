@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/url"
 	"os"
@@ -83,24 +84,34 @@ func (c *config) validateReverse() error {
 // stale Harbor tags, a plan gone stale, an incomplete copy, no -yes — exit 3.
 func (r *runner) reverseRun(ctx context.Context) (err error) {
 	c := r.c
+	out := reverseOutput{Journal: c.journal}
+	// With -json the document goes out once, whatever the outcome: the plan, refused or
+	// not, what the apply did, and the error that ended the run — also when it ended
+	// before a plan (an unusable or refused journal, planning failed): stdout is always
+	// one JSON document.
+	defer func() {
+		if !c.asJSON {
+			return
+		}
+		if err != nil {
+			out.Error = err.Error()
+		}
+		enc := json.NewEncoder(r.stdout)
+		enc.SetIndent("", "  ")
+		if jerr := enc.Encode(out); err == nil {
+			err = jerr
+		}
+	}()
 	cfg, nameMap, err := r.reverseConfig(ctx)
 	if err != nil {
 		return err
 	}
-	out := reverseOutput{NameMap: nameMap, Journal: c.journal}
-	// With -json the document goes out once, whatever the outcome: the plan, refused or
-	// not, and what the apply did.
-	defer func() {
-		if c.asJSON && out.Plan != nil {
-			enc := json.NewEncoder(r.stdout)
-			enc.SetIndent("", "  ")
-			if jerr := enc.Encode(out); err == nil {
-				err = jerr
-			}
-		}
-	}()
+	out.NameMap = nameMap
 	plan, err := reverse.Compute(ctx, cfg)
 	if err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("interrupted while planning the reverse replication, nothing was written: %w", err)
+		}
 		return fmt.Errorf("planning the reverse replication: %w", err)
 	}
 	out.Plan = plan
@@ -124,6 +135,13 @@ func (r *runner) reverseRun(ctx context.Context) (err error) {
 	if res != nil {
 		r.step("reverse replication: %s", res)
 	}
+	if err != nil && ctx.Err() != nil {
+		copied := 0
+		if res != nil {
+			copied = res.Copied()
+		}
+		return fmt.Errorf("interrupted while applying the reverse replication, %d tag(s) carried back into Harbor before: %w; run again to finish", copied, err)
+	}
 	if err != nil {
 		return err
 	}
@@ -136,10 +154,12 @@ func (r *runner) reverseRun(ctx context.Context) (err error) {
 type reverseOutput struct {
 	// NameMap is "recorded" (the journal's, recorded at failover) or "derived" (Harbor's
 	// projects flattened now).
-	NameMap string          `json:"name_map"`
+	NameMap string          `json:"name_map,omitempty"`
 	Journal string          `json:"journal,omitempty"`
 	Plan    *reverse.Plan   `json:"plan"`
 	Result  *reverse.Result `json:"result,omitempty"`
+	// Error is the error that ended the run, as printed on stderr; empty when it succeeded.
+	Error string `json:"error,omitempty"`
 }
 
 // Values of reverseOutput.NameMap.
@@ -164,7 +184,7 @@ func (r *runner) reverseConfig(ctx context.Context) (reverse.Config, string, err
 	}
 	cfg := reverse.Config{Verifier: v, Overwrite: c.overwrite, Sync: mirror.Options{Logger: r.log, Clock: r.clock}}
 	nameMap := nameMapDerived
-	inverse, recorded, err := r.recordedInverse()
+	inverse, recorded, err := r.recordedInverse(ctx)
 	if err != nil {
 		return reverse.Config{}, "", err
 	}
@@ -198,21 +218,53 @@ func (r *runner) reverseConfig(ctx context.Context) (reverse.Config, string, err
 	return cfg, nameMap, nil
 }
 
+// errJournalUnusable: -journal names no journal file (missing, a directory): refused
+// rather than read as an empty journal.
+var errJournalUnusable = errors.New("refusing an unusable -journal")
+
 // recordedInverse reads the name map recorded by the failover that -journal would undo
 // and inverts it; recorded is false when there is no journal, or its failover recorded
 // none. A recorded map in which two Harbor repositories share an ACR EE repository is
 // refused (lag.ErrAmbiguousInverse): what ACR EE holds there has no one place in Harbor.
-func (r *runner) recordedInverse() (inverse map[string]string, recorded bool, err error) {
+func (r *runner) recordedInverse(ctx context.Context) (inverse map[string]string, recorded bool, err error) {
 	c := r.c
 	if c.journal == "" {
 		return nil, false, nil
 	}
-	entries, err := failover.ReadJournalFile(c.journal)
+	// ReadJournalFile reads a missing file as an empty journal: a mistyped -journal would
+	// silently invert the derived map the operator named a journal to avoid.
+	if fi, err := os.Stat(c.journal); err != nil || !fi.Mode().IsRegular() {
+		return nil, false, fmt.Errorf("%w: -journal %s: not a journal file (missing, or not a regular file); nothing was written", errJournalUnusable, c.journal)
+	}
+	entries, err := readJournalCtx(ctx, c.journal)
 	if err != nil {
 		return nil, false, err
 	}
+	// RecordedNameMap takes the last failover's map whatever its target: a journal shared
+	// by records whose failovers recorded different maps does not say which to invert.
+	seen := map[string]bool{}
+	var mapped []failover.JournalEntry
+	for _, e := range entries {
+		if seen[e.Target] || e.Kind != failover.KindFailover {
+			continue
+		}
+		seen[e.Target] = true
+		if u, ok := failover.FailoverToUndo(entries, e.Target); ok && len(u.NameMap) > 0 {
+			mapped = append(mapped, u)
+		}
+	}
+	for _, u := range mapped[min(1, len(mapped)):] {
+		if !maps.Equal(u.NameMap, mapped[0].NameMap) {
+			return nil, false, fmt.Errorf("%w: journal %s: the failovers of %s and %s recorded different name maps; which to invert is ambiguous", errJournalUnusable, c.journal, mapped[0].Target, u.Target)
+		}
+	}
 	forward, ok := failover.RecordedNameMap(entries)
 	if !ok {
+		for _, e := range entries {
+			if e.Kind == failover.KindFailover && e.Outcome == failover.OutcomeWritten && len(e.NameMap) > 0 {
+				return nil, false, fmt.Errorf("%w: journal %s: the failover that recorded a name map was failed back already", failover.ErrNothingToFailBack, c.journal)
+			}
+		}
 		r.step("journal %s: its failover recorded no name map", c.journal)
 		return nil, false, nil
 	}
@@ -221,6 +273,27 @@ func (r *runner) recordedInverse() (inverse map[string]string, recorded bool, er
 		return nil, false, fmt.Errorf("the name map recorded at failover in %s: %w", c.journal, err)
 	}
 	return inverse, true, nil
+}
+
+// readJournalCtx is failover.ReadJournalFile giving way to ctx: the read waits, without
+// bound, for the lock of a process writing the journal, and a hung writer must not hold
+// the command past SIGTERM. The read left waiting ends with the process.
+func readJournalCtx(ctx context.Context, path string) ([]failover.JournalEntry, error) {
+	type read struct {
+		entries []failover.JournalEntry
+		err     error
+	}
+	done := make(chan read, 1)
+	go func() {
+		entries, err := failover.ReadJournalFile(path)
+		done <- read{entries, err}
+	}()
+	select {
+	case r := <-done:
+		return r.entries, r.err
+	case <-ctx.Done():
+		return nil, fmt.Errorf("interrupted while waiting for the lock of journal %s (another process is writing it), nothing was written: %w", path, ctx.Err())
+	}
 }
 
 // registryEndpoint is the registry at raw (validated by parse: http or https, a host, no

@@ -27,7 +27,8 @@
 // the report, or the -json document, go to stdout. The -json report (mirror.Report) keeps
 // its shape; without -dry-run and -shards its request counts include the planning's, and
 // when a repository cannot be planned it covers the repositories synced before it (the
-// error goes to stderr, the exit status is 1). An interrupted run says how many of the
+// error goes to stderr, the exit status is 1) — empty when nothing could be planned, so
+// stdout is one JSON document whatever happens. An interrupted run says how many of the
 // items planned so far are verified: with Sync, repositories not yet planned were not
 // started.
 //
@@ -194,6 +195,12 @@ secret file; 3 refused by a safety check (a destination tag holds another digest
 	if err := checkState(c.state, c.shards); err != nil {
 		return nil, err
 	}
+	if c.state != "" && c.metricsFile != "" && sameFile(c.state, c.metricsFile) {
+		return nil, usageErr(fmt.Sprintf("-state %q is the -metrics-file: each would replace the other", c.state))
+	}
+	if cfg := dockerConfigFile(); c.state != "" && cfg != "" && sameFile(c.state, cfg) {
+		return nil, usageErr(fmt.Sprintf("-state %q is the Docker config the registry logins come from: the state would replace it", c.state))
+	}
 	if c.harborPasswordFile != "" && !c.harbor {
 		return nil, usageErr("-harbor-password-file needs -harbor")
 	}
@@ -204,6 +211,9 @@ secret file; 3 refused by a safety check (a destination tag holds another digest
 		}
 		if err := checkMetricsNotRead(c.metricsFile, "the Harbor password file", pwFile); err != nil {
 			return nil, err
+		}
+		if c.state != "" && pwFile != "" && sameFile(c.state, pwFile) {
+			return nil, usageErr(fmt.Sprintf("-state %q is the Harbor password file: the state would replace it", c.state))
 		}
 		p, err := cli.Secret("-harbor-password-file", c.harborPasswordFile, "HARBOR_PASSWORD")
 		if err != nil {
@@ -238,6 +248,32 @@ func checkState(f string, shards int) error {
 		return usageErr(fmt.Sprintf("-state %q: not a regular file", f))
 	}
 	return nil
+}
+
+// sameFile says whether paths a and b name one file: the same path once cleaned and made
+// absolute, or, when both exist, the same file (a link to the other included).
+func sameFile(a, b string) bool {
+	aa, errA := filepath.Abs(a)
+	ab, errB := filepath.Abs(b)
+	if errA == nil && errB == nil && aa == ab {
+		return true
+	}
+	ai, errA := os.Stat(a)
+	bi, errB := os.Stat(b)
+	return errA == nil && errB == nil && os.SameFile(ai, bi)
+}
+
+// dockerConfigFile is the Docker config authn.DefaultKeychain reads the logins from:
+// $DOCKER_CONFIG/config.json, else ~/.docker/config.json; empty when neither can be told.
+func dockerConfigFile() string {
+	if d := os.Getenv("DOCKER_CONFIG"); d != "" {
+		return filepath.Join(d, "config.json")
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(home, ".docker", "config.json")
 }
 
 // maxJobs bounds -jobs: more concurrent transfers than this only exhausts sockets.
@@ -303,6 +339,13 @@ func syncOnce(ctx context.Context, c *config, s *mirror.Syncer, stdout, progress
 	}
 	plan, err := s.Plan(ctx)
 	if err != nil {
+		// With -json stdout is one document whatever happens: an empty plan (-dry-run) or
+		// report, nothing having been copied; the error goes to stderr.
+		if c.asJSON && c.dryRun {
+			printOut(stdout, stderr, true, &mirror.Plan{})
+		} else if c.asJSON {
+			printReport(stdout, stderr, true, &mirror.Report{})
+		}
 		if ctx.Err() != nil {
 			fmt.Fprintln(stderr, "sync: interrupted while planning; nothing was copied")
 			return nil, true, exitFailed
@@ -340,6 +383,9 @@ func syncPipelined(ctx context.Context, c *config, s *mirror.Syncer, stdout, pro
 	rep, err := s.Sync(ctx)
 	interrupted := ctx.Err() != nil
 	if rep == nil { // the source could not be listed, or the names mapped: nothing started
+		if c.asJSON { // stdout is one document whatever happens: an empty report
+			printReport(stdout, stderr, true, &mirror.Report{})
+		}
 		if interrupted {
 			fmt.Fprintln(stderr, "sync: interrupted while planning; nothing was copied")
 		} else {
