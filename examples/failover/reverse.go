@@ -18,6 +18,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/authn"
 
 	"github.com/regdr/regdr/acr"
+	excli "github.com/regdr/regdr/examples/internal/cli"
 	"github.com/regdr/regdr/failover"
 	"github.com/regdr/regdr/replication/lag"
 	"github.com/regdr/regdr/replication/mirror"
@@ -231,14 +232,14 @@ func (r *runner) recordedInverse(ctx context.Context) (inverse map[string]string
 	if c.journal == "" {
 		return nil, false, nil
 	}
-	// ReadJournalFile reads a missing file as an empty journal: a mistyped -journal would
-	// silently invert the derived map the operator named a journal to avoid.
-	if fi, err := os.Stat(c.journal); err != nil || !fi.Mode().IsRegular() {
-		return nil, false, fmt.Errorf("%w: -journal %s: not a journal file (missing, or not a regular file); nothing was written", errJournalUnusable, c.journal)
+	entries, err := excli.ReadJournal(ctx, c.journal)
+	if errors.Is(err, excli.ErrNotJournal) {
+		// A mistyped -journal would silently invert the derived map the operator named a
+		// journal to avoid.
+		return nil, false, fmt.Errorf("%w: %w; nothing was written", errJournalUnusable, err)
 	}
-	entries, err := readJournalCtx(ctx, c.journal)
 	if err != nil {
-		return nil, false, err
+		return nil, false, fmt.Errorf("%w; nothing was written", err)
 	}
 	// RecordedNameMap takes the last failover's map whatever its target: a journal shared
 	// by records whose failovers recorded different maps does not say which to invert.
@@ -260,10 +261,8 @@ func (r *runner) recordedInverse(ctx context.Context) (inverse map[string]string
 	}
 	forward, ok := failover.RecordedNameMap(entries)
 	if !ok {
-		for _, e := range entries {
-			if e.Kind == failover.KindFailover && e.Outcome == failover.OutcomeWritten && len(e.NameMap) > 0 {
-				return nil, false, fmt.Errorf("%w: journal %s: the failover that recorded a name map was failed back already", failover.ErrNothingToFailBack, c.journal)
-			}
+		if excli.FailedBack(entries) {
+			return nil, false, fmt.Errorf("%w: journal %s: the failover that recorded a name map was failed back already", failover.ErrNothingToFailBack, c.journal)
 		}
 		r.step("journal %s: its failover recorded no name map", c.journal)
 		return nil, false, nil
@@ -273,27 +272,6 @@ func (r *runner) recordedInverse(ctx context.Context) (inverse map[string]string
 		return nil, false, fmt.Errorf("the name map recorded at failover in %s: %w", c.journal, err)
 	}
 	return inverse, true, nil
-}
-
-// readJournalCtx is failover.ReadJournalFile giving way to ctx: the read waits, without
-// bound, for the lock of a process writing the journal, and a hung writer must not hold
-// the command past SIGTERM. The read left waiting ends with the process.
-func readJournalCtx(ctx context.Context, path string) ([]failover.JournalEntry, error) {
-	type read struct {
-		entries []failover.JournalEntry
-		err     error
-	}
-	done := make(chan read, 1)
-	go func() {
-		entries, err := failover.ReadJournalFile(path)
-		done <- read{entries, err}
-	}()
-	select {
-	case r := <-done:
-		return r.entries, r.err
-	case <-ctx.Done():
-		return nil, fmt.Errorf("interrupted while waiting for the lock of journal %s (another process is writing it), nothing was written: %w", path, ctx.Err())
-	}
 }
 
 // registryEndpoint is the registry at raw (validated by parse: http or https, a host, no

@@ -361,13 +361,12 @@ func runWithClock(ctx context.Context, args []string, stdout, stderr io.Writer, 
 func runReverse(ctx context.Context, c *config, v *lag.Verifier, stdout, stderr io.Writer) int {
 	nameMap := ""
 	if c.journal != "" {
-		// ReadJournalFile reads a missing file as an empty journal: a mistyped -journal
-		// would be reported as one that recorded no map.
-		if fi, err := os.Stat(c.journal); err != nil || !fi.Mode().IsRegular() {
-			fmt.Fprintf(stderr, "verify: -journal %s: not a journal file (missing, or not a regular file)\n", c.journal)
+		entries, err := cli.ReadJournal(ctx, c.journal)
+		if errors.Is(err, cli.ErrNotJournal) {
+			// A mistyped -journal would be reported as one that recorded no map.
+			fmt.Fprintln(stderr, "verify:", err)
 			return exitUsage
 		}
-		entries, err := readJournalCtx(ctx, c.journal)
 		if err != nil {
 			fmt.Fprintln(stderr, "verify: -journal:", err)
 			if errors.Is(err, failover.ErrTamperedJournal) {
@@ -378,7 +377,7 @@ func runReverse(ctx context.Context, c *config, v *lag.Verifier, stdout, stderr 
 		if m, ok := failover.RecordedNameMap(entries); ok {
 			v.NameMap = m
 			nameMap = fmt.Sprintf("name map: recorded at failover in %s, %d repositories (inverted)", c.journal, len(m))
-		} else if failedBack(entries) {
+		} else if cli.FailedBack(entries) {
 			nameMap = fmt.Sprintf("name map: derived — the failover that recorded one in %s was failed back already; Harbor's projects flattened now (inverted)", c.journal)
 		} else {
 			nameMap = fmt.Sprintf("name map: derived — %s recorded none; Harbor's projects flattened now (inverted)", c.journal)
@@ -404,38 +403,6 @@ func runReverse(ctx context.Context, c *config, v *lag.Verifier, stdout, stderr 
 		return exitOK
 	}
 	return exitRefused // Harbor lacks what ACR EE holds: a failback now would lose it
-}
-
-// readJournalCtx is failover.ReadJournalFile giving way to ctx: the read waits, without
-// bound, for the lock of a process writing the journal, and a hung writer must not hold
-// the command past SIGTERM. The read left waiting ends with the process.
-func readJournalCtx(ctx context.Context, path string) ([]failover.JournalEntry, error) {
-	type read struct {
-		entries []failover.JournalEntry
-		err     error
-	}
-	done := make(chan read, 1)
-	go func() {
-		entries, err := failover.ReadJournalFile(path)
-		done <- read{entries, err}
-	}()
-	select {
-	case r := <-done:
-		return r.entries, r.err
-	case <-ctx.Done():
-		return nil, fmt.Errorf("interrupted while waiting for the lock of journal %s (another process is writing it): %w", path, ctx.Err())
-	}
-}
-
-// failedBack says whether a failover in entries recorded a name map that
-// failover.RecordedNameMap no longer returns: it was failed back.
-func failedBack(entries []failover.JournalEntry) bool {
-	for _, e := range entries {
-		if e.Kind == failover.KindFailover && e.Outcome == failover.OutcomeWritten && len(e.NameMap) > 0 {
-			return true
-		}
-	}
-	return false
 }
 
 // withinBudget reports whether the report passes: complete, or with budget > 0 every
