@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -286,15 +285,10 @@ func registryEndpoint(raw string, insecure bool, base http.RoundTripper) (mirror
 	}
 	ep := mirror.Endpoint{Registry: u.Host, PlainHTTP: u.Scheme == "http", Transport: base}
 	if insecure {
-		t, ok := base.(*http.Transport)
-		if !ok {
-			return mirror.Endpoint{}, errors.New("the transport is not an *http.Transport")
+		t, err := excli.InsecureTransport(base)
+		if err != nil {
+			return mirror.Endpoint{}, err
 		}
-		t = t.Clone()
-		if t.TLSClientConfig == nil {
-			t.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
-		}
-		t.TLSClientConfig.InsecureSkipVerify = true //nolint:gosec // an explicit opt-out
 		ep.Transport = t
 	}
 	return ep, nil

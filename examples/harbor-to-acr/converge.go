@@ -2,11 +2,9 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"net/url"
 
 	"github.com/google/go-containerregistry/pkg/authn"
@@ -14,6 +12,7 @@ import (
 
 	"github.com/regdr/regdr/acr"
 	"github.com/regdr/regdr/alicloud"
+	"github.com/regdr/regdr/examples/internal/cli"
 	"github.com/regdr/regdr/harbor"
 	"github.com/regdr/regdr/replication/managed"
 	"github.com/regdr/regdr/replication/mirror"
@@ -76,8 +75,10 @@ func syncEndpoint(rawURL string, insecure bool, auth authn.Authenticator) (mirro
 	}
 	ep := mirror.Endpoint{Registry: u.Host, PlainHTTP: u.Scheme == "http", Auth: auth}
 	if insecure {
-		t := remote.DefaultTransport.(*http.Transport).Clone()
-		t.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // the user opted out for this endpoint
+		t, err := cli.InsecureTransport(remote.DefaultTransport)
+		if err != nil {
+			return mirror.Endpoint{}, err
+		}
 		ep.Transport = t
 	}
 	return ep, nil

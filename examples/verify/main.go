@@ -92,7 +92,6 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -515,12 +514,10 @@ func registryEndpoint(c *config) (mirror.Endpoint, error) {
 		ep.Auth = &authn.Basic{Username: c.registryUser, Password: c.registryPassword}
 	}
 	if c.registryInsecure {
-		t, ok := remote.DefaultTransport.(*http.Transport)
-		if !ok {
-			return mirror.Endpoint{}, errors.New("-registry-insecure: the default transport is not an *http.Transport")
+		t, err := cli.InsecureTransport(remote.DefaultTransport)
+		if err != nil {
+			return mirror.Endpoint{}, fmt.Errorf("-registry-insecure: %w", err)
 		}
-		t = t.Clone()
-		t.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // an explicit opt-out
 		ep.Transport = t
 	}
 	return ep, nil

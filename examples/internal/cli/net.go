@@ -2,9 +2,11 @@ package cli
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"net/netip"
 	"net/url"
 	"os"
@@ -78,4 +80,19 @@ func Main(run func(ctx context.Context, args []string, stdout, stderr io.Writer)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
+}
+
+// InsecureTransport is a copy of base that does not verify TLS certificates, for the one
+// endpoint whose user opted out (an -insecure flag); base's other settings are kept.
+func InsecureTransport(base http.RoundTripper) (*http.Transport, error) {
+	t, ok := base.(*http.Transport)
+	if !ok {
+		return nil, errors.New("the transport is not an *http.Transport")
+	}
+	t = t.Clone()
+	if t.TLSClientConfig == nil {
+		t.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+	}
+	t.TLSClientConfig.InsecureSkipVerify = true //nolint:gosec // the user opted out for this endpoint
+	return t, nil
 }

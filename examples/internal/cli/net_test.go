@@ -1,7 +1,10 @@
 package cli
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
+	"net/http"
 	"strings"
 	"testing"
 )
@@ -70,5 +73,28 @@ func TestCheckPlainHTTP(t *testing.T) {
 				t.Errorf("CheckPlainHTTP(%q) = %v, want refused %v", tc.raw, err, tc.refused)
 			}
 		})
+	}
+}
+
+// InsecureTransport turns off verification on a copy, keeping base's other settings and
+// leaving base as it was; a transport it cannot copy is refused.
+func TestInsecureTransport(t *testing.T) {
+	pool := x509.NewCertPool()
+	base := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS13}, MaxIdleConns: 7}
+	got, err := InsecureTransport(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.TLSClientConfig.InsecureSkipVerify || got.TLSClientConfig.RootCAs != pool || got.TLSClientConfig.MinVersion != tls.VersionTLS13 || got.MaxIdleConns != 7 {
+		t.Errorf("InsecureTransport = %+v, want base's settings and no verification", got.TLSClientConfig)
+	}
+	if base.TLSClientConfig.InsecureSkipVerify {
+		t.Error("InsecureTransport changed base")
+	}
+	if got, err := InsecureTransport(&http.Transport{}); err != nil || !got.TLSClientConfig.InsecureSkipVerify {
+		t.Errorf("InsecureTransport(no TLS config) = %v, %v", got, err)
+	}
+	if _, err := InsecureTransport(http.NewFileTransport(http.Dir("."))); err == nil {
+		t.Error("InsecureTransport accepted a transport that is not an *http.Transport")
 	}
 }
