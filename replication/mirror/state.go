@@ -315,19 +315,15 @@ func (st *planState) write(path string, p *Plan, results []Result) error {
 		}
 	}
 	st.mu.Unlock()
-	return writeStateFileWait(path, st.generation, next, st.lockWait)
+	return writeStateFile(path, st.generation, next, st.lockWait)
 }
 
 // writeStateFile replaces the file at path by f, atomically (a temporary file in the same
 // directory, then a rename), mode 0600. If the file's generation is no longer base,
-// another run wrote it since this one read it: the records are dropped instead.
-func writeStateFile(path string, base uint64, f *stateFile) error {
-	return writeStateFileWait(path, base, f, DefaultTimeout)
-}
-
-// writeStateFileWait is writeStateFile waiting at most wait for the lock: a lock another
-// process holds (a run stuck writing on a hung disk) must not hold this run for ever.
-func writeStateFileWait(path string, base uint64, f *stateFile, wait time.Duration) error {
+// another run wrote it since this one read it: the records are dropped instead. It waits
+// at most wait for the lock: a lock another process holds (a run stuck writing on a hung
+// disk) must not hold this run for ever.
+func writeStateFile(path string, base uint64, f *stateFile, wait time.Duration) error {
 	unlock, err := lockState(path+".lock", wait)
 	if err != nil {
 		return err

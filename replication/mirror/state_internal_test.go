@@ -51,7 +51,7 @@ func TestStateConcurrentWriters(t *testing.T) {
 			f := &stateFile{Version: stateVersion, Source: "src", Destination: "dst", Repos: map[string]*stateRepo{
 				"r": {Source: "r", Tags: map[string]string{fmt.Sprintf("t%d", i): "sha256:" + fmt.Sprintf("%064d", i)}},
 			}}
-			errs[i] = writeStateFile(path, 0, f)
+			errs[i] = writeStateFile(path, 0, f, DefaultTimeout)
 		}()
 	}
 	wg.Wait()
