@@ -151,10 +151,9 @@ func (p *Plan) sync(ctx context.Context, cfg Config) (*mirror.Report, error) {
 	var changed []error
 	for _, it := range fresh.Items {
 		old := saw[it.Ref()]
-		switch {
-		case it.Action == mirror.Conflict && old.Action != mirror.Conflict:
-			changed = append(changed, fmt.Errorf("%s now holds %s, the plan saw %s", it.Ref(), short(it.DestDigest), seen(old.DestDigest)))
-		case it.DestDigest != "" && (old.DestDigest != it.DestDigest || old.Digest != it.Digest):
+		newConflict := it.Action == mirror.Conflict && old.Action != mirror.Conflict
+		moved := it.DestDigest != "" && (old.DestDigest != it.DestDigest || old.Digest != it.Digest)
+		if newConflict || moved {
 			changed = append(changed, fmt.Errorf("%s now holds %s, the plan saw %s", it.Ref(), short(it.DestDigest), seen(old.DestDigest)))
 		}
 	}
@@ -231,19 +230,21 @@ func (p *Plan) checkInverse(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return fmt.Errorf("applying the reverse plan: listing Harbor repositories: %w", err)
 	}
-	sel := cfg.Verifier.Selector
-	selected := map[string]bool{}
+	selects := func(repo string) bool {
+		return cfg.Verifier.Selector == nil || cfg.Verifier.Selector.MatchRepository(repo)
+	}
+	held := make(map[string]bool, len(repos))
 	for _, r := range repos {
-		selected[r] = sel == nil || sel.MatchRepository(r)
+		held[r] = true
 	}
 	var absent, outside []string
 	for _, dest := range slices.Sorted(maps.Keys(p.Inverse)) {
 		src := p.Inverse[dest]
-		switch sel, ok := selected[src]; {
-		case !ok && (cfg.Verifier.Selector == nil || cfg.Verifier.Selector.MatchRepository(src)):
-			absent = append(absent, fmt.Sprintf("%s → %s", show(dest), show(src)))
-		case !sel:
+		switch {
+		case !selects(src):
 			outside = append(outside, fmt.Sprintf("%s → %s", show(dest), show(src)))
+		case !held[src]:
+			absent = append(absent, fmt.Sprintf("%s → %s", show(dest), show(src)))
 		}
 	}
 	switch {
