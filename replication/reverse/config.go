@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strings"
 
 	"github.com/regdr/regdr/replication"
 	"github.com/regdr/regdr/replication/lag"
@@ -103,12 +102,11 @@ func (c Config) recorded() (map[string]string, error) {
 	if c.Inverse == nil {
 		return c.Verifier.NameMap, nil
 	}
-	if err := checkInjective(c.Inverse); err != nil {
-		return nil, err
-	}
-	forward := make(map[string]string, len(c.Inverse))
-	for dest, src := range c.Inverse {
-		forward[src] = dest
+	// The inverse's own inverse: refused when two ACR EE repositories map back to one
+	// Harbor repository (lag.ErrAmbiguousInverse).
+	forward, err := lag.Invert(c.Inverse)
+	if err != nil {
+		return nil, fmt.Errorf("the recorded inverse: %w", err)
 	}
 	return forward, nil
 }
@@ -148,25 +146,6 @@ func (c Config) observe(ctx context.Context) (*lag.ReverseReport, error) {
 		return nil, fmt.Errorf("measuring the reverse lag: %w", err)
 	}
 	return r, nil
-}
-
-// checkInjective refuses an inverse in which two ACR EE repositories map back to one
-// Harbor repository: their tags would land in one place, and which wins is a guess.
-func checkInjective(inverse map[string]string) error {
-	seen := map[string]string{}
-	var dup []string
-	for _, dest := range slices.Sorted(maps.Keys(inverse)) {
-		src := inverse[dest]
-		if other, ok := seen[src]; ok {
-			dup = append(dup, fmt.Sprintf("%q and %q both map back to %q", other, dest, src))
-			continue
-		}
-		seen[src] = dest
-	}
-	if len(dup) > 0 {
-		return fmt.Errorf("%w: %s", lag.ErrAmbiguousInverse, strings.Join(dup, "; "))
-	}
-	return nil
 }
 
 // Invert returns the inverse of a forward name map (Harbor repository → ACR EE
