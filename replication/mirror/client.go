@@ -259,17 +259,9 @@ func (c *registryClient) getManifest(ctx context.Context, repo, ref, want string
 }
 
 func (c *registryClient) getManifestOnce(ctx context.Context, repo, ref, want string) ([]byte, string, error) {
-	resp, err := c.do(ctx, http.MethodGet, "/v2/"+repo+"/manifests/"+ref, http.Header{"Accept": {syncAccept}}, nil, -1, http.StatusOK)
+	raw, mt, _, _, err := c.fetchManifest(ctx, repo, ref, repo+"@"+ref, false)
 	if err != nil {
 		return nil, "", err
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxManifest+1))
-	if err != nil {
-		return nil, "", err
-	}
-	if len(raw) > maxManifest {
-		return nil, "", fmt.Errorf("manifest %s@%s: %w: more than %d bytes", repo, ref, ErrManifestTooLarge, maxManifest)
 	}
 	if want != "" {
 		got, err := digestAs(raw, want)
@@ -280,7 +272,33 @@ func (c *registryClient) getManifestOnce(ctx context.Context, repo, ref, want st
 			return nil, "", fmt.Errorf("manifest %s@%s: %w (got %s)", repo, want, ErrDigestMismatch, got)
 		}
 	}
-	return raw, manifestType(resp.Header.Get("Content-Type"), raw), nil
+	return raw, mt, nil
+}
+
+// fetchManifest GETs repo's manifest ref, at most maxManifest bytes (ErrManifestTooLarge,
+// naming it as name), with its media type (manifestType) and the Docker-Content-Digest
+// the registry claims for it. With missingOK a 404 is found false, not an error.
+func (c *registryClient) fetchManifest(ctx context.Context, repo, ref, name string, missingOK bool) (raw []byte, mediaType, claimed string, found bool, err error) {
+	ok := []int{http.StatusOK}
+	if missingOK {
+		ok = append(ok, http.StatusNotFound)
+	}
+	resp, err := c.do(ctx, http.MethodGet, "/v2/"+repo+"/manifests/"+ref, http.Header{"Accept": {syncAccept}}, nil, -1, ok...)
+	if err != nil {
+		return nil, "", "", false, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusNotFound {
+		return nil, "", "", false, nil
+	}
+	raw, err = io.ReadAll(io.LimitReader(resp.Body, maxManifest+1))
+	if err != nil {
+		return nil, "", "", false, err
+	}
+	if len(raw) > maxManifest {
+		return nil, "", "", false, fmt.Errorf("manifest %s: %w: more than %d bytes", name, ErrManifestTooLarge, maxManifest)
+	}
+	return raw, manifestType(resp.Header.Get("Content-Type"), raw), resp.Header.Get("Docker-Content-Digest"), true, nil
 }
 
 func (c *registryClient) putManifest(ctx context.Context, repo, ref, mediaType string, raw []byte) error {

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"regexp"
 	"slices"
@@ -323,23 +322,12 @@ func (s *Syncer) fetchByTag(ctx context.Context, repo, tag string, p *Plan, mu *
 // bytes that are not the digest's. The bytes and the digest are one answer's, so a tag
 // moved meanwhile cannot pair one manifest's digest with another's bytes.
 func fetchManifestByTag(ctx context.Context, c *registryClient, repo, tag string) (raw []byte, mediaType, digest string, found bool, err error) {
-	resp, err := c.do(ctx, http.MethodGet, "/v2/"+repo+"/manifests/"+tag, http.Header{"Accept": {syncAccept}}, nil, -1, http.StatusOK, http.StatusNotFound)
-	if err != nil {
-		return nil, "", "", false, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode == http.StatusNotFound {
-		return nil, "", "", false, nil
-	}
-	raw, err = io.ReadAll(io.LimitReader(resp.Body, maxManifest+1))
-	if err != nil {
-		return nil, "", "", false, err
-	}
-	if len(raw) > maxManifest {
-		return nil, "", "", false, fmt.Errorf("manifest %s:%s: %w: more than %d bytes", repo, tag, ErrManifestTooLarge, maxManifest)
+	raw, mediaType, claimed, found, err := c.fetchManifest(ctx, repo, tag, repo+":"+tag, true)
+	if err != nil || !found {
+		return nil, "", "", found, err
 	}
 	digest = syncDigest(raw)
-	if claimed := resp.Header.Get("Docker-Content-Digest"); claimed != "" {
+	if claimed != "" {
 		got, err := digestAs(raw, claimed)
 		if err != nil {
 			return nil, "", "", false, fmt.Errorf("manifest %s:%s: %w", repo, tag, err)
@@ -349,7 +337,7 @@ func fetchManifestByTag(ctx context.Context, c *registryClient, repo, tag string
 		}
 		digest = claimed
 	}
-	return raw, manifestType(resp.Header.Get("Content-Type"), raw), digest, true, nil
+	return raw, mediaType, digest, true, nil
 }
 
 // manifestType is a manifest's media type as getManifest has it: the body's mediaType,
