@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -13,12 +12,11 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/push"
 
+	"github.com/regdr/regdr/internal/redact"
 	"github.com/regdr/regdr/metrics"
 	"github.com/regdr/regdr/replication/mirror"
 )
@@ -164,10 +162,11 @@ func checkPushgateway(raw string) error {
 // maxErrorBody bounds how much of a Pushgateway's error answer the push error quotes.
 const maxErrorBody = 512
 
-// shortErrors hands the push package at most maxErrorBody bytes of an error answer, its
-// control characters (newlines, terminal escapes) replaced: the package quotes the whole
-// body in its error, which is printed on stderr, so a gateway or a proxy in front of it
-// could otherwise flood the log or forge lines in it.
+// shortErrors hands the push package a gateway's error answer as redact.Message makes it
+// fit to quote — at most maxErrorBody bytes, control characters (newlines, terminal
+// escapes) replaced, withheld whole if it quotes a credential: the package quotes the
+// whole body in its error, which is printed on stderr, so a gateway or a proxy in front
+// of it could otherwise flood the log, forge lines in it or echo a secret into it.
 type shortErrors struct{ next http.RoundTripper }
 
 func (t shortErrors) RoundTrip(r *http.Request) (*http.Response, error) {
@@ -175,14 +174,9 @@ func (t shortErrors) RoundTrip(r *http.Request) (*http.Response, error) {
 	if err != nil || res.StatusCode < 300 {
 		return res, err
 	}
-	b, _ := io.ReadAll(io.LimitReader(res.Body, maxErrorBody))
+	b, _ := io.ReadAll(io.LimitReader(res.Body, maxErrorBody+1)) // one more: Message marks the cut
 	res.Body.Close()
-	b = bytes.Map(func(r rune) rune {
-		if unicode.IsControl(r) || r == utf8.RuneError {
-			return '?'
-		}
-		return r
-	}, b)
-	res.Body, res.ContentLength = io.NopCloser(bytes.NewReader(b)), int64(len(b))
+	msg := redact.Message(string(b), maxErrorBody)
+	res.Body, res.ContentLength = io.NopCloser(strings.NewReader(msg)), int64(len(msg))
 	return res, nil
 }
