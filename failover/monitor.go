@@ -347,11 +347,12 @@ func (m *Monitor) refreshNameMap(ctx context.Context, r NameMapRefresher) error 
 		timeout = DefaultNameMapTimeout
 	}
 	ctx, cancel := context.WithTimeoutCause(ctx, timeout, fmt.Errorf("timed out after %v", timeout))
+	// Cancelled when the round returns, not by the refresh as it ends: the select below
+	// would then find the answer and the cancellation both ready and might take the
+	// second. A refresh that outlives the round has its context done already.
+	defer cancel()
 	done := make(chan error, 1)
-	go func() {
-		defer cancel()
-		done <- r.Refresh(ctx)
-	}()
+	go func() { done <- r.Refresh(ctx) }()
 	select {
 	case err := <-done:
 		return err

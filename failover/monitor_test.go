@@ -461,3 +461,24 @@ func TestMonitorRefusesNegativeLagWait(t *testing.T) {
 		t.Errorf("NewMonitor(negative LagWait) = %v, want ErrInvalid", err)
 	}
 }
+
+// refreshOK is a NameMapRefresher that answers at once.
+type refreshOK struct{}
+
+func (refreshOK) Refresh(context.Context) error                      { return nil }
+func (refreshOK) NameMap(context.Context) (map[string]string, error) { return nil, nil }
+
+// TestRefreshNameMapReturnsItsAnswer: a refresh that answered within its timeout is its
+// answer, never the cancellation of its own context that follows the answer (the
+// refresh's goroutine once cancelled the context as it returned, and the round, seeing
+// both the answer and the cancellation ready, could report "context canceled" — a flaky
+// lag-error in the watch daemon).
+func TestRefreshNameMapReturnsItsAnswer(t *testing.T) {
+	t.Parallel()
+	m := &Monitor{}
+	for i := range 2000 {
+		if err := m.refreshNameMap(t.Context(), refreshOK{}); err != nil {
+			t.Fatalf("refresh %d: %v", i, err)
+		}
+	}
+}
