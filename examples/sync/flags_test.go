@@ -58,7 +58,6 @@ func TestBadFlagsRefusedBeforeAnyRequest(t *testing.T) {
 		{"pushgateway not http", append(base, "-pushgateway", "ftp://127.0.0.1:9091"), "want http(s)://HOST[:PORT]"},
 		{"pushgateway without a host", append(base, "-pushgateway", "127.0.0.1:9091"), "-pushgateway"},
 		{"pushgateway with a query", append(base, "-pushgateway", "http://127.0.0.1:9091/?x=1"), "no query"},
-		{"state with shards", append(base, "-state", os.TempDir()+"/sync.state", "-shards", "2", "-shard", "0"), "-state cannot be combined with -shards"},
 		{"state in no directory", append(base, "-state", "/nonexistent/dir/sync.state"), "does not exist"},
 		{"state a directory", append(base, "-state", os.TempDir()), "not a regular file"},
 	} {

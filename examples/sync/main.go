@@ -2,8 +2,10 @@
 // sync engine, verifying every artifact it copies by digest. It plans each repository and
 // copies it as soon as it is planned (mirror.Syncer.Sync), so listing overlaps copying:
 // there is no plan to print first, one "syncing" line on stderr says the run started, and
-// the report follows. -dry-run prints the plan and copies nothing; -shards plans first,
-// then applies its shard (Plan, then Apply), printing the plan before the report.
+// the report follows. -dry-run prints the plan and copies nothing. -shards N -shard I
+// (mirror.Options.Shards) plans and copies part I of N only — the destination
+// repositories that mirror.ShardIndex puts there — so N processes, a Kubernetes Indexed
+// Job's pods, share the work, each listing the source but planning only its own part.
 //
 //	go run ./examples/sync -src harbor.example.com -dst ns-registry.cn-hangzhou.cr.aliyuncs.com \
 //	    -namespace acr-ns -flatten 1 -repos 'library/**' -tags 'v*' -jobs 8 -bandwidth 20MiB/s
@@ -25,7 +27,7 @@
 // Logs go to stderr through log/slog (-log-level debug|info|warn|error, -log-format
 // text|json; with json every stderr line is a JSON object, progress included); the plan and
 // the report, or the -json document, go to stdout. The -json report (mirror.Report) keeps
-// its shape; without -dry-run and -shards its request counts include the planning's, and
+// its shape; without -dry-run its request counts include the planning's, and
 // when a repository cannot be planned it covers the repositories synced before it (the
 // error goes to stderr, the exit status is 1) — empty when nothing could be planned, so
 // stdout is one JSON document whatever happens. An interrupted run says how many of the
@@ -35,7 +37,8 @@
 // -state FILE keeps a record of what each run left at the destination (mirror.Options.State)
 // so that the next run asks the destination about only some of the unchanged tags: a
 // re-sync that copies nothing costs fewer requests. A missing, corrupt or foreign file only
-// costs requests. A shard (-shards) records nothing, so the two are not combined.
+// costs requests. With -shards each part records its own repositories: give each part its
+// own file.
 //
 // A run's metrics (metrics.Sync: regdr_sync_ bytes, blobs, items by outcome, retries, the
 // run's result and duration) are exported at its end, failed or not (not with -dry-run),
@@ -103,7 +106,8 @@ func parse(args []string, stderr io.Writer) (*config, error) {
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), `sync copies images directly from one registry to another, each repository as soon as it is
-planned, and verifies them by digest (-dry-run prints the plan; -shards plans, then applies).
+planned, and verifies them by digest (-dry-run prints the plan; -shards N -shard I does part I
+of N).
 
 Usage: sync -src [http[s]://]HOST[:PORT] -dst [http[s]://]HOST[:PORT] [-harbor [-projects P,...]]
             [-namespace NS -flatten N] [-repos GLOB] [-tags GLOB] [-jobs N] [-bandwidth RATE]
@@ -116,7 +120,7 @@ from HARBOR_USERNAME and the file -harbor-password-file, $HARBOR_PASSWORD_FILE o
 $HARBOR_PASSWORD. Never put them in -src or -dst.
 Logs go to stderr (-log-level, -log-format text|json); results (plan, report, -json) to stdout.
 -state FILE records what each run left at the destination, so the next asks it less; a
-missing or damaged file only costs requests (not with -shards: a shard records nothing).
+missing or damaged file only costs requests (with -shards, one file per part).
 A run's regdr_sync_ metrics (a Job is gone before any scrape) go at its end, failed or not,
 to -metrics-file for node-exporter's textfile collector and/or to -pushgateway.
 Exit status: 0 everything verified; 1 failure or interruption; 2 bad flags or an unreadable
@@ -144,9 +148,9 @@ secret file; 3 refused by a safety check (a destination tag holds another digest
 	fs.BoolVar(&c.asJSON, "json", false, "print the plan or the report as JSON")
 	fs.BoolVar(&c.override, "override", false, "overwrite destination tags that hold another digest")
 	fs.StringVar(&c.referrers, "referrers", "all", "which images to ask the OCI referrers API about: all, new (cheapest re-sync) or none")
-	fs.IntVar(&c.shards, "shards", 0, "split the plan into N shards and apply one (see -shard)")
-	fs.IntVar(&c.shard, "shard", -1, "shard to apply (default: $JOB_COMPLETION_INDEX)")
-	fs.StringVar(&c.state, "state", "", "record what the run left at the destination in `FILE` (created, mode 0600) and take it from there next run: fewer destination requests on a re-sync (not with -shards)")
+	fs.IntVar(&c.shards, "shards", 0, "split the work into N parts by destination repository and do one (see -shard)")
+	fs.IntVar(&c.shard, "shard", -1, "part to plan and copy, 0 to N-1 (default: $JOB_COMPLETION_INDEX)")
+	fs.StringVar(&c.state, "state", "", "record what the run left at the destination in `FILE` (created, mode 0600) and take it from there next run: fewer destination requests on a re-sync (with -shards, one file per part)")
 	fs.StringVar(&c.metricsFile, "metrics-file", "", "at the end of the run, failed or not, write its regdr_sync_ metrics to `DIR/NAME.prom` for node-exporter's textfile collector (replaced atomically; not with -dry-run)")
 	fs.StringVar(&c.pushgateway, "pushgateway", "", "at the end of the run, failed or not, push its regdr_sync_ metrics to the Prometheus Pushgateway at `URL` (job regdr_sync, grouped by shard; not with -dry-run)")
 	if err := fs.Parse(args); err != nil {
@@ -192,7 +196,7 @@ secret file; 3 refused by a safety check (a destination tag holds another digest
 	if err := checkPushgateway(c.pushgateway); err != nil {
 		return nil, err
 	}
-	if err := checkState(c.state, c.shards); err != nil {
+	if err := checkState(c.state); err != nil {
 		return nil, err
 	}
 	if c.state != "" && c.metricsFile != "" && sameFile(c.state, c.metricsFile) {
@@ -232,14 +236,10 @@ secret file; 3 refused by a safety check (a destination tag holds another digest
 }
 
 // checkState accepts a -state FILE whose directory exists and which, if it exists, is a
-// regular file; a shard's Apply does not record the state (mirror.Options.State), so
-// -shards is refused with it rather than ignoring it.
-func checkState(f string, shards int) error {
-	switch {
-	case f == "":
+// regular file.
+func checkState(f string) error {
+	if f == "" {
 		return nil
-	case shards > 0:
-		return usageErr("-state cannot be combined with -shards: a shard records no state")
 	}
 	if fi, err := os.Stat(filepath.Dir(f)); err != nil || !fi.IsDir() {
 		return usageErr(fmt.Sprintf("-state %q: directory %q does not exist", f, filepath.Dir(f)))
@@ -328,23 +328,20 @@ func runConfig(ctx context.Context, c *config, stdout, stderr io.Writer) int {
 	return code
 }
 
-// syncOnce syncs and prints the results: without -dry-run or -shards with Syncer.Sync
-// (syncPipelined), otherwise it plans, prints the plan, and unless -dry-run applies it
-// (the plan, or the shard of it, must exist first). It returns the report (nil when no
-// item was planned, or with -dry-run), whether the run ended before every repository was
-// planned (a failed run even when the report is clean), and the exit status.
+// syncOnce syncs and prints the results with Syncer.Sync (syncPipelined), or with
+// -dry-run plans and prints the plan. It returns the report (nil when no item was
+// planned, or with -dry-run), whether the run ended before every repository was planned
+// (a failed run even when the report is clean), and the exit status.
 func syncOnce(ctx context.Context, c *config, s *mirror.Syncer, stdout, progress, stderr io.Writer) (*mirror.Report, bool, int) {
-	if !c.dryRun && c.shards == 0 {
+	if !c.dryRun {
 		return syncPipelined(ctx, c, s, stdout, progress, stderr)
 	}
 	plan, err := s.Plan(ctx)
 	if err != nil {
-		// With -json stdout is one document whatever happens: an empty plan (-dry-run) or
-		// report, nothing having been copied; the error goes to stderr.
-		if c.asJSON && c.dryRun {
+		// With -json stdout is one document whatever happens: an empty plan, nothing
+		// having been copied; the error goes to stderr.
+		if c.asJSON {
 			printOut(stdout, stderr, true, &mirror.Plan{})
-		} else if c.asJSON {
-			printReport(stdout, stderr, true, &mirror.Report{})
 		}
 		if ctx.Err() != nil {
 			fmt.Fprintln(stderr, "sync: interrupted while planning; nothing was copied")
@@ -353,24 +350,7 @@ func syncOnce(ctx context.Context, c *config, s *mirror.Syncer, stdout, progress
 		fmt.Fprintln(stderr, "sync: planning:", err)
 		return nil, true, exitFailed
 	}
-	if c.shards > 0 {
-		if plan, err = plan.ShardOf(c.shard, c.shards); err != nil {
-			fmt.Fprintln(stderr, "sync:", err)
-			return nil, true, exitUsage
-		}
-	}
-	if c.dryRun {
-		return nil, false, printOut(stdout, stderr, c.asJSON, plan)
-	}
-	if !c.asJSON {
-		fmt.Fprint(stdout, plan)
-	}
-	rep, err := s.Apply(ctx, plan)
-	printReport(stdout, stderr, c.asJSON, rep)
-	if err != nil || !rep.OK() {
-		printFailures(stderr, rep, ctx.Err() != nil, false)
-	}
-	return rep, false, exitCode(rep)
+	return nil, false, printOut(stdout, stderr, c.asJSON, plan)
 }
 
 // syncPipelined runs Syncer.Sync: each repository is copied as soon as it is planned, so
@@ -400,7 +380,7 @@ func syncPipelined(ctx context.Context, c *config, s *mirror.Syncer, stdout, pro
 		fmt.Fprintf(stderr, "sync: the run stopped there: the repositories before it were synced (%d items, %d verified), none after it was started\n", rep.Items, rep.Verified)
 	}
 	if planErr != nil || err != nil || !rep.OK() {
-		printFailures(stderr, rep, interrupted, true)
+		printFailures(stderr, rep, interrupted)
 	}
 	if planErr != nil {
 		return rep, true, exitFailed
@@ -453,7 +433,7 @@ func exitCode(rep *mirror.Report) int {
 // printFailures writes one line per distinct cause of failure, with how many items it hit
 // and one of them, then one line if the run was interrupted: a registry going down, or ^C,
 // fails every item in flight the same way, and one line says so.
-func printFailures(w io.Writer, rep *mirror.Report, interrupted, pipelined bool) {
+func printFailures(w io.Writer, rep *mirror.Report, interrupted bool) {
 	type cause struct {
 		n     int
 		first string
@@ -483,19 +463,16 @@ func printFailures(w io.Writer, rep *mirror.Report, interrupted, pipelined bool)
 		}
 	}
 	if interrupted {
-		fmt.Fprintln(w, interruptedLine(rep, pipelined))
+		fmt.Fprintln(w, interruptedLine(rep))
 	}
 }
 
-// interruptedLine says what an interrupted run left. After Plan, the report covers every
-// planned item; after Sync, only the repositories planned before the interruption, and
-// some of them may be copied: none after them was started.
-func interruptedLine(rep *mirror.Report, pipelined bool) string {
+// interruptedLine says what an interrupted Sync left: its report covers the repositories
+// planned before the interruption, and some of them may be copied; none after them was
+// started.
+func interruptedLine(rep *mirror.Report) string {
 	const again = "run again to finish (what is in place is not sent again)"
-	switch {
-	case !pipelined:
-		return fmt.Sprintf("sync: interrupted: %d of %d items verified; %s", rep.Verified, rep.Items, again)
-	case rep.Items == 0:
+	if rep.Items == 0 {
 		return "sync: interrupted while planning; nothing was copied"
 	}
 	return fmt.Sprintf("sync: interrupted: %d of the %d items planned so far verified (%d copied, %d tagged); "+
@@ -548,6 +525,9 @@ func newSyncer(c *config, progress func(mirror.Event), log *slog.Logger) (*mirro
 		Progress:  progress,
 		Logger:    log,
 		State:     c.state,
+	}
+	if c.shards > 0 {
+		opts.Shard, opts.Shards = c.shard, c.shards
 	}
 	if c.namespace != "" {
 		opts.Flattener = replication.HarborFlatten(c.namespace, c.flatten)

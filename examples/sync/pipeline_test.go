@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -56,7 +57,7 @@ func (e *pipelineEnv) at(t *testing.T, ctx context.Context, dst string) map[stri
 	return in
 }
 
-// Without -dry-run or -shards the program syncs with Syncer.Sync: one "syncing" line on
+// Without -dry-run the program syncs with Syncer.Sync: one "syncing" line on
 // stderr instead of a plan on stdout, then the report; everything is copied and verified.
 func TestRunSyncsWithoutPlanFirst(t *testing.T) {
 	t.Parallel()
@@ -188,19 +189,16 @@ func TestInterruptedSyncSaysWhatWasCopied(t *testing.T) {
 // interruptedLine never says nothing was copied when some items reached the copy.
 func TestInterruptedLine(t *testing.T) {
 	for _, tc := range []struct {
-		name      string
-		rep       mirror.Report
-		pipelined bool
-		want      string
+		name string
+		rep  mirror.Report
+		want string
 	}{
-		{"apply", mirror.Report{Items: 6, Verified: 2}, false,
-			"sync: interrupted: 2 of 6 items verified; run again to finish (what is in place is not sent again)"},
-		{"sync before any copy", mirror.Report{}, true, "sync: interrupted while planning; nothing was copied"},
-		{"sync after some copies", mirror.Report{Items: 4, Copied: 3, Tagged: 1, Verified: 2}, true,
+		{"sync before any copy", mirror.Report{}, "sync: interrupted while planning; nothing was copied"},
+		{"sync after some copies", mirror.Report{Items: 4, Copied: 3, Tagged: 1, Verified: 2},
 			"sync: interrupted: 2 of the 4 items planned so far verified (3 copied, 1 tagged); repositories not yet planned were not started; run again to finish (what is in place is not sent again)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := interruptedLine(&tc.rep, tc.pipelined); got != tc.want {
+			if got := interruptedLine(&tc.rep); got != tc.want {
 				t.Errorf("interruptedLine = %q\nwant %q", got, tc.want)
 			}
 		})
@@ -239,9 +237,9 @@ func TestPlanningError(t *testing.T) {
 	}
 }
 
-// The metrics of a Sync run are the same regdr_sync_ series, with the same counts, as
-// those of Plan then Apply (-shards 1) over the same source.
-func TestSyncMetricsMatchApply(t *testing.T) {
+// The metrics of a run are the same regdr_sync_ series, with the same counts, as those of
+// its one part of one (-shards 1 -shard 0: the shard label aside, the same run).
+func TestSyncMetricsMatchOnePart(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -253,7 +251,7 @@ func TestSyncMetricsMatchApply(t *testing.T) {
 		args []string
 	}{
 		{"sync", nil},
-		{"plan then apply", []string{"-shards", "1", "-shard", "0"}},
+		{"one part", []string{"-shards", "1", "-shard", "0"}},
 	} {
 		dst := testutil.NewGGCRRegistry(t, nil)
 		file := filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "-")+".prom")
@@ -267,8 +265,8 @@ func TestSyncMetricsMatchApply(t *testing.T) {
 	if len(got["sync"]) < 10 {
 		t.Errorf("sync run exported %d series: %v", len(got["sync"]), got["sync"])
 	}
-	if diff := cmp.Diff(got["plan then apply"], got["sync"]); diff != "" {
-		t.Errorf("metrics after Sync differ from Plan then Apply (-apply +sync):\n%s", diff)
+	if diff := cmp.Diff(got["one part"], got["sync"]); diff != "" {
+		t.Errorf("metrics of the whole run differ from its one part of one (-part +whole):\n%s", diff)
 	}
 }
 
@@ -336,6 +334,55 @@ func TestDryRunWritesNothing(t *testing.T) {
 	for ref, ok := range e.at(t, ctx, dst.Host) {
 		if ok {
 			t.Errorf("-dry-run copied %s", ref)
+		}
+	}
+}
+
+// -shards 2 -shard 0 and -shard 1 (an Indexed Job's two pods) each sync their own part with
+// Syncer.Sync — no plan printed first, each asking the source about its own repositories
+// only — and together land every tag once; each part keeps its own -state file.
+func TestShardsSyncTheirParts(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	rec := testutil.NewRecorder()
+	e := newPipelineEnv(t, ctx, 45, rec.Wrap)
+	dst := testutil.NewDistribution(t, testutil.DistributionOptions{}, nil)
+	dir := t.TempDir()
+	seen := map[string]int{}
+	for i := range 2 {
+		rec.Reset()
+		state := filepath.Join(dir, fmt.Sprintf("state-%d.json", i))
+		var out, errOut bytes.Buffer
+		args := []string{"-src", e.src.Host, "-dst", dst.Host, "-plain-http", "-json", "-shards", "2", "-shard", strconv.Itoa(i), "-state", state}
+		if code := run(ctx, args, &out, &errOut); code != exitOK {
+			t.Fatalf("shard %d: exit %d\n%s", i, code, errOut.String())
+		}
+		if !strings.Contains(errOut.String(), "each repository is copied as soon as it is planned") {
+			t.Errorf("shard %d did not sync with Sync:\n%s", i, errOut.String())
+		}
+		var rep mirror.Report
+		if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+			t.Fatalf("shard %d: %v\n%s", i, err, out.String())
+		}
+		for _, res := range rep.Results {
+			if mirror.ShardIndex(res.Item.Dest, 2) != i {
+				t.Errorf("shard %d synced %s, another part's", i, res.Item.Ref())
+			}
+			seen[res.Item.Dest+":"+res.Item.Tag]++
+		}
+		for _, q := range rec.Requests() {
+			if q.Repo != "" && mirror.ShardIndex(q.Repo, 2) != i {
+				t.Errorf("shard %d asked the source about %s, another part's repository", i, q.Repo)
+			}
+		}
+		if _, err := os.Stat(state); err != nil {
+			t.Errorf("shard %d wrote no state: %v", i, err)
+		}
+	}
+	for ref, ok := range e.at(t, ctx, dst.Host) {
+		if !ok || seen[ref] != 1 {
+			t.Errorf("%s: at the destination %v, synced by %d parts (want 1)", ref, ok, seen[ref])
 		}
 	}
 }

@@ -80,11 +80,24 @@ type Options struct {
 	// requests. A destination tag moved by someone else between two runs, or a referrer
 	// added through the referrers API to an image that did not change, is found when its
 	// record's turn comes (at most 8 runs later), or at once with Reverify. Apply records
-	// a plan that this Syncer's Plan returned, not a shard or a plan read back from JSON;
+	// a plan that this Syncer's Plan returned, not one split by Plan.ShardOf or read back from JSON;
 	// two runs that write one file at once leave it without records. Empty: no state.
 	State string
 	// Referrers picks which images the referrers API is asked about.
 	Referrers Referrers
+	// Shard and Shards, with Shards above 0, make Plan and Sync take one part of the work:
+	// the destination repositories whose name ShardIndex puts in part Shard of Shards, as
+	// Plan.ShardOf would split the whole plan. n processes — a Kubernetes Indexed Job,
+	// each given its JOB_COMPLETION_INDEX — each list the source, and each plans and
+	// copies its own part only (splitting a whole plan makes every process plan
+	// everything). Every selected repository's destination name is still mapped and
+	// validated, collisions included, before anything else, so all parts refuse a bad
+	// mapping alike. A blob needed by repositories of different parts is copied once per
+	// part. With State, each part records its own repositories: give each its own file
+	// (one file shared by parts written at once loses records, which only costs
+	// requests). Shards 0: everything (Shard must be 0); Shard outside 0 to Shards-1 is
+	// refused (ErrInvalidOptions).
+	Shard, Shards int
 	// Jobs bounds concurrent transfers (blobs, manifests, listings). 0: DefaultJobs (4);
 	// negative is refused (ErrInvalidOptions).
 	Jobs int
@@ -168,6 +181,9 @@ func New(src, dst Endpoint, opts Options) (*Syncer, error) {
 		return nil, fmt.Errorf("creating syncer: %w: Jobs %d is negative", ErrInvalidOptions, opts.Jobs)
 	case opts.Jobs == 0:
 		opts.Jobs = DefaultJobs
+	}
+	if opts.Shards < 0 || opts.Shard < 0 || (opts.Shards > 0 && opts.Shard >= opts.Shards) || (opts.Shards == 0 && opts.Shard != 0) {
+		return nil, fmt.Errorf("creating syncer: %w: shard %d of %d", ErrInvalidOptions, opts.Shard, opts.Shards)
 	}
 	if opts.Limiter == nil {
 		opts.Limiter = replication.Unlimited

@@ -31,6 +31,8 @@ func (s *Syncer) Plan(ctx context.Context) (*Plan, error) {
 	p := &Plan{
 		Source:      s.src.ep.Registry,
 		Destination: s.dst.ep.Registry,
+		Shard:       s.opts.Shard,
+		Shards:      s.opts.Shards,
 		Manifests:   map[string]Manifest{},
 		raw:         map[string][]byte{},
 		state:       s.loadState(),

@@ -13,7 +13,8 @@ import (
 // taking JOB_COMPLETION_INDEX — that plan the same source agree on who copies what, and a
 // repository's referrers stay with it. A blob needed by repositories of different shards
 // is uploaded once per shard (a shard cannot mount from a repository another process is
-// still writing).
+// still writing). Options.Shards makes the same split before planning, so that each
+// process plans its own part only.
 func (p *Plan) ShardOf(i, n int) (*Plan, error) {
 	if n <= 0 || i < 0 || i >= n {
 		return nil, fmt.Errorf("shard %d of %d: %w", i, n, errSyncShard)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"sync"
 
@@ -45,7 +46,7 @@ func (s *Syncer) Sync(ctx context.Context) (*Report, error) {
 	sort.Slice(repos, func(i, j int) bool { return names[repos[i]] < names[repos[j]] })
 
 	state := s.loadState() // shared by every repository's plan, recorded once at the end
-	r := s.newApplyRun(&Plan{Source: s.src.ep.Registry, Destination: s.dst.ep.Registry, Manifests: map[string]Manifest{}}, copySlots{s.planSem})
+	r := s.newApplyRun(&Plan{Source: s.src.ep.Registry, Destination: s.dst.ep.Registry, Shard: s.opts.Shard, Shards: s.opts.Shards, Manifests: map[string]Manifest{}}, copySlots{s.planSem})
 	r.refs = map[string]int{}
 	jobs := s.opts.Jobs
 	planners := max(1, jobs/2)
@@ -135,7 +136,7 @@ dispatch:
 }
 
 // selectRepositories lists the source's repositories the selector picks and maps each to
-// its validated destination name, as Plan does.
+// its validated destination name, as Plan does, and keeps those of Options.Shard.
 func (s *Syncer) selectRepositories(ctx context.Context) ([]string, map[string]string, error) {
 	all, err := s.source.Repositories(ctx)
 	if err != nil {
@@ -154,6 +155,10 @@ func (s *Syncer) selectRepositories(ctx context.Context) ([]string, map[string]s
 	names, err := replication.MapNames(s.opts.Flattener, repos, s.opts.Validate)
 	if err != nil {
 		return nil, nil, fmt.Errorf("planning sync: %w", err)
+	}
+	if n := s.opts.Shards; n > 0 {
+		// Mapped and validated as a whole first: every part refuses a bad mapping alike.
+		repos = slices.DeleteFunc(repos, func(r string) bool { return ShardIndex(names[r], n) != s.opts.Shard })
 	}
 	return repos, names, nil
 }
