@@ -119,6 +119,12 @@ func BenchmarkSyncCopyRequestBound(b *testing.B) {
 		name string
 		c    copier
 	}{{"regdr", regdrSync}, {"planapply", nil}, {"crane", craneCopy}, {"multiwrite", multiWriteCopy}}
+	if rs, ok := regsyncCopier(b); ok {
+		contenders = append(contenders, struct {
+			name string
+			c    copier
+		}{"regsync", rs})
+	}
 	// regdr's Plan then Apply, noting its planning phase apart: time and mean in flight.
 	var planTime time.Duration
 	var planFlight float64

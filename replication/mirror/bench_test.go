@@ -152,6 +152,12 @@ func BenchmarkSyncCopy(b *testing.B) {
 		name string
 		c    copier
 	}{{"regdr", regdrCopy}, {"crane", craneCopy}, {"multiwrite", multiWriteCopy}}
+	if rs, ok := regsyncCopier(b); ok {
+		contenders = append(contenders, struct {
+			name string
+			c    copier
+		}{"regsync", rs})
+	}
 	times := map[string]time.Duration{}
 	bytes := map[string]int64{}
 	reqs := map[string]int{}
