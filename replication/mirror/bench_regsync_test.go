@@ -24,9 +24,10 @@ import (
 // contender gets; regsync's own default is 3 requests per registry), TLS off (plain HTTP on
 // loopback), no Docker configuration, and runs "regsync once". regsync runs as its own
 // process: its CPU and the registries' (in the benchmark's process) share the machine as
-// regdr's and the registries' do. It copies no referrers (its default) and verifies
-// nothing after the copy; regdr does both, so the comparison does not favour regdr.
-func regsyncCopier(b *testing.B) (copier, bool) {
+// regdr's and the registries' do. Unless referrers is set it copies no referrers (its
+// default); it verifies nothing after the copy, where regdr does: the comparison does not
+// favour regdr.
+func regsyncCopier(b *testing.B, referrers bool) (copier, bool) {
 	bin := os.Getenv("REGDR_BENCH_REGSYNC")
 	if bin == "" {
 		return nil, false
@@ -48,7 +49,7 @@ func regsyncCopier(b *testing.B) (copier, bool) {
 		for _, host := range []string{e.src.Host, dst} {
 			fmt.Fprintf(&c, "  - registry: %s\n    tls: disabled\n    reqConcurrent: %d\n", host, benchJobs)
 		}
-		fmt.Fprintf(&c, "defaults:\n  parallel: %d\n  skipDockerConfig: true\nsync:\n", benchJobs)
+		fmt.Fprintf(&c, "defaults:\n  parallel: %d\n  skipDockerConfig: true\n  referrers: %v\nsync:\n", benchJobs, referrers)
 		for _, repo := range repos {
 			fmt.Fprintf(&c, "  - source: %s/%s\n    target: %s/%s\n    type: repository\n", e.src.Host, repo, dst, repo)
 		}

@@ -119,7 +119,7 @@ func BenchmarkSyncCopyRequestBound(b *testing.B) {
 		name string
 		c    copier
 	}{{"regdr", regdrSync}, {"planapply", nil}, {"crane", craneCopy}, {"multiwrite", multiWriteCopy}}
-	if rs, ok := regsyncCopier(b); ok {
+	if rs, ok := regsyncCopier(b, false); ok {
 		contenders = append(contenders, struct {
 			name string
 			c    copier

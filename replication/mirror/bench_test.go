@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -152,7 +153,7 @@ func BenchmarkSyncCopy(b *testing.B) {
 		name string
 		c    copier
 	}{{"regdr", regdrCopy}, {"crane", craneCopy}, {"multiwrite", multiWriteCopy}}
-	if rs, ok := regsyncCopier(b); ok {
+	if rs, ok := regsyncCopier(b, false); ok {
 		contenders = append(contenders, struct {
 			name string
 			c    copier
@@ -209,6 +210,31 @@ func BenchmarkSyncNoop(b *testing.B) {
 	dst := testutil.NewDistribution(b, testutil.DistributionOptions{}, dstRec.Wrap)
 	if err := regdrCopy(ctx, e, dst.Host); err != nil {
 		b.Fatal(err)
+	}
+	// regsync's no-op, counted at both registries, without and with its referrers copy
+	// (each run a new process: its pings are counted, as each run of regsync pays them).
+	for _, referrers := range []bool{false, true} {
+		rs, ok := regsyncCopier(b, referrers)
+		if !ok {
+			break
+		}
+		b.Run(fmt.Sprintf("regsync/referrers=%v", referrers), func(b *testing.B) {
+			var reqs int
+			for b.Loop() {
+				e.srcRec.Reset()
+				dstRec.Reset()
+				if err := rs(ctx, e, dst.Host); err != nil {
+					b.Fatal(err)
+				}
+				reqs += len(e.srcRec.Requests()) + len(dstRec.Requests())
+				for _, q := range dstRec.Requests() {
+					if q.Kind == "upload" || (q.Kind == "manifest" && q.Method == http.MethodPut) {
+						b.Fatalf("regsync wrote in a no-op: %+v", q)
+					}
+				}
+			}
+			b.ReportMetric(float64(reqs)/float64(b.N)/float64(w.Repos*w.Tags), "requests/tag")
+		})
 	}
 	for _, mode := range []mirror.Referrers{mirror.ReferrersNew, mirror.ReferrersAll} {
 		for _, state := range []bool{false, true} {
