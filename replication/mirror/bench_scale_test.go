@@ -539,8 +539,9 @@ func uniqueBlobs(w testutil.Workload) ([]floorBlob, error) {
 	return out, nil
 }
 
-// runReleasedCopy is runCopy into a destination whose handler, and every blob it stored,
-// is let go of once the copy is done (the test server it was served by stays referenced
+// runReleasedCopy copies into a fresh distribution registry and returns the time, the blob
+// bytes the destination received and the requests both registries answered. The
+// destination's handler, and every blob it stored, is let go of once the copy is done (the test server it was served by stays referenced
 // until the benchmark ends): otherwise each copy of the byte-bound workload keeps its
 // MiBs alive for the rest of the benchmark, and later copies run on an ever larger heap.
 func runReleasedCopy(b *testing.B, e *benchEnv, c copier) (time.Duration, int64, int) {

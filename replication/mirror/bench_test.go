@@ -117,42 +117,23 @@ func multiWriteCopy(ctx context.Context, e *benchEnv, dst string) error {
 	return remote.MultiWrite(todo, remote.WithContext(ctx), remote.WithJobs(benchJobs))
 }
 
-// runCopy copies into a fresh distribution registry and returns the time, the blob bytes
-// the destination received and the requests both registries answered.
-func runCopy(b *testing.B, e *benchEnv, c copier) (time.Duration, int64, int) {
-	dstRec := testutil.NewRecorder()
-	dst := testutil.NewDistribution(b, testutil.DistributionOptions{}, dstRec.Wrap)
-	e.srcRec.Reset()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-	defer cancel()
-	start := time.Now()
-	if err := c(ctx, e, dst.Host); err != nil {
-		b.Fatal(err)
-	}
-	elapsed := time.Since(start)
-	var bytes int64
-	for _, q := range dstRec.Requests() {
-		if q.Kind == "upload" {
-			bytes += q.BytesIn
-		}
-	}
-	dst.Server.Close()
-	return elapsed, bytes, len(dstRec.Requests()) + len(e.srcRec.Requests())
-}
-
-// BenchmarkSyncCopy copies the workload with regdr, crane.Copy per tag and
-// remote.MultiWrite at equal concurrency, each into a fresh distribution registry. Every
-// iteration runs all three, in a rotating order, so that load from elsewhere on the machine
-// weighs on each alike; ns/op is their sum. It reports each one's seconds, blob MiB
-// received by the destination and requests answered by both registries per copy, and
-// crane's and MultiWrite's time relative to regdr's (above 1: regdr is faster).
+// BenchmarkSyncCopy copies the workload with regdr (Syncer.Sync, and Plan then Apply),
+// crane.Copy per tag and remote.MultiWrite (and regsync when REGDR_BENCH_REGSYNC names it)
+// at equal concurrency, each into a fresh distribution registry let go of after the copy,
+// after a garbage collection (runReleasedCopy: kept, each copy's MiBs made later ones
+// slower). Every iteration runs all of them, in a rotating order, so that load from
+// elsewhere on the machine weighs on each alike; ns/op is their sum. It reports each one's
+// seconds, blob MiB received by the destination and requests answered by both registries
+// per copy, and each other's time relative to regdr's (above 1: regdr is faster): the
+// ratio of total times, and the median of the iterations' ratios (steadier on a loaded
+// machine; run -benchtime 5x or more).
 func BenchmarkSyncCopy(b *testing.B) {
 	w := benchWorkload()
 	e := newSyncBenchEnv(b, w)
 	contenders := []struct {
 		name string
 		c    copier
-	}{{"regdr", regdrCopy}, {"crane", craneCopy}, {"multiwrite", multiWriteCopy}}
+	}{{"regdr", regdrSync}, {"planapply", regdrCopy}, {"crane", craneCopy}, {"multiwrite", multiWriteCopy}}
 	if rs, ok := regsyncCopier(b, false); ok {
 		contenders = append(contenders, struct {
 			name string
@@ -162,14 +143,21 @@ func BenchmarkSyncCopy(b *testing.B) {
 	times := map[string]time.Duration{}
 	bytes := map[string]int64{}
 	reqs := map[string]int{}
+	ratios := map[string][]float64{}
 	iter := 0
 	for b.Loop() {
+		took := map[string]time.Duration{}
 		for k := range contenders {
 			ct := contenders[(k+iter)%len(contenders)]
-			d, by, rq := runCopy(b, e, ct.c)
+			runtime.GC() // the last copy's garbage is collected now, not during this one
+			d, by, rq := runReleasedCopy(b, e, ct.c)
+			took[ct.name] = d
 			times[ct.name] += d
 			bytes[ct.name] += by
 			reqs[ct.name] += rq
+		}
+		for name, d := range took {
+			ratios[name] = append(ratios[name], float64(d)/float64(took["regdr"]))
 		}
 		iter++
 	}
@@ -180,6 +168,7 @@ func BenchmarkSyncCopy(b *testing.B) {
 		b.ReportMetric(float64(reqs[ct.name])/n, ct.name+"-requests/op")
 		if ct.name != "regdr" {
 			b.ReportMetric(float64(times[ct.name])/float64(times["regdr"]), ct.name+"/regdr")
+			b.ReportMetric(median(ratios[ct.name]), ct.name+"/regdr-median")
 		}
 	}
 }
