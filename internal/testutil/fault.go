@@ -58,10 +58,13 @@ type FaultTransport struct {
 	injected map[FaultKind]int
 }
 
-// NewFaultTransport wraps rt (nil: http.DefaultTransport).
+// NewFaultTransport wraps rt (nil: a clone of http.DefaultTransport).
 func NewFaultTransport(rt http.RoundTripper, f Faults) *FaultTransport {
 	if rt == nil {
-		rt = http.DefaultTransport
+		// A transport of its own: httptest.Server.Close closes http.DefaultTransport's
+		// idle connections, which, from a parallel test, breaks requests racing to reuse
+		// one.
+		rt = http.DefaultTransport.(*http.Transport).Clone()
 	}
 	if len(f.Kinds) == 0 {
 		f.Kinds = []FaultKind{Fault5xx, Fault429, FaultReset, FaultBodyCut}

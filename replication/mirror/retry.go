@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -113,6 +114,13 @@ func retryable(err error) bool {
 	}
 	var ne net.Error
 	if errors.As(err, &ne) {
+		return true
+	}
+	// net/http's word for a connection that broke under a request it had begun writing
+	// (persistConn.mapRoundTripError; an idle-close by CloseIdleConnections racing the
+	// connection's reuse, for one), which may reach here out of its *url.Error: no
+	// exported type or sentinel names it.
+	if strings.Contains(err.Error(), "net/http: HTTP/1.x transport connection broken") {
 		return true
 	}
 	var te interface{ Temporary() bool }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"syscall"
 	"testing"
@@ -41,6 +42,14 @@ func TestRetryable(t *testing.T) {
 		{io.ErrUnexpectedEOF, true},
 		{context.Canceled, false},
 		{fmt.Errorf("x: %w", ErrDigestMismatch), false},
+		// net/http's error for a connection closed under a request it had started writing
+		// (transport.go: an idle-close by CloseIdleConnections racing the request's
+		// reuse of the connection — httptest.Server.Close calls it on
+		// http.DefaultTransport), as an item failed with it in a test run: bare, and in
+		// a *url.Error (a net.Error, retried already).
+		{fmt.Errorf("net/http: HTTP/1.x transport connection broken: %w", errors.New("http: CloseIdleConnections called")), true},
+		{&url.Error{Op: "Put", URL: "http://127.0.0.1:1/v2/x/blobs/uploads/1", Err: fmt.Errorf(
+			"net/http: HTTP/1.x transport connection broken: %w", errors.New("http: CloseIdleConnections called"))}, true},
 	} {
 		if got := retryable(tc.err); got != tc.want {
 			t.Errorf("retryable(%v) = %t, want %t", tc.err, got, tc.want)
