@@ -2,6 +2,7 @@ package mirror_test
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -129,6 +130,69 @@ func TestAttackShardsCoverEverythingOnce(t *testing.T) {
 				rep, err := e.syncer(t, mirror.Options{Shard: i, Shards: n}, nil).Sync(ctx)
 				if err != nil || !rep.OK() || rep.Copied != 0 {
 					t.Errorf("second pass of part %d of %d: %v copied %d\n%v", i, n, err, rep.Copied, rep)
+				}
+			}
+		})
+	}
+}
+
+// TestAttackShardStateFilesSwapped: parts' state files swapped for one run, one file
+// shared by parts one after another, or a new number of parts, must never make a part
+// skip a tag the destination does not hold. Repository x's tags are recorded in one
+// file; the source moves them and another part or file copies the new digests, while x's
+// first file is written by a part x is not in; the source moves the tags back and x's
+// part, given its first file again, must not take the old records for what the
+// destination holds (the run said 8 verified, 7 unchanged, with the tags elsewhere).
+func TestAttackShardStateFilesSwapped(t *testing.T) {
+	t.Parallel()
+	type run struct{ shard, shards, file int }
+	for _, tc := range []struct {
+		name                    string
+		before, moved, rollback []run
+	}{
+		{"swapped", []run{{0, 2, 0}, {1, 2, 1}}, []run{{0, 2, 1}, {1, 2, 0}}, []run{{0, 2, 0}}},
+		{"shared", []run{{0, 2, 0}, {1, 2, 0}}, []run{{1, 2, 0}, {0, 2, 0}}, []run{{0, 2, 0}}},
+		{"reshard 2-3-2", []run{{0, 2, 0}, {1, 2, 1}}, []run{{0, 3, 0}, {1, 3, 1}, {2, 3, 2}}, []run{{0, 2, 0}, {1, 2, 1}}},
+		{"unsharded then parts", []run{{0, 0, 0}}, []run{{0, 2, 1}, {1, 2, 0}}, []run{{0, 2, 0}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := newSyncGGCREnv(t)
+			ctx := testCtx(t)
+			x := "s/p0"
+			for k := 0; mirror.ShardIndex(x, 2) != 0 || mirror.ShardIndex(x, 3) == 0; k++ {
+				x = fmt.Sprintf("s/p%d", k)
+			}
+			old, moved := map[string]any{}, map[string]any{}
+			for k := range 8 { // 8 tags: whichever turn to be looked at again, some are not
+				old[fmt.Sprintf("%s:t%d", x, k)] = e.fx.Image(fmt.Sprintf("old%d", k), 1, 100+k)
+				moved[fmt.Sprintf("%s:t%d", x, k)] = e.fx.Image(fmt.Sprintf("new%d", k), 1, 200+k)
+			}
+			oldDigests := e.push(t, e.src.Host, old)
+			for k := range 6 {
+				e.push(t, e.src.Host, map[string]any{fmt.Sprintf("s/q%d:1", k): e.fx.Image(fmt.Sprintf("q%d", k), 1, 300+k)})
+			}
+			dir := t.TempDir()
+			var rep *mirror.Report
+			do := func(runs []run) {
+				t.Helper()
+				for _, r := range runs {
+					var err error
+					state := filepath.Join(dir, fmt.Sprintf("part%d.json", r.file))
+					rep, err = e.syncer(t, mirror.Options{Shard: r.shard, Shards: r.shards, State: state, Override: true}, nil).Sync(ctx)
+					if err != nil || !rep.OK() {
+						t.Fatalf("Sync(part %d of %d, file %d): %v\n%v", r.shard, r.shards, r.file, err, rep)
+					}
+				}
+			}
+			do(tc.before)
+			e.push(t, e.src.Host, moved)
+			do(tc.moved)
+			e.push(t, e.src.Host, old) // the source rolled back
+			do(tc.rollback)
+			for ref, d := range oldDigests {
+				if got := headDigest(t, e.dst.Host, ref); got != d {
+					t.Errorf("%s at the destination is %.19s, want %.19s (the last run: %v)", ref, got, d, rep)
 				}
 			}
 		})
