@@ -1,9 +1,12 @@
 package mirror_test
 
 import (
+	"context"
 	"fmt"
+	"net/http"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -196,5 +199,79 @@ func TestAttackShardStateFilesSwapped(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// cancelAfterPut cancels a context after the destination's first manifest PUT answered.
+type cancelAfterPut struct {
+	cancel context.CancelFunc
+	once   sync.Once
+}
+
+func (c *cancelAfterPut) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := http.DefaultTransport.RoundTrip(req)
+	if req.Method == http.MethodPut && strings.Contains(req.URL.Path, "/manifests/") {
+		c.once.Do(c.cancel)
+	}
+	return resp, err
+}
+
+// TestAttackShardsConcurrentAndInterrupted: the parts of 3 run at once, one of them cut
+// short after its first manifest; each says it failed or was cut short, not OK, and
+// never mounts from another part's repository; re-run with their state files, every part
+// finishes and the destination holds everything, the re-run copying only what was left.
+func TestAttackShardsConcurrentAndInterrupted(t *testing.T) {
+	t.Parallel()
+	e := newSyncGGCREnv(t)
+	want := shardSource(t, e)
+	const n = 3
+	dir := t.TempDir()
+	opts := func(i int) mirror.Options {
+		return mirror.Options{Shard: i, Shards: n, State: filepath.Join(dir, fmt.Sprintf("part%d.json", i))}
+	}
+	cut := 0
+	for mirror.ShardIndex("s/r0", n) != cut { // the part holding s/r0 (2 tags) is cut short
+		cut++
+	}
+	var wg sync.WaitGroup
+	reps := make([]*mirror.Report, n)
+	errs := make([]error, n)
+	for i := range n {
+		ctx := testCtx(t)
+		var rt http.RoundTripper
+		if i == cut {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithCancel(ctx)
+			rt = &cancelAfterPut{cancel: cancel}
+		}
+		s := e.syncer(t, opts(i), rt)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			reps[i], errs[i] = s.Sync(ctx)
+		}()
+	}
+	wg.Wait()
+	if errs[cut] == nil && reps[cut].OK() {
+		t.Errorf("the part cut short reported OK: %v", reps[cut])
+	}
+	for _, q := range e.dstRec.Requests() {
+		if q.Mount != "" && q.Repo != "" && mirror.ShardIndex(q.Mount, n) != mirror.ShardIndex(q.Repo, n) {
+			t.Errorf("%s mounted from %s, another part's repository", q.Repo, q.Mount)
+		}
+	}
+	for i := range n {
+		rep, err := e.syncer(t, opts(i), nil).Sync(testCtx(t))
+		if err != nil || !rep.OK() {
+			t.Fatalf("re-run of part %d: %v\n%v", i, err, rep)
+		}
+		if i != cut && rep.Copied != 0 {
+			t.Errorf("re-run of part %d, which finished, copied %d", i, rep.Copied)
+		}
+	}
+	for ref, d := range want {
+		if got := headDigest(t, e.dst.Host, ref); got != d {
+			t.Errorf("%s at the destination is %q, want %s", ref, got, d)
+		}
 	}
 }
