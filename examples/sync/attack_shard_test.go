@@ -182,3 +182,35 @@ func TestAttackShardsHarborSource(t *testing.T) {
 		t.Errorf("synced %v, want %v", seen, want)
 	}
 }
+
+// TestAttackShardsHugeCount: -shards past 2^32 is refused or run, never a panic (a
+// division by zero in mirror.ShardIndex).
+func TestAttackShardsHugeCount(t *testing.T) {
+	t.Parallel()
+	if strconv.IntSize < 64 {
+		t.Skip("int is 32 bits")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	e := newPipelineEnv(t, ctx, 47, nil)
+	dst := testutil.NewDistribution(t, testutil.DistributionOptions{}, nil)
+	for _, dry := range []bool{true, false} {
+		args := []string{"-src", e.src.Host, "-dst", dst.Host, "-plain-http", "-json", "-shards", "4294967296", "-shard", "0"}
+		if dry {
+			args = append(args, "-dry-run")
+		}
+		var out, errOut bytes.Buffer
+		code := -1
+		func() {
+			defer func() {
+				if r := recover(); r != nil {
+					t.Fatalf("%v panicked: %v", args, r)
+				}
+			}()
+			code = run(ctx, args, &out, &errOut)
+		}()
+		if code != exitOK && code != exitUsage {
+			t.Errorf("%v: exit %d\n%s", args, code, errOut.String())
+		}
+	}
+}

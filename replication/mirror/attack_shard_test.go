@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -273,5 +274,63 @@ func TestAttackShardsConcurrentAndInterrupted(t *testing.T) {
 		if got := headDigest(t, e.dst.Host, ref); got != d {
 			t.Errorf("%s at the destination is %q, want %s", ref, got, d)
 		}
+	}
+}
+
+// TestAttackShardsHuge: a number of parts past 2^32 (an int, as the flag takes it) is a
+// number of parts like another: ShardIndex, ShardOf and a Syncer's Sync do not panic
+// (uint32(1<<32) is 0: a division by zero), and the part a repository's name hashes to
+// syncs it, another part nothing.
+func TestAttackShardsHuge(t *testing.T) {
+	t.Parallel()
+	if strconv.IntSize < 64 {
+		t.Skip("int is 32 bits")
+	}
+	e := newSyncGGCREnv(t)
+	e.push(t, e.src.Host, map[string]any{"s/a:1": e.fx.Image("a", 1, 2), "s/b:1": e.fx.Image("b", 1, 3)})
+	for _, n := range []int{1 << 32, 1<<32 + 1, 1<<40 + 7} {
+		t.Run(strconv.Itoa(n), func(t *testing.T) {
+			var i int
+			func() {
+				defer func() {
+					if r := recover(); r != nil {
+						t.Fatalf("ShardIndex(s/a, %d) panicked: %v", n, r)
+					}
+				}()
+				i = mirror.ShardIndex("s/a", n)
+			}()
+			if i < 0 || i >= n {
+				t.Fatalf("ShardIndex(s/a, %d) = %d", n, i)
+			}
+			for _, part := range []int{i, (i + 1) % n} {
+				if mirror.ShardIndex("s/b", n) == part {
+					continue
+				}
+				var rep *mirror.Report
+				var err error
+				func() {
+					defer func() {
+						if r := recover(); r != nil {
+							t.Fatalf("Sync(part %d of %d) panicked: %v", part, n, r)
+						}
+					}()
+					rep, err = e.withDst(t).syncer(t, mirror.Options{Shard: part, Shards: n}, nil).Sync(testCtx(t))
+				}()
+				if err != nil || !rep.OK() {
+					t.Fatalf("Sync(part %d of %d): %v\n%v", part, n, err, rep)
+				}
+				var got []string
+				for _, res := range rep.Results {
+					got = append(got, res.Item.Ref())
+				}
+				var want []string
+				if part == i {
+					want = []string{"s/a:1"}
+				}
+				if diff := cmp.Diff(want, got); diff != "" {
+					t.Errorf("part %d of %d synced (-want +got):\n%s", part, n, diff)
+				}
+			}
+		})
 	}
 }

@@ -78,11 +78,13 @@ func (s *Syncer) ownState(st *planState) *planState {
 	return st
 }
 
-// ShardIndex returns the shard, of n, that repository repo belongs to.
+// ShardIndex returns the shard, of n (above 0), that repository repo belongs to.
 func ShardIndex(repo string, n int) int {
 	h := fnv.New32a()
 	h.Write([]byte(repo))
-	return int(h.Sum32() % uint32(n))
+	// In 64 bits: uint32(n) of an n past 2^32 would be another number of parts, or 0 (a
+	// division by zero). Below 2^32, the same split.
+	return int(uint64(h.Sum32()) % uint64(n))
 }
 
 // MergePlans joins the shards of one plan back into one.
