@@ -93,8 +93,9 @@ type Options struct {
 	// everything). Every selected repository's destination name is still mapped and
 	// validated, collisions included, before anything else, so all parts refuse a bad
 	// mapping alike. A blob needed by repositories of different parts is copied once per
-	// part. With State, each part records its own repositories: give each its own file
-	// (one file shared by parts written at once loses records, which only costs
+	// part. With State, each part records its own repositories and keeps no other part's
+	// records (they would be stale once that part synced with another file): give each
+	// its own file (one file shared by parts, or files swapped between them, only costs
 	// requests). Shards 0: everything (Shard must be 0); Shard outside 0 to Shards-1 is
 	// refused (ErrInvalidOptions).
 	Shard, Shards int

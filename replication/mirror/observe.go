@@ -35,7 +35,7 @@ func (s *Syncer) Plan(ctx context.Context) (*Plan, error) {
 		Shards:      s.opts.Shards,
 		Manifests:   map[string]Manifest{},
 		raw:         map[string][]byte{},
-		state:       s.loadState(),
+		state:       s.ownState(s.loadState()),
 	}
 	var mu sync.Mutex
 	g, gctx := errgroup.WithContext(ctx)

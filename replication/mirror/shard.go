@@ -59,11 +59,32 @@ func (p *Plan) Split(n int) ([]*Plan, error) {
 
 var errSyncShard = errors.New("invalid shard")
 
-// ShardIndex returns the shard, of n, that repository repo belongs to.
+// ownState keeps, of the records st read, those of Options.Shard's repositories only, so
+// that the state this part writes holds its own repositories' records and no other's. A
+// record of another part's repository would be stale as soon as that part synced it with
+// another file — a file shared by parts one after another, files swapped between parts,
+// or a repository moved to another part by a new Shards — and trusting it again once the
+// repository comes back to this file would skip a tag the destination no longer holds
+// (a source rolled back to the recorded digest). Dropping them only costs requests.
+func (s *Syncer) ownState(st *planState) *planState {
+	if st == nil || s.opts.Shards <= 0 {
+		return st
+	}
+	for repo := range st.repos {
+		if ShardIndex(repo, s.opts.Shards) != s.opts.Shard {
+			delete(st.repos, repo)
+		}
+	}
+	return st
+}
+
+// ShardIndex returns the shard, of n (above 0), that repository repo belongs to.
 func ShardIndex(repo string, n int) int {
 	h := fnv.New32a()
 	h.Write([]byte(repo))
-	return int(h.Sum32() % uint32(n))
+	// In 64 bits: uint32(n) of an n past 2^32 would be another number of parts, or 0 (a
+	// division by zero). Below 2^32, the same split.
+	return int(uint64(h.Sum32()) % uint64(n))
 }
 
 // MergePlans joins the shards of one plan back into one.

@@ -45,7 +45,7 @@ func (s *Syncer) Sync(ctx context.Context) (*Report, error) {
 	}
 	sort.Slice(repos, func(i, j int) bool { return names[repos[i]] < names[repos[j]] })
 
-	state := s.loadState() // shared by every repository's plan, recorded once at the end
+	state := s.ownState(s.loadState()) // shared by every repository's plan, recorded once at the end
 	r := s.newApplyRun(&Plan{Source: s.src.ep.Registry, Destination: s.dst.ep.Registry, Shard: s.opts.Shard, Shards: s.opts.Shards, Manifests: map[string]Manifest{}}, copySlots{s.planSem})
 	r.refs = map[string]int{}
 	jobs := s.opts.Jobs
