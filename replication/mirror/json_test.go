@@ -1,6 +1,7 @@
 package mirror_test
 
 import (
+	"encoding/json"
 	"errors"
 	"testing"
 	"time"
@@ -52,5 +53,22 @@ func TestJSONSnakeCase(t *testing.T) {
 			t.Parallel()
 			jsontest.SnakeCase(t, tc.v, tc.data...)
 		})
+	}
+}
+
+// TestJSONFirstShardSaysSo: part 0 of a split plan says so in JSON — "shard": 0 beside
+// "shards" — where omitempty once left jq .shard null for it alone.
+func TestJSONFirstShardSaysSo(t *testing.T) {
+	t.Parallel()
+	raw, err := json.Marshal(&mirror.Plan{Source: "a", Destination: "b", Shard: 0, Shards: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatal(err)
+	}
+	if m["shard"] != 0.0 || m["shards"] != 3.0 {
+		t.Errorf("part 0 of 3 marshals as %s", raw)
 	}
 }

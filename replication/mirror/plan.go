@@ -80,7 +80,7 @@ type Plan struct {
 	Items       []Item              `json:"items"`
 	Manifests   map[string]Manifest `json:"manifests,omitempty"`
 	// Shard and Shards say which part of a split plan this is (Shards 0: whole plan).
-	Shard  int `json:"shard,omitempty"`
+	Shard  int `json:"shard"`
 	Shards int `json:"shards,omitempty"`
 	// Recorded counts the items taken from the state file (Options.State) without asking
 	// the destination.
