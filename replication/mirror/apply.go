@@ -15,9 +15,10 @@ import (
 
 // applyRun is the state of one Apply.
 type applyRun struct {
-	s   *Syncer
-	p   *Plan
-	sem slotter // Jobs transfers at a time
+	s *Syncer
+	p *Plan
+	// srcSem and dstSem bound the requests in flight to each registry: Jobs each.
+	srcSem, dstSem slotter
 
 	rawMu sync.Mutex
 	raw   map[string]*memoCall // digest → manifest fetched (when the plan has no bytes)
@@ -38,7 +39,7 @@ type applyRun struct {
 	bytesN                                    atomic.Int64
 }
 
-// Apply copies what plan says, at most Jobs transfers at a time, then checks with one HEAD
+// Apply copies what plan says, at most Jobs requests at a time to each registry, then checks with one HEAD
 // per item that every planned artifact is at the destination. It keeps going past an item's
 // failure; the error joins every failure and every item not verified. The report is
 // complete either way.
@@ -56,7 +57,7 @@ func (s *Syncer) Apply(ctx context.Context, plan *Plan) (*Report, error) {
 	start := s.opts.Clock.Now()
 	src0, dst0 := s.Requests()
 	retries0 := s.retries.Load()
-	r := s.newApplyRun(plan, semaphore.NewWeighted(int64(s.opts.Jobs)))
+	r := s.newApplyRun(plan, semaphore.NewWeighted(int64(s.opts.Jobs)), semaphore.NewWeighted(int64(s.opts.Jobs)))
 	r.addHomes(plan.Items)
 	r.addResumeGuess(plan.Items)
 	for d, b := range plan.raw {
@@ -69,8 +70,8 @@ func (s *Syncer) Apply(ctx context.Context, plan *Plan) (*Report, error) {
 	return r.report(results, start, src0, dst0, retries0)
 }
 
-func (s *Syncer) newApplyRun(p *Plan, sem slotter) *applyRun {
-	return &applyRun{s: s, p: p, sem: sem,
+func (s *Syncer) newApplyRun(p *Plan, srcSem, dstSem slotter) *applyRun {
+	return &applyRun{s: s, p: p, srcSem: srcSem, dstSem: dstSem,
 		raw: map[string]*memoCall{}, bytes: map[string][]byte{}, types: map[string]string{}}
 }
 
@@ -299,10 +300,10 @@ func (r *applyRun) rawManifest(ctx context.Context, src, digest string) ([]byte,
 		r.raw[digest] = c
 		r.rawMu.Unlock()
 		err := func() error {
-			if err := r.acquire(ctx); err != nil {
+			if err := r.acquireSrc(ctx); err != nil {
 				return err
 			}
-			defer r.release()
+			defer r.releaseSrc()
 			raw, t, err := r.s.src.getManifest(ctx, src, digest, digest)
 			if err == nil {
 				r.rawMu.Lock()
@@ -409,9 +410,18 @@ func (r *applyRun) known(digest string) (Manifest, bool) {
 	return m, ok
 }
 
-func (r *applyRun) acquire(ctx context.Context) error { return r.sem.Acquire(ctx, 1) }
+// acquire takes a destination request slot; release gives it back.
+func (r *applyRun) acquire(ctx context.Context) error { return r.dstSem.Acquire(ctx, 1) }
 
-func (r *applyRun) release() { r.sem.Release(1) }
+func (r *applyRun) release() { r.dstSem.Release(1) }
+
+// acquireSrc takes a source request slot; releaseSrc gives it back. A blob's transfer
+// holds a destination slot, then a source one for its GET streaming into the PUT: no
+// request takes them in the other order, so none waits for a slot another holds while it
+// waits for one this holds.
+func (r *applyRun) acquireSrc(ctx context.Context) error { return r.srcSem.Acquire(ctx, 1) }
+
+func (r *applyRun) releaseSrc() { r.srcSem.Release(1) }
 
 func (r *applyRun) retry(ctx context.Context, op func() error) error {
 	return retryDo(ctx, r.s.policy, r.s.opts.Clock, r.s.retried, op)

@@ -204,6 +204,12 @@ func (r *applyRun) placeBlob(ctx context.Context, src, dst string, b Blob, from,
 			r.emit(Event{Kind: EventBlob, Repo: dst, Digest: b.Digest, Size: b.Size, Outcome: "mounted"})
 			return nil
 		}
+		// The source's GET streams into the destination's PUT: a source slot too, taken
+		// after the destination's (see acquireSrc).
+		if err := r.acquireSrc(ctx); err != nil {
+			return err
+		}
+		defer r.releaseSrc()
 		var body io.ReadCloser
 		if err := r.s.src.try(ctx, func() error {
 			var err error

@@ -10,7 +10,7 @@
 // every destination name before any request to the destination, looks at the destination
 // by digest and returns a [Plan]: a value to print, save as JSON, [Plan.Split] into shards
 // for parallel workers, and apply later. [Syncer.Apply] copies what the plan says, at most
-// Jobs transfers at a time, and verifies every planned artifact at the destination with
+// Jobs requests at a time to each registry, and verifies every planned artifact at the destination with
 // one HEAD each; its [Report] says what happened to each [Item] ([Report.OK],
 // [Report.Errors]). [Syncer.Sync] does both in one pipelined pass with the same guarantees:
 // each repository's items go to the copy as soon as they are planned, so planning overlaps

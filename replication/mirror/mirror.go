@@ -36,7 +36,7 @@ const (
 
 // Defaults of a zero Options.
 const (
-	// DefaultJobs is how many transfers a Syncer runs at once.
+	// DefaultJobs is how many requests a Syncer sends to each registry at once.
 	DefaultJobs = 4
 	// DefaultAttempts is how many times a request is tried in all.
 	DefaultAttempts = 10
@@ -99,7 +99,11 @@ type Options struct {
 	// requests). Shards 0: everything (Shard must be 0); Shard outside 0 to Shards-1 is
 	// refused (ErrInvalidOptions).
 	Shard, Shards int
-	// Jobs bounds concurrent transfers (blobs, manifests, listings). 0: DefaultJobs (4);
+	// Jobs bounds the requests in flight to each registry: at most Jobs to the source and
+	// Jobs to the destination at a time (a blob's transfer, its GET streaming into its
+	// PUT, holds one of each; each planner's listings aside): the load on each registry
+	// — say a Harbor serving its users during the copy — is what the limit is for, and
+	// one registry's requests do not take the other's slots. 0: DefaultJobs (4);
 	// negative is refused (ErrInvalidOptions).
 	Jobs int
 	// Limiter is the shared bandwidth budget for every byte read from the source. Nil:
@@ -145,10 +149,12 @@ type Syncer struct {
 	opts     Options
 	policy   policy // of opts.Retry, Timeout and GiveUp, with defaults
 
-	planSem        *slots
-	retries        atomic.Int64
-	noReferrersAPI atomic.Bool // the source answered a referrers request as an unknown route
-	emitMu         sync.Mutex
+	// srcSlots and dstSlots are the Jobs request slots of each registry, which Plan's
+	// per-tag requests take and a pipelined Sync's copies share.
+	srcSlots, dstSlots *slots
+	retries            atomic.Int64
+	noReferrersAPI     atomic.Bool // the source answered a referrers request as an unknown route
+	emitMu             sync.Mutex
 }
 
 // New returns a Syncer from src to dst. It does no I/O.
@@ -207,7 +213,8 @@ func New(src, dst Endpoint, opts Options) (*Syncer, error) {
 		opts: opts,
 		policy: policy{Attempts: opts.Retry.Attempts, Base: opts.Retry.Initial, Max: opts.Retry.Max,
 			Timeout: opts.Timeout, GiveUp: opts.GiveUp}.withDefaults(),
-		planSem: newSlots(opts.Jobs),
+		srcSlots: newSlots(opts.Jobs),
+		dstSlots: newSlots(opts.Jobs),
 	}
 	for _, c := range []*registryClient{s.src, s.dst} {
 		c.retry, c.clock, c.onRetry = s.policy, opts.Clock, s.retried

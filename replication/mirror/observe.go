@@ -120,7 +120,7 @@ func (s *Syncer) planRepo(ctx context.Context, src, dst string, p *Plan, mu *syn
 			continue
 		}
 		g.Go(func() error {
-			release, err := s.planSlot(gctx)
+			release, err := s.planSlot(gctx, s.dstSlots)
 			if err != nil {
 				return err
 			}
@@ -229,13 +229,14 @@ func (s *Syncer) planRepo(ctx context.Context, src, dst string, p *Plan, mu *syn
 	return append(items, invalid...), nil
 }
 
-// planSlot takes one of the Jobs slots that per-tag HEADs share across every repository
-// being planned, so planning sends about Jobs requests at a time, not Jobs per repository.
-func (s *Syncer) planSlot(ctx context.Context) (release func(), err error) {
-	if err := s.planSem.Acquire(ctx, 1); err != nil {
+// planSlot takes one of the Jobs slots of a registry (the Syncer's srcSlots or dstSlots)
+// that per-tag requests share across every repository being planned, so planning sends
+// about Jobs requests at a time to each registry, not Jobs per repository.
+func (s *Syncer) planSlot(ctx context.Context, slots *slots) (release func(), err error) {
+	if err := slots.Acquire(ctx, 1); err != nil {
 		return nil, err
 	}
-	return func() { s.planSem.Release(1) }, nil
+	return func() { slots.Release(1) }, nil
 }
 
 // resolveDigests fills in missing digests: with one source HEAD per tag the destination
@@ -257,7 +258,7 @@ func (s *Syncer) resolveDigests(ctx context.Context, repo string, tags []Tag, dt
 		}
 		_, listed := slices.BinarySearch(dtags, tags[i].Name)
 		g.Go(func() error {
-			release, err := s.planSlot(gctx)
+			release, err := s.planSlot(gctx, s.srcSlots)
 			if err != nil {
 				return err
 			}

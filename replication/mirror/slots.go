@@ -6,8 +6,8 @@ import (
 	"sync"
 )
 
-// slots is a Syncer's Jobs request slots, which Plan's per-tag requests take and a
-// pipelined Sync's copies share: a slot freed goes to a waiting planning request before
+// slots is one registry's Jobs request slots (a Syncer has the source's and the
+// destination's), which Plan's per-tag requests take and a pipelined Sync's copies share: a slot freed goes to a waiting planning request before
 // any copy, so planning, which keeps the copies fed, never waits behind the copies'
 // queue. Each class is served in arrival order.
 type slots struct {

@@ -66,3 +66,25 @@ func (s *slots) waiting() []chan struct{} {
 	defer s.mu.Unlock()
 	return append(append([]chan struct{}(nil), s.hi...), s.lo...)
 }
+
+// Each registry has Jobs slots of its own: the destination's all taken, the source's are
+// all free (and Apply's run has a semaphore per registry too).
+func TestSlotsPerRegistry(t *testing.T) {
+	s, err := New(Endpoint{Registry: "127.0.0.1:1", PlainHTTP: true}, Endpoint{Registry: "127.0.0.1:2", PlainHTTP: true}, Options{Jobs: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		if err := s.dstSlots.Acquire(context.Background(), 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if s.srcSlots == s.dstSlots || s.srcSlots.free != 3 || s.dstSlots.free != 0 {
+		t.Errorf("after taking the destination's 3 slots: source %d free, destination %d free; want 3 and 0", s.srcSlots.free, s.dstSlots.free)
+	}
+	r := s.newApplyRun(&Plan{}, copySlots{s.srcSlots}, copySlots{s.dstSlots})
+	if err := r.acquireSrc(context.Background()); err != nil || s.srcSlots.free != 2 {
+		t.Errorf("a copy's source slot: %v, %d left; want 2", err, s.srcSlots.free)
+	}
+	r.releaseSrc()
+}

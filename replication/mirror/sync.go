@@ -26,9 +26,9 @@ import (
 // one), and handed to the copy in that order, so blobs go to the same home repositories as
 // with Apply (and a run after an interruption mounts them from there). Planning stays a
 // little ahead of copying (at most twice Jobs repositories planned or being copied), and
-// the two share the Jobs request slots, a freed slot going to planning first so the copy
-// never runs dry behind its own queue: about Jobs requests are in flight (each planner's
-// listing or manifest request aside), and memory holds the manifests of those
+// the two share each registry's Jobs request slots, a freed slot going to planning first
+// so the copy never runs dry behind its own queue: about Jobs requests are in flight to
+// each registry (each planner's listing or manifest request aside), and memory holds the manifests of those
 // repositories only, not the whole plan's.
 //
 // A repository whose planning fails (as Plan would) ends the run: the repositories before
@@ -46,7 +46,7 @@ func (s *Syncer) Sync(ctx context.Context) (*Report, error) {
 	sort.Slice(repos, func(i, j int) bool { return names[repos[i]] < names[repos[j]] })
 
 	state := s.ownState(s.loadState()) // shared by every repository's plan, recorded once at the end
-	r := s.newApplyRun(&Plan{Source: s.src.ep.Registry, Destination: s.dst.ep.Registry, Shard: s.opts.Shard, Shards: s.opts.Shards, Manifests: map[string]Manifest{}}, copySlots{s.planSem})
+	r := s.newApplyRun(&Plan{Source: s.src.ep.Registry, Destination: s.dst.ep.Registry, Shard: s.opts.Shard, Shards: s.opts.Shards, Manifests: map[string]Manifest{}}, copySlots{s.srcSlots}, copySlots{s.dstSlots})
 	r.refs = map[string]int{}
 	jobs := s.opts.Jobs
 	planners := max(1, jobs/2)
