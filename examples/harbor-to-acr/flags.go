@@ -126,7 +126,7 @@ func parse(args []string, stderr io.Writer) (*config, error) {
 	fs.BoolVar(&s.Override, "override", false, "replace ACR EE artifacts that differ (Harbor's Override)")
 
 	fs.BoolVar(&c.direct, "direct", false, "make the first copy with regdr's direct sync engine instead of a Harbor execution")
-	fs.IntVar(&c.jobs, "jobs", 4, "concurrent transfers with -direct")
+	fs.IntVar(&c.jobs, "jobs", 4, "requests at a time to each registry with -direct")
 	fs.DurationVar(&c.poll, "poll", 2*time.Second, "interval between polls of Harbor's execution")
 	fs.DurationVar(&c.timeout, "timeout", 30*time.Second, "timeout of each Harbor API request")
 

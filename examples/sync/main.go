@@ -142,7 +142,7 @@ secret file; 3 refused by a safety check (a destination tag holds another digest
 	fs.IntVar(&c.flatten, "flatten", -1, "Harbor's dest_namespace_replace_count: -1 keeps the last component, N replaces the first N")
 	fs.StringVar(&c.repos, "repos", "", "repository `GLOB` (doublestar, e.g. 'library/**')")
 	fs.StringVar(&c.tags, "tags", "", "tag `GLOB` (e.g. 'v*')")
-	fs.IntVar(&c.jobs, "jobs", 4, "concurrent transfers")
+	fs.IntVar(&c.jobs, "jobs", 4, "requests at a time to each registry")
 	fs.StringVar(&c.bandwidth, "bandwidth", "", "shared bandwidth cap, e.g. 20MiB/s (empty: unlimited)")
 	fs.BoolVar(&c.dryRun, "dry-run", false, "print the plan, copy nothing")
 	fs.BoolVar(&c.asJSON, "json", false, "print the plan or the report as JSON")

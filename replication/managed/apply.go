@@ -51,7 +51,8 @@ type Direct struct {
 	// validation, selection, override) comes from the plan's setup; the rest tunes the
 	// copy as in mirror.Options.
 
-	// Jobs bounds concurrent transfers; 0: mirror.DefaultJobs, negative is refused.
+	// Jobs bounds the requests in flight to each registry (mirror.Options.Jobs); 0:
+	// mirror.DefaultJobs, negative is refused.
 	Jobs int
 	// Limiter is the bandwidth budget shared by every transfer. Nil: one budget of the
 	// setup's BytesPerSecond (unlike Harbor's per-blob speed), or unlimited.
