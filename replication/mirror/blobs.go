@@ -210,14 +210,19 @@ func (r *applyRun) placeBlob(ctx context.Context, src, dst string, b Blob, from,
 			return err
 		}
 		defer r.releaseSrc()
-		var body io.ReadCloser
-		if err := r.s.src.try(ctx, func() error {
-			var err error
-			body, err = r.s.src.getBlob(ctx, src, b.Digest)
-			return err
-		}); err != nil {
-			return err
-		}
+		// The source's GET is sent when the PUT first reads its body, so the PUT goes out
+		// while the source answers: one round trip where two came one after the other.
+		// Its failure is this attempt's (the retry starts over with a fresh session), not
+		// retried under a PUT that waits.
+		body := &lazyBody{open: func() (io.ReadCloser, error) {
+			var body io.ReadCloser
+			err := r.s.src.tryOnce(func() error {
+				var err error
+				body, err = r.s.src.getBlob(ctx, src, b.Digest)
+				return err
+			})
+			return body, err
+		}}
 		defer body.Close()
 		vr, err := newSyncVerifyReader(body, b.Digest)
 		if err != nil {
@@ -229,6 +234,10 @@ func (r *applyRun) placeBlob(ctx context.Context, src, dst string, b Blob, from,
 			size = -1 // unknown: the descriptor did not say
 		}
 		err = r.s.dst.finishUpload(ctx, loc, b.Digest, cr, size)
+		if oerr := body.openErr(); oerr != nil {
+			// The PUT failed because the source did: the source's error says why.
+			return oerr
+		}
 		if verr := vr.mismatch(); verr != nil {
 			// The last bytes were held back: the destination has an incomplete upload,
 			// which it never commits, whatever it checks itself.
@@ -241,6 +250,51 @@ func (r *applyRun) placeBlob(ctx context.Context, src, dst string, b Blob, from,
 		r.emit(Event{Kind: EventBlob, Repo: dst, Digest: b.Digest, Size: b.Size, Outcome: "uploaded"})
 		return nil
 	})
+}
+
+// lazyBody opens its stream at its first Read. Close closes what was opened.
+type lazyBody struct {
+	open func() (io.ReadCloser, error)
+	mu   sync.Mutex
+	rc   io.ReadCloser
+	err  error
+	done bool
+}
+
+func (l *lazyBody) Read(p []byte) (int, error) {
+	l.mu.Lock()
+	if !l.done {
+		l.done = true
+		l.rc, l.err = l.open()
+	}
+	rc, err := l.rc, l.err
+	l.mu.Unlock()
+	switch {
+	case err != nil:
+		return 0, err
+	case rc == nil: // closed before any Read (a transport may read after the PUT ended)
+		return 0, errLazyClosed
+	}
+	return rc.Read(p)
+}
+
+var errLazyClosed = errors.New("read after close")
+
+// openErr is why the stream could not be opened, nil if it was (or never tried).
+func (l *lazyBody) openErr() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.err
+}
+
+func (l *lazyBody) Close() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.done = true // a Read after Close opens nothing
+	if l.rc != nil {
+		return l.rc.Close()
+	}
+	return nil
 }
 
 // progressReader counts the bytes of one upload as they stream.

@@ -95,6 +95,18 @@ func (c *registryClient) try(ctx context.Context, op func() error) error {
 	})
 }
 
+// tryOnce runs op once, counting a retryable failure toward the registry's give-up as try
+// does, without trying again: the caller's own retry does.
+func (c *registryClient) tryOnce(op func() error) error {
+	err := op()
+	if err != nil && retryable(err) {
+		if derr := c.down(); derr != nil {
+			return derr
+		}
+	}
+	return err
+}
+
 // countingTransport is the client's transport under authentication: it counts every
 // request and sends it through the client's guard (timeouts, registry health).
 type countingTransport struct {
