@@ -30,8 +30,11 @@
 // with no fallback either way; credentials go over plain HTTP only to loopback, or with
 // AllowPlainHTTPCredentials. Without Override, a destination tag is looked at again right
 // before each manifest push, and one that someone pushed to since the plan is left alone
-// ([ErrTagChanged]). The benchmarks in this package (BenchmarkSyncCopy and, on many small
-// images, BenchmarkSyncCopyRequestBound against crane.Copy and remote.MultiWrite;
+// ([ErrTagChanged]). Options.Jobs bounds the requests in flight to each registry; a blob
+// streams from the source's GET into the destination's PUT, the PUT sent first and the GET
+// when the PUT reads its body (one round trip, not two in a row). The benchmarks in this
+// package (BenchmarkSyncCopy and, on many small images, BenchmarkSyncCopyRequestBound
+// against crane.Copy and remote.MultiWrite, and regsync when REGDR_BENCH_REGSYNC names it;
 // BenchmarkSyncFloor against copying each unique blob once; BenchmarkSyncNoop,
 // BenchmarkSyncLargeLayer, BenchmarkPlanMemory) measure these claims:
 //
