@@ -12,7 +12,9 @@
 //
 // Each command has only its flags (failover <command> -h lists them); the zone, the
 // clouds, the registries probed, the journal and the credentials are every command's.
-// Results — plans, reports, -json — go to stdout; with -json the step lines go to stderr.
+// Results — plans, reports, -json — go to stdout; with -json the step lines go to stderr,
+// and stdout is one JSON document whatever ends the run: an empty plan (drill: an empty
+// report) when it ended before one was made, the error on stderr and in the exit status.
 // Log lines (the failover package's writes; watch's applied and refused plans and lag
 // errors) go to stderr through log/slog: -log-format text (default) or json, -log-level
 // debug, info (default), warn or error.
@@ -196,6 +198,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -236,12 +239,44 @@ func runWith(ctx context.Context, args []string, stdout, stderr io.Writer, h hoo
 	if c.asJSON {
 		steps = stderr
 	}
-	r := &runner{c: c, out: steps, stdout: stdout, clock: h.clock, log: excli.NewLogger(stderr, c.logFormat, c.logLevel)}
+	doc := &countingWriter{w: stdout}
+	r := &runner{c: c, out: steps, stdout: doc, clock: h.clock, log: excli.NewLogger(stderr, c.logFormat, c.logLevel)}
 	if err := r.run(ctx); err != nil {
+		if c.asJSON && doc.n == 0 {
+			// With -json stdout is one document whatever happens: a run that ended before
+			// its plan or report was printed prints an empty one; the error goes to stderr.
+			emptyDocument(c, stdout, stderr)
+		}
 		fmt.Fprintln(stderr, prefixed(err))
 		return exitCode(err)
 	}
 	return exitOK
+}
+
+// countingWriter counts the bytes written through it: whether the -json document went out.
+type countingWriter struct {
+	w io.Writer
+	n int
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += n
+	return n, err
+}
+
+// emptyDocument prints the -json document of a run that ended before it had one: an empty
+// drill report for drill, an empty plan otherwise (reverse prints its own).
+func emptyDocument(c *config, stdout, stderr io.Writer) {
+	var v any = &failover.Plan{}
+	if c.drill {
+		v = &failover.DrillReport{}
+	}
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		fmt.Fprintln(stderr, "failover:", err)
+	}
 }
 
 // Exit statuses, as the command doc lists them.

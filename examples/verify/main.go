@@ -53,7 +53,9 @@
 //
 // Output: one line per missing, stale and extra tag (the first -limit of them, then
 // "... N more"), then a summary line with the counts and the effective RPO. With -json the
-// output is the lag.Report as the library marshals it, every artifact included.
+// output is the lag.Report as the library marshals it, every artifact included; when the
+// check could not be made it is an empty report (the error goes to stderr, exit 1 or 3),
+// so stdout is one JSON document whatever happens after the flags were accepted.
 //
 // With -reverse the check runs the other way (lag.Verifier.Reverse), for failback: what
 // ACR EE holds that Harbor lacks — tags missing from the Harbor repository they map back
@@ -338,6 +340,9 @@ func runWithClock(ctx context.Context, args []string, stdout, stderr io.Writer, 
 	}
 	r, err := v.Verify(ctx)
 	if err != nil {
+		// With -json stdout is one document whatever happens: an empty report, the check
+		// not having been made; the error goes to stderr.
+		emptyJSON(c, stdout, stderr, &lag.Report{})
 		fmt.Fprintln(stderr, "verify:", explain(err, c))
 		return exitFailed
 	}
@@ -367,6 +372,7 @@ func runReverse(ctx context.Context, c *config, v *lag.Verifier, stdout, stderr 
 			return exitUsage
 		}
 		if err != nil {
+			emptyJSON(c, stdout, stderr, &lag.ReverseReport{})
 			fmt.Fprintln(stderr, "verify: -journal:", err)
 			if errors.Is(err, failover.ErrTamperedJournal) {
 				return exitRefused // refused by a safety check: its map is not used
@@ -384,6 +390,7 @@ func runReverse(ctx context.Context, c *config, v *lag.Verifier, stdout, stderr 
 	}
 	r, err := v.Reverse(ctx)
 	if err != nil {
+		emptyJSON(c, stdout, stderr, &lag.ReverseReport{})
 		fmt.Fprintln(stderr, "verify:", explain(err, c))
 		return exitFailed
 	}
@@ -402,6 +409,17 @@ func runReverse(ctx context.Context, c *config, v *lag.Verifier, stdout, stderr 
 		return exitOK
 	}
 	return exitRefused // Harbor lacks what ACR EE holds: a failback now would lose it
+}
+
+// emptyJSON prints, with -json, the empty report r for a check that could not be made, so
+// that stdout is one JSON document whatever happens (the error goes to stderr).
+func emptyJSON(c *config, stdout, stderr io.Writer, r any) {
+	if !c.asJSON {
+		return
+	}
+	if err := writeJSON(stdout, r); err != nil {
+		fmt.Fprintln(stderr, "verify:", err)
+	}
 }
 
 // withinBudget reports whether the report passes: complete, or with budget > 0 every
