@@ -1,0 +1,209 @@
+package mirror_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	_ "github.com/regdr/regdr/internal/testutil"
+	"github.com/regdr/regdr/replication/mirror"
+	"github.com/regdr/regdr/retry"
+)
+
+// blobPresent asks host for repo's blob by digest with a HEAD.
+func blobPresent(t *testing.T, host, repo, digest string) bool {
+	t.Helper()
+	req, err := http.NewRequestWithContext(testCtx(t), http.MethodHead, "http://"+host+"/v2/"+repo+"/blobs/"+digest, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode == http.StatusOK
+}
+
+func layerDigests(t *testing.T, img v1.Image) []string {
+	t.Helper()
+	ls, err := img.Layers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, l := range ls {
+		d, err := l.Digest()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, d.String())
+	}
+	return out
+}
+
+func isBlobGet(r *http.Request) bool {
+	return r.Method == http.MethodGet && strings.Contains(r.URL.Path, "/blobs/sha256:")
+}
+
+// A source whose blob GETs go wrong once the plan is made: the item fails with the
+// source's failure, the destination never holds a blob the source did not send whole and
+// right, and no blob is reported uploaded that is not there.
+func TestAttackLazySourceBlobFailures(t *testing.T) {
+	t.Parallel()
+	// Object storage the source redirects to: serves whatever bytes store holds.
+	var store atomic.Value // []byte
+	objects := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := store.Load().([]byte)
+		w.Header().Set("Content-Length", fmt.Sprint(len(b)))
+		w.Write(b)
+	}))
+	t.Cleanup(objects.Close)
+	for _, tc := range []struct {
+		name    string
+		serve   func(w http.ResponseWriter, r *http.Request, h http.Handler, blob []byte) // a blob GET
+		want    error                                                                     // nil: the copy succeeds
+		status  int                                                                       // want an HTTPError with this status
+		timeout time.Duration
+	}{
+		{name: "404", status: http.StatusNotFound, serve: func(w http.ResponseWriter, r *http.Request, _ http.Handler, _ []byte) {
+			http.Error(w, `{"errors":[{"code":"BLOB_UNKNOWN"}]}`, http.StatusNotFound)
+		}},
+		{name: "401", status: http.StatusUnauthorized, serve: func(w http.ResponseWriter, r *http.Request, _ http.Handler, _ []byte) {
+			http.Error(w, `{"errors":[{"code":"UNAUTHORIZED"}]}`, http.StatusUnauthorized)
+		}},
+		{name: "500 always", status: http.StatusInternalServerError, serve: func(w http.ResponseWriter, r *http.Request, _ http.Handler, _ []byte) {
+			http.Error(w, `{"errors":[{"code":"UNKNOWN"}]}`, http.StatusInternalServerError)
+		}},
+		{name: "wrong bytes", want: mirror.ErrDigestMismatch, serve: func(w http.ResponseWriter, r *http.Request, _ http.Handler, blob []byte) {
+			bad := bytes.Clone(blob)
+			bad[len(bad)-1] ^= 1
+			w.Header().Set("Content-Length", fmt.Sprint(len(bad)))
+			w.Write(bad)
+		}},
+		{name: "cut body", serve: func(w http.ResponseWriter, r *http.Request, _ http.Handler, blob []byte) {
+			w.Header().Set("Content-Length", fmt.Sprint(len(blob)))
+			w.Write(blob[:len(blob)/2])
+		}},
+		{name: "hangs before headers", want: mirror.ErrTimeout, timeout: 300 * time.Millisecond, serve: func(w http.ResponseWriter, r *http.Request, _ http.Handler, _ []byte) {
+			<-r.Context().Done()
+		}},
+		{name: "redirect to object storage", serve: func(w http.ResponseWriter, r *http.Request, _ http.Handler, blob []byte) {
+			store.Store(blob)
+			http.Redirect(w, r, objects.URL+"/obj", http.StatusTemporaryRedirect)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			// Not parallel: the object store is shared.
+			e := newSyncGGCREnv(t)
+			var broken atomic.Bool
+			var blobs atomic.Value // map[string][]byte
+			e.src = newSyncGGCRWrapped(t, func(h http.Handler) http.Handler {
+				return e.srcRec.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					if !broken.Load() || !isBlobGet(r) {
+						h.ServeHTTP(w, r)
+						return
+					}
+					d := r.URL.Path[strings.LastIndex(r.URL.Path, "/")+1:]
+					m, _ := blobs.Load().(map[string][]byte)
+					if m[d] == nil { // the config: served as is
+						h.ServeHTTP(w, r)
+						return
+					}
+					tc.serve(w, r, h, m[d])
+				}))
+			})
+			img := e.fx.Image("lazy", 300, 301)
+			e.push(t, e.src.Host, map[string]any{"l/a:1": img})
+			m := map[string][]byte{}
+			ls, _ := img.Layers()
+			for _, l := range ls {
+				d, _ := l.Digest()
+				rc, err := l.Compressed()
+				if err != nil {
+					t.Fatal(err)
+				}
+				b, _ := io.ReadAll(rc)
+				rc.Close()
+				m[d.String()] = b
+			}
+			blobs.Store(m)
+			opts := mirror.Options{Jobs: 1, Retry: retry.Policy{Attempts: 3}, Timeout: tc.timeout}
+			s := e.syncer(t, opts, nil)
+			ctx, cancel := context.WithTimeout(testCtx(t), 30*time.Second)
+			defer cancel()
+			p, err := s.Plan(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			broken.Store(true)
+			rep, err := s.Apply(ctx, p)
+			t.Logf("%v\n%v", rep, err)
+			if ctx.Err() != nil {
+				t.Fatalf("Apply hung: %v", ctx.Err())
+			}
+			ok := tc.name == "redirect to object storage"
+			if ok {
+				if err != nil || !rep.OK() {
+					t.Fatalf("Apply through a redirect: %v", err)
+				}
+			} else if err == nil {
+				t.Fatalf("Apply with a broken source succeeded: %v", rep)
+			}
+			if tc.want != nil && !errors.Is(err, tc.want) {
+				t.Errorf("err = %v, want %v", err, tc.want)
+			}
+			if tc.status != 0 {
+				var he *mirror.HTTPError
+				if !errors.As(err, &he) || he.StatusCode != tc.status {
+					t.Errorf("err = %v, want the source's HTTP %d", err, tc.status)
+				}
+			}
+			if tc.name == "cut body" && !strings.Contains(err.Error(), "EOF") && !errors.Is(err, io.ErrUnexpectedEOF) {
+				t.Errorf("err = %v, want the source's cut body", err)
+			}
+			if tc.timeout != 0 && (err == nil || !strings.Contains(err.Error(), e.src.Host)) {
+				t.Errorf("err = %v, want the source %s named", err, e.src.Host)
+			}
+			uploaded := 0
+			cfg, _ := img.ConfigName()
+			for _, d := range append(layerDigests(t, img), cfg.String()) {
+				if blobPresent(t, e.dst.Host, "l/a", d) {
+					uploaded++
+				} else if ok {
+					t.Errorf("blob %s missing at the destination", d)
+				}
+			}
+			if rep.BlobsUploaded > uploaded {
+				t.Errorf("BlobsUploaded = %d, the destination holds %d of the layers", rep.BlobsUploaded, uploaded)
+			}
+			if !ok && uploaded > 1 {
+				t.Errorf("the destination holds %d layers the source never sent right", uploaded)
+			}
+			if v := e.dstRec.Violations(); len(v) > 0 {
+				t.Errorf("violations: %v", v)
+			}
+			if ok {
+				var sum int64
+				for _, b := range m {
+					sum += int64(len(b))
+				}
+				cfg, _ := img.RawConfigFile()
+				sum += int64(len(cfg))
+				if rep.BytesUploaded != sum {
+					t.Errorf("BytesUploaded = %d, want the blobs' %d", rep.BytesUploaded, sum)
+				}
+			}
+		})
+	}
+}
