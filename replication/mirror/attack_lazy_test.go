@@ -207,3 +207,82 @@ func TestAttackLazySourceBlobFailures(t *testing.T) {
 		})
 	}
 }
+
+// A destination that refuses a blob's PUT at once (400, the body unread): the item fails
+// with the destination's answer — not a source's failure the PUT never needed, nor after
+// waiting on a source that hangs — and nothing is reported after Apply returns.
+func TestAttackLazyDestinationRefusesPutAtOnce(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name   string
+		source func(w http.ResponseWriter, r *http.Request, h http.Handler) // a blob GET
+	}{
+		{"source answers", func(w http.ResponseWriter, r *http.Request, h http.Handler) { h.ServeHTTP(w, r) }},
+		{"source fails", func(w http.ResponseWriter, r *http.Request, _ http.Handler) {
+			http.Error(w, `{"errors":[{"code":"UNKNOWN"}]}`, http.StatusInternalServerError)
+		}},
+		{"source hangs", func(w http.ResponseWriter, r *http.Request, _ http.Handler) { <-r.Context().Done() }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := newSyncGGCREnv(t)
+			var broken atomic.Bool
+			e.src = newSyncGGCRWrapped(t, func(h http.Handler) http.Handler {
+				return e.srcRec.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					if broken.Load() && isBlobGet(r) {
+						tc.source(w, r, h)
+						return
+					}
+					h.ServeHTTP(w, r)
+				}))
+			})
+			e.dst = newSyncGGCRWrapped(t, func(h http.Handler) http.Handler {
+				return e.dstRec.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					if r.Method == http.MethodPut && strings.Contains(r.URL.Path, "/blobs/uploads/") {
+						// As a proxy in front answers (nginx's 401, a quota): at once, the
+						// body unread (a Go server would read it first without the close).
+						w.Header().Set("Connection", "close")
+						http.Error(w, `{"errors":[{"code":"DENIED","message":"quota"}]}`, http.StatusBadRequest)
+						return
+					}
+					h.ServeHTTP(w, r)
+				}))
+			})
+			img := e.fx.Image("refused", 400, 401)
+			e.push(t, e.src.Host, map[string]any{"r/a:1": img})
+			var returned atomic.Bool
+			var late atomic.Int64
+			s := e.syncer(t, mirror.Options{Jobs: 1, Retry: retry.Policy{Attempts: 3}, Timeout: 20 * time.Second,
+				Progress: func(ev mirror.Event) {
+					if returned.Load() {
+						late.Add(1)
+					}
+				}}, nil)
+			ctx, cancel := context.WithTimeout(testCtx(t), 10*time.Second)
+			defer cancel()
+			p, err := s.Plan(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			broken.Store(true)
+			rep, err := s.Apply(ctx, p)
+			returned.Store(true)
+			t.Logf("%v\n%v", rep, err)
+			if ctx.Err() != nil {
+				t.Fatalf("Apply waited on the source after the destination refused: %v", ctx.Err())
+			}
+			var he *mirror.HTTPError
+			if !errors.As(err, &he) || he.StatusCode != http.StatusBadRequest || he.Method != http.MethodPut {
+				t.Errorf("err = %v, want the destination's PUT 400", err)
+			}
+			if rep.BlobsUploaded != 0 {
+				t.Errorf("BlobsUploaded = %d, want 0", rep.BlobsUploaded)
+			}
+			// Drain the transports: a late event would come now.
+			http.DefaultClient.CloseIdleConnections()
+			if n := late.Load(); n != 0 {
+				t.Errorf("%d progress events after Apply returned", n)
+			}
+		})
+	}
+}

@@ -214,11 +214,15 @@ func (r *applyRun) placeBlob(ctx context.Context, src, dst string, b Blob, from,
 		// while the source answers: one round trip where two came one after the other.
 		// Its failure is this attempt's (the retry starts over with a fresh session), not
 		// retried under a PUT that waits.
-		body := &lazyBody{open: func() (io.ReadCloser, error) {
+		// Once the PUT has ended the GET has nothing left to feed: a GET still waiting on
+		// the source is called off then (cancel), not waited for.
+		octx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		body := &lazyBody{cancel: cancel, open: func() (io.ReadCloser, error) {
 			var body io.ReadCloser
 			err := r.s.src.tryOnce(func() error {
 				var err error
-				body, err = r.s.src.getBlob(ctx, src, b.Digest)
+				body, err = r.s.src.getBlob(octx, src, b.Digest)
 				return err
 			})
 			return body, err
@@ -234,8 +238,14 @@ func (r *applyRun) placeBlob(ctx context.Context, src, dst string, b Blob, from,
 			size = -1 // unknown: the descriptor did not say
 		}
 		err = r.s.dst.finishUpload(ctx, loc, b.Digest, cr, size)
-		if oerr := body.openErr(); oerr != nil {
-			// The PUT failed because the source did: the source's error says why.
+		if err != nil {
+			body.abort()
+		}
+		var answer *HTTPError
+		if oerr := body.openErr(); oerr != nil && !(errors.As(err, &answer) && !errors.Is(err, oerr)) {
+			// The PUT failed because the source did: the source's error says why. Not when
+			// the destination answered the PUT itself (a refusal before the body, say): its
+			// answer is why.
 			return oerr
 		}
 		if verr := vr.mismatch(); verr != nil {
@@ -252,13 +262,26 @@ func (r *applyRun) placeBlob(ctx context.Context, src, dst string, b Blob, from,
 	})
 }
 
-// lazyBody opens its stream at its first Read. Close closes what was opened.
+// lazyBody opens its stream at its first Read. Close closes what was opened. Close and
+// abort call off an open still waiting on the source (cancel) once the PUT has ended.
 type lazyBody struct {
-	open func() (io.ReadCloser, error)
-	mu   sync.Mutex
-	rc   io.ReadCloser
-	err  error
-	done bool
+	open    func() (io.ReadCloser, error)
+	cancel  context.CancelFunc // nil: none
+	aborted atomic.Bool
+	mu      sync.Mutex
+	rc      io.ReadCloser
+	err     error
+	cut     bool // err is abort's doing, not the source's
+	done    bool
+}
+
+// abort calls off an open under way (or to come): the PUT ended, and its outcome does
+// not wait on the source.
+func (l *lazyBody) abort() {
+	l.aborted.Store(true)
+	if l.cancel != nil {
+		l.cancel()
+	}
 }
 
 func (l *lazyBody) Read(p []byte) (int, error) {
@@ -266,6 +289,7 @@ func (l *lazyBody) Read(p []byte) (int, error) {
 	if !l.done {
 		l.done = true
 		l.rc, l.err = l.open()
+		l.cut = l.err != nil && l.aborted.Load()
 	}
 	rc, err := l.rc, l.err
 	l.mu.Unlock()
@@ -280,14 +304,19 @@ func (l *lazyBody) Read(p []byte) (int, error) {
 
 var errLazyClosed = errors.New("read after close")
 
-// openErr is why the stream could not be opened, nil if it was (or never tried).
+// openErr is why the stream could not be opened, nil if it was (or never tried, or
+// abort called it off).
 func (l *lazyBody) openErr() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.cut {
+		return nil
+	}
 	return l.err
 }
 
 func (l *lazyBody) Close() error {
+	l.abort()
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.done = true // a Read after Close opens nothing
