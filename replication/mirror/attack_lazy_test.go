@@ -15,7 +15,7 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
-	_ "github.com/regdr/regdr/internal/testutil"
+	"github.com/regdr/regdr/internal/testutil"
 	"github.com/regdr/regdr/replication/mirror"
 	"github.com/regdr/regdr/retry"
 )
@@ -284,5 +284,212 @@ func TestAttackLazyDestinationRefusesPutAtOnce(t *testing.T) {
 				t.Errorf("%d progress events after Apply returned", n)
 			}
 		})
+	}
+}
+
+// Jobs 1 (one slot per registry) with both registries failing 15–30% of requests, by
+// Sync and by Plan then Apply: the run ends (no slot wait for ever, bounded by the
+// context), mirrors everything, never commits a wrong blob, and the same Syncer's next
+// Sync ends too (no slot kept).
+func TestAttackLazyJobs1UnderFaults(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name  string
+		rate  float64
+		seed  int64
+		apply bool
+	}{
+		{"sync 15%", 0.15, 11, false}, {"sync 30%", 0.30, 12, false},
+		{"apply 15%", 0.15, 13, true}, {"apply 30%", 0.30, 14, true},
+		{"sync 30% b", 0.30, 15, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := newSyncDistributionEnv(t)
+			want := e.push(t, e.src.Host, faultWorkload(e))
+			srcF := testutil.NewFaultTransport(nil, testutil.Faults{Seed: tc.seed, Rate: tc.rate, MaxInARow: 3})
+			dstF := testutil.NewFaultTransport(nil, testutil.Faults{Seed: tc.seed + 100, Rate: tc.rate, MaxInARow: 3})
+			var bytesEv atomic.Int64
+			s := e.syncer2(t, mirror.Options{Jobs: 1, Retry: retry.Policy{Attempts: 10},
+				Progress: func(ev mirror.Event) {
+					if ev.Kind == mirror.EventBytes {
+						bytesEv.Add(ev.Bytes)
+					}
+				}}, srcF, dstF)
+			ctx, cancel := context.WithTimeout(testCtx(t), 40*time.Second)
+			defer cancel()
+			var rep *mirror.Report
+			var err error
+			if tc.apply {
+				var p *mirror.Plan
+				if p, err = s.Plan(ctx); err == nil {
+					rep, err = s.Apply(ctx, p)
+				}
+			} else {
+				rep, err = s.Sync(ctx)
+			}
+			if ctx.Err() != nil {
+				t.Fatalf("the run did not end: %v", ctx.Err())
+			}
+			if err != nil || !rep.OK() {
+				t.Fatalf("run: %v\n%v", err, rep)
+			}
+			if rep.BytesUploaded != bytesEv.Load() {
+				t.Errorf("BytesUploaded %d, progress events %d bytes", rep.BytesUploaded, bytesEv.Load())
+			}
+			for ref, d := range want {
+				if got := headDigest(t, e.dst.Host, ref); got != d {
+					t.Errorf("%s = %q, want %q", ref, got, d)
+				}
+			}
+			if v := e.dstRec.Violations(); len(v) > 0 {
+				t.Errorf("violations: %v", v)
+			}
+			if n := srcF.Injected(); len(n) == 0 {
+				t.Error("no fault injected at the source: the test tests nothing")
+			}
+			ctx2, cancel2 := context.WithTimeout(testCtx(t), 20*time.Second)
+			defer cancel2()
+			if rep, err := s.Sync(ctx2); err != nil || !rep.OK() {
+				t.Fatalf("the same Syncer's next Sync: %v\n%v", err, rep)
+			}
+		})
+	}
+}
+
+// A Sync cancelled while a blob's lazy source GET is under way (before its header, or in
+// its body), Jobs 1: it returns context.Canceled, and the same Syncer's next Sync
+// completes (every slot given back).
+func TestAttackLazyCancelDuringSourceGet(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name   string
+		at     int
+		inBody bool
+	}{{"first GET before header", 1, false}, {"third GET before header", 3, false}, {"second GET mid-body", 2, true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := newSyncGGCREnv(t)
+			var n atomic.Int64
+			var armed atomic.Bool
+			var cancel context.CancelFunc
+			e.src = newSyncGGCRWrapped(t, func(h http.Handler) http.Handler {
+				return e.srcRec.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					if armed.Load() && isBlobGet(r) && n.Add(1) == int64(tc.at) {
+						if tc.inBody {
+							w.Header().Set("Content-Length", "4096")
+							w.WriteHeader(http.StatusOK)
+							w.Write(make([]byte, 100))
+							w.(http.Flusher).Flush()
+						}
+						cancel()
+						<-r.Context().Done()
+						return
+					}
+					h.ServeHTTP(w, r)
+				}))
+			})
+			want := e.push(t, e.src.Host, faultWorkload(e))
+			s := e.syncer(t, mirror.Options{Jobs: 1}, nil)
+			var ctx context.Context
+			ctx, cancel = context.WithCancel(testCtx(t))
+			defer cancel()
+			armed.Store(true)
+			if _, err := s.Sync(ctx); !errors.Is(err, context.Canceled) {
+				t.Fatalf("cancelled Sync: %v, want context.Canceled", err)
+			}
+			armed.Store(false)
+			ctx2, cancel2 := context.WithTimeout(testCtx(t), 20*time.Second)
+			defer cancel2()
+			rep, err := s.Sync(ctx2)
+			if err != nil || !rep.OK() {
+				t.Fatalf("the same Syncer's next Sync: %v\n%v", err, rep)
+			}
+			for ref, d := range want {
+				if got := headDigest(t, e.dst.Host, ref); got != d {
+					t.Errorf("%s = %q, want %q", ref, got, d)
+				}
+			}
+		})
+	}
+}
+
+// A source that dies once the plan is made (every blob GET a 503, or the connection
+// dropped before any answer): the give-up rule declares the source down — not the
+// destination, whose PUTs fail only because the source fed them nothing — and Apply
+// stops with ErrRegistryDown naming the source.
+func TestAttackLazyGiveUpOnDeadSource(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		dead func(w http.ResponseWriter, r *http.Request)
+	}{
+		{"503", func(w http.ResponseWriter, r *http.Request) {
+			http.Error(w, `{"errors":[{"code":"UNAVAILABLE"}]}`, http.StatusServiceUnavailable)
+		}},
+		{"dropped", func(w http.ResponseWriter, r *http.Request) {
+			c, _, err := w.(http.Hijacker).Hijack()
+			if err == nil {
+				c.Close()
+			}
+		}},
+		{"cut body", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Length", "4096")
+			w.WriteHeader(http.StatusOK)
+			w.Write(make([]byte, 100))
+		}},
+	} {
+		for _, jobs := range []int{1, 4} {
+			t.Run(fmt.Sprintf("%s jobs %d", tc.name, jobs), func(t *testing.T) {
+				t.Parallel()
+				e := newSyncGGCREnv(t)
+				var dead atomic.Bool
+				e.src = newSyncGGCRWrapped(t, func(h http.Handler) http.Handler {
+					return e.srcRec.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+						if dead.Load() && isBlobGet(r) {
+							tc.dead(w, r)
+							return
+						}
+						h.ServeHTTP(w, r)
+					}))
+				})
+				refs := map[string]any{}
+				for i := range 6 {
+					refs[fmt.Sprintf("g/r%d:1", i)] = e.fx.Image(fmt.Sprintf("g%d", i), 500+2*i, 501+2*i)
+				}
+				e.push(t, e.src.Host, refs)
+				clock := &testutil.ImmediateClock{}
+				s := e.syncer(t, mirror.Options{Clock: clock, Jobs: jobs}, nil)
+				ctx, cancel := context.WithTimeout(testCtx(t), 30*time.Second)
+				defer cancel()
+				p, err := s.Plan(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				dead.Store(true)
+				start := clock.Now()
+				rep, err := s.Apply(ctx, p)
+				took := clock.Now().Sub(start)
+				if ctx.Err() != nil {
+					t.Fatalf("Apply did not end: %v", ctx.Err())
+				}
+				if !errors.Is(err, mirror.ErrRegistryDown) {
+					t.Fatalf("Apply from a dead source: %v, want ErrRegistryDown\n%v", err, rep)
+				}
+				msg := err.Error()
+				if !strings.Contains(msg, "no successful response from "+e.src.Host) {
+					t.Errorf("the source %s not declared down: %v", e.src.Host, msg)
+				}
+				if strings.Contains(msg, "no successful response from "+e.dst.Host) {
+					t.Errorf("the destination %s declared down for the source's failure: %v", e.dst.Host, msg)
+				}
+				if took > 5*time.Minute {
+					t.Errorf("gave up after %v on the clock, want about the 2m default", took)
+				}
+				if rep.BlobsUploaded != 0 || rep.Copied != 0 {
+					t.Errorf("uploaded %d blobs, copied %d, from a dead source", rep.BlobsUploaded, rep.Copied)
+				}
+			})
+		}
 	}
 }
