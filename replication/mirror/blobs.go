@@ -248,6 +248,11 @@ func (r *applyRun) placeBlob(ctx context.Context, src, dst string, b Blob, from,
 			// answer is why.
 			return oerr
 		}
+		if rerr := body.readErr(); err != nil && rerr != nil && !(errors.As(err, &answer) && !errors.Is(err, rerr)) {
+			// The source's stream broke mid-blob: the PUT's error names the destination's
+			// connection the bytes were going to.
+			return fmt.Errorf("copying blob %s from %s at %s: %w", b.Digest, src, r.s.src.ep.Registry, rerr)
+		}
 		if verr := vr.mismatch(); verr != nil {
 			// The last bytes were held back: the destination has an incomplete upload,
 			// which it never commits, whatever it checks itself.
@@ -271,7 +276,8 @@ type lazyBody struct {
 	mu      sync.Mutex
 	rc      io.ReadCloser
 	err     error
-	cut     bool // err is abort's doing, not the source's
+	rerr    error // the first failed Read of rc, abort's aside
+	cut     bool  // err is abort's doing, not the source's
 	done    bool
 }
 
@@ -299,7 +305,23 @@ func (l *lazyBody) Read(p []byte) (int, error) {
 	case rc == nil: // closed before any Read (a transport may read after the PUT ended)
 		return 0, errLazyClosed
 	}
-	return rc.Read(p)
+	n, err := rc.Read(p)
+	if err != nil && err != io.EOF && !l.aborted.Load() {
+		l.mu.Lock()
+		if l.rerr == nil {
+			l.rerr = err
+		}
+		l.mu.Unlock()
+	}
+	return n, err
+}
+
+// readErr is why the opened stream broke, nil if it did not (or abort broke it). The
+// transport reports it as its own connection's error (readfrom tcp to the destination).
+func (l *lazyBody) readErr() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.rerr
 }
 
 var errLazyClosed = errors.New("read after close")
