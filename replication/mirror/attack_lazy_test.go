@@ -69,6 +69,10 @@ func TestAttackLazySourceBlobFailures(t *testing.T) {
 		w.Write(b)
 	}))
 	t.Cleanup(objects.Close)
+	expired := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>", http.StatusForbidden)
+	}))
+	t.Cleanup(expired.Close)
 	for _, tc := range []struct {
 		name    string
 		serve   func(w http.ResponseWriter, r *http.Request, h http.Handler, blob []byte) // a blob GET
@@ -97,6 +101,9 @@ func TestAttackLazySourceBlobFailures(t *testing.T) {
 		}},
 		{name: "hangs before headers", want: mirror.ErrTimeout, timeout: 300 * time.Millisecond, serve: func(w http.ResponseWriter, r *http.Request, _ http.Handler, _ []byte) {
 			<-r.Context().Done()
+		}},
+		{name: "redirect to expired object storage URL", status: http.StatusForbidden, serve: func(w http.ResponseWriter, r *http.Request, _ http.Handler, _ []byte) {
+			http.Redirect(w, r, expired.URL+"/obj?X-Amz-Expires=1", http.StatusTemporaryRedirect)
 		}},
 		{name: "redirect to object storage", serve: func(w http.ResponseWriter, r *http.Request, _ http.Handler, blob []byte) {
 			store.Store(blob)
