@@ -507,3 +507,40 @@ func TestAttackLazyGiveUpOnDeadSource(t *testing.T) {
 		}
 	}
 }
+
+// A destination (or a proxy in front of it) that answers a blob's final PUT 202
+// Accepted — an upload still open, in the distribution API — without committing it: the
+// blob is not reported uploaded, and the item does not pass as copied, unless the
+// destination holds it.
+func TestAttackLazyPutAcceptedNotCommitted(t *testing.T) {
+	t.Parallel()
+	e := newSyncGGCREnv(t)
+	e.dst = newSyncGGCRWrapped(t, func(h http.Handler) http.Handler {
+		return e.dstRec.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodPut && strings.Contains(r.URL.Path, "/blobs/uploads/") {
+				io.Copy(io.Discard, r.Body)
+				w.WriteHeader(http.StatusAccepted)
+				return
+			}
+			h.ServeHTTP(w, r)
+		}))
+	})
+	img := e.fx.Image("accepted", 600, 601)
+	e.push(t, e.src.Host, map[string]any{"p/a:1": img})
+	s := e.syncer(t, mirror.Options{Jobs: 1, Retry: retry.Policy{Attempts: 2}}, nil)
+	rep, err := s.Sync(testCtx(t))
+	t.Logf("%v\n%v", rep, err)
+	held := 0
+	cfg, _ := img.ConfigName()
+	for _, d := range append(layerDigests(t, img), cfg.String()) {
+		if blobPresent(t, e.dst.Host, "p/a", d) {
+			held++
+		}
+	}
+	if rep.BlobsUploaded > held {
+		t.Errorf("BlobsUploaded = %d, the destination holds %d", rep.BlobsUploaded, held)
+	}
+	if held < 3 && (err == nil || rep.Copied != 0) {
+		t.Errorf("Sync passed (%d copied) with %d of 3 blobs at the destination: %v", rep.Copied, held, err)
+	}
+}

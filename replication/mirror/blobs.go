@@ -237,7 +237,7 @@ func (r *applyRun) placeBlob(ctx context.Context, src, dst string, b Blob, from,
 		if size <= 0 {
 			size = -1 // unknown: the descriptor did not say
 		}
-		err = r.s.dst.finishUpload(ctx, loc, b.Digest, cr, size)
+		accepted, err := r.s.dst.finishUpload(ctx, loc, b.Digest, cr, size)
 		if err != nil {
 			body.abort()
 		}
@@ -260,6 +260,16 @@ func (r *applyRun) placeBlob(ctx context.Context, src, dst string, b Blob, from,
 		}
 		if err != nil {
 			return err
+		}
+		if accepted {
+			// 202: an upload still open, not a committed blob — unless the blob is there.
+			found, err := r.s.dst.headBlob(ctx, dst, b.Digest)
+			if err != nil {
+				return err
+			}
+			if !found {
+				return fmt.Errorf("uploading blob %s to %s: answered 202 Accepted, and the blob is not there: %w", b.Digest, dst, ErrNotVerified)
+			}
 		}
 		r.blobsUploaded.Add(1)
 		r.emit(Event{Kind: EventBlob, Repo: dst, Digest: b.Digest, Size: b.Size, Outcome: "uploaded"})
