@@ -214,11 +214,15 @@ func (r *applyRun) placeBlob(ctx context.Context, src, dst string, b Blob, from,
 		// while the source answers: one round trip where two came one after the other.
 		// Its failure is this attempt's (the retry starts over with a fresh session), not
 		// retried under a PUT that waits.
-		body := &lazyBody{open: func() (io.ReadCloser, error) {
+		// Once the PUT has ended the GET has nothing left to feed: a GET still waiting on
+		// the source is called off then (cancel), not waited for.
+		octx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		body := &lazyBody{cancel: cancel, open: func() (io.ReadCloser, error) {
 			var body io.ReadCloser
 			err := r.s.src.tryOnce(func() error {
 				var err error
-				body, err = r.s.src.getBlob(ctx, src, b.Digest)
+				body, err = r.s.src.getBlob(octx, src, b.Digest)
 				return err
 			})
 			return body, err
@@ -233,10 +237,21 @@ func (r *applyRun) placeBlob(ctx context.Context, src, dst string, b Blob, from,
 		if size <= 0 {
 			size = -1 // unknown: the descriptor did not say
 		}
-		err = r.s.dst.finishUpload(ctx, loc, b.Digest, cr, size)
-		if oerr := body.openErr(); oerr != nil {
-			// The PUT failed because the source did: the source's error says why.
+		accepted, err := r.s.dst.finishUpload(ctx, loc, b.Digest, cr, size)
+		if err != nil {
+			body.abort()
+		}
+		var answer *HTTPError
+		if oerr := body.openErr(); oerr != nil && !(errors.As(err, &answer) && !errors.Is(err, oerr)) {
+			// The PUT failed because the source did: the source's error says why. Not when
+			// the destination answered the PUT itself (a refusal before the body, say): its
+			// answer is why.
 			return oerr
+		}
+		if rerr := body.readErr(); err != nil && rerr != nil && !(errors.As(err, &answer) && !errors.Is(err, rerr)) {
+			// The source's stream broke mid-blob: the PUT's error names the destination's
+			// connection the bytes were going to.
+			return fmt.Errorf("copying blob %s from %s at %s: %w", b.Digest, src, r.s.src.ep.Registry, rerr)
 		}
 		if verr := vr.mismatch(); verr != nil {
 			// The last bytes were held back: the destination has an incomplete upload,
@@ -246,19 +261,43 @@ func (r *applyRun) placeBlob(ctx context.Context, src, dst string, b Blob, from,
 		if err != nil {
 			return err
 		}
+		if accepted {
+			// 202: an upload still open, not a committed blob — unless the blob is there.
+			found, err := r.s.dst.headBlob(ctx, dst, b.Digest)
+			if err != nil {
+				return err
+			}
+			if !found {
+				return fmt.Errorf("uploading blob %s to %s: answered 202 Accepted, and the blob is not there: %w", b.Digest, dst, ErrNotVerified)
+			}
+		}
 		r.blobsUploaded.Add(1)
 		r.emit(Event{Kind: EventBlob, Repo: dst, Digest: b.Digest, Size: b.Size, Outcome: "uploaded"})
 		return nil
 	})
 }
 
-// lazyBody opens its stream at its first Read. Close closes what was opened.
+// lazyBody opens its stream at its first Read. Close closes what was opened. Close and
+// abort call off an open still waiting on the source (cancel) once the PUT has ended.
 type lazyBody struct {
-	open func() (io.ReadCloser, error)
-	mu   sync.Mutex
-	rc   io.ReadCloser
-	err  error
-	done bool
+	open    func() (io.ReadCloser, error)
+	cancel  context.CancelFunc // nil: none
+	aborted atomic.Bool
+	mu      sync.Mutex
+	rc      io.ReadCloser
+	err     error
+	rerr    error // the first failed Read of rc, abort's aside
+	cut     bool  // err is abort's doing, not the source's
+	done    bool
+}
+
+// abort calls off an open under way (or to come): the PUT ended, and its outcome does
+// not wait on the source.
+func (l *lazyBody) abort() {
+	l.aborted.Store(true)
+	if l.cancel != nil {
+		l.cancel()
+	}
 }
 
 func (l *lazyBody) Read(p []byte) (int, error) {
@@ -266,6 +305,7 @@ func (l *lazyBody) Read(p []byte) (int, error) {
 	if !l.done {
 		l.done = true
 		l.rc, l.err = l.open()
+		l.cut = l.err != nil && l.aborted.Load()
 	}
 	rc, err := l.rc, l.err
 	l.mu.Unlock()
@@ -275,19 +315,40 @@ func (l *lazyBody) Read(p []byte) (int, error) {
 	case rc == nil: // closed before any Read (a transport may read after the PUT ended)
 		return 0, errLazyClosed
 	}
-	return rc.Read(p)
+	n, err := rc.Read(p)
+	if err != nil && err != io.EOF && !l.aborted.Load() {
+		l.mu.Lock()
+		if l.rerr == nil {
+			l.rerr = err
+		}
+		l.mu.Unlock()
+	}
+	return n, err
+}
+
+// readErr is why the opened stream broke, nil if it did not (or abort broke it). The
+// transport reports it as its own connection's error (readfrom tcp to the destination).
+func (l *lazyBody) readErr() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.rerr
 }
 
 var errLazyClosed = errors.New("read after close")
 
-// openErr is why the stream could not be opened, nil if it was (or never tried).
+// openErr is why the stream could not be opened, nil if it was (or never tried, or
+// abort called it off).
 func (l *lazyBody) openErr() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.cut {
+		return nil
+	}
 	return l.err
 }
 
 func (l *lazyBody) Close() error {
+	l.abort()
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.done = true // a Read after Close opens nothing

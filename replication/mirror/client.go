@@ -394,21 +394,23 @@ func (c *registryClient) startUpload(ctx context.Context, repo, digest, from str
 	return loc.String(), false, nil
 }
 
-// finishUpload streams the blob into the session in one PUT.
-func (c *registryClient) finishUpload(ctx context.Context, location, digest string, body io.Reader, size int64) error {
+// finishUpload streams the blob into the session in one PUT. accepted: the registry
+// answered 202 Accepted, the distribution API's answer to an upload still open, not
+// the 201 of a committed blob — the caller looks for the blob before counting on it.
+func (c *registryClient) finishUpload(ctx context.Context, location, digest string, body io.Reader, size int64) (accepted bool, err error) {
 	u, err := url.Parse(location)
 	if err != nil {
-		return err
+		return false, err
 	}
 	q := u.Query()
 	q.Set("digest", digest)
 	u.RawQuery = q.Encode()
 	resp, err := c.do(withBulk(ctx), http.MethodPut, u.String(), http.Header{"Content-Type": {"application/octet-stream"}}, body, size, http.StatusCreated, http.StatusNoContent, http.StatusAccepted)
 	if err != nil {
-		return err
+		return false, err
 	}
 	resp.Body.Close()
-	return nil
+	return resp.StatusCode == http.StatusAccepted, nil
 }
 
 // get fetches a small JSON document, following nothing.
