@@ -3,11 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -17,41 +13,13 @@ import (
 
 	"github.com/regdr/regdr/acr/acrtest"
 	"github.com/regdr/regdr/dns/dnstest"
+	"github.com/regdr/regdr/internal/jsontest"
+	"github.com/regdr/regdr/internal/testutil"
 )
 
 // wrongKeySecret is the secret of an AccessKey an emulator knows and the command does
 // not use: it must not show either.
 const wrongKeySecret = "other-SECRET-json-never-printed-8d21"
-
-// oneJSONDoc fails t unless stdout is exactly one JSON document: one value, then EOF.
-func oneJSONDoc(t *testing.T, stdout string) {
-	t.Helper()
-	dec := json.NewDecoder(strings.NewReader(stdout))
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		t.Errorf("stdout is not a JSON document: %v\n%q", err, stdout)
-		return
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		t.Errorf("stdout holds more than one JSON document (%v):\n%s", err, stdout)
-	}
-}
-
-// closedAddr is host:port of a loopback listener closed at once: nothing answers there.
-func closedAddr(t *testing.T) string {
-	t.Helper()
-	s := httptest.NewServer(http.NotFoundHandler())
-	s.Close()
-	return s.Listener.Addr().String()
-}
-
-// answering is host:port of a server that answers every request with code.
-func answering(t *testing.T, code int) string {
-	t.Helper()
-	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(code) }))
-	t.Cleanup(s.Close)
-	return s.Listener.Addr().String()
-}
 
 // withFlag is args with flag's value replaced by v (or added).
 func withFlag(args []string, flag, v string) []string {
@@ -111,10 +79,10 @@ func TestAttackJSONFailures(t *testing.T) {
 	}
 	failures := []failure{
 		{name: "pvtz unreachable", prepare: func(t *testing.T, _ *world, a []string) []string {
-			return withFlag(a, "-pvtz-api", "http://"+closedAddr(t))
+			return withFlag(a, "-pvtz-api", "http://"+testutil.ClosedAddr(t))
 		}},
 		{name: "pvtz 500", prepare: func(t *testing.T, _ *world, a []string) []string {
-			return withFlag(a, "-pvtz-api", "http://"+answering(t, http.StatusInternalServerError))
+			return withFlag(a, "-pvtz-api", "http://"+testutil.StatusAddr(t, http.StatusInternalServerError))
 		}},
 		{name: "wrong access key", prepare: func(t *testing.T, _ *world, a []string) []string {
 			other := dnstest.NewPrivateZone(dnstest.WithAccessKey("LTAI-someone-else", wrongKeySecret))
@@ -152,7 +120,7 @@ func TestAttackJSONFailures(t *testing.T) {
 	cases = append(cases,
 		tc{name: "plan/rpo, harbor api 500", args: commands["plan"], prepare: func(t *testing.T, w *world, a []string) []string {
 			w.harborDown.Store(true)
-			return append(withFlag(a, "-harbor", "http://"+answering(t, http.StatusInternalServerError)),
+			return append(withFlag(a, "-harbor", "http://"+testutil.StatusAddr(t, http.StatusInternalServerError)),
 				"-rpo", "1h", "-projects", "library", "-namespace", "acr-ns", "-harbor-password-file", writeSecretFile(t, harborSecret))
 		}, code: exitFailed},
 		tc{name: "apply/no -yes", args: func(w *world) []string {
@@ -179,7 +147,7 @@ func TestAttackJSONFailures(t *testing.T) {
 			if code != c.code {
 				t.Errorf("exit %d, want %d; stderr:\n%s", code, c.code, errOut.String())
 			}
-			oneJSONDoc(t, out.String())
+			jsontest.One(t, out.String())
 			for _, s := range []string{keySecret, harborSecret, wrongKeySecret} {
 				if strings.Contains(out.String()+errOut.String(), s) {
 					t.Errorf("a secret was printed:\nstdout:\n%s\nstderr:\n%s", out.String(), errOut.String())
@@ -227,8 +195,8 @@ func TestAttackReverseJSONFailures(t *testing.T) {
 		code      int
 	}{
 		{"wrong harbor password", w.reverseArgs("-json", "-yes", "-harbor-password-file", writeSecretFile(t, wrongHarbor)), false, exitFailed},
-		{"openapi unreachable", withFlag(w.reverseArgs("-json", "-yes"), "-acr-api", "http://"+closedAddr(t)), false, exitFailed},
-		{"openapi 500", withFlag(w.reverseArgs("-json", "-yes"), "-acr-api", "http://"+answering(t, http.StatusInternalServerError)), false, exitFailed},
+		{"openapi unreachable", withFlag(w.reverseArgs("-json", "-yes"), "-acr-api", "http://"+testutil.ClosedAddr(t)), false, exitFailed},
+		{"openapi 500", withFlag(w.reverseArgs("-json", "-yes"), "-acr-api", "http://"+testutil.StatusAddr(t, http.StatusInternalServerError)), false, exitFailed},
 		{"cancelled", w.reverseArgs("-json", "-yes"), true, exitFailed},
 		{"no -yes", w.reverseArgs("-json"), false, exitRefused},
 	} {
@@ -246,7 +214,7 @@ func TestAttackReverseJSONFailures(t *testing.T) {
 			if code != tc.code {
 				t.Errorf("exit %d, want %d; stderr:\n%s", code, tc.code, errOut.String())
 			}
-			oneJSONDoc(t, out.String())
+			jsontest.One(t, out.String())
 			for _, s := range []string{keySecret, harborSecret, wrongHarbor} {
 				if strings.Contains(out.String()+errOut.String(), s) {
 					t.Errorf("a secret was printed:\nstdout:\n%s\nstderr:\n%s", out.String(), errOut.String())

@@ -2,30 +2,15 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
 	"time"
-)
 
-// oneJSON fails t unless stdout is exactly one JSON document: one value, then EOF.
-func oneJSON(t *testing.T, stdout string) {
-	t.Helper()
-	dec := json.NewDecoder(strings.NewReader(stdout))
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		t.Errorf("stdout is not a JSON document: %v\n%q", err, stdout)
-		return
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		t.Errorf("stdout holds more than one JSON document (%v):\n%s", err, stdout)
-	}
-}
+	"github.com/regdr/regdr/internal/jsontest"
+)
 
 // setFlag is args with flag's value replaced by v.
 func setFlag(args []string, flag, v string) []string {
@@ -90,7 +75,7 @@ func TestAttackJSONFailures(t *testing.T) {
 				if r.code != exitFailed {
 					t.Errorf("exit %d, want 1; stderr:\n%s", r.code, r.errOut)
 				}
-				oneJSON(t, r.out)
+				jsontest.One(t, r.out)
 				assertNoSecrets(t, r)
 				if strings.Contains(r.out+r.errOut, wrong) {
 					t.Errorf("the wrong secret was printed:\n%s\n%s", r.out, r.errOut)
@@ -103,7 +88,7 @@ func TestAttackJSONFailures(t *testing.T) {
 		if r.code != exitRefused {
 			t.Errorf("exit %d, want 3; stderr:\n%s", r.code, r.errOut)
 		}
-		oneJSON(t, r.out)
+		jsontest.One(t, r.out)
 	})
 	if n := e.writes(); n != 0 {
 		t.Errorf("the failed and refused runs wrote %d times", n)

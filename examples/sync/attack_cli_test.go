@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -11,21 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/regdr/regdr/internal/jsontest"
 	"github.com/regdr/regdr/internal/testutil"
 )
-
-// oneJSON fails the test unless stdout is exactly one JSON document.
-func oneJSON(t *testing.T, stdout string) {
-	t.Helper()
-	dec := json.NewDecoder(strings.NewReader(stdout))
-	var doc map[string]any
-	if err := dec.Decode(&doc); err != nil {
-		t.Fatalf("stdout is not a JSON document: %v\n%q", err, stdout)
-	}
-	if dec.More() {
-		t.Fatalf("stdout holds more than one JSON document:\n%s", stdout)
-	}
-}
 
 // TestAttackStateCollisions: -state naming a file the run reads or writes otherwise — the
 // Harbor password file (flag or $HARBOR_PASSWORD_FILE, or a link to it), the
@@ -90,7 +77,7 @@ func TestAttackStateUnwritable(t *testing.T) {
 	if code != exitOK || !strings.Contains(errOut.String(), "not recording the sync state") {
 		t.Errorf("exit %d, want 0 and the state said not recorded:\n%s", code, errOut.String())
 	}
-	oneJSON(t, out.String())
+	jsontest.One(t, out.String())
 	e.check(t, ctx)
 }
 
@@ -127,7 +114,7 @@ func TestAttackJSONWhenNothingStarted(t *testing.T) {
 			if code != exitFailed {
 				t.Errorf("exit %d, want 1:\n%s", code, errOut.String())
 			}
-			oneJSON(t, out.String())
+			jsontest.One(t, out.String())
 		})
 	}
 }

@@ -3,9 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -16,22 +13,9 @@ import (
 
 	"github.com/regdr/regdr/harbor/harbortest"
 	"github.com/regdr/regdr/harbor/harbortest/spectest"
+	"github.com/regdr/regdr/internal/jsontest"
 	"github.com/regdr/regdr/internal/testutil"
 )
-
-// exactlyOneJSON fails t unless stdout is exactly one JSON document: one value, then EOF.
-func exactlyOneJSON(t *testing.T, stdout string) {
-	t.Helper()
-	dec := json.NewDecoder(strings.NewReader(stdout))
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		t.Errorf("stdout is not a JSON document: %v\n%q", err, stdout)
-		return
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		t.Errorf("stdout holds more than one JSON document (%v):\n%s", err, stdout)
-	}
-}
 
 // answerAll is a registry wrapper that answers every request with code.
 func answerAll(code int) func(http.Handler) http.Handler {
@@ -118,7 +102,7 @@ func TestAttackJSONFailures(t *testing.T) {
 				if code := run(ctx, args, &out, &errOut); code != want {
 					t.Errorf("exit %d, want %d; stderr:\n%s", code, want, errOut.String())
 				}
-				exactlyOneJSON(t, out.String())
+				jsontest.One(t, out.String())
 				for _, s := range []string{harborSecret, wrongSecret} {
 					if strings.Contains(out.String()+errOut.String(), s) {
 						t.Errorf("a secret was printed:\nstdout:\n%s\nstderr:\n%s", out.String(), errOut.String())

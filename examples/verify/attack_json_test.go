@@ -3,48 +3,16 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/regdr/regdr/acr/acrtest"
+	"github.com/regdr/regdr/internal/jsontest"
+	"github.com/regdr/regdr/internal/testutil"
 )
-
-// oneJSON fails t unless stdout is exactly one JSON document: one value, then EOF.
-func oneJSON(t *testing.T, stdout string) {
-	t.Helper()
-	dec := json.NewDecoder(strings.NewReader(stdout))
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		t.Errorf("stdout is not a JSON document: %v\n%q", err, stdout)
-		return
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		t.Errorf("stdout holds more than one JSON document (%v):\n%s", err, stdout)
-	}
-}
-
-// closedURL is the URL of a loopback listener closed at once: nothing answers there.
-func closedURL(t *testing.T) string {
-	t.Helper()
-	s := httptest.NewServer(http.NotFoundHandler())
-	s.Close()
-	return s.URL
-}
-
-// statusServer answers every request with code.
-func statusServer(t *testing.T, code int) string {
-	t.Helper()
-	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(code) }))
-	t.Cleanup(s.Close)
-	return s.URL
-}
 
 // TestAttackJSONFailures: with -json, forward and -reverse, a check that fails after the
 // flags were parsed — Harbor or the ACR OpenAPI unreachable, Harbor answering 500, a wrong
@@ -82,9 +50,9 @@ func TestAttackJSONFailures(t *testing.T) {
 		extra []string
 	}{{"forward", nil}, {"reverse", []string{"-reverse"}}} {
 		for _, c := range []tc{
-			{name: "harbor unreachable", harbor: closedURL(t), code: exitFailed},
-			{name: "openapi unreachable", acrAPI: closedURL(t), code: exitFailed},
-			{name: "harbor 500", harbor: statusServer(t, http.StatusInternalServerError), code: exitFailed},
+			{name: "harbor unreachable", harbor: "http://" + testutil.ClosedAddr(t), code: exitFailed},
+			{name: "openapi unreachable", acrAPI: "http://" + testutil.ClosedAddr(t), code: exitFailed},
+			{name: "harbor 500", harbor: "http://" + testutil.StatusAddr(t, http.StatusInternalServerError), code: exitFailed},
 			{name: "harbor wrong password", env: map[string]string{envHarborPassword: wrong}, code: exitFailed},
 			{name: "access key secret wrong", env: map[string]string{"ALIBABA_CLOUD_ACCESS_KEY_SECRET": wrong}, code: exitFailed},
 			{name: "cancelled", cancelled: true, code: exitFailed},
@@ -117,7 +85,7 @@ func TestAttackJSONFailures(t *testing.T) {
 			if code != c.code {
 				t.Errorf("exit %d, want %d; stderr:\n%s", code, c.code, errOut.String())
 			}
-			oneJSON(t, out.String())
+			jsontest.One(t, out.String())
 			for _, s := range append(secrets, wrong) {
 				if strings.Contains(out.String()+errOut.String(), s) {
 					t.Errorf("a secret was printed:\nstdout:\n%s\nstderr:\n%s", out.String(), errOut.String())

@@ -4,9 +4,12 @@ package jsontest
 
 import (
 	"encoding/json"
+	"errors"
+	"io"
 	"regexp"
 	"slices"
 	"sort"
+	"strings"
 	"testing"
 )
 
@@ -76,5 +79,20 @@ func SnakeCase(t testing.TB, v any, data ...string) {
 		if !IsSnake(last) {
 			t.Errorf("%T: key %s is not snake_case", v, k)
 		}
+	}
+}
+
+// One fails t unless doc is exactly one JSON document: one value, then nothing but
+// white space — what a program's -json output must be whatever happened.
+func One(t testing.TB, doc string) {
+	t.Helper()
+	dec := json.NewDecoder(strings.NewReader(doc))
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		t.Errorf("not a JSON document: %v\n%q", err, doc)
+		return
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		t.Errorf("more than one JSON document (%v):\n%s", err, doc)
 	}
 }

@@ -42,3 +42,22 @@ func TestKeys(t *testing.T) {
 		})
 	}
 }
+
+// One accepts exactly one JSON document and fails on none, a broken one, or two.
+func TestOne(t *testing.T) {
+	for doc, ok := range map[string]bool{`{"a":1}`: true, "{}\n": true, "": false, `{"a":`: false, "{}{}": false, "{}\n[]": false} {
+		ft := &failRecorder{TB: t}
+		One(ft, doc)
+		if ft.failed == ok {
+			t.Errorf("One(%q) failed %t, want %t", doc, ft.failed, !ok)
+		}
+	}
+}
+
+// failRecorder is a testing.TB whose Errorf only records that it was called.
+type failRecorder struct {
+	testing.TB
+	failed bool
+}
+
+func (f *failRecorder) Errorf(string, ...any) { f.failed = true }
