@@ -170,6 +170,10 @@ func (r *applyRun) placeBlob(ctx context.Context, src, dst string, b Blob, from,
 			from = guess
 		}
 	}
+	// eager: a lazy GET failed at the source; from then on the GET goes first, retried on
+	// its own as every other request is, so that a flaky source does not spend the whole
+	// upload's attempts (each a fresh session) on its GET.
+	eager := false
 	return r.retry(ctx, func() error {
 		var loc string
 		var mounted bool
@@ -227,6 +231,18 @@ func (r *applyRun) placeBlob(ctx context.Context, src, dst string, b Blob, from,
 			})
 			return body, err
 		}}
+		if eager {
+			var rc io.ReadCloser
+			if err := r.s.src.try(ctx, func() error {
+				var err error
+				rc, err = r.s.src.getBlob(ctx, src, b.Digest)
+				return err
+			}); err != nil {
+				return err
+			}
+			body = &lazyBody{rc: rc, done: true}
+			body.began.Store(true)
+		}
 		defer body.Close()
 		vr, err := newSyncVerifyReader(body, b.Digest)
 		if err != nil {
@@ -237,7 +253,7 @@ func (r *applyRun) placeBlob(ctx context.Context, src, dst string, b Blob, from,
 		if size <= 0 {
 			size = -1 // unknown: the descriptor did not say
 		}
-		accepted, err := r.s.dst.finishUpload(ctx, loc, b.Digest, cr, size)
+		accepted, err := r.putBlob(ctx, loc, b.Digest, cr, size, body)
 		if err != nil {
 			body.abort()
 		}
@@ -246,6 +262,7 @@ func (r *applyRun) placeBlob(ctx context.Context, src, dst string, b Blob, from,
 			// The PUT failed because the source did: the source's error says why. Not when
 			// the destination answered the PUT itself (a refusal before the body, say): its
 			// answer is why.
+			eager = true
 			return oerr
 		}
 		if rerr := body.readErr(); err != nil && rerr != nil && !(errors.As(err, &answer) && !errors.Is(err, rerr)) {
@@ -277,6 +294,32 @@ func (r *applyRun) placeBlob(ctx context.Context, src, dst string, b Blob, from,
 	})
 }
 
+// putBlob sends an upload's PUT, and sends it again on the same session while its body
+// was never read: a PUT refused before its first byte (a 503 or 429 from a proxy, a reset)
+// costs neither the session nor a source request, and does not spend one of the whole
+// upload's attempts. Once the body was read, a failure is the attempt's (the caller's
+// retry starts over, with a fresh session and a fresh source stream).
+func (r *applyRun) putBlob(ctx context.Context, loc, digest string, body io.Reader, size int64, lazy *lazyBody) (accepted bool, err error) {
+	err = r.s.dst.try(ctx, func() error {
+		var err error
+		accepted, err = r.s.dst.finishUpload(ctx, loc, digest, body, size)
+		if err != nil && lazy.started() {
+			return spentBody{err}
+		}
+		return err
+	})
+	if s, ok := err.(spentBody); ok {
+		err = s.err
+	}
+	return accepted, err
+}
+
+// spentBody is a PUT's failure after its body was read: not to be sent again as it was.
+// It hides the error from retryable (no Unwrap); putBlob unwraps it.
+type spentBody struct{ err error }
+
+func (s spentBody) Error() string { return s.err.Error() }
+
 // lazyBody opens its stream at its first Read. Close closes what was opened. Close and
 // abort call off an open still waiting on the source (cancel) once the PUT has ended.
 type lazyBody struct {
@@ -289,6 +332,7 @@ type lazyBody struct {
 	rerr    error // the first failed Read of rc, abort's aside
 	cut     bool  // err is abort's doing, not the source's
 	done    bool
+	began   atomic.Bool // done, readable without mu, which an open under way holds
 }
 
 // abort calls off an open under way (or to come): the PUT ended, and its outcome does
@@ -304,6 +348,7 @@ func (l *lazyBody) Read(p []byte) (int, error) {
 	l.mu.Lock()
 	if !l.done {
 		l.done = true
+		l.began.Store(true)
 		l.rc, l.err = l.open()
 		l.cut = l.err != nil && l.aborted.Load()
 	}
@@ -336,6 +381,11 @@ func (l *lazyBody) readErr() error {
 
 var errLazyClosed = errors.New("read after close")
 
+// started reports whether a Read, or the eager GET, opened the stream or tried to.
+func (l *lazyBody) started() bool {
+	return l.began.Load()
+}
+
 // openErr is why the stream could not be opened, nil if it was (or never tried, or
 // abort called it off).
 func (l *lazyBody) openErr() error {
@@ -352,6 +402,7 @@ func (l *lazyBody) Close() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.done = true // a Read after Close opens nothing
+	l.began.Store(true)
 	if l.rc != nil {
 		return l.rc.Close()
 	}
