@@ -210,7 +210,7 @@ type cancelAfterPut struct {
 }
 
 func (c *cancelAfterPut) RoundTrip(req *http.Request) (*http.Response, error) {
-	resp, err := http.DefaultTransport.RoundTrip(req)
+	resp, err := testClient.Transport.RoundTrip(req)
 	if req.Method == http.MethodPut && strings.Contains(req.URL.Path, "/manifests/") {
 		c.once.Do(c.cancel)
 	}

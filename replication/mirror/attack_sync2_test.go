@@ -220,7 +220,7 @@ func TestAttackSyncDestinationChangedBetweenRuns(t *testing.T) {
 			}
 			if tc.delete {
 				req, _ := http.NewRequestWithContext(testCtx(t), http.MethodDelete, "http://"+e.dst.Host+"/v2/s/b/manifests/v2", nil)
-				resp, err := http.DefaultClient.Do(req)
+				resp, err := testClient.Do(req)
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -97,6 +97,12 @@ func (e *syncEnv) run(t *testing.T, s *mirror.Syncer) (*mirror.Plan, *mirror.Rep
 	return p, rep
 }
 
+// testClient is the tests' own client for looking at registries: not http.DefaultClient,
+// whose transport's idle connections every httptest.Server.Close (and a test draining
+// them) closes, which breaks a request racing to reuse one ("transport connection
+// broken: CloseIdleConnections called") in a parallel test.
+var testClient = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+
 func headDigest(t *testing.T, host, ref string) string {
 	t.Helper()
 	repo, tag := splitRef(ref)
@@ -105,7 +111,7 @@ func headDigest(t *testing.T, host, ref string) string {
 		t.Fatal(err)
 	}
 	req.Header.Set("Accept", "application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json, application/vnd.docker.distribution.manifest.list.v2+json")
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := testClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
