@@ -222,25 +222,23 @@ func (r *applyRun) placeBlob(ctx context.Context, src, dst string, b Blob, from,
 		// the source is called off then (cancel), not waited for.
 		octx, cancel := context.WithCancel(ctx)
 		defer cancel()
-		body := &lazyBody{cancel: cancel, open: func() (io.ReadCloser, error) {
-			var body io.ReadCloser
-			err := r.s.src.tryOnce(func() error {
-				var err error
-				body, err = r.s.src.getBlob(octx, src, b.Digest)
-				return err
-			})
-			return body, err
-		}}
-		if eager {
-			var rc io.ReadCloser
-			if err := r.s.src.try(ctx, func() error {
+		var rc io.ReadCloser
+		get := func(ctx context.Context) func() error {
+			return func() error {
 				var err error
 				rc, err = r.s.src.getBlob(ctx, src, b.Digest)
 				return err
-			}); err != nil {
+			}
+		}
+		body := &lazyBody{cancel: cancel, open: func() (io.ReadCloser, error) {
+			err := r.s.src.tryOnce(get(octx))
+			return rc, err
+		}}
+		if eager {
+			if err := r.s.src.try(ctx, get(ctx)); err != nil {
 				return err
 			}
-			body = &lazyBody{rc: rc, done: true}
+			body = &lazyBody{rc: rc}
 			body.began.Store(true)
 		}
 		defer body.Close()
@@ -329,10 +327,9 @@ type lazyBody struct {
 	mu      sync.Mutex
 	rc      io.ReadCloser
 	err     error
-	rerr    error // the first failed Read of rc, abort's aside
-	cut     bool  // err is abort's doing, not the source's
-	done    bool
-	began   atomic.Bool // done, readable without mu, which an open under way holds
+	rerr    error       // the first failed Read of rc, abort's aside
+	cut     bool        // err is abort's doing, not the source's
+	began   atomic.Bool // the stream was opened or tried (Read), or is not to be (Close)
 }
 
 // abort calls off an open under way (or to come): the PUT ended, and its outcome does
@@ -346,8 +343,7 @@ func (l *lazyBody) abort() {
 
 func (l *lazyBody) Read(p []byte) (int, error) {
 	l.mu.Lock()
-	if !l.done {
-		l.done = true
+	if !l.began.Load() {
 		l.began.Store(true)
 		l.rc, l.err = l.open()
 		l.cut = l.err != nil && l.aborted.Load()
@@ -401,8 +397,7 @@ func (l *lazyBody) Close() error {
 	l.abort()
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.done = true // a Read after Close opens nothing
-	l.began.Store(true)
+	l.began.Store(true) // a Read after Close opens nothing
 	if l.rc != nil {
 		return l.rc.Close()
 	}
