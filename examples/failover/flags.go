@@ -163,22 +163,29 @@ func parse(args []string, stderr io.Writer) (*config, error) {
 	return c, c.loadSecrets()
 }
 
+// cloudFlags are the flags every command, reverse included, gives the same meaning: the
+// Alibaba Cloud region, the ACR OpenAPI override and the AccessKey, and whether each
+// registry's certificate is verified.
+func cloudFlags(fs *flag.FlagSet, c *config) {
+	fs.StringVar(&c.region, "region", "", "Alibaba Cloud region `ID` (cn-hangzhou)")
+	fs.StringVar(&c.acrAPI, "acr-api", "", "ACR (cr) OpenAPI endpoint override `host[:port]`; http:// only on loopback (emulators)")
+	fs.StringVar(&c.accessKeySecretFile, "access-key-secret-file", "", "read the Alibaba Cloud AccessKey secret from `FILE` (default $ALIBABA_CLOUD_ACCESS_KEY_SECRET_FILE; the ID from $ALIBABA_CLOUD_ACCESS_KEY_ID[_FILE])")
+	fs.BoolVar(&c.harborInsecure, "harbor-insecure", false, "do not verify Harbor's TLS certificate")
+	fs.BoolVar(&c.acrInsecure, "acr-insecure", false, "do not verify ACR EE's TLS certificate")
+}
+
 // sharedFlags are every command's: the zone and record, the clouds, the journal, the
 // registries probed, and who and why.
 func sharedFlags(fs *flag.FlagSet, c *config) {
+	cloudFlags(fs, c)
 	fs.StringVar(&c.solution, "solution", "", "runbook solution: privatezone (a), public (b) or vpc (c)")
 	fs.StringVar(&c.zone, "zone", "", "zone `NAME`: the PrivateZone zone (privatezone, vpc) or the Alidns domain (public)")
 	fs.StringVar(&c.vpc, "vpc", "", "VPC `ID` the PrivateZone zone is bound to, and whose ACR EE IP solution vpc uses")
 	fs.StringVar(&c.record, "record", "@", "record `RR` relative to the zone (the host name's label, @ for the apex)")
-	fs.StringVar(&c.region, "region", "", "Alibaba Cloud region `ID` (cn-hangzhou)")
-	fs.StringVar(&c.acrAPI, "acr-api", "", "ACR (cr) OpenAPI endpoint override `host[:port]`; http:// only on loopback (emulators)")
 	fs.StringVar(&c.pvtzAPI, "pvtz-api", "", "PrivateZone OpenAPI endpoint override `host[:port]`; http:// only on loopback")
 	fs.StringVar(&c.alidnsAPI, "alidns-api", "", "Alidns OpenAPI endpoint override `host[:port]`; http:// only on loopback")
-	fs.StringVar(&c.accessKeySecretFile, "access-key-secret-file", "", "read the Alibaba Cloud AccessKey secret from `FILE` (default $ALIBABA_CLOUD_ACCESS_KEY_SECRET_FILE; the ID from $ALIBABA_CLOUD_ACCESS_KEY_ID[_FILE])")
 	fs.StringVar(&c.harborURL, "harbor", "", "Harbor (primary) registry `URL` to probe; required for failback and watch")
 	fs.StringVar(&c.acrURL, "acr", "", "ACR EE (secondary) registry `URL` to probe; required for failover")
-	fs.BoolVar(&c.harborInsecure, "harbor-insecure", false, "do not verify Harbor's TLS certificate")
-	fs.BoolVar(&c.acrInsecure, "acr-insecure", false, "do not verify ACR EE's TLS certificate")
 	fs.StringVar(&c.caFile, "ca-file", "", "PEM `FILE` of extra roots trusted when probing")
 	fs.DurationVar(&c.probeTimeout, "probe-timeout", failover.DefaultProbeTimeout, "bound on one probe")
 	fs.IntVar(&c.threshold, "threshold", failover.DefaultThreshold, "consecutive results that make a registry up or down")

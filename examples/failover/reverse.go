@@ -32,14 +32,10 @@ const defaultReverseTimeout = 30 * time.Second
 // record — but both registries, the ACR EE instance listed through its OpenAPI, Harbor's
 // API, the journal whose recorded name map it inverts, and how it writes.
 func reverseCmdFlags(fs *flag.FlagSet, c *config) {
-	fs.StringVar(&c.region, "region", "", "Alibaba Cloud region `ID` (cn-hangzhou)")
+	cloudFlags(fs, c)
 	fs.StringVar(&c.instance, "instance", "", "ACR EE instance `ID` (cri-...) whose namespace is listed through its OpenAPI")
-	fs.StringVar(&c.acrAPI, "acr-api", "", "ACR (cr) OpenAPI endpoint override `host[:port]`; http:// only on loopback (emulators)")
-	fs.StringVar(&c.accessKeySecretFile, "access-key-secret-file", "", "read the Alibaba Cloud AccessKey secret from `FILE` (default $ALIBABA_CLOUD_ACCESS_KEY_SECRET_FILE; the ID from $ALIBABA_CLOUD_ACCESS_KEY_ID[_FILE])")
 	fs.StringVar(&c.harborURL, "harbor", "", "Harbor registry and API `URL`: copied into (required)")
 	fs.StringVar(&c.acrURL, "acr", "", "ACR EE registry `URL`: copied from (required)")
-	fs.BoolVar(&c.harborInsecure, "harbor-insecure", false, "do not verify Harbor's TLS certificate")
-	fs.BoolVar(&c.acrInsecure, "acr-insecure", false, "do not verify ACR EE's TLS certificate")
 	fs.StringVar(&c.caFile, "ca-file", "", "PEM `FILE` of extra roots trusted for both registries")
 	fs.StringVar(&c.harborUser, "harbor-user", orDefault(os.Getenv("HARBOR_USERNAME"), "admin"), "Harbor user that lists and pushes, default $HARBOR_USERNAME or admin (password from -harbor-password-file, $HARBOR_PASSWORD_FILE or $HARBOR_PASSWORD)")
 	fs.StringVar(&c.harborPasswordFile, "harbor-password-file", "", "read Harbor's password from `FILE` (default $HARBOR_PASSWORD_FILE, else $HARBOR_PASSWORD)")
